@@ -1,0 +1,906 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loading. JSON (jansson) and libconfig (.cfg/.conf) files are both
+ * turned into one json_t tree and checked by one validator, so the two
+ * formats accept the same keys and give the same messages.
+ *
+ * jansson keeps no positions of values, so an error's LINE:COL is found
+ * afterwards: in JSON by re-scanning the text for the key path, in libconfig
+ * from the setting tree, which records a line per setting.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libconfig.h>
+
+#include "config.h"
+
+struct loader {
+	const char *name;   /* file name used in messages */
+	const char *text;   /* JSON source, to find where a key path is */
+	config_t *lc;       /* libconfig tree, same purpose */
+	char *err;
+	size_t errlen;
+};
+
+void hag_config_defaults(struct hag_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mbufs = 65535;
+	cfg->idle_sleep_us = 0;
+	cfg->mptcp_enabled = true;
+	cfg->tcp_rcvbuf = 4u << 20;
+	cfg->tcp_sndbuf = 4u << 20;
+	cfg->tcp_max_conns = 65536;
+	cfg->tcp_timewait_ms = 2000;
+	cfg->tcp_syn_retries = 5;
+	cfg->tcp_connect_timeout_ms = 10000;
+	cfg->log_level = HAG_LOG_INFO;
+}
+
+void hag_config_free(struct hag_config *cfg)
+{
+	for (int i = 0; i < cfg->n_eal_args && i < HAG_MAX_EAL_ARGS; i++) {
+		free(cfg->eal_args[i]);
+		cfg->eal_args[i] = NULL;
+	}
+	cfg->n_eal_args = 0;
+}
+
+/* Where a key path ("ports[1].addr") is in JSON text. */
+struct jscan {
+	const char *p;
+	int line, col;
+	const char *want;
+	int at_line, at_col;
+};
+
+/* Columns count characters, as jansson's do: UTF-8 continuation bytes don't. */
+static void js_adv(struct jscan *s)
+{
+	if (*s->p == '\n') {
+		s->line++;
+		s->col = 1;
+	} else if (((unsigned char)*s->p & 0xc0) != 0x80) {
+		s->col++;
+	}
+	s->p++;
+}
+
+static void js_ws(struct jscan *s)
+{
+	while (*s->p && strchr(" \t\r\n", *s->p))
+		js_adv(s);
+}
+
+/* Copies a string's raw text (escapes undecoded: such a key is not found and
+ * the error is placed at the enclosing object instead). */
+static void js_str(struct jscan *s, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	for (js_adv(s); *s->p && *s->p != '"'; js_adv(s)) {
+		if (*s->p == '\\' && s->p[1]) {
+			if (k + 1 < n)
+				buf[k++] = *s->p;
+			js_adv(s);
+		}
+		if (k + 1 < n)
+			buf[k++] = *s->p;
+	}
+	if (*s->p)
+		js_adv(s);
+	if (n)
+		buf[k] = '\0';
+}
+
+/* Walks one value of text jansson already accepted; true once want is found. */
+static bool js_value(struct jscan *s, char *path, size_t len, size_t cap)
+{
+	js_ws(s);
+	if (*s->p == '"') {
+		js_str(s, NULL, 0);
+		return false;
+	}
+	if (*s->p != '{' && *s->p != '[') {
+		while (*s->p && !strchr(",]} \t\r\n", *s->p))
+			js_adv(s);
+		return false;
+	}
+	bool obj = *s->p == '{';
+	int idx = 0;
+
+	for (js_adv(s);; idx++) {
+		js_ws(s);
+		if (!*s->p || *s->p == (obj ? '}' : ']'))
+			break;
+		int line = s->line, col = s->col;
+		if (obj) {
+			char key[128];
+			js_str(s, key, sizeof(key));
+			snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
+			js_ws(s);
+			js_adv(s);      /* the ':' */
+		} else {
+			snprintf(path + len, cap - len, "[%d]", idx);
+		}
+		if (!strcmp(path, s->want)) {
+			s->at_line = line;
+			s->at_col = col;
+			return true;
+		}
+		if (js_value(s, path, strlen(path), cap))
+			return true;
+		path[len] = '\0';
+		js_ws(s);
+		if (*s->p == ',')
+			js_adv(s);
+	}
+	if (*s->p)
+		js_adv(s);
+	return false;
+}
+
+/* Position of path, or of its nearest enclosing key when path itself is absent
+ * (a missing required key is reported at the object that lacks it). */
+static void locate(struct loader *ld, const char *path, const char **file, int *line, int *col)
+{
+	char p[256], lp[300];
+
+	snprintf(p, sizeof(p), "%s", path);
+	while (p[0]) {
+		struct jscan s = { .p = ld->text, .line = 1, .col = 1, .want = p };
+		char walk[256] = "";
+
+		if (ld->text && js_value(&s, walk, 0, sizeof(walk))) {
+			*line = s.at_line;
+			*col = s.at_col;
+			return;
+		}
+		if (ld->lc) {
+			size_t n = 0;   /* libconfig writes array indexes as "ports.[1]" */
+			for (const char *c = p; *c && n + 2 < sizeof(lp); c++) {
+				if (*c == '[')
+					lp[n++] = '.';
+				lp[n++] = *c;
+			}
+			lp[n] = '\0';
+			config_setting_t *cs = config_lookup(ld->lc, lp);
+			if (cs && config_setting_source_line(cs)) {
+				*line = config_setting_source_line(cs);
+				if (config_setting_source_file(cs))
+					*file = config_setting_source_file(cs);
+				return;
+			}
+		}
+		char *dot = strrchr(p, '.'), *br = strrchr(p, '[');
+		char *cut = dot > br ? dot : br;
+		if (!cut)
+			break;
+		*cut = '\0';
+	}
+}
+
+/* Reports PATH.KEY (KEY may be NULL) with its position; returns -EINVAL. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct loader *ld, const char *parent, const char *key, const char *fmt, ...)
+{
+	const char *file = ld->name;
+	int line = 0, col = 0;
+	char why[384], path[256];
+	va_list ap;
+
+	if (!ld->err || !ld->errlen)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s%s%s", parent, key && parent[0] ? "." : "",
+		 key ? key : "");
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	locate(ld, path, &file, &line, &col);
+	if (!path[0])
+		snprintf(path, sizeof(path), "(top level)");
+	if (line && col)
+		snprintf(ld->err, ld->errlen, "%s:%d:%d: %s: %s", file, line, col, path, why);
+	else if (line)
+		snprintf(ld->err, ld->errlen, "%s:%d: %s: %s", file, line, path, why);
+	else
+		snprintf(ld->err, ld->errlen, "%s: %s: %s", file, path, why);
+	return -EINVAL;
+}
+
+/* Typed access to the tree. */
+
+static const char *const type_names[] = {
+	[JSON_OBJECT] = "object", [JSON_ARRAY] = "array", [JSON_STRING] = "string",
+	[JSON_INTEGER] = "integer", [JSON_REAL] = "real", [JSON_TRUE] = "boolean",
+	[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
+};
+
+/* Optimal string alignment distance: a swap of two letters counts as one. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int d[3][64];
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (size_t i = 0; i <= la; i++) {
+		int *r = d[i % 3], *r1 = d[(i + 2) % 3], *r2 = d[(i + 1) % 3];
+		for (size_t j = 0; j <= lb; j++) {
+			if (!i || !j) {
+				r[j] = (int)(i + j);
+				continue;
+			}
+			int cost = a[i - 1] != b[j - 1], v = r1[j - 1] + cost;
+			if (r1[j] + 1 < v)
+				v = r1[j] + 1;
+			if (r[j - 1] + 1 < v)
+				v = r[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    r2[j - 2] + 1 < v)
+				v = r2[j - 2] + 1;
+			r[j] = v;
+		}
+	}
+	return d[la % 3][lb];
+}
+
+/* The candidate at most two edits from word, or NULL; cands ends in NULL.
+ * Two edits turn any short key into another ("foo" -> "log"), so a hint
+ * must also keep at least half of the candidate. */
+static const char *closest(const char *word, const char *const *cands)
+{
+	const char *best = NULL;
+	int bd = 3;
+
+	for (; *cands; cands++) {
+		int d = edit_distance(word, *cands);
+		if (d < bd && 2 * d <= (int)strlen(*cands)) {
+			bd = d;
+			best = *cands;
+		}
+	}
+	return best;
+}
+
+static const char *list_words(char *buf, size_t n, const char *const *words)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; words[i] && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", words[i]);
+	return buf;
+}
+
+static int check_keys(struct loader *ld, json_t *obj, const char *path, const char *const *known)
+{
+	const char *key, *hint;
+	char list[200];
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		int i = 0;
+		while (known[i] && strcmp(key, known[i]))
+			i++;
+		if (known[i])
+			continue;
+		if ((hint = closest(key, known)))
+			return fail(ld, path, key, "unknown key (did you mean %s?)", hint);
+		return fail(ld, path, key, "unknown key (known here: %s)",
+			    list_words(list, sizeof(list), known));
+	}
+	return 0;
+}
+
+static int want_type(struct loader *ld, json_t *v, const char *path, const char *key,
+		     json_type t)
+{
+	const char *s = json_string_value(v);
+	char *end;
+
+	if (json_typeof(v) == t || (t == JSON_TRUE && json_is_boolean(v)))
+		return 0;
+	if (t == JSON_INTEGER && s && *s && (strtoll(s, &end, 10), !*end))
+		return fail(ld, path, key, "expected integer, got string \"%s\" (drop the quotes)",
+			    s);
+	return fail(ld, path, key, "expected %s, got %s", type_names[t], type_names[json_typeof(v)]);
+}
+
+/* obj.key, type-checked; *out is NULL when it is absent. */
+static int get_member(struct loader *ld, json_t *obj, const char *path, const char *key,
+		      json_type t, bool required, json_t **out)
+{
+	*out = json_object_get(obj, key);
+	if (!*out)
+		return required ? fail(ld, path, key, "required key missing") : 0;
+	return want_type(ld, *out, path, key, t);
+}
+
+static int get_str(struct loader *ld, json_t *obj, const char *path, const char *key,
+		   const char **out)
+{
+	json_t *v;
+	int rc = get_member(ld, obj, path, key, JSON_STRING, true, &v);
+
+	*out = v ? json_string_value(v) : NULL;
+	return rc;
+}
+
+static int get_uint(struct loader *ld, json_t *obj, const char *path, const char *key,
+		    uint32_t min, uint32_t max, uint32_t *out)
+{
+	json_t *v;
+	int rc = get_member(ld, obj, path, key, JSON_INTEGER, false, &v);
+
+	if (rc || !v)
+		return rc;
+	json_int_t x = json_integer_value(v);
+	if (x < (json_int_t)min || x > (json_int_t)max)
+		return fail(ld, path, key, "%lld out of range %u..%u", (long long)x, min, max);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+/* Addresses. */
+
+static uint32_t mask_of(unsigned len)
+{
+	return len ? 0xffffffffu << (32 - len) : 0;
+}
+
+static const char *fmt_ip(char buf[16], uint32_t ip)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	return buf;
+}
+
+/* Dotted quad only: inet_aton's "10.1" and octal "010" forms are typos here. */
+static const char *parse_ip(const char *s, const char **end, uint32_t *ip)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned o = 0, digits = 0;
+
+		if (i && *s++ != '.')
+			return "expected four decimal octets A.B.C.D";
+		if (s[0] == '0' && isdigit((unsigned char)s[1]))
+			return "leading zero in an octet";
+		for (; isdigit((unsigned char)*s) && digits < 4; digits++)
+			o = o * 10 + (unsigned)(*s++ - '0');
+		if (!digits)
+			return "expected four decimal octets A.B.C.D";
+		if (o > 255)
+			return "octet greater than 255";
+		v = v << 8 | o;
+	}
+	*end = s;
+	*ip = v;
+	return NULL;
+}
+
+enum inet_form {
+	IN_ADDR,          /* A.B.C.D */
+	IN_PREFIX,        /* A.B.C.D/LEN, LEN 0..32 */
+	IN_HOST_PREFIX,   /* A.B.C.D/LEN, LEN 1..32 (an interface address) */
+	IN_ENDPOINT,      /* A.B.C.D:PORT */
+	IN_LISTEN,        /* also ":PORT" and "0.0.0.0:PORT": any own address */
+};
+
+/* Parses s in the given form; *num gets the prefix length or TCP port. */
+static int parse_inet(struct loader *ld, const char *path, const char *key, const char *s,
+		      enum inet_form form, uint32_t *ip, unsigned *num)
+{
+	static const char *const shape[] = { "A.B.C.D", "A.B.C.D/LEN", "A.B.C.D/LEN",
+					     "A.B.C.D:PORT", "A.B.C.D:PORT" };
+	const char *end = s, *why = NULL;
+	char sep = form == IN_ADDR ? '\0' : form <= IN_HOST_PREFIX ? '/' : ':';
+	unsigned min = form == IN_PREFIX ? 0 : 1, max = sep == '/' ? 32 : 65535;
+	char *nend;
+	long v;
+
+	*ip = 0;
+	if (!(form == IN_LISTEN && *s == ':'))
+		why = parse_ip(s, &end, ip);
+	if (!why && *end != sep)
+		why = *end ? "unexpected characters" : "incomplete";
+	if (why)
+		return fail(ld, path, key, "bad IPv4 address \"%s\": %s (expected %s)", s, why,
+			    shape[form]);
+	if (form == IN_ENDPOINT && !*ip)
+		return fail(ld, path, key, "\"%s\": 0.0.0.0 is not a destination", s);
+	if (!sep)
+		return 0;
+	v = strtol(end + 1, &nend, 10);
+	if (!isdigit((unsigned char)end[1]) || *nend || v < (long)min || v > (long)max)
+		return fail(ld, path, key, "bad %s in \"%s\": must be %u..%u",
+			    sep == '/' ? "prefix length" : "TCP port", s, min, max);
+	*num = (unsigned)v;
+	return 0;
+}
+
+/* Sections. */
+
+static int parse_dpdk(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	static const char *const keys[] = { "args", "mbufs", "idle_sleep_us", NULL };
+	json_t *args, *v;
+	size_t i;
+	int rc;
+
+	if ((rc = check_keys(ld, o, "dpdk", keys)) ||
+	    (rc = get_member(ld, o, "dpdk", "args", JSON_ARRAY, false, &args)) ||
+	    (rc = get_uint(ld, o, "dpdk", "mbufs", 1024, 4194304, &c->mbufs)) ||
+	    (rc = get_uint(ld, o, "dpdk", "idle_sleep_us", 0, 10000, &c->idle_sleep_us)))
+		return rc;
+	if (json_array_size(args) > HAG_MAX_EAL_ARGS)
+		return fail(ld, "dpdk", "args", "%zu entries, at most %d", json_array_size(args),
+			    HAG_MAX_EAL_ARGS);
+	json_array_foreach(args, i, v) {
+		char kp[64];
+
+		snprintf(kp, sizeof(kp), "dpdk.args[%zu]", i);
+		if ((rc = want_type(ld, v, kp, NULL, JSON_STRING)))
+			return rc;
+		if (!json_string_value(v)[0])
+			return fail(ld, kp, NULL, "empty argument");
+		if (!(c->eal_args[i] = strdup(json_string_value(v))))
+			return -ENOMEM;
+		c->n_eal_args = (int)i + 1;
+	}
+	return 0;
+}
+
+static int get_desc(struct loader *ld, json_t *o, const char *path, const char *key,
+		    uint16_t *out)
+{
+	uint32_t v = 1024;
+	int rc = get_uint(ld, o, path, key, 64, 16384, &v);
+
+	if (!rc && (v & (v - 1)))
+		rc = fail(ld, path, key, "%u is not a power of two (64..16384)", v);
+	*out = (uint16_t)v;
+	return rc;
+}
+
+/* A port must not clash with one before it: the name keys stats and routes,
+ * the connected prefix decides which port a packet leaves by. */
+static int check_port_unique(struct loader *ld, const char *path, const struct hag_config *c)
+{
+	const struct hag_port_conf *p = &c->ports[c->n_ports];
+	char a[16];
+
+	for (int i = 0; i < c->n_ports; i++) {
+		const struct hag_port_conf *q = &c->ports[i];
+		unsigned len = p->prefixlen < q->prefixlen ? p->prefixlen : q->prefixlen;
+
+		if (!strcmp(p->name, q->name))
+			return fail(ld, path, "name", "duplicate port name \"%s\" (also ports[%d])", p->name, i);
+		if (!strcmp(p->dev, q->dev))
+			return fail(ld, path, "dev", "\"%s\" is already port %s", p->dev, q->name);
+		if (!((p->addr ^ q->addr) & mask_of(len)))
+			return fail(ld, path, "addr", "prefix overlaps port %s (%s/%u)", q->name,
+				    fmt_ip(a, q->addr), q->prefixlen);
+	}
+	return 0;
+}
+
+static int parse_port(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
+{
+	static const char *const keys[] = { "name", "dev", "addr", "mtu", "rx_desc", "tx_desc", NULL };
+	struct hag_port_conf *p = &c->ports[c->n_ports];
+	const char *name, *dev, *addr;
+	uint32_t mtu = 1500, host;
+	unsigned len;
+	int rc;
+
+	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_str(ld, o, path, "name", &name)) ||
+	    (rc = get_str(ld, o, path, "dev", &dev)) ||
+	    (rc = get_str(ld, o, path, "addr", &addr)) ||
+	    (rc = get_uint(ld, o, path, "mtu", 576, 9000, &mtu)) ||
+	    (rc = get_desc(ld, o, path, "rx_desc", &p->rx_desc)) ||
+	    (rc = get_desc(ld, o, path, "tx_desc", &p->tx_desc)))
+		return rc;
+	len = (unsigned)strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+	if (!len || len >= HAG_NAME_LEN || name[len])
+		return fail(ld, path, "name", "\"%s\": must be 1..%d characters of a-z 0-9 _ -",
+			    name, HAG_NAME_LEN - 1);
+	if (!dev[0] || strlen(dev) >= HAG_DEVARGS_LEN)
+		return fail(ld, path, "dev", "must be 1..%d characters", HAG_DEVARGS_LEN - 1);
+	if ((rc = parse_inet(ld, path, "addr", addr, IN_HOST_PREFIX, &p->addr, &len)))
+		return rc;
+	p->prefixlen = (uint8_t)len;
+	host = p->addr & ~mask_of(len);
+	if (len <= 30 && (host == 0 || host == ~mask_of(len)))
+		return fail(ld, path, "addr", "\"%s\" is the %s address of its prefix", addr,
+			    host ? "broadcast" : "network");
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->dev, sizeof(p->dev), "%s", dev);
+	p->is_vdev = !strncmp(dev, "net_", 4);
+	p->mtu = (uint16_t)mtu;
+	if ((rc = check_port_unique(ld, path, c)))
+		return rc;
+	c->n_ports++;
+	return 0;
+}
+
+static int parse_address(struct loader *ld, json_t *v, const char *path, struct hag_config *c)
+{
+	uint32_t ip;
+	int rc;
+
+	if ((rc = want_type(ld, v, path, NULL, JSON_STRING)) ||
+	    (rc = parse_inet(ld, path, NULL, json_string_value(v), IN_ADDR, &ip, NULL)))
+		return rc;
+	if (ip == 0 || ip >= 0xe0000000u)
+		return fail(ld, path, NULL, "%s is not a unicast address", json_string_value(v));
+	for (int j = 0; j < c->n_addrs; j++)
+		if (c->addrs[j] == ip)
+			return fail(ld, path, NULL, "duplicate of addresses[%d]", j);
+	c->addrs[c->n_addrs++] = ip;
+	return 0;
+}
+
+static int parse_route(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
+{
+	static const char *const keys[] = { "prefix", "via", "port", NULL };
+	struct hag_route_conf *r = &c->routes[c->n_routes];
+	const char *prefix, *via, *port, *names[HAG_MAX_PORTS + 1] = { NULL }, *hint;
+	char a[16], list[HAG_MAX_PORTS * (HAG_NAME_LEN + 2)];
+	unsigned len;
+	int rc;
+
+	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_str(ld, o, path, "prefix", &prefix)) ||
+	    (rc = get_str(ld, o, path, "via", &via)) ||
+	    (rc = get_str(ld, o, path, "port", &port)))
+		return rc;
+	if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &r->prefix, &len)))
+		return rc;
+	r->prefixlen = (uint8_t)len;
+	if (r->prefix & ~mask_of(len))
+		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
+			    prefix, fmt_ip(a, r->prefix & mask_of(len)), len);
+	for (int i = 0; i < c->n_routes; i++)
+		if (c->routes[i].prefix == r->prefix && c->routes[i].prefixlen == len)
+			return fail(ld, path, "prefix", "duplicate of routes[%d]", i);
+
+	for (r->port = 0; r->port < c->n_ports && strcmp(c->ports[r->port].name, port); r->port++)
+		names[r->port] = c->ports[r->port].name;
+	if (r->port == c->n_ports) {
+		if ((hint = closest(port, names)))
+			return fail(ld, path, "port", "no port named \"%s\" (did you mean %s?)",
+				    port, hint);
+		return fail(ld, path, "port", "no port named \"%s\" (ports: %s)", port,
+			    list_words(list, sizeof(list), names));
+	}
+	const struct hag_port_conf *p = &c->ports[r->port];
+	if ((rc = parse_inet(ld, path, "via", via, IN_ADDR, &r->via, NULL)))
+		return rc;
+	/* The next hop is resolved by ARP on that port, so it must be on-link. */
+	if (((r->via ^ p->addr) & mask_of(p->prefixlen)) || r->via == p->addr)
+		return fail(ld, path, "via", "%s is not a neighbour on port %s (%s/%u)", via,
+			    p->name, fmt_ip(a, p->addr), p->prefixlen);
+	c->n_routes++;
+	return 0;
+}
+
+/* own: ip is one of hagd's addresses; else: ip is on a connected prefix or a
+ * route covers it. */
+static bool known_addr(const struct hag_config *c, uint32_t ip, bool own)
+{
+	for (int i = 0; i < c->n_ports; i++)
+		if (own ? ip == c->ports[i].addr :
+		    !((ip ^ c->ports[i].addr) & mask_of(c->ports[i].prefixlen)))
+			return true;
+	for (int i = 0; own && i < c->n_addrs; i++)
+		if (c->addrs[i] == ip)
+			return true;
+	for (int i = 0; !own && i < c->n_routes; i++)
+		if (!((ip ^ c->routes[i].prefix) & mask_of(c->routes[i].prefixlen)))
+			return true;
+	return false;
+}
+
+static int parse_listener(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
+{
+	static const char *const keys[] = { "listen", "upstream", NULL };
+	struct hag_listener_conf *l = &c->listeners[c->n_listeners];
+	const char *listen, *up;
+	unsigned port;
+	int rc;
+
+	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_str(ld, o, path, "listen", &listen)))
+		return rc;
+	if (!json_object_get(o, "upstream"))
+		return fail(ld, path, "upstream",
+			    "listener without upstream (where to relay to, A.B.C.D:PORT)");
+	if ((rc = get_str(ld, o, path, "upstream", &up)) ||
+	    (rc = parse_inet(ld, path, "upstream", up, IN_ENDPOINT, &l->upstream_addr, &port)))
+		return rc;
+	l->upstream_port = (uint16_t)port;
+	if (!known_addr(c, l->upstream_addr, false))
+		return fail(ld, path, "upstream",
+			    "no route to %s: in no port's prefix, and no route covers it", up);
+
+	if ((rc = parse_inet(ld, path, "listen", listen, IN_LISTEN, &l->addr, &port)))
+		return rc;
+	l->port = (uint16_t)port;
+	if (l->addr && !known_addr(c, l->addr, true))
+		return fail(ld, path, "listen",
+			    "\"%s\" is not one of hagd's addresses (ports[].addr, addresses[])", listen);
+	for (int i = 0; i < c->n_listeners; i++) {
+		const struct hag_listener_conf *q = &c->listeners[i];
+		if (q->port == l->port && (!q->addr || !l->addr || q->addr == l->addr))
+			return fail(ld, path, "listen", "\"%s\" clashes with listeners[%d]", listen, i);
+	}
+	c->n_listeners++;
+	return 0;
+}
+
+typedef int (*parse_fn)(struct loader *, json_t *, const char *, struct hag_config *);
+
+/* Runs fn on each element of root.key, an array of min..max entries. */
+static int each(struct loader *ld, json_t *root, const char *key, size_t min, size_t max,
+		struct hag_config *c, parse_fn fn)
+{
+	json_t *arr, *v;
+	char kp[64];
+	size_t i;
+	int rc = get_member(ld, root, "", key, JSON_ARRAY, min > 0, &arr);
+
+	if (rc || !arr)
+		return rc;
+	if (json_array_size(arr) < min || json_array_size(arr) > max)
+		return fail(ld, key, NULL, "%zu entries, expected %zu..%zu", json_array_size(arr),
+			    min, max);
+	json_array_foreach(arr, i, v) {
+		snprintf(kp, sizeof(kp), "%s[%zu]", key, i);
+		if ((rc = fn(ld, v, kp, c)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	static const struct {
+		const char *key;
+		uint32_t min, max;
+		size_t off;
+	} f[] = {
+		{ "rcvbuf", 16384, 268435456, offsetof(struct hag_config, tcp_rcvbuf) },
+		{ "sndbuf", 16384, 268435456, offsetof(struct hag_config, tcp_sndbuf) },
+		{ "max_conns", 1, 4194304, offsetof(struct hag_config, tcp_max_conns) },
+		{ "timewait_ms", 0, 240000, offsetof(struct hag_config, tcp_timewait_ms) },
+		{ "syn_retries", 1, 15, offsetof(struct hag_config, tcp_syn_retries) },
+		{ "connect_timeout_ms", 100, 600000, offsetof(struct hag_config, tcp_connect_timeout_ms) },
+	};
+	static const char *const keys[] = { "rcvbuf", "sndbuf", "max_conns", "timewait_ms",
+					    "syn_retries", "connect_timeout_ms", NULL };
+	int rc = check_keys(ld, o, "tcp", keys);
+
+	for (size_t i = 0; !rc && i < sizeof(f) / sizeof(f[0]); i++)
+		rc = get_uint(ld, o, "tcp", f[i].key, f[i].min, f[i].max,
+			      (uint32_t *)((char *)c + f[i].off));
+	return rc;
+}
+
+static int parse_small_sections(struct loader *ld, json_t *root, struct hag_config *c)
+{
+	static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
+	json_t *o, *v = NULL;
+	const char *s;
+	int rc;
+
+	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)))
+		return rc;
+	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", NULL })) ||
+		  (rc = get_member(ld, o, "mptcp", "enabled", JSON_TRUE, false, &v))))
+		return rc;
+	if (o && v)
+		c->mptcp_enabled = json_is_true(v);
+
+	if ((rc = get_member(ld, root, "", "tcp", JSON_OBJECT, false, &o)) ||
+	    (o && (rc = parse_tcp(ld, o, c))))
+		return rc;
+
+	if ((rc = get_member(ld, root, "", "log", JSON_OBJECT, false, &o)) || !o)
+		return rc;
+	if ((rc = check_keys(ld, o, "log", (const char *const[]){ "level", NULL })) ||
+	    (rc = get_member(ld, o, "log", "level", JSON_STRING, false, &v)) || !v)
+		return rc;
+	s = json_string_value(v);
+	for (int i = 0; levels[i]; i++) {
+		if (!strcmp(s, levels[i])) {
+			c->log_level = (enum hag_log_level)i;
+			return 0;
+		}
+	}
+	return fail(ld, "log", "level", "\"%s\": expected one of err, warn, info, debug", s);
+}
+
+/* Sections are read in dependency order: routes name ports, listeners must
+ * use own addresses and reach their upstream. */
+static int validate(struct loader *ld, json_t *root, struct hag_config *c)
+{
+	static const char *const keys[] = { "dpdk", "ports", "addresses", "routes", "listeners",
+					    "mptcp", "tcp", "log", NULL };
+	json_t *o;
+	int rc;
+
+	if ((rc = want_type(ld, root, "", NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, root, "", keys)) ||
+	    (rc = get_member(ld, root, "", "dpdk", JSON_OBJECT, false, &o)) ||
+	    (o && (rc = parse_dpdk(ld, o, c))))
+		return rc;
+	if ((rc = each(ld, root, "ports", 1, HAG_MAX_PORTS, c, parse_port)) ||
+	    (rc = each(ld, root, "addresses", 0, HAG_MAX_ADDRS, c, parse_address)) ||
+	    (rc = each(ld, root, "routes", 0, HAG_MAX_ROUTES, c, parse_route)) ||
+	    (rc = each(ld, root, "listeners", 1, HAG_MAX_LISTENERS, c, parse_listener)))
+		return rc;
+	return parse_small_sections(ld, root, c);
+}
+
+/* Validates into a scratch copy, so cfg ends up either fully loaded or at
+ * defaults with nothing allocated. */
+static int finish(struct loader *ld, json_t *root, struct hag_config *cfg, const char *path)
+{
+	struct hag_config c;
+	int rc;
+
+	hag_config_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s", path);
+	rc = validate(ld, root, &c);
+	if (rc == -ENOMEM && ld->err && ld->errlen)
+		snprintf(ld->err, ld->errlen, "%s: out of memory", ld->name);
+	if (rc) {
+		hag_config_free(&c);
+		return rc;
+	}
+	*cfg = c;
+	return 0;
+}
+
+static int load_json_text(struct loader *ld, const char *text, size_t len,
+			  struct hag_config *cfg, const char *path)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	int rc;
+
+	if (!root) {
+		if (ld->err && ld->errlen)
+			snprintf(ld->err, ld->errlen, "%s:%d:%d: invalid JSON: %s", ld->name,
+				 je.line, je.column, je.text);
+		return -EINVAL;
+	}
+	ld->text = text;
+	rc = finish(ld, root, cfg, path);
+	json_decref(root);
+	return rc;
+}
+
+int hag_config_load_string(const char *text, const char *name, struct hag_config *cfg,
+			   char *err, size_t errlen)
+{
+	struct loader ld = { .name = name ? name : "<string>", .err = err, .errlen = errlen };
+
+	hag_config_defaults(cfg);
+	return load_json_text(&ld, text, strlen(text), cfg, ld.name);
+}
+
+/* NULL only when out of memory. */
+static json_t *lc_to_json(config_setting_t *s)
+{
+	int n = config_setting_length(s);
+	json_t *v;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		v = config_setting_is_group(s) ? json_object() : json_array();
+		for (int i = 0; v && i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_is_group(s) ?
+			    json_object_set_new(v, config_setting_name(e), lc_to_json(e)) :
+			    json_array_append_new(v, lc_to_json(e))) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return json_integer(config_setting_get_int64(s));
+	case CONFIG_TYPE_FLOAT:
+		return json_real(config_setting_get_float(s));
+	case CONFIG_TYPE_BOOL:
+		return json_boolean(config_setting_get_bool(s));
+	case CONFIG_TYPE_STRING:
+		return json_string_nocheck(config_setting_get_string(s));
+	default:
+		return json_null();
+	}
+}
+
+static int load_libconfig(struct loader *ld, struct hag_config *cfg, const char *path)
+{
+	config_t lc;
+	json_t *root;
+	int rc = -EINVAL;
+
+	config_init(&lc);
+	if (!config_read_file(&lc, path)) {
+		const char *file = config_error_file(&lc) ? config_error_file(&lc) : path;
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+			rc = errno ? -errno : -EIO;
+			snprintf(ld->err, ld->errlen, "%s: cannot read: %s", file, strerror(-rc));
+		} else {
+			snprintf(ld->err, ld->errlen, "%s:%d: invalid libconfig syntax: %s", file,
+				 config_error_line(&lc), config_error_text(&lc));
+		}
+	} else if (!(root = lc_to_json(config_root_setting(&lc)))) {
+		snprintf(ld->err, ld->errlen, "%s: out of memory", path);
+		rc = -ENOMEM;
+	} else {
+		ld->lc = &lc;
+		rc = finish(ld, root, cfg, path);
+		json_decref(root);
+	}
+	config_destroy(&lc);
+	return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int hag_config_load(const char *path, struct hag_config *cfg, char *err, size_t errlen)
+{
+	char dummy[1];
+	struct loader ld = { .name = path, .err = err ? err : dummy,
+			     .errlen = err ? errlen : sizeof(dummy) };
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int rc;
+
+	hag_config_defaults(cfg);
+	if (ends_with(path, ".cfg") || ends_with(path, ".conf"))
+		return load_libconfig(&ld, cfg, path);
+	if (!(f = fopen(path, "r"))) {
+		rc = -errno;
+		snprintf(ld.err, ld.errlen, "%s: cannot read: %s", path, strerror(-rc));
+		return rc;
+	}
+	/* getdelim with '\0' as the delimiter reads the whole file at once. */
+	n = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		snprintf(ld.err, ld.errlen, "%s: cannot read: empty or unreadable", path);
+		return -EIO;
+	}
+	rc = load_json_text(&ld, text, (size_t)n, cfg, path);
+	free(text);
+	return rc;
+}

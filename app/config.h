@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hagd configuration: one validated struct, loaded from JSON (jansson).
+ * See docs/config.md for every key, its type, default and range.
+ */
+#ifndef HAG_CONFIG_H
+#define HAG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define HAG_MAX_PORTS      8
+#define HAG_MAX_ROUTES     32
+#define HAG_MAX_LISTENERS  16
+#define HAG_MAX_EAL_ARGS   64
+#define HAG_MAX_ADDRS      8   /* extra local (service) addresses */
+#define HAG_NAME_LEN       32
+#define HAG_DEVARGS_LEN    256
+
+/* Addresses are IPv4 in host byte order throughout the config. */
+struct hag_port_conf {
+	char name[HAG_NAME_LEN];      /* "dsl", "lte", "upstream": used in logs and stats */
+	char dev[HAG_DEVARGS_LEN];    /* vdev devargs ("net_af_xdp0,iface=dsl-gw") or PCI address */
+	bool is_vdev;                 /* dev names a vdev (starts with "net_") */
+	uint32_t addr;                /* the port's own IPv4 address */
+	uint8_t prefixlen;            /* its connected prefix length */
+	uint16_t mtu;                 /* default 1500, range 576..9000 */
+	uint16_t rx_desc, tx_desc;    /* default 1024 each, power of two 64..16384 */
+};
+
+struct hag_route_conf {
+	uint32_t prefix;              /* network, host order */
+	uint8_t prefixlen;
+	uint32_t via;                 /* next hop, host order */
+	int port;                     /* index into ports[] (resolved from the port name) */
+};
+
+struct hag_listener_conf {
+	uint32_t addr;                /* 0 = any of hagd's own addresses */
+	uint16_t port;
+	uint32_t upstream_addr;
+	uint16_t upstream_port;
+};
+
+enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
+
+struct hag_config {
+	char path[512];               /* the file it was loaded from */
+
+	/* dpdk */
+	int n_eal_args;
+	char *eal_args[HAG_MAX_EAL_ARGS];  /* strdup'ed; freed by hag_config_free() */
+	uint32_t mbufs;               /* mempool size, default 65535 */
+	uint32_t idle_sleep_us;       /* sleep after idle polls; 0 = busy poll (default) */
+
+	int n_ports;
+	struct hag_port_conf ports[HAG_MAX_PORTS];
+
+	int n_addrs;                  /* extra local addresses (service addresses) */
+	uint32_t addrs[HAG_MAX_ADDRS];
+
+	int n_routes;
+	struct hag_route_conf routes[HAG_MAX_ROUTES];
+
+	int n_listeners;
+	struct hag_listener_conf listeners[HAG_MAX_LISTENERS];
+
+	/* mptcp */
+	bool mptcp_enabled;           /* default true */
+
+	/* tcp */
+	uint32_t tcp_rcvbuf;          /* bytes per direction per connection, default 4 MiB */
+	uint32_t tcp_sndbuf;          /* default 4 MiB */
+	uint32_t tcp_max_conns;       /* default 65536 */
+	uint32_t tcp_timewait_ms;     /* default 2000 (TIME_WAIT duration) */
+	uint32_t tcp_syn_retries;     /* default 5 */
+	uint32_t tcp_connect_timeout_ms; /* upstream connect timeout, default 10000 */
+
+	enum hag_log_level log_level; /* default info */
+};
+
+/*
+ * Load and validate a config file. On error returns -errno (and leaves cfg in a
+ * state safe for hag_config_free) and writes one line into err:
+ *   "FILE:LINE:COL: KEY.PATH: why"   (LINE/COL when the parser knows them).
+ */
+int hag_config_load(const char *path, struct hag_config *cfg, char *err, size_t errlen);
+/* The same from a string already in memory (tests); name is used in messages. */
+int hag_config_load_string(const char *text, const char *name, struct hag_config *cfg,
+			   char *err, size_t errlen);
+void hag_config_defaults(struct hag_config *cfg);
+void hag_config_free(struct hag_config *cfg);
+
+#endif

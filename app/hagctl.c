@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hagctl: ask a running hagd for its counters over the DPDK telemetry v2
+ * socket. Talks the protocol directly (no DPDK, no Python) so it runs
+ * anywhere hagd's runtime directory is visible:
+ *   connect (SOCK_SEQPACKET) -> server sends {"version", "pid", "max_output_len"}
+ *   send "/cmd[,params]"     -> server sends {"/cmd": VALUE}, VALUE null if unknown
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define TELEMETRY_SOCKET  "dpdk_telemetry.v2"
+#define RECV_TIMEOUT_S    2
+/* DPDK reads a request into a 1024-byte buffer (lib/telemetry client_handler). */
+#define MAX_REQUEST_LEN   1024
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hagctl [--prefix P | -f P] [--runtime-dir DIR] COMMAND\n"
+		"\n"
+		"Commands:\n"
+		"  stats        hagd counters (/hagd/stats): tcp, mptcp, ip, relay, ports, mempool\n"
+		"  conns        open connections (/hagd/conns)\n"
+		"  list         every telemetry command the process offers (/)\n"
+		"  raw CMD      send any telemetry command, e.g. raw /ethdev/stats,0\n"
+		"\n"
+		"Options:\n"
+		"  -f, --prefix P        hagd's EAL --file-prefix (default \"rte\")\n"
+		"  -d, --runtime-dir DIR directory holding the prefix directories\n"
+		"                        (default /var/run/dpdk for root, else\n"
+		"                        $XDG_RUNTIME_DIR/dpdk or /tmp/dpdk, as DPDK does)\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"Socket: DIR/P/" TELEMETRY_SOCKET ". Exit status: 0 ok, 1 hagd unreachable or\n"
+		"the command failed, 2 bad usage.\n");
+}
+
+/* Same choice as DPDK's eal_create_runtime_dir(), so hagctl finds a hagd
+ * started by the same user without options. */
+static const char *default_runtime_dir(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		return "/var/run/dpdk";
+	snprintf(buf, n, "%s/dpdk", xdg ? xdg : "/tmp");
+	return buf;
+}
+
+static int open_socket(const char *path)
+{
+	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "hagctl: socket path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0) {
+		fprintf(stderr, "hagctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	if (errno == ENOENT)
+		fprintf(stderr, "hagctl: hagd not running? no telemetry socket at %s\n", path);
+	else if (errno == ECONNREFUSED)
+		fprintf(stderr, "hagctl: hagd not running? stale telemetry socket at %s "
+			"(connection refused)\n", path);
+	else
+		fprintf(stderr, "hagctl: cannot connect to %s: %s\n", path, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* One message; SEQPACKET keeps boundaries, so a reply is exactly one recv. */
+static json_t *recv_json(int fd, size_t maxlen, const char *what)
+{
+	char *buf = malloc(maxlen + 1);
+	json_error_t je;
+	json_t *v = NULL;
+	ssize_t n;
+
+	if (!buf) {
+		fprintf(stderr, "hagctl: out of memory\n");
+		return NULL;
+	}
+	n = recv(fd, buf, maxlen, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		fprintf(stderr, "hagctl: no %s within %d s (hagd busy or hung?)\n", what,
+			RECV_TIMEOUT_S);
+	else if (n < 0)
+		fprintf(stderr, "hagctl: reading %s: %s\n", what, strerror(errno));
+	else if (n == 0)
+		fprintf(stderr, "hagctl: connection closed before the %s "
+			"(too many telemetry clients?)\n", what);
+	else if (!(v = json_loadb(buf, (size_t)n, 0, &je)))
+		fprintf(stderr, "hagctl: %s is not JSON: %s\n", what, je.text);
+	free(buf);
+	return v;
+}
+
+/* Sends cmd and returns the VALUE of its {"cmd": VALUE} reply, or NULL. */
+static json_t *query(const char *path, const char *cmd)
+{
+	json_t *banner, *reply, *val = NULL;
+	size_t maxlen = 16384;
+	int fd = open_socket(path);
+
+	if (fd < 0)
+		return NULL;
+	banner = recv_json(fd, 1024, "telemetry banner");
+	if (!banner)
+		goto out;
+	if (json_integer_value(json_object_get(banner, "max_output_len")) > 0)
+		maxlen = (size_t)json_integer_value(json_object_get(banner, "max_output_len"));
+	json_decref(banner);
+
+	if (send(fd, cmd, strlen(cmd), 0) < 0) {
+		fprintf(stderr, "hagctl: sending %s: %s\n", cmd, strerror(errno));
+		goto out;
+	}
+	reply = recv_json(fd, maxlen, "reply");
+	if (!reply)
+		goto out;
+	/* The key is the command without its parameters, so take the only one. */
+	void *it = json_object_iter(reply);
+	json_t *v = it ? json_object_iter_value(it) : NULL;
+	if (!v || json_is_null(v))
+		fprintf(stderr, "hagctl: %s: no answer (unknown command%s?)\n", cmd,
+			strncmp(cmd, "/hagd/", 6) ? " or bad parameters" :
+			", or a hagd without it");
+	else
+		val = json_incref(v);
+	json_decref(reply);
+out:
+	close(fd);
+	return val;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prefix", required_argument, NULL, 'f' },
+		{ "file-prefix", required_argument, NULL, 'f' },
+		{ "runtime-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prefix = "rte", *dir = NULL, *cmd;
+	char dirbuf[512], path[1024];
+	json_t *val;
+	char *out;
+	int c;
+
+	/* '+': stop at the command, so "raw /x,-1" is not taken for options. */
+	while ((c = getopt_long(argc, argv, "+f:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': prefix = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	} else if (!strcmp(cmd, "stats")) {
+		cmd = "/hagd/stats";
+	} else if (!strcmp(cmd, "conns")) {
+		cmd = "/hagd/conns";
+	} else if (!strcmp(cmd, "list")) {
+		cmd = "/";
+	} else if (!strcmp(cmd, "raw") && optind + 1 < argc) {
+		cmd = argv[++optind];
+		if (cmd[0] != '/' || strlen(cmd) >= MAX_REQUEST_LEN) {
+			fprintf(stderr, "hagctl: a telemetry command starts with / "
+				"and is shorter than %d bytes: %s\n", MAX_REQUEST_LEN, cmd);
+			return 2;
+		}
+	} else {
+		fprintf(stderr, "hagctl: unknown command or missing argument: %s\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "hagctl: unexpected argument: %s\n", argv[optind + 1]);
+		return 2;
+	}
+
+	if (!dir)
+		dir = default_runtime_dir(dirbuf, sizeof(dirbuf));
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, prefix, TELEMETRY_SOCKET);
+	val = query(path, cmd);
+	if (!val)
+		return 1;
+	/* Key order as hagd sent it: counters are grouped deliberately. */
+	out = json_dumps(val, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	json_decref(val);
+	if (!out) {
+		fprintf(stderr, "hagctl: out of memory\n");
+		return 1;
+	}
+	puts(out);
+	free(out);
+	return 0;
+}

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The poll loop of a worker lcore: RX burst on every port, Ethernet/ARP,
+ * IPv4 checks, ICMP echo, TCP demux into lib/tcp, timers, TX flush.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+
+#include "hagd.h"
+
+volatile bool hag_quit;
+
+#define ARP_RETRY_US 1000000u
+
+const char *const hag_ip_mib_names[IP_MIB_MAX] = {
+	[IP_MIB_IN_RECEIVES] = "InReceives",
+	[IP_MIB_IN_HDR_ERRORS] = "InHdrErrors",
+	[IP_MIB_IN_TRUNCATED] = "InTruncatedPkts",
+	[IP_MIB_IN_ADDR_ERRORS] = "InAddrErrors",
+	[IP_MIB_IN_UNKNOWN_PROTOS] = "InUnknownProtos",
+	[IP_MIB_FRAG_DROPS] = "FragDrops",
+	[IP_MIB_NO_ROUTE] = "OutNoRoutes",
+	[IP_MIB_ARP_IN] = "ArpIn",
+	[IP_MIB_ARP_OUT] = "ArpOut",
+	[IP_MIB_ARP_PENDING_DROPS] = "ArpPendingDrops",
+	[IP_MIB_ICMP_ECHO_IN] = "IcmpInEchos",
+	[IP_MIB_ICMP_ECHO_OUT] = "IcmpOutEchoReps",
+	[IP_MIB_ICMP_IN_ERRORS] = "IcmpInErrors",
+	[IP_MIB_NON_IP] = "NonIP",
+};
+
+bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr)
+{
+	for (int i = 0; i < lc->cfg->n_ports; i++)
+		if (lc->cfg->ports[i].addr == addr)
+			return true;
+	for (int i = 0; i < lc->cfg->n_addrs; i++)
+		if (lc->cfg->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/* Connected prefixes first, then the static routes, longest prefix first. */
+static int route_lookup(const struct hag_lcore *lc, uint32_t dst, uint32_t *nh)
+{
+	const struct hag_config *cfg = lc->cfg;
+	int best = -1, best_len = -1;
+
+	for (int i = 0; i < cfg->n_ports; i++)
+		if (net_in_prefix(dst, cfg->ports[i].addr, cfg->ports[i].prefixlen) &&
+		    cfg->ports[i].prefixlen > best_len) {
+			best = i;
+			best_len = cfg->ports[i].prefixlen;
+			*nh = dst;
+		}
+	for (int i = 0; i < cfg->n_routes; i++)
+		if (net_in_prefix(dst, cfg->routes[i].prefix, cfg->routes[i].prefixlen) &&
+		    cfg->routes[i].prefixlen > best_len) {
+			best = cfg->routes[i].port;
+			best_len = cfg->routes[i].prefixlen;
+			*nh = cfg->routes[i].via;
+		}
+	return best;
+}
+
+static void tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	struct hag_port *p = &lc->ports[port];
+
+	rte_eth_tx_buffer(p->port_id, 0, p->txb, m);
+}
+
+static void arp_request(struct hag_lcore *lc, int port, uint32_t ip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+
+	if (m == NULL)
+		return;
+	net_arp_build(m, RTE_ARP_OP_REQUEST, &lc->ports[port].mac, lc->cfg->ports[port].addr, NULL, ip);
+	lc->ip_mib[IP_MIB_ARP_OUT]++;
+	tx(lc, port, m);
+}
+
+static void eth_fill(struct rte_mbuf *m, const struct rte_ether_addr *src, const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rte_ether_addr_copy(src, &eh->src_addr);
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+}
+
+/* lib/tcp's output: route, resolve the next hop, add Ethernet, queue for TX. */
+int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
+{
+	struct hag_lcore *lc = arg;
+	struct net_arp_entry *e;
+	uint32_t nh = 0;
+	int port;
+
+	(void)route;
+	port = route_lookup(lc, dst, &nh);
+	if (port < 0) {
+		lc->ip_mib[IP_MIB_NO_ROUTE]++;
+		rte_pktmbuf_free(m);
+		return -EHOSTUNREACH;
+	}
+	if (rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOSPC;
+	}
+	e = net_arp_get(&lc->arp, nh);
+	if (e == NULL) {
+		lc->ip_mib[IP_MIB_ARP_PENDING_DROPS]++;
+		rte_pktmbuf_free(m);
+		return -ENOSPC;
+	}
+	if (e->resolved) {
+		eth_fill(m, &lc->ports[port].mac, &e->mac);
+		tx(lc, port, m);
+		return 0;
+	}
+	/* Hold a few packets until the reply; drop the oldest beyond that. */
+	if (e->n_pending == NET_ARP_PENDING) {
+		lc->ip_mib[IP_MIB_ARP_PENDING_DROPS]++;
+		rte_pktmbuf_free(e->pending[0]);
+		memmove(&e->pending[0], &e->pending[1], (NET_ARP_PENDING - 1) * sizeof(e->pending[0]));
+		e->n_pending--;
+	}
+	e->pending[e->n_pending++] = m;
+	e->port = (uint16_t)port;
+	if (e->updated_us == 0 || lc->now_us - e->updated_us >= ARP_RETRY_US) {
+		e->updated_us = lc->now_us;
+		arp_request(lc, port, nh);
+	}
+	return 0;
+}
+
+static void arp_learn(struct hag_lcore *lc, int port, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	struct net_arp_entry *e = net_arp_get(&lc->arp, ip);
+
+	if (e == NULL)
+		return;
+	e->resolved = true;
+	e->mac = *mac;
+	e->port = (uint16_t)port;
+	e->updated_us = lc->now_us;
+	for (int i = 0; i < e->n_pending; i++) {
+		eth_fill(e->pending[i], &lc->ports[port].mac, mac);
+		tx(lc, port, e->pending[i]);
+	}
+	e->n_pending = 0;
+}
+
+static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	const struct hag_port_conf *pc = &lc->cfg->ports[port];
+	struct rte_arp_hdr *ah;
+	uint32_t sip, tip;
+	struct rte_ether_addr sha;
+
+	lc->ip_mib[IP_MIB_ARP_IN]++;
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
+		goto drop;
+	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	if (ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ah->arp_hlen != 6 || ah->arp_plen != 4)
+		goto drop;
+	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
+	sha = ah->arp_data.arp_sha;
+	if (tip != pc->addr)
+		goto drop;
+	/* RFC 826: the target merges the sender's mapping. */
+	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen))
+		arp_learn(lc, port, sip, &sha);
+	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+		net_arp_build(m, RTE_ARP_OP_REPLY, &lc->ports[port].mac, pc->addr, &sha, sip);
+		lc->ip_mib[IP_MIB_ARP_OUT]++;
+		tx(lc, port, m);
+		return;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip;
+	uint32_t dst;
+
+	lc->ip_mib[IP_MIB_IN_RECEIVES]++;
+	switch (net_ipv4_check(m, l3)) {
+	case NET_IP_OK:
+		break;
+	case NET_IP_TRUNCATED:
+		lc->ip_mib[IP_MIB_IN_TRUNCATED]++;
+		goto drop;
+	case NET_IP_FRAGMENT:
+		lc->ip_mib[IP_MIB_FRAG_DROPS]++;
+		goto drop;
+	default:
+		lc->ip_mib[IP_MIB_IN_HDR_ERRORS]++;
+		goto drop;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (!hag_is_local_addr(lc, dst)) {
+		lc->ip_mib[IP_MIB_IN_ADDR_ERRORS]++;
+		goto drop;
+	}
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		rte_pktmbuf_adj(m, l3);
+		tcp_input(lc->tcp, m, NULL, lc->now_us);
+		return;
+	case IPPROTO_ICMP: {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ether_addr tmp;
+
+		if (net_icmp_echo_reply(m, l3) != 0) {
+			lc->ip_mib[IP_MIB_ICMP_IN_ERRORS]++;
+			goto drop;
+		}
+		lc->ip_mib[IP_MIB_ICMP_ECHO_IN]++;
+		lc->ip_mib[IP_MIB_ICMP_ECHO_OUT]++;
+		tmp = eh->src_addr;
+		eh->src_addr = lc->ports[port].mac;
+		eh->dst_addr = tmp;
+		tx(lc, port, m);
+		return;
+	}
+	default:
+		lc->ip_mib[IP_MIB_IN_UNKNOWN_PROTOS]++;
+		goto drop;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh)) {
+		lc->ip_mib[IP_MIB_IN_TRUNCATED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	switch (rte_be_to_cpu_16(eh->ether_type)) {
+	case RTE_ETHER_TYPE_IPV4:
+		rx_ipv4(lc, port, m);
+		break;
+	case RTE_ETHER_TYPE_ARP:
+		rx_arp(lc, port, m);
+		break;
+	default:
+		lc->ip_mib[IP_MIB_NON_IP]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct hag_port *ports,
+		   struct rte_mempool *pool)
+{
+	struct tcp_stack_conf tc = {
+		.pool = pool,
+		.max_conns = cfg->tcp_max_conns,
+		.rcvbuf = cfg->tcp_rcvbuf,
+		.sndbuf = cfg->tcp_sndbuf,
+		.timewait_us = cfg->tcp_timewait_ms * 1000u,
+		.syn_retries = cfg->tcp_syn_retries,
+		.output = hag_output,
+		.output_arg = lc,
+		.socket_id = (int)rte_socket_id(),
+	};
+	uint16_t mtu = 65535;
+
+	memset(lc, 0, sizeof(*lc));
+	lc->lcore_id = rte_lcore_id();
+	lc->cfg = cfg;
+	lc->pool = pool;
+	lc->ports = ports;
+	lc->n_ports = cfg->n_ports;
+	for (int i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].mtu < mtu)
+			mtu = cfg->ports[i].mtu;
+	tc.mss = (uint16_t)(mtu - 40);
+	tc.output_arg = lc;
+	lc->tcp = tcp_stack_create(&tc);
+	if (lc->tcp == NULL)
+		return -ENOMEM;
+	lc->mptcp = mptcp_ctx_create(cfg->tcp_max_conns, (int)rte_socket_id());
+	if (lc->mptcp == NULL)
+		return -ENOMEM;
+	return hag_proxy_listen(lc);
+}
+
+void hag_lcore_fini(struct hag_lcore *lc)
+{
+	tcp_stack_free(lc->tcp);
+	mptcp_ctx_free(lc->mptcp);
+}
+
+int hag_lcore_run(void *arg)
+{
+	struct hag_lcore *lc = arg;
+	const uint64_t hz_per_us = rte_get_tsc_hz() / 1000000 ? rte_get_tsc_hz() / 1000000 : 1;
+	const uint32_t idle_us = lc->cfg->idle_sleep_us;
+	struct rte_mbuf *pkts[HAG_BURST];
+	uint32_t idle = 0;
+
+	/* Short sleeps must stay short: the default 50 us timer slack would triple them. */
+	if (idle_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	HAG_LOG(INFO, "lcore %u polling %d ports", lc->lcore_id, lc->n_ports);
+	while (!hag_quit) {
+		uint32_t got = 0;
+
+		lc->now_us = rte_get_tsc_cycles() / hz_per_us;
+		for (int p = 0; p < lc->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(lc->ports[p].port_id, 0, pkts, HAG_BURST);
+
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				rx_one(lc, p, pkts[i]);
+			}
+			got += n;
+		}
+		tcp_stack_poll(lc->tcp, lc->now_us);
+		for (int p = 0; p < lc->n_ports; p++)
+			rte_eth_tx_buffer_flush(lc->ports[p].port_id, 0, lc->ports[p].txb);
+		lc->polls++;
+		if (got) {
+			lc->busy_polls++;
+			idle = 0;
+		} else if (idle_us && ++idle > 64) {
+			struct timespec ts = {0, (long)idle_us * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst)
+{
+	uint32_t nh;
+	int port = route_lookup(lc, dst, &nh);
+
+	return port < 0 ? 0 : lc->cfg->ports[port].addr;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hagd: hybrid access gateway. Terminates MPTCP from clients and relays each
+ * connection over plain TCP upstream, on DPDK poll-mode lcores.
+ *
+ *   hagd [EAL args] -- -c FILE [--check-config]
+ *   hagd -c FILE [--check-config]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "hagd.h"
+
+int hag_logtype;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	hag_quit = true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hagd [EAL args] -- -c FILE [--check-config]\n"
+		   "       hagd -c FILE [--check-config]\n"
+		   "EAL args from the file's dpdk.args come first, then the command line's,\n"
+		   "then one --vdev per port whose dev starts with net_. See docs/config.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct hag_config cfg;
+	static struct hag_port ports[HAG_MAX_PORTS];
+	static struct hag_lcore lc;
+	const char *cfg_path = NULL;
+	bool check_only = false;
+	int dd = -1, app_from, n_cmd_eal, eal_argc = 0, r;
+	char **eal_argv;
+	char err[1024];
+	struct rte_mempool *pool;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dd = i;
+			break;
+		}
+	app_from = dd >= 0 ? dd + 1 : 1;
+	n_cmd_eal = dd >= 0 ? dd - 1 : 0;
+	for (int i = app_from; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			cfg_path = argv[++i];
+		} else if (strcmp(argv[i], "--check-config") == 0) {
+			check_only = true;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "hagd: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (cfg_path == NULL) {
+		fprintf(stderr, "hagd: no config file (-c FILE)\n");
+		usage(stderr);
+		return 2;
+	}
+	if (hag_config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hagd: %s\n", err);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: OK (%d ports, %d listeners)\n", cfg_path, cfg.n_ports, cfg.n_listeners);
+		hag_config_free(&cfg);
+		return 0;
+	}
+
+	eal_argv = calloc((size_t)(2 + cfg.n_eal_args + n_cmd_eal + 2 * cfg.n_ports), sizeof(char *));
+	if (eal_argv == NULL)
+		return 1;
+	eal_argv[eal_argc++] = argv[0];
+	for (int i = 0; i < cfg.n_eal_args; i++)
+		eal_argv[eal_argc++] = cfg.eal_args[i];
+	for (int i = 1; i <= n_cmd_eal; i++)
+		eal_argv[eal_argc++] = argv[i];
+	for (int i = 0; i < cfg.n_ports; i++)
+		if (cfg.ports[i].is_vdev) {
+			eal_argv[eal_argc++] = "--vdev";
+			eal_argv[eal_argc++] = cfg.ports[i].dev;
+		}
+	r = rte_eal_init(eal_argc, eal_argv);
+	if (r < 0) {
+		fprintf(stderr, "hagd: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	hag_logtype = rte_log_register_type_and_pick_level("hagd", RTE_LOG_INFO);
+	rte_log_set_level(hag_logtype, RTE_LOG_ERR + (uint32_t)cfg.log_level +
+			  (cfg.log_level >= HAG_LOG_INFO ? 1 : 0));
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	pool = rte_pktmbuf_pool_create("hag_mbufs", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (pool == NULL) {
+		HAG_LOG(ERR, "mempool of %u mbufs: %s", cfg.mbufs, rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	r = hag_ports_init(ports, &cfg, pool);
+	if (r != 0) {
+		HAG_LOG(ERR, "port setup failed: %s", strerror(-r));
+		rte_eal_cleanup();
+		return 1;
+	}
+	r = hag_lcore_init(&lc, &cfg, ports, pool);
+	if (r != 0) {
+		HAG_LOG(ERR, "worker setup failed: %s", strerror(-r));
+		hag_ports_close(ports, cfg.n_ports);
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (hag_telemetry_init(&lc, 1) != 0)
+		HAG_LOG(WARNING, "telemetry commands not registered (is telemetry disabled?)");
+	for (int i = 0; i < cfg.n_listeners; i++) {
+		const struct hag_listener_conf *l = &cfg.listeners[i];
+
+		HAG_LOG(INFO, "listening on %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u%s", l->addr >> 24,
+			(l->addr >> 16) & 255, (l->addr >> 8) & 255, l->addr & 255, l->port,
+			l->upstream_addr >> 24, (l->upstream_addr >> 16) & 255, (l->upstream_addr >> 8) & 255,
+			l->upstream_addr & 255, l->upstream_port, cfg.mptcp_enabled ? " (MPTCP)" : "");
+	}
+	HAG_LOG(INFO, "ready");
+	/* One worker, the main lcore, in this release (docs/architecture.md). */
+	hag_lcore_run(&lc);
+	HAG_LOG(INFO, "stopping");
+	hag_lcore_fini(&lc);
+	hag_ports_close(ports, cfg.n_ports);
+	rte_eal_cleanup();
+	hag_config_free(&cfg);
+	free(eal_argv);
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The relay: every accepted client connection (MPTCP or plain TCP) gets its
+ * own upstream TCP connection. Two pipes join them: "up" is written by the
+ * client side and sent upstream, "down" the other way. A side frees pipe
+ * bytes only when its peer acknowledged them, and the pipe's free space is
+ * the window the other side advertises: backpressure without drops.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hagd.h"
+
+const char *const hag_relay_mib_names[RELAY_MIB_MAX] = {
+	[RELAY_MIB_ACCEPTED] = "Accepted",
+	[RELAY_MIB_MPTCP] = "AcceptedMPTCP",
+	[RELAY_MIB_UPSTREAM_CONNECTS] = "UpstreamConnects",
+	[RELAY_MIB_UPSTREAM_FAILURES] = "UpstreamFailures",
+	[RELAY_MIB_CLIENT_RESETS] = "ClientResets",
+	[RELAY_MIB_UPSTREAM_RESETS] = "UpstreamResets",
+	[RELAY_MIB_NO_MEMORY] = "NoMemory",
+	[RELAY_MIB_BYTES_UP] = "BytesUp",
+	[RELAY_MIB_BYTES_DOWN] = "BytesDown",
+	[RELAY_MIB_COMPLETED] = "Completed",
+};
+
+struct hag_conn {
+	struct hag_lcore *lc;
+	struct tcp_sock *client, *server;
+	bool server_up;             /* upstream was established */
+	uint64_t up_freed, down_freed;   /* pipe heads already counted in BytesUp/Down */
+	struct hag_pipe up, down;
+};
+
+static void conn_maybe_free(struct hag_conn *c)
+{
+	if (c->client || c->server)
+		return;
+	hag_pipe_fini(&c->up);
+	hag_pipe_fini(&c->down);
+	c->lc->relay_active--;
+	free(c);
+}
+
+static void count_bytes(struct hag_conn *c)
+{
+	struct hag_lcore *lc = c->lc;
+
+	lc->relay_mib[RELAY_MIB_BYTES_UP] += c->up.head - c->up_freed;
+	c->up_freed = c->up.head;
+	lc->relay_mib[RELAY_MIB_BYTES_DOWN] += c->down.head - c->down_freed;
+	c->down_freed = c->down.head;
+}
+
+/* Client side events. */
+static void client_established(struct tcp_sock *sk)
+{
+	tcp_kick(sk);   /* a server that speaks first may already have sent */
+}
+
+static void client_readable(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	if (c->server && c->server_up)
+		tcp_kick(c->server);
+}
+
+static void client_writable(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	count_bytes(c);
+	if (c->server)
+		tcp_rx_space_freed(c->server);
+}
+
+static void client_peer_fin(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	/* Half-close: the upstream FIN follows the last client byte. */
+	if (c->server)
+		tcp_shutdown(c->server);
+}
+
+static void client_closed(struct tcp_sock *sk, int err)
+{
+	struct hag_conn *c = sk->user;
+	struct hag_lcore *lc = c->lc;
+
+	count_bytes(c);
+	c->client = NULL;
+	if (err != 0) {
+		lc->relay_mib[RELAY_MIB_CLIENT_RESETS]++;
+		if (c->server) {
+			struct tcp_sock *s = c->server;
+
+			c->server = NULL;
+			tcp_abort(s);
+		}
+	} else if (c->server == NULL) {
+		lc->relay_mib[RELAY_MIB_COMPLETED]++;
+	}
+	conn_maybe_free(c);
+}
+
+static const struct tcp_sock_ops client_ops = {
+	.established = client_established,
+	.readable = client_readable,
+	.writable = client_writable,
+	.peer_fin = client_peer_fin,
+	.closed = client_closed,
+};
+
+/* Upstream side events. */
+static void server_established(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	c->server_up = true;
+	c->lc->relay_mib[RELAY_MIB_UPSTREAM_CONNECTS]++;
+	tcp_kick(sk);   /* client bytes that arrived while connecting */
+}
+
+static void server_readable(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	if (c->client)
+		tcp_kick(c->client);
+}
+
+static void server_writable(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	count_bytes(c);
+	if (c->client)
+		tcp_rx_space_freed(c->client);
+}
+
+static void server_peer_fin(struct tcp_sock *sk)
+{
+	struct hag_conn *c = sk->user;
+
+	if (c->client)
+		tcp_shutdown(c->client);   /* FIN, or DATA_FIN for MPTCP */
+}
+
+static void server_closed(struct tcp_sock *sk, int err)
+{
+	struct hag_conn *c = sk->user;
+	struct hag_lcore *lc = c->lc;
+
+	count_bytes(c);
+	c->server = NULL;
+	if (err != 0) {
+		lc->relay_mib[c->server_up ? RELAY_MIB_UPSTREAM_RESETS : RELAY_MIB_UPSTREAM_FAILURES]++;
+		if (c->client) {
+			struct tcp_sock *cl = c->client;
+
+			/* The client learns of the failure the way TCP can tell it: a reset. */
+			c->client = NULL;
+			tcp_abort(cl);
+		}
+	} else if (c->client == NULL) {
+		lc->relay_mib[RELAY_MIB_COMPLETED]++;
+	}
+	conn_maybe_free(c);
+}
+
+static const struct tcp_sock_ops server_ops = {
+	.established = server_established,
+	.readable = server_readable,
+	.writable = server_writable,
+	.peer_fin = server_peer_fin,
+	.closed = server_closed,
+};
+
+static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	struct hag_listener *l = arg;
+	struct hag_lcore *lc = l->lc;
+	const struct hag_listener_conf *lcf = l->conf;
+	uint32_t src = hag_src_addr_for(lc, lcf->upstream_addr);
+	struct hag_conn *c;
+	int mp = 0;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || hag_pipe_init(&c->up, lc->cfg->tcp_rcvbuf) != 0 ||
+	    hag_pipe_init(&c->down, lc->cfg->tcp_sndbuf) != 0) {
+		if (c) {
+			hag_pipe_fini(&c->up);
+			free(c);
+		}
+		lc->relay_mib[RELAY_MIB_NO_MEMORY]++;
+		return -ENOMEM;
+	}
+	c->lc = lc;
+	c->client = sk;
+	sk->ops = &client_ops;
+	sk->user = c;
+	sk->rxp = &c->up;
+	sk->txp = &c->down;
+	if (lc->cfg->mptcp_enabled) {
+		mp = mptcp_accept(lc->mptcp, sk, syn);
+		if (mp < 0)
+			goto refuse;
+	}
+	c->server = tcp_connect(lc->tcp, src, 0, lcf->upstream_addr, lcf->upstream_port, &c->down, &c->up,
+				&server_ops, c, NULL, lc->now_us);
+	if (c->server == NULL) {
+		lc->relay_mib[RELAY_MIB_UPSTREAM_FAILURES]++;
+		goto refuse;
+	}
+	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
+	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
+	if (mp > 0)
+		lc->relay_mib[RELAY_MIB_MPTCP]++;
+	lc->relay_active++;
+	return 0;
+
+refuse:
+	/* lib/tcp frees sk (and its ULP) after a refusal; we free the rest. */
+	sk->user = NULL;
+	sk->rxp = sk->txp = NULL;
+	hag_pipe_fini(&c->up);
+	hag_pipe_fini(&c->down);
+	free(c);
+	return -1;
+}
+
+int hag_proxy_listen(struct hag_lcore *lc)
+{
+	for (int i = 0; i < lc->cfg->n_listeners; i++) {
+		const struct hag_listener_conf *lcf = &lc->cfg->listeners[i];
+		int r;
+
+		lc->listeners[i].lc = lc;
+		lc->listeners[i].conf = lcf;
+		r = tcp_listen(lc->tcp, lcf->addr, lcf->port, on_accept, &lc->listeners[i]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hagd's telemetry commands (DPDK telemetry v2 socket; read with hagctl).
+ * The telemetry thread reads counters the worker writes: each is one
+ * aligned 64-bit word, so a reader sees an old or a new value, never a torn
+ * one (x86-64 and arm64); no lock on the data path.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "hagd.h"
+
+static struct hag_lcore *g_lcs;
+static int g_n;
+
+static struct rte_tel_data *dict(void)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d)
+		rte_tel_data_start_dict(d);
+	return d;
+}
+
+static void add(struct rte_tel_data *parent, const char *name, struct rte_tel_data *child)
+{
+	if (child)
+		rte_tel_data_add_dict_container(parent, name, child, 0);
+}
+
+static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *t, *mp, *ip, *rl, *ports, *pool;
+	uint64_t conns = 0, mconns = 0, active = 0;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	t = dict();
+	mp = dict();
+	ip = dict();
+	rl = dict();
+	ports = dict();
+	pool = dict();
+	if (!t || !mp || !ip || !rl || !ports || !pool)
+		return -ENOMEM;
+	for (int c = 0; c < TCP_MIB_MAX; c++) {
+		uint64_t v = 0;
+
+		for (int i = 0; i < g_n; i++)
+			v += tcp_mib_get(g_lcs[i].tcp, c);
+		rte_tel_data_add_dict_u64(t, tcp_mib_names[c], v);
+	}
+	for (int i = 0; i < g_n; i++) {
+		conns += tcp_stack_conns(g_lcs[i].tcp);
+		mconns += mptcp_ctx_conns(g_lcs[i].mptcp);
+		active += g_lcs[i].relay_active;
+	}
+	rte_tel_data_add_dict_u64(t, "CurrConns", conns);
+	for (int c = 0; c < MPTCP_MIB_MAX; c++) {
+		uint64_t v = 0;
+
+		for (int i = 0; i < g_n; i++)
+			v += mptcp_mib_get(g_lcs[i].mptcp, c);
+		rte_tel_data_add_dict_u64(mp, mptcp_mib_names[c], v);
+	}
+	rte_tel_data_add_dict_u64(mp, "CurrEstab", mconns);
+	for (int c = 0; c < IP_MIB_MAX; c++) {
+		uint64_t v = 0;
+
+		for (int i = 0; i < g_n; i++)
+			v += g_lcs[i].ip_mib[c];
+		rte_tel_data_add_dict_u64(ip, hag_ip_mib_names[c], v);
+	}
+	for (int c = 0; c < RELAY_MIB_MAX; c++) {
+		uint64_t v = 0;
+
+		for (int i = 0; i < g_n; i++)
+			v += g_lcs[i].relay_mib[c];
+		rte_tel_data_add_dict_u64(rl, hag_relay_mib_names[c], v);
+	}
+	rte_tel_data_add_dict_u64(rl, "Active", active);
+	for (int p = 0; p < g_lcs[0].n_ports; p++) {
+		const struct hag_port *hp = &g_lcs[0].ports[p];
+		struct rte_tel_data *pd = dict();
+		struct rte_eth_stats es;
+
+		if (pd == NULL)
+			break;
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(hp->port_id, &es);
+		rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
+		rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
+		rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed + es.rx_nombuf);
+		rte_tel_data_add_dict_u64(pd, "rx_errors", es.ierrors);
+		rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
+		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
+		rte_tel_data_add_dict_u64(pd, "tx_dropped", hp->tx_dropped);
+		rte_tel_data_add_dict_u64(pd, "tx_errors", es.oerrors);
+		add(ports, hp->conf->name, pd);
+	}
+	rte_tel_data_add_dict_u64(pool, "in_use", rte_mempool_in_use_count(g_lcs[0].pool));
+	rte_tel_data_add_dict_u64(pool, "size", g_lcs[0].pool->size);
+	rte_tel_data_add_dict_u64(pool, "available", rte_mempool_avail_count(g_lcs[0].pool));
+	add(d, "tcp", t);
+	add(d, "mptcp", mp);
+	add(d, "ip", ip);
+	add(d, "relay", rl);
+	add(d, "ports", ports);
+	add(d, "mempool", pool);
+	return 0;
+}
+
+int hag_telemetry_init(struct hag_lcore *lcs, int n)
+{
+	g_lcs = lcs;
+	g_n = n;
+	return rte_telemetry_register_cmd("/hagd/stats", stats_cb,
+					  "hagd counters: tcp, mptcp, ip, relay, ports, mempool");
+}

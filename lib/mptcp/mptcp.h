@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/mptcp public API: server side of MPTCP v1 (RFC 8684) on top of
+ * lib/tcp. An accepted subflow gets the MPTCP ULP, which maps its bytes to
+ * the data level (DSS), keeps the 64-bit DATA_ACKs and DATA_FINs, and falls
+ * back to plain TCP when the peer does not speak MPTCP.
+ *
+ * The data level uses the same pipes as plain TCP: the subflow's rxp/txp,
+ * with pipe positions = data-level offsets (DSN - IDSN - 1).
+ */
+#ifndef HAG_MPTCP_H
+#define HAG_MPTCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcp/tcp.h"
+
+/* Counters; names follow the kernel's MPTcpExt* without the prefix where they mean the same. */
+enum mptcp_mib {
+	MPTCP_MIB_MPCAPABLE_SYN_RX,     /* MPCapableSYNRX: SYNs with MP_CAPABLE */
+	MPTCP_MIB_MPCAPABLE_ACK_RX,     /* MPCapableACKRX: third ACKs with MP_CAPABLE */
+	MPTCP_MIB_MPCAPABLE_DATA_RX,    /* hagd: first data carrying MP_CAPABLE (third ACK lost or repeated) */
+	MPTCP_MIB_FALLBACK_ACK,         /* MPCapableFallbackACK: third ACK without MP_CAPABLE -> TCP */
+	MPTCP_MIB_PLAIN_SYN_RX,         /* hagd: SYNs without MP_CAPABLE served as plain TCP */
+	MPTCP_MIB_CSUM_REFUSED,         /* hagd: SYN asked for DSS checksums: served as plain TCP (issue 4) */
+	MPTCP_MIB_BAD_KEY,              /* hagd: third ACK echoed a key that is not ours: reset */
+	MPTCP_MIB_MPJOIN_SYN_RX,        /* MPJoinSynRx */
+	MPTCP_MIB_MPJOIN_NO_TOKEN,      /* MPJoinNoTokenFound */
+	MPTCP_MIB_MPJOIN_REFUSED,       /* hagd: joins refused (one subflow per connection in this release) */
+	MPTCP_MIB_DSS_NOT_MATCHING,     /* DSSNotMatching: mapping disagrees with an earlier one */
+	MPTCP_MIB_DSS_NO_MATCH_TCP,     /* DSSNoMatchTCP: data not covered by any mapping */
+	MPTCP_MIB_FALLBACK_NO_DSS,      /* hagd: data without DSS before any mapping -> TCP (RFC 8684 3.7) */
+	MPTCP_MIB_DUPLICATE_DATA,       /* DuplicateData: data-level bytes already received */
+	MPTCP_MIB_OFO_QUEUE,            /* OFOQueue: data placed out of order at data level */
+	MPTCP_MIB_DATA_FIN_RX,          /* hagd: DATA_FINs received */
+	MPTCP_MIB_DATA_FIN_TX,          /* hagd: DATA_FINs sent (first transmissions) */
+	MPTCP_MIB_OPTION_MALFORMED,     /* hagd: MPTCP options with a bad length, truncated or bad version */
+	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
+	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
+	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
+	MPTCP_MIB_MAX
+};
+
+extern const char *const mptcp_mib_names[MPTCP_MIB_MAX];
+
+struct mptcp_ctx;
+
+/* Per-lcore MPTCP state: token table and counters. NULL + rte_errno on error. */
+struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id);
+void mptcp_ctx_free(struct mptcp_ctx *ctx);
+
+/*
+ * A SYN arrived on an MPTCP-enabled listener; sk is the new connection in
+ * SYN_RCVD with rxp/txp and ops set by the owner. Returns 1 when MPTCP was
+ * attached (the SYN/ACK will carry our key), 0 when sk goes on as plain TCP,
+ * or -1 when the SYN must be refused with a RST (an MP_JOIN here).
+ */
+int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
+
+/* True while sk carries MPTCP (not fallen back). */
+bool mptcp_active(const struct tcp_sock *sk);
+
+uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c);
+/* MPTCP connections alive on this lcore. */
+uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/mptcp internals. */
+#ifndef HAG_MPTCP_INTERNAL_H
+#define HAG_MPTCP_INTERNAL_H
+
+#include <rte_hash.h>
+
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+#include "mptcp/mptcp_options.h"
+
+enum msk_state {
+	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
+	MSK_ESTABLISHED,    /* both keys known: DSS both ways */
+};
+
+struct mptcp_sock {
+	struct mptcp_ctx *ctx;
+	struct tcp_sock *ssk;           /* the (first) subflow */
+	uint8_t state;
+	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
+	uint64_t local_key, remote_key;
+	uint32_t local_token;
+	uint64_t local_idsn, remote_idsn;
+
+	/* Current receive mapping, in data positions (pipe) and subflow positions. */
+	bool map_valid;
+	uint64_t map_data;              /* data position of the mapping's first byte */
+	uint64_t map_ssn;               /* subflow position of the same byte */
+	uint32_t map_len;               /* bytes (the DATA_FIN excluded) */
+
+	/* DATA_FIN received: its data position, applied when the bytes before it are in. */
+	bool rcv_fin_pending, rcv_fin_done;
+	uint64_t rcv_fin_pos;
+
+	/* Our DATA_FIN: queued by shutdown, sent on pure ACKs until acked. */
+	bool snd_fin_queued, snd_fin_acked, snd_fin_sent;
+	uint32_t fin_rto_us;
+	uint64_t snd_una;               /* data position acknowledged by DATA_ACK */
+};
+
+struct mptcp_ctx {
+	struct rte_hash *tokens;
+	uint32_t n_conns;
+	uint64_t mib[MPTCP_MIB_MAX];
+};
+
+#define MPTCP_INC(ctx, c) ((ctx)->mib[(c)]++)
+
+/* mptcp_token.c */
+int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk);
+struct mptcp_sock *mptcp_token_lookup(struct mptcp_ctx *ctx, uint32_t token);
+void mptcp_token_del(struct mptcp_ctx *ctx, uint32_t token);
+
+#endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * MPTCP v1 server side over one subflow (RFC 8684 3.1, 3.3, 3.7):
+ * MP_CAPABLE handshake, DSS mappings in and out, DATA_ACK, DATA_FIN,
+ * fallback to TCP. Implemented as lib/tcp ULP hooks on the subflow.
+ *
+ * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). On
+ * our single subflow we send data position d at subflow position d + 1, so
+ * our mappings are DSN = local IDSN + subflow sequence (relative).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_tcp.h>
+
+#include "mptcp/mptcp_internal.h"
+
+static const struct tcp_ulp_ops mptcp_ulp;
+
+struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
+{
+	static unsigned int seq;
+	struct rte_hash_parameters hp = {0};
+	struct mptcp_ctx *ctx;
+	char name[RTE_HASH_NAMESIZE];
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "mptok_%u_%u", rte_lcore_id(), seq++);
+	hp.name = name;
+	hp.entries = max_conns < 1024 ? 1024 : max_conns * 2;
+	hp.key_len = sizeof(uint32_t);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = socket_id;
+	ctx->tokens = rte_hash_create(&hp);
+	if (ctx->tokens == NULL) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void mptcp_ctx_free(struct mptcp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	rte_hash_free(ctx->tokens);
+	free(ctx);
+}
+
+uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx)
+{
+	return ctx->n_conns;
+}
+
+bool mptcp_active(const struct tcp_sock *sk)
+{
+	return sk->ulp == &mptcp_ulp;
+}
+
+/* Parse every MPTCP option of a segment; malformed ones are counted and ignored. */
+static void parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < to->n_mptcp; i++) {
+		enum mptcp_parse_err e = mptcp_parse_option(to->mptcp[i], to->mptcp_len[i], o);
+
+		if (e != MPTCP_PARSE_OK && e != MPTCP_PARSE_UNKNOWN)
+			MPTCP_INC(ctx, MPTCP_MIB_OPTION_MALFORMED);
+	}
+}
+
+static void msk_free(struct mptcp_sock *msk)
+{
+	mptcp_token_del(msk->ctx, msk->local_token);
+	msk->ctx->n_conns--;
+	free(msk);
+}
+
+/* RFC 8684 3.7: go on as plain TCP; data position = subflow position + rx_off. */
+static void fallback(struct tcp_sock *sk, struct mptcp_sock *msk, enum mptcp_mib why)
+{
+	MPTCP_INC(msk->ctx, why);
+	if (msk->map_valid)
+		sk->rx_off = (int64_t)msk->map_data - (int64_t)msk->map_ssn;
+	sk->ulp = NULL;
+	sk->ulp_ctx = NULL;
+	sk->flags &= ~TF_NO_TX_FREE;
+	msk_free(msk);
+}
+
+int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	struct mptcp_opts o;
+	struct mptcp_sock *msk;
+
+	parse_all(ctx, &syn->opt, &o);
+	if (o.suboptions & OPTION_MPTCP_MPJ_SYN) {
+		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_SYN_RX);
+		if (mptcp_token_lookup(ctx, o.token) == NULL)
+			MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_NO_TOKEN);
+		else
+			MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
+		return -1;
+	}
+	if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
+		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+		return 0;
+	}
+	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
+	/* Checksums (flag A) arrive with issue 4; H is the only crypto we know. */
+	if ((o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) || !(o.mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
+		MPTCP_INC(ctx, MPTCP_MIB_CSUM_REFUSED);
+		return 0;
+	}
+	msk = calloc(1, sizeof(*msk));
+	if (msk == NULL)
+		return 0;
+	msk->ctx = ctx;
+	if (mptcp_token_new(ctx, msk) < 0) {
+		free(msk);
+		return 0;   /* no token: serve as plain TCP rather than refuse */
+	}
+	ctx->n_conns++;
+	msk->ssk = sk;
+	msk->state = MSK_SYN_RCVD;
+	sk->ulp = &mptcp_ulp;
+	sk->ulp_ctx = msk;
+	sk->flags |= TF_NO_TX_FREE;
+	return 1;
+}
+
+static uint64_t data_end(const struct tcp_sock *sk)
+{
+	return sk->txp->rx.nxt;
+}
+
+static void maybe_close_subflow(struct tcp_sock *sk, struct mptcp_sock *msk)
+{
+	/* Both DATA_FINs done: the connection is over at data level; close the subflow. */
+	if (msk->snd_fin_acked && msk->rcv_fin_done && !(sk->flags & TF_FIN_QUEUED)) {
+		sk->flags |= TF_FIN_QUEUED;
+		tcp_kick(sk);
+	}
+}
+
+static void check_data_fin(struct tcp_sock *sk, struct mptcp_sock *msk)
+{
+	if (!msk->rcv_fin_pending || msk->rcv_fin_done || sk->rxp->rx.nxt != msk->rcv_fin_pos)
+		return;
+	msk->rcv_fin_done = true;
+	MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_RX);
+	tcp_ack_now(sk);
+	if (sk->ops && sk->ops->peer_fin)
+		sk->ops->peer_fin(sk);
+	if (sk->state != TCP_CLOSED && sk->ulp_ctx == msk)
+		maybe_close_subflow(sk, msk);
+}
+
+static void rx_data_ack(struct tcp_sock *sk, struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+	uint64_t base = msk->local_idsn + 1;
+	uint64_t ack = o->ack64 ? o->data_ack : dsn_expand32(base + msk->snd_una, (uint32_t)o->data_ack);
+	uint64_t end = data_end(sk);
+	uint64_t sent = sk->snd_max > 0 ? sk->snd_max - 1 : 0;   /* data positions sent */
+	int64_t apos = (int64_t)(ack - base);
+
+	if (sent > end)
+		sent = end;
+	if (msk->snd_fin_sent)
+		sent = end + 1;
+	if (apos <= (int64_t)msk->snd_una || apos > (int64_t)sent)
+		return;
+	msk->snd_una = (uint64_t)apos;
+	hag_pipe_consume(sk->txp, msk->snd_una < end ? msk->snd_una : end);
+	if (msk->snd_fin_sent && msk->snd_una == end + 1) {
+		msk->snd_fin_acked = true;
+		tcp_ulp_timer(sk, 0);
+		maybe_close_subflow(sk, msk);
+	}
+	if (sk->ops && sk->ops->writable)
+		sk->ops->writable(sk);
+}
+
+/* A DSS mapping (RFC 8684 3.3.1). Returns <0 when the subflow was reset. */
+static int rx_mapping(struct tcp_sock *sk, struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+	uint64_t base = msk->remote_idsn + 1;
+	uint64_t dsn = o->dsn64 ? o->data_seq : dsn_expand32(base + sk->rxp->rx.nxt, (uint32_t)o->data_seq);
+	uint64_t dpos = dsn - base;
+	uint32_t len = o->data_len;
+
+	if (o->data_fin && len > 0)
+		len--;   /* the DATA_FIN takes the last byte of the data-level length */
+	if (o->data_fin) {
+		msk->rcv_fin_pending = true;
+		msk->rcv_fin_pos = dpos + len;
+	}
+	msk->dss_seen = true;
+	if (len == 0)
+		return 0;   /* a DATA_FIN alone (subflow sequence 0) */
+	if (o->data_len == 0) {
+		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
+		msk->map_valid = true;
+		msk->map_data = dpos;
+		msk->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
+		fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
+		return 1;
+	}
+	uint64_t ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
+
+	/* A mapping that overlaps the current one must say the same thing. */
+	if (msk->map_valid && ssn < msk->map_ssn + msk->map_len && msk->map_ssn < ssn + len &&
+	    (int64_t)(dpos - ssn) != (int64_t)(msk->map_data - msk->map_ssn)) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
+		tcp_reset(sk);
+		return -1;
+	}
+	msk->map_valid = true;
+	msk->map_data = dpos;
+	msk->map_ssn = ssn;
+	msk->map_len = len;
+	return 0;
+}
+
+static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_ctx *ctx = msk->ctx;
+	struct mptcp_opts o;
+
+	parse_all(ctx, &seg->opt, &o);
+	if (o.suboptions & OPTION_MPTCP_RST)
+		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
+	if (o.suboptions & OPTION_MPTCP_FASTCLOSE) {
+		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
+		/* RFC 8684 3.5: only with our key does it close the connection. */
+		if (o.fastclose_key == msk->local_key) {
+			tcp_reset(sk);
+			return -1;
+		}
+	}
+	if (msk->state == MSK_SYN_RCVD) {
+		if (o.suboptions & OPTION_MPTCP_MPC_ACK) {
+			uint32_t tok;
+
+			if (o.rcvr_key != msk->local_key) {
+				MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+				tcp_reset(sk);
+				return -1;
+			}
+			msk->remote_key = o.sndr_key;
+			mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
+			msk->state = MSK_ESTABLISHED;
+			MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
+			MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
+		} else if (o.suboptions == 0) {
+			/* RFC 8684 3.1: no MP_CAPABLE on the third ACK -> plain TCP. */
+			fallback(sk, msk, MPTCP_MIB_FALLBACK_ACK);
+			return 0;
+		} else {
+			/* MPTCP options but no key: we cannot map its data. */
+			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+			tcp_reset(sk);
+			return -1;
+		}
+	}
+	/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
+	if ((o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {
+		if (o.rcvr_key != msk->local_key || o.sndr_key != msk->remote_key) {
+			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+			tcp_reset(sk);
+			return -1;
+		}
+		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_DATA_RX);
+		msk->map_valid = true;
+		msk->map_data = 0;
+		msk->map_ssn = 1;
+		msk->map_len = o.mpc_data_len;
+		msk->dss_seen = true;
+	}
+	if (o.suboptions & OPTION_MPTCP_DSS) {
+		if (o.use_ack)
+			rx_data_ack(sk, msk, &o);
+		if (sk->state == TCP_CLOSED)
+			return -1;
+		if (o.use_map) {
+			int r = rx_mapping(sk, msk, &o);
+
+			if (r != 0)
+				return r < 0 ? -1 : 0;
+		}
+		check_data_fin(sk, msk);
+		if (sk->state == TCP_CLOSED)
+			return -1;
+	}
+	return 0;
+}
+
+static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, uint32_t len,
+		       const struct tcp_seg *seg)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct hag_pipe *p = sk->rxp;
+	uint64_t dpos, old = p->rx.nxt;
+	int64_t adv;
+
+	(void)seg;
+	if (!msk->map_valid || pos < msk->map_ssn || pos + len > msk->map_ssn + msk->map_len) {
+		if (!msk->dss_seen) {
+			/* RFC 8684 3.7: data with no mapping before any DSS: the
+			 * path strips options; go on as TCP. */
+			fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
+			adv = hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len);
+			if (adv < 0)
+				return -ENOSPC;
+			if (adv > 0 && sk->ops && sk->ops->readable)
+				sk->ops->readable(sk);
+			return 0;
+		}
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NO_MATCH_TCP);
+		tcp_reset(sk);
+		return -EPROTO;
+	}
+	dpos = msk->map_data + (pos - msk->map_ssn);
+	/* Bytes past the data-level window would be acked at subflow level and lost. */
+	if (dpos + len > p->head + p->cap)
+		return -ENOSPC;
+	adv = hag_pipe_write(p, dpos, data, len);
+	if (adv < 0)
+		return -ENOSPC;
+	if (dpos + len <= old)
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DUPLICATE_DATA);
+	else if (dpos > old)
+		MPTCP_INC(msk->ctx, MPTCP_MIB_OFO_QUEUE);
+	if (adv > 0 && sk->ops && sk->ops->readable)
+		sk->ops->readable(sk);
+	if (sk->state != TCP_CLOSED && sk->ulp_ctx == msk)
+		check_data_fin(sk, msk);
+	return 0;
+}
+
+static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos, uint32_t len,
+			       uint8_t *opt, uint32_t room)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (flags & RTE_TCP_SYN_FLAG) {
+		/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
+		o.suboptions = OPTION_MPTCP_MPC_SYNACK;
+		o.mpc_version = 1;
+		o.mpc_flags = MPTCP_CAP_HMAC_SHA256;
+		o.sndr_key = msk->local_key;
+		return (uint32_t)mptcp_write_options(opt, room, &o);
+	}
+	if (msk->state != MSK_ESTABLISHED)
+		return 0;
+	o.suboptions = OPTION_MPTCP_DSS;
+	o.use_ack = true;
+	o.ack64 = true;
+	o.data_ack = msk->remote_idsn + 1 + sk->rxp->rx.nxt + (msk->rcv_fin_done ? 1 : 0);
+	if (len > 0) {
+		o.use_map = true;
+		o.dsn64 = true;
+		o.data_seq = msk->local_idsn + pos;     /* data position pos - 1 */
+		o.subflow_seq = (uint32_t)pos;
+		o.data_len = (uint16_t)len;
+	} else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == data_end(sk) + 1) {
+		/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
+		o.use_map = true;
+		o.dsn64 = true;
+		o.data_fin = true;
+		o.data_seq = msk->local_idsn + 1 + data_end(sk);
+		o.subflow_seq = 0;
+		o.data_len = 1;
+		if (!msk->snd_fin_sent) {
+			msk->snd_fin_sent = true;
+			MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_TX);
+		}
+	}
+	return (uint32_t)mptcp_write_options(opt, room, &o);
+}
+
+static uint32_t ulp_rcv_space(const struct tcp_sock *sk)
+{
+	return hag_pipe_space(sk->rxp);
+}
+
+static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
+{
+	if (msk->fin_rto_us == 0)
+		msk->fin_rto_us = sk->rto_us;
+	tcp_ulp_timer(sk, tcp_now(sk) + msk->fin_rto_us);
+}
+
+static void ulp_shutdown(struct tcp_sock *sk)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+
+	if (msk->snd_fin_queued)
+		return;
+	msk->snd_fin_queued = true;
+	tcp_ack_now(sk);
+	fin_timer(sk, msk);
+}
+
+/* Subflow bytes acknowledged: once all data is out, the DATA_FIN can go. */
+static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+
+	(void)pos;
+	if (msk->snd_fin_queued && !msk->snd_fin_sent && sk->snd_nxt == data_end(sk) + 1)
+		tcp_ack_now(sk);
+}
+
+static void ulp_timeout(struct tcp_sock *sk)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+
+	if (!msk->snd_fin_queued || msk->snd_fin_acked)
+		return;
+	/* Resend the DATA_FIN until it is DATA_ACKed, backing off like an RTO. */
+	tcp_ack_now(sk);
+	msk->fin_rto_us = msk->fin_rto_us * 2 > 60000000u ? 60000000u : msk->fin_rto_us * 2;
+	fin_timer(sk, msk);
+}
+
+/* The subflow's FIN: with one subflow no more data can come. */
+static void ulp_peer_fin(struct tcp_sock *sk)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+
+	if (msk->rcv_fin_done)
+		return;
+	msk->rcv_fin_pending = true;
+	msk->rcv_fin_pos = sk->rxp->rx.nxt;
+	check_data_fin(sk, msk);
+}
+
+static void ulp_release(struct tcp_sock *sk)
+{
+	struct mptcp_sock *msk = sk->ulp_ctx;
+
+	if (msk == NULL)
+		return;
+	sk->ulp_ctx = NULL;
+	msk_free(msk);
+}
+
+static const struct tcp_ulp_ops mptcp_ulp = {
+	.rx_segment = ulp_rx_segment,
+	.rx_data = ulp_rx_data,
+	.tx_options = ulp_tx_options,
+	.rcv_space = ulp_rcv_space,
+	.acked = ulp_acked,
+	.shutdown = ulp_shutdown,
+	.peer_fin = ulp_peer_fin,
+	.timeout = ulp_timeout,
+	.release = ulp_release,
+};

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "net/net.h"
+
+enum net_ip_verdict net_ipv4_check(struct rte_mbuf *m, uint16_t l3)
+{
+	uint32_t avail = rte_pktmbuf_pkt_len(m);
+	const struct rte_ipv4_hdr *ip;
+	uint16_t ihl, tot, frag;
+
+	if (avail < l3 + sizeof(*ip) || rte_pktmbuf_data_len(m) < l3 + sizeof(*ip))
+		return NET_IP_TRUNCATED;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	if ((ip->version_ihl >> 4) != 4)
+		return NET_IP_BAD_VERSION;
+	ihl = (ip->version_ihl & 0xf) * 4;
+	if (ihl < 20)
+		return NET_IP_BAD_IHL;
+	if (rte_pktmbuf_data_len(m) < l3 + ihl)
+		return NET_IP_TRUNCATED;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < ihl)
+		return NET_IP_BAD_LEN;
+	if (avail - l3 < tot)
+		return NET_IP_TRUNCATED;
+	/* A correct header sums to 0xffff; rte_ipv4_cksum returns its complement. */
+	if (rte_raw_cksum(ip, ihl) != 0xffff)
+		return NET_IP_BAD_CSUM;
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if ((frag & RTE_IPV4_HDR_MF_FLAG) || (frag & RTE_IPV4_HDR_OFFSET_MASK))
+		return NET_IP_FRAGMENT;
+	/* Ethernet pads short frames: the IP length is the truth. */
+	if (avail - l3 > tot)
+		rte_pktmbuf_trim(m, avail - l3 - tot);
+	return NET_IP_OK;
+}
+
+static uint32_t pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t l4len)
+{
+	uint32_t s = 0;
+	const uint16_t *a = (const uint16_t *)&ip->src_addr;
+
+	s += a[0] + a[1] + a[2] + a[3];
+	s += rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
+	s += rte_cpu_to_be_16(l4len);
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+uint16_t net_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len)
+{
+	uint32_t s = pseudo_sum(ip, l4len);
+
+	s += __rte_raw_cksum(l4, l4len, 0);
+	return (uint16_t)~fold(fold(s));
+}
+
+bool net_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len)
+{
+	uint32_t s = pseudo_sum(ip, l4len);
+
+	s += __rte_raw_cksum(l4, l4len, 0);
+	return fold(fold(s)) == 0xffff;
+}
+
+static uint32_t arp_hash(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 24;
+}
+
+struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip)
+{
+	uint32_t h = arp_hash(ip);
+
+	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
+		struct net_arp_entry *e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
+
+		if (e->ip == ip)
+			return e;
+		if (e->ip == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip)
+{
+	uint32_t h = arp_hash(ip);
+
+	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
+		struct net_arp_entry *e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
+
+		if (e->ip == ip)
+			return e;
+		if (e->ip == 0) {
+			memset(e, 0, sizeof(*e));
+			e->ip = ip;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+void net_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip,
+		   const struct rte_ether_addr *tha, uint32_t tip)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	rte_pktmbuf_reset(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*ah));
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	rte_ether_addr_copy(sha, &eh->src_addr);
+	if (op == RTE_ARP_OP_REQUEST)
+		memset(&eh->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	else
+		rte_ether_addr_copy(tha, &eh->dst_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = 4;
+	ah->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(sha, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	if (tha && op != RTE_ARP_OP_REQUEST)
+		rte_ether_addr_copy(tha, &ah->arp_data.arp_tha);
+	else
+		memset(&ah->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
+	ah->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+}
+
+int net_icmp_echo_reply(struct rte_mbuf *m, uint16_t l3)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	struct rte_icmp_hdr *ic;
+	uint32_t tmp;
+
+	if (tot < ihl + sizeof(*ic) || rte_pktmbuf_data_len(m) < l3 + tot)
+		return -EINVAL;
+	ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
+		return -EINVAL;
+	if (rte_raw_cksum(ic, tot - ihl) != 0xffff)
+		return -EINVAL;
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = ~rte_raw_cksum(ic, tot - ihl);
+	if (ic->icmp_cksum == 0)
+		ic->icmp_cksum = 0xffff;
+	tmp = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = tmp;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return 0;
+}

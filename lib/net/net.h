@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/net: what a gateway needs below TCP: IPv4 header checks, ARP
+ * messages and a small per-lcore ARP cache, ICMP echo. Pure helpers: no
+ * port or queue handling (that is app/port.c).
+ */
+#ifndef HAG_NET_H
+#define HAG_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+/* Why an IPv4 packet was refused by net_ipv4_check(). */
+enum net_ip_verdict {
+	NET_IP_OK = 0,
+	NET_IP_TRUNCATED,     /* shorter than its header or total length */
+	NET_IP_BAD_VERSION,
+	NET_IP_BAD_IHL,
+	NET_IP_BAD_LEN,       /* total length < IHL*4 */
+	NET_IP_BAD_CSUM,
+	NET_IP_FRAGMENT,      /* fragments are not reassembled: dropped, counted */
+};
+
+/*
+ * Check the IPv4 header at offset l3 of m (RFC 791/1122): version, IHL,
+ * total length against the frame, header checksum, fragments. Trims
+ * Ethernet padding beyond the IP total length.
+ */
+enum net_ip_verdict net_ipv4_check(struct rte_mbuf *m, uint16_t l3);
+
+/* The one's complement checksum of the TCP segment (pseudo header from ip). */
+uint16_t net_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len);
+
+/* True when the TCP checksum of the segment following ip is right. */
+bool net_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len);
+
+/* ARP cache: fixed size, open addressing, per lcore (no locks). */
+#define NET_ARP_SLOTS 256           /* power of two */
+#define NET_ARP_PENDING 4           /* packets held per unresolved next hop */
+
+struct net_arp_entry {
+	uint32_t ip;                /* host order; 0 = free */
+	bool resolved;
+	struct rte_ether_addr mac;
+	uint64_t updated_us;        /* when resolved or last requested */
+	uint16_t port;
+	uint8_t n_pending;
+	struct rte_mbuf *pending[NET_ARP_PENDING];
+};
+
+struct net_arp_table {
+	struct net_arp_entry e[NET_ARP_SLOTS];
+};
+
+/* Find the entry for ip; NULL when absent. */
+struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip);
+/* Find or create the entry for ip; NULL when the table is full. */
+struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip);
+
+/*
+ * Fill m with an ARP packet (Ethernet header included).
+ * op is RTE_ARP_OP_REQUEST (tha zero, broadcast) or RTE_ARP_OP_REPLY.
+ * Addresses in host order.
+ */
+void net_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip,
+		   const struct rte_ether_addr *tha, uint32_t tip);
+
+/*
+ * Turn an ICMP echo request (IPv4 at l3) into its reply in place: swap
+ * addresses, type 0, checksums fixed. Returns 0, or -EINVAL when it is not a
+ * well-formed echo request (bad ICMP checksum included).
+ */
+int net_icmp_echo_reply(struct rte_mbuf *m, uint16_t l3);
+
+/* Prefix helpers (host order). */
+static inline uint32_t net_prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+static inline bool net_in_prefix(uint32_t addr, uint32_t net, uint8_t len)
+{
+	return ((addr ^ net) & net_prefix_mask(len)) == 0;
+}
+
+#endif

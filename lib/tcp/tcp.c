@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/tcp: the per-lcore stack, socket lifecycle and the owner's API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
+
+#include "tcp/tcp_internal.h"
+
+static const char *const state_names[TCP_STATE_MAX] = {
+	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+	"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+};
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	return s < TCP_STATE_MAX ? state_names[s] : "?";
+}
+
+struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf)
+{
+	static unsigned int seq;
+	struct rte_hash_parameters hp = {0};
+	struct tcp_stack *st;
+	char name[RTE_HASH_NAMESIZE];
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	st->conf = *conf;
+	if (st->conf.max_retries == 0)
+		st->conf.max_retries = 15;
+	if (st->conf.syn_retries == 0)
+		st->conf.syn_retries = 5;
+	if (st->conf.mss == 0)
+		st->conf.mss = 1460;
+	snprintf(name, sizeof(name), "tcpflows_%u_%u", rte_lcore_id(), seq++);
+	hp.name = name;
+	hp.entries = conf->max_conns < 1024 ? 1024 : conf->max_conns * 2;
+	hp.key_len = sizeof(struct tcp_flow_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = conf->socket_id;
+	st->flows = rte_hash_create(&hp);
+	if (st->flows == NULL) {
+		free(st);
+		return NULL;
+	}
+	TAILQ_INIT(&st->dirty);
+	TAILQ_INIT(&st->free_later);
+	for (int i = 0; i < TW_SLOTS; i++)
+		TAILQ_INIT(&st->wheel[i]);
+	st->next_port = (uint16_t)(32768 + rte_rand_max(28000));
+	return st;
+}
+
+static void free_later_flush(struct tcp_stack *st)
+{
+	struct tcp_sock *sk;
+
+	while ((sk = TAILQ_FIRST(&st->free_later)) != NULL) {
+		TAILQ_REMOVE(&st->free_later, sk, dq);
+		free(sk);
+	}
+}
+
+void tcp_stack_free(struct tcp_stack *st)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (st == NULL)
+		return;
+	while (rte_hash_iterate(st->flows, &key, &data, &it) >= 0) {
+		struct tcp_sock *sk = data;
+
+		sk->ops = NULL;
+		tcp_done(sk, -ECONNABORTED);
+		it = 0;
+	}
+	free_later_flush(st);
+	rte_hash_free(st->flows);
+	free(st);
+}
+
+struct rte_mempool *tcp_stack_pool(struct tcp_stack *st)
+{
+	return st->conf.pool;
+}
+
+uint32_t tcp_stack_conns(const struct tcp_stack *st)
+{
+	return st->n_conns;
+}
+
+int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn fn, void *arg)
+{
+	if (st->n_listeners == TCP_MAX_LISTENERS)
+		return -ENOSPC;
+	for (int i = 0; i < st->n_listeners; i++)
+		if (st->listeners[i].addr == addr && st->listeners[i].port == port)
+			return -EADDRINUSE;
+	st->listeners[st->n_listeners++] = (struct tcp_listener){addr, port, fn, arg};
+	return 0;
+}
+
+static uint8_t wscale_for(uint32_t space)
+{
+	uint8_t s = 0;
+
+	while (s < TCP_MAX_WSCALE && (space >> s) > 65535)
+		s++;
+	return s;
+}
+
+struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			      uint16_t rport)
+{
+	struct tcp_flow_key key = {laddr, raddr, lport, rport};
+	struct tcp_sock *sk;
+
+	if (st->n_conns >= st->conf.max_conns) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	sk = calloc(1, sizeof(*sk));
+	if (sk == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	sk->laddr = laddr;
+	sk->raddr = raddr;
+	sk->lport = lport;
+	sk->rport = rport;
+	sk->stack = st;
+	sk->iss = (uint32_t)rte_rand();
+	sk->rto_us = TCP_RTO_INIT_US;
+	sk->mss = TCP_DEFAULT_MSS;
+	sk->ssthresh = UINT32_MAX;
+	sk->rcv_fin_pos = -1;
+	sk->rcv_wscale = wscale_for(st->conf.rcvbuf);
+	if (rte_hash_add_key_data(st->flows, &key, sk) < 0) {
+		free(sk);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	st->n_conns++;
+	return sk;
+}
+
+void tcp_set_state(struct tcp_sock *sk, enum tcp_state s)
+{
+	sk->state = (uint8_t)s;
+}
+
+void tcp_mark_dirty(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSED || (sk->flags & TF_IN_DIRTY))
+		return;
+	sk->flags |= TF_IN_DIRTY;
+	TAILQ_INSERT_TAIL(&sk->stack->dirty, sk, dq);
+}
+
+/* The connection is over: unhook it, tell the owner, free it after this poll. */
+void tcp_done(struct tcp_sock *sk, int err)
+{
+	struct tcp_stack *st = sk->stack;
+	struct tcp_flow_key key = {sk->laddr, sk->raddr, sk->lport, sk->rport};
+	const struct tcp_sock_ops *ops = sk->ops;
+
+	if (sk->state == TCP_CLOSED && (sk->flags & TF_CLOSED_CB))
+		return;
+	sk->state = TCP_CLOSED;
+	sk->err = err;
+	rte_hash_del_key(st->flows, &key);
+	st->n_conns--;
+	tcp_timer_remove(sk);
+	if (sk->flags & TF_IN_DIRTY) {
+		TAILQ_REMOVE(&st->dirty, sk, dq);
+		sk->flags &= ~TF_IN_DIRTY;
+	}
+	sk->flags |= TF_CLOSED_CB;
+	if (sk->ulp && sk->ulp->release)
+		sk->ulp->release(sk);
+	if (ops && ops->closed)
+		ops->closed(sk, err);
+	TAILQ_INSERT_TAIL(&st->free_later, sk, dq);
+}
+
+uint32_t tcp_rcv_space(const struct tcp_sock *sk)
+{
+	if (sk->ulp && sk->ulp->rcv_space)
+		return sk->ulp->rcv_space(sk);
+	return sk->rxp ? hag_pipe_space(sk->rxp) : 0;
+}
+
+struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us)
+{
+	struct tcp_sock *sk = NULL;
+
+	st->now_us = now_us;
+	if (lport == 0) {
+		for (int tries = 0; tries < 28232 && sk == NULL; tries++) {
+			struct tcp_flow_key key = {laddr, raddr, st->next_port, rport};
+
+			lport = st->next_port;
+			st->next_port = st->next_port >= 60999 ? 32768 : st->next_port + 1;
+			if (rte_hash_lookup(st->flows, &key) >= 0)
+				continue;
+			sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+			if (sk == NULL)
+				return NULL;
+		}
+		if (sk == NULL) {
+			rte_errno = EADDRNOTAVAIL;
+			return NULL;
+		}
+	} else {
+		sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+		if (sk == NULL)
+			return NULL;
+	}
+	sk->ops = ops;
+	sk->user = user;
+	sk->route = route;
+	sk->state = TCP_SYN_SENT;
+	sk->snd_una = 0;
+	sk->snd_nxt = 0;
+	sk->tx_off = -1;
+	sk->rx_off = -1;
+	sk->rxp = rxp;
+	sk->txp = txp;
+	TCP_INC(st, TCP_MIB_ACTIVE_OPENS);
+	tcp_send_syn(sk, false);
+	return sk;
+}
+
+void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at)
+{
+	if (sk->state != TCP_SYN_SENT)
+		return;
+	sk->t_conn = at;
+	tcp_timer_update(sk);
+}
+
+void tcp_kick(struct tcp_sock *sk)
+{
+	tcp_mark_dirty(sk);
+}
+
+void tcp_rx_space_freed(struct tcp_sock *sk)
+{
+	uint64_t edge;
+
+	if (sk->state == TCP_CLOSED)
+		return;
+	edge = sk->rcv.nxt + tcp_rcv_space(sk);
+	/* RFC 9293 3.8.6.2.2: announce a larger window only when it grew by a
+	 * useful amount (here a quarter of the buffer or two segments from a
+	 * nearly closed window). */
+	if (edge >= sk->rcv_adv + (sk->rxp ? sk->rxp->cap / 4 : 65536) ||
+	    (sk->rcv_adv - sk->rcv.nxt < 2u * sk->mss && edge >= sk->rcv.nxt + 2u * sk->mss)) {
+		sk->flags |= TF_ACK_NOW;
+		tcp_mark_dirty(sk);
+	}
+}
+
+void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at)
+{
+	sk->t_ulp = at;
+	tcp_timer_update(sk);
+}
+
+uint64_t tcp_now(const struct tcp_sock *sk)
+{
+	return sk->stack->now_us;
+}
+
+void tcp_ack_now(struct tcp_sock *sk)
+{
+	sk->flags |= TF_ACK_NOW;
+	tcp_mark_dirty(sk);
+}
+
+void tcp_shutdown(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSED || (sk->flags & TF_FIN_QUEUED))
+		return;
+	if (sk->ulp && sk->ulp->shutdown) {
+		sk->ulp->shutdown(sk);
+		return;
+	}
+	sk->flags |= TF_FIN_QUEUED;
+	tcp_mark_dirty(sk);
+}
+
+void tcp_reset(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSED)
+		return;
+	if (sk->state != TCP_SYN_SENT && sk->state != TCP_TIME_WAIT)
+		tcp_send_rst(sk);
+	tcp_done(sk, -ECONNRESET);
+}
+
+void tcp_abort(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_CLOSED)
+		return;
+	if (sk->state != TCP_SYN_SENT && sk->state != TCP_TIME_WAIT)
+		tcp_send_rst(sk);
+	sk->ops = NULL;
+	tcp_done(sk, -ECONNABORTED);
+}
+
+void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us)
+{
+	struct tcp_sock *sk;
+
+	st->now_us = now_us;
+	tcp_timers_run(st, now_us);
+	while ((sk = TAILQ_FIRST(&st->dirty)) != NULL) {
+		TAILQ_REMOVE(&st->dirty, sk, dq);
+		sk->flags &= ~TF_IN_DIRTY;
+		tcp_output(sk);
+	}
+	free_later_flush(st);
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp public API: a per-lcore TCP engine (struct tcp_stack) with
+ * connections (struct tcp_sock) whose bytes live in relay pipes.
+ *
+ * Time is passed in as microseconds (now_us) read once per poll iteration.
+ * Nothing here is shared between lcores.
+ */
+#ifndef HAG_TCP_H
+#define HAG_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "tcp/tcp_buf.h"
+#include "tcp/tcp_seq.h"
+
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RCVD,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_STATE_MAX
+};
+
+const char *tcp_state_name(enum tcp_state s);
+
+/* Counters; names follow the kernel's Tcp / TcpExt MIBs where they mean the same. */
+enum tcp_mib {
+	TCP_MIB_ACTIVE_OPENS,       /* ActiveOpens: connects started */
+	TCP_MIB_PASSIVE_OPENS,      /* PassiveOpens: SYNs accepted on a listener */
+	TCP_MIB_ATTEMPT_FAILS,      /* AttemptFails: connects that failed (RST or timeout) */
+	TCP_MIB_ESTAB_RESETS,       /* EstabResets: established connections reset */
+	TCP_MIB_IN_SEGS,            /* InSegs */
+	TCP_MIB_OUT_SEGS,           /* OutSegs */
+	TCP_MIB_RETRANS_SEGS,       /* RetransSegs */
+	TCP_MIB_IN_ERRS,            /* InErrs: malformed segments (bad header, options) */
+	TCP_MIB_IN_CSUM_ERRORS,     /* InCsumErrors */
+	TCP_MIB_OUT_RSTS,           /* OutRsts */
+	TCP_MIB_IN_RSTS,            /* hagd: RSTs accepted */
+	TCP_MIB_TIMEOUTS,           /* TCPTimeouts: RTO expirations */
+	TCP_MIB_FAST_RETRANS,       /* TCPFastRetrans */
+	TCP_MIB_ABORT_ON_TIMEOUT,   /* TCPAbortOnTimeout */
+	TCP_MIB_OFO_QUEUE,          /* TCPOFOQueue: segments held out of order */
+	TCP_MIB_OFO_DROP,           /* TCPOFODrop: out-of-order segments dropped (tracking full) */
+	TCP_MIB_DUP_DATA,           /* hagd: segments whose bytes were all received already */
+	TCP_MIB_OUT_OF_WINDOW,      /* hagd: unacceptable segments answered with an ACK */
+	TCP_MIB_CHALLENGE_ACK,      /* TCPChallengeACK (RFC 5961) */
+	TCP_MIB_WIN_PROBE,          /* TCPWinProbe: zero-window probes sent */
+	TCP_MIB_DELAYED_ACKS,       /* DelayedACKs */
+	TCP_MIB_NO_PORT,            /* hagd: segments to no connection and no listener (answered RST) */
+	TCP_MIB_LISTEN_DROPS,       /* ListenDrops: SYNs refused (limits, memory) */
+	TCP_MIB_TW_RECYCLED,        /* TWRecycled: TIME_WAIT ended early by a new SYN */
+	TCP_MIB_NO_MBUF,            /* hagd: segments not sent for want of an mbuf */
+	TCP_MIB_MAX
+};
+
+extern const char *const tcp_mib_names[TCP_MIB_MAX];
+
+struct tcp_sock;
+struct tcp_stack;
+
+/* Options parsed from one segment (RFC 9293 3.1, RFC 7323, RFC 2018). */
+struct tcp_seg_opts {
+	uint16_t mss;               /* 0 = absent */
+	int8_t wscale;              /* -1 = absent */
+	bool sack_ok;
+	bool ts;
+	uint32_t tsval, tsecr;
+	uint8_t n_sack;
+	uint32_t sack[4][2];
+	/* MPTCP options (kind 30): pointers into the segment, parsed by lib/mptcp */
+	uint8_t n_mptcp;
+	const uint8_t *mptcp[4];
+	uint8_t mptcp_len[4];
+};
+
+/* One received segment, as lib/tcp hands it to an upper layer. */
+struct tcp_seg {
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint8_t flags;              /* RTE_TCP_*_FLAG */
+	uint16_t len;               /* payload bytes */
+	const uint8_t *data;
+	struct tcp_seg_opts opt;
+	struct rte_mbuf *m;
+};
+
+/* Events to the owner of a socket (the relay, or lib/mptcp for a subflow). */
+struct tcp_sock_ops {
+	void (*established)(struct tcp_sock *sk);
+	void (*readable)(struct tcp_sock *sk);      /* rx pipe got contiguous bytes */
+	void (*writable)(struct tcp_sock *sk);      /* tx pipe bytes were acknowledged and freed */
+	void (*peer_fin)(struct tcp_sock *sk);      /* the peer ended its stream */
+	/* Last call: the socket is freed when this returns. err: 0, -ECONNRESET,
+	 * -ECONNREFUSED, -ETIMEDOUT, -ENOMEM. */
+	void (*closed)(struct tcp_sock *sk, int err);
+};
+
+/*
+ * Upper layer protocol hooks (lib/mptcp on a subflow). All optional.
+ */
+struct tcp_ulp_ops {
+	/* Every accepted segment, before ACK and data processing. Return <0 to drop it. */
+	int (*rx_segment)(struct tcp_sock *sk, const struct tcp_seg *seg);
+	/* In-window payload at subflow stream position pos (instead of the rx pipe).
+	 * Returns 0, or -ENOSPC to refuse it (then it is not acknowledged). */
+	int (*rx_data)(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, uint32_t len,
+		       const struct tcp_seg *seg);
+	/* Options for an outgoing segment: payload at stream position pos, len bytes
+	 * (len 0: a pure ACK / SYN / FIN). Returns bytes written into opt (<= room). */
+	uint32_t (*tx_options)(struct tcp_sock *sk, uint8_t flags, uint64_t pos, uint32_t len,
+			       uint8_t *opt, uint32_t room);
+	/* Bytes the receive window may offer (replaces the rx pipe's space). */
+	uint32_t (*rcv_space)(const struct tcp_sock *sk);
+	/* Our send stream was acknowledged up to pos (subflow level). */
+	void (*acked)(struct tcp_sock *sk, uint64_t pos);
+	/* The owner ended its stream (tcp_shutdown): the ULP decides how (DATA_FIN). */
+	void (*shutdown)(struct tcp_sock *sk);
+	/* The subflow's FIN arrived (the owner's peer_fin is not called while a ULP is set). */
+	void (*peer_fin)(struct tcp_sock *sk);
+	/* The ULP timer (tcp_ulp_timer) expired. */
+	void (*timeout)(struct tcp_sock *sk);
+	/* The socket is being freed. */
+	void (*release)(struct tcp_sock *sk);
+};
+
+/* Where an outgoing segment goes: the owner's output routine resolves it. */
+typedef int (*tcp_output_fn)(void *arg, struct rte_mbuf *m, uint32_t dst_ip, void *route);
+
+struct tcp_stack_conf {
+	struct rte_mempool *pool;
+	uint32_t max_conns;
+	uint32_t rcvbuf, sndbuf;
+	uint32_t timewait_us;
+	uint32_t syn_retries;
+	uint32_t max_retries;       /* data retransmissions before abort (default 15) */
+	uint16_t mss;               /* our MSS: port MTU - 40 */
+	tcp_output_fn output;
+	void *output_arg;
+	int socket_id;
+};
+
+/* The flags of struct tcp_sock.flags. */
+#define TF_ACK_NOW      0x0001  /* send an ACK at the next flush */
+#define TF_DELACK       0x0002  /* an ACK is owed; delayed-ACK timer running */
+#define TF_FIN_QUEUED   0x0004  /* our stream ends at txp end (shutdown called) */
+#define TF_FIN_SENT     0x0008
+#define TF_SACK_OK      0x0010
+#define TF_TS_OK        0x0020
+#define TF_WS_OK        0x0040
+#define TF_IN_DIRTY     0x0080  /* on the stack's flush list */
+#define TF_RECOVERY     0x0100  /* NewReno fast recovery */
+#define TF_NO_TX_FREE   0x0200  /* acked bytes are freed by the ULP (MPTCP data level) */
+#define TF_RST_PENDING  0x0400
+#define TF_PEER_FIN     0x0800  /* FIN received (in order) */
+#define TF_CLOSED_CB    0x1000  /* closed() delivered */
+#define TF_WND_UPDATE   0x2000  /* a window update is worth sending */
+
+struct tcp_sock {
+	/* Identity, host byte order. */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint8_t state;
+	uint8_t retries;            /* consecutive RTOs */
+	uint16_t flags;
+
+	/* Send side: 64-bit stream positions, wire seq = iss + pos (0 = SYN, data from 1). */
+	uint32_t iss;
+	uint64_t snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd;           /* peer's window, scaled */
+	uint64_t snd_wl1;           /* rcv position of the last window update */
+	uint64_t snd_wl2;           /* snd position of the last window update */
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;               /* effective send MSS (payload per segment, options excluded) */
+	uint16_t peer_mss;
+	uint32_t cwnd, ssthresh;
+	uint64_t recover;           /* NewReno recovery point */
+	uint8_t dupacks;
+
+	/* RTT (RFC 6298), microseconds. */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint64_t rtt_pos;           /* timed segment end, 0 = none */
+	uint64_t rtt_ts;
+
+	/* Receive side. */
+	uint32_t irs;
+	uint64_t rcv_adv;           /* right edge of the window we advertised (rx position) */
+	struct seq_ranges rcv;      /* rcv.nxt: next expected rx position */
+	uint32_t ts_recent;
+	uint16_t unacked_segs;      /* full segments received since our last ACK */
+	int64_t rcv_fin_pos;        /* position of a FIN received out of order, -1 none */
+
+	/* Bytes: rx pipe written at rx position + rx_off; tx pipe read at tx position + tx_off. */
+	struct hag_pipe *rxp, *txp;
+	int64_t rx_off, tx_off;
+
+	/* Timers (absolute microseconds, 0 = off). */
+	uint64_t t_rto, t_delack, t_persist, t_tw, t_conn, t_ulp;
+	uint64_t t_sched;           /* when the wheel will look at us */
+	TAILQ_ENTRY(tcp_sock) tq;   /* timer wheel slot */
+	TAILQ_ENTRY(tcp_sock) dq;   /* flush list */
+
+	const struct tcp_sock_ops *ops;
+	void *user;                 /* the owner's */
+	const struct tcp_ulp_ops *ulp;
+	void *ulp_ctx;
+	void *route;                /* the owner's output route handle */
+	struct tcp_stack *stack;
+	int err;
+};
+
+struct tcp_listener;
+
+/* A new connection on a listener: set sk->ops/user (and ulp) or return <0 to refuse (RST). */
+typedef int (*tcp_accept_fn)(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn);
+
+struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf);
+void tcp_stack_free(struct tcp_stack *st);
+
+/* Listen on addr:port (host order; addr 0 = any). Returns 0 or -errno. */
+int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn fn, void *arg);
+
+/*
+ * Receive one IPv4/TCP packet (m's data starts at the IPv4 header, already
+ * checked by net_ipv4_check). Takes ownership of m. route is the owner's
+ * handle for answering (used for new connections and RSTs).
+ */
+void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us);
+
+/* Run timers and send what the last burst made due. Call once per poll. */
+void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us);
+
+/*
+ * Active open from laddr:lport to raddr:rport (lport 0: pick an ephemeral
+ * port). Received bytes go to rxp, bytes to send come from txp (pipe
+ * position = stream position - 1). The socket reports through ops. Returns NULL with rte_errno set.
+ */
+struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us);
+
+/* Give up a connect that is not established by absolute time at (us). */
+void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at);
+/* New bytes are in the tx pipe: send them when the window allows. */
+void tcp_kick(struct tcp_sock *sk);
+/* Space was freed in the rx pipe: advertise it if that matters. */
+void tcp_rx_space_freed(struct tcp_sock *sk);
+/* End our stream after the bytes in the tx pipe (send FIN). */
+void tcp_shutdown(struct tcp_sock *sk);
+/* Arm (at > 0) or stop (0) the ULP's timer, in absolute microseconds. */
+void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at);
+/* The stack's current time (the last now_us passed in). */
+uint64_t tcp_now(const struct tcp_sock *sk);
+/* Queue an ACK for the next flush. */
+void tcp_ack_now(struct tcp_sock *sk);
+/* Protocol error: send RST and close; the owner gets closed(-ECONNRESET). */
+void tcp_reset(struct tcp_sock *sk);
+/* Abort: send RST, free; closed(-ECONNRESET) is NOT called for an abort the owner asked for. */
+void tcp_abort(struct tcp_sock *sk);
+
+uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c);
+uint32_t tcp_stack_conns(const struct tcp_stack *st);
+/* Bump a counter from outside lib/tcp (e.g. checksum errors found earlier). */
+void tcp_mib_inc(struct tcp_stack *st, enum tcp_mib c);
+struct rte_mempool *tcp_stack_pool(struct tcp_stack *st);
+
+/*
+ * Parse the TCP options of a header (pure; tested alone). Returns 0, or
+ * -EINVAL when an option's length runs past the header or is < 2.
+ */
+int tcp_parse_options(const uint8_t *p, uint32_t len, bool syn, struct tcp_seg_opts *o);
+
+#endif

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp/tcp_buf.h"
+
+int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end)
+{
+	uint64_t old = s->nxt;
+	int i, j;
+
+	if (end <= s->nxt || start >= end)
+		return 0;
+	if (start < s->nxt)
+		start = s->nxt;
+
+	if (start == s->nxt) {
+		s->nxt = end;
+		/* Absorb held ranges that now touch the contiguous end. */
+		while (s->n > 0 && s->r[0].start <= s->nxt) {
+			if (s->r[0].end > s->nxt)
+				s->nxt = s->r[0].end;
+			memmove(&s->r[0], &s->r[1], (size_t)(s->n - 1) * sizeof(s->r[0]));
+			s->n--;
+		}
+		s->last = 0;
+		return (int64_t)(s->nxt - old);
+	}
+
+	/* Out of order: merge into the sorted list. */
+	for (i = 0; i < s->n && s->r[i].end < start; i++)
+		;
+	if (i < s->n && s->r[i].start <= end) {
+		/* Overlaps or touches r[i] (and maybe the ones after it). */
+		if (start < s->r[i].start)
+			s->r[i].start = start;
+		if (end > s->r[i].end)
+			s->r[i].end = end;
+		for (j = i + 1; j < s->n && s->r[j].start <= s->r[i].end; j++)
+			if (s->r[j].end > s->r[i].end)
+				s->r[i].end = s->r[j].end;
+		if (j > i + 1) {
+			memmove(&s->r[i + 1], &s->r[j], (size_t)(s->n - j) * sizeof(s->r[0]));
+			s->n -= (uint8_t)(j - i - 1);
+		}
+		s->last = (uint8_t)i;
+		return 0;
+	}
+	if (s->n == SEQ_RANGES_MAX)
+		return -1;
+	memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof(s->r[0]));
+	s->r[i].start = start;
+	s->r[i].end = end;
+	s->n++;
+	s->last = (uint8_t)i;
+	return 0;
+}
+
+int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
+{
+	uint32_t c = 4096;
+
+	memset(p, 0, sizeof(*p));
+	while (c < cap && c < (1u << 30))
+		c <<= 1;
+	/* malloc of this size is an anonymous mapping: pages cost only when touched. */
+	p->buf = malloc(c);
+	if (p->buf == NULL)
+		return -ENOMEM;
+	p->cap = c;
+	return 0;
+}
+
+void hag_pipe_fini(struct hag_pipe *p)
+{
+	free(p->buf);
+	p->buf = NULL;
+}
+
+static void ring_copy_in(struct hag_pipe *p, uint64_t pos, const uint8_t *src, uint32_t len)
+{
+	uint32_t off = (uint32_t)pos & (p->cap - 1);
+	uint32_t first = p->cap - off;
+
+	if (first > len)
+		first = len;
+	memcpy(p->buf + off, src, first);
+	if (len > first)
+		memcpy(p->buf, src + first, len - first);
+}
+
+int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len)
+{
+	const uint8_t *src = data;
+	uint64_t end = pos + len, limit = p->head + p->cap;
+	int64_t adv;
+
+	if (pos < p->rx.nxt) {
+		uint64_t skip = p->rx.nxt - pos;
+
+		if (skip >= len) {
+			p->dup_bytes += len;
+			return 0;
+		}
+		p->dup_bytes += skip;
+		src += skip;
+		pos = p->rx.nxt;
+	}
+	if (end > limit)
+		end = limit;
+	if (end <= pos)
+		return 0;
+	adv = seq_ranges_add(&p->rx, pos, end);
+	if (adv < 0)
+		return -ENOSPC;
+	ring_copy_in(p, pos, src, (uint32_t)(end - pos));
+	return adv;
+}
+
+void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len)
+{
+	uint32_t off = (uint32_t)pos & (p->cap - 1);
+	uint32_t first = p->cap - off;
+	uint8_t *d = dst;
+
+	if (first > len)
+		first = len;
+	memcpy(d, p->buf + off, first);
+	if (len > first)
+		memcpy(d + first, p->buf, len - first);
+}
+
+void hag_pipe_consume(struct hag_pipe *p, uint64_t upto)
+{
+	if (upto > p->rx.nxt)
+		upto = p->rx.nxt;
+	if (upto > p->head)
+		p->head = upto;
+}

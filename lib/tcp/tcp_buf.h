@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Byte pipes between the two sides of a relayed connection.
+ *
+ * A pipe is written by the receiving side at stream positions (in order or
+ * not) and read by the sending side of the other connection, which frees
+ * bytes only when its peer acknowledged them. One copy in, one copy out, no
+ * copy at the relay; the free space is what the receiving side advertises, so
+ * a slow reader closes the writer's window and nothing is dropped.
+ */
+#ifndef HAG_TCP_BUF_H
+#define HAG_TCP_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEQ_RANGES_MAX 8
+
+/* Received ranges beyond a contiguous prefix: the out-of-order bookkeeping. */
+struct seq_ranges {
+	uint64_t nxt;                       /* first position not yet received in order */
+	uint8_t n;                          /* out-of-order ranges held */
+	uint8_t last;                       /* index of the most recently changed range (SACK order) */
+	struct { uint64_t start, end; } r[SEQ_RANGES_MAX];   /* sorted, disjoint, all > nxt */
+};
+
+/*
+ * Record [start, end) as received. Returns how far nxt advanced (0 when the
+ * range is out of order or old), or -1 when an out-of-order range had to be
+ * refused because SEQ_RANGES_MAX ranges are already held.
+ */
+int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end);
+
+struct hag_pipe {
+	uint8_t *buf;
+	uint32_t cap;                       /* power of two */
+	uint64_t head;                      /* oldest byte held: the reader has not had it acked */
+	struct seq_ranges rx;               /* rx.nxt is the end of contiguous data */
+	bool eof;                           /* the writer's stream ended at rx.nxt */
+	uint64_t dup_bytes;                 /* bytes written that were already held */
+};
+
+int hag_pipe_init(struct hag_pipe *p, uint32_t cap);
+void hag_pipe_fini(struct hag_pipe *p);
+
+/* Bytes between head and the end of contiguous data. */
+static inline uint32_t hag_pipe_used(const struct hag_pipe *p)
+{
+	return (uint32_t)(p->rx.nxt - p->head);
+}
+
+/* Room after the contiguous data: what the writer side may advertise. */
+static inline uint32_t hag_pipe_space(const struct hag_pipe *p)
+{
+	return p->cap - hag_pipe_used(p);
+}
+
+/*
+ * Store len bytes at position pos. Parts below rx.nxt are duplicates, parts at
+ * or beyond head + cap are outside the window: both are skipped. Returns how
+ * far the contiguous end advanced (>= 0), or -ENOSPC when an out-of-order
+ * piece could not be tracked (nothing stored).
+ */
+int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len);
+
+/* Copy len bytes from position pos (head <= pos, pos + len <= rx.nxt). */
+void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len);
+
+/* The reader's peer acknowledged everything below upto: free it. */
+void hag_pipe_consume(struct hag_pipe *p, uint64_t upto);
+
+#endif

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment arrival (RFC 9293 3.10.7), in this order:
+ *   tcp_input: header and checksum checks, options, demux by 4-tuple
+ *     -> listener: new passive connection (SYN_RCVD, SYN/ACK)
+ *     -> tcp_rcv_syn_sent: active open completes
+ *     -> tcp_rcv: acceptability, RST (RFC 5961), SYN, ACK (RTT, congestion
+ *        control, window update, FIN acknowledged), data, FIN.
+ * Output that becomes due is sent once per poll from the flush list.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_random.h>
+
+#include "net/net.h"
+#include "tcp/tcp_internal.h"
+
+static void apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	const struct tcp_seg_opts *o = &seg->opt;
+	struct tcp_stack *st = sk->stack;
+	uint16_t mss = o->mss ? o->mss : TCP_DEFAULT_MSS;
+
+	sk->peer_mss = mss;
+	sk->mss = mss < st->conf.mss ? mss : st->conf.mss;
+	if (o->wscale >= 0 && (sk->state == TCP_SYN_SENT || sk->state == TCP_CLOSED ||
+			       sk->state == TCP_SYN_RCVD)) {
+		sk->flags |= TF_WS_OK;
+		sk->snd_wscale = (uint8_t)o->wscale;
+	} else {
+		sk->flags &= ~TF_WS_OK;
+		sk->snd_wscale = 0;
+		sk->rcv_wscale = 0;
+	}
+	if (o->sack_ok)
+		sk->flags |= TF_SACK_OK;
+	if (o->ts) {
+		sk->flags |= TF_TS_OK;
+		sk->ts_recent = o->tsval;
+	}
+	sk->cwnd = TCP_INIT_CWND_SEGS * sk->mss;
+}
+
+static void schedule_ack(struct tcp_sock *sk, bool now)
+{
+	if (now) {
+		sk->flags |= TF_ACK_NOW;
+	} else if (!(sk->flags & TF_DELACK)) {
+		sk->flags |= TF_DELACK;
+		sk->t_delack = sk->stack->now_us + TCP_DELACK_US;
+		tcp_timer_update(sk);
+	}
+	tcp_mark_dirty(sk);
+}
+
+static void passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
+			 const struct rte_tcp_hdr *th, void *route)
+{
+	struct tcp_listener *l = NULL;
+	struct tcp_sock *sk;
+
+	for (int i = 0; i < st->n_listeners; i++)
+		if (st->listeners[i].port == lport &&
+		    (st->listeners[i].addr == 0 || st->listeners[i].addr == laddr)) {
+			l = &st->listeners[i];
+			break;
+		}
+	if (l == NULL) {
+		TCP_INC(st, TCP_MIB_NO_PORT);
+		tcp_send_rst_for(st, ip, th, seg->len, route);
+		return;
+	}
+	sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+	if (sk == NULL) {
+		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
+		return;
+	}
+	sk->route = route;
+	sk->irs = seg->seq;
+	sk->rcv.nxt = 1;
+	sk->rcv_adv = 1;
+	sk->rx_off = -1;
+	sk->tx_off = -1;
+	tcp_set_state(sk, TCP_SYN_RCVD);
+	apply_syn_options(sk, seg);
+	sk->snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
+	if (l->fn(l->arg, sk, seg) < 0) {
+		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
+		tcp_send_rst_for(st, ip, th, seg->len, route);
+		sk->ops = NULL;
+		tcp_done(sk, -ECONNREFUSED);
+		return;
+	}
+	TCP_INC(st, TCP_MIB_PASSIVE_OPENS);
+	tcp_send_syn(sk, true);
+}
+
+static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
+{
+	struct tcp_stack *st = sk->stack;
+	bool ack = seg->flags & RTE_TCP_ACK_FLAG;
+
+	/* RFC 9293 3.10.7.3 */
+	if (ack && seg->ack != tcp_seq_of(sk, 1)) {
+		if (!(seg->flags & RTE_TCP_RST_FLAG))
+			tcp_send_ack(sk);   /* the RFC's RST; an ACK is harmless too */
+		return;
+	}
+	if (seg->flags & RTE_TCP_RST_FLAG) {
+		if (ack) {
+			TCP_INC(st, TCP_MIB_ATTEMPT_FAILS);
+			TCP_INC(st, TCP_MIB_IN_RSTS);
+			tcp_done(sk, -ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(seg->flags & RTE_TCP_SYN_FLAG))
+		return;
+	sk->irs = seg->seq;
+	sk->rcv.nxt = 1;
+	sk->rcv_adv = 1;
+	apply_syn_options(sk, seg);
+	sk->snd_wnd = seg->wnd;
+	if (!ack) {
+		/* Simultaneous open (RFC 9293 3.5, figure 8). */
+		tcp_set_state(sk, TCP_SYN_RCVD);
+		tcp_send_syn(sk, true);
+		return;
+	}
+	sk->snd_una = 1;
+	sk->snd_wl1 = 0;
+	sk->snd_wl2 = 1;
+	if (sk->retries == 0)
+		tcp_rtt_sample(sk, (uint32_t)(st->now_us - sk->rtt_ts));
+	sk->retries = 0;
+	sk->t_rto = 0;
+	sk->t_conn = 0;
+	tcp_timer_update(sk);
+	tcp_set_state(sk, TCP_ESTABLISHED);
+	schedule_ack(sk, true);
+	if (sk->ops && sk->ops->established)
+		sk->ops->established(sk);
+}
+
+static void enter_time_wait(struct tcp_sock *sk)
+{
+	tcp_set_state(sk, TCP_TIME_WAIT);
+	sk->t_rto = 0;
+	sk->t_persist = 0;
+	sk->t_tw = sk->stack->now_us + sk->stack->conf.timewait_us + 1;
+	tcp_timer_update(sk);
+}
+
+/* Our FIN was acknowledged. */
+static void fin_acked(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(sk, TCP_FIN_WAIT_2);
+		break;
+	case TCP_CLOSING:
+		enter_time_wait(sk);
+		break;
+	case TCP_LAST_ACK:
+		tcp_done(sk, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* RFC 5681 / RFC 6582 (NewReno) on a new cumulative ACK. */
+static void cc_ack(struct tcp_sock *sk, uint64_t acked, uint64_t ack)
+{
+	if (sk->flags & TF_RECOVERY) {
+		if (ack >= sk->recover) {
+			sk->flags &= ~TF_RECOVERY;
+			sk->cwnd = sk->ssthresh;
+		} else {
+			/* Partial ACK: resend the next hole, deflate by what was acked. */
+			tcp_retransmit_una(sk);
+			sk->cwnd = sk->cwnd > acked ? (uint32_t)(sk->cwnd - acked) + sk->mss : sk->mss;
+		}
+		return;
+	}
+	if (sk->cwnd < sk->ssthresh)
+		sk->cwnd += (uint32_t)(acked < 2u * sk->mss ? acked : 2u * sk->mss);  /* RFC 3465 L=2 */
+	else
+		sk->cwnd += (uint32_t)((uint64_t)sk->mss * sk->mss / sk->cwnd ? (uint64_t)sk->mss * sk->mss / sk->cwnd : 1);
+}
+
+static void cc_dupack(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+
+	if (++sk->dupacks == 3 && !(sk->flags & TF_RECOVERY)) {
+		uint64_t flight = tcp_flight(sk);
+
+		sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+		sk->recover = sk->snd_max;
+		sk->flags |= TF_RECOVERY;
+		TCP_INC(st, TCP_MIB_FAST_RETRANS);
+		tcp_retransmit_una(sk);
+		sk->cwnd = sk->ssthresh + 3u * sk->mss;
+	} else if (sk->dupacks > 3 && (sk->flags & TF_RECOVERY)) {
+		sk->cwnd += sk->mss;
+		tcp_mark_dirty(sk);
+	}
+}
+
+/* The ACK field. Returns false when the segment must be dropped. */
+static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
+{
+	struct tcp_stack *st = sk->stack;
+	uint64_t ack = seq_extend(sk->snd_una, seg->ack - sk->iss);
+	uint32_t wnd = (uint32_t)seg->wnd << sk->snd_wscale;
+
+	if (sk->state == TCP_SYN_RCVD) {
+		if (ack != 1) {
+			/* RFC 9293 3.10.7.4: <SEQ=SEG.ACK><CTL=RST> */
+			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg->m, const struct rte_ipv4_hdr *);
+			const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)
+				((const uint8_t *)ip + (ip->version_ihl & 0xf) * 4);
+
+			tcp_send_rst_for(st, ip, th, seg->len, sk->route);
+			return false;
+		}
+		sk->snd_una = 1;
+		sk->snd_wnd = wnd;
+		sk->snd_wl1 = (uint64_t)pos;
+		sk->snd_wl2 = ack;
+		if (sk->retries == 0)   /* Karn: only an unretransmitted SYN/ACK is timed */
+			tcp_rtt_sample(sk, (uint32_t)(st->now_us - sk->rtt_ts));
+		sk->retries = 0;
+		sk->t_rto = 0;
+		tcp_timer_update(sk);
+		tcp_set_state(sk, TCP_ESTABLISHED);
+		if (sk->ops && sk->ops->established)
+			sk->ops->established(sk);
+		if (sk->state == TCP_CLOSED)
+			return false;
+	}
+	if (ack > sk->snd_max) {
+		/* RFC 9293 3.10.7.4: acks something not yet sent. */
+		schedule_ack(sk, true);
+		return false;
+	}
+	if (ack > sk->snd_una) {
+		uint64_t acked = ack - sk->snd_una;
+		uint64_t end = tcp_tx_end(sk);
+
+		if ((sk->flags & TF_TS_OK) && seg->opt.ts && seg->opt.tsecr) {
+			uint32_t ms = (uint32_t)(st->now_us / 1000) - seg->opt.tsecr;
+
+			if (ms < 60000)
+				tcp_rtt_sample(sk, ms * 1000 + 500);
+		} else if (sk->rtt_pos && ack >= sk->rtt_pos) {
+			tcp_rtt_sample(sk, (uint32_t)(st->now_us - sk->rtt_ts));
+		}
+		if (sk->rtt_pos && ack >= sk->rtt_pos)
+			sk->rtt_pos = 0;
+		sk->snd_una = ack;
+		if (sk->snd_nxt < ack)
+			sk->snd_nxt = ack;
+		sk->retries = 0;
+		if (sk->txp && !(sk->flags & TF_NO_TX_FREE))
+			hag_pipe_consume(sk->txp, (uint64_t)((int64_t)(ack < end ? ack : end) + sk->tx_off));
+		if (sk->ulp && sk->ulp->acked)
+			sk->ulp->acked(sk, ack);
+		cc_ack(sk, acked, ack);
+		sk->dupacks = 0;
+		if (sk->snd_una < sk->snd_max) {
+			tcp_rto_arm(sk);
+		} else {
+			sk->t_rto = 0;
+			tcp_timer_update(sk);
+		}
+		if ((sk->flags & TF_FIN_SENT) && ack == end + 1)
+			fin_acked(sk);
+		if (sk->state == TCP_CLOSED)
+			return false;
+		if (sk->ops && sk->ops->writable)
+			sk->ops->writable(sk);
+		tcp_mark_dirty(sk);
+	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&
+		   wnd == sk->snd_wnd && sk->snd_max > sk->snd_una) {
+		cc_dupack(sk);
+	}
+	/* RFC 9293 3.10.7.4 window update rule (SND.WL1 / SND.WL2). */
+	if ((uint64_t)pos > sk->snd_wl1 || ((uint64_t)pos == sk->snd_wl1 && ack >= sk->snd_wl2)) {
+		bool opened = sk->snd_wnd == 0 && wnd > 0;
+
+		sk->snd_wnd = wnd;
+		sk->snd_wl1 = (uint64_t)pos;
+		sk->snd_wl2 = ack;
+		if (opened) {
+			sk->t_persist = 0;
+			tcp_timer_update(sk);
+			tcp_mark_dirty(sk);
+		}
+	}
+	return true;
+}
+
+static void rcv_fin(struct tcp_sock *sk)
+{
+	sk->flags |= TF_PEER_FIN;
+	sk->rcv_fin_pos = -1;
+	schedule_ack(sk, true);
+	switch (sk->state) {
+	case TCP_ESTABLISHED:
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		/* Our FIN not yet acked (else we'd be in FIN_WAIT_2). */
+		tcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		enter_time_wait(sk);
+		break;
+	default:
+		return;
+	}
+	if (sk->ulp && sk->ulp->peer_fin)
+		sk->ulp->peer_fin(sk);
+	else if (sk->ops && sk->ops->peer_fin)
+		sk->ops->peer_fin(sk);
+}
+
+static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
+{
+	struct tcp_stack *st = sk->stack;
+	uint64_t nxt = sk->rcv.nxt;
+	uint64_t wnd_end = sk->rcv.nxt + tcp_rcv_space(sk);
+	uint64_t start, end;
+	int64_t adv;
+
+	if (wnd_end < sk->rcv_adv)
+		wnd_end = sk->rcv_adv;
+	start = pos < (int64_t)nxt ? nxt : (uint64_t)pos;
+	end = (uint64_t)pos + seg->len;
+	if (end > wnd_end)
+		end = wnd_end;
+	if (end <= start) {
+		TCP_INC(st, TCP_MIB_DUP_DATA);
+		schedule_ack(sk, true);
+		return;
+	}
+	if (sk->ulp && sk->ulp->rx_data) {
+		if (sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start),
+				     seg) < 0) {
+			TCP_INC(st, TCP_MIB_OFO_DROP);
+			schedule_ack(sk, true);
+			return;
+		}
+		if (sk->state == TCP_CLOSED)
+			return;
+	} else if (hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
+				  seg->data + (start - (uint64_t)pos), (uint32_t)(end - start)) < 0) {
+		TCP_INC(st, TCP_MIB_OFO_DROP);
+		schedule_ack(sk, true);
+		return;
+	}
+	adv = seq_ranges_add(&sk->rcv, start, end);
+	if (adv < 0) {
+		TCP_INC(st, TCP_MIB_OFO_DROP);
+		schedule_ack(sk, true);
+		return;
+	}
+	if (start > nxt) {
+		/* RFC 5681 4.2: out of order -> immediate duplicate ACK (with SACK). */
+		TCP_INC(st, TCP_MIB_OFO_QUEUE);
+		schedule_ack(sk, true);
+		return;
+	}
+	if (adv > 0 && !sk->ulp && sk->ops && sk->ops->readable)
+		sk->ops->readable(sk);
+	if (sk->state == TCP_CLOSED)
+		return;
+	/* RFC 9293 3.8.6.3 / RFC 1122: ACK at least every second segment; at
+	 * once while holes remain (the sender is recovering). */
+	sk->unacked_segs++;
+	schedule_ack(sk, sk->rcv.n > 0 || sk->unacked_segs >= 2);
+}
+
+static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
+{
+	struct tcp_stack *st = sk->stack;
+	int64_t pos = (int64_t)seq_extend(sk->rcv.nxt, seg->seq - sk->irs);
+	uint64_t wnd_end;
+	bool acceptable;
+
+	if (sk->state == TCP_SYN_SENT) {
+		rcv_syn_sent(sk, seg);
+		return;
+	}
+	/* A retransmitted SYN: our SYN/ACK was lost. */
+	if (sk->state == TCP_SYN_RCVD && (seg->flags & RTE_TCP_SYN_FLAG) &&
+	    !(seg->flags & RTE_TCP_ACK_FLAG) && seg->seq == sk->irs) {
+		tcp_send_syn(sk, true);
+		return;
+	}
+	if (seg->opt.ts && (sk->flags & TF_TS_OK) && pos <= (int64_t)sk->rcv.nxt &&
+	    (int32_t)(seg->opt.tsval - sk->ts_recent) >= 0)
+		sk->ts_recent = seg->opt.tsval;
+
+	/* RFC 9293 3.10.7.4 first check: is the segment in the window? */
+	wnd_end = sk->rcv.nxt + tcp_rcv_space(sk);
+	if (wnd_end < sk->rcv_adv)
+		wnd_end = sk->rcv_adv;
+	if (seg->len == 0)
+		acceptable = pos >= (int64_t)sk->rcv.nxt && pos <= (int64_t)wnd_end;
+	else
+		acceptable = pos < (int64_t)wnd_end && pos + seg->len > (int64_t)sk->rcv.nxt;
+	if (!acceptable) {
+		if (!(seg->flags & RTE_TCP_RST_FLAG)) {
+			TCP_INC(st, TCP_MIB_OUT_OF_WINDOW);
+			if (sk->state == TCP_TIME_WAIT && (seg->flags & RTE_TCP_FIN_FLAG)) {
+				sk->t_tw = st->now_us + st->conf.timewait_us + 1;
+				tcp_timer_update(sk);
+			}
+			schedule_ack(sk, true);
+		}
+		return;
+	}
+	/* RFC 5961 3.2: only an exact RST resets; an in-window one gets a challenge ACK. */
+	if (seg->flags & RTE_TCP_RST_FLAG) {
+		if (pos == (int64_t)sk->rcv.nxt || (sk->flags & TF_PEER_FIN && pos == (int64_t)sk->rcv.nxt + 1)) {
+			TCP_INC(st, TCP_MIB_IN_RSTS);
+			if (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT)
+				TCP_INC(st, TCP_MIB_ESTAB_RESETS);
+			tcp_done(sk, sk->state == TCP_SYN_RCVD ? -ECONNREFUSED : -ECONNRESET);
+		} else {
+			TCP_INC(st, TCP_MIB_CHALLENGE_ACK);
+			schedule_ack(sk, true);
+		}
+		return;
+	}
+	/* RFC 5961 4: a SYN in a synchronized state gets a challenge ACK. */
+	if (seg->flags & RTE_TCP_SYN_FLAG) {
+		TCP_INC(st, TCP_MIB_CHALLENGE_ACK);
+		schedule_ack(sk, true);
+		return;
+	}
+	if (!(seg->flags & RTE_TCP_ACK_FLAG))
+		return;
+	if (sk->ulp && sk->ulp->rx_segment && sk->ulp->rx_segment(sk, seg) < 0)
+		return;
+	if (sk->state == TCP_CLOSED)
+		return;
+	if (!rcv_ack(sk, seg, pos))
+		return;
+
+	switch (sk->state) {
+	case TCP_ESTABLISHED: case TCP_FIN_WAIT_1: case TCP_FIN_WAIT_2:
+		if (seg->len)
+			rcv_data(sk, seg, pos);
+		break;
+	case TCP_TIME_WAIT:
+		if (seg->flags & RTE_TCP_FIN_FLAG) {
+			/* The peer's FIN again: our ACK was lost. Restart 2MSL. */
+			sk->t_tw = st->now_us + st->conf.timewait_us + 1;
+			tcp_timer_update(sk);
+			schedule_ack(sk, true);
+		}
+		return;
+	default:
+		break;
+	}
+	if (sk->state == TCP_CLOSED)
+		return;
+	if ((seg->flags & RTE_TCP_FIN_FLAG) && !(sk->flags & TF_PEER_FIN)) {
+		int64_t fpos = pos + seg->len;
+
+		if (fpos == (int64_t)sk->rcv.nxt)
+			rcv_fin(sk);
+		else if (fpos > (int64_t)sk->rcv.nxt)
+			sk->rcv_fin_pos = fpos;   /* wait for the bytes before it */
+	} else if (sk->rcv_fin_pos >= 0 && sk->rcv_fin_pos == (int64_t)sk->rcv.nxt &&
+		   !(sk->flags & TF_PEER_FIN)) {
+		rcv_fin(sk);
+	}
+}
+
+void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	struct tcp_flow_key key;
+	struct rte_tcp_hdr *th;
+	struct tcp_seg seg;
+	uint16_t l4len, doff;
+	void *data = NULL;
+
+	st->now_us = now_us;
+	if (tot < ihl + sizeof(*th) || rte_pktmbuf_data_len(m) < tot) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	l4len = tot - ihl;
+	th = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
+	doff = (th->data_off >> 4) * 4;
+	if (doff < sizeof(*th) || doff > l4len) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (!net_tcp_cksum_ok(ip, th, l4len)) {
+		TCP_INC(st, TCP_MIB_IN_CSUM_ERRORS);
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	TCP_INC(st, TCP_MIB_IN_SEGS);
+	seg.flags = th->tcp_flags;
+	if (tcp_parse_options((uint8_t *)(th + 1), doff - sizeof(*th), seg.flags & RTE_TCP_SYN_FLAG,
+			      &seg.opt) < 0) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	seg.seq = rte_be_to_cpu_32(th->sent_seq);
+	seg.ack = rte_be_to_cpu_32(th->recv_ack);
+	seg.wnd = rte_be_to_cpu_16(th->rx_win);
+	seg.len = l4len - doff;
+	seg.data = (uint8_t *)th + doff;
+	seg.m = m;
+
+	key.laddr = rte_be_to_cpu_32(ip->dst_addr);
+	key.raddr = rte_be_to_cpu_32(ip->src_addr);
+	key.lport = rte_be_to_cpu_16(th->dst_port);
+	key.rport = rte_be_to_cpu_16(th->src_port);
+	if (rte_hash_lookup_data(st->flows, &key, &data) >= 0) {
+		struct tcp_sock *sk = data;
+
+		/* RFC 6191-style: a new SYN above the old sequence space ends TIME_WAIT. */
+		if (sk->state == TCP_TIME_WAIT && (seg.flags & RTE_TCP_SYN_FLAG) &&
+		    !(seg.flags & RTE_TCP_ACK_FLAG) &&
+		    seq_gt(seg.seq, sk->irs + (uint32_t)sk->rcv.nxt)) {
+			TCP_INC(st, TCP_MIB_TW_RECYCLED);
+			tcp_done(sk, 0);
+		} else {
+			tcp_rcv(sk, &seg);
+			goto drop;
+		}
+	}
+	if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
+		passive_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route);
+	} else if (!(seg.flags & RTE_TCP_RST_FLAG)) {
+		TCP_INC(st, TCP_MIB_NO_PORT);
+		tcp_send_rst_for(st, ip, th, seg.len, route);
+	}
+drop:
+	rte_pktmbuf_free(m);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/tcp internals: shared by tcp*.c only. */
+#ifndef HAG_TCP_INTERNAL_H
+#define HAG_TCP_INTERNAL_H
+
+#include <rte_hash.h>
+#include <rte_tcp.h>
+#include <rte_ip.h>
+
+#include "tcp/tcp.h"
+
+/* RFC 6298 2.1 / 2.4 / 5.5, RFC 9293 default MSS (536 for IPv4 when absent). */
+#define TCP_RTO_INIT_US     1000000u
+#define TCP_RTO_MIN_US      200000u      /* as Linux, below RFC 6298's 1 s; see docs/decisions.md */
+#define TCP_RTO_MAX_US      60000000u
+#define TCP_DELACK_US       40000u
+#define TCP_DEFAULT_MSS     536
+#define TCP_MAX_WSCALE      14
+#define TCP_INIT_CWND_SEGS  10           /* RFC 6928 */
+#define TCP_HDR_MAX_OPT     40
+#define TCP_PERSIST_MIN_US  200000u
+
+/* Wheel: 1 ms slots over ~4 s; later deadlines wait in the last slot and are re-filed. */
+#define TW_SLOTS 4096
+#define TW_TICK_US 1000u
+
+TAILQ_HEAD(tcp_sock_list, tcp_sock);
+
+struct tcp_flow_key {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+} __attribute__((packed));
+
+struct tcp_listener {
+	uint32_t addr;
+	uint16_t port;
+	tcp_accept_fn fn;
+	void *arg;
+};
+
+#define TCP_MAX_LISTENERS 16
+
+struct tcp_stack {
+	struct tcp_stack_conf conf;
+	struct rte_hash *flows;
+	uint32_t n_conns;
+	uint16_t next_port;
+	int n_listeners;
+	struct tcp_listener listeners[TCP_MAX_LISTENERS];
+	struct tcp_sock_list dirty;            /* sockets with something to send this poll */
+	uint64_t now_us;
+	uint64_t wheel_tick;                   /* last tick processed */
+	struct tcp_sock_list wheel[TW_SLOTS];
+	struct tcp_sock_list free_later;       /* closed sockets freed at the end of the poll */
+	uint64_t mib[TCP_MIB_MAX];
+};
+
+#define TCP_INC(st, c) ((st)->mib[(c)]++)
+
+/* tcp.c */
+struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			      uint16_t rport);
+void tcp_set_state(struct tcp_sock *sk, enum tcp_state s);
+void tcp_done(struct tcp_sock *sk, int err);
+void tcp_mark_dirty(struct tcp_sock *sk);
+uint32_t tcp_rcv_space(const struct tcp_sock *sk);
+
+/* tcp_output.c */
+void tcp_output(struct tcp_sock *sk);
+void tcp_send_ack(struct tcp_sock *sk);
+int tcp_send_syn(struct tcp_sock *sk, bool synack);
+void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+		      uint32_t paylen, void *route);
+void tcp_send_rst(struct tcp_sock *sk);
+void tcp_retransmit_una(struct tcp_sock *sk);
+void tcp_send_probe(struct tcp_sock *sk);
+
+/* tcp_timer.c */
+void tcp_timer_update(struct tcp_sock *sk);
+void tcp_timer_remove(struct tcp_sock *sk);
+void tcp_timers_run(struct tcp_stack *st, uint64_t now_us);
+void tcp_rto_arm(struct tcp_sock *sk);
+void tcp_rtt_sample(struct tcp_sock *sk, uint32_t rtt_us);
+
+/* Stream positions: 0 is the SYN, data starts at 1, the FIN follows the data. */
+static inline uint32_t tcp_seq_of(const struct tcp_sock *sk, uint64_t pos)
+{
+	return sk->iss + (uint32_t)pos;
+}
+
+static inline uint32_t tcp_ack_of(const struct tcp_sock *sk)
+{
+	return sk->irs + (uint32_t)sk->rcv.nxt + ((sk->flags & TF_PEER_FIN) ? 1 : 0);
+}
+
+static inline uint64_t tcp_flight(const struct tcp_sock *sk)
+{
+	return sk->snd_nxt - sk->snd_una;
+}
+
+/* End of the bytes the owner put in the tx pipe, as a tx stream position. */
+static inline uint64_t tcp_tx_end(const struct tcp_sock *sk)
+{
+	return sk->txp ? (uint64_t)((int64_t)sk->txp->rx.nxt - sk->tx_off) : 0;
+}
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "tcp/tcp_internal.h"
+
+const char *const tcp_mib_names[TCP_MIB_MAX] = {
+	[TCP_MIB_ACTIVE_OPENS] = "ActiveOpens",
+	[TCP_MIB_PASSIVE_OPENS] = "PassiveOpens",
+	[TCP_MIB_ATTEMPT_FAILS] = "AttemptFails",
+	[TCP_MIB_ESTAB_RESETS] = "EstabResets",
+	[TCP_MIB_IN_SEGS] = "InSegs",
+	[TCP_MIB_OUT_SEGS] = "OutSegs",
+	[TCP_MIB_RETRANS_SEGS] = "RetransSegs",
+	[TCP_MIB_IN_ERRS] = "InErrs",
+	[TCP_MIB_IN_CSUM_ERRORS] = "InCsumErrors",
+	[TCP_MIB_OUT_RSTS] = "OutRsts",
+	[TCP_MIB_IN_RSTS] = "InRsts",
+	[TCP_MIB_TIMEOUTS] = "TCPTimeouts",
+	[TCP_MIB_FAST_RETRANS] = "TCPFastRetrans",
+	[TCP_MIB_ABORT_ON_TIMEOUT] = "TCPAbortOnTimeout",
+	[TCP_MIB_OFO_QUEUE] = "TCPOFOQueue",
+	[TCP_MIB_OFO_DROP] = "TCPOFODrop",
+	[TCP_MIB_DUP_DATA] = "DupData",
+	[TCP_MIB_OUT_OF_WINDOW] = "OutOfWindow",
+	[TCP_MIB_CHALLENGE_ACK] = "TCPChallengeACK",
+	[TCP_MIB_WIN_PROBE] = "TCPWinProbe",
+	[TCP_MIB_DELAYED_ACKS] = "DelayedACKs",
+	[TCP_MIB_NO_PORT] = "NoPort",
+	[TCP_MIB_LISTEN_DROPS] = "ListenDrops",
+	[TCP_MIB_TW_RECYCLED] = "TWRecycled",
+	[TCP_MIB_NO_MBUF] = "NoMbuf",
+};
+
+uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)
+{
+	return st->mib[c];
+}
+
+void tcp_mib_inc(struct tcp_stack *st, enum tcp_mib c)
+{
+	st->mib[c]++;
+}

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment output: data within min(cwnd, peer window), FIN, ACKs, SYN and
+ * SYN/ACK, RSTs. Payload is copied from the tx pipe into a fresh mbuf
+ * behind the headers (one copy out; see docs/decisions.md).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+
+#include "net/net.h"
+#include "tcp/tcp_internal.h"
+
+#define TCPOPT_NOP 1
+
+static uint16_t ip_id;
+
+static uint32_t ts_now(const struct tcp_stack *st)
+{
+	return (uint32_t)(st->now_us / 1000);   /* RFC 7323 TSval clock: 1 ms */
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Window to put in the header: never shrink the right edge already offered. */
+static uint16_t rcv_window(struct tcp_sock *sk, bool syn)
+{
+	uint64_t space = tcp_rcv_space(sk), edge;
+	uint32_t w;
+
+	if (syn)
+		return (uint16_t)(space > 65535 ? 65535 : space);
+	edge = sk->rcv.nxt + space;
+	if (edge < sk->rcv_adv)
+		edge = sk->rcv_adv;
+	space = edge - sk->rcv.nxt;
+	w = (uint32_t)(space >> sk->rcv_wscale);
+	if (w > 65535)
+		w = 65535;
+	edge = sk->rcv.nxt + ((uint64_t)w << sk->rcv_wscale);
+	if (edge > sk->rcv_adv)
+		sk->rcv_adv = edge;
+	return (uint16_t)w;
+}
+
+/* Options other than the ULP's: SYN set, or timestamps; SACK blocks appended later. */
+static uint32_t base_options(struct tcp_sock *sk, uint8_t flags, uint8_t *o)
+{
+	struct tcp_stack *st = sk->stack;
+	uint32_t n = 0;
+
+	if (flags & RTE_TCP_SYN_FLAG) {
+		bool synack = flags & RTE_TCP_ACK_FLAG;
+
+		o[n++] = 2; o[n++] = 4;
+		o[n++] = (uint8_t)(st->conf.mss >> 8); o[n++] = (uint8_t)st->conf.mss;
+		/* On a SYN/ACK offer only what the peer offered (RFC 7323, RFC 2018). */
+		if (!synack || (sk->flags & TF_SACK_OK)) {
+			o[n++] = 4; o[n++] = 2;
+		} else {
+			o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP;
+		}
+		if (!synack || (sk->flags & TF_TS_OK)) {
+			o[n++] = 8; o[n++] = 10;
+			put32(o + n, ts_now(st)); n += 4;
+			put32(o + n, sk->ts_recent); n += 4;
+		}
+		if (!synack || (sk->flags & TF_WS_OK)) {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = 3; o[n++] = 3; o[n++] = sk->rcv_wscale;
+		}
+		return n;
+	}
+	if (sk->flags & TF_TS_OK) {
+		o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP;
+		o[n++] = 8; o[n++] = 10;
+		put32(o + n, ts_now(st)); n += 4;
+		put32(o + n, sk->ts_recent); n += 4;
+	}
+	return n;
+}
+
+/* RFC 2018 4: SACK blocks, the most recently changed one first. */
+static uint32_t sack_options(struct tcp_sock *sk, uint8_t *o, uint32_t room)
+{
+	const struct seq_ranges *r = &sk->rcv;
+	uint32_t nblk, n = 0;
+	uint8_t order[SEQ_RANGES_MAX];
+	uint8_t k = 0;
+
+	if (!(sk->flags & TF_SACK_OK) || r->n == 0 || room < 12)
+		return 0;
+	nblk = (room - 4) / 8;
+	if (nblk > r->n)
+		nblk = r->n;
+	order[k++] = r->last < r->n ? r->last : 0;
+	for (uint8_t i = 0; i < r->n && k < nblk; i++)
+		if (i != order[0])
+			order[k++] = i;
+	o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP;
+	o[n++] = 5; o[n++] = (uint8_t)(2 + 8 * nblk);
+	for (uint32_t b = 0; b < nblk; b++) {
+		put32(o + n, sk->irs + (uint32_t)r->r[order[b]].start); n += 4;
+		put32(o + n, sk->irs + (uint32_t)r->r[order[b]].end); n += 4;
+	}
+	return n;
+}
+
+/*
+ * Build and send one segment: flags, payload [pos, pos + len) from the tx
+ * pipe. Returns the payload bytes sent, or -ENOMEM.
+ */
+static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t flags)
+{
+	struct tcp_stack *st = sk->stack;
+	uint8_t opt[TCP_HDR_MAX_OPT];
+	uint32_t olen, ulen = 0, hlen, max_payload;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	m = rte_pktmbuf_alloc(st->conf.pool);
+	if (m == NULL) {
+		TCP_INC(st, TCP_MIB_NO_MBUF);
+		return -ENOMEM;
+	}
+	olen = base_options(sk, flags, opt);
+	if (sk->ulp && sk->ulp->tx_options && !(flags & RTE_TCP_RST_FLAG))
+		ulen = sk->ulp->tx_options(sk, flags, pos, len, opt + olen, TCP_HDR_MAX_OPT - olen);
+	/* RFC 6691: options come out of the segment's payload allowance. A ULP
+	 * option (a DSS mapping) describes the payload, so it is written again for
+	 * the shorter length; SACK blocks only take what room is left. */
+	max_payload = sk->mss > ((olen + ulen + 3) & ~3u) ? sk->mss - ((olen + ulen + 3) & ~3u) : 1;
+	if (len > max_payload) {
+		len = max_payload;
+		if (ulen)
+			ulen = sk->ulp->tx_options(sk, flags, pos, len, opt + olen, TCP_HDR_MAX_OPT - olen);
+	}
+	olen += ulen;
+	if (!(flags & RTE_TCP_SYN_FLAG)) {
+		uint32_t room = TCP_HDR_MAX_OPT - olen;
+
+		if (sk->mss - len < olen + room)
+			room = sk->mss - len > olen ? sk->mss - len - olen : 0;
+		olen += sack_options(sk, opt + olen, room >= ((4 - olen % 4) % 4) ? room - ((4 - olen % 4) % 4) : 0);
+	}
+	while (olen % 4)
+		opt[olen++] = TCPOPT_NOP;
+
+	hlen = sizeof(*ip) + sizeof(*th) + olen;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		TCP_INC(st, TCP_MIB_NO_MBUF);
+		return -ENOMEM;
+	}
+	ip = (struct rte_ipv4_hdr *)p;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memcpy(th + 1, opt, olen);
+	if (len)
+		hag_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
+
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
+	ip->packet_id = rte_cpu_to_be_16(ip_id++);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(sk->laddr);
+	ip->dst_addr = rte_cpu_to_be_32(sk->raddr);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	th->src_port = rte_cpu_to_be_16(sk->lport);
+	th->dst_port = rte_cpu_to_be_16(sk->rport);
+	th->sent_seq = rte_cpu_to_be_32(tcp_seq_of(sk, pos));
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(tcp_ack_of(sk)) : 0;
+	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(rcv_window(sk, flags & RTE_TCP_SYN_FLAG));
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	th->cksum = net_tcp_cksum(ip, th, (uint16_t)(sizeof(*th) + olen + len));
+
+	if (flags & RTE_TCP_ACK_FLAG) {
+		sk->flags &= ~(TF_ACK_NOW | TF_DELACK);
+		sk->unacked_segs = 0;
+		sk->t_delack = 0;
+	}
+	if (pos < sk->snd_max && (len || (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG))))
+		TCP_INC(st, TCP_MIB_RETRANS_SEGS);
+	TCP_INC(st, TCP_MIB_OUT_SEGS);
+	st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
+	return (int)len;
+}
+
+int tcp_send_syn(struct tcp_sock *sk, bool synack)
+{
+	uint8_t flags = RTE_TCP_SYN_FLAG | (synack ? RTE_TCP_ACK_FLAG : 0);
+	int r;
+
+	if (sk->snd_max == 0)
+		sk->rtt_ts = sk->stack->now_us;
+	r = tcp_xmit(sk, 0, 0, flags);
+
+	if (sk->snd_nxt < 1)
+		sk->snd_nxt = 1;
+	if (sk->snd_max < 1)
+		sk->snd_max = 1;
+	if (sk->t_rto == 0)
+		tcp_rto_arm(sk);
+	return r < 0 ? r : 0;
+}
+
+void tcp_send_ack(struct tcp_sock *sk)
+{
+	if (sk->state == TCP_SYN_RCVD) {
+		tcp_xmit(sk, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+		return;
+	}
+	tcp_xmit(sk, sk->snd_nxt, 0, RTE_TCP_ACK_FLAG);
+}
+
+void tcp_send_rst(struct tcp_sock *sk)
+{
+	uint8_t flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+
+	TCP_INC(sk->stack, TCP_MIB_OUT_RSTS);
+	tcp_xmit(sk, sk->snd_nxt, 0, flags);
+}
+
+/* RFC 9293 3.10.7.1: the RST for a segment that belongs to no connection. */
+void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+		      uint32_t paylen, void *route)
+{
+	struct rte_ipv4_hdr *oip;
+	struct rte_tcp_hdr *oth;
+	struct rte_mbuf *m;
+	uint8_t flags = th->tcp_flags;
+
+	if (flags & RTE_TCP_RST_FLAG)
+		return;
+	m = rte_pktmbuf_alloc(st->conf.pool);
+	if (m == NULL) {
+		TCP_INC(st, TCP_MIB_NO_MBUF);
+		return;
+	}
+	oip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, sizeof(*oip) + sizeof(*oth));
+	if (oip == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	oth = (struct rte_tcp_hdr *)(oip + 1);
+	memset(oip, 0, sizeof(*oip));
+	memset(oth, 0, sizeof(*oth));
+	oip->version_ihl = 0x45;
+	oip->total_length = rte_cpu_to_be_16(sizeof(*oip) + sizeof(*oth));
+	oip->packet_id = rte_cpu_to_be_16(ip_id++);
+	oip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	oip->time_to_live = 64;
+	oip->next_proto_id = IPPROTO_TCP;
+	oip->src_addr = ip->dst_addr;
+	oip->dst_addr = ip->src_addr;
+	oip->hdr_checksum = rte_ipv4_cksum(oip);
+	oth->src_port = th->dst_port;
+	oth->dst_port = th->src_port;
+	oth->data_off = 5 << 4;
+	if (flags & RTE_TCP_ACK_FLAG) {
+		oth->sent_seq = th->recv_ack;
+		oth->tcp_flags = RTE_TCP_RST_FLAG;
+	} else {
+		uint32_t len = paylen + ((flags & RTE_TCP_SYN_FLAG) ? 1 : 0) + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+
+		oth->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + len);
+		oth->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	oth->cksum = net_tcp_cksum(oip, oth, sizeof(*oth));
+	TCP_INC(st, TCP_MIB_OUT_RSTS);
+	TCP_INC(st, TCP_MIB_OUT_SEGS);
+	st->conf.output(st->conf.output_arg, m, rte_be_to_cpu_32(ip->src_addr), route);
+}
+
+/* Resend the first unacknowledged segment (fast retransmit, partial ACK). */
+void tcp_retransmit_una(struct tcp_sock *sk)
+{
+	uint64_t end = tcp_tx_end(sk);
+
+	if (sk->snd_una < end) {
+		uint64_t len = end - sk->snd_una;
+
+		tcp_xmit(sk, sk->snd_una, (uint32_t)(len > sk->mss ? sk->mss : len),
+			 RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
+	} else if ((sk->flags & TF_FIN_SENT) && sk->snd_una == end) {
+		tcp_xmit(sk, end, 0, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG);
+	}
+	sk->rtt_pos = 0;    /* Karn: no sample from a retransmitted range */
+}
+
+/* Zero-window probe: a segment one below snd_una makes the peer answer with its window. */
+void tcp_send_probe(struct tcp_sock *sk)
+{
+	TCP_INC(sk->stack, TCP_MIB_WIN_PROBE);
+	tcp_xmit(sk, sk->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
+}
+
+static void fin_sent(struct tcp_sock *sk)
+{
+	if (sk->flags & TF_FIN_SENT)
+		return;
+	sk->flags |= TF_FIN_SENT;
+	if (sk->state == TCP_ESTABLISHED)
+		tcp_set_state(sk, TCP_FIN_WAIT_1);
+	else if (sk->state == TCP_CLOSE_WAIT)
+		tcp_set_state(sk, TCP_LAST_ACK);
+}
+
+void tcp_output(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+	bool sent = false;
+
+	switch (sk->state) {
+	case TCP_ESTABLISHED: case TCP_CLOSE_WAIT: case TCP_FIN_WAIT_1: case TCP_CLOSING:
+	case TCP_LAST_ACK: case TCP_FIN_WAIT_2: case TCP_TIME_WAIT:
+		break;
+	case TCP_SYN_RCVD:
+		if (sk->flags & TF_ACK_NOW)
+			tcp_send_ack(sk);
+		return;
+	default:
+		return;
+	}
+
+	for (;;) {
+		uint64_t end = tcp_tx_end(sk);
+		uint64_t wnd = sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd;
+		uint64_t limit = sk->snd_una + wnd;
+		uint8_t flags = RTE_TCP_ACK_FLAG;
+		int n;
+
+		if (sk->txp && sk->snd_nxt < end && sk->snd_nxt < limit) {
+			uint64_t len = end - sk->snd_nxt;
+
+			if (len > limit - sk->snd_nxt)
+				len = limit - sk->snd_nxt;
+			if (len > sk->mss)
+				len = sk->mss;
+			/* RFC 9293 3.8.6.2.1 sender SWS avoidance: no runt segment just
+			 * because the window is nearly full, while data is in flight. */
+			if (len < sk->mss && len < end - sk->snd_nxt && tcp_flight(sk) > 0 &&
+			    len < sk->snd_wnd / 2)
+				break;
+			if (sk->snd_nxt + len == end)
+				flags |= RTE_TCP_PSH_FLAG;
+			n = tcp_xmit(sk, sk->snd_nxt, (uint32_t)len, flags);
+			if (n <= 0)
+				break;
+			if (sk->rtt_pos == 0 && sk->snd_nxt >= sk->snd_max) {
+				sk->rtt_pos = sk->snd_nxt + (uint64_t)n;
+				sk->rtt_ts = st->now_us;
+			}
+			sk->snd_nxt += (uint64_t)n;
+			if (sk->snd_nxt > sk->snd_max)
+				sk->snd_max = sk->snd_nxt;
+			if (sk->t_rto == 0)
+				tcp_rto_arm(sk);
+			sent = true;
+			continue;
+		}
+		if ((sk->flags & TF_FIN_QUEUED) && sk->snd_nxt == end &&
+		    (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+		     (sk->flags & TF_FIN_SENT))) {
+			if (tcp_xmit(sk, end, 0, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG) < 0)
+				break;
+			fin_sent(sk);
+			sk->snd_nxt = end + 1;
+			if (sk->snd_nxt > sk->snd_max)
+				sk->snd_max = sk->snd_nxt;
+			if (sk->t_rto == 0)
+				tcp_rto_arm(sk);
+			sent = true;
+		}
+		break;
+	}
+	if (!sent && (sk->flags & TF_ACK_NOW))
+		tcp_send_ack(sk);
+	/* RFC 9293 3.8.6.1: a closed peer window with data waiting needs probes. */
+	if (sk->snd_wnd == 0 && tcp_tx_end(sk) > sk->snd_nxt && tcp_flight(sk) == 0 &&
+	    sk->t_persist == 0) {
+		sk->t_persist = st->now_us + (sk->rto_us > TCP_PERSIST_MIN_US ? sk->rto_us : TCP_PERSIST_MIN_US);
+		tcp_timer_update(sk);
+	}
+}

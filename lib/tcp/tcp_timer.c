@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-socket timers on one per-lcore wheel (1 ms slots). A socket sits in at
+ * most one slot, filed under its earliest deadline; when that slot comes up
+ * the socket's expired deadlines run and it is filed again. Work per poll is
+ * bounded by the slots passed.
+ */
+#include <errno.h>
+
+#include "tcp/tcp_internal.h"
+
+static uint64_t next_deadline(const struct tcp_sock *sk)
+{
+	uint64_t d = 0;
+	const uint64_t t[] = {sk->t_rto, sk->t_delack, sk->t_persist, sk->t_tw, sk->t_conn, sk->t_ulp};
+
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i] && (d == 0 || t[i] < d))
+			d = t[i];
+	return d;
+}
+
+void tcp_timer_remove(struct tcp_sock *sk)
+{
+	if (sk->t_sched) {
+		TAILQ_REMOVE(&sk->stack->wheel[(sk->t_sched / TW_TICK_US) % TW_SLOTS], sk, tq);
+		sk->t_sched = 0;
+	}
+}
+
+void tcp_timer_update(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+	uint64_t d = next_deadline(sk), tick;
+
+	if (sk->state == TCP_CLOSED)
+		return;
+	if (d == 0) {
+		tcp_timer_remove(sk);
+		return;
+	}
+	/* Already filed at or before d: the slot will re-file us if needed. */
+	if (sk->t_sched && sk->t_sched <= d)
+		return;
+	tcp_timer_remove(sk);
+	if (st->wheel_tick == 0)
+		st->wheel_tick = st->now_us / TW_TICK_US;
+	tick = d / TW_TICK_US;
+	if (tick <= st->wheel_tick)
+		tick = st->wheel_tick + 1;
+	if (tick - st->wheel_tick >= TW_SLOTS)
+		tick = st->wheel_tick + TW_SLOTS - 1;
+	sk->t_sched = tick * TW_TICK_US;
+	TAILQ_INSERT_TAIL(&st->wheel[tick % TW_SLOTS], sk, tq);
+}
+
+/* RFC 6298 2.2-2.3, with the clock granularity folded into RTO_MIN. */
+void tcp_rtt_sample(struct tcp_sock *sk, uint32_t r)
+{
+	if (r == 0)
+		r = 1;
+	if (sk->srtt_us == 0) {
+		sk->srtt_us = r;
+		sk->rttvar_us = r / 2;
+	} else {
+		uint32_t d = sk->srtt_us > r ? sk->srtt_us - r : r - sk->srtt_us;
+
+		sk->rttvar_us = (3 * sk->rttvar_us + d) / 4;   /* beta = 1/4 */
+		sk->srtt_us = (7 * sk->srtt_us + r) / 8;       /* alpha = 1/8 */
+	}
+	sk->rto_us = sk->srtt_us + (4 * sk->rttvar_us > 1000 ? 4 * sk->rttvar_us : 1000);
+	if (sk->rto_us < TCP_RTO_MIN_US)
+		sk->rto_us = TCP_RTO_MIN_US;
+	if (sk->rto_us > TCP_RTO_MAX_US)
+		sk->rto_us = TCP_RTO_MAX_US;
+}
+
+void tcp_rto_arm(struct tcp_sock *sk)
+{
+	sk->t_rto = sk->stack->now_us + sk->rto_us;
+	tcp_timer_update(sk);
+}
+
+static void rto_expired(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+	uint64_t flight = sk->snd_max - sk->snd_una;
+
+	sk->t_rto = 0;
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RCVD) {
+		if (++sk->retries > st->conf.syn_retries) {
+			TCP_INC(st, TCP_MIB_ATTEMPT_FAILS);
+			tcp_done(sk, -ETIMEDOUT);
+			return;
+		}
+		TCP_INC(st, TCP_MIB_TIMEOUTS);
+		sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : sk->rto_us * 2;
+		tcp_send_syn(sk, sk->state == TCP_SYN_RCVD);
+		tcp_rto_arm(sk);
+		return;
+	}
+	if (flight == 0)
+		return;
+	TCP_INC(st, TCP_MIB_TIMEOUTS);
+	if (++sk->retries > st->conf.max_retries) {
+		TCP_INC(st, TCP_MIB_ABORT_ON_TIMEOUT);
+		tcp_send_rst(sk);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	/* RFC 5681 3.1 eq. 4 and loss window; RFC 6298 5.5-5.7 backoff. */
+	sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+	sk->cwnd = sk->mss;
+	sk->flags &= ~TF_RECOVERY;
+	sk->dupacks = 0;
+	sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : sk->rto_us * 2;
+	sk->rtt_pos = 0;
+	sk->snd_nxt = sk->snd_una;          /* go back: resend from the first unacked byte */
+	if (sk->state == TCP_SYN_RCVD)
+		return;
+	tcp_output(sk);
+	if (sk->state != TCP_CLOSED && sk->t_rto == 0)
+		tcp_rto_arm(sk);
+}
+
+static void sock_expire(struct tcp_sock *sk, uint64_t now)
+{
+	if (sk->t_tw && sk->t_tw <= now) {
+		sk->t_tw = 0;
+		tcp_done(sk, 0);
+		return;
+	}
+	if (sk->t_conn && sk->t_conn <= now) {
+		sk->t_conn = 0;
+		TCP_INC(sk->stack, TCP_MIB_ATTEMPT_FAILS);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	if (sk->t_rto && sk->t_rto <= now) {
+		rto_expired(sk);
+		if (sk->state == TCP_CLOSED)
+			return;
+	}
+	if (sk->t_persist && sk->t_persist <= now) {
+		sk->t_persist = 0;
+		if (sk->snd_wnd == 0 && tcp_tx_end(sk) > sk->snd_nxt) {
+			tcp_send_probe(sk);
+			sk->retries = sk->retries < 15 ? sk->retries + 1 : 15;
+			uint64_t iv = (uint64_t)sk->rto_us << (sk->retries < 6 ? sk->retries : 6);
+
+			sk->t_persist = now + (iv > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : iv);
+		}
+	}
+	if (sk->t_ulp && sk->t_ulp <= now) {
+		sk->t_ulp = 0;
+		if (sk->ulp && sk->ulp->timeout)
+			sk->ulp->timeout(sk);
+		if (sk->state == TCP_CLOSED)
+			return;
+	}
+	if (sk->t_delack && sk->t_delack <= now) {
+		sk->t_delack = 0;
+		if (sk->flags & TF_DELACK) {
+			TCP_INC(sk->stack, TCP_MIB_DELAYED_ACKS);
+			tcp_send_ack(sk);
+		}
+	}
+}
+
+void tcp_timers_run(struct tcp_stack *st, uint64_t now)
+{
+	uint64_t now_tick = now / TW_TICK_US;
+	unsigned int steps = 0;
+
+	if (st->wheel_tick == 0)
+		st->wheel_tick = now_tick;
+	while (st->wheel_tick < now_tick && steps++ < TW_SLOTS) {
+		struct tcp_sock_list *slot;
+		struct tcp_sock *sk;
+		struct tcp_sock_list due;
+
+		st->wheel_tick++;
+		slot = &st->wheel[st->wheel_tick % TW_SLOTS];
+		TAILQ_INIT(&due);
+		/* Move the slot aside first: expiry handlers re-file sockets. */
+		while ((sk = TAILQ_FIRST(slot)) != NULL) {
+			TAILQ_REMOVE(slot, sk, tq);
+			TAILQ_INSERT_TAIL(&due, sk, tq);
+		}
+		while ((sk = TAILQ_FIRST(&due)) != NULL) {
+			TAILQ_REMOVE(&due, sk, tq);
+			sk->t_sched = 0;
+			sock_expire(sk, now);
+			if (sk->state != TCP_CLOSED)
+				tcp_timer_update(sk);
+		}
+	}
+	if (st->wheel_tick < now_tick)
+		st->wheel_tick = now_tick;
+}

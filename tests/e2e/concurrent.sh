@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# HAG_E2E_CONNS (default 8) transfers of HAG_E2E_MIB MiB (default 4) at once,
+# each with its own data both ways: every client gets exactly the stream of
+# the server connection that got its upload (so no segment or connection went
+# to the wrong peer). Mixed MPTCP and plain TCP, over dsl and lte.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+CONNS=${HAG_E2E_CONNS:-8}
+MIB=${HAG_E2E_MIB:-4}
+BYTES=$((MIB << 20))
+base=$(mempool_in_use)
+stats_snap "$WORK/before.json"
+
+server_start "$WORK/server" --bytes "$BYTES" --count "$CONNS" --seed conc --timeout 30 --accept-timeout 30
+cpids=()
+for ((i = 0; i < CONNS; i++)); do
+	flags=(--mptcp)
+	((i % 4 == 3)) && flags=()                        # every 4th plain TCP
+	((i % 4 == 3 && i % 8 == 7)) && flags=(--bind 10.10.2.2)  # ... over lte
+	bg_ns "$HAG_CLIENT_NS" "$WORK/client.$i" timeout -k 2 120 $HAGLOAD client \
+		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" \
+		--seed "client-$i" --timeout 30 "${flags[@]}"
+	cpids+=("$BG_PID")
+done
+fails=0
+for ((i = 0; i < CONNS; i++)); do
+	wait_pid "${cpids[$i]}" 130 && continue
+	rc=$?
+	fails=$((fails + 1))
+	diag "client $i: exit $rc, $(head -c 400 "$WORK/client.$i")"
+done
+wait_pid "$SERVER_PID" 30
+src=$?
+stats_snap "$WORK/after.json"
+check_eq "all $CONNS clients finished" "$fails" 0
+check_eq "server served $CONNS connections" "$src" 0
+
+# Pair each client with the server connection that received its upload.
+$PY - "$WORK" "$CONNS" "$BYTES" >"$WORK/pairs" <<'PYEOF'
+import json, sys
+work, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+srv = []
+for l in open(work + "/server"):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        continue
+    if "conn" in o:
+        srv.append(o)
+by_rx = {o["rx_sha256"]: o for o in srv}
+for i in range(n):
+    try:
+        c = json.loads(open("%s/client.%d" % (work, i)).readline())
+    except (OSError, ValueError):
+        print("bad %d no client result" % i)
+        continue
+    s = by_rx.get(c.get("tx_sha256"))
+    if s is None:
+        print("bad %d upload (%s bytes) reached no server connection whole" % (i, c.get("tx_bytes")))
+    elif s["tx_sha256"] != c.get("rx_sha256") or c.get("rx_bytes") != size:
+        print("bad %d got %s bytes, not the stream of server conn %d" % (i, c.get("rx_bytes"), s["conn"]))
+    else:
+        print("good %d server conn %d" % (i, s["conn"]))
+PYEOF
+good=$(grep -c '^good' "$WORK/pairs")
+check_eq "every client got its own server's stream and vice versa" "$good" "$CONNS"
+grep '^bad' "$WORK/pairs" | while read -r l; do diag "  $l"; done
+check_moved "$WORK/before.json" "$WORK/after.json" relay.Accepted "$CONNS"
+
+check_hagd_alive
+check_mempool "$base"
+e2e_end

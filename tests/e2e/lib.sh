@@ -1,0 +1,316 @@
+# shellcheck shell=bash
+# Shared helpers of hagd's end-to-end tests. A test sources this file, calls
+# e2e_begin, makes its checks with ok/not_ok/check_* and ends with e2e_end.
+#
+# Output is TAP: "ok N - name" / "not ok N - name", "# ..." diagnostics, the
+# plan "1..N" at the end, and a last line "# NAME: P passed, F failed".
+#
+# The testbed: if testbed.env exists and its hagd is alive, the test uses it;
+# otherwise it brings the testbed up itself and takes it down at exit.
+#
+# Counters are read through one function, ctr_get, with the key names of
+# `hagctl stats` ("mptcp.PlainSYNRX"); CTR_ALIAS maps a test's name to
+# hagd's when hagd's differs, so a rename is a one-line fix here.
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$E2E_DIR/../.." && pwd)
+PY=/usr/bin/python3
+HAGLOAD="$PY $ROOT/tests/tools/hagload.py"
+CRAFT="$PY $ROOT/tests/tools/craft.py"
+TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
+
+# test name -> hagd's name, for counters hagd spells differently.
+declare -A CTR_ALIAS=(
+	# [mptcp.PlainSYNRX]=mptcp.MPCapableFallbackSYN
+)
+
+_n=0 _pass=0 _fail=0 _skip=0
+_pids=()
+_own_testbed=0
+WORK=""
+
+# --- TAP ------------------------------------------------------------------
+ok() { _n=$((_n + 1)); _pass=$((_pass + 1)); echo "ok $_n - $*"; }
+not_ok() { _n=$((_n + 1)); _fail=$((_fail + 1)); echo "not ok $_n - $*"; }
+# skip NAME REASON: TAP skip, counted neither passed nor failed.
+skip() { _n=$((_n + 1)); _skip=$((_skip + 1)); echo "ok $_n - $1 # SKIP $2"; }
+diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
+# check NAME COMMAND...: ok when the command succeeds.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# check_eq NAME GOT WANT
+check_eq() {
+	if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1"; diag "  got '$2', want '$3'"; fi
+}
+# check_gt NAME A B: A > B (integers; empty = missing)
+check_gt() {
+	if [[ "$2" =~ ^-?[0-9]+$ && "$3" =~ ^-?[0-9]+$ ]] && (($2 > $3)); then ok "$1"
+	else not_ok "$1"; diag "  got '$2', want > '$3'"; fi
+}
+
+# --- processes --------------------------------------------------------------
+# bg_ns NS OUTFILE CMD...: start CMD in namespace NS in the background, stdout
+# to OUTFILE, stderr to OUTFILE.err; its pid is in BG_PID and killed at exit.
+bg_ns() {
+	local ns=$1 out=$2; shift 2
+	ip netns exec "$ns" "$@" >"$out" 2>"$out.err" </dev/null &
+	BG_PID=$!
+	_pids+=("$BG_PID")
+}
+
+# wait_pid PID SECS: wait (bounded) for a background pid; returns its status,
+# or 124 after killing it when it outlives SECS.
+wait_pid() {
+	local pid=$1 secs=$2 i rc
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		sleep 0.5
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid" 2>/dev/null && rc=0 || rc=$?
+	return "$rc"
+}
+
+kill_own() {
+	local p alive=()
+	for p in "${_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	((${#alive[@]})) || return 0
+	kill -TERM "${alive[@]}" 2>/dev/null
+	local i
+	for ((i = 0; i < 30; i++)); do
+		local still=()
+		for p in "${alive[@]}"; do kill -0 "$p" 2>/dev/null && still+=("$p"); done
+		((${#still[@]})) || break
+		sleep 0.1
+	done
+	kill -KILL "${alive[@]}" 2>/dev/null
+	for p in "${alive[@]}"; do wait "$p" 2>/dev/null; done
+	return 0
+}
+
+# server_start OUT ARGS...: hagload server in hag-server on the upstream port,
+# waits (5 s at most) until it listens. Pid in SERVER_PID.
+server_start() {
+	local out=$1; shift
+	rm -f "$out.ready"
+	bg_ns "$HAG_SERVER_NS" "$out" $HAGLOAD server --port "$HAG_UPSTREAM_PORT" \
+		--ready-file "$out.ready" "$@"
+	SERVER_PID=$BG_PID
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ -s "$out.ready" ]] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "server did not start: $(cat "$out" "$out.err" 2>/dev/null | head -c 600)"
+	return 1
+}
+
+# client_run OUT SECS ARGS...: hagload client in hag-client toward the service
+# address, bounded by SECS; returns its exit status (124 on timeout).
+client_run() {
+	local out=$1 secs=$2; shift 2
+	timeout -k 2 "$secs" ip netns exec "$HAG_CLIENT_NS" $HAGLOAD client \
+		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" "$@" >"$out" 2>"$out.err"
+}
+
+# --- JSON -------------------------------------------------------------------
+# jget FILE KEY [LINE]: a (dotted) key of the JSON object on LINE (default: the
+# first line that parses) of FILE; prints nothing when absent.
+jget() {
+	$PY - "$@" <<'EOF'
+import json, sys
+path, key = sys.argv[1], sys.argv[2]
+line = int(sys.argv[3]) if len(sys.argv) > 3 else None
+objs = []
+try:
+    for l in open(path):
+        l = l.strip()
+        if not l:
+            continue
+        try:
+            objs.append(json.loads(l))
+        except ValueError:
+            pass
+except OSError:
+    sys.exit(0)
+if not objs:
+    try:
+        objs = [json.load(open(path))]
+    except (OSError, ValueError):
+        sys.exit(0)
+o = objs[line] if line is not None and line < len(objs) else objs[0]
+for p in key.split("."):
+    o = o.get(p) if isinstance(o, dict) else None
+if o is None:
+    sys.exit(0)
+print(json.dumps(o) if isinstance(o, (dict, list, bool)) else o)
+EOF
+}
+
+# --- hagd counters ------------------------------------------------------------
+# stats_snap FILE: hagctl stats into FILE; non-zero if hagctl fails.
+stats_snap() { $HAGCTL >"$1" 2>"$1.err"; }
+
+# ctr_get FILE KEY: one counter from a snapshot ("" when missing).
+ctr_get() {
+	local key=${CTR_ALIAS[$2]:-$2}
+	jget "$1" "$key"
+}
+
+# ctr_delta BEFORE AFTER KEY: AFTER - BEFORE ("" when missing in either).
+ctr_delta() {
+	local a b
+	a=$(ctr_get "$1" "$3") b=$(ctr_get "$2" "$3")
+	[[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]] && echo $((b - a))
+}
+
+# check_moved BEFORE AFTER KEY [MIN]: the counter grew by at least MIN (1).
+check_moved() {
+	local d; d=$(ctr_delta "$1" "$2" "$3")
+	local min=${4:-1}
+	if [[ -n "$d" ]] && ((d >= min)); then ok "hagd $3 moved (+$d)"
+	elif [[ -z "$d" ]]; then not_ok "hagd $3 moved"; diag "  counter $3 missing from hagctl stats"
+	else not_ok "hagd $3 moved"; diag "  delta $d, want >= $min"; fi
+}
+
+# check_still BEFORE AFTER KEY: the counter did not move.
+check_still() {
+	local d; d=$(ctr_delta "$1" "$2" "$3")
+	if [[ "$d" == 0 ]]; then ok "hagd $3 unchanged"
+	elif [[ -z "$d" ]]; then not_ok "hagd $3 unchanged"; diag "  counter $3 missing from hagctl stats"
+	else not_ok "hagd $3 unchanged"; diag "  delta $d, want 0"; fi
+}
+
+# --- client kernel counters (nstat) -----------------------------------------
+nstat_snap() { ip netns exec "$HAG_CLIENT_NS" nstat -asz >"$1" 2>/dev/null; }
+nstat_get() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+nstat_delta() {
+	local a b
+	a=$(nstat_get "$1" "$3") b=$(nstat_get "$2" "$3")
+	[[ -n "$a" && -n "$b" ]] && echo $((b - a))
+}
+
+# --- hagd health ---------------------------------------------------------------
+hagd_alive() { [[ -n "${HAGD_PID:-}" ]] && kill -0 "$HAGD_PID" 2>/dev/null; }
+
+check_hagd_alive() {
+	if hagd_alive; then ok "hagd still running"
+	else
+		not_ok "hagd still running"
+		diag "hagd (pid ${HAGD_PID:-?}) is gone; last log lines:"
+		diag "$(tail -n 20 "$HAGD_LOG" 2>/dev/null)"
+	fi
+}
+
+# mempool_in_use: current mempool.in_use ("" if hagd does not report it).
+mempool_in_use() {
+	local f=$WORK/mempool.json
+	stats_snap "$f" && ctr_get "$f" mempool.in_use
+}
+
+# check_mempool BASELINE: in_use returns to BASELINE (+ HAG_MEMPOOL_SLACK,
+# default 512: RX ring refills and per-lcore caches) within ~10 s, once
+# connections have closed and TIME_WAIT has ended.
+check_mempool() {
+	local base=$1 slack=${HAG_MEMPOOL_SLACK:-512} now="" i
+	if [[ "${HAGD_VDEV:-}" == kernel ]]; then
+		skip "mempool in_use back to baseline" "kernel gateway has no mempool"
+		return
+	fi
+	if [[ -z "$base" ]]; then
+		not_ok "mempool in_use back to baseline"; diag "  mempool.in_use missing from hagctl stats"
+		return
+	fi
+	for ((i = 0; i < 40; i++)); do
+		now=$(mempool_in_use)
+		[[ -n "$now" ]] && ((now <= base + slack)) && break
+		sleep 0.25
+	done
+	if [[ -n "$now" ]] && ((now <= base + slack)); then
+		ok "mempool in_use back to baseline ($now, baseline $base)"
+	else
+		not_ok "mempool in_use back to baseline"; diag "  in_use $now after 10 s, baseline $base (+$slack slack)"
+	fi
+}
+
+# --- transfers ------------------------------------------------------------------
+# check_pair NAME CLIENT_OUT SERVER_OUT [SERVER_LINE]: both directions arrived
+# whole: client rx == server tx and server rx == client tx (bytes and SHA-256).
+check_pair() {
+	local name=$1 c=$2 s=$3 line=${4:-}
+	local crx ctx srx stx crb ctb srb stb
+	crx=$(jget "$c" rx_sha256) ctx=$(jget "$c" tx_sha256) crb=$(jget "$c" rx_bytes) ctb=$(jget "$c" tx_bytes)
+	srx=$(jget "$s" rx_sha256 $line) stx=$(jget "$s" tx_sha256 $line)
+	srb=$(jget "$s" rx_bytes $line) stb=$(jget "$s" tx_bytes $line)
+	if [[ -n "$stx" && "$crx" == "$stx" && "$crb" == "$stb" ]]; then
+		ok "$name: downstream $crb bytes, sha256 matches"
+	else
+		not_ok "$name: downstream bytes and sha256 match"
+		diag "  server sent $stb bytes ${stx:0:16}.., client got $crb bytes ${crx:0:16}.."
+	fi
+	if [[ -n "$ctx" && "$srx" == "$ctx" && "$srb" == "$ctb" ]]; then
+		ok "$name: upstream $srb bytes, sha256 matches"
+	else
+		not_ok "$name: upstream bytes and sha256 match"
+		diag "  client sent $ctb bytes ${ctx:0:16}.., server got $srb bytes ${srx:0:16}.."
+	fi
+}
+
+show_file() {  # show_file LABEL FILE: as diagnostics
+	[[ -s "$2" ]] && diag "$1: $(head -c 2000 "$2")"
+}
+
+# --- begin / end --------------------------------------------------------------
+_e2e_exit() {
+	local rc=$?
+	kill_own
+	if ((_own_testbed)); then
+		"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	fi
+	if [[ -n "$WORK" && -d "$WORK" ]]; then
+		if ((_fail)) || [[ -n "${HAG_E2E_KEEP:-}" ]]; then
+			echo "# files kept in $WORK"
+		else
+			rm -rf "$WORK"
+		fi
+	fi
+	return $rc
+}
+
+e2e_begin() {
+	[[ $EUID -eq 0 ]] || { echo "Bail out! e2e tests need root"; exit 1; }
+	trap _e2e_exit EXIT
+	trap 'exit 130' INT TERM
+	WORK=$(mktemp -d "/tmp/hag-e2e.$TEST_NAME.XXXXXX")
+	local envf=$ROOT/testbed.env
+	if [[ -r "$envf" ]]; then
+		# shellcheck disable=SC1090
+		. "$envf"
+	fi
+	if [[ ! -r "$envf" ]] || ! hagd_alive; then
+		echo "# $TEST_NAME: no running testbed; bringing it up"
+		if ! "$ROOT/scripts/testbed.sh" up >"$WORK/testbed-up.log" 2>&1; then
+			echo "Bail out! testbed up failed"
+			diag "$(tail -n 30 "$WORK/testbed-up.log")"
+			_fail=1
+			exit 1
+		fi
+		_own_testbed=1
+		# shellcheck disable=SC1090
+		. "$envf"
+	fi
+	echo "# $TEST_NAME (gateway: ${HAGD_VDEV:-?}, pid ${HAGD_PID:-?})"
+}
+
+e2e_end() {
+	echo "1..$_n"
+	echo "# $TEST_NAME: $_pass passed, $_fail failed$( ((_skip)) && echo ", $_skip skipped")"
+	((_fail == 0))
+	exit $?
+}

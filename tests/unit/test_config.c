@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader: the shipped files load, defaults fill what a file leaves
+ * out, and every kind of mistake is named with its key path and line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "config.h"
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+static struct hag_config cfg;
+static char err[512];
+
+static void teardown(void)
+{
+	/* Also after a failed load: the loader must leave cfg safe to free. */
+	hag_config_free(&cfg);
+	hag_config_free(&cfg);
+}
+
+TestSuite(config, .fini = teardown);
+
+/* A valid base; each error test breaks one thing on a known line. */
+#define PORTS                                                                   \
+	"{\n"                                                                   \
+	"  \"ports\": [\n"                                                      \
+	"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\" },\n" \
+	"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n"  \
+	"  ],\n"
+#define LISTENERS                                                               \
+	"  \"listeners\": [ { \"listen\": \"10.10.1.1:80\", \"upstream\": \"10.20.0.2:90\" } ]\n"
+
+static int load(const char *text)
+{
+	err[0] = '\0';
+	return hag_config_load_string(text, "t.json", &cfg, err, sizeof(err));
+}
+
+static void expect_error(const char *text, const char *where, const char *path, const char *why)
+{
+	cr_assert_eq(load(text), -EINVAL, "loaded: %s", text);
+	cr_expect(strstr(err, where), "no \"%s\" in: %s", where, err);
+	cr_expect(strstr(err, path), "no \"%s\" in: %s", path, err);
+	cr_expect(strstr(err, why), "no \"%s\" in: %s", why, err);
+	cr_expect(!strchr(err, '\n'), "not one line: %s", err);
+	cr_expect_eq(cfg.n_eal_args, 0);
+	cr_expect_eq(cfg.n_ports, 0, "a failed load leaves defaults");
+}
+
+static int write_tmp(const char *suffix, const char *text, char *path, size_t n)
+{
+	snprintf(path, n, "/tmp/hag_test_configXXXXXX%s", suffix);
+	int fd = mkstemps(path, (int)strlen(suffix));
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return 0;
+}
+
+static int load_tmp(const char *suffix, const char *text)
+{
+	char path[64];
+	int rc;
+
+	write_tmp(suffix, text, path, sizeof(path));
+	err[0] = '\0';
+	rc = hag_config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	return rc;
+}
+
+Test(config, testbed_json_describes_the_test_network)
+{
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/testbed.json", &cfg, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_str_eq(cfg.path, HAG_SRCDIR "/conf/testbed.json");
+	cr_assert_eq(cfg.n_eal_args, 11);
+	cr_expect_str_eq(cfg.eal_args[0], "--no-huge");
+	cr_expect_str_eq(cfg.eal_args[6], "hagd-testbed");
+	cr_expect_str_eq(cfg.eal_args[10], "*:notice");
+	cr_expect_eq(cfg.mbufs, 65535);
+	cr_expect_eq(cfg.idle_sleep_us, 20);
+
+	cr_assert_eq(cfg.n_ports, 3);
+	cr_expect_str_eq(cfg.ports[0].name, "dsl");
+	cr_expect_str_eq(cfg.ports[0].dev, "net_af_xdp0,iface=dsl-gw");
+	cr_expect(cfg.ports[0].is_vdev);
+	cr_expect_eq(cfg.ports[0].addr, IP(10, 10, 1, 1));
+	cr_expect_eq(cfg.ports[0].prefixlen, 24);
+	cr_expect_str_eq(cfg.ports[1].name, "lte");
+	cr_expect_eq(cfg.ports[1].addr, IP(10, 10, 2, 1));
+	cr_expect_str_eq(cfg.ports[2].name, "upstream");
+	cr_expect_str_eq(cfg.ports[2].dev, "net_af_xdp2,iface=up-gw");
+	cr_expect_eq(cfg.ports[2].addr, IP(10, 20, 0, 1));
+
+	cr_assert_eq(cfg.n_addrs, 1);
+	cr_expect_eq(cfg.addrs[0], IP(10, 10, 0, 1));
+	cr_expect_eq(cfg.n_routes, 0);
+	cr_assert_eq(cfg.n_listeners, 1);
+	cr_expect_eq(cfg.listeners[0].addr, IP(10, 10, 0, 1));
+	cr_expect_eq(cfg.listeners[0].port, 8080);
+	cr_expect_eq(cfg.listeners[0].upstream_addr, IP(10, 20, 0, 2));
+	cr_expect_eq(cfg.listeners[0].upstream_port, 9000);
+	cr_expect(cfg.mptcp_enabled);
+	cr_expect_eq(cfg.log_level, HAG_LOG_INFO);
+}
+
+/* The libconfig file is the commented twin of the JSON one: same struct. */
+Test(config, hagd_json_and_hagd_cfg_load_the_same_settings)
+{
+	struct hag_config j;
+
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/hagd.json", &j, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/hagd.cfg", &cfg, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect(!j.ports[0].is_vdev, "a PCI address is not a vdev");
+	cr_expect_eq(j.n_routes, 1);
+	cr_expect_eq(j.routes[0].prefixlen, 0);
+	cr_expect_eq(j.routes[0].port, 2);
+	cr_expect_eq(j.listeners[1].addr, 0, "\":8080\" listens on any own address");
+
+	cr_assert_eq(j.n_eal_args, cfg.n_eal_args);
+	for (int i = 0; i < j.n_eal_args; i++)
+		cr_expect_str_eq(j.eal_args[i], cfg.eal_args[i]);
+	/* Compare everything after the EAL args; path and pointers differ. */
+	size_t from = offsetof(struct hag_config, mbufs);
+	cr_expect(!memcmp((char *)&j + from, (char *)&cfg + from, sizeof(j) - from));
+	hag_config_free(&j);
+}
+
+Test(config, defaults_fill_what_the_file_leaves_out)
+{
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	cr_expect_eq(cfg.n_eal_args, 0);
+	cr_expect_eq(cfg.mbufs, 65535);
+	cr_expect_eq(cfg.idle_sleep_us, 0, "busy polling unless asked");
+	cr_expect_eq(cfg.ports[0].mtu, 1500);
+	cr_expect_eq(cfg.ports[0].rx_desc, 1024);
+	cr_expect_eq(cfg.ports[0].tx_desc, 1024);
+	cr_expect(cfg.mptcp_enabled);
+	cr_expect_eq(cfg.tcp_rcvbuf, 4u << 20);
+	cr_expect_eq(cfg.tcp_sndbuf, 4u << 20);
+	cr_expect_eq(cfg.tcp_max_conns, 65536);
+	cr_expect_eq(cfg.tcp_timewait_ms, 2000);
+	cr_expect_eq(cfg.tcp_syn_retries, 5);
+	cr_expect_eq(cfg.tcp_connect_timeout_ms, 10000);
+	cr_expect_eq(cfg.log_level, HAG_LOG_INFO);
+}
+
+Test(config, listen_forms_for_any_own_address)
+{
+	cr_assert_eq(load(PORTS "  \"listeners\": [\n"
+			  "  { \"listen\": \":80\", \"upstream\": \"10.20.0.2:90\" },\n"
+			  "  { \"listen\": \"0.0.0.0:81\", \"upstream\": \"10.20.0.2:91\" } ]\n}"),
+		     0, "%s", err);
+	cr_expect_eq(cfg.listeners[0].addr, 0);
+	cr_expect_eq(cfg.listeners[0].port, 80);
+	cr_expect_eq(cfg.listeners[1].addr, 0);
+	cr_expect_eq(cfg.listeners[1].port, 81);
+}
+
+Test(config, unknown_key_names_the_closest_known_key)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\" },\n"
+		     "    { \"name\": \"up\", \"dev\": \"net_b\", \"adr\": \"10.20.0.1/24\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:4:37:", "ports[1].adr", "did you mean addr");
+}
+
+Test(config, unknown_key_without_a_close_one_lists_the_known_keys)
+{
+	expect_error(PORTS LISTENERS ", \"tcp\": { \"fast\": true }\n}",
+		     "t.json:7:", "tcp.fast", "rcvbuf, sndbuf");
+	expect_error("{ \"foo\": 1 }", "t.json:1:3:", "foo", "unknown key (known here: dpdk");
+}
+
+Test(config, wrong_type_says_what_was_expected)
+{
+	expect_error(PORTS LISTENERS ", \"mptcp\": {\n  \"enabled\": \"yes\" }\n}",
+		     "t.json:8:", "mptcp.enabled", "expected boolean, got string");
+	expect_error(PORTS LISTENERS ", \"tcp\": {\n  \"rcvbuf\": \"65536\" }\n}",
+		     "t.json:8:", "tcp.rcvbuf", "expected integer, got string");
+	expect_error("{\n \"ports\": {}\n}", "t.json:2:", "ports", "expected array, got object");
+}
+
+Test(config, bad_address_is_named)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.300/24\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:3:", "ports[0].addr", "bad IPv4 address \"10.10.1.300/24\"");
+	expect_error(PORTS "  \"addresses\": [\"10.1\"],\n" LISTENERS "}",
+		     "t.json:6:", "addresses[0]", "bad IPv4 address");
+}
+
+Test(config, bad_prefix_length_is_named)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/33\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:3:", "ports[0].addr", "bad prefix length");
+}
+
+Test(config, out_of_range_gives_the_range)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\",\n"
+		     "      \"mtu\": 10000 }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:4:7:", "ports[0].mtu", "10000 out of range 576..9000");
+	expect_error(PORTS LISTENERS ", \"dpdk\": { \"idle_sleep_us\": -1 }\n}",
+		     "t.json:7:", "dpdk.idle_sleep_us", "out of range 0..10000");
+}
+
+Test(config, descriptor_counts_are_powers_of_two)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\",\n"
+		     "      \"rx_desc\": 1000 }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:4:7:", "ports[0].rx_desc", "not a power of two");
+}
+
+Test(config, duplicate_port_name)
+{
+	expect_error("{\n  \"ports\": [\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\" },\n"
+		     "    { \"name\": \"dsl\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:4:7:", "ports[1].name", "duplicate port name \"dsl\"");
+}
+
+Test(config, route_to_unknown_port)
+{
+	expect_error(PORTS "  \"routes\": [\n"
+		     "    { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.20.0.254\", \"port\": \"uq\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:7:", "routes[0].port", "no port named \"uq\" (did you mean up?)");
+}
+
+Test(config, route_via_must_be_on_the_port)
+{
+	expect_error(PORTS "  \"routes\": [\n"
+		     "    { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.10.1.254\", \"port\": \"up\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:7:", "routes[0].via", "not a neighbour on port up");
+}
+
+Test(config, route_prefix_with_host_bits_suggests_the_network)
+{
+	expect_error(PORTS "  \"routes\": [\n"
+		     "    { \"prefix\": \"10.1.2.3/8\", \"via\": \"10.20.0.254\", \"port\": \"up\" }\n"
+		     "  ],\n" LISTENERS "}",
+		     "t.json:7:7:", "routes[0].prefix", "did you mean 10.0.0.0/8?");
+}
+
+Test(config, two_listeners_on_the_same_port_clash)
+{
+	expect_error(PORTS "  \"listeners\": [\n"
+		     "    { \"listen\": \":80\", \"upstream\": \"10.20.0.2:90\" },\n"
+		     "    { \"listen\": \"10.10.1.1:80\", \"upstream\": \"10.20.0.2:91\" }\n  ]\n}",
+		     "t.json:8:7:", "listeners[1].listen", "clashes with listeners[0]");
+}
+
+Test(config, upstream_must_be_reachable)
+{
+	expect_error(PORTS "  \"listeners\": [\n"
+		     "    { \"listen\": \":80\", \"upstream\": \"192.0.2.1:90\" }\n  ]\n}",
+		     "t.json:7:", "listeners[0].upstream", "no route to 192.0.2.1:90");
+}
+
+Test(config, listener_without_upstream)
+{
+	expect_error(PORTS "  \"listeners\": [\n    { \"listen\": \":80\" }\n  ]\n}",
+		     "t.json:7:5:", "listeners[0].upstream", "listener without upstream");
+}
+
+Test(config, listener_must_use_an_own_address)
+{
+	expect_error(PORTS "  \"listeners\": [\n"
+		     "    { \"listen\": \"10.10.9.9:80\", \"upstream\": \"10.20.0.2:90\" }\n  ]\n}",
+		     "t.json:7:", "listeners[0].listen", "not one of hagd's addresses");
+}
+
+Test(config, required_sections)
+{
+	expect_error(PORTS "  \"log\": {}\n}", "t.json: ", "listeners", "required key missing");
+	expect_error("{ \"listeners\": [] }", "t.json: ", "ports", "required key missing");
+	expect_error(PORTS "  \"listeners\": []\n}", "t.json:6:", "listeners",
+		     "0 entries, expected 1..16");
+}
+
+Test(config, too_many_entries)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof(text), "{ \"ports\": [\n");
+
+	for (int i = 0; i < HAG_MAX_PORTS + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%s{ \"name\": \"p%d\", \"dev\": \"net_%d\", \"addr\": \"10.%d.0.1/24\" }\n",
+				      i ? "," : "", i, i, i);
+	snprintf(text + n, sizeof(text) - n, "],\n" LISTENERS "}");
+	expect_error(text, "t.json:1:3:", "ports", "9 entries, expected 1..8");
+}
+
+Test(config, json_syntax_error_gives_line_and_column)
+{
+	expect_error("{\n  \"ports\": [\n    { \"name\": \"dsl\",, }\n  ]\n}",
+		     "t.json:3:", "invalid JSON", "expected");
+	cr_expect(strstr(err, "t.json:3:21:"), "%s", err);
+}
+
+Test(config, duplicate_json_key_is_rejected)
+{
+	expect_error("{\n  \"log\": {},\n  \"log\": {}\n}", "t.json:3:", "invalid JSON",
+		     "duplicate object key");
+}
+
+Test(config, libconfig_syntax_error_gives_its_line)
+{
+	cr_assert_eq(load_tmp(".cfg", "ports = ();\n\nlisteners = (\n  { listen = ; }\n);\n"),
+		     -EINVAL);
+	cr_expect(strstr(err, ".cfg:4: invalid libconfig syntax"), "%s", err);
+	cr_expect_eq(cfg.n_ports, 0);
+}
+
+Test(config, libconfig_errors_carry_the_setting_line)
+{
+	static const char text[] =
+		"ports = (\n"
+		"  { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; },\n"
+		"  { name = \"up\"; dev = \"net_b\"; addr = \"10.20.0.1/24\";\n"
+		"    mtu = 100; }\n"
+		");\n"
+		"listeners = ( { listen = \"10.10.1.1:80\"; upstream = \"10.20.0.2:90\"; } );\n";
+
+	cr_assert_eq(load_tmp(".conf", text), -EINVAL);
+	cr_expect(strstr(err, ".conf:4: ports[1].mtu: 100 out of range 576..9000"), "%s", err);
+}
+
+Test(config, libconfig_unknown_key)
+{
+	static const char text[] =
+		"ports = ( { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; } );\n"
+		"listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n"
+		"tcp = {\n"
+		"  rcvbuff = 65536;\n"
+		"};\n";
+
+	cr_assert_eq(load_tmp(".cfg", text), -EINVAL);
+	cr_expect(strstr(err, ".cfg:4: tcp.rcvbuff: unknown key (did you mean rcvbuf?)"), "%s", err);
+}
+
+Test(config, missing_file)
+{
+	cr_expect_eq(hag_config_load("/nonexistent/hagd.json", &cfg, err, sizeof(err)), -ENOENT);
+	cr_expect(strstr(err, "/nonexistent/hagd.json: cannot read"), "%s", err);
+	cr_expect_eq(hag_config_load("/nonexistent/hagd.cfg", &cfg, err, sizeof(err)), -ENOENT);
+	cr_expect(strstr(err, "/nonexistent/hagd.cfg: cannot read"), "%s", err);
+}
+
+Test(config, no_error_buffer_is_fine)
+{
+	cr_expect_eq(hag_config_load_string("{ \"bogus\": 1 }", "t.json", &cfg, NULL, 0), -EINVAL);
+	cr_expect_eq(hag_config_load("/nonexistent/x.json", &cfg, NULL, 0), -ENOENT);
+}
+
+Test(config, loaded_config_can_be_reloaded_after_free)
+{
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/testbed.json", &cfg, err, sizeof(err)), 0);
+	hag_config_free(&cfg);
+	cr_expect_eq(cfg.n_eal_args, 0);
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/testbed.json", &cfg, err, sizeof(err)), 0);
+	cr_expect_eq(cfg.n_eal_args, 11);
+}
