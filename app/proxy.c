@@ -28,6 +28,7 @@ struct hag_conn {
 	struct hag_lcore *lc;
 	struct tcp_sock *client, *server;
 	bool server_up;             /* upstream was established */
+	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
 	uint64_t up_freed, down_freed;   /* pipe heads already counted in BytesUp/Down */
 	struct hag_pipe up, down;
 };
@@ -40,6 +41,26 @@ static void conn_maybe_free(struct hag_conn *c)
 	hag_pipe_fini(&c->down);
 	c->lc->relay_active--;
 	free(c);
+}
+
+/*
+ * One side went away (reset) after its stream was complete. The other side
+ * still gets every byte of it; once those are acknowledged, nobody is left
+ * to receive what that side may still send, so it is reset too.
+ */
+static void reap_orphan(struct hag_conn *c)
+{
+	if (c->client == NULL && c->server && !c->server_eof && c->up.head == c->up.rx.nxt) {
+		struct tcp_sock *s = c->server;
+
+		c->server = NULL;
+		tcp_abort(s);
+	} else if (c->server == NULL && c->client && !c->client_eof && c->down.head == c->down.rx.nxt) {
+		struct tcp_sock *cl = c->client;
+
+		c->client = NULL;
+		tcp_abort(cl);
+	}
 }
 
 static void count_bytes(struct hag_conn *c)
@@ -73,12 +94,15 @@ static void client_writable(struct tcp_sock *sk)
 	count_bytes(c);
 	if (c->server)
 		tcp_rx_space_freed(c->server);
+	else
+		reap_orphan(c);
 }
 
 static void client_peer_fin(struct tcp_sock *sk)
 {
 	struct hag_conn *c = sk->user;
 
+	c->client_eof = true;
 	/* Half-close: the upstream FIN follows the last client byte. */
 	if (c->server)
 		tcp_shutdown(c->server);
@@ -91,7 +115,9 @@ static void client_closed(struct tcp_sock *sk, int err)
 
 	count_bytes(c);
 	c->client = NULL;
-	if (err != 0) {
+	/* A reset after the client's stream was complete loses nothing it sent:
+	 * the upstream still gets every byte, then its FIN. */
+	if (err != 0 && !c->client_eof) {
 		lc->relay_mib[RELAY_MIB_CLIENT_RESETS]++;
 		if (c->server) {
 			struct tcp_sock *s = c->server;
@@ -101,6 +127,9 @@ static void client_closed(struct tcp_sock *sk, int err)
 		}
 	} else if (c->server == NULL) {
 		lc->relay_mib[RELAY_MIB_COMPLETED]++;
+	} else if (err != 0) {
+		lc->relay_mib[RELAY_MIB_CLIENT_RESETS]++;
+		reap_orphan(c);
 	}
 	conn_maybe_free(c);
 }
@@ -138,12 +167,15 @@ static void server_writable(struct tcp_sock *sk)
 	count_bytes(c);
 	if (c->client)
 		tcp_rx_space_freed(c->client);
+	else
+		reap_orphan(c);
 }
 
 static void server_peer_fin(struct tcp_sock *sk)
 {
 	struct hag_conn *c = sk->user;
 
+	c->server_eof = true;
 	if (c->client)
 		tcp_shutdown(c->client);   /* FIN, or DATA_FIN for MPTCP */
 }
@@ -155,7 +187,8 @@ static void server_closed(struct tcp_sock *sk, int err)
 
 	count_bytes(c);
 	c->server = NULL;
-	if (err != 0) {
+	/* Likewise a server that resets after its FIN: the client still gets it all. */
+	if (err != 0 && !c->server_eof) {
 		lc->relay_mib[c->server_up ? RELAY_MIB_UPSTREAM_RESETS : RELAY_MIB_UPSTREAM_FAILURES]++;
 		if (c->client) {
 			struct tcp_sock *cl = c->client;
@@ -166,6 +199,9 @@ static void server_closed(struct tcp_sock *sk, int err)
 		}
 	} else if (c->client == NULL) {
 		lc->relay_mib[RELAY_MIB_COMPLETED]++;
+	} else if (err != 0) {
+		lc->relay_mib[RELAY_MIB_UPSTREAM_RESETS]++;
+		reap_orphan(c);
 	}
 	conn_maybe_free(c);
 }

@@ -13,7 +13,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 BUILD=${HAGD_BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD=$ROOT/$BUILD
 export HAGD_BUILD=$BUILD
@@ -29,7 +29,6 @@ for a in "$@"; do
 	--no-deps) deps=0 ;;
 	--no-build) build=0 ;;
 	--kernel-gw) up_args=(--kernel-gw) ;;
-	--ceiling) echo "demo: --ceiling is not implemented here" >&2; exit 2 ;;
 	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown option $a" >&2; exit 2 ;;
 	esac
@@ -133,7 +132,7 @@ def get(d, k):
     return d
 rows = ["relay.Accepted", "relay.UpstreamConnects", "relay.UpstreamFailures", "relay.BytesUp", "relay.BytesDown",
         "mptcp.MPCapableSYNRX", "mptcp.MPCapableACKRX", "mptcp.MPJoinSynRx", "mptcp.PlainSYNRX",
-        "mptcp.DSSNotMatching", "mptcp.OptionMalformed", "mptcp.DataFinRx", "mptcp.DataFinTx",
+        "mptcp.MPJoinRefused", "mptcp.DSSNotMatching", "mptcp.OptionMalformed", "mptcp.DataFinRx", "mptcp.DataFinTx",
         "tcp.PassiveOpens", "tcp.ActiveOpens", "tcp.InSegs", "tcp.OutSegs", "tcp.RetransSegs",
         "tcp.TCPTimeouts", "tcp.TCPFastRetrans", "tcp.TCPOFOQueue", "tcp.OutRsts", "tcp.InCsumErrors",
         "ip.InReceives", "ip.InHdrErrors"]

@@ -17,7 +17,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 BUILD=${HAGD_BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD=$ROOT/$BUILD
 export HAGD_BUILD=$BUILD
@@ -44,7 +44,7 @@ while (($#)); do
 done
 ((${#e2e_sel[@]})) || e2e_sel=("${E2E_ALL[@]}")
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 todo=0
 left() { echo $((BUDGET - (SECONDS - START))); }
 # bounded STEP_SECS: the smaller of a step's own limit and what the run has left.
 bounded() { local l; l=$(left); ((l < $1)) && echo $((l > 1 ? l : 1)) || echo "$1"; }
@@ -52,6 +52,10 @@ section() { echo; echo "=== $* ($((SECONDS - START)) s)"; }
 finish() {
 	echo
 	((skipped)) && echo "($skipped skipped)"
+	if ((todo)); then
+		echo "($todo known gaps marked TODO, not counted as failures:)"
+		grep -h -E '^not ok [0-9]+ .*# TODO' "$LOGDIR"/e2e.*.log | sed 's/^/    /'
+	fi
 	echo "logs: $LOGDIR"
 	echo "$passed passed, $failed failed"
 	((failed == 0))
@@ -157,12 +161,13 @@ if ((run_e2e)); then
 		rc=${PIPESTATUS[0]}
 		s=$(grep -c -E '^ok [0-9]+ .*# SKIP' "$log")
 		p=$(($(grep -c -E '^ok [0-9]+' "$log") - s))
-		f=$(grep -c -E '^not ok [0-9]+' "$log")
+		d=$(grep -c -E '^not ok [0-9]+ .*# TODO' "$log")
+		f=$(($(grep -c -E '^not ok [0-9]+' "$log") - d))
 		if ((rc != 0 && f == 0)); then
 			echo "not ok - $t exited $rc without a failing check$( ((rc == 124)) && echo ' (timed out)')"
 			f=1
 		fi
-		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) todo=$((todo + d))
 		if ! hagd_alive; then
 			echo "# hagd is gone after $t; last log lines:"
 			hl=$(. "$ROOT/testbed.env" 2>/dev/null && echo "$HAGD_LOG")

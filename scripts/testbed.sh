@@ -191,7 +191,8 @@ make_network() {
 # Copy of the config using net_af_packet instead of net_af_xdp (dropping the
 # af_xdp-only devargs).
 conf_for_vdev() {
-	local vdev=$1 out=$RUN_DIR/testbed.$vdev.json
+	local vdev=$1
+	local out=$RUN_DIR/testbed.$vdev.json
 	case $vdev in
 	af_xdp)
 		sed 's/net_af_packet/net_af_xdp/g' "$CONF" >"$out" ;;
@@ -374,14 +375,15 @@ cmd_status() {
 	local pid
 	if pid=$(hagd_pid); then
 		echo "== hagd: alive, pid $pid ($(cat "$RUN_DIR/vdev" 2>/dev/null || echo '?')), log $HAGD_LOG"
-		local ctl="$HAGCTL_BIN --prefix $(file_prefix) stats"
+		local ctl
+		ctl="$HAGCTL_BIN --prefix $(file_prefix) stats"
 		[[ -r $ENV_FILE ]] && ctl=$(. "$ENV_FILE" && echo "$HAGCTL")
 		if out=$($ctl 2>&1); then
 			/usr/bin/python3 -c '
 import json, sys
 s = json.loads(sys.stdin.read())
-keys = ["tcp.CurrEstab", "tcp.ActiveOpens", "tcp.PassiveOpens", "tcp.OutRsts", "tcp.RetransSegs",
-        "mptcp.MPCapableSYNRX", "mptcp.PlainSYNRX", "mptcp.MPJoinSynRx", "mptcp.OptionMalformed",
+keys = ["tcp.CurrConns", "mptcp.CurrEstab", "tcp.ActiveOpens", "tcp.PassiveOpens", "tcp.OutRsts", "tcp.RetransSegs",
+        "mptcp.MPCapableSYNRX", "mptcp.PlainSYNRX", "mptcp.MPJoinSynRx", "mptcp.MPJoinRefused", "mptcp.OptionMalformed",
         "relay.Accepted", "relay.Active", "relay.UpstreamFailures", "relay.BytesUp", "relay.BytesDown",
         "mempool.in_use", "mempool.size"]
 for k in keys:

@@ -261,7 +261,10 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 {
 	uint64_t edge;
 
-	if (sk->state == TCP_CLOSED)
+	/* Only a peer that may still send cares about our window: not before the
+	 * handshake completes, not after its FIN (a closed peer answers with RST). */
+	if ((sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT_1 &&
+	     sk->state != TCP_FIN_WAIT_2) || (sk->flags & TF_PEER_FIN))
 		return;
 	edge = sk->rcv.nxt + tcp_rcv_space(sk);
 	/* RFC 9293 3.8.6.2.2: announce a larger window only when it grew by a

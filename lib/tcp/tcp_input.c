@@ -250,6 +250,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	}
 	if (ack > sk->snd_una) {
 		uint64_t acked = ack - sk->snd_una;
+		uint64_t data_acked = acked - (sk->snd_una == 0 ? 1 : 0);   /* our SYN is not data */
 		uint64_t end = tcp_tx_end(sk);
 
 		if ((sk->flags & TF_TS_OK) && seg->opt.ts && seg->opt.tsecr) {
@@ -282,7 +283,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			fin_acked(sk);
 		if (sk->state == TCP_CLOSED)
 			return false;
-		if (sk->ops && sk->ops->writable)
+		if (data_acked > 0 && sk->ops && sk->ops->writable)
 			sk->ops->writable(sk);
 		tcp_mark_dirty(sk);
 	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&
@@ -430,6 +431,11 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	if (seg->flags & RTE_TCP_RST_FLAG) {
 		if (pos == (int64_t)sk->rcv.nxt || (sk->flags & TF_PEER_FIN && pos == (int64_t)sk->rcv.nxt + 1)) {
 			TCP_INC(st, TCP_MIB_IN_RSTS);
+			/* Both streams were complete: the peer just forgot us early. */
+			if (sk->state == TCP_TIME_WAIT) {
+				tcp_done(sk, 0);
+				return;
+			}
 			if (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT)
 				TCP_INC(st, TCP_MIB_ESTAB_RESETS);
 			tcp_done(sk, sk->state == TCP_SYN_RCVD ? -ECONNREFUSED : -ECONNRESET);

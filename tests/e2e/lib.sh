@@ -24,7 +24,7 @@ declare -A CTR_ALIAS=(
 	# [mptcp.PlainSYNRX]=mptcp.MPCapableFallbackSYN
 )
 
-_n=0 _pass=0 _fail=0 _skip=0
+_n=0 _pass=0 _fail=0 _skip=0 _todo=0
 _pids=()
 _own_testbed=0
 WORK=""
@@ -34,6 +34,8 @@ ok() { _n=$((_n + 1)); _pass=$((_pass + 1)); echo "ok $_n - $*"; }
 not_ok() { _n=$((_n + 1)); _fail=$((_fail + 1)); echo "not ok $_n - $*"; }
 # skip NAME REASON: TAP skip, counted neither passed nor failed.
 skip() { _n=$((_n + 1)); _skip=$((_skip + 1)); echo "ok $_n - $1 # SKIP $2"; }
+# todo NAME REASON: a known gap of hagd (TAP TODO): shown, not counted as failed.
+todo() { _n=$((_n + 1)); _todo=$((_todo + 1)); echo "not ok $_n - $1 # TODO $2"; }
 diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
 # check NAME COMMAND...: ok when the command succeeds.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
@@ -310,7 +312,7 @@ e2e_begin() {
 
 e2e_end() {
 	echo "1..$_n"
-	echo "# $TEST_NAME: $_pass passed, $_fail failed$( ((_skip)) && echo ", $_skip skipped")"
+	echo "# $TEST_NAME: $_pass passed, $_fail failed$( ((_skip)) && echo ", $_skip skipped")$( ((_todo)) && echo ", $_todo todo")"
 	((_fail == 0))
 	exit $?
 }

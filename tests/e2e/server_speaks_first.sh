@@ -2,7 +2,9 @@
 # The upstream server talks first: the client sends nothing until it has
 # received data (for MPTCP this means hagd must send data before the client
 # ever sent any, right after the third ACK). Over MPTCP and plain TCP, with
-# the client answering 1 MiB, and over MPTCP with a client that only listens.
+# the client answering 1 MiB, and with a client that only listens (it shuts
+# its sending side down as soon as data arrives: hagd half-closes upstream
+# while downstream data is still in flight).
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -26,6 +28,7 @@ run_case() {  # run_case NAME CLIENT_BYTES CLIENT_FLAGS...
 run_case mptcp-reply 1M --mptcp
 run_case plain-reply 1M
 run_case mptcp-listen-only 0 --mptcp
+run_case plain-listen-only 0
 check_eq "mptcp-reply did not fall back" "$(jget "$WORK/client.mptcp-reply" mptcp.fallback)" false
 
 check_hagd_alive

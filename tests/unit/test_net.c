@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/net: the IPv4 header checks a gateway makes before TCP (RFC 791,
+ * RFC 1122 3.2.1), the TCP checksum (RFC 9293 3.1), ICMP echo (RFC 792),
+ * the ARP cache and ARP messages (RFC 826).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_icmp.h>
+
+#include "net/net.h"
+#include "seghelp.h"
+
+#define L3 RTE_ETHER_HDR_LEN
+
+static void setup(void)
+{
+	ut_eal_init();
+}
+
+TestSuite(ipv4, .init = setup);
+TestSuite(tcp_cksum, .init = setup);
+TestSuite(icmp, .init = setup);
+TestSuite(arp, .init = setup);
+
+/* Every test ends by checking that all its mbufs went back to the pool. */
+#define NET_TEST(suite, name, desc) UT_TEST(suite, name, desc, ut_assert_no_leak)
+
+/* An Ethernet frame of frame_len bytes holding an IPv4 header (total length tot). */
+static struct rte_mbuf *ip_frame(uint16_t frame_len, uint16_t tot, uint8_t proto)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	uint8_t *p;
+	struct rte_ipv4_hdr *ip;
+
+	cr_assert_not_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, frame_len);
+	cr_assert_not_null(p);
+	memset(p, 0, frame_len);
+	ip = (struct rte_ipv4_hdr *)(p + L3);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(tot);
+	ip->packet_id = rte_cpu_to_be_16(0x1234);
+	ip->time_to_live = 17;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(0xc0a80102);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return m;
+}
+
+static struct rte_ipv4_hdr *ip_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L3);
+}
+
+static void refix(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static void expect_verdict(struct rte_mbuf *m, enum net_ip_verdict want, const char *what)
+{
+	enum net_ip_verdict v = net_ipv4_check(m, L3);
+
+	cr_expect_eq(v, want, "%s: verdict %d, want %d", what, v, want);
+	rte_pktmbuf_free(m);
+}
+
+NET_TEST(ipv4, good_header_passes, "A well-formed IPv4 header is accepted as it is")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	cr_expect_eq(net_ipv4_check(m, L3), NET_IP_OK);
+	cr_expect_eq(rte_pktmbuf_pkt_len(m), L3 + 40, "nothing trimmed");
+	rte_pktmbuf_free(m);
+}
+
+NET_TEST(ipv4, dont_fragment_is_not_a_fragment, "DF alone is not a fragment")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	refix(m);
+	expect_verdict(m, NET_IP_OK, "DF");
+}
+
+NET_TEST(ipv4, shorter_than_a_header_is_truncated,
+	 "A frame that ends inside the IPv4 header is truncated")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	rte_pktmbuf_trim(m, 40 - 19);
+	expect_verdict(m, NET_IP_TRUNCATED, "19 bytes of IP");
+}
+
+NET_TEST(ipv4, total_length_beyond_the_frame_is_truncated,
+	 "A total length larger than the frame holds is truncated")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 41, IPPROTO_TCP);
+
+	expect_verdict(m, NET_IP_TRUNCATED, "total 41 in 40");
+}
+
+NET_TEST(ipv4, version_6_refused, "Version 6 in the IPv4 path is refused")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->version_ihl = 0x65;
+	refix(m);
+	expect_verdict(m, NET_IP_BAD_VERSION, "version 6");
+}
+
+NET_TEST(ipv4, ihl_4_refused, "RFC 791: IHL below 5 words is refused")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->version_ihl = 0x44;
+	expect_verdict(m, NET_IP_BAD_IHL, "IHL 4");
+}
+
+NET_TEST(ipv4, options_beyond_the_frame_are_truncated,
+	 "An IHL whose options run past the frame is truncated")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 24, 24, IPPROTO_TCP);
+
+	ip_of(m)->version_ihl = 0x47;   /* 28 bytes of header in a 24-byte packet */
+	expect_verdict(m, NET_IP_TRUNCATED, "IHL 7");
+}
+
+NET_TEST(ipv4, total_length_below_ihl_refused,
+	 "A total length shorter than the header is a bad length")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 16, IPPROTO_TCP);
+
+	expect_verdict(m, NET_IP_BAD_LEN, "total 16");
+}
+
+NET_TEST(ipv4, bad_checksum_refused, "A header whose checksum does not add up is refused")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->time_to_live--;      /* changed after the checksum was computed */
+	expect_verdict(m, NET_IP_BAD_CSUM, "TTL changed");
+}
+
+NET_TEST(ipv4, more_fragments_refused, "A first fragment (MF set) is not reassembled")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	refix(m);
+	expect_verdict(m, NET_IP_FRAGMENT, "MF");
+}
+
+NET_TEST(ipv4, fragment_offset_refused, "A later fragment (offset > 0) is not reassembled")
+{
+	struct rte_mbuf *m = ip_frame(L3 + 40, 40, IPPROTO_TCP);
+
+	ip_of(m)->fragment_offset = rte_cpu_to_be_16(185);   /* 1480 bytes in, last fragment */
+	refix(m);
+	expect_verdict(m, NET_IP_FRAGMENT, "offset 185");
+}
+
+NET_TEST(ipv4, ethernet_padding_trimmed,
+	 "A 60-byte minimum frame carrying 40 bytes of IP is trimmed to the IP length")
+{
+	struct rte_mbuf *m = ip_frame(60, 40, IPPROTO_TCP);
+
+	cr_expect_eq(net_ipv4_check(m, L3), NET_IP_OK);
+	cr_expect_eq(rte_pktmbuf_pkt_len(m), L3 + 40);
+	cr_expect_eq(rte_pktmbuf_data_len(m), L3 + 40);
+	rte_pktmbuf_free(m);
+}
+
+/* TCP checksum */
+
+/* IPv4 + TCP header + payload of paylen bytes, TCP checksum field zero. */
+static struct rte_mbuf *tcp_packet(uint16_t paylen)
+{
+	struct rte_mbuf *m = ip_frame((uint16_t)(L3 + 40 + paylen), (uint16_t)(40 + paylen), IPPROTO_TCP);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip_of(m) + 1);
+	uint8_t *pl = (uint8_t *)(th + 1);
+
+	th->src_port = rte_cpu_to_be_16(40000);
+	th->dst_port = rte_cpu_to_be_16(80);
+	th->sent_seq = rte_cpu_to_be_32(0xdeadbeef);
+	th->recv_ack = rte_cpu_to_be_32(0x01020304);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	th->rx_win = rte_cpu_to_be_16(29200);
+	ut_fill(pl, 0, paylen);
+	return m;
+}
+
+NET_TEST(tcp_cksum, matches_dpdk_and_verifies,
+	 "net_tcp_cksum equals DPDK's checksum, and net_tcp_cksum_ok accepts the result")
+{
+	const uint16_t lens[] = {0, 1, 21, 100, 1459};
+
+	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct rte_mbuf *m = tcp_packet(lens[i]);
+		struct rte_ipv4_hdr *ip = ip_of(m);
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+		uint16_t l4len = (uint16_t)(20 + lens[i]);
+		uint16_t mine = net_tcp_cksum(ip, th, l4len);
+
+		cr_expect_eq(mine, rte_ipv4_udptcp_cksum(ip, th), "payload %u: 0x%04x vs DPDK 0x%04x",
+			     lens[i], mine, rte_ipv4_udptcp_cksum(ip, th));
+		th->cksum = mine;
+		cr_expect(net_tcp_cksum_ok(ip, th, l4len), "payload %u: own checksum refused", lens[i]);
+		cr_expect_eq(rte_ipv4_udptcp_cksum_verify(ip, th), 0, "payload %u: DPDK disagrees", lens[i]);
+		rte_pktmbuf_free(m);
+	}
+}
+
+NET_TEST(tcp_cksum, corrupted_byte_detected,
+	 "One changed payload byte, header byte or address makes the checksum fail")
+{
+	struct rte_mbuf *m = tcp_packet(101);
+	struct rte_ipv4_hdr *ip = ip_of(m);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint8_t *pl = (uint8_t *)(th + 1);
+
+	th->cksum = net_tcp_cksum(ip, th, 121);
+	cr_assert(net_tcp_cksum_ok(ip, th, 121));
+	pl[100] ^= 0x01;    /* the odd last byte */
+	cr_expect_not(net_tcp_cksum_ok(ip, th, 121), "last payload byte");
+	pl[100] ^= 0x01;
+	th->rx_win ^= rte_cpu_to_be_16(0x0100);
+	cr_expect_not(net_tcp_cksum_ok(ip, th, 121), "window");
+	th->rx_win ^= rte_cpu_to_be_16(0x0100);
+	ip->src_addr ^= rte_cpu_to_be_32(1);
+	cr_expect_not(net_tcp_cksum_ok(ip, th, 121), "pseudo header: source address");
+	ip->src_addr ^= rte_cpu_to_be_32(1);
+	cr_expect(net_tcp_cksum_ok(ip, th, 121), "restored");
+	cr_expect_not(net_tcp_cksum_ok(ip, th, 120), "pseudo header: length");
+	rte_pktmbuf_free(m);
+}
+
+/* ICMP echo */
+
+static struct rte_mbuf *echo_request(uint16_t paylen)
+{
+	uint16_t tot = (uint16_t)(20 + sizeof(struct rte_icmp_hdr) + paylen);
+	struct rte_mbuf *m = ip_frame((uint16_t)(L3 + tot), tot, IPPROTO_ICMP);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
+
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	ic->icmp_code = 0;
+	ic->icmp_ident = rte_cpu_to_be_16(0x4242);
+	ic->icmp_seq_nb = rte_cpu_to_be_16(7);
+	ut_fill((uint8_t *)(ic + 1), 0, paylen);
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, tot - 20);
+	return m;
+}
+
+NET_TEST(icmp, echo_reply_built_in_place,
+	 "RFC 792: the reply is type 0, addresses swapped, data kept, checksums valid")
+{
+	struct rte_mbuf *m = echo_request(57);
+	struct rte_ipv4_hdr *ip = ip_of(m);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+	uint8_t want[57];
+
+	ut_fill(want, 0, sizeof(want));
+	cr_assert_eq(net_icmp_echo_reply(m, L3), 0);
+	cr_expect_eq(ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+	cr_expect_eq(ic->icmp_code, 0);
+	cr_expect_eq(rte_be_to_cpu_32(ip->src_addr), 0x0a000001);
+	cr_expect_eq(rte_be_to_cpu_32(ip->dst_addr), 0xc0a80102);
+	cr_expect_eq(rte_be_to_cpu_16(ic->icmp_ident), 0x4242);
+	cr_expect_eq(rte_be_to_cpu_16(ic->icmp_seq_nb), 7);
+	cr_expect_arr_eq((uint8_t *)(ic + 1), want, sizeof(want));
+	cr_expect_eq(rte_raw_cksum(ip, 20), 0xffff, "IPv4 header checksum");
+	cr_expect_eq(rte_raw_cksum(ic, sizeof(*ic) + 57), 0xffff, "ICMP checksum");
+	cr_expect_eq(net_ipv4_check(m, L3), NET_IP_OK);
+	rte_pktmbuf_free(m);
+}
+
+NET_TEST(icmp, bad_icmp_checksum_refused, "An echo request with a bad checksum gets no reply")
+{
+	struct rte_mbuf *m = echo_request(16);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
+
+	ic->icmp_cksum ^= 0x0101;
+	cr_expect_eq(net_icmp_echo_reply(m, L3), -EINVAL);
+	cr_expect_eq(ic->icmp_type, RTE_IP_ICMP_ECHO_REQUEST, "not turned into a reply");
+	cr_expect_eq(rte_be_to_cpu_32(ip_of(m)->src_addr), 0xc0a80102, "addresses not swapped");
+	rte_pktmbuf_free(m);
+}
+
+NET_TEST(icmp, not_an_echo_request_refused, "An echo reply or a truncated message is refused")
+{
+	struct rte_mbuf *m = echo_request(16);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
+
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + 16);
+	cr_expect_eq(net_icmp_echo_reply(m, L3), -EINVAL, "an echo reply");
+	rte_pktmbuf_free(m);
+
+	m = echo_request(0);
+	ip_of(m)->total_length = rte_cpu_to_be_16(20 + 4);
+	refix(m);
+	cr_expect_eq(net_icmp_echo_reply(m, L3), -EINVAL, "4 bytes of ICMP");
+	rte_pktmbuf_free(m);
+}
+
+/* ARP cache */
+
+NET_TEST(arp, get_creates_lookup_finds, "net_arp_get creates an entry that lookup then finds")
+{
+	static struct net_arp_table t;
+	struct net_arp_entry *e;
+
+	memset(&t, 0, sizeof(t));
+	cr_expect_null(net_arp_lookup(&t, 0x0a000002));
+	e = net_arp_get(&t, 0x0a000002);
+	cr_assert_not_null(e);
+	cr_expect_eq(e->ip, 0x0a000002);
+	cr_expect_not(e->resolved);
+	e->resolved = true;
+	e->mac.addr_bytes[5] = 0x42;
+	cr_expect_eq(net_arp_lookup(&t, 0x0a000002), e);
+	cr_expect_eq(net_arp_get(&t, 0x0a000002), e, "get of a known address returns it");
+	cr_expect(e->resolved, "and does not reset it");
+	cr_expect_eq(e->mac.addr_bytes[5], 0x42);
+	cr_expect_null(net_arp_lookup(&t, 0x0a000003));
+}
+
+NET_TEST(arp, collisions_and_a_full_table,
+	 "All NET_ARP_SLOTS addresses fit despite collisions; one more is refused")
+{
+	static struct net_arp_table t;
+	struct net_arp_entry *seen[NET_ARP_SLOTS];
+
+	memset(&t, 0, sizeof(t));
+	/* Addresses of a /24 plus more: slots collide long before the table is full. */
+	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
+		seen[i] = net_arp_get(&t, 0x0a000001 + i * 256);
+		cr_assert_not_null(seen[i], "address %u refused before the table is full", i);
+		for (uint32_t j = 0; j < i; j++)
+			cr_assert_neq(seen[i], seen[j], "two addresses share entry (%u, %u)", i, j);
+	}
+	cr_expect_null(net_arp_get(&t, 0xc0a80001), "full table");
+	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++)
+		cr_expect_eq(net_arp_lookup(&t, 0x0a000001 + i * 256), seen[i], "lookup %u", i);
+	cr_expect_null(net_arp_lookup(&t, 0xc0a80001));
+}
+
+static const struct rte_ether_addr mac_a = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}};
+static const struct rte_ether_addr mac_b = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}};
+
+NET_TEST(arp, build_request, "RFC 826 request: broadcast, opcode 1, target MAC zero")
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	const struct rte_ether_addr zero = {{0}}, bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	cr_assert_not_null(m);
+	net_arp_build(m, RTE_ARP_OP_REQUEST, &mac_a, 0x0a000001, &mac_b, 0x0a000002);
+	cr_assert_eq(rte_pktmbuf_data_len(m), sizeof(*eh) + sizeof(*ah));
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	cr_expect(rte_is_same_ether_addr(&eh->dst_addr, &bcast));
+	cr_expect(rte_is_same_ether_addr(&eh->src_addr, &mac_a));
+	cr_expect_eq(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_ARP);
+	cr_expect_eq(rte_be_to_cpu_16(ah->arp_hardware), RTE_ARP_HRD_ETHER);
+	cr_expect_eq(rte_be_to_cpu_16(ah->arp_protocol), RTE_ETHER_TYPE_IPV4);
+	cr_expect_eq(ah->arp_hlen, 6);
+	cr_expect_eq(ah->arp_plen, 4);
+	cr_expect_eq(rte_be_to_cpu_16(ah->arp_opcode), RTE_ARP_OP_REQUEST);
+	cr_expect(rte_is_same_ether_addr(&ah->arp_data.arp_sha, &mac_a));
+	cr_expect_eq(rte_be_to_cpu_32(ah->arp_data.arp_sip), 0x0a000001);
+	cr_expect(rte_is_same_ether_addr(&ah->arp_data.arp_tha, &zero));
+	cr_expect_eq(rte_be_to_cpu_32(ah->arp_data.arp_tip), 0x0a000002);
+	rte_pktmbuf_free(m);
+}
+
+NET_TEST(arp, build_reply, "RFC 826 reply: unicast to the asker, opcode 2, target filled")
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	cr_assert_not_null(m);
+	/* Reuse of an mbuf that held something else: the builder starts afresh. */
+	cr_assert_not_null(rte_pktmbuf_append(m, 300));
+	net_arp_build(m, RTE_ARP_OP_REPLY, &mac_a, 0x0a000001, &mac_b, 0x0a000002);
+	cr_assert_eq(rte_pktmbuf_data_len(m), sizeof(*eh) + sizeof(*ah));
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	cr_expect(rte_is_same_ether_addr(&eh->dst_addr, &mac_b));
+	cr_expect(rte_is_same_ether_addr(&eh->src_addr, &mac_a));
+	cr_expect_eq(rte_be_to_cpu_16(ah->arp_opcode), RTE_ARP_OP_REPLY);
+	cr_expect(rte_is_same_ether_addr(&ah->arp_data.arp_sha, &mac_a));
+	cr_expect_eq(rte_be_to_cpu_32(ah->arp_data.arp_sip), 0x0a000001);
+	cr_expect(rte_is_same_ether_addr(&ah->arp_data.arp_tha, &mac_b));
+	cr_expect_eq(rte_be_to_cpu_32(ah->arp_data.arp_tip), 0x0a000002);
+	rte_pktmbuf_free(m);
+}

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The receive bookkeeping (struct seq_ranges: contiguous end + out-of-order
+ * ranges, RFC 9293 3.10.7.4 "segments ... held for later processing", SACK
+ * order of RFC 2018 4) and the relay pipes built on it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "tcp/tcp_buf.h"
+
+static void expect_ranges(const struct seq_ranges *s, uint64_t nxt, uint8_t n, const uint64_t (*r)[2])
+{
+	cr_expect_eq(s->nxt, nxt, "nxt %llu, want %llu", (unsigned long long)s->nxt,
+		     (unsigned long long)nxt);
+	cr_assert_eq(s->n, n, "%u ranges held, want %u", s->n, n);
+	for (uint8_t i = 0; i < n; i++) {
+		cr_expect_eq(s->r[i].start, r[i][0], "range %u start %llu, want %llu", i,
+			     (unsigned long long)s->r[i].start, (unsigned long long)r[i][0]);
+		cr_expect_eq(s->r[i].end, r[i][1], "range %u end %llu, want %llu", i,
+			     (unsigned long long)s->r[i].end, (unsigned long long)r[i][1]);
+	}
+}
+
+/* seq_ranges */
+
+Test(seq_ranges, in_order_advances_nxt,
+     .description = "In-order ranges advance nxt and return how far it moved")
+{
+	struct seq_ranges s = {0};
+
+	cr_expect_eq(seq_ranges_add(&s, 0, 10), 10);
+	cr_expect_eq(seq_ranges_add(&s, 10, 25), 15);
+	expect_ranges(&s, 25, 0, NULL);
+}
+
+Test(seq_ranges, old_and_empty_ranges_change_nothing,
+     .description = "A range wholly below nxt, or empty, returns 0 and changes nothing")
+{
+	struct seq_ranges s = {.nxt = 100};
+
+	cr_expect_eq(seq_ranges_add(&s, 50, 100), 0);
+	cr_expect_eq(seq_ranges_add(&s, 0, 10), 0);
+	cr_expect_eq(seq_ranges_add(&s, 200, 200), 0, "empty");
+	cr_expect_eq(seq_ranges_add(&s, 300, 200), 0, "reversed");
+	expect_ranges(&s, 100, 0, NULL);
+}
+
+Test(seq_ranges, partly_old_range_counts_only_new_bytes,
+     .description = "A range straddling nxt advances by its new part only")
+{
+	struct seq_ranges s = {.nxt = 100};
+
+	cr_expect_eq(seq_ranges_add(&s, 90, 130), 30);
+	expect_ranges(&s, 130, 0, NULL);
+}
+
+Test(seq_ranges, out_of_order_is_held_sorted,
+     .description = "Out-of-order ranges are held sorted, nxt stays, last names the newest")
+{
+	struct seq_ranges s = {0};
+	const uint64_t want[][2] = {{20, 30}, {35, 38}, {40, 50}};
+
+	cr_expect_eq(seq_ranges_add(&s, 20, 30), 0);
+	cr_expect_eq(s.last, 0);
+	cr_expect_eq(seq_ranges_add(&s, 40, 50), 0);
+	cr_expect_eq(s.last, 1);
+	cr_expect_eq(seq_ranges_add(&s, 35, 38), 0);
+	cr_expect_eq(s.last, 1, "inserted between: index 1");
+	expect_ranges(&s, 0, 3, want);
+}
+
+Test(seq_ranges, touching_ranges_merge,
+     .description = "A range that touches held ones on both sides merges them into one")
+{
+	struct seq_ranges s = {0};
+	const uint64_t want[][2] = {{20, 38}, {40, 50}};
+
+	seq_ranges_add(&s, 20, 30);
+	seq_ranges_add(&s, 35, 38);
+	seq_ranges_add(&s, 40, 50);
+	cr_expect_eq(seq_ranges_add(&s, 30, 35), 0);
+	expect_ranges(&s, 0, 2, want);
+	cr_expect_eq(s.last, 0);
+}
+
+Test(seq_ranges, overlapping_range_extends,
+     .description = "A range overlapping a held one extends it on either side")
+{
+	struct seq_ranges s = {0};
+	const uint64_t want[][2] = {{15, 45}};
+
+	seq_ranges_add(&s, 20, 30);
+	seq_ranges_add(&s, 25, 45);
+	seq_ranges_add(&s, 15, 22);
+	expect_ranges(&s, 0, 1, want);
+}
+
+Test(seq_ranges, bridging_several,
+     .description = "One range covering several held ones collapses them")
+{
+	struct seq_ranges s = {0};
+	const uint64_t want[][2] = {{5, 8}, {10, 70}, {80, 90}};
+
+	seq_ranges_add(&s, 5, 8);
+	seq_ranges_add(&s, 10, 20);
+	seq_ranges_add(&s, 30, 40);
+	seq_ranges_add(&s, 50, 60);
+	seq_ranges_add(&s, 80, 90);
+	cr_expect_eq(seq_ranges_add(&s, 15, 70), 0);
+	expect_ranges(&s, 0, 3, want);
+	cr_expect_eq(s.last, 1, "the merged range is the most recently changed");
+}
+
+Test(seq_ranges, filling_the_hole_absorbs_held_ranges,
+     .description = "Filling the hole before held ranges advances nxt through all that touch")
+{
+	struct seq_ranges s = {.nxt = 10};
+	const uint64_t want[][2] = {{60, 70}};
+
+	seq_ranges_add(&s, 20, 30);
+	seq_ranges_add(&s, 30, 50);
+	seq_ranges_add(&s, 60, 70);
+	cr_expect_eq(seq_ranges_add(&s, 10, 20), 40, "10 -> 50");
+	expect_ranges(&s, 50, 1, want);
+	cr_expect_eq(seq_ranges_add(&s, 45, 65), 20, "50 -> 70, overlapping the held range");
+	expect_ranges(&s, 70, 0, NULL);
+}
+
+Test(seq_ranges, limit_refuses_a_ninth_range,
+     .description = "With SEQ_RANGES_MAX ranges held a new disjoint one returns -1; merging still works")
+{
+	struct seq_ranges s = {0};
+
+	for (int i = 0; i < SEQ_RANGES_MAX; i++)
+		cr_assert_eq(seq_ranges_add(&s, 100 + 20 * (uint64_t)i, 110 + 20 * (uint64_t)i), 0);
+	cr_assert_eq(s.n, SEQ_RANGES_MAX);
+	cr_expect_eq(seq_ranges_add(&s, 1000, 1010), -1, "beyond the last");
+	cr_expect_eq(seq_ranges_add(&s, 50, 60), -1, "before the first");
+	cr_expect_eq(s.n, SEQ_RANGES_MAX);
+	cr_expect_eq(seq_ranges_add(&s, 110, 115), 0, "touches range 0: merged");
+	cr_expect_eq(s.r[0].end, 115);
+	cr_expect_eq(seq_ranges_add(&s, 0, 100), 115, "in-order data is never refused");
+	cr_expect_eq(s.n, SEQ_RANGES_MAX - 1);
+}
+
+/* hag_pipe */
+
+Test(hag_pipe, capacity_is_a_power_of_two,
+     .description = "hag_pipe_init rounds the capacity up to a power of two (at least 4096)")
+{
+	struct hag_pipe p;
+
+	cr_assert_eq(hag_pipe_init(&p, 100), 0);
+	cr_expect_eq(p.cap, 4096);
+	cr_expect_eq(hag_pipe_space(&p), 4096);
+	hag_pipe_fini(&p);
+	cr_assert_eq(hag_pipe_init(&p, 5000), 0);
+	cr_expect_eq(p.cap, 8192);
+	hag_pipe_fini(&p);
+	cr_expect_null(p.buf);
+}
+
+Test(hag_pipe, write_read_across_the_ring_wrap,
+     .description = "Bytes written across the end of the ring read back intact")
+{
+	struct hag_pipe p;
+	uint8_t in[3000], out[3000];
+
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	for (unsigned int i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 31 + 7);
+	cr_expect_eq(hag_pipe_write(&p, 0, in, 3000), 3000);
+	hag_pipe_consume(&p, 3000);
+	cr_expect_eq(hag_pipe_used(&p), 0);
+	/* positions 3000..5999: ring offsets 3000..4095 then 0..1903 */
+	cr_expect_eq(hag_pipe_write(&p, 3000, in, 3000), 3000);
+	cr_expect_eq(hag_pipe_used(&p), 3000);
+	hag_pipe_read(&p, 3000, out, 3000);
+	cr_expect_arr_eq(out, in, 3000);
+	hag_pipe_read(&p, 4000, out, 500);
+	cr_expect_arr_eq(out, in + 1000, 500, "a read that starts before and ends after the wrap");
+	hag_pipe_fini(&p);
+}
+
+Test(hag_pipe, out_of_order_then_fill,
+     .description = "An out-of-order write is held; filling the hole advances by the whole range")
+{
+	struct hag_pipe p;
+	uint8_t a[100], b[100], out[200];
+
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	cr_expect_eq(hag_pipe_write(&p, 100, b, 100), 0, "held, not contiguous");
+	cr_expect_eq(p.rx.nxt, 0);
+	cr_expect_eq(hag_pipe_used(&p), 0);
+	cr_expect_eq(p.rx.n, 1);
+	cr_expect_eq(hag_pipe_write(&p, 0, a, 100), 200);
+	cr_expect_eq(p.rx.nxt, 200);
+	cr_expect_eq(p.rx.n, 0);
+	hag_pipe_read(&p, 0, out, 200);
+	cr_expect_arr_eq(out, a, 100);
+	cr_expect_arr_eq(out + 100, b, 100);
+	hag_pipe_fini(&p);
+}
+
+Test(hag_pipe, duplicates_are_counted_and_not_rewritten,
+     .description = "Bytes below the contiguous end are skipped and counted in dup_bytes")
+{
+	struct hag_pipe p;
+	uint8_t a[100], x[100], out[150];
+
+	memset(a, 'a', sizeof(a));
+	memset(x, 'x', sizeof(x));
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	hag_pipe_write(&p, 0, a, 100);
+	cr_expect_eq(hag_pipe_write(&p, 0, x, 100), 0);
+	cr_expect_eq(p.dup_bytes, 100);
+	cr_expect_eq(hag_pipe_write(&p, 50, x, 100), 50, "half old, half new");
+	cr_expect_eq(p.dup_bytes, 150);
+	hag_pipe_read(&p, 0, out, 150);
+	cr_expect_arr_eq(out, a, 100, "the old bytes were not overwritten");
+	cr_expect_arr_eq(out + 100, x, 50);
+	hag_pipe_fini(&p);
+}
+
+Test(hag_pipe, writes_beyond_the_window_are_clipped,
+     .description = "Bytes at or beyond head + cap are not stored")
+{
+	struct hag_pipe p;
+	static uint8_t buf[8192];
+	uint8_t out[96];
+
+	memset(buf, 'z', sizeof(buf));
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	cr_expect_eq(hag_pipe_write(&p, 0, buf, 4000), 4000);
+	buf[0] = 'q';
+	cr_expect_eq(hag_pipe_write(&p, 4000, buf, 200), 96, "only up to head + cap");
+	cr_expect_eq(p.rx.nxt, 4096);
+	cr_expect_eq(hag_pipe_space(&p), 0);
+	cr_expect_eq(hag_pipe_write(&p, 4096, buf, 100), 0, "a full pipe takes nothing");
+	cr_expect_eq(hag_pipe_write(&p, 5000, buf, 100), 0, "nor out of order beyond the window");
+	cr_expect_eq(p.rx.n, 0);
+	hag_pipe_read(&p, 4000, out, 96);
+	cr_expect_eq(out[0], 'q');
+	/* The stored bytes did not spill over the oldest ones. */
+	hag_pipe_read(&p, 0, out, 1);
+	cr_expect_eq(out[0], 'z');
+	hag_pipe_fini(&p);
+}
+
+Test(hag_pipe, consume_frees_space,
+     .description = "Consuming moves head (never backwards, never past the data) and frees space")
+{
+	struct hag_pipe p;
+	static uint8_t buf[4096];
+
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	hag_pipe_write(&p, 0, buf, 4096);
+	cr_expect_eq(hag_pipe_space(&p), 0);
+	hag_pipe_consume(&p, 1000);
+	cr_expect_eq(p.head, 1000);
+	cr_expect_eq(hag_pipe_space(&p), 1000);
+	hag_pipe_consume(&p, 500);
+	cr_expect_eq(p.head, 1000, "no step back");
+	hag_pipe_consume(&p, 9999);
+	cr_expect_eq(p.head, 4096, "not past rx.nxt");
+	cr_expect_eq(hag_pipe_write(&p, 4096, buf, 4096), 4096, "the freed room takes new bytes");
+	hag_pipe_fini(&p);
+}
+
+Test(hag_pipe, enospc_when_ranges_are_full,
+     .description = "A ninth out-of-order piece returns -ENOSPC and stores nothing")
+{
+	struct hag_pipe p;
+	static uint8_t a[4096];
+	uint8_t z[10], out[10];
+	const uint64_t base = 4096;
+
+	memset(a, 'a', sizeof(a));
+	memset(z, 'z', sizeof(z));
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	/* Fill the ring with 'a' once, so stray bytes would show. */
+	hag_pipe_write(&p, 0, a, 4096);
+	hag_pipe_consume(&p, 4096);
+	for (int i = 0; i < SEQ_RANGES_MAX; i++)
+		cr_assert_eq(hag_pipe_write(&p, base + 100 + 20 * (uint64_t)i, a, 10), 0);
+	cr_expect_eq(hag_pipe_write(&p, base + 1000, z, 10), -ENOSPC);
+	cr_expect_eq(p.rx.n, SEQ_RANGES_MAX);
+	cr_expect_eq(p.rx.nxt, base);
+	hag_pipe_read(&p, base + 1000, out, 10);
+	cr_expect_arr_eq(out, a, 10, "refused bytes were copied into the ring");
+	hag_pipe_fini(&p);
+}
