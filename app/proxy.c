@@ -26,6 +26,7 @@ const char *const hag_relay_mib_names[RELAY_MIB_MAX] = {
 
 struct hag_conn {
 	struct hag_lcore *lc;
+	const struct hag_listener_conf *lcf;
 	struct tcp_sock *client, *server;
 	bool server_up;             /* upstream was established */
 	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
@@ -73,10 +74,30 @@ static void count_bytes(struct hag_conn *c)
 	c->down_freed = c->down.head;
 }
 
-/* Client side events. */
+static const struct tcp_sock_ops server_ops;
+
+/*
+ * Client side events. The upstream connect starts only once the client
+ * completed its handshake: a flood of spoofed SYNs must not become a flood
+ * of connections to the backend.
+ */
 static void client_established(struct tcp_sock *sk)
 {
-	tcp_kick(sk);   /* a server that speaks first may already have sent */
+	struct hag_conn *c = sk->user;
+	struct hag_lcore *lc = c->lc;
+	const struct hag_listener_conf *lcf = c->lcf;
+	uint32_t src = hag_src_addr_for(lc, lcf->upstream_addr);
+
+	c->server = tcp_connect(lc->tcp, src, 0, lcf->upstream_addr, lcf->upstream_port, &c->down, &c->up,
+				&server_ops, c, NULL, lc->now_us);
+	if (c->server == NULL) {
+		lc->relay_mib[RELAY_MIB_UPSTREAM_FAILURES]++;
+		c->client = NULL;
+		tcp_abort(sk);
+		conn_maybe_free(c);
+		return;
+	}
+	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
 }
 
 static void client_readable(struct tcp_sock *sk)
@@ -218,8 +239,6 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
 	struct hag_listener *l = arg;
 	struct hag_lcore *lc = l->lc;
-	const struct hag_listener_conf *lcf = l->conf;
-	uint32_t src = hag_src_addr_for(lc, lcf->upstream_addr);
 	struct hag_conn *c;
 	int mp = 0;
 
@@ -234,6 +253,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		return -ENOMEM;
 	}
 	c->lc = lc;
+	c->lcf = l->conf;
 	c->client = sk;
 	sk->ops = &client_ops;
 	sk->user = c;
@@ -244,13 +264,6 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		if (mp < 0)
 			goto refuse;
 	}
-	c->server = tcp_connect(lc->tcp, src, 0, lcf->upstream_addr, lcf->upstream_port, &c->down, &c->up,
-				&server_ops, c, NULL, lc->now_us);
-	if (c->server == NULL) {
-		lc->relay_mib[RELAY_MIB_UPSTREAM_FAILURES]++;
-		goto refuse;
-	}
-	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;

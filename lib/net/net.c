@@ -161,8 +161,6 @@ int net_icmp_echo_reply(struct rte_mbuf *m, uint16_t l3)
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
 	ic->icmp_cksum = ~rte_raw_cksum(ic, tot - ihl);
-	if (ic->icmp_cksum == 0)
-		ic->icmp_cksum = 0xffff;
 	tmp = ip->src_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = tmp;

@@ -45,6 +45,7 @@ struct tcp_stack {
 	struct rte_hash *flows;
 	uint32_t n_conns;
 	uint16_t next_port;
+	uint16_t ip_id;                        /* IPv4 identification of our packets */
 	int n_listeners;
 	struct tcp_listener listeners[TCP_MAX_LISTENERS];
 	struct tcp_sock_list dirty;            /* sockets with something to send this poll */

@@ -15,8 +15,6 @@
 
 #define TCPOPT_NOP 1
 
-static uint16_t ip_id;
-
 static uint32_t ts_now(const struct tcp_stack *st)
 {
 	return (uint32_t)(st->now_us / 1000);   /* RFC 7323 TSval clock: 1 ms */
@@ -172,7 +170,7 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
-	ip->packet_id = rte_cpu_to_be_16(ip_id++);
+	ip->packet_id = rte_cpu_to_be_16(st->ip_id++);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
@@ -265,7 +263,7 @@ void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const
 	memset(oth, 0, sizeof(*oth));
 	oip->version_ihl = 0x45;
 	oip->total_length = rte_cpu_to_be_16(sizeof(*oip) + sizeof(*oth));
-	oip->packet_id = rte_cpu_to_be_16(ip_id++);
+	oip->packet_id = rte_cpu_to_be_16(st->ip_id++);
 	oip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	oip->time_to_live = 64;
 	oip->next_proto_id = IPPROTO_TCP;
