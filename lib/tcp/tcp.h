@@ -63,6 +63,13 @@ enum tcp_mib {
 	TCP_MIB_LISTEN_DROPS,       /* ListenDrops: SYNs refused (limits, memory) */
 	TCP_MIB_TW_RECYCLED,        /* TWRecycled: TIME_WAIT ended early by a new SYN */
 	TCP_MIB_NO_MBUF,            /* hagd: segments not sent for want of an mbuf */
+	TCP_MIB_SACK_RECOVERY,      /* TCPSackRecovery: recoveries driven by SACK (RFC 6675) */
+	TCP_MIB_RENO_RECOVERY,      /* TCPRenoRecovery: NewReno recoveries (peer without SACK) */
+	TCP_MIB_DSACK_RECV,         /* TCPDSACKRecv: D-SACK blocks received (RFC 2883) */
+	TCP_MIB_SACK_DISCARD,       /* TCPSACKDiscard: SACK blocks outside the sent range */
+	TCP_MIB_LOSS_PROBES,        /* TCPLossProbes: tail loss probes sent (RFC 8985 7) */
+	TCP_MIB_RACK_RECOVERY,      /* hagd: recoveries started by the reordering timer (RFC 8985 6) */
+	TCP_MIB_LOST_RETRANSMIT,    /* TCPLostRetransmit: a retransmission found lost (RFC 8985 6.2) */
 	TCP_MIB_MAX
 };
 
@@ -167,6 +174,8 @@ struct tcp_stack_conf {
 #define TF_PEER_FIN     0x0800  /* FIN received (in order) */
 #define TF_CLOSED_CB    0x1000  /* closed() delivered */
 #define TF_WND_UPDATE   0x2000  /* a window update is worth sending */
+#define TF_RTX_FIRST    0x4000  /* recovery just started: resend the first hole whatever the pipe */
+#define TF_TLP_SENT     0x8000  /* a tail loss probe is out for this flight */
 
 struct tcp_sock {
 	/* Identity, host byte order. */
@@ -186,8 +195,11 @@ struct tcp_sock {
 	uint16_t mss;               /* effective send MSS (payload per segment, options excluded) */
 	uint16_t peer_mss;
 	uint32_t cwnd, ssthresh;
-	uint64_t recover;           /* NewReno recovery point */
+	uint64_t recover;           /* recovery point (RFC 6582 / RFC 6675 RecoveryPoint) */
 	uint8_t dupacks;
+	struct seq_ranges sacked;   /* scoreboard: sacked.nxt = snd_una, r[] = SACKed ranges */
+	uint64_t high_rxt;          /* RFC 6675 HighRxt: holes below are retransmitted */
+	uint64_t rtx_mark;          /* snd_max when the first hole was last resent (0: none) */
 
 	/* RTT (RFC 6298), microseconds. */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -208,6 +220,7 @@ struct tcp_sock {
 
 	/* Timers (absolute microseconds, 0 = off). */
 	uint64_t t_rto, t_delack, t_persist, t_tw, t_conn, t_ulp;
+	uint64_t t_loss;            /* RACK reordering window or TLP probe timeout */
 	uint64_t t_sched;           /* when the wheel will look at us */
 	TAILQ_ENTRY(tcp_sock) tq;   /* timer wheel slot */
 	TAILQ_ENTRY(tcp_sock) dq;   /* flush list */

@@ -57,6 +57,35 @@ int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end)
 	return 0;
 }
 
+void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt)
+{
+	int keep = 0;
+
+	if (nxt <= s->nxt)
+		return;
+	s->nxt = nxt;
+	for (int i = 0; i < s->n; i++) {
+		if (s->r[i].end <= nxt)
+			continue;
+		s->r[keep] = s->r[i];
+		if (s->r[keep].start < nxt)
+			s->r[keep].start = nxt;
+		keep++;
+	}
+	s->n = (uint8_t)keep;
+	if (s->last >= s->n)
+		s->last = 0;
+}
+
+uint64_t seq_ranges_bytes(const struct seq_ranges *s)
+{
+	uint64_t b = 0;
+
+	for (int i = 0; i < s->n; i++)
+		b += s->r[i].end - s->r[i].start;
+	return b;
+}
+
 int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
 {
 	uint32_t c = 4096;

@@ -32,6 +32,12 @@ struct seq_ranges {
  */
 int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end);
 
+/* Move the contiguous end to nxt (>= the current one), dropping ranges below it. */
+void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
+
+/* Bytes held in the out-of-order ranges. */
+uint64_t seq_ranges_bytes(const struct seq_ranges *s);
+
 struct hag_pipe {
 	uint8_t *buf;
 	uint32_t cap;                       /* power of two */

@@ -179,6 +179,11 @@ static void cc_ack(struct tcp_sock *sk, uint64_t acked, uint64_t ack)
 		if (ack >= sk->recover) {
 			sk->flags &= ~TF_RECOVERY;
 			sk->cwnd = sk->ssthresh;
+		} else if (sk->flags & TF_SACK_OK) {
+			/* RFC 6675: the pipe rules output; a partial ACK only moves HighRxt up. */
+			if (sk->high_rxt < ack)
+				sk->high_rxt = ack;
+			tcp_mark_dirty(sk);
 		} else {
 			/* Partial ACK: resend the next hole, deflate by what was acked. */
 			tcp_retransmit_una(sk);
@@ -196,12 +201,22 @@ static void cc_dupack(struct tcp_sock *sk)
 {
 	struct tcp_stack *st = sk->stack;
 
+	if (sk->flags & TF_SACK_OK) {
+		/* RFC 6675 5: DupThresh duplicate ACKs, or that much SACKed above snd_una. */
+		if (!(sk->flags & TF_RECOVERY) &&
+		    (++sk->dupacks >= 3 || seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss))
+			tcp_enter_recovery(sk);
+		else if (sk->flags & TF_RECOVERY)
+			tcp_mark_dirty(sk);
+		return;
+	}
 	if (++sk->dupacks == 3 && !(sk->flags & TF_RECOVERY)) {
 		uint64_t flight = tcp_flight(sk);
 
 		sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
 		sk->recover = sk->snd_max;
 		sk->flags |= TF_RECOVERY;
+		TCP_INC(st, TCP_MIB_RENO_RECOVERY);
 		TCP_INC(st, TCP_MIB_FAST_RETRANS);
 		tcp_retransmit_una(sk);
 		sk->cwnd = sk->ssthresh + 3u * sk->mss;
@@ -217,6 +232,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	struct tcp_stack *st = sk->stack;
 	uint64_t ack = seq_extend(sk->snd_una, seg->ack - sk->iss);
 	uint32_t wnd = (uint32_t)seg->wnd << sk->snd_wscale;
+	bool sack_news = false;
 
 	if (sk->state == TCP_SYN_RCVD) {
 		if (ack != 1) {
@@ -248,6 +264,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		schedule_ack(sk, true);
 		return false;
 	}
+	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una && (seg->opt.n_sack || sk->sacked.n))
+		sack_news = tcp_sack_update(sk, seg, ack);
 	if (ack > sk->snd_una) {
 		uint64_t acked = ack - sk->snd_una;
 		uint64_t data_acked = acked - (sk->snd_una == 0 ? 1 : 0);   /* our SYN is not data */
@@ -264,6 +282,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		if (sk->rtt_pos && ack >= sk->rtt_pos)
 			sk->rtt_pos = 0;
 		sk->snd_una = ack;
+		sk->flags &= ~TF_TLP_SENT;
 		if (sk->snd_nxt < ack)
 			sk->snd_nxt = ack;
 		sk->retries = 0;
@@ -286,8 +305,13 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		if (data_acked > 0 && sk->ops && sk->ops->writable)
 			sk->ops->writable(sk);
 		tcp_mark_dirty(sk);
+		sk->rtx_mark = 0;
+		/* SACK above the new snd_una may already prove a loss (RFC 6675 5). */
+		if (sack_news && !(sk->flags & TF_RECOVERY) &&
+		    seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss)
+			tcp_enter_recovery(sk);
 	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&
-		   wnd == sk->snd_wnd && sk->snd_max > sk->snd_una) {
+		   (wnd == sk->snd_wnd || sack_news) && sk->snd_max > sk->snd_una) {
 		cc_dupack(sk);
 	}
 	/* RFC 9293 3.10.7.4 window update rule (SND.WL1 / SND.WL2). */
@@ -303,6 +327,17 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			tcp_mark_dirty(sk);
 		}
 	}
+	/* RFC 8985 6.2: data sent after our resend of the first hole got through
+	 * while the hole did not: the resend was lost too; start over from snd_una. */
+	if ((sk->flags & TF_RECOVERY) && sack_news && sk->rtx_mark &&
+	    tcp_sack_high(sk) > sk->rtx_mark) {
+		TCP_INC(st, TCP_MIB_LOST_RETRANSMIT);
+		sk->rtx_mark = 0;
+		sk->high_rxt = sk->snd_una;
+		sk->flags |= TF_RTX_FIRST;
+		tcp_mark_dirty(sk);
+	}
+	tcp_loss_timer_arm(sk);
 	return true;
 }
 

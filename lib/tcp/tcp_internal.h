@@ -75,6 +75,17 @@ void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const
 void tcp_send_rst(struct tcp_sock *sk);
 void tcp_retransmit_una(struct tcp_sock *sk);
 void tcp_send_probe(struct tcp_sock *sk);
+int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len);
+
+/* tcp_sack.c */
+bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack);
+uint64_t tcp_sack_high(const struct tcp_sock *sk);
+uint64_t tcp_pipe(const struct tcp_sock *sk);
+bool tcp_sack_next_hole(const struct tcp_sock *sk, uint64_t *pos, uint64_t *len);
+uint64_t tcp_sack_skip(const struct tcp_sock *sk, uint64_t pos, uint64_t *lim);
+void tcp_enter_recovery(struct tcp_sock *sk);
+void tcp_loss_timer_arm(struct tcp_sock *sk);
+void tcp_loss_timer(struct tcp_sock *sk);
 
 /* tcp_timer.c */
 void tcp_timer_update(struct tcp_sock *sk);

@@ -27,6 +27,13 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_LISTEN_DROPS] = "ListenDrops",
 	[TCP_MIB_TW_RECYCLED] = "TWRecycled",
 	[TCP_MIB_NO_MBUF] = "NoMbuf",
+	[TCP_MIB_SACK_RECOVERY] = "TCPSackRecovery",
+	[TCP_MIB_RENO_RECOVERY] = "TCPRenoRecovery",
+	[TCP_MIB_DSACK_RECV] = "TCPDSACKRecv",
+	[TCP_MIB_SACK_DISCARD] = "TCPSACKDiscard",
+	[TCP_MIB_LOSS_PROBES] = "TCPLossProbes",
+	[TCP_MIB_RACK_RECOVERY] = "RackRecovery",
+	[TCP_MIB_LOST_RETRANSMIT] = "TCPLostRetransmit",
 };
 
 uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)

@@ -304,6 +304,12 @@ void tcp_retransmit_una(struct tcp_sock *sk)
 	sk->rtt_pos = 0;    /* Karn: no sample from a retransmitted range */
 }
 
+/* A data segment again (tail loss probe). */
+int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len)
+{
+	return tcp_xmit(sk, pos, len, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
+}
+
 /* Zero-window probe: a segment one below snd_una makes the peer answer with its window. */
 void tcp_send_probe(struct tcp_sock *sk)
 {
@@ -339,6 +345,27 @@ void tcp_output(struct tcp_sock *sk)
 		return;
 	}
 
+	/* RFC 6675 6: in SACK recovery, holes first, as far as the pipe allows. */
+	if ((sk->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK)) {
+		uint64_t hpos, hlen;
+		int n;
+
+		/* RFC 6675 5 (4.3): the first hole goes out at once, whatever the pipe. */
+		while ((tcp_pipe(sk) + sk->mss <= sk->cwnd || (sk->flags & TF_RTX_FIRST)) &&
+		       tcp_sack_next_hole(sk, &hpos, &hlen)) {
+			sk->flags &= ~TF_RTX_FIRST;
+			n = tcp_xmit(sk, hpos, (uint32_t)(hlen > sk->mss ? sk->mss : hlen),
+				     RTE_TCP_ACK_FLAG);
+			if (n <= 0)
+				break;
+			TCP_INC(st, TCP_MIB_FAST_RETRANS);
+			if (hpos == sk->snd_una)
+				sk->rtx_mark = sk->snd_max;
+			sk->high_rxt = hpos + (uint64_t)n;
+			sent = true;
+		}
+	}
+
 	for (;;) {
 		uint64_t end = tcp_tx_end(sk);
 		uint64_t wnd = sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd;
@@ -346,6 +373,25 @@ void tcp_output(struct tcp_sock *sk)
 		uint8_t flags = RTE_TCP_ACK_FLAG;
 		int n;
 
+		if ((sk->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK)) {
+			/* New data in recovery: the pipe, not snd_una + cwnd, is the limit. */
+			uint64_t pipe = tcp_pipe(sk);
+
+			limit = sk->snd_una + sk->snd_wnd;
+			if (pipe + sk->mss > sk->cwnd)
+				limit = sk->snd_nxt;
+		}
+		if (sk->snd_nxt < sk->snd_max && sk->sacked.n) {
+			/* Resending after an RTO: what the peer holds is not sent again. */
+			uint64_t lim, nx = tcp_sack_skip(sk, sk->snd_nxt, &lim);
+
+			if (nx > sk->snd_nxt) {
+				sk->snd_nxt = nx < sk->snd_max ? nx : sk->snd_max;
+				continue;
+			}
+			if (lim < limit)
+				limit = lim;
+		}
 		if (sk->txp && sk->snd_nxt < end && sk->snd_nxt < limit) {
 			uint64_t len = end - sk->snd_nxt;
 
@@ -355,8 +401,8 @@ void tcp_output(struct tcp_sock *sk)
 				len = sk->mss;
 			/* RFC 9293 3.8.6.2.1 sender SWS avoidance: no runt segment just
 			 * because the window is nearly full, while data is in flight. */
-			if (len < sk->mss && len < end - sk->snd_nxt && tcp_flight(sk) > 0 &&
-			    len < sk->snd_wnd / 2)
+			if (sk->snd_nxt >= sk->snd_max && len < sk->mss && len < end - sk->snd_nxt &&
+			    tcp_flight(sk) > 0 && len < sk->snd_wnd / 2)
 				break;
 			if (sk->snd_nxt + len == end)
 				flags |= RTE_TCP_PSH_FLAG;
@@ -392,6 +438,8 @@ void tcp_output(struct tcp_sock *sk)
 	}
 	if (!sent && (sk->flags & TF_ACK_NOW))
 		tcp_send_ack(sk);
+	if (sent)
+		tcp_loss_timer_arm(sk);
 	/* RFC 9293 3.8.6.1: a closed peer window with data waiting needs probes. */
 	if (sk->snd_wnd == 0 && tcp_tx_end(sk) > sk->snd_nxt && tcp_flight(sk) == 0 &&
 	    sk->t_persist == 0) {

@@ -12,7 +12,8 @@
 static uint64_t next_deadline(const struct tcp_sock *sk)
 {
 	uint64_t d = 0;
-	const uint64_t t[] = {sk->t_rto, sk->t_delack, sk->t_persist, sk->t_tw, sk->t_conn, sk->t_ulp};
+	const uint64_t t[] = {sk->t_rto, sk->t_delack, sk->t_persist, sk->t_tw, sk->t_conn, sk->t_ulp,
+			      sk->t_loss};
 
 	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i] && (d == 0 || t[i] < d))
@@ -111,7 +112,8 @@ static void rto_expired(struct tcp_sock *sk)
 	/* RFC 5681 3.1 eq. 4 and loss window; RFC 6298 5.5-5.7 backoff. */
 	sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
 	sk->cwnd = sk->mss;
-	sk->flags &= ~TF_RECOVERY;
+	sk->flags &= ~(TF_RECOVERY | TF_RTX_FIRST | TF_TLP_SENT);
+	sk->t_loss = 0;
 	sk->dupacks = 0;
 	sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : sk->rto_us * 2;
 	sk->rtt_pos = 0;
@@ -138,6 +140,12 @@ static void sock_expire(struct tcp_sock *sk, uint64_t now)
 	}
 	if (sk->t_rto && sk->t_rto <= now) {
 		rto_expired(sk);
+		if (sk->state == TCP_CLOSED)
+			return;
+	}
+	if (sk->t_loss && sk->t_loss <= now) {
+		sk->t_loss = 0;
+		tcp_loss_timer(sk);
 		if (sk->state == TCP_CLOSED)
 			return;
 	}
