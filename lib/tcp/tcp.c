@@ -146,6 +146,7 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lpo
 	sk->ssthresh = UINT32_MAX;
 	sk->rcv_fin_pos = -1;
 	sk->rcv_wscale = wscale_for(st->conf.rcvbuf);
+	tcp_set_cc(sk, st->conf.cc);
 	if (rte_hash_add_key_data(st->flows, &key, sk) < 0) {
 		free(sk);
 		rte_errno = ENOSPC;

@@ -154,6 +154,7 @@ struct tcp_stack_conf {
 	uint32_t syn_retries;
 	uint32_t max_retries;       /* data retransmissions before abort (default 15) */
 	uint16_t mss;               /* our MSS: port MTU - 40 */
+	const struct tcp_cc_ops *cc; /* default congestion control for new sockets (NULL: cubic) */
 	tcp_output_fn output;
 	void *output_arg;
 	int socket_id;
@@ -195,6 +196,14 @@ struct tcp_sock {
 	uint16_t mss;               /* effective send MSS (payload per segment, options excluded) */
 	uint16_t peer_mss;
 	uint32_t cwnd, ssthresh;
+	const struct tcp_cc_ops *cc_ops;
+	union {
+		struct { uint64_t acc; } reno;
+		struct tcp_cc_cubic {
+			double w_max, k, w_est, acc;   /* segments; k in seconds */
+			uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
+		} cubic;
+	} cc;
 	uint64_t recover;           /* recovery point (RFC 6582 / RFC 6675 RecoveryPoint) */
 	uint8_t dupacks;
 	struct seq_ranges sacked;   /* scoreboard: sacked.nxt = snd_una, r[] = SACKed ranges */
@@ -235,6 +244,22 @@ struct tcp_sock {
 };
 
 struct tcp_listener;
+
+/* Congestion control (lib/tcp/tcp_cc.c). */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_sock *sk);
+	/* snd_una advanced by acked bytes outside recovery: grow cwnd. */
+	void (*on_ack)(struct tcp_sock *sk, uint64_t acked);
+	/* Loss detected (recovery starts, or an RTO): set ssthresh. */
+	void (*on_congestion)(struct tcp_sock *sk);
+};
+
+extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+/* "cubic" or "newreno" (NULL: the default, cubic); NULL when unknown. */
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
+/* Choose sk's congestion control (before or right after the handshake). */
+void tcp_set_cc(struct tcp_sock *sk, const struct tcp_cc_ops *ops);
 
 /* A new connection on a listener: set sk->ops/user (and ulp) or return <0 to refuse (RST). */
 typedef int (*tcp_accept_fn)(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn);

@@ -191,10 +191,7 @@ static void cc_ack(struct tcp_sock *sk, uint64_t acked, uint64_t ack)
 		}
 		return;
 	}
-	if (sk->cwnd < sk->ssthresh)
-		sk->cwnd += (uint32_t)(acked < 2u * sk->mss ? acked : 2u * sk->mss);  /* RFC 3465 L=2 */
-	else
-		sk->cwnd += (uint32_t)((uint64_t)sk->mss * sk->mss / sk->cwnd ? (uint64_t)sk->mss * sk->mss / sk->cwnd : 1);
+	sk->cc_ops->on_ack(sk, acked);
 }
 
 static void cc_dupack(struct tcp_sock *sk)
@@ -211,9 +208,7 @@ static void cc_dupack(struct tcp_sock *sk)
 		return;
 	}
 	if (++sk->dupacks == 3 && !(sk->flags & TF_RECOVERY)) {
-		uint64_t flight = tcp_flight(sk);
-
-		sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+		sk->cc_ops->on_congestion(sk);
 		sk->recover = sk->snd_max;
 		sk->flags |= TF_RECOVERY;
 		TCP_INC(st, TCP_MIB_RENO_RECOVERY);

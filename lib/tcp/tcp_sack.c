@@ -110,9 +110,7 @@ uint64_t tcp_sack_skip(const struct tcp_sock *sk, uint64_t pos, uint64_t *lim)
 
 void tcp_enter_recovery(struct tcp_sock *sk)
 {
-	uint64_t flight = sk->snd_max - sk->snd_una;
-
-	sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+	sk->cc_ops->on_congestion(sk);
 	sk->cwnd = sk->ssthresh;
 	sk->recover = sk->snd_max;
 	sk->high_rxt = sk->snd_una;

@@ -109,8 +109,8 @@ static void rto_expired(struct tcp_sock *sk)
 		tcp_done(sk, -ETIMEDOUT);
 		return;
 	}
-	/* RFC 5681 3.1 eq. 4 and loss window; RFC 6298 5.5-5.7 backoff. */
-	sk->ssthresh = (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+	/* RFC 5681 3.1 loss window after the CC's decrease; RFC 6298 5.5-5.7 backoff. */
+	sk->cc_ops->on_congestion(sk);
 	sk->cwnd = sk->mss;
 	sk->flags &= ~(TF_RECOVERY | TF_RTX_FIRST | TF_TLP_SENT);
 	sk->t_loss = 0;

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Congestion control as an ops table: NewReno (RFC 5681, RFC 6582 for the
+ * recovery itself) and CUBIC (RFC 9438, the default). lib/tcp calls
+ * on_ack for every ACK that advances snd_una outside recovery, and
+ * on_congestion when it starts a recovery or an RTO fires; the loss
+ * recovery (SACK / NewReno) is the same for both.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "tcp/tcp_internal.h"
+
+/* RFC 5681 3.1 slow start with RFC 3465 ABC (L = 2). Returns the bytes left for avoidance. */
+static uint64_t slow_start(struct tcp_sock *sk, uint64_t acked)
+{
+	uint64_t inc;
+
+	if (sk->cwnd >= sk->ssthresh)
+		return acked;
+	inc = acked < 2u * sk->mss ? acked : 2u * sk->mss;
+	if (sk->cwnd + inc > sk->ssthresh)
+		inc = sk->ssthresh - sk->cwnd;
+	sk->cwnd += (uint32_t)inc;
+	return acked - inc;
+}
+
+static uint32_t half_flight(const struct tcp_sock *sk)
+{
+	uint64_t flight = sk->snd_max - sk->snd_una;
+
+	return (uint32_t)(flight / 2 > 2u * sk->mss ? flight / 2 : 2u * sk->mss);
+}
+
+static void reno_init(struct tcp_sock *sk)
+{
+	(void)sk;
+}
+
+static void reno_on_ack(struct tcp_sock *sk, uint64_t acked)
+{
+	acked = slow_start(sk, acked);
+	if (acked == 0)
+		return;
+	/* RFC 5681 eq. 3: about one MSS per RTT. */
+	sk->cc.reno.acc += acked;
+	if (sk->cc.reno.acc >= sk->cwnd) {
+		sk->cc.reno.acc -= sk->cwnd;
+		sk->cwnd += sk->mss;
+	}
+}
+
+static void reno_on_congestion(struct tcp_sock *sk)
+{
+	sk->ssthresh = half_flight(sk);   /* RFC 5681 eq. 4 */
+	sk->cc.reno.acc = 0;
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+	.name = "newreno",
+	.init = reno_init,
+	.on_ack = reno_on_ack,
+	.on_congestion = reno_on_congestion,
+};
+
+/* RFC 9438 constants. */
+#define CUBIC_C 0.4
+#define CUBIC_BETA 0.7
+
+static void cubic_init(struct tcp_sock *sk)
+{
+	memset(&sk->cc.cubic, 0, sizeof(sk->cc.cubic));
+}
+
+/* W_cubic(t) = C (t - K)^3 + W_max, in segments, t in seconds (RFC 9438 4.2). */
+static double w_cubic(const struct tcp_sock *sk, double t)
+{
+	double d = t - sk->cc.cubic.k;
+
+	return CUBIC_C * d * d * d + sk->cc.cubic.w_max;
+}
+
+static void cubic_on_ack(struct tcp_sock *sk, uint64_t acked)
+{
+	struct tcp_cc_cubic *c = &sk->cc.cubic;
+	double cwnd, mss = sk->mss, t, target, rtt;
+	uint64_t now = sk->stack->now_us;
+
+	acked = slow_start(sk, acked);
+	if (acked == 0)
+		return;
+	cwnd = sk->cwnd / mss;
+	if (c->epoch_us == 0) {
+		/* RFC 9438 4.8: a new congestion avoidance epoch. */
+		c->epoch_us = now;
+		if (c->w_max < cwnd) {
+			c->k = 0;
+			c->w_max = cwnd;
+		} else {
+			c->k = cbrt((c->w_max - cwnd) / CUBIC_C);   /* eq. 2 */
+		}
+		c->w_est = cwnd;
+	}
+	rtt = (sk->srtt_us ? sk->srtt_us : 100000) / 1e6;
+	t = (double)(now - c->epoch_us) / 1e6;
+	/* eq. 4: the Reno-friendly estimate grows by alpha per window acked. */
+	c->w_est += 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * ((double)acked / mss) / cwnd;
+	target = w_cubic(sk, t + rtt);
+	if (target > 1.5 * cwnd)
+		target = 1.5 * cwnd;   /* RFC 9438 4.2: at most 50 % growth per RTT */
+	if (c->w_est > target)
+		target = c->w_est;    /* 4.3: Reno-friendly region */
+	if (target > cwnd) {
+		/* 4.4: (target - cwnd) / cwnd per segment acked. */
+		c->acc += (target - cwnd) / cwnd * ((double)acked / mss) * mss;
+		if (c->acc >= 1.0) {
+			uint32_t inc = (uint32_t)c->acc;
+
+			sk->cwnd += inc;
+			c->acc -= inc;
+		}
+	}
+}
+
+static void cubic_on_congestion(struct tcp_sock *sk)
+{
+	struct tcp_cc_cubic *c = &sk->cc.cubic;
+	double cwnd = sk->cwnd / (double)sk->mss;
+	uint32_t ss;
+
+	/* RFC 9438 4.7 fast convergence, 4.6 multiplicative decrease. */
+	if (c->w_max > 0 && cwnd < c->w_max)
+		c->w_max = cwnd * (1 + CUBIC_BETA) / 2;
+	else
+		c->w_max = cwnd;
+	c->epoch_us = 0;
+	c->acc = 0;
+	ss = (uint32_t)(sk->cwnd * CUBIC_BETA);
+	sk->ssthresh = ss > 2u * sk->mss ? ss : 2u * sk->mss;
+}
+
+const struct tcp_cc_ops tcp_cc_cubic = {
+	.name = "cubic",
+	.init = cubic_init,
+	.on_ack = cubic_on_ack,
+	.on_congestion = cubic_on_congestion,
+};
+
+const struct tcp_cc_ops *tcp_cc_find(const char *name)
+{
+	if (name == NULL || strcmp(name, "cubic") == 0)
+		return &tcp_cc_cubic;
+	if (strcmp(name, "newreno") == 0 || strcmp(name, "reno") == 0)
+		return &tcp_cc_newreno;
+	return NULL;
+}
+
+void tcp_set_cc(struct tcp_sock *sk, const struct tcp_cc_ops *ops)
+{
+	sk->cc_ops = ops ? ops : &tcp_cc_cubic;
+	sk->cc_ops->init(sk);
+}
