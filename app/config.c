@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -349,6 +350,30 @@ static int get_uint(struct loader *ld, json_t *obj, const char *path, const char
 	return 0;
 }
 
+/* A number, integer or not ("float ok"): an effect of ports[].impair. */
+static int get_num(struct loader *ld, json_t *obj, const char *path, const char *key,
+		   double min, double max, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+	char *end;
+
+	if (!v)
+		return 0;
+	if (!json_is_number(v)) {
+		s = json_string_value(v);
+		if (s && *s && (strtod(s, &end), !*end))
+			return fail(ld, path, key,
+				    "expected number, got string \"%s\" (drop the quotes)", s);
+		return fail(ld, path, key, "expected number, got %s", type_names[json_typeof(v)]);
+	}
+	double x = json_number_value(v);
+	if (!(x >= min && x <= max))
+		return fail(ld, path, key, "%g out of range %g..%g", x, min, max);
+	*out = x;
+	return 0;
+}
+
 /* Addresses. */
 
 static uint32_t mask_of(unsigned len)
@@ -493,9 +518,63 @@ static int check_port_unique(struct loader *ld, const char *path, const struct h
 	return 0;
 }
 
+/* ports[].impair: test-only; enabled only when some effect is non-zero. */
+static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
+			struct hag_impair_conf *im)
+{
+	static const char *const keys[] = { "delay_ms", "jitter_ms", "loss_pct", "dup_pct",
+					    "reorder_pct", "corrupt_pct", "rate_mbit", "seed",
+					    "direction", "limit", NULL };
+	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
+					    [HAG_IMPAIR_BOTH] = "both" };
+	char path[96];
+	json_t *o, *v;
+	int rc;
+
+	im->direction = HAG_IMPAIR_BOTH;
+	im->limit = HAG_IMPAIR_MAX_LIMIT;
+	im->seed = 1;
+	if ((rc = get_member(ld, port, ppath, "impair", JSON_OBJECT, false, &o)) || !o)
+		return rc;
+	snprintf(path, sizeof(path), "%s.impair", ppath);
+	if ((rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_num(ld, o, path, "delay_ms", 0, 10000, &im->delay_ms)) ||
+	    (rc = get_num(ld, o, path, "jitter_ms", 0, 10000, &im->jitter_ms)) ||
+	    (rc = get_num(ld, o, path, "loss_pct", 0, 100, &im->loss_pct)) ||
+	    (rc = get_num(ld, o, path, "dup_pct", 0, 100, &im->dup_pct)) ||
+	    (rc = get_num(ld, o, path, "reorder_pct", 0, 100, &im->reorder_pct)) ||
+	    (rc = get_num(ld, o, path, "corrupt_pct", 0, 100, &im->corrupt_pct)) ||
+	    (rc = get_num(ld, o, path, "rate_mbit", 0, 100000, &im->rate_mbit)) ||
+	    (rc = get_uint(ld, o, path, "limit", 1, HAG_IMPAIR_MAX_LIMIT, &im->limit)) ||
+	    (rc = get_member(ld, o, path, "seed", JSON_INTEGER, false, &v)))
+		return rc;
+	if (v && json_integer_value(v) < 0)
+		return fail(ld, path, "seed", "%lld out of range 0..%lld",
+			    (long long)json_integer_value(v), LLONG_MAX);
+	if (v)
+		im->seed = (uint64_t)json_integer_value(v);
+	if ((rc = get_member(ld, o, path, "direction", JSON_STRING, false, &v)))
+		return rc;
+	if (v) {
+		const char *s = json_string_value(v);
+		int d = HAG_IMPAIR_RX;
+
+		while (d <= HAG_IMPAIR_BOTH && strcmp(s, dirs[d]))
+			d++;
+		if (d > HAG_IMPAIR_BOTH)
+			return fail(ld, path, "direction", "\"%s\": expected one of rx, tx, both", s);
+		im->direction = (uint8_t)d;
+	}
+	im->enabled = im->delay_ms > 0 || im->jitter_ms > 0 || im->loss_pct > 0 ||
+		      im->dup_pct > 0 || im->reorder_pct > 0 || im->corrupt_pct > 0 ||
+		      im->rate_mbit > 0;
+	return 0;
+}
+
 static int parse_port(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
-	static const char *const keys[] = { "name", "dev", "addr", "mtu", "rx_desc", "tx_desc", NULL };
+	static const char *const keys[] = { "name", "dev", "addr", "mtu", "rx_desc", "tx_desc",
+					    "impair", NULL };
 	struct hag_port_conf *p = &c->ports[c->n_ports];
 	const char *name, *dev, *addr;
 	uint32_t mtu = 1500, host;
@@ -509,7 +588,8 @@ static int parse_port(struct loader *ld, json_t *o, const char *path, struct hag
 	    (rc = get_str(ld, o, path, "addr", &addr)) ||
 	    (rc = get_uint(ld, o, path, "mtu", 576, 9000, &mtu)) ||
 	    (rc = get_desc(ld, o, path, "rx_desc", &p->rx_desc)) ||
-	    (rc = get_desc(ld, o, path, "tx_desc", &p->tx_desc)))
+	    (rc = get_desc(ld, o, path, "tx_desc", &p->tx_desc)) ||
+	    (rc = parse_impair(ld, o, path, &p->impair)))
 		return rc;
 	len = (unsigned)strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-");
 	if (!len || len >= HAG_NAME_LEN || name[len])

@@ -18,6 +18,33 @@
 #define HAG_NAME_LEN       32
 #define HAG_DEVARGS_LEN    256
 
+/* Which of a port's directions an impairment applies to (a bitmask). */
+enum hag_impair_dir {
+	HAG_IMPAIR_RX = 1,            /* packets hagd receives on the port */
+	HAG_IMPAIR_TX = 2,            /* packets hagd sends on the port */
+	HAG_IMPAIR_BOTH = 3,
+};
+
+#define HAG_IMPAIR_MAX_LIMIT 65536
+
+/*
+ * Test-only link impairment of a port (app/impair.c), in the spirit of netem
+ * and VPP's nsim; off unless ports[].impair sets some effect.
+ */
+struct hag_impair_conf {
+	bool enabled;                 /* the object is present and some effect is non-zero */
+	uint8_t direction;            /* enum hag_impair_dir, default both */
+	uint32_t limit;               /* most packets held at once, default 65536 */
+	double delay_ms;              /* 0..10000 */
+	double jitter_ms;             /* 0..10000: delay +- uniform(jitter) */
+	double loss_pct;              /* 0..100 each */
+	double dup_pct;
+	double reorder_pct;           /* sent at once, ahead of those held */
+	double corrupt_pct;           /* one bit flipped, checksums left alone */
+	double rate_mbit;             /* 0 = unlimited, up to 100000 */
+	uint64_t seed;                /* PRNG seed, default 1 */
+};
+
 /* Addresses are IPv4 in host byte order throughout the config. */
 struct hag_port_conf {
 	char name[HAG_NAME_LEN];      /* "dsl", "lte", "upstream": used in logs and stats */
@@ -27,6 +54,7 @@ struct hag_port_conf {
 	uint8_t prefixlen;            /* its connected prefix length */
 	uint16_t mtu;                 /* default 1500, range 576..9000 */
 	uint16_t rx_desc, tx_desc;    /* default 1024 each, power of two 64..16384 */
+	struct hag_impair_conf impair; /* test-only; off by default */
 };
 
 struct hag_route_conf {

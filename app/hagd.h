@@ -11,6 +11,7 @@
 #include <rte_mempool.h>
 
 #include "config.h"
+#include "impair.h"
 #include "mptcp/mptcp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
@@ -60,6 +61,8 @@ struct hag_port {
 	struct rte_ether_addr mac;
 	struct rte_eth_dev_tx_buffer *txb;
 	uint64_t tx_dropped;
+	struct hag_impair *imp_rx;    /* test-only impairment (ports[].impair); NULL when off */
+	struct hag_impair *imp_tx;
 };
 
 struct hag_lcore;

@@ -4,6 +4,7 @@
  * IPv4 checks, ICMP echo, TCP demux into lib/tcp, timers, TX flush.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -77,6 +79,9 @@ static void tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 {
 	struct hag_port *p = &lc->ports[port];
 
+	/* Test-only impairment: the frame may be held (hag_lcore_run sends it later) or dropped. */
+	if (unlikely(p->imp_tx != NULL) && hag_impair_process(p->imp_tx, &m, 1, lc->now_us) == 0)
+		return;
 	rte_eth_tx_buffer(p->port_id, 0, p->txb, m);
 }
 
@@ -273,6 +278,34 @@ static void rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	}
 }
 
+/* ports[].impair: one impairer per impaired direction (test only). */
+static int impair_init(struct hag_lcore *lc)
+{
+	for (int i = 0; i < lc->n_ports; i++) {
+		const struct hag_impair_conf *ic = &lc->cfg->ports[i].impair;
+		struct hag_impair_conf txc = *ic;
+		struct hag_port *p = &lc->ports[i];
+
+		if (!ic->enabled)
+			continue;
+		/* Same seed, other stream: rx and tx losses must not coincide. */
+		txc.seed = ~ic->seed;
+		if ((ic->direction & HAG_IMPAIR_RX) &&
+		    (p->imp_rx = hag_impair_create(ic, lc->pool, (int)rte_socket_id())) == NULL)
+			return -rte_errno;
+		if ((ic->direction & HAG_IMPAIR_TX) &&
+		    (p->imp_tx = hag_impair_create(&txc, lc->pool, (int)rte_socket_id())) == NULL)
+			return -rte_errno;
+		HAG_LOG(WARNING, "port %s: TEST-ONLY impairment on %s: delay %.3g ms jitter %.3g ms "
+			"loss %.3g%% dup %.3g%% reorder %.3g%% corrupt %.3g%% rate %.6g Mbit/s seed %" PRIu64,
+			lc->cfg->ports[i].name, ic->direction == HAG_IMPAIR_BOTH ? "rx+tx" :
+			ic->direction == HAG_IMPAIR_RX ? "rx" : "tx", ic->delay_ms, ic->jitter_ms,
+			ic->loss_pct, ic->dup_pct, ic->reorder_pct, ic->corrupt_pct, ic->rate_mbit,
+			ic->seed);
+	}
+	return 0;
+}
+
 int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct hag_port *ports,
 		   struct rte_mempool *pool)
 {
@@ -288,6 +321,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 		.socket_id = (int)rte_socket_id(),
 	};
 	uint16_t mtu = 65535;
+	int r;
 
 	memset(lc, 0, sizeof(*lc));
 	lc->lcore_id = rte_lcore_id();
@@ -295,6 +329,9 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	lc->pool = pool;
 	lc->ports = ports;
 	lc->n_ports = cfg->n_ports;
+	r = impair_init(lc);
+	if (r != 0)
+		return r;
 	for (int i = 0; i < cfg->n_ports; i++)
 		if (cfg->ports[i].mtu < mtu)
 			mtu = cfg->ports[i].mtu;
@@ -313,6 +350,20 @@ void hag_lcore_fini(struct hag_lcore *lc)
 {
 	tcp_stack_free(lc->tcp);
 	mptcp_ctx_free(lc->mptcp);
+	for (int i = 0; i < lc->n_ports; i++) {
+		hag_impair_free(lc->ports[i].imp_rx);
+		hag_impair_free(lc->ports[i].imp_tx);
+		lc->ports[i].imp_rx = lc->ports[i].imp_tx = NULL;
+	}
+}
+
+static void rx_burst(struct hag_lcore *lc, int port, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		rx_one(lc, port, pkts[i]);
+	}
 }
 
 int hag_lcore_run(void *arg)
@@ -332,18 +383,32 @@ int hag_lcore_run(void *arg)
 
 		lc->now_us = rte_get_tsc_cycles() / hz_per_us;
 		for (int p = 0; p < lc->n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(lc->ports[p].port_id, 0, pkts, HAG_BURST);
+			struct hag_port *hp = &lc->ports[p];
+			uint16_t n = rte_eth_rx_burst(hp->port_id, 0, pkts, HAG_BURST);
 
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-				rx_one(lc, p, pkts[i]);
-			}
 			got += n;
+			if (unlikely(hp->imp_rx != NULL)) {
+				/* Test-only impairment: what is due now, then what was held. */
+				n = hag_impair_process(hp->imp_rx, pkts, n, lc->now_us);
+				rx_burst(lc, p, pkts, n);
+				n = hag_impair_poll(hp->imp_rx, pkts, HAG_BURST, lc->now_us);
+				got += n;
+			}
+			rx_burst(lc, p, pkts, n);
 		}
 		tcp_stack_poll(lc->tcp, lc->now_us);
-		for (int p = 0; p < lc->n_ports; p++)
-			rte_eth_tx_buffer_flush(lc->ports[p].port_id, 0, lc->ports[p].txb);
+		for (int p = 0; p < lc->n_ports; p++) {
+			struct hag_port *hp = &lc->ports[p];
+
+			if (unlikely(hp->imp_tx != NULL)) {
+				uint16_t n = hag_impair_poll(hp->imp_tx, pkts, HAG_BURST, lc->now_us);
+
+				for (uint16_t i = 0; i < n; i++)
+					rte_eth_tx_buffer(hp->port_id, 0, hp->txb, pkts[i]);
+				got += n;
+			}
+			rte_eth_tx_buffer_flush(hp->port_id, 0, hp->txb);
+		}
 		lc->polls++;
 		if (got) {
 			lc->busy_polls++;

@@ -30,6 +30,21 @@ static void add(struct rte_tel_data *parent, const char *name, struct rte_tel_da
 		rte_tel_data_add_dict_container(parent, name, child, 0);
 }
 
+/* A port direction's impairment counters; NULL when it is not impaired. */
+static struct rte_tel_data *impair_dict(const struct hag_impair *imp)
+{
+	struct hag_impair_stats s;
+	struct rte_tel_data *d;
+
+	if (imp == NULL || (d = dict()) == NULL)
+		return NULL;
+	hag_impair_stats(imp, &s);
+	for (int c = 0; c < HAG_IMPAIR_CTR_MAX; c++)
+		rte_tel_data_add_dict_u64(d, hag_impair_ctr_names[c], s.ctr[c]);
+	rte_tel_data_add_dict_u64(d, "held", s.held);
+	return d;
+}
+
 static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *t, *mp, *ip, *rl, *ports, *pool;
@@ -99,6 +114,15 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
 		rte_tel_data_add_dict_u64(pd, "tx_dropped", hp->tx_dropped);
 		rte_tel_data_add_dict_u64(pd, "tx_errors", es.oerrors);
+		if (hp->imp_rx != NULL || hp->imp_tx != NULL) {
+			struct rte_tel_data *im = dict();
+
+			if (im != NULL) {
+				add(im, "rx", impair_dict(hp->imp_rx));
+				add(im, "tx", impair_dict(hp->imp_tx));
+				add(pd, "impair", im);
+			}
+		}
 		add(ports, hp->conf->name, pd);
 	}
 	rte_tel_data_add_dict_u64(pool, "in_use", rte_mempool_in_use_count(g_lcs[0].pool));

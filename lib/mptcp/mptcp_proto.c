@@ -197,6 +197,14 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_sock *msk, const struct 
 	uint64_t dpos = dsn - base;
 	uint32_t len = o->data_len;
 
+	if (o->data_len == 0 && !o->data_fin) {
+		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
+		msk->map_valid = true;
+		msk->map_data = dpos;
+		msk->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
+		fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
+		return 1;
+	}
 	if (o->data_fin && len > 0)
 		len--;   /* the DATA_FIN takes the last byte of the data-level length */
 	if (o->data_fin) {
@@ -206,14 +214,6 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_sock *msk, const struct 
 	msk->dss_seen = true;
 	if (len == 0)
 		return 0;   /* a DATA_FIN alone (subflow sequence 0) */
-	if (o->data_len == 0) {
-		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
-		msk->map_valid = true;
-		msk->map_data = dpos;
-		msk->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-		fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
-		return 1;
-	}
 	uint64_t ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
 
 	/* A mapping that overlaps the current one must say the same thing. */
@@ -318,12 +318,9 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 			/* RFC 8684 3.7: data with no mapping before any DSS: the
 			 * path strips options; go on as TCP. */
 			fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
-			adv = hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len);
-			if (adv < 0)
-				return -ENOSPC;
-			if (adv > 0 && sk->ops && sk->ops->readable)
-				sk->ops->readable(sk);
-			return 0;
+			/* lib/tcp reports readable: the socket is plain TCP from here on. */
+			return hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len) < 0 ?
+			       -ENOSPC : 0;
 		}
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NO_MATCH_TCP);
 		tcp_reset(sk);

@@ -297,7 +297,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			fin_acked(sk);
 		if (sk->state == TCP_CLOSED)
 			return false;
-		if (data_acked > 0 && sk->ops && sk->ops->writable)
+		if (data_acked > 0 && !(sk->flags & TF_NO_TX_FREE) && sk->ops && sk->ops->writable)
 			sk->ops->writable(sk);
 		tcp_mark_dirty(sk);
 		sk->rtx_mark = 0;
@@ -366,6 +366,7 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	struct tcp_stack *st = sk->stack;
 	uint64_t nxt = sk->rcv.nxt;
 	uint64_t wnd_end = sk->rcv.nxt + tcp_rcv_space(sk);
+	bool had_holes = sk->rcv.n > 0;
 	uint64_t start, end;
 	int64_t adv;
 
@@ -383,6 +384,8 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	if (sk->ulp && sk->ulp->rx_data) {
 		if (sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start),
 				     seg) < 0) {
+			if (sk->state == TCP_CLOSED)
+				return;     /* the ULP reset the connection (and counted why) */
 			TCP_INC(st, TCP_MIB_OFO_DROP);
 			schedule_ack(sk, true);
 			return;
@@ -411,10 +414,10 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		sk->ops->readable(sk);
 	if (sk->state == TCP_CLOSED)
 		return;
-	/* RFC 9293 3.8.6.3 / RFC 1122: ACK at least every second segment; at
-	 * once while holes remain (the sender is recovering). */
+	/* RFC 9293 3.8.6.3 / RFC 1122: ACK at least every second segment; RFC
+	 * 5681 4.2: at once when the segment filled (part of) a hole. */
 	sk->unacked_segs++;
-	schedule_ack(sk, sk->rcv.n > 0 || sk->unacked_segs >= 2);
+	schedule_ack(sk, had_holes || sk->unacked_segs >= 2);
 }
 
 static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)

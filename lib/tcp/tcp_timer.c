@@ -185,18 +185,14 @@ void tcp_timers_run(struct tcp_stack *st, uint64_t now)
 	while (st->wheel_tick < now_tick && steps++ < TW_SLOTS) {
 		struct tcp_sock_list *slot;
 		struct tcp_sock *sk;
-		struct tcp_sock_list due;
 
 		st->wheel_tick++;
 		slot = &st->wheel[st->wheel_tick % TW_SLOTS];
-		TAILQ_INIT(&due);
-		/* Move the slot aside first: expiry handlers re-file sockets. */
+		/* Straight from the slot: anything filed meanwhile lands at a later
+		 * tick, hence another slot, and a socket closed by another's expiry
+		 * leaves this list properly. */
 		while ((sk = TAILQ_FIRST(slot)) != NULL) {
 			TAILQ_REMOVE(slot, sk, tq);
-			TAILQ_INSERT_TAIL(&due, sk, tq);
-		}
-		while ((sk = TAILQ_FIRST(&due)) != NULL) {
-			TAILQ_REMOVE(&due, sk, tq);
 			sk->t_sched = 0;
 			sock_expire(sk, now);
 			if (sk->state != TCP_CLOSED)

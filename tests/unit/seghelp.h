@@ -168,6 +168,18 @@ static inline void ut_opt_ts(struct ut_opts *o, uint32_t val, uint32_t ecr)
 	ut_opt_bytes(o, b, sizeof(b));
 }
 
+/* SACK blocks (RFC 2018 3) as absolute sequence numbers {left, right}. */
+static inline void ut_opt_sack(struct ut_opts *o, int n, const uint32_t (*blk)[2])
+{
+	uint8_t b[36] = {1, 1, 5, (uint8_t)(2 + 8 * n)};
+
+	for (int i = 0; i < n; i++) {
+		ut_put32(b + 4 + 8 * i, blk[i][0]);
+		ut_put32(b + 8 + 8 * i, blk[i][1]);
+	}
+	ut_opt_bytes(o, b, (uint8_t)(4 + 8 * n));
+}
+
 /* A segment to feed in: host byte order everywhere. */
 struct ut_seg_spec {
 	uint32_t saddr, daddr;
@@ -386,6 +398,13 @@ static const struct tcp_sock_ops ut_ops = {
 	.closed = ut_ev_closed,
 };
 
+/* The state of the stack side's socket (which must still be open). */
+static inline enum tcp_state ut_state(void)
+{
+	cr_assert_not_null(ut_ev.sk, "the socket was already closed");
+	return (enum tcp_state)ut_ev.sk->state;
+}
+
 /* What an accept function does for the stack side, as app/proxy.c does. */
 static inline void ut_adopt(struct tcp_sock *sk)
 {
@@ -417,9 +436,11 @@ static inline struct tcp_stack_conf ut_conf(void)
 /* EAL, pipes and a stack with conf (NULL: ut_conf()). */
 static inline void ut_start(const struct tcp_stack_conf *conf)
 {
-	struct tcp_stack_conf c = conf ? *conf : ut_conf();
+	struct tcp_stack_conf c;
 
 	ut_eal_init();
+	c = conf ? *conf : ut_conf();
+	c.pool = ut_pool;
 	cr_assert_eq(hag_pipe_init(&ut_rxp, 65536), 0);
 	cr_assert_eq(hag_pipe_init(&ut_txp, 65536), 0);
 	ut_st = tcp_stack_create(&c);
@@ -521,6 +542,144 @@ static inline void ut_fill(uint8_t *p, uint64_t from, uint32_t len)
 {
 	for (uint32_t i = 0; i < len; i++)
 		p[i] = ut_pattern(from + i);
+}
+
+/* Steps and checks the tests share. */
+
+/* MSS 1460, SACK permitted, window scale 2: what most tests negotiate. */
+static inline struct ut_opts ut_std_opts(void)
+{
+	struct ut_opts o = {0};
+
+	ut_opt_mss(&o, 1460);
+	ut_opt_sackok(&o);
+	ut_opt_ws(&o, 2);
+	return o;
+}
+
+/* Three-way handshake with SYN options o; the third ACK 10 ms after the SYN, offering wnd. */
+static inline void ut_establish_with(const struct ut_opts *o, uint16_t wnd)
+{
+	ut_syn(o);
+	ut_now += 10000;
+	ut_cl.wnd = wnd;
+	ut_send(RTE_TCP_ACK_FLAG, NULL, 0, NULL);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	ut_clear();
+}
+
+/* The same with ut_std_opts() (window scale 2: wnd is scaled by 4). */
+static inline void ut_establish(uint16_t wnd)
+{
+	struct ut_opts o = ut_std_opts();
+
+	ut_establish_with(&o, wnd);
+}
+
+/* A SYN from the client, not yet sent. */
+static inline struct ut_seg_spec ut_syn_spec(const struct ut_opts *o)
+{
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = UT_CPORT, .dport = UT_SPORT,
+		.seq = ut_cl.isn, .flags = RTE_TCP_SYN_FLAG, .wnd = 65535,
+		.opt = o ? o->b : NULL, .optlen = o ? o->n : 0,
+	};
+	return s;
+}
+
+
+/* Active open from the stack side to the client (the client's ports, roles reversed). */
+static inline void ut_connect(void)
+{
+	struct tcp_sock *sk = tcp_connect(ut_st, UT_SADDR, UT_SPORT, UT_CADDR, UT_CPORT, &ut_rxp, &ut_txp,
+					  &ut_ops, NULL, NULL, ut_now);
+
+	cr_assert_not_null(sk);
+	ut_ev.sk = sk;
+}
+
+static inline void ut_expect_pure_ack(const struct ut_seg *s, uint32_t ack, const char *what)
+{
+	cr_expect_eq(s->flags, RTE_TCP_ACK_FLAG, "%s: flags 0x%x", what, s->flags);
+	cr_expect_eq(s->len, 0, "%s: payload %u", what, s->len);
+	cr_expect_eq(s->ack, ack, "%s: ack %u, want %u", what, s->ack, ack);
+}
+
+/* Exactly one segment was sent since the last ut_clear(): a pure ACK of ack. */
+static inline struct ut_seg ut_one_ack(uint32_t ack, const char *what)
+{
+	struct ut_seg a;
+
+	cr_assert_eq(ut_ncap, 1, "%s: %u segments sent, want one", what, ut_ncap);
+	a = ut_last();
+	ut_expect_pure_ack(&a, ack, what);
+	return a;
+}
+
+/* Client payload at stream offset off (pattern bytes), sequence isn + 1 + off, with options. */
+static inline void ut_send_data_opts(uint32_t off, uint16_t len, uint8_t extra_flags,
+				     const struct ut_opts *extra)
+{
+	static uint8_t buf[2048];
+	uint32_t seq = ut_cl.isn + 1 + off;
+
+	ut_fill(buf, off, len);
+	if (seq_gt(seq + len, ut_cl.snd_nxt))
+		ut_cl.snd_nxt = seq + len;
+	ut_send_seq(seq, RTE_TCP_ACK_FLAG | extra_flags, buf, len, extra);
+}
+
+static inline void ut_send_data_at(uint32_t off, uint16_t len, uint8_t extra_flags)
+{
+	ut_send_data_opts(off, len, extra_flags, NULL);
+}
+
+static inline void ut_expect_rx(uint32_t off, uint32_t len)
+{
+	static uint8_t got[65536], want[65536];
+
+	cr_assert_geq(ut_rxp.rx.nxt, off + len, "only %llu bytes in the rx pipe",
+		      (unsigned long long)ut_rxp.rx.nxt);
+	hag_pipe_read(&ut_rxp, off, got, len);
+	ut_fill(want, off, len);
+	cr_expect_arr_eq(got, want, len, "rx pipe bytes %u..%u differ", off, off + len);
+}
+
+/* The owner has len more bytes to send. */
+static inline void ut_queue_tx(uint32_t len)
+{
+	static uint8_t buf[65536];
+
+	ut_fill(buf, ut_txp.rx.nxt, len);
+	cr_assert_eq(hag_pipe_write(&ut_txp, ut_txp.rx.nxt, buf, len), len);
+	tcp_kick(ut_ev.sk);
+}
+
+/* A data segment from the stack: its payload is the pattern at its stream offset. */
+static inline void ut_expect_tx_data(const struct ut_seg *s, uint32_t off, uint16_t len)
+{
+	uint8_t want[1500];
+
+	cr_expect_eq(s->seq, ut_cl.peer_isn + 1 + off, "seq of offset %u", off);
+	cr_assert_eq(s->len, len, "segment at offset %u: %u bytes, want %u", off, s->len, len);
+	ut_fill(want, off, len);
+	cr_expect_arr_eq(s->data, want, len, "payload at offset %u", off);
+}
+
+/* Captured segment i is our data at stream offset off, len bytes; returned. */
+static inline struct ut_seg ut_expect_tx(unsigned int i, uint32_t off, uint16_t len)
+{
+	struct ut_seg s = ut_seg(i);
+
+	ut_expect_tx_data(&s, off, len);
+	return s;
+}
+
+/* Client acknowledges our stream up to offset off. */
+static inline void ut_ack_upto(uint32_t off)
+{
+	ut_cl.rcv_nxt = ut_cl.peer_isn + 1 + off;
+	ut_send(RTE_TCP_ACK_FLAG, NULL, 0, NULL);
 }
 
 #endif

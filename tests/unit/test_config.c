@@ -382,3 +382,143 @@ Test(config, loaded_config_can_be_reloaded_after_free)
 	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/testbed.json", &cfg, err, sizeof(err)), 0);
 	cr_expect_eq(cfg.n_eal_args, 11);
 }
+
+/* ports[].impair: the test-only link impairment (app/impair.c). */
+#define IMPAIR_PORTS(impair)                                                    \
+	"{\n"                                                                   \
+	"  \"ports\": [\n"                                                      \
+	"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\",\n" \
+	"      \"impair\": " impair " },\n"                                   \
+	"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n"  \
+	"  ],\n"
+
+Test(config, impair_is_off_unless_configured)
+{
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	cr_expect(!cfg.ports[0].impair.enabled);
+	cr_expect(!cfg.ports[1].impair.enabled);
+	cr_expect_eq(cfg.ports[0].impair.direction, HAG_IMPAIR_BOTH);
+	cr_expect_eq(cfg.ports[0].impair.limit, HAG_IMPAIR_MAX_LIMIT);
+	cr_assert_eq(hag_config_load(HAG_SRCDIR "/conf/testbed.json", &cfg, err, sizeof(err)), 0);
+	for (int i = 0; i < cfg.n_ports; i++)
+		cr_expect(!cfg.ports[i].impair.enabled, "ports[%d]", i);
+}
+
+Test(config, impair_sets_every_effect)
+{
+	cr_assert_eq(load(IMPAIR_PORTS("{ \"delay_ms\": 50, \"jitter_ms\": 5.5, \"loss_pct\": 1.5,\n"
+				       "  \"dup_pct\": 2, \"reorder_pct\": 3, \"corrupt_pct\": 0.1,\n"
+				       "  \"rate_mbit\": 100, \"seed\": 42, \"direction\": \"tx\",\n"
+				       "  \"limit\": 1000 }") LISTENERS "}"),
+		     0, "%s", err);
+	const struct hag_impair_conf *im = &cfg.ports[0].impair;
+
+	cr_expect(im->enabled);
+	cr_expect_float_eq(im->delay_ms, 50, 1e-9);
+	cr_expect_float_eq(im->jitter_ms, 5.5, 1e-9);
+	cr_expect_float_eq(im->loss_pct, 1.5, 1e-9);
+	cr_expect_float_eq(im->dup_pct, 2, 1e-9);
+	cr_expect_float_eq(im->reorder_pct, 3, 1e-9);
+	cr_expect_float_eq(im->corrupt_pct, 0.1, 1e-9);
+	cr_expect_float_eq(im->rate_mbit, 100, 1e-9);
+	cr_expect_eq(im->seed, 42);
+	cr_expect_eq(im->direction, HAG_IMPAIR_TX);
+	cr_expect_eq(im->limit, 1000);
+	cr_expect(!cfg.ports[1].impair.enabled, "only the port that has it");
+}
+
+Test(config, impair_enabled_by_any_one_effect)
+{
+	static const char *const effects[] = { "delay_ms", "jitter_ms", "loss_pct", "dup_pct",
+					       "reorder_pct", "corrupt_pct", "rate_mbit" };
+	char text[1024], obj[64];
+
+	for (size_t i = 0; i < sizeof(effects) / sizeof(effects[0]); i++) {
+		snprintf(obj, sizeof(obj), "{ \"%s\": 0.5, \"direction\": \"rx\" }", effects[i]);
+		snprintf(text, sizeof(text), IMPAIR_PORTS("%s") LISTENERS "}", obj);
+		cr_assert_eq(load(text), 0, "%s", err);
+		cr_expect(cfg.ports[0].impair.enabled, "%s alone enables it", effects[i]);
+		cr_expect_eq(cfg.ports[0].impair.direction, HAG_IMPAIR_RX);
+	}
+}
+
+Test(config, impair_without_an_effect_stays_off)
+{
+	cr_assert_eq(load(IMPAIR_PORTS("{}") LISTENERS "}"), 0, "%s", err);
+	cr_expect(!cfg.ports[0].impair.enabled);
+	cr_assert_eq(load(IMPAIR_PORTS("{ \"delay_ms\": 0, \"loss_pct\": 0, \"seed\": 7,"
+				       " \"direction\": \"both\" }") LISTENERS "}"),
+		     0, "%s", err);
+	cr_expect(!cfg.ports[0].impair.enabled);
+	cr_expect_eq(cfg.ports[0].impair.seed, 7);
+}
+
+Test(config, impair_out_of_range_gives_the_range)
+{
+	expect_error(IMPAIR_PORTS("{ \"delay_ms\": 50, \"loss_pct\": 101 }") LISTENERS "}",
+		     "t.json:4:35:", "ports[0].impair.loss_pct", "101 out of range 0..100");
+	expect_error(IMPAIR_PORTS("{ \"dup_pct\": 100.5 }") LISTENERS "}",
+		     "t.json:4:19:", "ports[0].impair.dup_pct", "100.5 out of range 0..100");
+	expect_error(IMPAIR_PORTS("{ \"delay_ms\": -1 }") LISTENERS "}",
+		     "t.json:4:", "ports[0].impair.delay_ms", "-1 out of range 0..10000");
+	expect_error(IMPAIR_PORTS("{ \"jitter_ms\": 10000.5 }") LISTENERS "}",
+		     "t.json:4:", "ports[0].impair.jitter_ms", "out of range 0..10000");
+	expect_error(IMPAIR_PORTS("{ \"rate_mbit\": 100001 }") LISTENERS "}",
+		     "t.json:4:", "ports[0].impair.rate_mbit", "100001 out of range 0..100000");
+	expect_error(IMPAIR_PORTS("{ \"limit\": 0 }") LISTENERS "}",
+		     "t.json:4:", "ports[0].impair.limit", "0 out of range 1..65536");
+	expect_error(IMPAIR_PORTS("{ \"seed\": -1 }") LISTENERS "}",
+		     "t.json:4:", "ports[0].impair.seed", "-1 out of range 0..");
+}
+
+Test(config, impair_wrong_type_or_value_is_named)
+{
+	expect_error(IMPAIR_PORTS("{ \"delay_ms\": \"50\" }") LISTENERS "}", "t.json:4:",
+		     "ports[0].impair.delay_ms", "expected number, got string \"50\" (drop the quotes)");
+	expect_error(IMPAIR_PORTS("{ \"loss_pct\": true }") LISTENERS "}", "t.json:4:",
+		     "ports[0].impair.loss_pct", "expected number, got boolean");
+	expect_error(IMPAIR_PORTS("{ \"seed\": 1.5 }") LISTENERS "}", "t.json:4:",
+		     "ports[0].impair.seed", "expected integer, got real");
+	expect_error(IMPAIR_PORTS("{ \"direction\": \"up\" }") LISTENERS "}", "t.json:4:",
+		     "ports[0].impair.direction", "\"up\": expected one of rx, tx, both");
+	expect_error(IMPAIR_PORTS("true") LISTENERS "}", "t.json:4:7:",
+		     "ports[0].impair", "expected object, got boolean");
+}
+
+Test(config, impair_unknown_key)
+{
+	expect_error(IMPAIR_PORTS("{ \"jiter_ms\": 5 }") LISTENERS "}", "t.json:4:19:",
+		     "ports[0].impair.jiter_ms", "unknown key (did you mean jitter_ms?)");
+	expect_error(IMPAIR_PORTS("{ \"netem\": 5 }") LISTENERS "}", "t.json:4:19:",
+		     "ports[0].impair.netem", "unknown key (known here: delay_ms, jitter_ms");
+}
+
+Test(config, impair_in_libconfig)
+{
+	static const char text[] =
+		"ports = (\n"
+		"  { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\";\n"
+		"    impair = { delay_ms = 50; jitter_ms = 2.5; loss_pct = 1; seed = 9;\n"
+		"               direction = \"rx\"; }; }\n"
+		");\n"
+		"listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n";
+	static const char bad[] =
+		"ports = (\n"
+		"  { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\";\n"
+		"    impair = {\n"
+		"      corrupt_pct = 200.0; }; }\n"
+		");\n"
+		"listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n";
+
+	cr_assert_eq(load_tmp(".cfg", text), 0, "%s", err);
+	cr_expect(cfg.ports[0].impair.enabled);
+	cr_expect_float_eq(cfg.ports[0].impair.delay_ms, 50, 1e-9);
+	cr_expect_float_eq(cfg.ports[0].impair.jitter_ms, 2.5, 1e-9);
+	cr_expect_float_eq(cfg.ports[0].impair.loss_pct, 1, 1e-9);
+	cr_expect_eq(cfg.ports[0].impair.seed, 9);
+	cr_expect_eq(cfg.ports[0].impair.direction, HAG_IMPAIR_RX);
+	hag_config_free(&cfg);
+	cr_assert_eq(load_tmp(".cfg", bad), -EINVAL);
+	cr_expect(strstr(err, ".cfg:4: ports[0].impair.corrupt_pct: 200 out of range 0..100"),
+		  "%s", err);
+}

@@ -147,6 +147,37 @@ Test(seq_ranges, limit_refuses_a_ninth_range,
 	cr_expect_eq(s.n, SEQ_RANGES_MAX - 1);
 }
 
+Test(seq_ranges, advance_drops_what_it_passes,
+     .description = "seq_ranges_advance moves nxt forward, drops ranges below it, keeps those above")
+{
+	struct seq_ranges s = {.nxt = 10};
+	const uint64_t want[][2] = {{60, 70}, {80, 90}};
+
+	seq_ranges_add(&s, 20, 30);
+	seq_ranges_add(&s, 40, 50);
+	seq_ranges_add(&s, 60, 70);
+	seq_ranges_add(&s, 80, 90);
+	seq_ranges_advance(&s, 55);
+	expect_ranges(&s, 55, 2, want);
+	seq_ranges_advance(&s, 5);
+	cr_expect_eq(s.nxt, 55, "never backwards");
+	cr_expect_lt(s.last, s.n);
+}
+
+Test(seq_ranges, bytes_held, .description = "seq_ranges_bytes sums the out-of-order ranges, not the prefix")
+{
+	struct seq_ranges s = {.nxt = 0};
+
+	cr_expect_eq(seq_ranges_bytes(&s), 0);
+	seq_ranges_add(&s, 0, 100);
+	cr_expect_eq(seq_ranges_bytes(&s), 0, "the contiguous prefix is not held out of order");
+	seq_ranges_add(&s, 200, 250);
+	seq_ranges_add(&s, 300, 310);
+	cr_expect_eq(seq_ranges_bytes(&s), 60);
+	seq_ranges_add(&s, 240, 305);
+	cr_expect_eq(seq_ranges_bytes(&s), 110, "merged ranges are not counted twice");
+}
+
 /* hag_pipe */
 
 Test(hag_pipe, capacity_is_a_power_of_two,

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/mptcp on a lib/tcp subflow, driven by a scripted MPTCP v1 client
+ * (RFC 8684): the MP_CAPABLE handshake, DSS mappings and DATA_ACKs both
+ * ways, DATA_FIN, fallback to TCP and the resets the RFC asks for. Our
+ * segments' MPTCP options are decoded with mptcp_parse_option; the
+ * client's are written byte by byte from the RFC's figures.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+#include "mptcp/mptcp_options.h"
+#include "seghelp.h"
+
+#define MPMIB(c) mptcp_mib_get(ctx, MPTCP_MIB_##c)
+#define TCPMIB(c) tcp_mib_get(ut_st, TCP_MIB_##c)
+#define ACK RTE_TCP_ACK_FLAG
+#define FIN RTE_TCP_FIN_FLAG
+#define RST RTE_TCP_RST_FLAG
+
+static struct mptcp_ctx *ctx;
+static int accept_ret = 99;                       /* what mptcp_accept returned */
+static uint64_t key_c = 0x0123456789abcdefull;    /* the client's key */
+static uint64_t key_k;                            /* ours, from the SYN/ACK */
+static uint64_t idsn_c, idsn_k;
+
+static int accept_mptcp(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	ut_adopt(sk);
+	accept_ret = mptcp_accept(arg, sk, syn);
+	if (accept_ret < 0) {
+		/* As app/proxy.c: lib/tcp frees a refused socket. */
+		sk->ops = NULL;
+		sk->rxp = sk->txp = NULL;
+		ut_ev.sk = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void setup(void)
+{
+	ut_start(NULL);
+	ctx = mptcp_ctx_create(64, SOCKET_ID_ANY);
+	cr_assert_not_null(ctx);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_mptcp, ctx), 0);
+}
+
+/* Free the stack first (it releases the ULP), then the context; nothing may be left. */
+static void mp_stop(void)
+{
+	ut_clear();
+	tcp_stack_free(ut_st);
+	ut_st = NULL;
+	cr_assert_eq(mptcp_ctx_conns(ctx), 0, "an MPTCP connection outlived its subflow");
+	mptcp_ctx_free(ctx);
+	ut_stop();
+}
+
+TestSuite(handshake, .init = setup);
+TestSuite(dss, .init = setup);
+TestSuite(fallback, .init = setup);
+TestSuite(resets, .init = setup);
+TestSuite(data_fin, .init = setup);
+
+#define MP_TEST(suite, name, desc) UT_TEST(suite, name, desc, mp_stop)
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	ut_put32(p, (uint32_t)(v >> 32));
+	ut_put32(p + 4, (uint32_t)v);
+}
+
+/* MP_CAPABLE (RFC 8684 3.1, figure 4): length 4 (SYN), 20 (ACK) or 22 (ACK + data length). */
+static void opt_mpc(struct ut_opts *o, uint8_t len, uint64_t sndr, uint64_t rcvr, uint16_t dlen)
+{
+	uint8_t b[22] = {TCPOPT_MPTCP, len, MPTCPOPT_MP_CAPABLE << 4 | 1, MPTCP_CAP_HMAC_SHA256};
+
+	put64(b + 4, sndr);
+	put64(b + 12, rcvr);
+	b[20] = (uint8_t)(dlen >> 8);
+	b[21] = (uint8_t)dlen;
+	ut_opt_bytes(o, b, len);
+}
+
+/* DSS (RFC 8684 3.3, figure 7), without checksum. */
+struct dss {
+	bool ack, ack32;
+	uint64_t data_ack;
+	bool map, dsn32, fin;
+	uint64_t dsn;
+	uint32_t ssn;
+	uint16_t len;
+};
+
+static void opt_dss(struct ut_opts *o, const struct dss *d)
+{
+	uint8_t b[28] = {TCPOPT_MPTCP, 0, MPTCPOPT_DSS << 4, 0};
+	uint8_t n = 4;
+
+	b[3] = (uint8_t)((d->fin ? MPTCP_DSS_DATA_FIN : 0) | (d->ack ? MPTCP_DSS_HAS_ACK : 0) |
+			 (d->ack && !d->ack32 ? MPTCP_DSS_ACK64 : 0) | (d->map ? MPTCP_DSS_HAS_MAP : 0) |
+			 (d->map && !d->dsn32 ? MPTCP_DSS_DSN64 : 0));
+	if (d->ack && d->ack32) {
+		ut_put32(b + n, (uint32_t)d->data_ack);
+		n += 4;
+	} else if (d->ack) {
+		put64(b + n, d->data_ack);
+		n += 8;
+	}
+	if (d->map) {
+		if (d->dsn32) {
+			ut_put32(b + n, (uint32_t)d->dsn);
+			n += 4;
+		} else {
+			put64(b + n, d->dsn);
+			n += 8;
+		}
+		ut_put32(b + n, d->ssn);
+		b[n + 4] = (uint8_t)(d->len >> 8);
+		b[n + 5] = (uint8_t)d->len;
+		n += 6;
+	}
+	b[1] = n;
+	ut_opt_bytes(o, b, n);
+}
+
+/* Every MPTCP option of a segment we sent, parsed into one struct. */
+static struct mptcp_opts mp_opts_of(const struct ut_seg *s)
+{
+	struct mptcp_opts o;
+	const uint8_t *p;
+	uint8_t len;
+
+	memset(&o, 0, sizeof(o));
+	for (int i = 0; (p = ut_find_opt_n(s, TCPOPT_MPTCP, i, &len)) != NULL; i++)
+		cr_assert_eq(mptcp_parse_option(p, len, &o), MPTCP_PARSE_OK, "our MPTCP option %d refused", i);
+	return o;
+}
+
+static struct ut_opts syn_opts(bool mp_capable)
+{
+	struct ut_opts o = {0};
+
+	ut_opt_mss(&o, 1460);
+	ut_opt_sackok(&o);
+	ut_opt_ws(&o, 2);
+	if (mp_capable)
+		opt_mpc(&o, 4, 0, 0, 0);
+	return o;
+}
+
+/* SYN with options o (MP_CAPABLE among them); learns our key K from the SYN/ACK, and both IDSNs. */
+static struct ut_seg mp_syn_with(const struct ut_opts *o)
+{
+	struct ut_seg sa = ut_syn(o);
+	struct mptcp_opts m = mp_opts_of(&sa);
+	uint32_t token;
+
+	key_k = m.sndr_key;
+	mptcp_crypto_key_sha(key_k, &token, &idsn_k);
+	mptcp_crypto_key_sha(key_c, &token, &idsn_c);
+	return sa;
+}
+
+static struct ut_seg mp_syn(void)
+{
+	struct ut_opts o = syn_opts(true);
+
+	return mp_syn_with(&o);
+}
+
+/* The MP_CAPABLE handshake with the third ACK carrying both keys. */
+static void mp_establish(void)
+{
+	struct ut_opts o = {0};
+
+	mp_syn();
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_now += 10000;
+	ut_send(ACK, NULL, 0, &o);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	cr_assert(mptcp_active(ut_ev.sk));
+	ut_clear();
+}
+
+/* Client data at data offset off (= subflow offset - 1) mapped by a DSS of exactly its bytes. */
+static void mp_send(uint32_t off, uint16_t len, uint32_t acked)
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .data_ack = idsn_k + 1 + acked, .map = true,
+			.dsn = idsn_c + 1 + off, .ssn = 1 + off, .len = len};
+
+	opt_dss(&o, &d);
+	ut_send_data_opts(off, len, 0, &o);
+}
+
+/* A pure ACK from the client carrying DSS d. */
+static void mp_send_dss(const struct dss *d)
+{
+	struct ut_opts o = {0};
+
+	opt_dss(&o, d);
+	ut_send(ACK, NULL, 0, &o);
+}
+
+/* Handshake (RFC 8684 3.1) */
+
+MP_TEST(handshake, synack_carries_our_key,
+	"MP_CAPABLE SYN (v1, H) -> SYN/ACK carries MP_CAPABLE length 12 with the sender's key")
+{
+	struct ut_seg sa = mp_syn();
+	struct mptcp_opts m = mp_opts_of(&sa);
+	uint8_t len = 0;
+
+	cr_assert_not_null(ut_find_opt(&sa, TCPOPT_MPTCP, &len));
+	cr_expect_eq(len, 12);
+	cr_expect_eq(m.suboptions, OPTION_MPTCP_MPC_SYNACK);
+	cr_expect_eq(m.mpc_version, 1);
+	cr_expect_eq(m.mpc_flags & MPTCP_CAP_HMAC_SHA256, MPTCP_CAP_HMAC_SHA256);
+	cr_expect_eq(m.mpc_flags & MPTCP_CAP_CHECKSUM_REQD, 0, "no checksums asked for");
+	cr_expect_neq(key_k, 0);
+	cr_expect_eq(accept_ret, 1);
+	cr_expect(mptcp_active(ut_ev.sk));
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 1);
+}
+
+MP_TEST(handshake, third_ack_with_both_keys,
+	"Third ACK with MP_CAPABLE (client key, our key) -> established at both levels")
+{
+	mp_establish();
+	cr_expect_eq(ut_ev.established, 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_ACK_RX), 1);
+	cr_expect_eq(MPMIB(FALLBACK_ACK), 0);
+}
+
+MP_TEST(handshake, third_ack_with_a_wrong_key_resets,
+	"A third ACK echoing a key that is not ours is reset")
+{
+	struct ut_opts o = {0};
+
+	mp_syn();
+	opt_mpc(&o, 20, key_c, key_k ^ 1, 0);
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(BAD_KEY), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_assert_geq(ut_ncap, 2);
+	cr_expect_eq(ut_last().flags & RST, RST);
+}
+
+MP_TEST(handshake, mp_capable_with_data_when_third_ack_lost,
+	"RFC 8684 3.1: MP_CAPABLE with data (length 22) as the first data -> established, data accepted")
+{
+	struct ut_opts o = {0};
+	struct mptcp_opts m;
+	struct ut_seg a;
+
+	mp_syn();
+	ut_clear();
+	opt_mpc(&o, 22, key_c, key_k, 500);
+	ut_now += 10000;
+	ut_send_data_opts(0, 500, RTE_TCP_PSH_FLAG, &o);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect(mptcp_active(ut_ev.sk));
+	cr_expect_eq(MPMIB(MPCAPABLE_DATA_RX), 1);
+	ut_expect_rx(0, 500);
+	ut_advance(40000);
+	cr_assert_eq(ut_ncap, 1);
+	a = ut_last();
+	m = mp_opts_of(&a);
+	cr_expect_eq(a.ack, ut_cl.isn + 501);
+	cr_expect(m.use_ack && m.ack64);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 500);
+}
+
+MP_TEST(handshake, first_data_repeats_mp_capable,
+	"RFC 8684 3.1: after the third ACK, the first data carries MP_CAPABLE with its length (as Linux sends)")
+{
+	struct ut_opts o = {0};
+
+	mp_establish();
+	opt_mpc(&o, 22, key_c, key_k, 300);
+	ut_send_data_opts(0, 300, 0, &o);
+	cr_expect_eq(MPMIB(MPCAPABLE_DATA_RX), 1);
+	cr_expect_eq(MPMIB(DSS_NO_MATCH_TCP) + MPMIB(FALLBACK_NO_DSS), 0);
+	cr_expect(mptcp_active(ut_ev.sk));
+	ut_expect_rx(0, 300);
+	mp_send(300, 200, 0);
+	ut_expect_rx(0, 500);
+}
+
+MP_TEST(handshake, timestamps_and_dss_share_the_option_space,
+	"With TCP timestamps, our data segments carry TS and a full DSS and still fit the MSS")
+{
+	struct ut_opts o = syn_opts(true), ack = {0};
+	struct ut_seg sa;
+	uint32_t off = 0;
+
+	ut_opt_ts(&o, 1, 0);
+	sa = mp_syn_with(&o);
+	cr_assert_not_null(ut_find_opt(&sa, 8, NULL), "TS echoed");
+	ut_cl.ts = true;
+	opt_mpc(&ack, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &ack);
+	cr_assert(mptcp_active(ut_ev.sk));
+	ut_clear();
+	ut_queue_tx(3000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 3);
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		cr_expect_not_null(ut_find_opt(&s, 8, NULL), "segment %u: timestamps", i);
+		cr_expect(m.use_map && m.use_ack, "segment %u: full DSS", i);
+		cr_expect_eq(m.data_seq, idsn_k + 1 + off);
+		cr_expect_eq(m.data_len, s.len);
+		cr_expect_leq(s.len + s.optlen, 1460, "segment %u: %u + %u bytes exceed the MSS", i, s.len,
+			      s.optlen);
+		ut_expect_tx_data(&s, off, s.len);
+		off += s.len;
+	}
+	cr_expect_eq(off, 3000);
+}
+
+MP_TEST(handshake, plain_syn_plain_synack, "A SYN without MP_CAPABLE gets a SYN/ACK without MPTCP options")
+{
+	struct ut_opts o = syn_opts(false);
+	struct ut_seg sa = ut_syn(&o);
+
+	cr_expect_null(ut_find_opt(&sa, TCPOPT_MPTCP, NULL));
+	cr_expect_eq(accept_ret, 0);
+	cr_expect_not(mptcp_active(ut_ev.sk));
+	cr_expect_eq(MPMIB(PLAIN_SYN_RX), 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(handshake, mp_join_refused_with_rst,
+	"MP_JOIN SYN with an unknown token -> refused with RST (MPJoinSynRx, MPJoinNoTokenFound)")
+{
+	const uint8_t join[] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_JOIN << 4, 0, 0xde, 0xad, 0xbe, 0xef,
+				0x01, 0x02, 0x03, 0x04};
+	struct ut_opts o = syn_opts(false);
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = UT_CPORT, .dport = UT_SPORT,
+		.seq = ut_cl.isn, .flags = RTE_TCP_SYN_FLAG, .wnd = 65535,
+	};
+	struct ut_seg r;
+
+	ut_opt_bytes(&o, join, sizeof(join));
+	s.opt = o.b;
+	s.optlen = o.n;
+	ut_inject(&s);
+	cr_expect_eq(accept_ret, -1);
+	cr_assert_eq(ut_ncap, 1);
+	r = ut_last();
+	cr_expect_eq(r.flags, RST | ACK);
+	cr_expect_eq(r.ack, ut_cl.isn + 1);
+	cr_expect_eq(MPMIB(MPJOIN_SYN_RX), 1);
+	cr_expect_eq(MPMIB(MPJOIN_NO_TOKEN), 1);
+	cr_expect_eq(TCPMIB(LISTEN_DROPS), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+MP_TEST(handshake, malformed_mp_capable_in_syn,
+	"A SYN whose MP_CAPABLE has a bad length is counted (OptionMalformed) and served as plain TCP")
+{
+	const uint8_t bad[] = {TCPOPT_MPTCP, 5, MPTCPOPT_MP_CAPABLE << 4 | 1, MPTCP_CAP_HMAC_SHA256, 0};
+	struct ut_opts o = syn_opts(false);
+	struct ut_seg sa;
+
+	ut_opt_bytes(&o, bad, sizeof(bad));
+	sa = ut_syn(&o);
+	cr_expect_eq(MPMIB(OPTION_MALFORMED), 1);
+	cr_expect_eq(MPMIB(PLAIN_SYN_RX), 1);
+	cr_expect_null(ut_find_opt(&sa, TCPOPT_MPTCP, NULL));
+}
+
+/* Data sequence mappings (RFC 8684 3.3) */
+
+MP_TEST(dss, client_data_mapped_and_data_acked,
+	"Client data with DSS mappings lands in the rx pipe; our ACK carries DATA_ACK = IDSN(C) + 1 + N")
+{
+	struct ut_seg a;
+	struct mptcp_opts m;
+
+	mp_establish();
+	mp_send(0, 700, 0);
+	mp_send(700, 700, 0);
+	ut_expect_rx(0, 1400);
+	cr_expect_eq(ut_ev.readable, 2);
+	cr_assert_eq(ut_ncap, 1, "ACK after the second segment");
+	a = ut_last();
+	ut_expect_pure_ack(&a, ut_cl.isn + 1 + 1400, "subflow ACK");
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.suboptions, OPTION_MPTCP_DSS);
+	cr_expect(m.use_ack);
+	cr_expect(m.ack64, "64-bit DATA_ACK");
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 1400, "DATA_ACK 0x%llx, want 0x%llx",
+		     (unsigned long long)m.data_ack, (unsigned long long)(idsn_c + 1 + 1400));
+	cr_expect_not(m.use_map, "a pure ACK maps nothing");
+	cr_expect_eq(MPMIB(DSS_NOT_MATCHING) + MPMIB(DSS_NO_MATCH_TCP), 0);
+}
+
+MP_TEST(dss, our_data_carries_mappings,
+	"Data we send carries DSS mappings DSN = IDSN(K) + 1 + offset, subflow seq = offset + 1, len = payload")
+{
+	uint32_t off = 0;
+
+	mp_establish();
+	ut_queue_tx(3000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 3, "3000 bytes: the DSS option takes room from each segment");
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		cr_assert_gt(s.len, 0);
+		ut_expect_tx_data(&s, off, s.len);
+		cr_expect_leq(s.len + s.optlen, 1460, "options come out of the MSS (RFC 6691)");
+		cr_assert(m.suboptions & OPTION_MPTCP_DSS);
+		cr_expect(m.use_map && m.dsn64);
+		cr_expect_eq(m.data_seq, idsn_k + 1 + off, "segment %u: DSN", i);
+		cr_expect_eq(m.subflow_seq, 1 + off, "segment %u: subflow sequence", i);
+		cr_expect_eq(m.data_len, s.len, "segment %u: mapping length", i);
+		cr_expect_not(m.data_fin);
+		cr_expect(m.use_ack);
+		cr_expect_eq(m.data_ack, idsn_c + 1);
+		off += s.len;
+	}
+	cr_expect_eq(off, 3000);
+}
+
+MP_TEST(dss, only_data_ack_frees_the_tx_pipe,
+	"A subflow ACK does not free sent bytes; a DATA_ACK does, up to what it acknowledges")
+{
+	struct dss d = {.ack = true};
+
+	mp_establish();
+	ut_queue_tx(3000);
+	ut_poll();
+	ut_clear();
+	ut_ack_upto(3000);
+	cr_expect_eq(ut_txp.head, 0, "subflow-level ACK freed data-level bytes");
+	d.data_ack = idsn_k + 1 + 1000;
+	mp_send_dss(&d);
+	cr_expect_eq(ut_txp.head, 1000);
+	d.data_ack = idsn_k + 1 + 3000;
+	mp_send_dss(&d);
+	cr_expect_eq(ut_txp.head, 3000);
+	cr_expect_geq(ut_ev.writable, 1);
+	d.data_ack = idsn_k + 1 + 5000;
+	mp_send_dss(&d);
+	cr_expect_eq(ut_txp.head, 3000, "a DATA_ACK for bytes never sent is ignored");
+}
+
+MP_TEST(dss, dsn32_across_the_wrap,
+	"32-bit DSNs and DATA_ACKs are expanded to 64 bits, also across the 2^32 boundary")
+{
+	uint32_t token;
+	struct ut_seg a;
+	struct mptcp_opts m;
+
+	/* Found offline: IDSN(C) + 1 = 0x49ecefe7fffff288, 3448 bytes before the low 32 bits wrap. */
+	key_c = 0x0123456789b02b0full;
+	mptcp_crypto_key_sha(key_c, &token, &idsn_c);
+	cr_assert_geq((uint32_t)(idsn_c + 1), 0xfffff000u, "the key no longer gives a DSN near the wrap");
+	mp_establish();
+	for (uint32_t off = 0; off < 5000; off += 1250) {
+		struct ut_opts o = {0};
+		struct dss d = {.ack = true, .ack32 = true, .data_ack = idsn_k + 1, .map = true,
+				.dsn32 = true, .dsn = idsn_c + 1 + off, .ssn = 1 + off, .len = 1250};
+
+		opt_dss(&o, &d);
+		ut_send_data_opts(off, 1250, 0, &o);
+	}
+	ut_expect_rx(0, 5000);
+	cr_expect_eq(MPMIB(DSS_NOT_MATCHING) + MPMIB(DSS_NO_MATCH_TCP) + MPMIB(OFO_QUEUE), 0);
+	a = ut_last();
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 5000, "DATA_ACK past the 32-bit wrap");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(dss, malformed_dss_counted_and_ignored,
+	"A DSS with an impossible length is counted (OptionMalformed) and ignored, not a crash")
+{
+	const uint8_t bad[] = {TCPOPT_MPTCP, 5, MPTCPOPT_DSS << 4, MPTCP_DSS_HAS_ACK, 0};
+	struct ut_opts o = {0};
+
+	mp_establish();
+	ut_opt_bytes(&o, bad, sizeof(bad));
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(OPTION_MALFORMED), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect(mptcp_active(ut_ev.sk));
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
+MP_TEST(resets, mp_fastclose_with_our_key,
+	"RFC 8684 3.5: MP_FASTCLOSE carrying our key -> RST; with another key it is ignored")
+{
+	uint8_t fc[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_FASTCLOSE << 4, 0};
+	struct ut_opts o = {0};
+
+	mp_establish();
+	put64(fc + 4, key_k ^ 0x100);
+	ut_opt_bytes(&o, fc, sizeof(fc));
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(ut_ev.closed, 0, "a wrong key closes nothing");
+	put64(fc + 4, key_k);
+	o.n = 0;
+	ut_opt_bytes(&o, fc, sizeof(fc));
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 2);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+}
+
+/* Fallback (RFC 8684 3.7) */
+
+MP_TEST(fallback, third_ack_without_mp_capable,
+	"RFC 8684 3.1: a third ACK without MP_CAPABLE -> plain TCP (MPCapableFallbackACK); data flows")
+{
+	struct ut_seg a;
+
+	mp_syn();
+	ut_clear();
+	ut_send(ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(MPMIB(FALLBACK_ACK), 1);
+	cr_expect_not(mptcp_active(ut_ev.sk));
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	ut_send_data_at(0, 1000, 0);
+	ut_send_data_at(1000, 1000, 0);
+	ut_expect_rx(0, 2000);
+	cr_assert_eq(ut_ncap, 1);
+	a = ut_last();
+	ut_expect_pure_ack(&a, ut_cl.isn + 2001, "plain ACK");
+	cr_expect_null(ut_find_opt(&a, TCPOPT_MPTCP, NULL), "no DSS after fallback");
+	ut_clear();
+	ut_queue_tx(1000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 1);
+	a = ut_last();
+	ut_expect_tx_data(&a, 0, 1000);
+	cr_expect_null(ut_find_opt(&a, TCPOPT_MPTCP, NULL));
+	ut_ack_upto(1000);
+	cr_expect_eq(ut_txp.head, 1000, "subflow ACKs free the pipe again");
+}
+
+MP_TEST(fallback, data_without_dss_before_any_mapping,
+	"RFC 8684 3.7: data without a DSS before any mapping -> fall back to TCP, data kept")
+{
+	mp_establish();
+	ut_send_data_at(0, 500, 0);
+	cr_expect_eq(MPMIB(FALLBACK_NO_DSS), 1);
+	cr_expect_not(mptcp_active(ut_ev.sk));
+	cr_expect_eq(ut_ev.closed, 0);
+	ut_expect_rx(0, 500);
+	ut_send_data_at(500, 500, 0);
+	ut_expect_rx(0, 1000);
+}
+
+MP_TEST(fallback, infinite_mapping,
+	"RFC 8684 3.7: an infinite mapping (data-level length 0) -> fall back to TCP, data kept")
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .data_ack = idsn_k + 1, .map = true, .ssn = 1, .len = 0};
+
+	mp_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1;
+	opt_dss(&o, &d);
+	ut_send_data_opts(0, 500, 0, &o);
+	cr_expect_eq(ut_ev.closed, 0, "the connection was reset");
+	cr_expect_eq(MPMIB(DSS_NO_MATCH_TCP), 0);
+	cr_expect_not(ut_ev.sk && mptcp_active(ut_ev.sk), "still MPTCP after an infinite mapping");
+	cr_expect_eq(ut_rxp.rx.nxt, 500, "the mapped data was not kept");
+}
+
+/* Resets */
+
+MP_TEST(resets, conflicting_mapping,
+	"RFC 8684 3.3.1: a mapping that disagrees with the current one -> DSSNotMatching and RST")
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .map = true, .ssn = 1, .len = 1000};
+
+	mp_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1;
+	opt_dss(&o, &d);
+	ut_send_data_opts(0, 500, 0, &o);     /* first half of a 1000-byte mapping */
+	ut_expect_rx(0, 500);
+	ut_clear();
+	o.n = 0;
+	d.dsn = idsn_c + 1 + 700;            /* subflow 501 said to be data 700: it is data 500 */
+	d.ssn = 501;
+	d.len = 500;
+	opt_dss(&o, &d);
+	ut_send_data_opts(500, 500, 0, &o);
+	cr_expect_eq(MPMIB(DSS_NOT_MATCHING), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+	cr_expect_eq(ut_rxp.rx.nxt, 500, "the conflicting bytes were not delivered");
+}
+
+MP_TEST(resets, data_outside_the_mapping,
+	"Data not covered by the mapping, after DSS was seen -> DSSNoMatchTCP and RST")
+{
+	mp_establish();
+	mp_send(0, 500, 0);
+	ut_clear();
+	ut_send_data_at(500, 500, 0);
+	cr_expect_eq(MPMIB(DSS_NO_MATCH_TCP), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+	cr_expect_eq(ut_rxp.rx.nxt, 500);
+}
+
+/* DATA_FIN (RFC 8684 3.3.3) */
+
+static void data_fin_from_client(uint32_t at, uint32_t our_acked)
+{
+	struct dss d = {.ack = true, .data_ack = idsn_k + 1 + our_acked, .map = true, .fin = true,
+			.dsn = idsn_c + 1 + at, .ssn = 0, .len = 1};
+
+	mp_send_dss(&d);
+}
+
+MP_TEST(data_fin, received_after_all_data,
+	"A DATA_FIN (ssn 0, len 1) ends the stream only once all data before it is in; DATA_ACK covers it")
+{
+	struct ut_seg a;
+	struct mptcp_opts m;
+
+	mp_establish();
+	mp_send(0, 500, 0);
+	ut_cl.snd_nxt = ut_cl.isn + 1 + 1000;   /* bytes 500..999 are lost for now */
+	data_fin_from_client(1000, 0);
+	cr_expect_eq(ut_ev.peer_fin, 0, "data 500..999 is still missing");
+	mp_send(500, 500, 0);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	cr_expect_eq(MPMIB(DATA_FIN_RX), 1);
+	ut_expect_rx(0, 1000);
+	a = ut_last();
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 1000 + 1, "the DATA_FIN takes one data sequence number");
+	cr_expect_eq(a.flags & FIN, 0, "no subflow FIN: our side has not ended");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(data_fin, on_the_last_data_segment,
+	"A DATA_FIN on the last data segment (data-level length = bytes + 1) ends the stream after them")
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .map = true, .fin = true, .ssn = 1, .len = 501};
+	struct mptcp_opts m;
+	struct ut_seg a;
+
+	mp_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1;
+	opt_dss(&o, &d);
+	ut_send_data_opts(0, 500, 0, &o);
+	ut_expect_rx(0, 500);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	cr_assert_geq(ut_ncap, 1, "the DATA_FIN is acknowledged at once");
+	a = ut_last();
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 501);
+}
+
+MP_TEST(data_fin, retransmitted_until_data_acked,
+	"Our DATA_FIN is sent again, with backoff, until a DATA_ACK covers it")
+{
+	struct dss d = {.ack = true};
+	uint64_t t0;
+
+	mp_establish();
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	t0 = ut_now;
+	cr_assert_eq(ut_ncap, 1);
+	ut_advance(1000000);
+	cr_assert_geq(ut_ncap, 3, "DATA_FIN not retransmitted");
+	for (unsigned int i = 0; i < 3; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		cr_expect(m.data_fin && m.data_seq == idsn_k + 1, "segment %u is not our DATA_FIN", i);
+	}
+	cr_expect_gt(ut_seg(2).t - ut_seg(1).t, ut_seg(1).t - t0, "no backoff");
+	cr_expect_eq(MPMIB(DATA_FIN_TX), 1, "counted once");
+	d.data_ack = idsn_k + 2;
+	mp_send_dss(&d);
+	ut_clear();
+	ut_advance(5000000);
+	cr_expect_eq(ut_ncap, 0, "DATA_FIN sent again after its DATA_ACK");
+}
+
+MP_TEST(data_fin, shutdown_sends_data_fin,
+	"tcp_shutdown on an MPTCP socket -> a pure ACK with DATA_FIN (ssn 0, len 1), not a TCP FIN")
+{
+	struct ut_seg a;
+	struct mptcp_opts m;
+
+	mp_establish();
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 1);
+	a = ut_last();
+	cr_expect_eq(a.flags, ACK, "no FIN flag");
+	cr_expect_eq(a.len, 0);
+	m = mp_opts_of(&a);
+	cr_assert(m.suboptions & OPTION_MPTCP_DSS);
+	cr_expect(m.data_fin);
+	cr_expect(m.use_map);
+	cr_expect_eq(m.subflow_seq, 0);
+	cr_expect_eq(m.data_len, 1);
+	cr_expect_eq(m.data_seq, idsn_k + 1, "DATA_FIN right after 0 bytes of data");
+	cr_expect_eq(MPMIB(DATA_FIN_TX), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(data_fin, both_data_fins_then_subflow_fin,
+	"After our DATA_FIN is DATA_ACKed and the client's arrives, the subflow sends a TCP FIN and closes")
+{
+	struct ut_seg a;
+	struct mptcp_opts m;
+	struct dss d = {.ack = true};
+
+	mp_establish();
+	ut_queue_tx(100);
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 1, "the data");
+	ut_clear();
+	ut_ack_upto(100);
+	cr_assert_eq(ut_ncap, 1, "the DATA_FIN once all data is acknowledged");
+	a = ut_last();
+	cr_expect_eq(a.flags, ACK);
+	m = mp_opts_of(&a);
+	cr_expect(m.data_fin);
+	cr_expect_eq(m.data_seq, idsn_k + 1 + 100);
+	ut_clear();
+	d.data_ack = idsn_k + 1 + 100 + 1;
+	mp_send_dss(&d);
+	cr_expect_eq(ut_txp.head, 100);
+	cr_expect_eq(ut_ncap, 0, "no FIN while the client's stream is open");
+	data_fin_from_client(0, 101);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	cr_assert_eq(ut_ncap, 1);
+	a = ut_last();
+	cr_expect_eq(a.flags, FIN | ACK);
+	cr_expect_eq(a.seq, ut_cl.peer_isn + 1 + 100);
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 1, "acks the client's DATA_FIN");
+	cr_expect_eq(ut_state(), TCP_FIN_WAIT_1);
+	ut_cl.rcv_nxt = ut_cl.peer_isn + 1 + 100 + 1;
+	ut_send(FIN | ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_TIME_WAIT);
+	cr_expect_eq(ut_ev.peer_fin, 1, "the subflow FIN is not a second end of stream");
+	ut_advance(70000);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, 0);
+}

@@ -1,0 +1,821 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp driven with crafted segments: a scripted client (seghelp.h) talks
+ * to the stack, every segment the stack sends is captured and checked, and
+ * time only moves when the test says so. Each test ends by freeing the
+ * stack and checking that no mbuf leaked.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "seghelp.h"
+
+#define MIB(c) tcp_mib_get(ut_st, TCP_MIB_##c)
+#define ACK RTE_TCP_ACK_FLAG
+#define SYN RTE_TCP_SYN_FLAG
+#define FIN RTE_TCP_FIN_FLAG
+#define RST RTE_TCP_RST_FLAG
+#define PSH RTE_TCP_PSH_FLAG
+#define DELACK_US 40000
+
+static int64_t force_iss = -1;   /* >= 0: the ISS our side uses (wrap tests) */
+
+static int accept_plain(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	(void)arg;
+	(void)syn;
+	ut_adopt(sk);
+	if (force_iss >= 0)
+		sk->iss = (uint32_t)force_iss;
+	return 0;
+}
+
+static void setup_passive(void)
+{
+	ut_start(NULL);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+static void setup_active(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.syn_retries = 2;
+	ut_start(&c);
+}
+
+TestSuite(passive, .init = setup_passive);
+TestSuite(rx, .init = setup_passive);
+TestSuite(closing, .init = setup_passive);
+TestSuite(tx, .init = setup_passive);
+TestSuite(errors, .init = setup_passive);
+TestSuite(active, .init = setup_active);
+
+#define ENGINE_TEST(suite, name, desc) UT_TEST(suite, name, desc, ut_stop)
+
+/* tcp_parse_options (pure) */
+
+Test(options, syn_options,
+     .description = "MSS, WS, SACK-permitted and TS of a SYN; RFC 9293 3.7.1 / RFC 7323 2.2: only TS later")
+{
+	const uint8_t p[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 3};
+	struct tcp_seg_opts o;
+
+	cr_assert_eq(tcp_parse_options(p, sizeof(p), true, &o), 0);
+	cr_expect_eq(o.mss, 1460);
+	cr_expect_eq(o.wscale, 7);
+	cr_expect(o.sack_ok);
+	cr_expect(o.ts);
+	cr_expect_eq(o.tsval, 9);
+	cr_expect_eq(o.tsecr, 3);
+	cr_expect_eq(o.n_sack + o.n_mptcp, 0);
+	cr_assert_eq(tcp_parse_options(p, sizeof(p), false, &o), 0);
+	cr_expect_eq(o.mss, 0, "MSS outside a SYN");
+	cr_expect_eq(o.wscale, -1, "WS outside a SYN");
+	cr_expect_not(o.sack_ok, "SACK-permitted outside a SYN");
+	cr_expect(o.ts, "timestamps are in every segment");
+}
+
+Test(options, sack_blocks, .description = "RFC 2018 3: SACK blocks are read in order, at most four")
+{
+	const uint8_t two[] = {1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 5};
+	uint8_t four[36] = {1, 1, 5, 34};
+	struct tcp_seg_opts o;
+
+	cr_assert_eq(tcp_parse_options(two, sizeof(two), false, &o), 0);
+	cr_assert_eq(o.n_sack, 2);
+	cr_expect_eq(o.sack[0][0], 10);
+	cr_expect_eq(o.sack[0][1], 20);
+	cr_expect_eq(o.sack[1][0], 0xfffffff0u);
+	cr_expect_eq(o.sack[1][1], 5);
+	for (int b = 0; b < 4; b++) {
+		ut_put32(four + 4 + 8 * b, 100u * (uint32_t)b);
+		ut_put32(four + 8 + 8 * b, 100u * (uint32_t)b + 50);
+	}
+	cr_assert_eq(tcp_parse_options(four, sizeof(four), false, &o), 0);
+	cr_assert_eq(o.n_sack, 4);
+	cr_expect_eq(o.sack[3][0], 300);
+	cr_expect_eq(o.sack[3][1], 350);
+}
+
+Test(options, mptcp_options_pointed_at, .description = "MPTCP options (kind 30) are handed on as pointers")
+{
+	const uint8_t p[] = {30, 4, 0x01, 0x01, 1, 30, 3, 0x20, 1, 1, 1, 1};
+	struct tcp_seg_opts o;
+
+	cr_assert_eq(tcp_parse_options(p, sizeof(p), true, &o), 0);
+	cr_assert_eq(o.n_mptcp, 2);
+	cr_expect_eq(o.mptcp[0], p);
+	cr_expect_eq(o.mptcp_len[0], 4);
+	cr_expect_eq(o.mptcp[1], p + 5);
+	cr_expect_eq(o.mptcp_len[1], 3);
+}
+
+Test(options, nop_eol_and_unknown_kinds,
+     .description = "RFC 9293 3.1: NOPs are skipped, EOL ends the list, unknown kinds are skipped by length")
+{
+	const uint8_t p[] = {1, 1, 1, 2, 4, 0x02, 0x18, 0, 4, 2, 3, 3, 9};
+	const uint8_t q[] = {99, 6, 2, 4, 0x05, 0xb4, 4, 2};
+	struct tcp_seg_opts o;
+
+	cr_assert_eq(tcp_parse_options(p, sizeof(p), true, &o), 0);
+	cr_expect_eq(o.mss, 536);
+	cr_expect_not(o.sack_ok, "after EOL");
+	cr_expect_eq(o.wscale, -1, "after EOL");
+	cr_assert_eq(tcp_parse_options(q, sizeof(q), true, &o), 0);
+	cr_expect_eq(o.mss, 0, "the bytes inside the unknown option are not an MSS option");
+	cr_expect(o.sack_ok);
+}
+
+Test(options, bad_lengths, .description = "An option running past the header, or of length 0 or 1, is -EINVAL")
+{
+	const uint8_t past[] = {1, 8, 10, 0, 0, 0, 1};
+	const uint8_t no_len[] = {1, 1, 1, 2};
+	const uint8_t zero[] = {99, 0, 1, 1};
+	const uint8_t one[] = {2, 1, 1, 1};
+	struct tcp_seg_opts o;
+
+	cr_expect_eq(tcp_parse_options(past, sizeof(past), false, &o), -EINVAL, "past the end");
+	cr_expect_eq(tcp_parse_options(no_len, sizeof(no_len), true, &o), -EINVAL, "no length byte");
+	cr_expect_eq(tcp_parse_options(zero, sizeof(zero), true, &o), -EINVAL, "length 0");
+	cr_expect_eq(tcp_parse_options(one, sizeof(one), true, &o), -EINVAL, "length 1");
+}
+
+Test(options, window_scale_absent_or_clamped,
+     .description = "No WS option: -1; RFC 7323 2.3: a shift above 14 is used as 14")
+{
+	const uint8_t p[] = {3, 3, 15, 1};
+	struct tcp_seg_opts o;
+
+	cr_assert_eq(tcp_parse_options(NULL, 0, true, &o), 0);
+	cr_expect_eq(o.wscale, -1);
+	cr_expect_eq(o.mss, 0);
+	cr_assert_eq(tcp_parse_options(p, sizeof(p), true, &o), 0);
+	cr_expect_eq(o.wscale, 14);
+}
+
+/* Passive open (RFC 9293 3.5) */
+
+ENGINE_TEST(passive, synack_echoes_offered_options,
+	    "SYN with MSS, SACK-permitted, TS and WS -> SYN/ACK with all four, TS echoed; SYN_RCVD")
+{
+	struct ut_opts o = {0};
+	const uint8_t *p;
+	uint8_t len;
+	struct ut_seg sa;
+
+	ut_opt_mss(&o, 1400);
+	ut_opt_sackok(&o);
+	ut_opt_ts(&o, 5000, 0);
+	ut_opt_ws(&o, 7);
+	sa = ut_syn(&o);
+	cr_expect_eq(sa.ack, ut_cl.isn + 1);
+	cr_expect_eq(sa.sport, UT_SPORT);
+	cr_expect_eq(sa.dport, UT_CPORT);
+	cr_expect_eq(sa.saddr, UT_SADDR);
+	cr_expect_eq(sa.daddr, UT_CADDR);
+	cr_expect_eq(sa.wnd, 65535, "RFC 7323 2.2: the SYN/ACK window is not scaled");
+	p = ut_find_opt(&sa, 2, &len);
+	cr_assert_not_null(p, "MSS");
+	cr_expect_eq(len, 4);
+	cr_expect_eq(p[2] << 8 | p[3], 1460, "our MSS, not the peer's");
+	cr_expect_not_null(ut_find_opt(&sa, 4, NULL), "SACK permitted");
+	p = ut_find_opt(&sa, 8, &len);
+	cr_assert_not_null(p, "timestamps");
+	cr_expect_eq(ut_get32(p + 6), 5000, "TSecr echoes the SYN's TSval");
+	p = ut_find_opt(&sa, 3, &len);
+	cr_assert_not_null(p, "window scale");
+	cr_expect_eq(len, 3);
+	cr_expect_eq(p[2], 1, "shift for a 64 KiB buffer");
+	cr_expect_eq(ut_state(), TCP_SYN_RCVD);
+	cr_expect_eq(ut_ev.established, 0);
+	cr_expect_eq(ut_ev.sk->mss, 1400, "send MSS is the smaller of the two");
+}
+
+ENGINE_TEST(passive, synack_without_unoffered_options,
+	    "SYN without options -> SYN/ACK with MSS only: no WS, TS or SACK-permitted (RFC 7323 1.3)")
+{
+	struct ut_seg sa = ut_syn(NULL);
+
+	cr_expect_not_null(ut_find_opt(&sa, 2, NULL), "MSS is always sent");
+	cr_expect_null(ut_find_opt(&sa, 3, NULL), "window scale not offered by the peer");
+	cr_expect_null(ut_find_opt(&sa, 8, NULL), "timestamps not offered by the peer");
+	cr_expect_null(ut_find_opt(&sa, 4, NULL), "SACK not offered by the peer");
+	cr_expect_eq(ut_ev.sk->mss, 536, "RFC 9293 3.7.1: no MSS option means 536");
+}
+
+ENGINE_TEST(passive, third_ack_establishes, "The third ACK -> ESTABLISHED and the established callback")
+{
+	struct ut_opts o = ut_std_opts();
+
+	ut_syn(&o);
+	ut_clear();
+	ut_send(ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ev.established, 1);
+	cr_expect_eq(MIB(PASSIVE_OPENS), 1);
+	cr_expect_eq(ut_ncap, 0, "nothing to say to a pure ACK");
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+}
+
+ENGINE_TEST(passive, bad_third_ack_gets_rst,
+	    "RFC 9293 3.10.7.4: an ACK in SYN_RCVD that acks the wrong thing gets <SEQ=SEG.ACK><CTL=RST>")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg r;
+
+	ut_syn(&o);
+	ut_clear();
+	ut_cl.rcv_nxt = ut_cl.peer_isn + 1000;
+	ut_send(ACK, NULL, 0, NULL);
+	cr_assert_eq(ut_ncap, 1);
+	r = ut_last();
+	cr_expect_eq(r.flags & RST, RST);
+	cr_expect_eq(r.seq, ut_cl.peer_isn + 1000);
+	cr_expect_eq(ut_state(), TCP_SYN_RCVD);
+	cr_expect_eq(ut_ev.established, 0);
+}
+
+/* Receiving */
+
+ENGINE_TEST(rx, in_order_data_and_delayed_ack,
+	    "In-order data lands in the rx pipe; one segment is ACKed by the 40 ms delayed-ACK timer")
+{
+	struct ut_seg a;
+
+	ut_establish(65535);
+	ut_send_data_at(0, 1000, PSH);
+	ut_expect_rx(0, 1000);
+	cr_expect_eq(ut_ev.readable, 1);
+	cr_expect_eq(ut_ncap, 0, "no ACK for a single segment right away");
+	ut_advance(39000);
+	cr_expect_eq(ut_ncap, 0, "no ACK before 40 ms");
+	ut_advance(1000);
+	a = ut_one_ack(ut_cl.isn + 1001, "delayed ACK");
+	cr_expect_eq((uint32_t)a.wnd << 1, 65536 - 1000, "window = free pipe space, shift 1");
+	cr_expect_eq(MIB(DELAYED_ACKS), 1);
+}
+
+ENGINE_TEST(rx, ack_every_second_segment, "RFC 9293 3.8.6.3: the second full segment is ACKed at once")
+{
+	ut_establish(65535);
+	ut_send_data_at(0, 1460, 0);
+	cr_expect_eq(ut_ncap, 0);
+	ut_send_data_at(1460, 1460, 0);
+	ut_one_ack(ut_cl.isn + 1 + 2920, "ACK of two segments");
+	cr_expect_eq(MIB(DELAYED_ACKS), 0);
+	ut_expect_rx(0, 2920);
+}
+
+ENGINE_TEST(rx, out_of_order_dup_ack_with_sack_then_fill,
+	    "RFC 5681 4.2 / RFC 2018: out-of-order data -> immediate dup ACK with SACK; filling the hole -> "
+	    "immediate cumulative ACK")
+{
+	struct ut_seg a;
+	const uint8_t *sack;
+	uint8_t len;
+
+	ut_establish(65535);
+	ut_send_data_at(500, 500, 0);
+	a = ut_one_ack(ut_cl.isn + 1, "immediate duplicate ACK");
+	sack = ut_find_opt(&a, 5, &len);
+	cr_assert_not_null(sack, "SACK block for the held range");
+	cr_expect_eq(len, 10);
+	cr_expect_eq(ut_get32(sack + 2), ut_cl.isn + 501);
+	cr_expect_eq(ut_get32(sack + 6), ut_cl.isn + 1001);
+	cr_expect_eq(MIB(OFO_QUEUE), 1);
+	cr_expect_eq(ut_rxp.rx.nxt, 0, "held, not readable");
+	cr_expect_eq(ut_ev.readable, 0);
+
+	ut_clear();
+	ut_send_data_at(0, 500, 0);
+	ut_expect_rx(0, 1000);
+	cr_expect_eq(ut_ev.readable, 1);
+	cr_expect_eq(ut_ncap, 1, "RFC 5681 4.2: a segment that fills a hole SHOULD be ACKed at once");
+	if (ut_ncap == 0)
+		ut_advance(DELACK_US);
+	cr_assert_geq(ut_ncap, 1);
+	a = ut_last();
+	ut_expect_pure_ack(&a, ut_cl.isn + 1001, "cumulative ACK");
+	cr_expect_null(ut_find_opt(&a, 5, NULL), "no SACK once the hole is filled");
+}
+
+ENGINE_TEST(rx, outside_the_window, "RFC 9293 3.10.7.4: a segment beyond the window gets an ACK, no data stored")
+{
+	ut_establish(65535);
+	ut_send_data_at(70000, 100, 0);
+	ut_one_ack(ut_cl.isn + 1, "ACK of an unacceptable segment");
+	cr_expect_eq(MIB(OUT_OF_WINDOW), 1);
+	cr_expect_eq(ut_rxp.rx.nxt, 0);
+	cr_expect_eq(ut_rxp.rx.n, 0, "nothing held out of order");
+	cr_expect_eq(ut_ev.readable, 0);
+}
+
+ENGINE_TEST(rx, window_reopens_when_the_reader_frees_space,
+	    "A full rx pipe advertises a zero window; freeing a quarter of it sends a window update")
+{
+	struct ut_seg a;
+
+	ut_establish(65535);
+	for (uint32_t off = 0; off < 65536; off += 1024)
+		ut_send_data_at(off, 1024, 0);
+	ut_expect_rx(0, 65536);
+	a = ut_last();
+	cr_expect_eq(a.wnd, 0, "the pipe is full");
+	ut_send_data_at(65536, 100, 0);
+	cr_expect_eq(ut_rxp.rx.nxt, 65536, "nothing beyond the window is stored");
+	ut_clear();
+	hag_pipe_consume(&ut_rxp, 20000);
+	tcp_rx_space_freed(ut_ev.sk);
+	ut_poll();
+	a = ut_one_ack(ut_cl.isn + 1 + 65536, "window update");
+	cr_expect_eq((uint32_t)a.wnd << 1, 20000);
+}
+
+ENGINE_TEST(rx, rst_exact_sequence_resets, "RFC 5961 3.2: a RST at exactly RCV.NXT closes with -ECONNRESET")
+{
+	ut_establish(65535);
+	ut_send(RST, NULL, 0, NULL);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_expect_eq(MIB(ESTAB_RESETS), 1);
+	cr_expect_eq(ut_ncap, 0, "a RST is never answered");
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(rx, rst_in_window_gets_challenge_ack,
+	    "RFC 5961 3.2: a RST in the window but not at RCV.NXT gets a challenge ACK and changes nothing")
+{
+	ut_establish(65535);
+	ut_send_seq(ut_cl.snd_nxt + 100, RST, NULL, 0, NULL);
+	ut_one_ack(ut_cl.isn + 1, "challenge ACK");
+	cr_expect_eq(MIB(CHALLENGE_ACK), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ev.closed, 0);
+}
+
+ENGINE_TEST(rx, syn_in_established_gets_challenge_ack,
+	    "RFC 5961 4.2: a SYN on an established connection gets a challenge ACK")
+{
+	ut_establish(65535);
+	ut_send_seq(ut_cl.snd_nxt, SYN, NULL, 0, NULL);
+	ut_one_ack(ut_cl.isn + 1, "challenge ACK");
+	cr_expect_eq(MIB(CHALLENGE_ACK), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(MIB(PASSIVE_OPENS), 1, "no new connection");
+}
+
+/* Closing (RFC 9293 3.6) */
+
+ENGINE_TEST(closing, fin_to_close_wait, "A FIN -> CLOSE_WAIT, peer_fin callback, the FIN ACKed at once")
+{
+	ut_establish(65535);
+	ut_send_data_at(0, 100, 0);
+	ut_send(FIN | ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_CLOSE_WAIT);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	ut_one_ack(ut_cl.isn + 1 + 100 + 1, "ACK of the FIN");
+	ut_expect_rx(0, 100);
+}
+
+ENGINE_TEST(closing, fin_out_of_order_waits,
+	    "RFC 9293 3.10.7.4: a FIN that arrives before the data in front of it takes effect after that data")
+{
+	ut_establish(65535);
+	ut_send_data_at(500, 500, FIN);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ev.peer_fin, 0);
+	ut_clear();
+	ut_send_data_at(0, 500, 0);
+	ut_expect_rx(0, 1000);
+	cr_expect_eq(ut_state(), TCP_CLOSE_WAIT);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	ut_one_ack(ut_cl.isn + 1 + 1000 + 1, "ACK of the data and the FIN");
+}
+
+ENGINE_TEST(closing, passive_close, "shutdown in CLOSE_WAIT sends FIN (LAST_ACK); its ACK -> closed(0)")
+{
+	struct ut_seg f;
+
+	ut_establish(65535);
+	ut_send(FIN | ACK, NULL, 0, NULL);
+	ut_clear();
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 1);
+	f = ut_last();
+	cr_expect_eq(f.flags, FIN | ACK);
+	cr_expect_eq(f.seq, ut_cl.peer_isn + 1);
+	cr_expect_eq(f.ack, ut_cl.isn + 2);
+	cr_expect_eq(ut_state(), TCP_LAST_ACK);
+	ut_ack_upto(1 + 0);    /* the FIN takes one number after 0 bytes of data */
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(closing, active_close_through_time_wait,
+	    "shutdown: FIN_WAIT_1 -> (ACK) FIN_WAIT_2 -> (FIN) TIME_WAIT -> closed(0) after the timewait")
+{
+	struct ut_seg a;
+
+	ut_establish(65535);
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags, FIN | ACK);
+	cr_expect_eq(ut_state(), TCP_FIN_WAIT_1);
+	ut_ack_upto(1);
+	cr_expect_eq(ut_state(), TCP_FIN_WAIT_2);
+	ut_clear();
+	ut_send(FIN | ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_TIME_WAIT);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+	a = ut_one_ack(ut_cl.isn + 2, "ACK of the peer's FIN");
+	cr_expect_eq(a.seq, ut_cl.peer_isn + 2);
+	ut_advance(55000);
+	cr_expect_eq(ut_ev.closed, 0, "still in TIME_WAIT before 60 ms");
+	ut_advance(10000);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+/* Active open */
+
+ENGINE_TEST(active, connect_sends_syn_synack_establishes,
+	    "tcp_connect sends a SYN with our options; the SYN/ACK -> ESTABLISHED and an ACK")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg s;
+
+	ut_connect();
+	cr_assert_eq(ut_ncap, 1);
+	s = ut_last();
+	cr_expect_eq(s.flags, SYN);
+	cr_expect_eq(s.dport, UT_CPORT);
+	cr_expect_not_null(ut_find_opt(&s, 2, NULL), "MSS");
+	cr_expect_not_null(ut_find_opt(&s, 4, NULL), "SACK permitted");
+	cr_expect_not_null(ut_find_opt(&s, 8, NULL), "timestamps");
+	cr_expect_not_null(ut_find_opt(&s, 3, NULL), "window scale");
+	cr_expect_eq(ut_state(), TCP_SYN_SENT);
+	cr_expect_eq(MIB(ACTIVE_OPENS), 1);
+	ut_cl.peer_isn = s.seq;
+	ut_cl.rcv_nxt = s.seq + 1;
+	ut_cl.snd_nxt = ut_cl.isn;
+	ut_clear();
+	ut_now += 5000;
+	ut_send(SYN | ACK, NULL, 0, &o);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ev.established, 1);
+	s = ut_one_ack(ut_cl.isn + 1, "ACK of the SYN/ACK");
+	cr_expect_eq(s.seq, ut_cl.peer_isn + 1);
+}
+
+ENGINE_TEST(active, rst_ack_refuses, "RST/ACK to our SYN -> closed(-ECONNREFUSED), AttemptFails")
+{
+	ut_connect();
+	ut_cl.rcv_nxt = ut_last().seq + 1;
+	ut_clear();
+	ut_send_seq(0, RST | ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNREFUSED);
+	cr_expect_eq(MIB(ATTEMPT_FAILS), 1);
+	cr_expect_eq(ut_ncap, 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(active, syn_backoff_and_abort,
+	    "RFC 6298 5.5: SYNs at 0, 1 s, 3 s; with syn_retries 2 the connect fails at 7 s (-ETIMEDOUT)")
+{
+	uint64_t t0 = ut_now;
+
+	ut_connect();
+	ut_advance(999000);
+	cr_expect_eq(ut_ncap, 1, "no retransmission before 1 s");
+	ut_advance(1000);
+	cr_assert_eq(ut_ncap, 2);
+	ut_advance(2000000);
+	cr_assert_eq(ut_ncap, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		cr_expect_eq(ut_seg(i).flags, SYN);
+		cr_expect_eq(ut_seg(i).seq, ut_seg(0).seq, "same ISN");
+	}
+	cr_expect_eq(ut_seg(1).t - t0, 1000000, "second SYN after the initial RTO");
+	cr_expect_eq(ut_seg(2).t - t0, 3000000, "third SYN after a doubled RTO");
+	cr_expect_eq(MIB(RETRANS_SEGS), 2);
+	cr_expect_eq(MIB(TIMEOUTS), 2);
+	ut_advance(3999000);
+	cr_expect_eq(ut_ev.closed, 0, "the last wait is 4 s");
+	ut_advance(1000);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(MIB(ATTEMPT_FAILS), 1);
+	cr_expect_eq(ut_ncap, 3, "no fourth SYN");
+}
+
+/* Sending */
+
+ENGINE_TEST(tx, respects_the_peer_window,
+	    "RFC 9293 3.8.6: no more than the peer's window is in flight; an ACK opens room")
+{
+	ut_establish(750);     /* 3000 bytes with shift 2 */
+	ut_queue_tx(10000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 2, "two full segments fit in 3000 bytes (no runt, RFC 9293 3.8.6.2.1)");
+	ut_expect_tx(0, 0, 1460);
+	ut_expect_tx(1, 1460, 1460);
+	ut_clear();
+	ut_ack_upto(1460);
+	cr_assert_eq(ut_ncap, 1, "1460 acked: room for one more segment");
+	ut_expect_tx(0, 2920, 1460);
+}
+
+ENGINE_TEST(tx, initial_window_then_slow_start,
+	    "RFC 6928: 10 segments before the first ACK; RFC 5681 3.1: an ACK of 2 segments opens 4 more")
+{
+	struct ut_seg s;
+
+	ut_establish(65535);
+	ut_queue_tx(30000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10, "initial cwnd of 10 segments");
+	for (unsigned int i = 0; i < 10; i++) {
+		s = ut_expect_tx(i, 1460 * i, 1460);
+		cr_expect_eq(s.flags & ACK, ACK);
+	}
+	ut_clear();
+	ut_ack_upto(2920);
+	cr_assert_eq(ut_ncap, 4, "cwnd 10 + 2 segments, 8 still in flight");
+	for (unsigned int i = 0; i < 4; i++)
+		ut_expect_tx(i, 14600 + 1460 * i, 1460);
+	cr_expect_eq(MIB(RETRANS_SEGS), 0);
+}
+
+ENGINE_TEST(tx, rto_retransmits_first_unacked,
+	    "RFC 6298 5.4-5.5: on RTO the first unacked segment is resent and the RTO doubles")
+{
+	struct ut_opts o = {0};
+
+	/* A peer without SACK: no RACK-TLP (RFC 8985 needs SACK), the RTO alone recovers. */
+	ut_opt_mss(&o, 1460);
+	ut_opt_ws(&o, 2);
+	ut_establish_with(&o, 65535);
+	ut_queue_tx(14600);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10);
+	ut_clear();
+	ut_advance(199000);
+	cr_expect_eq(ut_ncap, 0, "RTO is 200 ms (RTO_MIN) after a 10 ms handshake");
+	ut_advance(1000);
+	cr_assert_eq(ut_ncap, 1, "one segment (loss window, RFC 5681 3.1)");
+	ut_expect_tx(0, 0, 1460);
+	cr_expect_eq(MIB(RETRANS_SEGS), 1);
+	cr_expect_eq(MIB(TIMEOUTS), 1);
+	ut_advance(399000);
+	cr_expect_eq(ut_ncap, 1, "backed-off RTO is 400 ms");
+	ut_advance(1000);
+	cr_assert_eq(ut_ncap, 2);
+	ut_expect_tx(1, 0, 1460);
+	cr_expect_eq(MIB(RETRANS_SEGS), 2);
+	cr_expect_eq(MIB(TIMEOUTS), 2);
+}
+
+ENGINE_TEST(tx, three_dup_acks_fast_retransmit,
+	    "RFC 5681 3.2 / RFC 6582: without SACK the third duplicate ACK resends the first unacked segment")
+{
+	struct ut_opts o = {0};
+
+	ut_opt_mss(&o, 1460);
+	ut_opt_ws(&o, 2);
+	ut_establish_with(&o, 65535);
+	ut_queue_tx(30000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10);
+	ut_ack_upto(1460);
+	ut_clear();
+	ut_send(ACK, NULL, 0, NULL);
+	ut_send(ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_ncap, 0, "two duplicates are not enough");
+	ut_send(ACK, NULL, 0, NULL);
+	cr_assert_geq(ut_ncap, 1, "nothing resent on the third duplicate ACK");
+	ut_expect_tx(0, 1460, 1460);
+	cr_expect_eq(MIB(FAST_RETRANS), 1);
+	cr_expect_eq(MIB(RETRANS_SEGS), 1);
+	cr_expect_eq(MIB(TIMEOUTS), 0);
+}
+
+ENGINE_TEST(tx, sack_recovery_resends_the_hole_at_once,
+	    "RFC 6675 5 (4.3): entering SACK recovery retransmits the first unacked segment at once")
+{
+	uint32_t blk[1][2];
+
+	ut_establish(65535);
+	ut_queue_tx(30000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10);
+	ut_ack_upto(1460);                  /* segment 1 (1460..2919) is lost */
+	ut_clear();
+	for (int k = 1; k <= 3; k++) {      /* segments 2, 3, 4 arrive: SACKed */
+		struct ut_opts o = {0};
+
+		blk[0][0] = ut_cl.peer_isn + 1 + 2920;
+		blk[0][1] = ut_cl.peer_isn + 1 + 2920 + 1460u * (uint32_t)k;
+		ut_opt_sack(&o, 1, blk);
+		ut_send(ACK, NULL, 0, &o);
+	}
+	cr_expect_eq(MIB(SACK_RECOVERY), 1);
+	cr_assert_geq(ut_ncap, 1, "the hole was not resent when recovery started");
+	ut_expect_tx(0, 1460, 1460);
+	cr_expect_geq(MIB(FAST_RETRANS), 1);
+	cr_expect_eq(MIB(TIMEOUTS), 0);
+}
+
+ENGINE_TEST(tx, zero_window_probe_then_open,
+	    "RFC 9293 3.8.6.1: a zero window stops data; the persist timer sends a probe; an opening ACK "
+	    "lets data flow")
+{
+	struct ut_seg s;
+	uint32_t total = 0;
+
+	ut_establish(0);
+	ut_queue_tx(5000);
+	ut_poll();
+	cr_expect_eq(ut_ncap, 0, "nothing fits in a zero window");
+	ut_advance(199000);
+	cr_expect_eq(ut_ncap, 0);
+	ut_advance(1000);
+	cr_assert_eq(ut_ncap, 1, "window probe after 200 ms");
+	s = ut_seg(0);
+	cr_expect_eq(s.flags, ACK);
+	cr_expect_eq(s.len, 0);
+	cr_expect_eq(s.seq, ut_cl.peer_isn, "SND.UNA - 1: the peer must answer with its window");
+	cr_expect_eq(MIB(WIN_PROBE), 1);
+	ut_clear();
+	ut_cl.wnd = 65535;
+	ut_ack_upto(0);
+	cr_assert_eq(ut_ncap, 4, "5000 bytes in 4 segments");
+	for (unsigned int i = 0; i < 4; i++) {
+		s = ut_expect_tx(i, total, (uint16_t)(i < 3 ? 1460 : 620));
+		total += s.len;
+	}
+	cr_expect_eq(total, 5000);
+}
+
+/* Errors */
+
+ENGINE_TEST(errors, bad_checksum_dropped, "A segment with a bad TCP checksum is dropped: InCsumErrors")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg_spec s = ut_syn_spec(&o);
+	struct rte_mbuf *m = ut_build(&s);
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 20);
+
+	th->cksum ^= 0x0400;
+	tcp_input(ut_st, m, NULL, ut_now);
+	ut_poll();
+	cr_expect_eq(ut_ncap, 0, "no SYN/ACK, no RST");
+	cr_expect_eq(MIB(IN_CSUM_ERRORS), 1);
+	cr_expect_eq(MIB(IN_ERRS), 1);
+	cr_expect_eq(MIB(IN_SEGS), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(errors, malformed_option_dropped, "A SYN whose option length is below 2 is dropped: InErrs")
+{
+	const uint8_t bad[] = {1, 1, 2, 1};
+	struct ut_opts o = {0};
+	struct ut_seg_spec s;
+
+	ut_opt_bytes(&o, bad, sizeof(bad));
+	s = ut_syn_spec(&o);
+	ut_inject(&s);
+	cr_expect_eq(ut_ncap, 0);
+	cr_expect_eq(MIB(IN_ERRS), 1);
+	cr_expect_eq(MIB(IN_CSUM_ERRORS), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(errors, no_listener_gets_rst, "RFC 9293 3.10.7.1: segments to no connection get a RST (NoPort)")
+{
+	struct ut_seg_spec s = ut_syn_spec(NULL);
+	struct ut_seg r;
+
+	s.dport = 81;
+	ut_inject(&s);
+	cr_assert_eq(ut_ncap, 1);
+	r = ut_last();
+	cr_expect_eq(r.flags, RST | ACK, "a SYN gets <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>");
+	cr_expect_eq(r.seq, 0);
+	cr_expect_eq(r.ack, ut_cl.isn + 1);
+	cr_expect_eq(r.sport, 81);
+	cr_expect_eq(r.dport, UT_CPORT);
+	cr_expect_eq(r.daddr, UT_CADDR);
+	s.flags = ACK;
+	s.ack = 0x12345678;
+	ut_inject(&s);
+	cr_assert_eq(ut_ncap, 2);
+	r = ut_last();
+	cr_expect_eq(r.flags, RST, "an ACK gets <SEQ=SEG.ACK><CTL=RST>");
+	cr_expect_eq(r.seq, 0x12345678);
+	s.flags = RST;
+	ut_inject(&s);
+	cr_expect_eq(ut_ncap, 2, "a RST is never answered");
+	cr_expect_eq(MIB(NO_PORT), 2);
+	cr_expect_eq(MIB(OUT_RSTS), 2);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+/* Sequence wrap (RFC 9293 3.4) */
+
+TestSuite(wrap, .init = setup_passive);
+
+ENGINE_TEST(wrap, receive_across_the_wrap,
+	    "Client ISN near 2^32: data across the wrap, out of order, is delivered intact")
+{
+	struct ut_seg a;
+	const uint8_t *sack;
+
+	ut_cl.isn = 0xFFFFFF00u;
+	ut_establish(65535);
+	ut_send_data_at(400, 200, 0);
+	a = ut_one_ack(ut_cl.isn + 1, "duplicate ACK");
+	sack = ut_find_opt(&a, 5, NULL);
+	cr_assert_not_null(sack);
+	cr_expect_eq(ut_get32(sack + 2), 0x00000091u, "SACK left edge after the wrap");
+	cr_expect_eq(ut_get32(sack + 6), 0x00000159u);
+	ut_send_data_at(0, 200, 0);
+	ut_send_data_at(200, 200, 0);      /* 0xFFFFFFC9 .. 0x00000091 */
+	ut_advance(DELACK_US);
+	ut_expect_rx(0, 600);
+	a = ut_last();
+	ut_expect_pure_ack(&a, 0x00000159u, "ACK after the wrap: ISN + 1 + 600");
+}
+
+ENGINE_TEST(wrap, send_across_the_wrap, "Our ISS near 2^32: data across the wrap, acked after it, frees the pipe")
+{
+	struct ut_seg s;
+	uint32_t off = 0;
+
+	force_iss = 0xFFFFF000u;
+	ut_establish(65535);
+	cr_assert_eq(ut_cl.peer_isn, 0xFFFFF000u);
+	ut_queue_tx(10000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 7);
+	for (unsigned int i = 0; i < 7; i++) {
+		s = ut_expect_tx(i, off, (uint16_t)(i < 6 ? 1460 : 10000 - 6 * 1460));
+		off += s.len;
+	}
+	ut_ack_upto(10000);
+	cr_expect_eq(ut_cl.rcv_nxt, 0x00001711u);
+	cr_expect_eq(ut_txp.head, 10000, "all acknowledged bytes freed");
+	cr_expect_geq(ut_ev.writable, 1);
+}
+
+/* Timers */
+
+TestSuite(timers, .init = setup_passive);
+
+/* app/proxy.c's server_closed: the upstream failed, so the client is aborted. */
+static void upstream_closed(struct tcp_sock *sk, int err)
+{
+	struct tcp_sock *client = sk->user;
+
+	(void)err;
+	ut_ev.sk = NULL;
+	tcp_abort(client);
+}
+
+static const struct tcp_sock_ops upstream_ops = {.closed = upstream_closed};
+
+ENGINE_TEST(timers, abort_from_a_timer_callback_keeps_the_wheel,
+	    "A socket aborted by another's expiry in the same 1 ms slot leaves the timer wheel intact")
+{
+	struct tcp_sock *up;
+	uint64_t slot_us;
+
+	ut_establish(65535);
+	/* Upstream connect that times out at +40 ms, filed first in that slot... */
+	up = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, &ut_txp, &ut_rxp, &upstream_ops, ut_ev.sk,
+			 NULL, ut_now);
+	cr_assert_not_null(up);
+	tcp_connect_timeout(up, ut_now + 40000);
+	/* ...and the client's delayed ACK due in the same slot, filed after it. */
+	ut_send_data_at(0, 100, 0);
+	slot_us = ut_now + 40000;
+	ut_clear();
+	ut_advance(40000);
+	cr_expect_eq(MIB(ATTEMPT_FAILS), 1);
+	cr_expect_eq(ut_ev.sk, NULL);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	/* One wheel turn later a new connection's delayed ACK falls in the same slot. */
+	ut_advance(slot_us + 4096000 - 40000 - ut_now - 10000);
+	ut_cl = (struct ut_client){.isn = 0x5000, .wnd = 65535};
+	ut_establish(65535);
+	ut_send_data_at(0, 100, 0);
+	cr_assert_eq((ut_now + 40000) / 1000 % 4096, slot_us / 1000 % 4096, "test setup: not the same slot");
+	ut_clear();
+	ut_advance(100000);
+	cr_expect_eq(ut_ncap, 1, "the delayed ACK filed in that slot never fired");
+}
