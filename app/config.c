@@ -42,6 +42,8 @@ void hag_config_defaults(struct hag_config *cfg)
 	cfg->tcp_timewait_ms = 2000;
 	cfg->tcp_syn_retries = 5;
 	cfg->tcp_connect_timeout_ms = 10000;
+	snprintf(cfg->tcp_cc_access, sizeof(cfg->tcp_cc_access), "cubic");
+	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
 	cfg->log_level = HAG_LOG_INFO;
 }
 
@@ -770,12 +772,31 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 		{ "connect_timeout_ms", 100, 600000, offsetof(struct hag_config, tcp_connect_timeout_ms) },
 	};
 	static const char *const keys[] = { "rcvbuf", "sndbuf", "max_conns", "timewait_ms",
-					    "syn_retries", "connect_timeout_ms", NULL };
+					    "syn_retries", "connect_timeout_ms", "cc_access",
+					    "cc_upstream", NULL };
+	static const char *const ccs[] = { "cubic", "newreno", NULL };
+	struct { const char *key; char *dst; } cc[] = {
+		{ "cc_access", c->tcp_cc_access }, { "cc_upstream", c->tcp_cc_upstream },
+	};
 	int rc = check_keys(ld, o, "tcp", keys);
 
 	for (size_t i = 0; !rc && i < sizeof(f) / sizeof(f[0]); i++)
 		rc = get_uint(ld, o, "tcp", f[i].key, f[i].min, f[i].max,
 			      (uint32_t *)((char *)c + f[i].off));
+	for (size_t i = 0; !rc && i < sizeof(cc) / sizeof(cc[0]); i++) {
+		json_t *v = NULL;
+		const char *s;
+		bool ok = false;
+
+		if ((rc = get_member(ld, o, "tcp", cc[i].key, JSON_STRING, false, &v)) || !v)
+			continue;
+		s = json_string_value(v);
+		for (int k = 0; ccs[k] && !ok; k++)
+			ok = strcmp(s, ccs[k]) == 0;
+		if (!ok)
+			return fail(ld, "tcp", cc[i].key, "\"%s\": expected one of cubic, newreno", s);
+		snprintf(cc[i].dst, sizeof(c->tcp_cc_access), "%s", s);
+	}
 	return rc;
 }
 

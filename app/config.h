@@ -104,6 +104,8 @@ struct hag_config {
 	uint32_t tcp_timewait_ms;     /* default 2000 (TIME_WAIT duration) */
 	uint32_t tcp_syn_retries;     /* default 5 */
 	uint32_t tcp_connect_timeout_ms; /* upstream connect timeout, default 10000 */
+	char tcp_cc_access[16];       /* congestion control toward clients: "cubic" (default) | "newreno" */
+	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
 
 	enum hag_log_level log_level; /* default info */
 };

@@ -97,6 +97,7 @@ static void client_established(struct tcp_sock *sk)
 		conn_maybe_free(c);
 		return;
 	}
+	tcp_set_cc(c->server, tcp_cc_find(lc->cfg->tcp_cc_upstream));
 	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
 }
 
@@ -259,6 +260,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	sk->user = c;
 	sk->rxp = &c->up;
 	sk->txp = &c->down;
+	tcp_set_cc(sk, tcp_cc_find(lc->cfg->tcp_cc_access));
 	if (lc->cfg->mptcp_enabled) {
 		mp = mptcp_accept(lc->mptcp, sk, syn);
 		if (mp < 0)

@@ -152,7 +152,23 @@ Test(config, defaults_fill_what_the_file_leaves_out)
 	cr_expect_eq(cfg.tcp_timewait_ms, 2000);
 	cr_expect_eq(cfg.tcp_syn_retries, 5);
 	cr_expect_eq(cfg.tcp_connect_timeout_ms, 10000);
+	cr_expect_str_eq(cfg.tcp_cc_access, "cubic");
+	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
 	cr_expect_eq(cfg.log_level, HAG_LOG_INFO);
+}
+
+Test(config, congestion_control_is_chosen_per_side)
+{
+	cr_assert_eq(load(PORTS LISTENERS ",\n  \"tcp\": { \"cc_access\": \"newreno\", \"cc_upstream\": \"cubic\" }\n}"),
+		     0, "%s", err);
+	cr_expect_str_eq(cfg.tcp_cc_access, "newreno");
+	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
+}
+
+Test(config, unknown_congestion_control_is_refused)
+{
+	expect_error(PORTS LISTENERS ",\n  \"tcp\": { \"cc_upstream\": \"bbr\" }\n}", ":",
+		     "tcp.cc_upstream", "expected one of cubic, newreno");
 }
 
 Test(config, listen_forms_for_any_own_address)
