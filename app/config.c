@@ -42,6 +42,11 @@ void hag_config_defaults(struct hag_config *cfg)
 	cfg->tcp_timewait_ms = 2000;
 	cfg->tcp_syn_retries = 5;
 	cfg->tcp_connect_timeout_ms = 10000;
+	cfg->tcp_keepalive_access_ms = 60000;
+	cfg->tcp_keepalive_upstream_ms = 0;
+	cfg->tcp_keepalive_interval_ms = 10000;
+	cfg->tcp_keepalive_probes = 6;
+	cfg->tcp_max_timewait = 16384;
 	snprintf(cfg->tcp_cc_access, sizeof(cfg->tcp_cc_access), "cubic");
 	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
 	cfg->log_level = HAG_LOG_INFO;
@@ -770,10 +775,21 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 		{ "timewait_ms", 0, 240000, offsetof(struct hag_config, tcp_timewait_ms) },
 		{ "syn_retries", 1, 15, offsetof(struct hag_config, tcp_syn_retries) },
 		{ "connect_timeout_ms", 100, 600000, offsetof(struct hag_config, tcp_connect_timeout_ms) },
+		{ "keepalive_access_ms", 0, 86400000, offsetof(struct hag_config, tcp_keepalive_access_ms) },
+		{ "keepalive_upstream_ms", 0, 86400000, offsetof(struct hag_config, tcp_keepalive_upstream_ms) },
+		{ "keepalive_interval_ms", 100, 3600000, offsetof(struct hag_config, tcp_keepalive_interval_ms) },
+		{ "keepalive_probes", 1, 127, offsetof(struct hag_config, tcp_keepalive_probes) },
+		{ "idle_timeout_access_ms", 0, 86400000, offsetof(struct hag_config, tcp_idle_timeout_access_ms) },
+		{ "idle_timeout_upstream_ms", 0, 86400000,
+		  offsetof(struct hag_config, tcp_idle_timeout_upstream_ms) },
+		{ "max_timewait", 0, 4194304, offsetof(struct hag_config, tcp_max_timewait) },
 	};
 	static const char *const keys[] = { "rcvbuf", "sndbuf", "max_conns", "timewait_ms",
 					    "syn_retries", "connect_timeout_ms", "cc_access",
-					    "cc_upstream", NULL };
+					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
+					    "keepalive_interval_ms", "keepalive_probes",
+					    "idle_timeout_access_ms", "idle_timeout_upstream_ms",
+					    "max_timewait", NULL };
 	static const char *const ccs[] = { "cubic", "newreno", NULL };
 	struct { const char *key; char *dst; } cc[] = {
 		{ "cc_access", c->tcp_cc_access }, { "cc_upstream", c->tcp_cc_upstream },

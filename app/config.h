@@ -104,6 +104,13 @@ struct hag_config {
 	uint32_t tcp_timewait_ms;     /* default 2000 (TIME_WAIT duration) */
 	uint32_t tcp_syn_retries;     /* default 5 */
 	uint32_t tcp_connect_timeout_ms; /* upstream connect timeout, default 10000 */
+	uint32_t tcp_keepalive_access_ms;   /* idle time before keepalives toward clients, default 60000; 0 off */
+	uint32_t tcp_keepalive_upstream_ms; /* toward servers, default 0 (off) */
+	uint32_t tcp_keepalive_interval_ms; /* between probes, default 10000 */
+	uint32_t tcp_keepalive_probes;      /* unanswered probes before reset, default 6 */
+	uint32_t tcp_idle_timeout_access_ms;   /* reset a client connection idle this long; 0 = never (default) */
+	uint32_t tcp_idle_timeout_upstream_ms; /* the same upstream; 0 = never (default) */
+	uint32_t tcp_max_timewait;          /* TIME_WAIT sockets at most, default 16384 */
 	char tcp_cc_access[16];       /* congestion control toward clients: "cubic" (default) | "newreno" */
 	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
 

@@ -36,7 +36,8 @@ enum hag_ip_mib {
 	IP_MIB_ARP_PENDING_DROPS,/* hagd: packets dropped waiting for ARP */
 	IP_MIB_ICMP_ECHO_IN,     /* IcmpInEchos */
 	IP_MIB_ICMP_ECHO_OUT,    /* IcmpOutEchoReps */
-	IP_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors */
+	IP_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors: bad checksum or not an echo request */
+	IP_MIB_ICMP_DEST_UNREACH,/* IcmpInDestUnreachs: handed to lib/tcp */
 	IP_MIB_NON_IP,           /* hagd: frames neither IPv4 nor ARP */
 	IP_MIB_MAX
 };

@@ -38,6 +38,7 @@ const char *const hag_ip_mib_names[IP_MIB_MAX] = {
 	[IP_MIB_ICMP_ECHO_IN] = "IcmpInEchos",
 	[IP_MIB_ICMP_ECHO_OUT] = "IcmpOutEchoReps",
 	[IP_MIB_ICMP_IN_ERRORS] = "IcmpInErrors",
+	[IP_MIB_ICMP_DEST_UNREACH] = "IcmpInDestUnreachs",
 	[IP_MIB_NON_IP] = "NonIP",
 };
 
@@ -233,8 +234,21 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 		return;
 	case IPPROTO_ICMP: {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
+		const uint8_t *ic = (const uint8_t *)ip + ihl;
 		struct rte_ether_addr tmp;
 
+		if (tot >= ihl + 8 && ic[0] == 3) {
+			/* Destination unreachable about one of our segments (RFC 1191, 1122). */
+			if (rte_raw_cksum(ic, tot - ihl) != 0xffff) {
+				lc->ip_mib[IP_MIB_ICMP_IN_ERRORS]++;
+				goto drop;
+			}
+			lc->ip_mib[IP_MIB_ICMP_DEST_UNREACH]++;
+			tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
+				       (uint32_t)(tot - ihl - 8), lc->now_us);
+			goto drop;
+		}
 		if (net_icmp_echo_reply(m, l3) != 0) {
 			lc->ip_mib[IP_MIB_ICMP_IN_ERRORS]++;
 			goto drop;
@@ -316,6 +330,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 		.sndbuf = cfg->tcp_sndbuf,
 		.timewait_us = cfg->tcp_timewait_ms * 1000u,
 		.syn_retries = cfg->tcp_syn_retries,
+		.max_timewait = cfg->tcp_max_timewait,
 		.output = hag_output,
 		.output_arg = lc,
 		.socket_id = (int)rte_socket_id(),

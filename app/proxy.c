@@ -98,6 +98,9 @@ static void client_established(struct tcp_sock *sk)
 		return;
 	}
 	tcp_set_cc(c->server, tcp_cc_find(lc->cfg->tcp_cc_upstream));
+	tcp_set_keepalive(c->server, lc->cfg->tcp_keepalive_upstream_ms * 1000u,
+			  lc->cfg->tcp_keepalive_interval_ms * 1000u, (uint8_t)lc->cfg->tcp_keepalive_probes);
+	tcp_set_idle_timeout(c->server, lc->cfg->tcp_idle_timeout_upstream_ms * 1000u);
 	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
 }
 
@@ -261,6 +264,10 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	sk->rxp = &c->up;
 	sk->txp = &c->down;
 	tcp_set_cc(sk, tcp_cc_find(lc->cfg->tcp_cc_access));
+	/* CGNAT and home gateway state on the access side expires without traffic. */
+	tcp_set_keepalive(sk, lc->cfg->tcp_keepalive_access_ms * 1000u,
+			  lc->cfg->tcp_keepalive_interval_ms * 1000u, (uint8_t)lc->cfg->tcp_keepalive_probes);
+	tcp_set_idle_timeout(sk, lc->cfg->tcp_idle_timeout_access_ms * 1000u);
 	if (lc->cfg->mptcp_enabled) {
 		mp = mptcp_accept(lc->mptcp, sk, syn);
 		if (mp < 0)

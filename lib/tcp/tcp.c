@@ -178,6 +178,8 @@ void tcp_done(struct tcp_sock *sk, int err)
 
 	if (sk->state == TCP_CLOSED && (sk->flags & TF_CLOSED_CB))
 		return;
+	if (sk->state == TCP_TIME_WAIT)
+		st->n_timewait--;
 	sk->state = TCP_CLOSED;
 	sk->err = err;
 	rte_hash_del_key(st->flows, &key);
@@ -276,6 +278,23 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 		sk->flags |= TF_ACK_NOW;
 		tcp_mark_dirty(sk);
 	}
+}
+
+void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes)
+{
+	sk->keep_idle_us = idle_us;
+	sk->keep_intvl_us = intvl_us ? intvl_us : 75000000u;
+	sk->keep_probes = probes ? probes : 9;
+	sk->keep_sent = 0;
+	sk->t_keep = idle_us ? sk->stack->now_us + idle_us : 0;
+	tcp_timer_update(sk);
+}
+
+void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us)
+{
+	sk->idle_us = us;
+	sk->t_idle = us ? sk->stack->now_us + us : 0;
+	tcp_timer_update(sk);
 }
 
 void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at)

@@ -70,6 +70,15 @@ enum tcp_mib {
 	TCP_MIB_LOSS_PROBES,        /* TCPLossProbes: tail loss probes sent (RFC 8985 7) */
 	TCP_MIB_RACK_RECOVERY,      /* hagd: recoveries started by the reordering timer (RFC 8985 6) */
 	TCP_MIB_LOST_RETRANSMIT,    /* TCPLostRetransmit: a retransmission found lost (RFC 8985 6.2) */
+	TCP_MIB_PAWS_ESTAB,         /* PAWSEstabRejected: old timestamp, segment dropped (RFC 7323 5) */
+	TCP_MIB_KEEPALIVE,          /* TCPKeepAlive: keepalive probes sent */
+	TCP_MIB_KEEPALIVE_ABORT,    /* hagd: connections closed after unanswered keepalives */
+	TCP_MIB_IDLE_TIMEOUT,       /* hagd: connections reset by the idle timeout */
+	TCP_MIB_TW_OVERFLOW,        /* TCPTimeWaitOverflow: TIME_WAIT skipped, the table was full */
+	TCP_MIB_CHALLENGE_THROTTLED,/* hagd: challenge ACKs not sent (RFC 5961 7 rate limit) */
+	TCP_MIB_ICMP_FRAG_NEEDED,   /* hagd: ICMP fragmentation-needed accepted: path MSS lowered */
+	TCP_MIB_ICMP_IGNORED,       /* hagd: ICMP errors ignored (no connection, bad sequence, bogus MTU) */
+	TCP_MIB_ICMP_REFUSED,       /* hagd: connects failed by ICMP port/protocol unreachable */
 	TCP_MIB_MAX
 };
 
@@ -155,6 +164,8 @@ struct tcp_stack_conf {
 	uint32_t max_retries;       /* data retransmissions before abort (default 15) */
 	uint16_t mss;               /* our MSS: port MTU - 40 */
 	const struct tcp_cc_ops *cc; /* default congestion control for new sockets (NULL: cubic) */
+	uint32_t max_timewait;      /* TIME_WAIT sockets at most (0: no limit) */
+	uint32_t challenge_ack_limit; /* challenge ACKs per second at most (0: 1000) */
 	tcp_output_fn output;
 	void *output_arg;
 	int socket_id;
@@ -230,6 +241,9 @@ struct tcp_sock {
 	/* Timers (absolute microseconds, 0 = off). */
 	uint64_t t_rto, t_delack, t_persist, t_tw, t_conn, t_ulp;
 	uint64_t t_loss;            /* RACK reordering window or TLP probe timeout */
+	uint64_t t_keep, t_idle;    /* keepalive, idle timeout */
+	uint32_t keep_idle_us, keep_intvl_us, idle_us;
+	uint8_t keep_probes, keep_sent;
 	uint64_t t_sched;           /* when the wheel will look at us */
 	TAILQ_ENTRY(tcp_sock) tq;   /* timer wheel slot */
 	TAILQ_ENTRY(tcp_sock) dq;   /* flush list */
@@ -297,6 +311,19 @@ void tcp_kick(struct tcp_sock *sk);
 void tcp_rx_space_freed(struct tcp_sock *sk);
 /* End our stream after the bytes in the tx pipe (send FIN). */
 void tcp_shutdown(struct tcp_sock *sk);
+/* Keepalive (RFC 9293 3.8.4): after idle_us without a segment from the peer,
+ * up to probes probes every intvl_us, then the connection is reset. 0: off. */
+void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes);
+/* Reset the connection after us without payload either way. 0: off. */
+void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us);
+/*
+ * An ICMP error about one of our segments: inner is the quoted IPv4 header
+ * (with at least 8 bytes of TCP after it, inner_len bytes in all).
+ * Fragmentation needed (type 3 code 4, RFC 1191) lowers the path MSS;
+ * port/protocol unreachable fails a connect in SYN_SENT.
+ */
+void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
+		    const uint8_t *inner, uint32_t inner_len, uint64_t now_us);
 /* Arm (at > 0) or stop (0) the ULP's timer, in absolute microseconds. */
 void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at);
 /* The stack's current time (the last now_us passed in). */

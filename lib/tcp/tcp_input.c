@@ -43,6 +43,26 @@ static void apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg)
 	sk->cwnd = TCP_INIT_CWND_SEGS * sk->mss;
 }
 
+/* RFC 5961 7: challenge ACKs are rate limited per stack (Linux: tcp_challenge_ack_limit). */
+void tcp_challenge_ack(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+	uint32_t limit = st->conf.challenge_ack_limit ? st->conf.challenge_ack_limit : 1000;
+
+	if (st->now_us - st->chal_window_us >= 1000000) {
+		st->chal_window_us = st->now_us;
+		st->chal_sent = 0;
+	}
+	if (st->chal_sent >= limit) {
+		TCP_INC(st, TCP_MIB_CHALLENGE_THROTTLED);
+		return;
+	}
+	st->chal_sent++;
+	TCP_INC(st, TCP_MIB_CHALLENGE_ACK);
+	sk->flags |= TF_ACK_NOW;
+	tcp_mark_dirty(sk);
+}
+
 static void schedule_ack(struct tcp_sock *sk, bool now)
 {
 	if (now) {
@@ -147,6 +167,17 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 
 static void enter_time_wait(struct tcp_sock *sk)
 {
+	struct tcp_stack *st = sk->stack;
+
+	if (st->conf.max_timewait && st->n_timewait >= st->conf.max_timewait) {
+		/* Table full: close now, as Linux does past tcp_max_tw_buckets. */
+		TCP_INC(st, TCP_MIB_TW_OVERFLOW);
+		schedule_ack(sk, true);
+		tcp_output(sk);
+		tcp_done(sk, 0);
+		return;
+	}
+	st->n_timewait++;
 	tcp_set_state(sk, TCP_TIME_WAIT);
 	sk->t_rto = 0;
 	sk->t_persist = 0;
@@ -437,9 +468,25 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 		tcp_send_syn(sk, true);
 		return;
 	}
+	/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
+	if (seg->opt.ts && (sk->flags & TF_TS_OK) && !(seg->flags & RTE_TCP_RST_FLAG) &&
+	    (int32_t)(seg->opt.tsval - sk->ts_recent) < 0) {
+		TCP_INC(st, TCP_MIB_PAWS_ESTAB);
+		schedule_ack(sk, true);
+		return;
+	}
 	if (seg->opt.ts && (sk->flags & TF_TS_OK) && pos <= (int64_t)sk->rcv.nxt &&
 	    (int32_t)(seg->opt.tsval - sk->ts_recent) >= 0)
 		sk->ts_recent = seg->opt.tsval;
+	if (sk->keep_idle_us) {
+		sk->keep_sent = 0;
+		sk->t_keep = st->now_us + sk->keep_idle_us;   /* later than filed: no re-filing */
+		tcp_timer_update(sk);
+	}
+	if (sk->idle_us && seg->len) {
+		sk->t_idle = st->now_us + sk->idle_us;
+		tcp_timer_update(sk);
+	}
 
 	/* RFC 9293 3.10.7.4 first check: is the segment in the window? */
 	wnd_end = sk->rcv.nxt + tcp_rcv_space(sk);
@@ -473,15 +520,13 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 				TCP_INC(st, TCP_MIB_ESTAB_RESETS);
 			tcp_done(sk, sk->state == TCP_SYN_RCVD ? -ECONNREFUSED : -ECONNRESET);
 		} else {
-			TCP_INC(st, TCP_MIB_CHALLENGE_ACK);
-			schedule_ack(sk, true);
+			tcp_challenge_ack(sk);
 		}
 		return;
 	}
 	/* RFC 5961 4: a SYN in a synchronized state gets a challenge ACK. */
 	if (seg->flags & RTE_TCP_SYN_FLAG) {
-		TCP_INC(st, TCP_MIB_CHALLENGE_ACK);
-		schedule_ack(sk, true);
+		tcp_challenge_ack(sk);
 		return;
 	}
 	if (!(seg->flags & RTE_TCP_ACK_FLAG))
@@ -592,4 +637,63 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	}
 drop:
 	rte_pktmbuf_free(m);
+}
+
+void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
+		    const uint8_t *inner, uint32_t inner_len, uint64_t now_us)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)inner;
+	const struct rte_tcp_hdr *th;
+	struct tcp_flow_key key;
+	struct tcp_sock *sk;
+	uint32_t ihl, seq;
+	uint64_t pos;
+	void *data;
+
+	st->now_us = now_us;
+	if (inner_len < sizeof(*ip) || (ihl = (ip->version_ihl & 0xf) * 4u) < sizeof(*ip) ||
+	    inner_len < ihl + 8 || ip->next_proto_id != IPPROTO_TCP) {
+		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+		return;
+	}
+	th = (const struct rte_tcp_hdr *)(inner + ihl);
+	/* The quoted packet is one we sent: we are its source. */
+	key.laddr = rte_be_to_cpu_32(ip->src_addr);
+	key.raddr = rte_be_to_cpu_32(ip->dst_addr);
+	key.lport = rte_be_to_cpu_16(th->src_port);
+	key.rport = rte_be_to_cpu_16(th->dst_port);
+	if (rte_hash_lookup_data(st->flows, &key, &data) < 0) {
+		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+		return;
+	}
+	sk = data;
+	/* RFC 5927 4.1: only errors quoting a sequence number in flight count. */
+	seq = rte_be_to_cpu_32(th->sent_seq);
+	pos = seq_extend(sk->snd_una, seq - sk->iss);
+	if (pos < sk->snd_una || pos >= (sk->snd_max > sk->snd_una ? sk->snd_max : sk->snd_una + 1)) {
+		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+		return;
+	}
+	if (type == 3 && code == 4) {
+		/* RFC 1191: lower the MSS to the next hop MTU; ignore bogus values
+		 * (below 576 as Linux's min_pmtu 552 guards, or not a decrease). */
+		if (mtu < 576 || mtu - 40 >= sk->mss) {
+			TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+			return;
+		}
+		sk->mss = (uint16_t)(mtu - 40);
+		TCP_INC(st, TCP_MIB_ICMP_FRAG_NEEDED);
+		/* The big segments were dropped: send again now, in the new size. */
+		sk->snd_nxt = sk->snd_una;
+		tcp_mark_dirty(sk);
+		return;
+	}
+	if (type == 3 && (code == 2 || code == 3) && sk->state == TCP_SYN_SENT) {
+		/* RFC 1122 4.2.3.9: protocol / port unreachable is a hard error for a connect. */
+		TCP_INC(st, TCP_MIB_ICMP_REFUSED);
+		TCP_INC(st, TCP_MIB_ATTEMPT_FAILS);
+		tcp_done(sk, -ECONNREFUSED);
+		return;
+	}
+	TCP_INC(st, TCP_MIB_ICMP_IGNORED);   /* soft errors: the retransmission timer decides */
 }

@@ -53,6 +53,9 @@ struct tcp_stack {
 	uint64_t wheel_tick;                   /* last tick processed */
 	struct tcp_sock_list wheel[TW_SLOTS];
 	struct tcp_sock_list free_later;       /* closed sockets freed at the end of the poll */
+	uint32_t n_timewait;
+	uint64_t chal_window_us;               /* challenge ACK rate limit: this second's start */
+	uint32_t chal_sent;                    /* and how many went out in it */
 	uint64_t mib[TCP_MIB_MAX];
 };
 
@@ -75,7 +78,10 @@ void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const
 void tcp_send_rst(struct tcp_sock *sk);
 void tcp_retransmit_una(struct tcp_sock *sk);
 void tcp_send_probe(struct tcp_sock *sk);
+void tcp_send_probe_seq(struct tcp_sock *sk);
 int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len);
+
+void tcp_challenge_ack(struct tcp_sock *sk);
 
 /* tcp_sack.c */
 bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack);

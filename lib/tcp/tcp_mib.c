@@ -34,6 +34,15 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_LOSS_PROBES] = "TCPLossProbes",
 	[TCP_MIB_RACK_RECOVERY] = "RackRecovery",
 	[TCP_MIB_LOST_RETRANSMIT] = "TCPLostRetransmit",
+	[TCP_MIB_PAWS_ESTAB] = "PAWSEstabRejected",
+	[TCP_MIB_KEEPALIVE] = "TCPKeepAlive",
+	[TCP_MIB_KEEPALIVE_ABORT] = "KeepAliveAborts",
+	[TCP_MIB_IDLE_TIMEOUT] = "IdleTimeouts",
+	[TCP_MIB_TW_OVERFLOW] = "TCPTimeWaitOverflow",
+	[TCP_MIB_CHALLENGE_THROTTLED] = "ChallengeACKThrottled",
+	[TCP_MIB_ICMP_FRAG_NEEDED] = "IcmpFragNeeded",
+	[TCP_MIB_ICMP_IGNORED] = "IcmpIgnored",
+	[TCP_MIB_ICMP_REFUSED] = "IcmpRefused",
 };
 
 uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)

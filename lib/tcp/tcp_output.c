@@ -197,6 +197,8 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	}
 	if (pos < sk->snd_max && (len || (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG))))
 		TCP_INC(st, TCP_MIB_RETRANS_SEGS);
+	if (len && sk->idle_us)
+		sk->t_idle = st->now_us + sk->idle_us;   /* later than filed: the wheel re-files lazily */
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
 	st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
 	return (int)len;
@@ -310,11 +312,17 @@ int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len)
 	return tcp_xmit(sk, pos, len, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
 }
 
-/* Zero-window probe: a segment one below snd_una makes the peer answer with its window. */
+/* A segment one below snd_una: the peer must answer with an ACK and its window. */
+void tcp_send_probe_seq(struct tcp_sock *sk)
+{
+	tcp_xmit(sk, sk->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
+}
+
+/* Zero-window probe (RFC 9293 3.8.6.1). */
 void tcp_send_probe(struct tcp_sock *sk)
 {
 	TCP_INC(sk->stack, TCP_MIB_WIN_PROBE);
-	tcp_xmit(sk, sk->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
+	tcp_send_probe_seq(sk);
 }
 
 static void fin_sent(struct tcp_sock *sk)

@@ -13,7 +13,7 @@ static uint64_t next_deadline(const struct tcp_sock *sk)
 {
 	uint64_t d = 0;
 	const uint64_t t[] = {sk->t_rto, sk->t_delack, sk->t_persist, sk->t_tw, sk->t_conn, sk->t_ulp,
-			      sk->t_loss};
+			      sk->t_loss, sk->t_keep, sk->t_idle};
 
 	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i] && (d == 0 || t[i] < d))
@@ -125,6 +125,33 @@ static void rto_expired(struct tcp_sock *sk)
 		tcp_rto_arm(sk);
 }
 
+/* RFC 9293 3.8.4 / RFC 1122 4.2.3.6: probe an idle peer, give up after keep_probes. */
+static void keepalive_expired(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+
+	if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
+	    sk->state != TCP_FIN_WAIT_2)
+		return;
+	if (sk->snd_max > sk->snd_una) {
+		/* Data in flight: the RTO watches the peer. Look again later. */
+		sk->t_keep = st->now_us + sk->keep_intvl_us;
+		return;
+	}
+	if (sk->keep_sent >= sk->keep_probes) {
+		TCP_INC(st, TCP_MIB_KEEPALIVE_ABORT);
+		TCP_INC(st, TCP_MIB_ABORT_ON_TIMEOUT);
+		tcp_send_rst(sk);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	sk->keep_sent++;
+	TCP_INC(st, TCP_MIB_KEEPALIVE);
+	/* Like a window probe: SEG.SEQ = SND.NXT - 1 makes the peer answer with an ACK. */
+	tcp_send_probe_seq(sk);
+	sk->t_keep = st->now_us + sk->keep_intvl_us;
+}
+
 static void sock_expire(struct tcp_sock *sk, uint64_t now)
 {
 	if (sk->t_tw && sk->t_tw <= now) {
@@ -140,6 +167,19 @@ static void sock_expire(struct tcp_sock *sk, uint64_t now)
 	}
 	if (sk->t_rto && sk->t_rto <= now) {
 		rto_expired(sk);
+		if (sk->state == TCP_CLOSED)
+			return;
+	}
+	if (sk->t_idle && sk->t_idle <= now) {
+		sk->t_idle = 0;
+		TCP_INC(sk->stack, TCP_MIB_IDLE_TIMEOUT);
+		tcp_send_rst(sk);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	if (sk->t_keep && sk->t_keep <= now) {
+		sk->t_keep = 0;
+		keepalive_expired(sk);
 		if (sk->state == TCP_CLOSED)
 			return;
 	}

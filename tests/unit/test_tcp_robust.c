@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp against old duplicates, idle peers and ICMP: PAWS (RFC 7323 5),
+ * keepalive (RFC 9293 3.8.4), idle timeouts, path MTU (RFC 1191, RFC 5927),
+ * ICMP hard errors on connect, challenge ACK rate limit (RFC 5961 7).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "seghelp.h"
+
+#define MIB(c) tcp_mib_get(ut_st, TCP_MIB_##c)
+#define ACK RTE_TCP_ACK_FLAG
+#define SYN RTE_TCP_SYN_FLAG
+#define RST RTE_TCP_RST_FLAG
+#define PSH RTE_TCP_PSH_FLAG
+
+static struct tcp_stack_conf robust_conf;
+
+static int accept_plain(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	(void)arg;
+	(void)syn;
+	ut_adopt(sk);
+	return 0;
+}
+
+static void setup_passive(void)
+{
+	robust_conf = ut_conf();
+	robust_conf.challenge_ack_limit = 2;
+	ut_start(&robust_conf);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+static void setup_active(void)
+{
+	ut_start(NULL);
+}
+
+TestSuite(paws, .init = setup_passive);
+TestSuite(idle, .init = setup_passive);
+TestSuite(icmp, .init = setup_passive);
+TestSuite(icmp_connect, .init = setup_active);
+TestSuite(challenge, .init = setup_passive);
+
+#define ROBUST_TEST(suite, name, desc) UT_TEST(suite, name, desc, ut_stop)
+
+static struct ut_opts ts_opts(uint32_t val)
+{
+	struct ut_opts o = {0};
+
+	ut_opt_ts(&o, val, 0);
+	return o;
+}
+
+/* Handshake with timestamps negotiated (client TSval 1000). */
+static void establish_ts(void)
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_opts t = ts_opts(1001);
+
+	ut_opt_ts(&o, 1000, 0);
+	ut_syn(&o);
+	ut_now += 10000;
+	ut_send(ACK, NULL, 0, &t);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	ut_clear();
+}
+
+ROBUST_TEST(paws, old_timestamp_is_dropped_and_acked,
+	    "RFC 7323 5.3: a segment whose TSval is older than TS.Recent is an old duplicate: ACK, no data")
+{
+	struct ut_opts now = ts_opts(2000), old = ts_opts(1500);
+
+	establish_ts();
+	ut_send_data_opts(0, 500, PSH, &now);
+	ut_expect_rx(0, 500);
+	ut_poll();
+	ut_clear();
+	/* An old duplicate carrying new-looking data at the right sequence. */
+	ut_send_data_opts(500, 500, PSH, &old);
+	cr_expect_eq(ut_rxp.rx.nxt, 500, "PAWS-rejected bytes must not be stored");
+	cr_expect_eq(MIB(PAWS_ESTAB), 1);
+	ut_one_ack(ut_cl.isn + 501, "ACK for the rejected segment");
+	/* The same bytes with a current timestamp are accepted. */
+	ut_clear();
+	now = ts_opts(2001);
+	ut_send_data_opts(500, 500, PSH, &now);
+	ut_expect_rx(500, 500);
+}
+
+ROBUST_TEST(paws, equal_timestamp_is_accepted,
+	    "RFC 7323 5.3: TSval equal to TS.Recent passes (several segments per clock tick)")
+{
+	struct ut_opts t = ts_opts(3000);
+
+	establish_ts();
+	ut_send_data_opts(0, 100, PSH, &t);
+	ut_send_data_opts(100, 100, PSH, &t);
+	ut_expect_rx(0, 200);
+	cr_expect_eq(MIB(PAWS_ESTAB), 0);
+}
+
+ROBUST_TEST(idle, keepalive_probes_then_reset,
+	    "RFC 9293 3.8.4: after the idle time, probes at SND.NXT-1 every interval; unanswered -> RST, -ETIMEDOUT")
+{
+	struct ut_seg p;
+
+	ut_establish(65535);
+	tcp_set_keepalive(ut_ev.sk, 1000000, 100000, 3);
+	ut_advance(999000);
+	cr_expect_eq(ut_ncap, 0, "nothing before the idle time");
+	ut_advance(2000);
+	cr_assert_eq(ut_ncap, 1, "one probe");
+	p = ut_last();
+	cr_expect_eq(p.len, 0);
+	cr_expect_eq(p.seq, ut_cl.peer_isn, "probe at SND.NXT - 1");
+	cr_expect_eq(MIB(KEEPALIVE), 1);
+	ut_advance(100000);
+	ut_advance(100000);
+	cr_expect_eq(MIB(KEEPALIVE), 3);
+	cr_expect_eq(ut_ev.closed, 0);
+	ut_advance(100000);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(MIB(KEEPALIVE_ABORT), 1);
+	cr_expect_eq(ut_last().flags & RST, RST, "the peer is told with a RST");
+}
+
+ROBUST_TEST(idle, keepalive_answer_restarts_the_idle_time,
+	    "An answer to a probe (any segment) resets the probe count and the idle timer")
+{
+	ut_establish(65535);
+	tcp_set_keepalive(ut_ev.sk, 1000000, 100000, 2);
+	ut_advance(1001000);
+	cr_expect_eq(MIB(KEEPALIVE), 1);
+	ut_send(ACK, NULL, 0, NULL);          /* the peer answers */
+	ut_clear();
+	ut_advance(900000);
+	cr_expect_eq(ut_ncap, 0, "idle time restarted by the answer");
+	ut_advance(150000);
+	cr_expect_eq(MIB(KEEPALIVE), 2, "probing again after a full idle time (probes %llu, sent %u)",
+		     (unsigned long long)MIB(KEEPALIVE), ut_ncap);
+	cr_expect_eq(ut_ev.closed, 0);
+}
+
+ROBUST_TEST(idle, idle_timeout_resets,
+	    "No payload either way for the idle timeout: RST, closed(-ETIMEDOUT), IdleTimeouts")
+{
+	ut_establish(65535);
+	tcp_set_idle_timeout(ut_ev.sk, 500000);
+	ut_advance(300000);
+	ut_send_data_at(0, 100, PSH);         /* payload restarts it */
+	ut_advance(400000);
+	cr_expect_eq(ut_ev.closed, 0, "payload 400 ms ago");
+	ut_advance(150000);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(MIB(IDLE_TIMEOUT), 1);
+}
+
+/* An ICMP error quoting captured segment i (IPv4 header + 8 bytes of TCP). */
+static void icmp_about(unsigned int i, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq_delta)
+{
+	uint8_t q[28];
+
+	cr_assert_lt(i, ut_ncap);
+	memcpy(q, rte_pktmbuf_mtod(ut_cap[i], const uint8_t *), sizeof(q));
+	if (seq_delta) {
+		uint32_t seq = ut_get32(q + 24) + seq_delta;
+
+		ut_put32(q + 24, seq);
+	}
+	tcp_icmp_input(ut_st, type, code, mtu, q, sizeof(q), ut_now);
+}
+
+ROBUST_TEST(icmp, frag_needed_lowers_the_mss_and_resends,
+	    "RFC 1191: fragmentation needed with MTU 1000 -> segments of at most 960 bytes, resent from SND.UNA")
+{
+	ut_establish(65535);
+	ut_queue_tx(4000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 2);
+	icmp_about(0, 3, 4, 1000, 0);
+	cr_expect_eq(MIB(ICMP_FRAG_NEEDED), 1);
+	ut_clear();
+	ut_poll();
+	cr_assert_geq(ut_ncap, 1, "resent at once");
+	ut_expect_tx(0, 0, 960);
+	for (unsigned int i = 0; i < ut_ncap; i++)
+		cr_expect_leq(ut_seg(i).len, 960, "segment %u exceeds the new path MSS", i);
+}
+
+ROBUST_TEST(icmp, bogus_errors_are_ignored,
+	    "RFC 5927: an ICMP error quoting data not in flight, or a tiny MTU, changes nothing")
+{
+	ut_establish(65535);
+	ut_queue_tx(2000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 2);
+	icmp_about(0, 3, 4, 1000, 100000);     /* sequence far beyond SND.MAX */
+	icmp_about(0, 3, 4, 300, 0);           /* MTU below 576 */
+	icmp_about(0, 3, 1, 0, 0);             /* host unreachable on an established connection */
+	cr_expect_eq(MIB(ICMP_FRAG_NEEDED), 0);
+	cr_expect_eq(MIB(ICMP_IGNORED), 3);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	ut_clear();
+	ut_poll();
+	cr_expect_eq(ut_ncap, 0, "nothing is resent");
+	ut_queue_tx(3000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_seg(0).len, 1460, "the MSS is unchanged");
+}
+
+ROBUST_TEST(icmp_connect, port_unreachable_fails_the_connect,
+	    "RFC 1122 4.2.3.9: port unreachable in SYN_SENT -> closed(-ECONNREFUSED)")
+{
+	ut_connect();
+	cr_assert_eq(ut_ncap, 1);
+	icmp_about(0, 3, 3, 0, 0);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNREFUSED);
+	cr_expect_eq(MIB(ICMP_REFUSED), 1);
+	cr_expect_eq(MIB(ATTEMPT_FAILS), 1);
+}
+
+ROBUST_TEST(challenge, acks_are_rate_limited,
+	    "RFC 5961 7: at most challenge_ack_limit challenge ACKs per second; the rest are counted")
+{
+	ut_establish(65535);
+	for (int i = 0; i < 4; i++)
+		ut_send_seq(ut_cl.snd_nxt + 100, RST, NULL, 0, NULL);
+	cr_expect_eq(ut_ncap, 2, "limit 2 per second");
+	cr_expect_eq(MIB(CHALLENGE_ACK), 2);
+	cr_expect_eq(MIB(CHALLENGE_THROTTLED), 2);
+	ut_clear();
+	ut_advance(1000000);
+	ut_send_seq(ut_cl.snd_nxt + 100, RST, NULL, 0, NULL);
+	cr_expect_eq(ut_ncap, 1, "a new second, a new budget");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
