@@ -42,6 +42,8 @@ void hag_config_defaults(struct hag_config *cfg)
 	cfg->tcp_timewait_ms = 2000;
 	cfg->tcp_syn_retries = 5;
 	cfg->tcp_connect_timeout_ms = 10000;
+	cfg->tcp_rcvbuf_init = 131072;
+	cfg->tcp_mem_budget_mb = 2048;
 	cfg->tcp_keepalive_access_ms = 60000;
 	cfg->tcp_keepalive_upstream_ms = 0;
 	cfg->tcp_keepalive_interval_ms = 10000;
@@ -772,6 +774,8 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 		{ "rcvbuf", 16384, 268435456, offsetof(struct hag_config, tcp_rcvbuf) },
 		{ "sndbuf", 16384, 268435456, offsetof(struct hag_config, tcp_sndbuf) },
 		{ "max_conns", 1, 4194304, offsetof(struct hag_config, tcp_max_conns) },
+		{ "rcvbuf_init", 4096, 268435456, offsetof(struct hag_config, tcp_rcvbuf_init) },
+		{ "mem_budget_mb", 0, 1048576, offsetof(struct hag_config, tcp_mem_budget_mb) },
 		{ "timewait_ms", 0, 240000, offsetof(struct hag_config, tcp_timewait_ms) },
 		{ "syn_retries", 1, 15, offsetof(struct hag_config, tcp_syn_retries) },
 		{ "connect_timeout_ms", 100, 600000, offsetof(struct hag_config, tcp_connect_timeout_ms) },
@@ -784,7 +788,8 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 		  offsetof(struct hag_config, tcp_idle_timeout_upstream_ms) },
 		{ "max_timewait", 0, 4194304, offsetof(struct hag_config, tcp_max_timewait) },
 	};
-	static const char *const keys[] = { "rcvbuf", "sndbuf", "max_conns", "timewait_ms",
+	static const char *const keys[] = { "rcvbuf", "sndbuf", "rcvbuf_init", "mem_budget_mb",
+					    "max_conns", "timewait_ms",
 					    "syn_retries", "connect_timeout_ms", "cc_access",
 					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
 					    "keepalive_interval_ms", "keepalive_probes",

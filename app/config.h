@@ -100,6 +100,8 @@ struct hag_config {
 	/* tcp */
 	uint32_t tcp_rcvbuf;          /* bytes per direction per connection, default 4 MiB */
 	uint32_t tcp_sndbuf;          /* default 4 MiB */
+	uint32_t tcp_rcvbuf_init;     /* bytes a connection's buffer starts with, default 131072 */
+	uint32_t tcp_mem_budget_mb;   /* relay buffers per worker at most, MiB, default 2048; 0 = no limit */
 	uint32_t tcp_max_conns;       /* default 65536 */
 	uint32_t tcp_timewait_ms;     /* default 2000 (TIME_WAIT duration) */
 	uint32_t tcp_syn_retries;     /* default 5 */

@@ -88,6 +88,7 @@ struct hag_lcore {
 	uint64_t ip_mib[IP_MIB_MAX];
 	uint64_t relay_mib[RELAY_MIB_MAX];
 	uint32_t relay_active;
+	struct hag_mem mem;           /* relay pipes of this worker and their budget */
 	uint64_t polls, busy_polls;
 } __rte_cache_aligned;
 

@@ -352,6 +352,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 			mtu = cfg->ports[i].mtu;
 	tc.mss = (uint16_t)(mtu - 40);
 	tc.output_arg = lc;
+	lc->mem.budget = (uint64_t)cfg->tcp_mem_budget_mb << 20;
 	lc->tcp = tcp_stack_create(&tc);
 	if (lc->tcp == NULL)
 		return -ENOMEM;

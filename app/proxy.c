@@ -246,9 +246,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	struct hag_conn *c;
 	int mp = 0;
 
+	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
 	c = calloc(1, sizeof(*c));
-	if (c == NULL || hag_pipe_init(&c->up, lc->cfg->tcp_rcvbuf) != 0 ||
-	    hag_pipe_init(&c->down, lc->cfg->tcp_sndbuf) != 0) {
+	if (c == NULL ||
+	    hag_pipe_init_tuned(&c->up, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_rcvbuf, &lc->mem) != 0 ||
+	    hag_pipe_init_tuned(&c->down, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_sndbuf, &lc->mem) != 0) {
 		if (c) {
 			hag_pipe_fini(&c->up);
 			free(c);

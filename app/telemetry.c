@@ -128,6 +128,9 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(pool, "in_use", rte_mempool_in_use_count(g_lcs[0].pool));
 	rte_tel_data_add_dict_u64(pool, "size", g_lcs[0].pool->size);
 	rte_tel_data_add_dict_u64(pool, "available", rte_mempool_avail_count(g_lcs[0].pool));
+	rte_tel_data_add_dict_u64(pool, "pipe_bytes", g_lcs[0].mem.used);
+	rte_tel_data_add_dict_u64(pool, "pipe_budget", g_lcs[0].mem.budget);
+	rte_tel_data_add_dict_u64(pool, "pipe_refused", g_lcs[0].mem.refused);
 	add(d, "tcp", t);
 	add(d, "mptcp", mp);
 	add(d, "ip", ip);

@@ -79,6 +79,8 @@ enum tcp_mib {
 	TCP_MIB_ICMP_FRAG_NEEDED,   /* hagd: ICMP fragmentation-needed accepted: path MSS lowered */
 	TCP_MIB_ICMP_IGNORED,       /* hagd: ICMP errors ignored (no connection, bad sequence, bogus MTU) */
 	TCP_MIB_ICMP_REFUSED,       /* hagd: connects failed by ICMP port/protocol unreachable */
+	TCP_MIB_RCVBUF_GROWN,       /* hagd: receive windows grown by autotuning */
+	TCP_MIB_RCVBUF_LIMITED,     /* hagd: growths refused by the memory budget */
 	TCP_MIB_MAX
 };
 
@@ -244,6 +246,7 @@ struct tcp_sock {
 	uint64_t t_keep, t_idle;    /* keepalive, idle timeout */
 	uint32_t keep_idle_us, keep_intvl_us, idle_us;
 	uint8_t keep_probes, keep_sent;
+	uint64_t at_pos, at_ts;     /* receive autotuning: delivered since at_ts */
 	uint64_t t_sched;           /* when the wheel will look at us */
 	TAILQ_ENTRY(tcp_sock) tq;   /* timer wheel slot */
 	TAILQ_ENTRY(tcp_sock) dq;   /* flush list */

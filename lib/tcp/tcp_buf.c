@@ -86,25 +86,84 @@ uint64_t seq_ranges_bytes(const struct seq_ranges *s)
 	return b;
 }
 
-int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
+static uint32_t pow2_at_least(uint32_t v)
 {
 	uint32_t c = 4096;
 
-	memset(p, 0, sizeof(*p));
-	while (c < cap && c < (1u << 30))
+	while (c < v && c < (1u << 30))
 		c <<= 1;
+	return c;
+}
+
+int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct hag_mem *mem)
+{
+	uint32_t c = pow2_at_least(init);
+
+	memset(p, 0, sizeof(*p));
+	p->max_cap = pow2_at_least(max > init ? max : init);
+	if (mem && mem->budget && mem->used + c > mem->budget) {
+		mem->refused++;
+		return -ENOSPC;
+	}
 	/* malloc of this size is an anonymous mapping: pages cost only when touched. */
 	p->buf = malloc(c);
 	if (p->buf == NULL)
 		return -ENOMEM;
 	p->cap = c;
+	p->mem = mem;
+	if (mem)
+		mem->used += c;
 	return 0;
+}
+
+int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
+{
+	return hag_pipe_init_tuned(p, cap, cap, NULL);
 }
 
 void hag_pipe_fini(struct hag_pipe *p)
 {
+	if (p->mem && p->buf)
+		p->mem->used -= p->cap;
 	free(p->buf);
 	p->buf = NULL;
+}
+
+int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
+{
+	uint32_t nc = pow2_at_least(want);
+	uint64_t end = p->rx.n ? p->rx.r[p->rx.n - 1].end : p->rx.nxt;
+	uint8_t *nb;
+
+	if (nc > p->max_cap)
+		nc = p->max_cap;
+	if (nc <= p->cap)
+		return -ENOSPC;
+	if (p->mem && p->mem->budget && p->mem->used + (nc - p->cap) > p->mem->budget) {
+		p->mem->refused++;
+		return -ENOSPC;
+	}
+	nb = malloc(nc);
+	if (nb == NULL)
+		return -ENOMEM;
+	/* Every byte from head to the last one held moves to its place in the new ring. */
+	for (uint64_t pos = p->head; pos < end;) {
+		uint32_t off = (uint32_t)pos & (p->cap - 1), noff = (uint32_t)pos & (nc - 1);
+		uint64_t n = end - pos;
+
+		if (n > p->cap - off)
+			n = p->cap - off;
+		if (n > nc - noff)
+			n = nc - noff;
+		memcpy(nb + noff, p->buf + off, (size_t)n);
+		pos += n;
+	}
+	free(p->buf);
+	if (p->mem)
+		p->mem->used += nc - p->cap;
+	p->buf = nb;
+	p->cap = nc;
+	return 0;
 }
 
 static void ring_copy_in(struct hag_pipe *p, uint64_t pos, const uint8_t *src, uint32_t len)

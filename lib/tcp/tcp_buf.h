@@ -38,16 +38,34 @@ void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
 /* Bytes held in the out-of-order ranges. */
 uint64_t seq_ranges_bytes(const struct seq_ranges *s);
 
+/* A memory budget shared by the pipes of one lcore (bytes of ring allocated). */
+struct hag_mem {
+	uint64_t used;
+	uint64_t budget;                    /* 0: no limit */
+	uint64_t refused;                   /* growths refused by the budget */
+};
+
 struct hag_pipe {
 	uint8_t *buf;
-	uint32_t cap;                       /* power of two */
+	uint32_t cap;                       /* power of two; the window cannot exceed it */
+	uint32_t max_cap;                   /* what receive autotuning may grow it to */
+	struct hag_mem *mem;                /* accounting, or NULL */
 	uint64_t head;                      /* oldest byte held: the reader has not had it acked */
 	struct seq_ranges rx;               /* rx.nxt is the end of contiguous data */
 	bool eof;                           /* the writer's stream ended at rx.nxt */
 	uint64_t dup_bytes;                 /* bytes written that were already held */
 };
 
+/* A pipe of fixed capacity (rounded up to a power of two, at least 4096). */
 int hag_pipe_init(struct hag_pipe *p, uint32_t cap);
+/* A pipe that starts at init bytes and may grow to max, charged to mem. */
+int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct hag_mem *mem);
+/*
+ * Grow the ring to at least want bytes (power of two, at most max_cap),
+ * keeping every byte and position. Returns 0, -ENOSPC when max_cap or the
+ * budget forbids it (counted in mem->refused), -ENOMEM.
+ */
+int hag_pipe_grow(struct hag_pipe *p, uint32_t want);
 void hag_pipe_fini(struct hag_pipe *p);
 
 /* Bytes between head and the end of contiguous data. */

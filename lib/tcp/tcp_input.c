@@ -451,6 +451,43 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	schedule_ack(sk, had_holes || sk->unacked_segs >= 2);
 }
 
+/*
+ * Receive buffer autotuning (dynamic right-sizing, as Linux's
+ * tcp_rcv_space_adjust): once per RTT, a peer that delivered half the ring
+ * or more was limited by our window: the ring grows to four times that, up
+ * to its maximum and within the lcore's memory budget.
+ */
+static void rcv_autotune(struct tcp_sock *sk)
+{
+	struct tcp_stack *st = sk->stack;
+	struct hag_pipe *p = sk->rxp;
+	uint64_t rtt = sk->srtt_us ? sk->srtt_us : 1000, delivered;
+
+	if (p == NULL || p->cap >= p->max_cap)
+		return;
+	if (sk->at_ts == 0 || st->now_us < sk->at_ts) {
+		sk->at_ts = st->now_us;
+		sk->at_pos = sk->rcv.nxt;
+		return;
+	}
+	if (st->now_us - sk->at_ts < rtt)
+		return;
+	delivered = sk->rcv.nxt - sk->at_pos;
+	if (delivered * 2 >= p->cap) {
+		int r = hag_pipe_grow(p, (uint32_t)(delivered * 4 < p->max_cap ? delivered * 4 : p->max_cap));
+
+		if (r == 0) {
+			TCP_INC(st, TCP_MIB_RCVBUF_GROWN);
+			sk->flags |= TF_ACK_NOW;   /* tell the sender at once */
+			tcp_mark_dirty(sk);
+		} else if (r == -ENOSPC) {
+			TCP_INC(st, TCP_MIB_RCVBUF_LIMITED);
+		}
+	}
+	sk->at_ts = st->now_us;
+	sk->at_pos = sk->rcv.nxt;
+}
+
 static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 {
 	struct tcp_stack *st = sk->stack;
@@ -540,8 +577,11 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 
 	switch (sk->state) {
 	case TCP_ESTABLISHED: case TCP_FIN_WAIT_1: case TCP_FIN_WAIT_2:
-		if (seg->len)
+		if (seg->len) {
 			rcv_data(sk, seg, pos);
+			if (sk->state != TCP_CLOSED)
+				rcv_autotune(sk);
+		}
 		break;
 	case TCP_TIME_WAIT:
 		if (seg->flags & RTE_TCP_FIN_FLAG) {

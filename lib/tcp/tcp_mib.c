@@ -43,6 +43,8 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_ICMP_FRAG_NEEDED] = "IcmpFragNeeded",
 	[TCP_MIB_ICMP_IGNORED] = "IcmpIgnored",
 	[TCP_MIB_ICMP_REFUSED] = "IcmpRefused",
+	[TCP_MIB_RCVBUF_GROWN] = "RcvBufGrown",
+	[TCP_MIB_RCVBUF_LIMITED] = "RcvBufLimited",
 };
 
 uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)

@@ -327,3 +327,85 @@ Test(hag_pipe, enospc_when_ranges_are_full,
 	cr_expect_arr_eq(out, a, 10, "refused bytes were copied into the ring");
 	hag_pipe_fini(&p);
 }
+
+static uint8_t pat(uint64_t pos)
+{
+	return (uint8_t)(pos * 131 + (pos >> 8));
+}
+
+static void write_pat(struct hag_pipe *p, uint64_t pos, uint32_t len)
+{
+	static uint8_t b[65536];
+
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = pat(pos + i);
+	hag_pipe_write(p, pos, b, len);
+}
+
+static void expect_pat(const struct hag_pipe *p, uint64_t pos, uint32_t len)
+{
+	static uint8_t b[65536];
+
+	hag_pipe_read(p, pos, b, len);
+	for (uint32_t i = 0; i < len; i++)
+		cr_assert_eq(b[i], pat(pos + i), "byte at %llu", (unsigned long long)(pos + i));
+}
+
+Test(hag_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
+     .description = "Growing the ring moves the held bytes (across the old wrap) and out-of-order ranges")
+{
+	struct hag_mem mem = {0};
+	struct hag_pipe p;
+
+	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
+	cr_expect_eq(mem.used, 4096);
+	write_pat(&p, 0, 3000);
+	hag_pipe_consume(&p, 3000);
+	write_pat(&p, 3000, 3000);          /* wraps in the 4096 ring */
+	write_pat(&p, 6500, 500);           /* out of order, also in the window */
+	cr_assert_eq(p.rx.nxt, 6000);
+	cr_assert_eq(hag_pipe_grow(&p, 10000), 0);
+	cr_expect_eq(p.cap, 16384);
+	cr_expect_eq(mem.used, 16384, "the budget is charged the difference");
+	expect_pat(&p, 3000, 3000);
+	expect_pat(&p, 6500, 500);
+	write_pat(&p, 6000, 500);           /* fills the hole */
+	cr_expect_eq(p.rx.nxt, 7000);
+	expect_pat(&p, 3000, 4000);
+	cr_expect_eq(hag_pipe_space(&p), 16384 - 4000, "the window is the new room");
+	hag_pipe_fini(&p);
+	cr_expect_eq(mem.used, 0);
+}
+
+Test(hag_pipe, grow_stops_at_max_and_budget,
+     .description = "A pipe does not grow past its maximum, nor past the budget (counted)")
+{
+	struct hag_mem mem = {.budget = 20000};
+	struct hag_pipe a, b;
+
+	cr_assert_eq(hag_pipe_init_tuned(&a, 4096, 8192, &mem), 0);
+	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), 0);
+	cr_expect_eq(a.cap, 8192, "clamped to max");
+	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), -ENOSPC, "at max already");
+	cr_assert_eq(hag_pipe_init_tuned(&b, 4096, 65536, &mem), 0);
+	cr_expect_eq(mem.used, 8192 + 4096);
+	cr_expect_eq(hag_pipe_grow(&b, 16384), -ENOSPC, "12288 + 12288 > 20000");
+	cr_expect_eq(mem.refused, 1);
+	cr_expect_eq(b.cap, 4096, "unchanged after a refusal");
+	cr_expect_eq(hag_pipe_grow(&b, 8192), 0, "12288 + 4096 fits");
+	hag_pipe_fini(&a);
+	hag_pipe_fini(&b);
+	cr_expect_eq(mem.used, 0);
+}
+
+Test(hag_pipe, init_refused_over_budget,
+     .description = "A new pipe that would exceed the budget is refused with -ENOSPC")
+{
+	struct hag_mem mem = {.budget = 6000};
+	struct hag_pipe a, b;
+
+	cr_assert_eq(hag_pipe_init_tuned(&a, 4096, 4096, &mem), 0);
+	cr_expect_eq(hag_pipe_init_tuned(&b, 4096, 4096, &mem), -ENOSPC);
+	cr_expect_eq(mem.refused, 1);
+	hag_pipe_fini(&a);
+}

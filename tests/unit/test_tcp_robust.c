@@ -241,3 +241,62 @@ ROBUST_TEST(challenge, acks_are_rate_limited,
 	cr_expect_eq(ut_ncap, 1, "a new second, a new budget");
 	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
 }
+
+static struct hag_mem tune_mem;
+
+static int accept_tuned(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	(void)arg;
+	(void)syn;
+	ut_adopt(sk);
+	hag_pipe_fini(&ut_rxp);
+	memset(&tune_mem, 0, sizeof(tune_mem));
+	cr_assert_eq(hag_pipe_init_tuned(&ut_rxp, 4096, 65536, &tune_mem), 0);
+	return 0;
+}
+
+static void setup_tuned(void)
+{
+	ut_start(NULL);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_tuned, NULL), 0);
+}
+
+TestSuite(autotune, .init = setup_tuned);
+
+ROBUST_TEST(autotune, window_limited_peer_gets_a_bigger_buffer,
+	    "A peer that delivers half the buffer within an RTT was window-limited: the buffer grows, an ACK says so")
+{
+	struct ut_seg a;
+
+	ut_establish(65535);             /* handshake RTT sample: 10 ms */
+	cr_assert_eq(ut_rxp.cap, 4096);
+	ut_send_data_at(0, 1400, PSH);   /* starts the measurement */
+	hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+	ut_send_data_at(1400, 1400, PSH);
+	ut_send_data_at(2800, 1400, PSH);
+	hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+	ut_advance(10000);
+	ut_clear();
+	ut_send_data_at(4200, 1000, PSH);
+	cr_expect_eq(MIB(RCVBUF_GROWN), 1);
+	cr_expect_eq(ut_rxp.cap, 16384, "4 x 3800 delivered in one RTT, rounded to a power of two");
+	cr_expect_eq(tune_mem.used, 16384);
+	ut_expect_rx(4200, 1000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 1, "an ACK announces the room at once");
+	a = ut_last();
+	cr_expect_gt((uint32_t)a.wnd << 1, 4096u, "window beyond the old buffer: %u", (uint32_t)a.wnd << 1);
+}
+
+ROBUST_TEST(autotune, slow_peer_keeps_a_small_buffer,
+	    "A peer that delivers little per RTT does not make the buffer grow")
+{
+	ut_establish(65535);
+	for (int i = 0; i < 10; i++) {
+		ut_send_data_at((uint32_t)i * 500, 500, PSH);
+		hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+		ut_advance(20000);
+	}
+	cr_expect_eq(MIB(RCVBUF_GROWN), 0);
+	cr_expect_eq(ut_rxp.cap, 4096);
+}
