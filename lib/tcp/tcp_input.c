@@ -658,10 +658,14 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	if (rte_hash_lookup_data(st->flows, &key, &data) >= 0) {
 		struct tcp_sock *sk = data;
 
-		/* RFC 6191-style: a new SYN above the old sequence space ends TIME_WAIT. */
+		/* RFC 6191: a new SYN ends TIME_WAIT when its timestamp is newer (both
+		 * sides use timestamps) or else its sequence number is above the old one. */
+		bool newer = (sk->flags & TF_TS_OK) && seg.opt.ts ?
+			     (int32_t)(seg.opt.tsval - sk->ts_recent) > 0 :
+			     seq_gt(seg.seq, tcp_ack_of(sk));
+
 		if (sk->state == TCP_TIME_WAIT && (seg.flags & RTE_TCP_SYN_FLAG) &&
-		    !(seg.flags & RTE_TCP_ACK_FLAG) &&
-		    seq_gt(seg.seq, sk->irs + (uint32_t)sk->rcv.nxt)) {
+		    !(seg.flags & RTE_TCP_ACK_FLAG) && newer) {
 			TCP_INC(st, TCP_MIB_TW_RECYCLED);
 			tcp_done(sk, 0);
 		} else {

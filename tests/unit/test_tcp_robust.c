@@ -43,6 +43,7 @@ TestSuite(idle, .init = setup_passive);
 TestSuite(icmp, .init = setup_passive);
 TestSuite(icmp_connect, .init = setup_active);
 TestSuite(challenge, .init = setup_passive);
+TestSuite(timewait, .init = setup_passive);
 
 #define ROBUST_TEST(suite, name, desc) UT_TEST(suite, name, desc, ut_stop)
 
@@ -299,4 +300,63 @@ ROBUST_TEST(autotune, slow_peer_keeps_a_small_buffer,
 	}
 	cr_expect_eq(MIB(RCVBUF_GROWN), 0);
 	cr_expect_eq(ut_rxp.cap, 4096);
+}
+
+/* Our side closes first and sits in TIME_WAIT (client timestamps optional). */
+static void into_time_wait(const struct ut_opts *tsopt)
+{
+	tcp_shutdown(ut_ev.sk);
+	ut_poll();
+	ut_cl.rcv_nxt = ut_cl.peer_isn + 2;
+	ut_send(ACK, NULL, 0, tsopt);
+	ut_send(RTE_TCP_FIN_FLAG | ACK, NULL, 0, tsopt);
+	cr_assert_eq(ut_state(), TCP_TIME_WAIT);
+	ut_clear();
+}
+
+ROBUST_TEST(timewait, higher_sequence_syn_reuses_the_tuple,
+	    "RFC 6191 (no timestamps): a SYN above the old sequence space ends TIME_WAIT and opens anew")
+{
+	struct ut_seg sa;
+
+	ut_establish(65535);
+	into_time_wait(NULL);
+	ut_cl.isn += 100000;
+	sa = ut_syn(NULL);
+	cr_expect_eq(MIB(TW_RECYCLED), 1);
+	cr_expect_eq(ut_ev.closed, 1, "the TIME_WAIT socket ended quietly");
+	cr_expect_eq(ut_ev.closed_err, 0);
+	cr_expect_eq(ut_state(), TCP_SYN_RCVD);
+	cr_expect_eq(sa.ack, ut_cl.isn + 1);
+}
+
+ROBUST_TEST(timewait, older_syn_is_answered_by_time_wait,
+	    "A SYN below the old sequence space does not end TIME_WAIT: it gets an ACK")
+{
+	ut_establish(65535);
+	into_time_wait(NULL);
+	ut_cl.isn -= 100000;
+	ut_send_seq(ut_cl.isn, SYN, NULL, 0, NULL);
+	cr_expect_eq(MIB(TW_RECYCLED), 0);
+	cr_expect_eq(ut_state(), TCP_TIME_WAIT);
+	cr_assert_eq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags, ACK);
+}
+
+ROBUST_TEST(timewait, newer_timestamp_reuses_even_with_a_lower_sequence,
+	    "RFC 6191: with timestamps on both sides a newer TSval decides, whatever the sequence number")
+{
+	struct ut_opts o = ut_std_opts(), t = ts_opts(1002), syn = ut_std_opts();
+
+	ut_opt_ts(&o, 1000, 0);
+	ut_syn(&o);
+	ut_now += 10000;
+	ut_send(ACK, NULL, 0, &t);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	into_time_wait(&t);
+	ut_cl.isn -= 100000;
+	ut_opt_ts(&syn, 5000, 0);
+	ut_syn(&syn);
+	cr_expect_eq(MIB(TW_RECYCLED), 1);
+	cr_expect_eq(ut_state(), TCP_SYN_RCVD);
 }
