@@ -246,6 +246,14 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	struct hag_conn *c;
 	int mp = 0;
 
+	if (lc->cfg->mptcp_enabled) {
+		mp = mptcp_accept(lc->mptcp, sk, syn);
+		if (mp < 0)
+			return -1;
+		if (mp == MPTCP_ACCEPT_JOINED)
+			return 0;   /* a new subflow of a connection we relay already */
+	}
+
 	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
 	c = calloc(1, sizeof(*c));
 	if (c == NULL ||
@@ -270,25 +278,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	tcp_set_keepalive(sk, lc->cfg->tcp_keepalive_access_ms * 1000u,
 			  lc->cfg->tcp_keepalive_interval_ms * 1000u, (uint8_t)lc->cfg->tcp_keepalive_probes);
 	tcp_set_idle_timeout(sk, lc->cfg->tcp_idle_timeout_access_ms * 1000u);
-	if (lc->cfg->mptcp_enabled) {
-		mp = mptcp_accept(lc->mptcp, sk, syn);
-		if (mp < 0)
-			goto refuse;
-	}
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
 	lc->relay_active++;
 	return 0;
-
-refuse:
-	/* lib/tcp frees sk (and its ULP) after a refusal; we free the rest. */
-	sk->user = NULL;
-	sk->rxp = sk->txp = NULL;
-	hag_pipe_fini(&c->up);
-	hag_pipe_fini(&c->down);
-	free(c);
-	return -1;
 }
 
 int hag_proxy_listen(struct hag_lcore *lc)

@@ -27,7 +27,11 @@ enum mptcp_mib {
 	MPTCP_MIB_BAD_KEY,              /* hagd: third ACK echoed a key that is not ours: reset */
 	MPTCP_MIB_MPJOIN_SYN_RX,        /* MPJoinSynRx */
 	MPTCP_MIB_MPJOIN_NO_TOKEN,      /* MPJoinNoTokenFound */
-	MPTCP_MIB_MPJOIN_REFUSED,       /* hagd: joins refused (one subflow per connection in this release) */
+	MPTCP_MIB_MPJOIN_REFUSED,       /* hagd: joins refused (subflow limit, connection not established or fallen back) */
+	MPTCP_MIB_MPJOIN_SYN_BACKUP_RX, /* MPJoinSynBackupRx: join SYNs with the backup bit */
+	MPTCP_MIB_MPJOIN_ACK_RX,        /* MPJoinAckRx: third ACKs of joins, HMAC verified */
+	MPTCP_MIB_MPJOIN_ACK_HMAC_FAIL, /* MPJoinAckHMacFailure: third ACK with a wrong HMAC: reset */
+	MPTCP_MIB_MPJOIN_ACK_MISSING,   /* hagd: join third ACK without MP_JOIN: reset */
 	MPTCP_MIB_DSS_NOT_MATCHING,     /* DSSNotMatching: mapping disagrees with an earlier one */
 	MPTCP_MIB_DSS_NO_MATCH_TCP,     /* DSSNoMatchTCP: data not covered by any mapping */
 	MPTCP_MIB_FALLBACK_NO_DSS,      /* hagd: data without DSS before any mapping -> TCP (RFC 8684 3.7) */
@@ -52,11 +56,20 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx);
 
 /*
  * A SYN arrived on an MPTCP-enabled listener; sk is the new connection in
- * SYN_RCVD with rxp/txp and ops set by the owner. Returns 1 when MPTCP was
- * attached (the SYN/ACK will carry our key), 0 when sk goes on as plain TCP,
- * or -1 when the SYN must be refused with a RST (an MP_JOIN here).
+ * SYN_RCVD. Returns 1 when MPTCP was attached (the SYN/ACK will carry our
+ * key; the owner then sets rxp/txp/ops as for plain TCP), 0 when sk goes on
+ * as plain TCP, MPTCP_ACCEPT_JOINED when an MP_JOIN joined an existing
+ * connection, or -1 when the SYN must be refused with a RST (unknown token,
+ * too many subflows).
  */
 int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
+
+/* mptcp_accept's answer for an MP_JOIN that joined an existing connection:
+ * lib/mptcp owns sk (its pipes are the connection's); the owner does nothing. */
+#define MPTCP_ACCEPT_JOINED 2
+
+/* Subflows per connection, the first included (RFC 8684 leaves it to policy; default 8). */
+void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n);
 
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);

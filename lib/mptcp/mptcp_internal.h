@@ -9,25 +9,43 @@
 #include "mptcp/mptcp_crypto.h"
 #include "mptcp/mptcp_options.h"
 
+#include <sys/queue.h>
+
 enum msk_state {
 	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
-	MSK_ESTABLISHED,    /* both keys known: DSS both ways */
+	MSK_ESTABLISHED,    /* both keys known: DSS both ways, joins accepted */
 };
 
-struct mptcp_sock {
-	struct mptcp_ctx *ctx;
-	struct tcp_sock *ssk;           /* the (first) subflow */
-	uint8_t state;
-	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
-	uint64_t local_key, remote_key;
-	uint32_t local_token;
-	uint64_t local_idsn, remote_idsn;
+struct mptcp_sock;
+
+/* Per subflow state (sk->ulp_ctx). */
+struct mptcp_subflow {
+	struct mptcp_sock *msk;         /* NULL once detached (connection gone) */
+	struct tcp_sock *sk;
+	bool master;                    /* the MP_CAPABLE subflow: carries our data and DATA_FIN */
+	bool join_pending;              /* MP_JOIN: third ACK's HMAC not yet verified */
+	bool backup;                    /* B flag of the join SYN */
+	uint8_t remote_id, local_id;    /* address ids */
+	uint32_t local_nonce, remote_nonce;
 
 	/* Current receive mapping, in data positions (pipe) and subflow positions. */
 	bool map_valid;
 	uint64_t map_data;              /* data position of the mapping's first byte */
 	uint64_t map_ssn;               /* subflow position of the same byte */
 	uint32_t map_len;               /* bytes (the DATA_FIN excluded) */
+	LIST_ENTRY(mptcp_subflow) link; /* joined subflows of the connection */
+};
+
+struct mptcp_sock {
+	struct mptcp_ctx *ctx;
+	struct mptcp_subflow *master;   /* owns the connection toward the relay */
+	LIST_HEAD(, mptcp_subflow) joined;
+	uint8_t n_joined;
+	uint8_t state;
+	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
+	uint64_t local_key, remote_key;
+	uint32_t local_token;
+	uint64_t local_idsn, remote_idsn;
 
 	/* DATA_FIN received: its data position, applied when the bytes before it are in. */
 	bool rcv_fin_pending, rcv_fin_done;
@@ -42,10 +60,22 @@ struct mptcp_sock {
 struct mptcp_ctx {
 	struct rte_hash *tokens;
 	uint32_t n_conns;
+	uint32_t max_subflows;          /* per connection, the MP_CAPABLE one included */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 
 #define MPTCP_INC(ctx, c) ((ctx)->mib[(c)]++)
+
+extern const struct tcp_ulp_ops mptcp_ulp;
+
+/* mptcp_proto.c */
+void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o);
+
+/* mptcp_subflow.c: MP_JOIN (RFC 8684 3.2) */
+int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
+int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
+int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+void mptcp_join_detach_all(struct mptcp_sock *msk);
 
 /* mptcp_token.c */
 int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk);

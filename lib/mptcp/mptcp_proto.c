@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * MPTCP v1 server side over one subflow (RFC 8684 3.1, 3.3, 3.7):
- * MP_CAPABLE handshake, DSS mappings in and out, DATA_ACK, DATA_FIN,
- * fallback to TCP. Implemented as lib/tcp ULP hooks on the subflow.
+ * MPTCP v1 server side (RFC 8684 3.1, 3.3, 3.7): MP_CAPABLE handshake,
+ * DSS mappings in and out, DATA_ACK, DATA_FIN, fallback to TCP, and the
+ * data level shared by joined subflows (mptcp_subflow.c does the joins).
+ * Implemented as lib/tcp ULP hooks on every subflow.
  *
- * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). On
- * our single subflow we send data position d at subflow position d + 1, so
- * our mappings are DSN = local IDSN + subflow sequence (relative).
+ * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). The
+ * master (MP_CAPABLE) subflow carries all our data in this release: data
+ * position d goes at its subflow position d + 1, so our mappings are
+ * DSN = local IDSN + subflow sequence. Every subflow receives: the client
+ * may send on any, and its bytes meet in the connection's rx pipe by DSN.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,8 +21,6 @@
 #include <rte_tcp.h>
 
 #include "mptcp/mptcp_internal.h"
-
-static const struct tcp_ulp_ops mptcp_ulp;
 
 struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
 {
@@ -44,6 +45,7 @@ struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
 		free(ctx);
 		return NULL;
 	}
+	ctx->max_subflows = 8;
 	return ctx;
 }
 
@@ -53,6 +55,11 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx)
 		return;
 	rte_hash_free(ctx->tokens);
 	free(ctx);
+}
+
+void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n)
+{
+	ctx->max_subflows = n ? n : 1;
 }
 
 uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx)
@@ -66,7 +73,7 @@ bool mptcp_active(const struct tcp_sock *sk)
 }
 
 /* Parse every MPTCP option of a segment; malformed ones are counted and ignored. */
-static void parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
+void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < to->n_mptcp; i++) {
@@ -79,37 +86,36 @@ static void parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, stru
 
 static void msk_free(struct mptcp_sock *msk)
 {
+	mptcp_join_detach_all(msk);
 	mptcp_token_del(msk->ctx, msk->local_token);
 	msk->ctx->n_conns--;
 	free(msk);
 }
 
 /* RFC 8684 3.7: go on as plain TCP; data position = subflow position + rx_off. */
-static void fallback(struct tcp_sock *sk, struct mptcp_sock *msk, enum mptcp_mib why)
+static void fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why)
 {
+	struct mptcp_sock *msk = sf->msk;
+
 	MPTCP_INC(msk->ctx, why);
-	if (msk->map_valid)
-		sk->rx_off = (int64_t)msk->map_data - (int64_t)msk->map_ssn;
+	if (sf->map_valid)
+		sk->rx_off = (int64_t)sf->map_data - (int64_t)sf->map_ssn;
 	sk->ulp = NULL;
 	sk->ulp_ctx = NULL;
 	sk->flags &= ~TF_NO_TX_FREE;
-	msk_free(msk);
+	msk_free(msk);   /* joined subflows cannot outlive a fallback: they are reset */
+	free(sf);
 }
 
 int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
-	struct mptcp_opts o;
+	struct mptcp_subflow *sf;
 	struct mptcp_sock *msk;
+	struct mptcp_opts o;
 
-	parse_all(ctx, &syn->opt, &o);
-	if (o.suboptions & OPTION_MPTCP_MPJ_SYN) {
-		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_SYN_RX);
-		if (mptcp_token_lookup(ctx, o.token) == NULL)
-			MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_NO_TOKEN);
-		else
-			MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
-		return -1;
-	}
+	mptcp_parse_all(ctx, &syn->opt, &o);
+	if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
+		return mptcp_join_accept(ctx, sk, &o);
 	if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
 		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
 		return 0;
@@ -121,55 +127,84 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 		return 0;
 	}
 	msk = calloc(1, sizeof(*msk));
-	if (msk == NULL)
+	sf = calloc(1, sizeof(*sf));
+	if (msk == NULL || sf == NULL) {
+		free(msk);
+		free(sf);
 		return 0;
+	}
 	msk->ctx = ctx;
 	if (mptcp_token_new(ctx, msk) < 0) {
 		free(msk);
+		free(sf);
 		return 0;   /* no token: serve as plain TCP rather than refuse */
 	}
+	LIST_INIT(&msk->joined);
 	ctx->n_conns++;
-	msk->ssk = sk;
+	msk->master = sf;
 	msk->state = MSK_SYN_RCVD;
+	sf->msk = msk;
+	sf->sk = sk;
+	sf->master = true;
 	sk->ulp = &mptcp_ulp;
-	sk->ulp_ctx = msk;
+	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
 	return 1;
 }
 
-static uint64_t data_end(const struct tcp_sock *sk)
+/* The master subflow, which talks to the owner (the relay). */
+static struct tcp_sock *owner(const struct mptcp_sock *msk)
 {
-	return sk->txp->rx.nxt;
+	return msk->master->sk;
 }
 
-static void maybe_close_subflow(struct tcp_sock *sk, struct mptcp_sock *msk)
+static uint64_t data_end(const struct mptcp_sock *msk)
 {
-	/* Both DATA_FINs done: the connection is over at data level; close the subflow. */
-	if (msk->snd_fin_acked && msk->rcv_fin_done && !(sk->flags & TF_FIN_QUEUED)) {
+	return owner(msk)->txp->rx.nxt;
+}
+
+static void close_subflow(struct tcp_sock *sk)
+{
+	if (sk->state != TCP_CLOSED && !(sk->flags & TF_FIN_QUEUED)) {
 		sk->flags |= TF_FIN_QUEUED;
 		tcp_kick(sk);
 	}
 }
 
-static void check_data_fin(struct tcp_sock *sk, struct mptcp_sock *msk)
+static void maybe_close_subflows(struct mptcp_sock *msk)
 {
-	if (!msk->rcv_fin_pending || msk->rcv_fin_done || sk->rxp->rx.nxt != msk->rcv_fin_pos)
+	struct mptcp_subflow *j;
+
+	/* Both DATA_FINs done: the connection is over at data level; close every subflow. */
+	if (!msk->snd_fin_acked || !msk->rcv_fin_done)
+		return;
+	LIST_FOREACH(j, &msk->joined, link)
+		close_subflow(j->sk);
+	close_subflow(owner(msk));
+}
+
+static void check_data_fin(struct mptcp_sock *msk)
+{
+	struct tcp_sock *m = owner(msk);
+
+	if (!msk->rcv_fin_pending || msk->rcv_fin_done || m->rxp->rx.nxt != msk->rcv_fin_pos)
 		return;
 	msk->rcv_fin_done = true;
 	MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_RX);
-	tcp_ack_now(sk);
-	if (sk->ops && sk->ops->peer_fin)
-		sk->ops->peer_fin(sk);
-	if (sk->state != TCP_CLOSED && sk->ulp_ctx == msk)
-		maybe_close_subflow(sk, msk);
+	tcp_ack_now(m);
+	if (m->ops && m->ops->peer_fin)
+		m->ops->peer_fin(m);
+	if (m->state != TCP_CLOSED && m->ulp_ctx == msk->master)
+		maybe_close_subflows(msk);
 }
 
-static void rx_data_ack(struct tcp_sock *sk, struct mptcp_sock *msk, const struct mptcp_opts *o)
+static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
+	struct tcp_sock *m = owner(msk);
 	uint64_t base = msk->local_idsn + 1;
 	uint64_t ack = o->ack64 ? o->data_ack : dsn_expand32(base + msk->snd_una, (uint32_t)o->data_ack);
-	uint64_t end = data_end(sk);
-	uint64_t sent = sk->snd_max > 0 ? sk->snd_max - 1 : 0;   /* data positions sent */
+	uint64_t end = data_end(msk);
+	uint64_t sent = m->snd_max > 0 ? m->snd_max - 1 : 0;   /* data positions sent */
 	int64_t apos = (int64_t)(ack - base);
 
 	if (sent > end)
@@ -179,30 +214,36 @@ static void rx_data_ack(struct tcp_sock *sk, struct mptcp_sock *msk, const struc
 	if (apos <= (int64_t)msk->snd_una || apos > (int64_t)sent)
 		return;
 	msk->snd_una = (uint64_t)apos;
-	hag_pipe_consume(sk->txp, msk->snd_una < end ? msk->snd_una : end);
+	hag_pipe_consume(m->txp, msk->snd_una < end ? msk->snd_una : end);
 	if (msk->snd_fin_sent && msk->snd_una == end + 1) {
 		msk->snd_fin_acked = true;
-		tcp_ulp_timer(sk, 0);
-		maybe_close_subflow(sk, msk);
+		tcp_ulp_timer(m, 0);
+		maybe_close_subflows(msk);
 	}
-	if (sk->ops && sk->ops->writable)
-		sk->ops->writable(sk);
+	if (m->state != TCP_CLOSED && m->ops && m->ops->writable)
+		m->ops->writable(m);
 }
 
-/* A DSS mapping (RFC 8684 3.3.1). Returns <0 when the subflow was reset. */
-static int rx_mapping(struct tcp_sock *sk, struct mptcp_sock *msk, const struct mptcp_opts *o)
+/* A DSS mapping (RFC 8684 3.3.1). Returns <0 when the subflow was reset, 1 after a fallback. */
+static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
+	struct mptcp_sock *msk = sf->msk;
 	uint64_t base = msk->remote_idsn + 1;
 	uint64_t dsn = o->dsn64 ? o->data_seq : dsn_expand32(base + sk->rxp->rx.nxt, (uint32_t)o->data_seq);
-	uint64_t dpos = dsn - base;
+	uint64_t dpos = dsn - base, ssn;
 	uint32_t len = o->data_len;
 
 	if (o->data_len == 0 && !o->data_fin) {
 		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
-		msk->map_valid = true;
-		msk->map_data = dpos;
-		msk->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-		fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
+		if (!sf->master || msk->n_joined) {
+			MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
+			tcp_reset(sk);   /* only a lone subflow can fall back */
+			return -1;
+		}
+		sf->map_valid = true;
+		sf->map_data = dpos;
+		sf->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
+		fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 		return 1;
 	}
 	if (o->data_fin && len > 0)
@@ -214,91 +255,111 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_sock *msk, const struct 
 	msk->dss_seen = true;
 	if (len == 0)
 		return 0;   /* a DATA_FIN alone (subflow sequence 0) */
-	uint64_t ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-
+	ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
 	/* A mapping that overlaps the current one must say the same thing. */
-	if (msk->map_valid && ssn < msk->map_ssn + msk->map_len && msk->map_ssn < ssn + len &&
-	    (int64_t)(dpos - ssn) != (int64_t)(msk->map_data - msk->map_ssn)) {
+	if (sf->map_valid && ssn < sf->map_ssn + sf->map_len && sf->map_ssn < ssn + len &&
+	    (int64_t)(dpos - ssn) != (int64_t)(sf->map_data - sf->map_ssn)) {
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
 		tcp_reset(sk);
 		return -1;
 	}
-	msk->map_valid = true;
-	msk->map_data = dpos;
-	msk->map_ssn = ssn;
-	msk->map_len = len;
+	sf->map_valid = true;
+	sf->map_data = dpos;
+	sf->map_ssn = ssn;
+	sf->map_len = len;
 	return 0;
+}
+
+/* Third ACK of the MP_CAPABLE handshake (RFC 8684 3.1). Returns <0 to drop. */
+static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_ctx *ctx = msk->ctx;
+	uint32_t tok;
+
+	if (o->suboptions & OPTION_MPTCP_MPC_ACK) {
+		if (o->rcvr_key != msk->local_key) {
+			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+			tcp_reset(sk);
+			return -1;
+		}
+		msk->remote_key = o->sndr_key;
+		mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
+		msk->state = MSK_ESTABLISHED;
+		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
+		MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
+		return 0;
+	}
+	if (o->suboptions == 0) {
+		/* RFC 8684 3.1: no MP_CAPABLE on the third ACK -> plain TCP. */
+		fallback(sk, sf, MPTCP_MIB_FALLBACK_ACK);
+		return 1;
+	}
+	/* MPTCP options but no key: we cannot map its data. */
+	MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+	tcp_reset(sk);
+	return -1;
 }
 
 static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
-	struct mptcp_ctx *ctx = msk->ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_ctx *ctx;
 	struct mptcp_opts o;
+	int r;
 
-	parse_all(ctx, &seg->opt, &o);
+	if (msk == NULL)
+		return 0;   /* the connection is gone; the subflow is being reset */
+	ctx = msk->ctx;
+	mptcp_parse_all(ctx, &seg->opt, &o);
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
 	if (o.suboptions & OPTION_MPTCP_FASTCLOSE) {
 		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
 		/* RFC 8684 3.5: only with our key does it close the connection. */
 		if (o.fastclose_key == msk->local_key) {
-			tcp_reset(sk);
+			tcp_reset(owner(msk));
+			if (sk->state != TCP_CLOSED)
+				tcp_reset(sk);
 			return -1;
 		}
 	}
-	if (msk->state == MSK_SYN_RCVD) {
-		if (o.suboptions & OPTION_MPTCP_MPC_ACK) {
-			uint32_t tok;
-
-			if (o.rcvr_key != msk->local_key) {
-				MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-				tcp_reset(sk);
-				return -1;
-			}
-			msk->remote_key = o.sndr_key;
-			mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
-			msk->state = MSK_ESTABLISHED;
-			MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
-			MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
-		} else if (o.suboptions == 0) {
-			/* RFC 8684 3.1: no MP_CAPABLE on the third ACK -> plain TCP. */
-			fallback(sk, msk, MPTCP_MIB_FALLBACK_ACK);
-			return 0;
-		} else {
-			/* MPTCP options but no key: we cannot map its data. */
-			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-			tcp_reset(sk);
+	if (sf->join_pending) {
+		r = mptcp_join_third_ack(sf, &o);
+		if (r < 0)
 			return -1;
-		}
+	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
+		r = rx_mpc_handshake(sk, sf, &o);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
 	}
 	/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
-	if ((o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {
+	if (sf->master && (o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {
 		if (o.rcvr_key != msk->local_key || o.sndr_key != msk->remote_key) {
 			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
 			tcp_reset(sk);
 			return -1;
 		}
 		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_DATA_RX);
-		msk->map_valid = true;
-		msk->map_data = 0;
-		msk->map_ssn = 1;
-		msk->map_len = o.mpc_data_len;
+		sf->map_valid = true;
+		sf->map_data = 0;
+		sf->map_ssn = 1;
+		sf->map_len = o.mpc_data_len;
 		msk->dss_seen = true;
 	}
 	if (o.suboptions & OPTION_MPTCP_DSS) {
 		if (o.use_ack)
-			rx_data_ack(sk, msk, &o);
-		if (sk->state == TCP_CLOSED)
+			rx_data_ack(msk, &o);
+		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
 			return -1;
 		if (o.use_map) {
-			int r = rx_mapping(sk, msk, &o);
-
+			r = rx_mapping(sk, sf, &o);
 			if (r != 0)
 				return r < 0 ? -1 : 0;
 		}
-		check_data_fin(sk, msk);
-		if (sk->state == TCP_CLOSED)
+		check_data_fin(msk);
+		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
 			return -1;
 	}
 	return 0;
@@ -307,17 +368,21 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, uint32_t len,
 		       const struct tcp_seg *seg)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 	struct hag_pipe *p = sk->rxp;
-	uint64_t dpos, old = p->rx.nxt;
+	struct tcp_sock *m;
+	uint64_t dpos, old;
 	int64_t adv;
 
 	(void)seg;
-	if (!msk->map_valid || pos < msk->map_ssn || pos + len > msk->map_ssn + msk->map_len) {
-		if (!msk->dss_seen) {
+	if (msk == NULL)
+		return -ENOSPC;
+	if (!sf->map_valid || pos < sf->map_ssn || pos + len > sf->map_ssn + sf->map_len) {
+		if (!msk->dss_seen && sf->master && msk->n_joined == 0) {
 			/* RFC 8684 3.7: data with no mapping before any DSS: the
 			 * path strips options; go on as TCP. */
-			fallback(sk, msk, MPTCP_MIB_FALLBACK_NO_DSS);
+			fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 			/* lib/tcp reports readable: the socket is plain TCP from here on. */
 			return hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len) < 0 ?
 			       -ENOSPC : 0;
@@ -326,10 +391,11 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 		tcp_reset(sk);
 		return -EPROTO;
 	}
-	dpos = msk->map_data + (pos - msk->map_ssn);
+	dpos = sf->map_data + (pos - sf->map_ssn);
 	/* Bytes past the data-level window would be acked at subflow level and lost. */
 	if (dpos + len > p->head + p->cap)
 		return -ENOSPC;
+	old = p->rx.nxt;
 	adv = hag_pipe_write(p, dpos, data, len);
 	if (adv < 0)
 		return -ENOSPC;
@@ -337,21 +403,27 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DUPLICATE_DATA);
 	else if (dpos > old)
 		MPTCP_INC(msk->ctx, MPTCP_MIB_OFO_QUEUE);
-	if (adv > 0 && sk->ops && sk->ops->readable)
-		sk->ops->readable(sk);
-	if (sk->state != TCP_CLOSED && sk->ulp_ctx == msk)
-		check_data_fin(sk, msk);
+	m = owner(msk);
+	if (adv > 0 && m->ops && m->ops->readable)
+		m->ops->readable(m);
+	if (sk->state != TCP_CLOSED && sk->ulp_ctx == sf && sf->msk)
+		check_data_fin(msk);
 	return 0;
 }
 
 static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos, uint32_t len,
 			       uint8_t *opt, uint32_t room)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 	struct mptcp_opts o;
 
+	if (msk == NULL)
+		return 0;
 	memset(&o, 0, sizeof(o));
 	if (flags & RTE_TCP_SYN_FLAG) {
+		if (!sf->master)
+			return (uint32_t)mptcp_join_synack_options(sf, opt, room);
 		/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
 		o.suboptions = OPTION_MPTCP_MPC_SYNACK;
 		o.mpc_version = 1;
@@ -365,18 +437,18 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 	o.use_ack = true;
 	o.ack64 = true;
 	o.data_ack = msk->remote_idsn + 1 + sk->rxp->rx.nxt + (msk->rcv_fin_done ? 1 : 0);
-	if (len > 0) {
+	if (len > 0 && sf->master) {
 		o.use_map = true;
 		o.dsn64 = true;
 		o.data_seq = msk->local_idsn + pos;     /* data position pos - 1 */
 		o.subflow_seq = (uint32_t)pos;
 		o.data_len = (uint16_t)len;
-	} else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == data_end(sk) + 1) {
+	} else if (sf->master && msk->snd_fin_queued && !msk->snd_fin_acked && pos == data_end(msk) + 1) {
 		/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
 		o.use_map = true;
 		o.dsn64 = true;
 		o.data_fin = true;
-		o.data_seq = msk->local_idsn + 1 + data_end(sk);
+		o.data_seq = msk->local_idsn + 1 + data_end(msk);
 		o.subflow_seq = 0;
 		o.data_len = 1;
 		if (!msk->snd_fin_sent) {
@@ -392,6 +464,17 @@ static uint32_t ulp_rcv_space(const struct tcp_sock *sk)
 	return hag_pipe_space(sk->rxp);
 }
 
+/* The relay freed room in the shared rx pipe: every subflow may announce it. */
+static void ulp_space_freed(struct tcp_sock *sk)
+{
+	struct mptcp_subflow *sf = sk->ulp_ctx, *j;
+
+	if (!sf->master || sf->msk == NULL)
+		return;
+	LIST_FOREACH(j, &sf->msk->joined, link)
+		tcp_rx_space_freed(j->sk);
+}
+
 static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
 {
 	if (msk->fin_rto_us == 0)
@@ -401,9 +484,10 @@ static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
 
 static void ulp_shutdown(struct tcp_sock *sk)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 
-	if (msk->snd_fin_queued)
+	if (msk == NULL || !sf->master || msk->snd_fin_queued)
 		return;
 	msk->snd_fin_queued = true;
 	tcp_ack_now(sk);
@@ -413,18 +497,21 @@ static void ulp_shutdown(struct tcp_sock *sk)
 /* Subflow bytes acknowledged: once all data is out, the DATA_FIN can go. */
 static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 
 	(void)pos;
-	if (msk->snd_fin_queued && !msk->snd_fin_sent && sk->snd_nxt == data_end(sk) + 1)
+	if (msk && sf->master && msk->snd_fin_queued && !msk->snd_fin_sent &&
+	    sk->snd_nxt == data_end(msk) + 1)
 		tcp_ack_now(sk);
 }
 
 static void ulp_timeout(struct tcp_sock *sk)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 
-	if (!msk->snd_fin_queued || msk->snd_fin_acked)
+	if (msk == NULL || !msk->snd_fin_queued || msk->snd_fin_acked)
 		return;
 	/* Resend the DATA_FIN until it is DATA_ACKed, backing off like an RTO. */
 	tcp_ack_now(sk);
@@ -432,29 +519,36 @@ static void ulp_timeout(struct tcp_sock *sk)
 	fin_timer(sk, msk);
 }
 
-/* The subflow's FIN: with one subflow no more data can come. */
+/* A subflow's FIN: data EOF only when no other subflow can still carry data. */
 static void ulp_peer_fin(struct tcp_sock *sk)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
 
-	if (msk->rcv_fin_done)
+	if (msk == NULL || msk->rcv_fin_done || !sf->master || msk->n_joined)
 		return;
 	msk->rcv_fin_pending = true;
 	msk->rcv_fin_pos = sk->rxp->rx.nxt;
-	check_data_fin(sk, msk);
+	check_data_fin(msk);
 }
 
 static void ulp_release(struct tcp_sock *sk)
 {
-	struct mptcp_sock *msk = sk->ulp_ctx;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
 
-	if (msk == NULL)
+	if (sf == NULL)
 		return;
 	sk->ulp_ctx = NULL;
-	msk_free(msk);
+	if (sf->msk && sf->master) {
+		msk_free(sf->msk);      /* the connection ends with its master subflow */
+	} else if (sf->msk) {
+		LIST_REMOVE(sf, link);
+		sf->msk->n_joined--;
+	}
+	free(sf);
 }
 
-static const struct tcp_ulp_ops mptcp_ulp = {
+const struct tcp_ulp_ops mptcp_ulp = {
 	.rx_segment = ulp_rx_segment,
 	.rx_data = ulp_rx_data,
 	.tx_options = ulp_tx_options,
@@ -462,6 +556,7 @@ static const struct tcp_ulp_ops mptcp_ulp = {
 	.acked = ulp_acked,
 	.shutdown = ulp_shutdown,
 	.peer_fin = ulp_peer_fin,
+	.space_freed = ulp_space_freed,
 	.timeout = ulp_timeout,
 	.release = ulp_release,
 };

@@ -264,6 +264,8 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 {
 	uint64_t edge;
 
+	if (sk->ulp && sk->ulp->space_freed)
+		sk->ulp->space_freed(sk);
 	/* Only a peer that may still send cares about our window: not before the
 	 * handshake completes, not after its FIN (a closed peer answers with RST). */
 	if ((sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT_1 &&

@@ -148,6 +148,8 @@ struct tcp_ulp_ops {
 	void (*shutdown)(struct tcp_sock *sk);
 	/* The subflow's FIN arrived (the owner's peer_fin is not called while a ULP is set). */
 	void (*peer_fin)(struct tcp_sock *sk);
+	/* The owner freed room in the rx pipe (tcp_rx_space_freed on this socket). */
+	void (*space_freed)(struct tcp_sock *sk);
 	/* The ULP timer (tcp_ulp_timer) expired. */
 	void (*timeout)(struct tcp_sock *sk);
 	/* The socket is being freed. */

@@ -28,8 +28,14 @@ static uint64_t idsn_c, idsn_k;
 
 static int accept_mptcp(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
+	struct tcp_sock *first = ut_ev.sk;
+
 	ut_adopt(sk);
 	accept_ret = mptcp_accept(arg, sk, syn);
+	if (accept_ret == MPTCP_ACCEPT_JOINED) {
+		ut_ev.sk = first;   /* lib/mptcp owns a joined subflow; the owner keeps the first */
+		return 0;
+	}
 	if (accept_ret < 0) {
 		/* As app/proxy.c: lib/tcp frees a refused socket. */
 		sk->ops = NULL;
@@ -777,4 +783,180 @@ MP_TEST(data_fin, both_data_fins_then_subflow_fin,
 	ut_advance(70000);
 	cr_expect_eq(ut_ev.closed, 1);
 	cr_expect_eq(ut_ev.closed_err, 0);
+}
+
+/* MP_JOIN (RFC 8684 3.2): a second subflow from another client port. */
+
+TestSuite(join, .init = setup);
+
+#define J_PORT 40001
+#define J_ISN 0x7000000u
+
+static uint32_t j_peer_isn;       /* our ISN on the joined subflow */
+static uint32_t j_nonce_b;        /* our nonce from the SYN/ACK */
+
+static void opt_join_syn(struct ut_opts *o, uint32_t token, uint32_t nonce, bool backup)
+{
+	uint8_t b[12] = {TCPOPT_MPTCP, 12, (uint8_t)(MPTCPOPT_MP_JOIN << 4 | (backup ? 1 : 0)), 1};
+
+	ut_put32(b + 4, token);
+	ut_put32(b + 8, nonce);
+	ut_opt_bytes(o, b, 12);
+}
+
+static void opt_join_ack(struct ut_opts *o, const uint8_t hmac[20])
+{
+	uint8_t b[24] = {TCPOPT_MPTCP, 24, MPTCPOPT_MP_JOIN << 4, 0};
+
+	memcpy(b + 4, hmac, 20);
+	ut_opt_bytes(o, b, 24);
+}
+
+/* A segment on the joined subflow; returns how many segments we answered with. */
+static unsigned int j_send(uint32_t seq, uint32_t ack, uint8_t flags, const struct ut_opts *o,
+			   const void *data, uint16_t len)
+{
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR + 1, .daddr = UT_SADDR, .sport = J_PORT, .dport = UT_SPORT,
+		.seq = seq, .ack = ack, .flags = flags, .wnd = 65535,
+		.opt = o ? o->b : NULL, .optlen = o ? o->n : 0, .data = data, .len = len,
+	};
+
+	ut_clear();
+	ut_inject(&s);
+	return ut_ncap;
+}
+
+/* The join SYN for our token; returns the SYN/ACK's parsed MP_JOIN. */
+static struct mptcp_opts j_syn(uint32_t nonce_a, bool backup)
+{
+	struct ut_opts o = syn_opts(false);
+	uint32_t token;
+	uint64_t idsn;
+	struct ut_seg sa;
+	struct mptcp_opts m;
+
+	mptcp_crypto_key_sha(key_k, &token, &idsn);
+	opt_join_syn(&o, token, nonce_a, backup);
+	cr_assert_eq(j_send(J_ISN, 0, RTE_TCP_SYN_FLAG, &o, NULL, 0), 1, "one SYN/ACK");
+	sa = ut_last();
+	cr_assert_eq(sa.flags, RTE_TCP_SYN_FLAG | ACK);
+	cr_assert_eq(sa.dport, J_PORT);
+	j_peer_isn = sa.seq;
+	m = mp_opts_of(&sa);
+	j_nonce_b = m.nonce;
+	return m;
+}
+
+MP_TEST(join, synack_carries_the_truncated_hmac,
+	"MP_JOIN SYN with our token -> SYN/ACK with MP_JOIN: our nonce and HMAC(Kb||Ka, Rb||Ra) leftmost 64 bits")
+{
+	struct mptcp_opts m;
+
+	mp_establish();
+	m = j_syn(0x11223344, false);
+	cr_expect_eq(m.suboptions, OPTION_MPTCP_MPJ_SYNACK);
+	cr_expect_eq(m.thmac, mptcp_crypto_join_thmac(key_k, key_c, j_nonce_b, 0x11223344));
+	cr_expect_eq(m.join_id, 0, "the initial address has id 0");
+	cr_expect_eq(accept_ret, MPTCP_ACCEPT_JOINED);
+	cr_expect_eq(MPMIB(MPJOIN_SYN_RX), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1, "a join is not a new connection");
+}
+
+MP_TEST(join, third_ack_hmac_verified_then_data_flows,
+	"Third ACK with HMAC(Ka||Kb, Ra||Rb) leftmost 160 bits -> MPJoinAckRx, the fourth ACK, and DSS data on it lands in order")
+{
+	struct ut_opts o = {0}, d = {0};
+	uint8_t h[32], buf[600];
+	struct dss m = {.ack = true, .data_ack = 0, .map = true, .len = 600};
+
+	mp_establish();
+	j_syn(0xa1a2a3a4, true);
+	cr_expect_eq(MPMIB(MPJOIN_SYN_BACKUP_RX), 1);
+	mptcp_crypto_join_hmac(key_c, key_k, 0xa1a2a3a4, j_nonce_b, h);
+	opt_join_ack(&o, h);
+	cr_assert_geq(j_send(J_ISN + 1, j_peer_isn + 1, ACK, &o, NULL, 0), 1, "the fourth ACK");
+	cr_expect_eq(MPMIB(MPJOIN_ACK_RX), 1);
+	cr_expect_eq(ut_last().flags, ACK);
+	/* The client sends data offset 0..599 on the new subflow. */
+	m.data_ack = idsn_k + 1;
+	m.dsn = idsn_c + 1;
+	m.ssn = 1;
+	opt_dss(&d, &m);
+	ut_fill(buf, 0, 600);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK | RTE_TCP_PSH_FLAG, &d, buf, 600);
+	ut_expect_rx(0, 600);
+	cr_expect_eq(ut_ev.readable, 1, "the owner hears of it through the first subflow");
+	/* Then the first subflow carries the next bytes: they join up by DSN. */
+	mp_send(600, 400, 0);
+	ut_expect_rx(0, 1000);
+}
+
+MP_TEST(join, bad_hmac_resets_the_subflow,
+	"A third ACK with a wrong HMAC -> MPJoinAckHMacFailure and a RST; the connection goes on")
+{
+	struct ut_opts o = {0};
+	uint8_t h[32];
+
+	mp_establish();
+	j_syn(0x55667788, false);
+	mptcp_crypto_join_hmac(key_c, key_k, 0x55667788, j_nonce_b, h);
+	h[7] ^= 0x40;
+	opt_join_ack(&o, h);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, &o, NULL, 0);
+	cr_expect_eq(MPMIB(MPJOIN_ACK_HMAC_FAIL), 1);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+	cr_expect_eq(ut_last().dport, J_PORT);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED, "the first subflow is untouched");
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
+MP_TEST(join, third_ack_without_mp_join_resets,
+	"A join's third ACK without MP_JOIN cannot fall back: reset (MPJoinAckMissing)")
+{
+	mp_establish();
+	j_syn(1, false);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, NULL, NULL, 0);
+	cr_expect_eq(MPMIB(MPJOIN_ACK_MISSING), 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+}
+
+MP_TEST(join, subflow_limit_refuses,
+	"With a limit of 1 subflow per connection a join is refused with a RST (MPJoinRefused)")
+{
+	struct ut_opts o = syn_opts(false);
+	uint32_t token;
+	uint64_t idsn;
+
+	mptcp_ctx_set_max_subflows(ctx, 1);
+	mp_establish();
+	mptcp_crypto_key_sha(key_k, &token, &idsn);
+	opt_join_syn(&o, token, 9, false);
+	j_send(J_ISN, 0, RTE_TCP_SYN_FLAG, &o, NULL, 0);
+	cr_expect_eq(MPMIB(MPJOIN_REFUSED), 1);
+	cr_assert_eq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+}
+
+MP_TEST(join, connection_end_resets_joined_subflows,
+	"When the first subflow goes, joined subflows are reset and nothing is left")
+{
+	struct ut_opts o = {0};
+	uint8_t h[32];
+
+	mp_establish();
+	j_syn(0x0badcafe, false);
+	mptcp_crypto_join_hmac(key_c, key_k, 0x0badcafe, j_nonce_b, h);
+	opt_join_ack(&o, h);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, &o, NULL, 0);
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+	ut_clear();
+	ut_send(RST, NULL, 0, NULL);          /* the first subflow is reset by the client */
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0, "the joined subflow went with it");
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().dport, J_PORT, "a RST on the joined subflow");
 }
