@@ -43,6 +43,8 @@ enum mptcp_mib {
 	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
 	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
+	MPTCP_MIB_REINJECT,             /* MPTCPRetrans-like: data ranges of a dead subflow sent again */
+	MPTCP_MIB_SCHED_JOINED,         /* hagd: mappings the scheduler gave to joined subflows */
 	MPTCP_MIB_MAX
 };
 

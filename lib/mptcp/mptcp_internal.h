@@ -11,6 +11,10 @@
 
 #include <sys/queue.h>
 
+#define MPTCP_CHUNKS 64            /* mappings in flight per subflow */
+#define MPTCP_CHUNK_MAX 65536      /* bytes per mapping at most */
+#define MPTCP_REINJECT_MAX 32
+
 enum msk_state {
 	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
 	MSK_ESTABLISHED,    /* both keys known: DSS both ways, joins accepted */
@@ -34,6 +38,16 @@ struct mptcp_subflow {
 	uint64_t map_ssn;               /* subflow position of the same byte */
 	uint32_t map_len;               /* bytes (the DATA_FIN excluded) */
 	LIST_ENTRY(mptcp_subflow) link; /* joined subflows of the connection */
+
+	/* Send side: the data-level ranges the scheduler gave this subflow, in
+	 * subflow order; each is one DSS mapping, never changed once sent. */
+	struct mptcp_chunk {
+		uint64_t ssn;           /* subflow position of the first byte */
+		uint64_t dpos;          /* its data position */
+		uint32_t len;
+	} ch[MPTCP_CHUNKS];
+	uint16_t ch_head, ch_n;
+	uint64_t tx_end;                /* subflow position after the last byte given */
 };
 
 struct mptcp_sock {
@@ -55,6 +69,10 @@ struct mptcp_sock {
 	bool snd_fin_queued, snd_fin_acked, snd_fin_sent;
 	uint32_t fin_rto_us;
 	uint64_t snd_una;               /* data position acknowledged by DATA_ACK */
+	uint64_t snd_nxt;               /* data position the scheduler gives out next */
+	bool pushing;                   /* mptcp_push is running */
+	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
+	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };
 
 struct mptcp_ctx {
@@ -76,6 +94,13 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 void mptcp_join_detach_all(struct mptcp_sock *msk);
+
+/* mptcp_sched.c: which subflow sends which data-level bytes */
+void mptcp_push(struct mptcp_sock *msk);
+const struct mptcp_chunk *mptcp_chunk_at(const struct mptcp_subflow *sf, uint64_t pos);
+void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una);
+void mptcp_reinject_from(struct mptcp_subflow *sf);
+bool mptcp_all_sent(const struct mptcp_sock *msk);
 
 /* mptcp_token.c */
 int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk);

@@ -27,6 +27,8 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_FASTCLOSE_RX] = "MPFastcloseRx",
 	[MPTCP_MIB_RST_RX] = "MPRstRx",
 	[MPTCP_MIB_ESTAB] = "Established",
+	[MPTCP_MIB_REINJECT] = "Reinjections",
+	[MPTCP_MIB_SCHED_JOINED] = "SchedJoined",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

@@ -146,6 +146,7 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 	sf->msk = msk;
 	sf->sk = sk;
 	sf->master = true;
+	sf->tx_end = 1;     /* stream position 1: the first data byte after the SYN */
 	sk->ulp = &mptcp_ulp;
 	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
@@ -204,11 +205,9 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 	uint64_t base = msk->local_idsn + 1;
 	uint64_t ack = o->ack64 ? o->data_ack : dsn_expand32(base + msk->snd_una, (uint32_t)o->data_ack);
 	uint64_t end = data_end(msk);
-	uint64_t sent = m->snd_max > 0 ? m->snd_max - 1 : 0;   /* data positions sent */
+	uint64_t sent = msk->snd_nxt;    /* data positions given to subflows */
 	int64_t apos = (int64_t)(ack - base);
 
-	if (sent > end)
-		sent = end;
 	if (msk->snd_fin_sent)
 		sent = end + 1;
 	if (apos <= (int64_t)msk->snd_una || apos > (int64_t)sent)
@@ -222,6 +221,8 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 	}
 	if (m->state != TCP_CLOSED && m->ops && m->ops->writable)
 		m->ops->writable(m);
+	if (m->state != TCP_CLOSED)
+		mptcp_push(msk);     /* the data-level window moved */
 }
 
 /* A DSS mapping (RFC 8684 3.3.1). Returns <0 when the subflow was reset, 1 after a fallback. */
@@ -437,13 +438,19 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 	o.use_ack = true;
 	o.ack64 = true;
 	o.data_ack = msk->remote_idsn + 1 + sk->rxp->rx.nxt + (msk->rcv_fin_done ? 1 : 0);
-	if (len > 0 && sf->master) {
+	if (len > 0) {
+		const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
+
+		if (c == NULL)
+			return (uint32_t)mptcp_write_options(opt, room, &o);   /* cannot happen */
+		/* One mapping per segment, exactly its bytes: a resend says the same. */
 		o.use_map = true;
 		o.dsn64 = true;
-		o.data_seq = msk->local_idsn + pos;     /* data position pos - 1 */
+		o.data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
 		o.subflow_seq = (uint32_t)pos;
 		o.data_len = (uint16_t)len;
-	} else if (sf->master && msk->snd_fin_queued && !msk->snd_fin_acked && pos == data_end(msk) + 1) {
+	} else if (sf->master && msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end &&
+		   mptcp_all_sent(msk)) {
 		/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
 		o.use_map = true;
 		o.dsn64 = true;
@@ -500,10 +507,49 @@ static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 	struct mptcp_subflow *sf = sk->ulp_ctx;
 	struct mptcp_sock *msk = sf->msk;
 
-	(void)pos;
-	if (msk && sf->master && msk->snd_fin_queued && !msk->snd_fin_sent &&
-	    sk->snd_nxt == data_end(msk) + 1)
+	if (msk == NULL)
+		return;
+	mptcp_chunks_acked(sf, pos);
+	mptcp_push(msk);
+	if (sf->master && msk->snd_fin_queued && !msk->snd_fin_sent && mptcp_all_sent(msk) &&
+	    sk->snd_nxt == sf->tx_end)
 		tcp_ack_now(sk);
+}
+
+static uint64_t ulp_tx_end(const struct tcp_sock *sk)
+{
+	const struct mptcp_subflow *sf = sk->ulp_ctx;
+
+	return sf->tx_end;
+}
+
+static void ulp_tx_read(const struct tcp_sock *sk, uint64_t pos, void *dst, uint32_t len)
+{
+	const struct mptcp_subflow *sf = sk->ulp_ctx;
+	const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
+
+	/* The data may be DATA_ACKed (delivered by another subflow) and its ring room
+	 * reused: the bytes then sent are ignored by the peer as old data. */
+	if (c && sf->msk)
+		hag_pipe_read(owner(sf->msk)->txp, c->dpos + (pos - c->ssn), dst, len);
+	else
+		memset(dst, 0, len);
+}
+
+static uint32_t ulp_tx_seg_max(const struct tcp_sock *sk, uint64_t pos)
+{
+	const struct mptcp_subflow *sf = sk->ulp_ctx;
+	const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
+
+	return c ? (uint32_t)(c->ssn + c->len - pos) : 0;
+}
+
+static void ulp_kick(struct tcp_sock *sk)
+{
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+
+	if (sf->msk)
+		mptcp_push(sf->msk);
 }
 
 static void ulp_timeout(struct tcp_sock *sk)
@@ -542,8 +588,12 @@ static void ulp_release(struct tcp_sock *sk)
 	if (sf->msk && sf->master) {
 		msk_free(sf->msk);      /* the connection ends with its master subflow */
 	} else if (sf->msk) {
+		struct mptcp_sock *msk = sf->msk;
+
+		mptcp_reinject_from(sf);
 		LIST_REMOVE(sf, link);
-		sf->msk->n_joined--;
+		msk->n_joined--;
+		mptcp_push(msk);
 	}
 	free(sf);
 }
@@ -554,6 +604,10 @@ const struct tcp_ulp_ops mptcp_ulp = {
 	.tx_options = ulp_tx_options,
 	.rcv_space = ulp_rcv_space,
 	.acked = ulp_acked,
+	.tx_end = ulp_tx_end,
+	.tx_read = ulp_tx_read,
+	.tx_seg_max = ulp_tx_seg_max,
+	.kick = ulp_kick,
 	.shutdown = ulp_shutdown,
 	.peer_fin = ulp_peer_fin,
 	.space_freed = ulp_space_freed,

@@ -4,7 +4,8 @@
  * connection that owns it on this lcore; the SYN/ACK carries our nonce and
  * the truncated HMAC; the third ACK's 160-bit HMAC proves the client knows
  * both keys, and our next ACK (the fourth) confirms the subflow. A joined
- * subflow shares the connection's receive pipe: the client may send on it.
+ * subflow shares the connection's receive pipe, and the scheduler gives it
+ * data to send once the join is verified.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	sf->remote_id = o->join_id;
 	sf->remote_nonce = o->nonce;
 	sf->local_nonce = (uint32_t)rte_rand();
+	sf->tx_end = 1;
 	/* Address id 0 is the address of the initial subflow (RFC 8684 3.2). */
 	sf->local_id = sk->laddr == m->laddr ? 0 : 1;
 	LIST_INSERT_HEAD(&msk->joined, sf, link);
@@ -56,7 +58,7 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
 	sk->rxp = m->rxp;       /* the connection's bytes, by DSN */
-	sk->txp = NULL;         /* our data goes on the master subflow in this release */
+	sk->txp = NULL;         /* its bytes come from the scheduler (mptcp_sched.c) */
 	sk->ops = NULL;
 	sk->user = NULL;
 	return MPTCP_ACCEPT_JOINED;
@@ -97,6 +99,7 @@ int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 	sf->join_pending = false;
 	MPTCP_INC(msk->ctx, MPTCP_MIB_MPJOIN_ACK_RX);
 	tcp_ack_now(sf->sk);     /* the fourth ACK: the subflow is fully established */
+	mptcp_push(msk);
 	return 0;
 }
 

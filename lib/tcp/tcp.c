@@ -257,6 +257,8 @@ void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at)
 
 void tcp_kick(struct tcp_sock *sk)
 {
+	if (sk->ulp && sk->ulp->kick)
+		sk->ulp->kick(sk);
 	tcp_mark_dirty(sk);
 }
 

@@ -140,6 +140,14 @@ struct tcp_ulp_ops {
 	 * (len 0: a pure ACK / SYN / FIN). Returns bytes written into opt (<= room). */
 	uint32_t (*tx_options)(struct tcp_sock *sk, uint8_t flags, uint64_t pos, uint32_t len,
 			       uint8_t *opt, uint32_t room);
+	/* Where our send stream ends (replaces the tx pipe: the ULP schedules bytes). */
+	uint64_t (*tx_end)(const struct tcp_sock *sk);
+	/* Copy the payload at stream position pos (replaces the tx pipe read). */
+	void (*tx_read)(const struct tcp_sock *sk, uint64_t pos, void *dst, uint32_t len);
+	/* Most bytes one segment may carry from pos (a mapping must not be crossed). */
+	uint32_t (*tx_seg_max)(const struct tcp_sock *sk, uint64_t pos);
+	/* The owner queued bytes (tcp_kick): the ULP decides which subflow sends them. */
+	void (*kick)(struct tcp_sock *sk);
 	/* Bytes the receive window may offer (replaces the rx pipe's space). */
 	uint32_t (*rcv_space)(const struct tcp_sock *sk);
 	/* Our send stream was acknowledged up to pos (subflow level). */

@@ -119,6 +119,8 @@ static inline uint64_t tcp_flight(const struct tcp_sock *sk)
 /* End of the bytes the owner put in the tx pipe, as a tx stream position. */
 static inline uint64_t tcp_tx_end(const struct tcp_sock *sk)
 {
+	if (sk->ulp && sk->ulp->tx_end)
+		return sk->ulp->tx_end(sk);
 	return sk->txp ? (uint64_t)((int64_t)sk->txp->rx.nxt - sk->tx_off) : 0;
 }
 

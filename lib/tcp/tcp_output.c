@@ -131,6 +131,12 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 		TCP_INC(st, TCP_MIB_NO_MBUF);
 		return -ENOMEM;
 	}
+	if (len && sk->ulp && sk->ulp->tx_seg_max) {
+		uint32_t mx = sk->ulp->tx_seg_max(sk, pos);
+
+		if (len > mx)
+			len = mx;
+	}
 	olen = base_options(sk, flags, opt);
 	if (sk->ulp && sk->ulp->tx_options && !(flags & RTE_TCP_RST_FLAG))
 		ulen = sk->ulp->tx_options(sk, flags, pos, len, opt + olen, TCP_HDR_MAX_OPT - olen);
@@ -164,7 +170,9 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	ip = (struct rte_ipv4_hdr *)p;
 	th = (struct rte_tcp_hdr *)(ip + 1);
 	memcpy(th + 1, opt, olen);
-	if (len)
+	if (len && sk->ulp && sk->ulp->tx_read)
+		sk->ulp->tx_read(sk, pos, p + hlen, len);
+	else if (len)
 		hag_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
 
 	ip->version_ihl = 0x45;
