@@ -408,7 +408,7 @@ void tcp_output(struct tcp_sock *sk)
 			if (lim < limit)
 				limit = lim;
 		}
-		if (sk->txp && sk->snd_nxt < end && sk->snd_nxt < limit) {
+		if ((sk->txp || (sk->ulp && sk->ulp->tx_read)) && sk->snd_nxt < end && sk->snd_nxt < limit) {
 			uint64_t len = end - sk->snd_nxt;
 
 			if (len > limit - sk->snd_nxt)

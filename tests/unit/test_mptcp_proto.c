@@ -960,3 +960,82 @@ MP_TEST(join, connection_end_resets_joined_subflows,
 	cr_assert_geq(ut_ncap, 1);
 	cr_expect_eq(ut_last().dport, J_PORT, "a RST on the joined subflow");
 }
+
+/* A verified join; the joined subflow is ESTABLISHED with a near-zero RTT sample. */
+static void j_establish(void)
+{
+	struct ut_opts o = {0};
+	uint8_t h[32];
+
+	j_syn(0x31415926, false);
+	mptcp_crypto_join_hmac(key_c, key_k, 0x31415926, j_nonce_b, h);
+	opt_join_ack(&o, h);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, &o, NULL, 0);
+	cr_assert_eq(MPMIB(MPJOIN_ACK_RX), 1);
+}
+
+/* Check every data segment sent since the last clear: its DSS maps exactly its bytes, which
+ * are the pattern at that data offset. Returns the bytes sent on port dport. */
+static uint32_t check_mapped(uint16_t dport, uint32_t *first_off)
+{
+	uint32_t total = 0;
+
+	*first_off = UINT32_MAX;
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m;
+		uint8_t want[1500];
+		uint64_t off;
+
+		if (s.len == 0 || s.dport != dport)
+			continue;
+		m = mp_opts_of(&s);
+		cr_assert(m.use_map, "data without a mapping");
+		cr_expect_eq(m.data_len, s.len, "one mapping per segment");
+		off = m.data_seq - idsn_k - 1;
+		ut_fill(want, off, s.len);
+		cr_expect_arr_eq(s.data, want, s.len, "bytes at data offset %llu", (unsigned long long)off);
+		if (off < *first_off)
+			*first_off = (uint32_t)off;
+		total += s.len;
+	}
+	return total;
+}
+
+MP_TEST(join, scheduler_uses_both_subflows,
+	"minrtt: data goes first to the subflow with the lower RTT and room, the rest to the other; DSS maps every byte")
+{
+	uint32_t on_join, on_master, first_join, first_master;
+
+	mp_establish();
+	j_establish();
+	ut_clear();
+	ut_queue_tx(40000);
+	ut_poll();
+	on_join = check_mapped(J_PORT, &first_join);
+	on_master = check_mapped(UT_CPORT, &first_master);
+	cr_expect_gt(on_join, 0, "the joined subflow (lower RTT) carried data (%u segments, master %u bytes)",
+		     ut_ncap, on_master);
+	cr_expect_gt(on_master, 0, "the first subflow carried the rest its window allowed");
+	cr_expect_eq(first_join, 0, "the lowest RTT gets the first bytes");
+	cr_expect_eq(on_join + on_master, 2 * 10 * 1460, "each subflow sent its initial window");
+	cr_expect_gt(MPMIB(SCHED_JOINED), 0);
+}
+
+MP_TEST(join, dead_subflow_data_is_reinjected,
+	"A joined subflow reset with unacknowledged data: its bytes go again on the other, same data sequence numbers")
+{
+	uint32_t first, on_master;
+
+	mp_establish();
+	j_establish();
+	ut_queue_tx(14600);         /* exactly the joined subflow's initial window */
+	ut_poll();
+	ut_clear();
+	j_send(J_ISN + 1, j_peer_isn + 1, RST, NULL, NULL, 0);
+	cr_expect_eq(MPMIB(REINJECT), 1);
+	ut_poll();
+	on_master = check_mapped(UT_CPORT, &first);
+	cr_expect_eq(on_master, 14600, "all of it again on the first subflow");
+	cr_expect_eq(first, 0, "from data offset 0");
+}
