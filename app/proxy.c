@@ -159,7 +159,16 @@ static void client_closed(struct tcp_sock *sk, int err)
 	conn_maybe_free(c);
 }
 
+/* MPTCP walk-out: the connection now lives on another subflow. */
+static void client_replaced(struct tcp_sock *sk, struct tcp_sock *by)
+{
+	struct hag_conn *c = sk->user;
+
+	c->client = by;
+}
+
 static const struct tcp_sock_ops client_ops = {
+	.replaced = client_replaced,
 	.established = client_established,
 	.readable = client_readable,
 	.writable = client_writable,

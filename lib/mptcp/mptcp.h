@@ -45,6 +45,9 @@ enum mptcp_mib {
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
 	MPTCP_MIB_REINJECT,             /* MPTCPRetrans-like: data ranges of a dead subflow sent again */
 	MPTCP_MIB_SCHED_JOINED,         /* hagd: mappings the scheduler gave to joined subflows */
+	MPTCP_MIB_SUBFLOW_STALE,        /* SubflowStale: subflows set aside after repeated RTOs */
+	MPTCP_MIB_SUBFLOW_RECOVER,      /* SubflowRecover: stale subflows that got ACKs again */
+	MPTCP_MIB_TAKEOVER,             /* hagd: first subflow died, a joined one took the connection over */
 	MPTCP_MIB_MAX
 };
 

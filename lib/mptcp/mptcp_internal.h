@@ -29,6 +29,7 @@ struct mptcp_subflow {
 	bool master;                    /* the MP_CAPABLE subflow: carries our data and DATA_FIN */
 	bool join_pending;              /* MP_JOIN: third ACK's HMAC not yet verified */
 	bool backup;                    /* B flag of the join SYN */
+	bool stale;                     /* repeated RTOs: not scheduled while others can send */
 	uint8_t remote_id, local_id;    /* address ids */
 	uint32_t local_nonce, remote_nonce;
 
@@ -99,7 +100,7 @@ void mptcp_join_detach_all(struct mptcp_sock *msk);
 void mptcp_push(struct mptcp_sock *msk);
 const struct mptcp_chunk *mptcp_chunk_at(const struct mptcp_subflow *sf, uint64_t pos);
 void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una);
-void mptcp_reinject_from(struct mptcp_subflow *sf);
+void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep);
 bool mptcp_all_sent(const struct mptcp_sock *msk);
 
 /* mptcp_token.c */

@@ -29,6 +29,9 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_ESTAB] = "Established",
 	[MPTCP_MIB_REINJECT] = "Reinjections",
 	[MPTCP_MIB_SCHED_JOINED] = "SchedJoined",
+	[MPTCP_MIB_SUBFLOW_STALE] = "SubflowStale",
+	[MPTCP_MIB_SUBFLOW_RECOVER] = "SubflowRecover",
+	[MPTCP_MIB_TAKEOVER] = "Takeover",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

@@ -509,6 +509,10 @@ static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 
 	if (msk == NULL)
 		return;
+	if (sf->stale) {
+		sf->stale = false;
+		MPTCP_INC(msk->ctx, MPTCP_MIB_SUBFLOW_RECOVER);
+	}
 	mptcp_chunks_acked(sf, pos);
 	mptcp_push(msk);
 	if (sf->master && msk->snd_fin_queued && !msk->snd_fin_sent && mptcp_all_sent(msk) &&
@@ -578,19 +582,79 @@ static void ulp_peer_fin(struct tcp_sock *sk)
 	check_data_fin(msk);
 }
 
-static void ulp_release(struct tcp_sock *sk)
+/* Repeated RTOs (Linux's stale_loss_cnt is 4; paths here fail faster): stop scheduling on it. */
+#define MPTCP_STALE_RTOS 2
+
+static void ulp_rto(struct tcp_sock *sk)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
+	struct mptcp_sock *msk = sf->msk;
+
+	if (msk == NULL || sf->stale || sk->retries < MPTCP_STALE_RTOS || msk->n_joined == 0)
+		return;
+	sf->stale = true;
+	MPTCP_INC(msk->ctx, MPTCP_MIB_SUBFLOW_STALE);
+	mptcp_reinject_from(sf, true);
+	mptcp_push(msk);
+}
+
+/* A joined subflow that can carry the connection when the first one dies. */
+static struct mptcp_subflow *heir(struct mptcp_sock *msk)
+{
+	struct mptcp_subflow *j, *best = NULL;
+
+	if (msk->snd_fin_acked && msk->rcv_fin_done)
+		return NULL;    /* finished at data level: nothing to carry on */
+	LIST_FOREACH(j, &msk->joined, link)
+		if (!j->join_pending && (j->sk->state == TCP_ESTABLISHED || j->sk->state == TCP_CLOSE_WAIT) &&
+		    (!best || (best->stale && !j->stale)))
+			best = j;
+	return best;
+}
+
+/* RFC 8684 3.3.3 / walk-out: the connection moves to a joined subflow; the owner follows. */
+static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mptcp_subflow *j)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct tcp_sock *nsk = j->sk;
+	const struct tcp_sock_ops *ops = old->ops;
+
+	mptcp_reinject_from(sf, false);
+	LIST_REMOVE(j, link);
+	msk->n_joined--;
+	j->master = true;
+	msk->master = j;
+	nsk->txp = old->txp;
+	nsk->tx_off = old->tx_off;
+	nsk->user = old->user;
+	nsk->ops = ops;
+	tcp_set_keepalive(nsk, old->keep_idle_us, old->keep_intvl_us, old->keep_probes);
+	old->ops = NULL;         /* no closed() for the socket that died */
+	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
+	if (ops && ops->replaced)
+		ops->replaced(old, nsk);
+	if (msk->snd_fin_queued && !msk->snd_fin_acked)
+		tcp_ack_now(nsk);
+	mptcp_push(msk);
+}
+
+static void ulp_release(struct tcp_sock *sk)
+{
+	struct mptcp_subflow *sf = sk->ulp_ctx, *j;
 
 	if (sf == NULL)
 		return;
 	sk->ulp_ctx = NULL;
 	if (sf->msk && sf->master) {
-		msk_free(sf->msk);      /* the connection ends with its master subflow */
+		j = heir(sf->msk);
+		if (j)
+			take_over(sk, sf, j);
+		else
+			msk_free(sf->msk);      /* the connection ends with its last subflow */
 	} else if (sf->msk) {
 		struct mptcp_sock *msk = sf->msk;
 
-		mptcp_reinject_from(sf);
+		mptcp_reinject_from(sf, false);
 		LIST_REMOVE(sf, link);
 		msk->n_joined--;
 		mptcp_push(msk);
@@ -612,5 +676,6 @@ const struct tcp_ulp_ops mptcp_ulp = {
 	.peer_fin = ulp_peer_fin,
 	.space_freed = ulp_space_freed,
 	.timeout = ulp_timeout,
+	.rto = ulp_rto,
 	.release = ulp_release,
 };

@@ -28,23 +28,25 @@ static uint64_t room(const struct mptcp_subflow *sf)
 	return sk->cwnd > given ? sk->cwnd - given : 0;
 }
 
+/* Worse is larger: stale after live, backup after regular, then by smoothed RTT. */
+static bool better(const struct mptcp_subflow *a, const struct mptcp_subflow *b)
+{
+	if (a->stale != b->stale)
+		return !a->stale;
+	if (a->backup != b->backup)
+		return !a->backup;
+	return a->sk->srtt_us < b->sk->srtt_us;
+}
+
 static struct mptcp_subflow *pick(struct mptcp_sock *msk)
 {
 	struct mptcp_subflow *best = NULL, *sf = msk->master;
-	bool best_backup = true;
 
-	for (struct mptcp_subflow *j = NULL;; sf = j) {
-		if (can_send(sf) && room(sf) >= sf->sk->mss) {
-			bool better = !best || (best_backup && !sf->backup) ||
-				      (best_backup == sf->backup && sf->sk->srtt_us < best->sk->srtt_us);
-
-			if (better) {
-				best = sf;
-				best_backup = sf->backup;
-			}
-		}
-		j = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link);
-		if (j == NULL)
+	for (;;) {
+		if (can_send(sf) && room(sf) >= sf->sk->mss && (!best || better(sf, best)))
+			best = sf;
+		sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link);
+		if (sf == NULL)
 			break;
 	}
 	return best;
@@ -145,8 +147,12 @@ void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una)
 	}
 }
 
-/* A subflow goes: whatever it held that the DATA_ACK has not covered is sent again. */
-void mptcp_reinject_from(struct mptcp_subflow *sf)
+/*
+ * A subflow goes (keep false) or is set aside as stale (keep true: it keeps
+ * its ranges and may still deliver them): whatever it held that the DATA_ACK
+ * has not covered is given again to the others.
+ */
+void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep)
 {
 	struct mptcp_sock *msk = sf->msk;
 
@@ -172,7 +178,8 @@ void mptcp_reinject_from(struct mptcp_subflow *sf)
 		}
 		MPTCP_INC(msk->ctx, MPTCP_MIB_REINJECT);
 	}
-	sf->ch_n = 0;
+	if (!keep)
+		sf->ch_n = 0;
 }
 
 bool mptcp_all_sent(const struct mptcp_sock *msk)

@@ -190,8 +190,10 @@ void tcp_done(struct tcp_sock *sk, int err)
 		sk->flags &= ~TF_IN_DIRTY;
 	}
 	sk->flags |= TF_CLOSED_CB;
-	if (sk->ulp && sk->ulp->release)
+	if (sk->ulp && sk->ulp->release) {
 		sk->ulp->release(sk);
+		ops = sk->ops;       /* the ULP may have handed the owner to another socket */
+	}
 	if (ops && ops->closed)
 		ops->closed(sk, err);
 	TAILQ_INSERT_TAIL(&st->free_later, sk, dq);

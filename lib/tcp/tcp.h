@@ -124,6 +124,9 @@ struct tcp_sock_ops {
 	/* Last call: the socket is freed when this returns. err: 0, -ECONNRESET,
 	 * -ECONNREFUSED, -ETIMEDOUT, -ENOMEM. */
 	void (*closed)(struct tcp_sock *sk, int err);
+	/* The ULP moved the owner's connection to another socket (an MPTCP subflow
+	 * took over from the one that died); sk is then freed without closed(). */
+	void (*replaced)(struct tcp_sock *sk, struct tcp_sock *by);
 };
 
 /*
@@ -158,6 +161,8 @@ struct tcp_ulp_ops {
 	void (*peer_fin)(struct tcp_sock *sk);
 	/* The owner freed room in the rx pipe (tcp_rx_space_freed on this socket). */
 	void (*space_freed)(struct tcp_sock *sk);
+	/* A retransmission timeout fired (sk->retries counts them): the ULP may stop using sk. */
+	void (*rto)(struct tcp_sock *sk);
 	/* The ULP timer (tcp_ulp_timer) expired. */
 	void (*timeout)(struct tcp_sock *sk);
 	/* The socket is being freed. */

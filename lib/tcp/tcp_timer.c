@@ -120,6 +120,11 @@ static void rto_expired(struct tcp_sock *sk)
 	sk->snd_nxt = sk->snd_una;          /* go back: resend from the first unacked byte */
 	if (sk->state == TCP_SYN_RCVD)
 		return;
+	if (sk->ulp && sk->ulp->rto) {
+		sk->ulp->rto(sk);
+		if (sk->state == TCP_CLOSED)
+			return;
+	}
 	tcp_output(sk);
 	if (sk->state != TCP_CLOSED && sk->t_rto == 0)
 		tcp_rto_arm(sk);

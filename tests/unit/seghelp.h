@@ -338,7 +338,7 @@ static inline const uint8_t *ut_find_opt(const struct ut_seg *s, uint8_t kind, u
 #define UT_SPORT 80
 
 struct ut_events {
-	int established, readable, writable, peer_fin, closed;
+	int established, readable, writable, peer_fin, closed, replaced;
 	int closed_err;
 	struct tcp_sock *sk;       /* NULL once closed() was delivered */
 };
@@ -390,7 +390,15 @@ static inline void ut_ev_closed(struct tcp_sock *sk, int err)
 	ut_ev.sk = NULL;
 }
 
+static inline void ut_ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)
+{
+	cr_assert_eq(sk, ut_ev.sk, "replaced() for an unknown socket");
+	ut_ev.replaced++;
+	ut_ev.sk = by;
+}
+
 static const struct tcp_sock_ops ut_ops = {
+	.replaced = ut_ev_replaced,
 	.established = ut_ev_established,
 	.readable = ut_ev_readable,
 	.writable = ut_ev_writable,

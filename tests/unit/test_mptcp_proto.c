@@ -787,6 +787,8 @@ MP_TEST(data_fin, both_data_fins_then_subflow_fin,
 
 /* MP_JOIN (RFC 8684 3.2): a second subflow from another client port. */
 
+static uint32_t check_mapped(uint16_t dport, uint32_t *first_off);
+
 TestSuite(join, .init = setup);
 
 #define J_PORT 40001
@@ -940,11 +942,12 @@ MP_TEST(join, subflow_limit_refuses,
 	cr_expect_eq(ut_last().flags & RST, RST);
 }
 
-MP_TEST(join, connection_end_resets_joined_subflows,
-	"When the first subflow goes, joined subflows are reset and nothing is left")
+MP_TEST(join, joined_subflow_takes_over_when_the_first_dies,
+	"Walk-out: the first subflow is reset, the joined one carries the connection on; the owner follows it")
 {
 	struct ut_opts o = {0};
 	uint8_t h[32];
+	uint32_t first;
 
 	mp_establish();
 	j_syn(0x0badcafe, false);
@@ -954,11 +957,23 @@ MP_TEST(join, connection_end_resets_joined_subflows,
 	cr_assert_eq(tcp_stack_conns(ut_st), 2);
 	ut_clear();
 	ut_send(RST, NULL, 0, NULL);          /* the first subflow is reset by the client */
+	cr_expect_eq(ut_ev.closed, 0, "the connection did not end");
+	cr_expect_eq(ut_ev.replaced, 1, "the owner was told which socket carries it now");
+	cr_expect_eq(MPMIB(TAKEOVER), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
+	/* New data from the relay leaves on the joined subflow. */
+	ut_clear();
+	ut_queue_tx(3000);
+	ut_poll();
+	cr_expect_eq(check_mapped(J_PORT, &first), 3000);
+	cr_expect_eq(first, 0);
+	/* The last subflow goes: now the connection ends. */
+	ut_clear();
+	j_send(J_ISN + 1, j_peer_isn + 1, RST, NULL, NULL, 0);
 	cr_expect_eq(ut_ev.closed, 1);
-	cr_expect_eq(tcp_stack_conns(ut_st), 0, "the joined subflow went with it");
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
 	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
-	cr_assert_geq(ut_ncap, 1);
-	cr_expect_eq(ut_last().dport, J_PORT, "a RST on the joined subflow");
 }
 
 /* A verified join; the joined subflow is ESTABLISHED with a near-zero RTT sample. */
@@ -1038,4 +1053,25 @@ MP_TEST(join, dead_subflow_data_is_reinjected,
 	on_master = check_mapped(UT_CPORT, &first);
 	cr_expect_eq(on_master, 14600, "all of it again on the first subflow");
 	cr_expect_eq(first, 0, "from data offset 0");
+}
+
+MP_TEST(join, stale_subflow_data_goes_on_the_other,
+	"A subflow with repeated RTOs is stale: its unacknowledged bytes go again on the other subflow; an ACK makes it live again")
+{
+	uint32_t first, on_master;
+
+	mp_establish();
+	j_establish();
+	ut_queue_tx(14600);          /* all on the joined subflow (lower RTT) */
+	ut_poll();
+	ut_clear();
+	ut_advance(700000);          /* two RTOs (200 ms, then 400 ms) with no ACK */
+	cr_expect_eq(MPMIB(SUBFLOW_STALE), 1);
+	cr_expect_geq(MPMIB(REINJECT), 1);
+	on_master = check_mapped(UT_CPORT, &first);
+	cr_expect_geq(on_master, 14600, "the first subflow carried all of it (%u, resends included)", on_master);
+	cr_expect_eq(first, 0);
+	/* The joined subflow's path comes back: its ACK makes it live again. */
+	j_send(J_ISN + 1, j_peer_isn + 1 + 14600, ACK, NULL, NULL, 0);
+	cr_expect_eq(MPMIB(SUBFLOW_RECOVER), 1);
 }
