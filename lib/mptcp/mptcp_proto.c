@@ -449,8 +449,10 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		o.data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
 		o.subflow_seq = (uint32_t)pos;
 		o.data_len = (uint16_t)len;
-	} else if (sf->master && msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end &&
+	} else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end &&
 		   mptcp_all_sent(msk)) {
+		/* On any subflow with nothing of its own left to send: one of them
+		 * may be dark (RFC 8684 3.3.3 allows the DATA_FIN on any). */
 		/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
 		o.use_map = true;
 		o.dsn64 = true;
@@ -482,6 +484,17 @@ static void ulp_space_freed(struct tcp_sock *sk)
 		tcp_rx_space_freed(j->sk);
 }
 
+/* Every usable subflow sends a pure ACK now: each carries the DATA_FIN when due. */
+static void data_fin_kick(struct mptcp_sock *msk)
+{
+	struct mptcp_subflow *j;
+
+	tcp_ack_now(owner(msk));
+	LIST_FOREACH(j, &msk->joined, link)
+		if (!j->join_pending && j->sk->state != TCP_CLOSED)
+			tcp_ack_now(j->sk);
+}
+
 static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
 {
 	if (msk->fin_rto_us == 0)
@@ -497,7 +510,7 @@ static void ulp_shutdown(struct tcp_sock *sk)
 	if (msk == NULL || !sf->master || msk->snd_fin_queued)
 		return;
 	msk->snd_fin_queued = true;
-	tcp_ack_now(sk);
+	data_fin_kick(msk);
 	fin_timer(sk, msk);
 }
 
@@ -515,8 +528,7 @@ static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 	}
 	mptcp_chunks_acked(sf, pos);
 	mptcp_push(msk);
-	if (sf->master && msk->snd_fin_queued && !msk->snd_fin_sent && mptcp_all_sent(msk) &&
-	    sk->snd_nxt == sf->tx_end)
+	if (msk->snd_fin_queued && !msk->snd_fin_sent && mptcp_all_sent(msk) && sk->snd_nxt == sf->tx_end)
 		tcp_ack_now(sk);
 }
 
@@ -564,7 +576,7 @@ static void ulp_timeout(struct tcp_sock *sk)
 	if (msk == NULL || !msk->snd_fin_queued || msk->snd_fin_acked)
 		return;
 	/* Resend the DATA_FIN until it is DATA_ACKed, backing off like an RTO. */
-	tcp_ack_now(sk);
+	data_fin_kick(msk);
 	msk->fin_rto_us = msk->fin_rto_us * 2 > 60000000u ? 60000000u : msk->fin_rto_us * 2;
 	fin_timer(sk, msk);
 }
@@ -633,8 +645,10 @@ static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mpt
 	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
 	if (ops && ops->replaced)
 		ops->replaced(old, nsk);
-	if (msk->snd_fin_queued && !msk->snd_fin_acked)
-		tcp_ack_now(nsk);
+	if (msk->snd_fin_queued && !msk->snd_fin_acked) {
+		data_fin_kick(msk);
+		fin_timer(nsk, msk);    /* the old timer died with its socket */
+	}
 	mptcp_push(msk);
 }
 

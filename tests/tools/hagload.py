@@ -90,8 +90,9 @@ class Transfer:
     """One connection: a sender and a receiver thread over one socket."""
 
     def __init__(self, sock, nbytes, seed, wait_first=False, send_first=False,
-                 max_secs=600.0, before_shutdown=None):
+                 max_secs=600.0, before_shutdown=None, rate_mbit=0.0):
         self.sock = sock
+        self.rate_bps = rate_mbit * 1e6 / 8  # 0: as fast as the socket takes it
         self.before_shutdown = before_shutdown
         self.nbytes = nbytes
         self.seed = seed
@@ -115,6 +116,10 @@ class Transfer:
                 self.sock.sendall(mv)
                 st["sha"].update(mv)
                 st["bytes"] += len(mv)
+                if self.rate_bps:
+                    ahead = st["bytes"] / self.rate_bps - (time.monotonic() - self.t0)
+                    if ahead > 0:
+                        time.sleep(min(ahead, 5.0))
             if self.before_shutdown:
                 self.before_shutdown()
             self.sock.shutdown(socket.SHUT_WR)
@@ -259,7 +264,7 @@ def cmd_client(a):
         snap["mptcp"] = mptcp_info(s)
 
     tr = Transfer(s, a.bytes, a.seed, wait_first=a.wait_first, max_secs=a.max_secs,
-                  before_shutdown=sample if a.mptcp else None)
+                  before_shutdown=sample if a.mptcp else None, rate_mbit=a.rate_mbit)
     res = tr.run()
     r.update(res)
     r["connect_secs"] = round(tr.t0 - t0, 4)
@@ -292,7 +297,7 @@ def cmd_server(a):
         conn.settimeout(a.timeout)
         seed = "%s:%d" % (a.seed, idx)
         tr = Transfer(conn, a.bytes, seed, send_first=a.speak_first,
-                      max_secs=max(1.0, deadline - time.monotonic()))
+                      max_secs=max(1.0, deadline - time.monotonic()), rate_mbit=a.rate_mbit)
         res = tr.run()
         conn.close()
         res.update(role="server", conn=idx, peer="%s:%d" % peer, seed=seed)
@@ -534,6 +539,8 @@ def main(argv=None):
         q.add_argument("--mptcp", action="store_true", help="IPPROTO_MPTCP socket")
         q.add_argument("--timeout", type=float, default=30.0, help="per socket operation")
         q.add_argument("--max-secs", type=float, default=600.0, help="whole run")
+        q.add_argument("--rate-mbit", type=float, default=0.0,
+                       help="pace sending to this rate (0: as fast as possible)")
         if name == "server":
             q.add_argument("--bind", default="0.0.0.0")
             q.add_argument("--count", type=int, default=1,
