@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
+#include <sys/queue.h>
 
 #include "config.h"
 #include "impair.h"
@@ -73,6 +74,30 @@ struct hag_listener {
 	const struct hag_listener_conf *conf;
 };
 
+#define HAG_CONN_SNAPS 32
+
+struct hag_sock_snap {
+	bool valid, mptcp;
+	uint8_t state, retries, ooo;
+	uint32_t raddr, snd_wnd, cwnd, srtt_us;
+	uint16_t rport;
+	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;
+};
+
+struct hag_pipe_snap {
+	uint64_t head, end;
+	uint32_t cap;
+	uint8_t ooo;
+};
+
+struct hag_conn_snap {
+	uint64_t id;
+	bool has_mp;
+	struct mptcp_conn_info mp;
+	struct hag_sock_snap client, server;
+	struct hag_pipe_snap up, down;
+};
+
 /* Everything one lcore owns; passed first everywhere. */
 struct hag_lcore {
 	unsigned int lcore_id;
@@ -88,6 +113,11 @@ struct hag_lcore {
 	uint64_t ip_mib[IP_MIB_MAX];
 	uint64_t relay_mib[RELAY_MIB_MAX];
 	uint32_t relay_active;
+	TAILQ_HEAD(, hag_conn) conns;     /* relayed connections, for hagctl conns */
+	/* hagctl conns: the telemetry thread sets snap_req, the worker fills snap and clears it. */
+	volatile int snap_req;
+	int n_snap;
+	struct hag_conn_snap snap[HAG_CONN_SNAPS];
 	struct hag_mem mem;           /* relay pipes of this worker and their budget */
 	uint64_t polls, busy_polls;
 } __rte_cache_aligned;
@@ -112,6 +142,11 @@ extern volatile bool hag_quit;
 
 /* proxy.c */
 int hag_proxy_listen(struct hag_lcore *lc);
+struct rte_tel_data;
+/* Worker side: copy the state of the first HAG_CONN_SNAPS connections into lc->snap. */
+void hag_proxy_snapshot(struct hag_lcore *lc);
+/* Telemetry side: lc->snap as one dict per connection into d. */
+void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d);
 
 /* telemetry.c */
 int hag_telemetry_init(struct hag_lcore *lcs, int n);

@@ -425,6 +425,10 @@ int hag_lcore_run(void *arg)
 			}
 			rte_eth_tx_buffer_flush(hp->port_id, 0, hp->txb);
 		}
+		if (unlikely(__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE))) {
+			hag_proxy_snapshot(lc);
+			__atomic_store_n(&lc->snap_req, 0, __ATOMIC_RELEASE);
+		}
 		lc->polls++;
 		if (got) {
 			lc->busy_polls++;

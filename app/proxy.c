@@ -7,7 +7,10 @@
  * the window the other side advertises: backpressure without drops.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <rte_telemetry.h>
 
 #include "hagd.h"
 
@@ -31,6 +34,8 @@ struct hag_conn {
 	bool server_up;             /* upstream was established */
 	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
 	uint64_t up_freed, down_freed;   /* pipe heads already counted in BytesUp/Down */
+	uint64_t id;
+	TAILQ_ENTRY(hag_conn) link;
 	struct hag_pipe up, down;
 };
 
@@ -41,6 +46,7 @@ static void conn_maybe_free(struct hag_conn *c)
 	hag_pipe_fini(&c->up);
 	hag_pipe_fini(&c->down);
 	c->lc->relay_active--;
+	TAILQ_REMOVE(&c->lc->conns, c, link);
 	free(c);
 }
 
@@ -291,11 +297,163 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
 	lc->relay_active++;
+	c->id = lc->relay_mib[RELAY_MIB_ACCEPTED];
+	TAILQ_INSERT_TAIL(&lc->conns, c, link);
 	return 0;
+}
+
+static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
+{
+	o->valid = sk != NULL;
+	if (sk == NULL)
+		return;
+	o->mptcp = mptcp_active(sk);
+	o->state = sk->state;
+	o->retries = sk->retries;
+	o->ooo = sk->rcv.n;
+	o->raddr = sk->raddr;
+	o->rport = sk->rport;
+	o->snd_wnd = sk->snd_wnd;
+	o->cwnd = sk->cwnd;
+	o->srtt_us = sk->srtt_us;
+	o->snd_una = sk->snd_una;
+	o->snd_nxt = sk->snd_nxt;
+	o->snd_max = sk->snd_max;
+	o->rcv_nxt = sk->rcv.nxt;
+}
+
+static void pipe_snap(struct hag_pipe_snap *o, const struct hag_pipe *p)
+{
+	o->head = p->head;
+	o->end = p->rx.nxt;
+	o->cap = p->cap;
+	o->ooo = p->rx.n;
+}
+
+void hag_proxy_snapshot(struct hag_lcore *lc)
+{
+	struct hag_conn *c;
+	int n = 0;
+
+	TAILQ_FOREACH(c, &lc->conns, link) {
+		struct hag_conn_snap *o = &lc->snap[n];
+
+		if (n == HAG_CONN_SNAPS)
+			break;
+		o->id = c->id;
+		o->has_mp = c->client && mptcp_conn_info(c->client, &o->mp) == 0;
+		sock_snap(&o->client, c->client);
+		sock_snap(&o->server, c->server);
+		pipe_snap(&o->up, &c->up);
+		pipe_snap(&o->down, &c->down);
+		n++;
+	}
+	lc->n_snap = n;
+}
+
+static struct rte_tel_data *sock_dict(const struct hag_sock_snap *s)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	char a[48];
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", s->raddr >> 24, (s->raddr >> 16) & 255,
+		 (s->raddr >> 8) & 255, s->raddr & 255, s->rport);
+	rte_tel_data_add_dict_string(d, "peer", a);
+	rte_tel_data_add_dict_string(d, "state", tcp_state_name(s->state));
+	rte_tel_data_add_dict_u64(d, "mptcp", s->mptcp);
+	rte_tel_data_add_dict_u64(d, "snd_una", s->snd_una);
+	rte_tel_data_add_dict_u64(d, "snd_nxt", s->snd_nxt);
+	rte_tel_data_add_dict_u64(d, "snd_max", s->snd_max);
+	rte_tel_data_add_dict_u64(d, "snd_wnd", s->snd_wnd);
+	rte_tel_data_add_dict_u64(d, "cwnd", s->cwnd);
+	rte_tel_data_add_dict_u64(d, "srtt_us", s->srtt_us);
+	rte_tel_data_add_dict_u64(d, "rcv_nxt", s->rcv_nxt);
+	rte_tel_data_add_dict_u64(d, "ooo_ranges", s->ooo);
+	rte_tel_data_add_dict_u64(d, "retries", s->retries);
+	return d;
+}
+
+static struct rte_tel_data *pipe_dict(const struct hag_pipe_snap *p)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "head", p->head);
+	rte_tel_data_add_dict_u64(d, "end", p->end);
+	rte_tel_data_add_dict_u64(d, "cap", p->cap);
+	rte_tel_data_add_dict_u64(d, "ooo_ranges", p->ooo);
+	return d;
+}
+
+static void add_child(struct rte_tel_data *d, const char *name, struct rte_tel_data *child)
+{
+	if (child)
+		rte_tel_data_add_dict_container(d, name, child, 0);
+}
+
+void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d)
+{
+	for (int i = 0; i < lc->n_snap; i++) {
+		const struct hag_conn_snap *s = &lc->snap[i];
+		struct rte_tel_data *cd = rte_tel_data_alloc();
+		char key[24];
+
+		if (cd == NULL)
+			break;
+		rte_tel_data_start_dict(cd);
+		if (s->client.valid)
+			add_child(cd, "client", sock_dict(&s->client));
+		if (s->server.valid)
+			add_child(cd, "server", sock_dict(&s->server));
+		if (s->has_mp) {
+			struct rte_tel_data *m = rte_tel_data_alloc();
+
+			if (m) {
+				rte_tel_data_start_dict(m);
+				rte_tel_data_add_dict_u64(m, "subflows", s->mp.subflows);
+				rte_tel_data_add_dict_u64(m, "snd_una", s->mp.snd_una);
+				rte_tel_data_add_dict_u64(m, "snd_nxt", s->mp.snd_nxt);
+				rte_tel_data_add_dict_u64(m, "snd_edge", s->mp.snd_edge);
+				rte_tel_data_add_dict_u64(m, "rcv_nxt", s->mp.rcv_nxt);
+				rte_tel_data_add_dict_u64(m, "pending_reinject", s->mp.pending_reinject);
+				rte_tel_data_add_dict_u64(m, "data_fin_sent", s->mp.fin_sent);
+				rte_tel_data_add_dict_u64(m, "data_fin_acked", s->mp.fin_acked);
+				rte_tel_data_add_dict_u64(m, "data_fin_received", s->mp.rcv_fin);
+				for (int k = 0; k < 4 && k < s->mp.subflows; k++) {
+					struct rte_tel_data *f = rte_tel_data_alloc();
+					char nm[16];
+
+					if (f == NULL)
+						break;
+					rte_tel_data_start_dict(f);
+					rte_tel_data_add_dict_string(f, "state", tcp_state_name(s->mp.sf[k].state));
+					rte_tel_data_add_dict_u64(f, "mappings", s->mp.sf[k].mappings);
+					rte_tel_data_add_dict_u64(f, "given", s->mp.sf[k].given);
+					rte_tel_data_add_dict_u64(f, "acked", s->mp.sf[k].acked);
+					rte_tel_data_add_dict_u64(f, "cwnd", s->mp.sf[k].cwnd);
+					rte_tel_data_add_dict_u64(f, "stale", s->mp.sf[k].stale);
+					rte_tel_data_add_dict_u64(f, "backup", s->mp.sf[k].backup);
+					snprintf(nm, sizeof(nm), "subflow%d", k);
+					add_child(m, nm, f);
+				}
+				add_child(cd, "mptcp", m);
+			}
+		}
+		add_child(cd, "up", pipe_dict(&s->up));
+		add_child(cd, "down", pipe_dict(&s->down));
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->id);
+		rte_tel_data_add_dict_container(d, key, cd, 0);
+	}
 }
 
 int hag_proxy_listen(struct hag_lcore *lc)
 {
+	TAILQ_INIT(&lc->conns);
 	for (int i = 0; i < lc->cfg->n_listeners; i++) {
 		const struct hag_listener_conf *lcf = &lc->cfg->listeners[i];
 		int r;

@@ -5,7 +5,9 @@
  * aligned 64-bit word, so a reader sees an old or a new value, never a torn
  * one (x86-64 and arm64); no lock on the data path.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
@@ -140,10 +142,35 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * Per-connection state: the worker copies it on request between two polls
+ * (connections come and go there; reading them from this thread is unsafe).
+ */
+static int conns_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < g_n; i++) {
+		struct hag_lcore *lc = &g_lcs[i];
+
+		__atomic_store_n(&lc->snap_req, 1, __ATOMIC_RELEASE);
+		for (int w = 0; w < 200 && __atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE); w++)
+			usleep(1000);
+		if (__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE))
+			return -EBUSY;      /* the worker did not answer in 200 ms */
+		hag_proxy_snap_format(lc, d);
+	}
+	return 0;
+}
+
 int hag_telemetry_init(struct hag_lcore *lcs, int n)
 {
 	g_lcs = lcs;
 	g_n = n;
+	if (rte_telemetry_register_cmd("/hagd/conns", conns_cb,
+				       "hagd connections (first 32): sockets and pipes") != 0)
+		return -1;
 	return rte_telemetry_register_cmd("/hagd/stats", stats_cb,
 					  "hagd counters: tcp, mptcp, ip, relay, ports, mempool");
 }

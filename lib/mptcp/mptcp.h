@@ -43,7 +43,8 @@ enum mptcp_mib {
 	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
 	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
-	MPTCP_MIB_REINJECT,             /* MPTCPRetrans-like: data ranges of a dead subflow sent again */
+	MPTCP_MIB_REINJECT,             /* hagd: data ranges of a dead or stale subflow given to the others */
+	MPTCP_MIB_RETRANS,              /* MPTCPRetrans: data-level retransmissions (DATA_ACK stalled) */
 	MPTCP_MIB_SCHED_JOINED,         /* hagd: mappings the scheduler gave to joined subflows */
 	MPTCP_MIB_SUBFLOW_STALE,        /* SubflowStale: subflows set aside after repeated RTOs */
 	MPTCP_MIB_SUBFLOW_RECOVER,      /* SubflowRecover: stale subflows that got ACKs again */
@@ -78,6 +79,17 @@ void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n);
 
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);
+
+/* Data-level state of the connection sk belongs to (for hagctl conns). */
+struct mptcp_conn_info {
+	uint64_t snd_una, snd_nxt, snd_edge, rcv_nxt;   /* data positions */
+	uint8_t subflows, pending_reinject;
+	bool fin_sent, fin_acked, rcv_fin;
+	struct { uint16_t mappings; uint8_t state; bool stale, backup, master; uint64_t given, acked; uint32_t cwnd; }
+		sf[4];                                        /* the first subflows */
+};
+/* Returns 0, or -ENOENT when sk carries no MPTCP connection. */
+int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci);
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c);
 /* MPTCP connections alive on this lcore. */

@@ -68,9 +68,10 @@ struct mptcp_sock {
 
 	/* Our DATA_FIN: queued by shutdown, sent on pure ACKs until acked. */
 	bool snd_fin_queued, snd_fin_acked, snd_fin_sent;
-	uint32_t fin_rto_us;
 	uint64_t snd_una;               /* data position acknowledged by DATA_ACK */
 	uint64_t snd_nxt;               /* data position the scheduler gives out next */
+	uint64_t snd_edge;              /* right edge of the client's data-level window (0: not yet known) */
+	uint32_t rtx_us;                /* data-level retransmission interval (backs off) */
 	bool pushing;                   /* mptcp_push is running */
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
@@ -98,6 +99,7 @@ void mptcp_join_detach_all(struct mptcp_sock *msk);
 
 /* mptcp_sched.c: which subflow sends which data-level bytes */
 void mptcp_push(struct mptcp_sock *msk);
+void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart);
 const struct mptcp_chunk *mptcp_chunk_at(const struct mptcp_subflow *sf, uint64_t pos);
 void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una);
 void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep);

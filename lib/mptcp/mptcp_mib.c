@@ -28,6 +28,7 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_RST_RX] = "MPRstRx",
 	[MPTCP_MIB_ESTAB] = "Established",
 	[MPTCP_MIB_REINJECT] = "Reinjections",
+	[MPTCP_MIB_RETRANS] = "MPTCPRetrans",
 	[MPTCP_MIB_SCHED_JOINED] = "SchedJoined",
 	[MPTCP_MIB_SUBFLOW_STALE] = "SubflowStale",
 	[MPTCP_MIB_SUBFLOW_RECOVER] = "SubflowRecover",

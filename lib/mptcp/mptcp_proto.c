@@ -72,6 +72,47 @@ bool mptcp_active(const struct tcp_sock *sk)
 	return sk->ulp == &mptcp_ulp;
 }
 
+int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci)
+{
+	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
+	const struct mptcp_sock *msk = sf ? sf->msk : NULL;
+
+	if (msk == NULL)
+		return -ENOENT;
+	ci->snd_una = msk->snd_una;
+	ci->snd_nxt = msk->snd_nxt;
+	ci->snd_edge = msk->snd_edge;
+	ci->rcv_nxt = sk->rxp ? sk->rxp->rx.nxt : 0;
+	ci->subflows = (uint8_t)(1 + msk->n_joined);
+	ci->pending_reinject = msk->n_rj;
+	ci->fin_sent = msk->snd_fin_sent;
+	ci->fin_acked = msk->snd_fin_acked;
+	ci->rcv_fin = msk->rcv_fin_done;
+	memset(ci->sf, 0, sizeof(ci->sf));
+	for (int i = 0; i < 4; i++) {
+		const struct mptcp_subflow *j = i == 0 ? msk->master : NULL;
+
+		if (i > 0) {
+			int k = 1;
+
+			LIST_FOREACH(j, &msk->joined, link)
+				if (k++ == i)
+					break;
+		}
+		if (j == NULL)
+			break;
+		ci->sf[i].mappings = j->ch_n;
+		ci->sf[i].state = j->sk->state;
+		ci->sf[i].stale = j->stale;
+		ci->sf[i].backup = j->backup;
+		ci->sf[i].master = j->master;
+		ci->sf[i].given = j->tx_end;
+		ci->sf[i].acked = j->sk->snd_una;
+		ci->sf[i].cwnd = j->sk->cwnd;
+	}
+	return 0;
+}
+
 /* Parse every MPTCP option of a segment; malformed ones are counted and ignored. */
 void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
 {
@@ -214,6 +255,7 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 		return;
 	msk->snd_una = (uint64_t)apos;
 	hag_pipe_consume(m->txp, msk->snd_una < end ? msk->snd_una : end);
+	mptcp_rtx_arm(msk, true);
 	if (msk->snd_fin_sent && msk->snd_una == end + 1) {
 		msk->snd_fin_acked = true;
 		tcp_ulp_timer(m, 0);
@@ -350,8 +392,23 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		msk->dss_seen = true;
 	}
 	if (o.suboptions & OPTION_MPTCP_DSS) {
-		if (o.use_ack)
+		if (o.use_ack) {
+			uint64_t base = msk->local_idsn + 1;
+			uint64_t dack = o.ack64 ? o.data_ack :
+					dsn_expand32(base + msk->snd_una, (uint32_t)o.data_ack);
+			uint64_t edge = dack - base + ((uint64_t)seg->wnd << sk->snd_wscale);
+
+			bool opened = false;
+
+			/* RFC 8684 3.3.4: the window is relative to this DATA_ACK. */
+			if (edge > msk->snd_edge && dack - base <= msk->snd_nxt + 1) {
+				opened = msk->snd_edge != 0 && msk->snd_nxt >= msk->snd_edge;
+				msk->snd_edge = edge;
+			}
 			rx_data_ack(msk, &o);
+			if (opened && sk->state != TCP_CLOSED && sk->ulp_ctx == sf)
+				mptcp_push(msk);    /* a window update alone can unblock us */
+		}
 		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
 			return -1;
 		if (o.use_map) {
@@ -495,11 +552,35 @@ static void data_fin_kick(struct mptcp_sock *msk)
 			tcp_ack_now(j->sk);
 }
 
+/*
+ * The data-level retransmission timer (on the first subflow): data given out
+ * but not DATA_ACKed in time (the client may have dropped it at data level,
+ * e.g. out of its window) is given out again; our DATA_FIN is resent. Restarted
+ * by DATA_ACK progress, backed off like an RTO (Linux: mptcp_retransmit_timer).
+ */
+void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart)
+{
+	struct tcp_sock *m = owner(msk);
+	bool outstanding = msk->snd_una < msk->snd_nxt ||
+			   (msk->snd_fin_queued && !msk->snd_fin_acked);
+
+	if (!outstanding) {
+		if (m->t_ulp)
+			tcp_ulp_timer(m, 0);
+		msk->rtx_us = 0;
+		return;
+	}
+	if (m->t_ulp && !restart)
+		return;
+	if (restart || msk->rtx_us == 0)
+		msk->rtx_us = m->rto_us > 200000 ? m->rto_us : 200000;
+	tcp_ulp_timer(m, tcp_now(m) + msk->rtx_us);
+}
+
 static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
 {
-	if (msk->fin_rto_us == 0)
-		msk->fin_rto_us = sk->rto_us;
-	tcp_ulp_timer(sk, tcp_now(sk) + msk->fin_rto_us);
+	(void)sk;
+	mptcp_rtx_arm(msk, false);
 }
 
 static void ulp_shutdown(struct tcp_sock *sk)
@@ -573,12 +654,22 @@ static void ulp_timeout(struct tcp_sock *sk)
 	struct mptcp_subflow *sf = sk->ulp_ctx;
 	struct mptcp_sock *msk = sf->msk;
 
-	if (msk == NULL || !msk->snd_fin_queued || msk->snd_fin_acked)
+	if (msk == NULL || !sf->master)
 		return;
-	/* Resend the DATA_FIN until it is DATA_ACKed, backing off like an RTO. */
-	data_fin_kick(msk);
-	msk->fin_rto_us = msk->fin_rto_us * 2 > 60000000u ? 60000000u : msk->fin_rto_us * 2;
-	fin_timer(sk, msk);
+	if (msk->snd_una < msk->snd_nxt && msk->n_rj < MPTCP_REINJECT_MAX) {
+		uint64_t len = msk->snd_nxt - msk->snd_una;
+
+		msk->rj[msk->n_rj].dpos = msk->snd_una;
+		msk->rj[msk->n_rj].len = (uint32_t)(len < MPTCP_CHUNK_MAX ? len : MPTCP_CHUNK_MAX);
+		msk->n_rj++;
+		MPTCP_INC(msk->ctx, MPTCP_MIB_RETRANS);
+		mptcp_push(msk);
+	}
+	if (msk->snd_fin_queued && !msk->snd_fin_acked)
+		data_fin_kick(msk);     /* resend the DATA_FIN until it is DATA_ACKed */
+	msk->rtx_us = msk->rtx_us * 2 > 60000000u ? 60000000u : msk->rtx_us * 2;
+	if (msk->snd_una < msk->snd_nxt || (msk->snd_fin_queued && !msk->snd_fin_acked))
+		tcp_ulp_timer(sk, tcp_now(sk) + msk->rtx_us);
 }
 
 /* A subflow's FIN: data EOF only when no other subflow can still carry data. */
@@ -645,10 +736,9 @@ static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mpt
 	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
 	if (ops && ops->replaced)
 		ops->replaced(old, nsk);
-	if (msk->snd_fin_queued && !msk->snd_fin_acked) {
+	if (msk->snd_fin_queued && !msk->snd_fin_acked)
 		data_fin_kick(msk);
-		fin_timer(nsk, msk);    /* the old timer died with its socket */
-	}
+	mptcp_rtx_arm(msk, true);    /* the old timer died with its socket */
 	mptcp_push(msk);
 }
 

@@ -84,8 +84,8 @@ void mptcp_push(struct mptcp_sock *msk)
 		return;
 	msk->pushing = true;     /* give() kicks subflows, and a kick pushes */
 	end = m->txp->rx.nxt;
-	/* RFC 8684 3.3.4: the peer's window is relative to the DATA_ACK. */
-	wnd_end = msk->snd_una + m->snd_wnd;
+	/* RFC 8684 3.3.4: the peer's window is relative to the DATA_ACK it came with. */
+	wnd_end = msk->snd_edge ? msk->snd_edge : msk->snd_una + m->snd_wnd;
 	for (int guard = 0; guard < 256; guard++) {
 		struct mptcp_subflow *sf;
 		uint64_t from, len, r;
@@ -119,6 +119,7 @@ void mptcp_push(struct mptcp_sock *msk)
 		} else {
 			msk->snd_nxt += len;
 		}
+		mptcp_rtx_arm(msk, false);
 	}
 	msk->pushing = false;
 }

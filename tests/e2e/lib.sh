@@ -316,3 +316,136 @@ e2e_end() {
 	((_fail == 0))
 	exit $?
 }
+
+# --- fault injection (tests/e2e/faults_*.sh) ----------------------------------
+# Two ways to make a link bad (docs/testbed.md, "Fault injection"):
+#  - hagd's own test-only impairment stage (ports[].impair, docs/config.md):
+#    needs hagd restarted on another config (impair_conf, testbed_restart);
+#  - nftables netdev hooks on the kernel-side veths (nft_faults): loss of
+#    what hagd sends, duplication of what the kernel sends; no restart,
+#    counted by nft.
+
+# impair_conf OUT [--mbufs N] PORT JSON [PORT JSON ...]: writes OUT, a copy of
+# the testbed config (HAGD_CONF, default conf/testbed.json) in which port
+# PORT gets "impair": JSON (a JSON object, e.g. '{"loss_pct": 1}').
+impair_conf() {
+	local out=$1; shift
+	local base=${HAGD_CONF:-$ROOT/conf/testbed.json}
+	$PY - "$base" "$out" "$@" <<'EOF'
+import json, sys
+base, out, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+conf = json.load(open(base))
+ports = {p["name"]: p for p in conf["ports"]}
+while args:
+    if args[0] == "--mbufs":
+        conf.setdefault("dpdk", {})["mbufs"] = int(args[1])
+    else:
+        if args[0] not in ports:
+            sys.exit("impair_conf: no port %r in %s" % (args[0], base))
+        ports[args[0]]["impair"] = json.loads(args[1])
+    args = args[2:]
+json.dump(conf, open(out, "w"), indent=2)
+EOF
+}
+
+# testbed_restart [CONF]: takes the testbed down and brings it up again with
+# hagd on CONF (HAGD_CONF, or the default config, when CONF is empty), on the
+# same vdev as before; reads testbed.env again. `up` empties hagd's log:
+# what it held is kept in $WORK/hagd.log.saved (testbed_restore puts it back).
+# Returns non-zero (with diagnostics) when the testbed did not come up.
+testbed_restart() {
+	local conf=${1:-${HAGD_CONF:-}} vdev=${HAGD_VDEV:-af_xdp} envf=$ROOT/testbed.env
+	[[ $vdev == af_xdp || $vdev == af_packet ]] || vdev=af_xdp
+	if [[ -n "${HAGD_LOG:-}" && -f "$HAGD_LOG" ]]; then
+		cat "$HAGD_LOG" >>"$WORK/hagd.log.saved" 2>/dev/null
+	fi
+	"$ROOT/scripts/testbed.sh" down >>"$WORK/testbed.log" 2>&1
+	if ! HAGD_CONF=$conf HAGD_VDEV=$vdev "$ROOT/scripts/testbed.sh" up >>"$WORK/testbed.log" 2>&1; then
+		diag "testbed up with ${conf:-the default config} failed:"
+		diag "$(tail -n 20 "$WORK/testbed.log")"
+		return 1
+	fi
+	# shellcheck disable=SC1090
+	. "$envf"
+}
+
+# testbed_restore: hagd back on the default config (as a test runner that
+# brought the testbed up expects it), its log again holding the lines of the
+# hagds before (so test.sh's copy of the log has them).
+testbed_restore() {
+	local saved=$WORK/hagd.log.saved tmp=$WORK/hagd.log.joined
+	testbed_restart "" || return 1
+	if [[ -s "$saved" && -n "${HAGD_LOG:-}" ]]; then
+		{ cat "$saved"; echo "=== $(date '+%F %T') $TEST_NAME: default config restored"; cat "$HAGD_LOG"; } >"$tmp"
+		# hagd appends (O_APPEND): rewriting the file in place keeps its later lines.
+		cat "$tmp" >"$HAGD_LOG"
+		rm -f "$saved" "$tmp"
+	fi
+}
+
+# nft_faults NS DEV IN_LOSS_PCT OUT_LOSS_PCT DUP_PCT: in namespace NS, drop
+# IN_LOSS_PCT % of the frames DEV receives (netdev ingress hook: a real loss
+# for the sender across the link) and OUT_LOSS_PCT % of those it sends
+# (egress hook), and send DUP_PCT % of the data-carrying packets DEV sends
+# (longer than 200 bytes) twice (`dup to DEV` on egress; a copy of a received
+# frame would go back out, no duplicate).
+# Mind: the egress hook runs before the kernel cuts its GSO packets into
+# frames, and a drop there is reported to the local TCP, which keeps the
+# data and sends it again later without counting a retransmission: egress
+# loss is no link loss for the kernel's own TCP (only ingress loss is; the
+# faults tests use hagd's impairment for the other direction). A duplicate
+# copies a whole GSO packet (a burst of frames). Percentages are integers or
+# have one decimal. One table per device (hag_faults_DEV), with named
+# counters lost_rx, lost_tx, dup_tx (packets as the hook saw them).
+nft_faults() {
+	local ns=$1 dev=$2 lin lout dup
+	lin=$(awk -v p="$3" 'BEGIN { printf "%d", p * 10 + 0.5 }')
+	lout=$(awk -v p="$4" 'BEGIN { printf "%d", p * 10 + 0.5 }')
+	dup=$(awk -v p="$5" 'BEGIN { printf "%d", p * 10 + 0.5 }')
+	ip netns exec "$ns" nft delete table netdev "hag_faults_$dev" 2>/dev/null
+	ip netns exec "$ns" nft -f - <<EOF
+table netdev hag_faults_$dev {
+	counter lost_rx { }
+	counter lost_tx { }
+	counter dup_tx { }
+	chain ig {
+		type filter hook ingress device "$dev" priority 0; policy accept;
+		$( ((lin)) && echo "numgen random mod 1000 < $lin counter name lost_rx drop" )
+	}
+	chain eg {
+		type filter hook egress device "$dev" priority 0; policy accept;
+		$( ((lout)) && echo "numgen random mod 1000 < $lout counter name lost_tx drop" )
+		$( ((dup)) && echo "meta length > 200 numgen random mod 1000 < $dup counter name dup_tx dup to \"$dev\"" )
+	}
+}
+EOF
+}
+
+# nft_count NS DEV NAME: packets counted by counter NAME of nft_faults on DEV (0 if none).
+nft_count() {
+	ip netns exec "$1" nft list counter netdev "hag_faults_$2" "$3" 2>/dev/null |
+		awk '$1 == "packets" { n = $2 } END { print n + 0 }'
+}
+
+# nft_clear NS...: removes nft_faults' tables (no error when there is none).
+nft_clear() {
+	local ns t
+	for ns in "$@"; do
+		for t in $(ip netns exec "$ns" nft list tables netdev 2>/dev/null | awk '$3 ~ /^hag_faults_/ { print $3 }'); do
+			ip netns exec "$ns" nft delete table netdev "$t" 2>/dev/null
+		done
+	done
+	return 0
+}
+
+# impair_get FILE PORT DIR NAME: a per-port impairment counter of a snapshot
+# (ports.PORT.impair.DIR.NAME; "" when the port is not impaired).
+impair_get() { jget "$1" "ports.$2.impair.$3.$4"; }
+
+# impair_delta BEFORE AFTER PORT DIR NAME
+impair_delta() {
+	local a b
+	a=$(impair_get "$1" "$3" "$4" "$5") b=$(impair_get "$2" "$3" "$4" "$5")
+	[[ -z "$a" ]] && a=0
+	[[ "$b" =~ ^[0-9]+$ && "$a" =~ ^[0-9]+$ ]] && echo $((b - a))
+}
