@@ -25,6 +25,7 @@ enum mptcp_mib {
 	MPTCP_MIB_PLAIN_SYN_RX,         /* hagd: SYNs without MP_CAPABLE served as plain TCP */
 	MPTCP_MIB_CSUM_REFUSED,         /* hagd: SYN asked for DSS checksums: served as plain TCP (issue 4) */
 	MPTCP_MIB_BAD_KEY,              /* hagd: third ACK echoed a key that is not ours: reset */
+	MPTCP_MIB_EARLY_DSS,            /* hagd: DSS before the client's key (reordered): dropped, resent */
 	MPTCP_MIB_MPJOIN_SYN_RX,        /* MPJoinSynRx */
 	MPTCP_MIB_MPJOIN_NO_TOKEN,      /* MPJoinNoTokenFound */
 	MPTCP_MIB_MPJOIN_REFUSED,       /* hagd: joins refused (subflow limit, connection not established or fallen back) */

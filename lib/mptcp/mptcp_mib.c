@@ -9,6 +9,7 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_PLAIN_SYN_RX] = "PlainSYNRX",
 	[MPTCP_MIB_CSUM_REFUSED] = "MPCapableChecksumRefused",
 	[MPTCP_MIB_BAD_KEY] = "MPCapableBadKey",
+	[MPTCP_MIB_EARLY_DSS] = "EarlyDSS",
 	[MPTCP_MIB_MPJOIN_SYN_RX] = "MPJoinSynRx",
 	[MPTCP_MIB_MPJOIN_NO_TOKEN] = "MPJoinNoTokenFound",
 	[MPTCP_MIB_MPJOIN_REFUSED] = "MPJoinRefused",

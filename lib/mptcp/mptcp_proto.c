@@ -338,6 +338,12 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 		fallback(sk, sf, MPTCP_MIB_FALLBACK_ACK);
 		return 1;
 	}
+	if (o->suboptions & OPTION_MPTCP_DSS) {
+		/* Reordered ahead of the third ACK (or of the MP_CAPABLE with data):
+		 * we cannot map it yet; dropped unacknowledged, the client resends it. */
+		MPTCP_INC(ctx, MPTCP_MIB_EARLY_DSS);
+		return -1;
+	}
 	/* MPTCP options but no key: we cannot map its data. */
 	MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
 	tcp_reset(sk);
@@ -493,7 +499,8 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		return 0;
 	o.suboptions = OPTION_MPTCP_DSS;
 	o.use_ack = true;
-	o.ack64 = true;
+	/* A 32-bit DATA_ACK leaves room for a second SACK block when it matters. */
+	o.ack64 = !(len == 0 && sk->rcv.n > 0);
 	o.data_ack = msk->remote_idsn + 1 + sk->rxp->rx.nxt + (msk->rcv_fin_done ? 1 : 0);
 	if (len > 0) {
 		const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);

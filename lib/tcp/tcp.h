@@ -250,6 +250,7 @@ struct tcp_sock {
 	uint32_t ts_recent;
 	uint16_t unacked_segs;      /* full segments received since our last ACK */
 	int64_t rcv_fin_pos;        /* position of a FIN received out of order, -1 none */
+	uint64_t sack_recent[3];    /* starts of the latest out-of-order arrivals (RFC 2018 4 order) */
 
 	/* Bytes: rx pipe written at rx position + rx_off; tx pipe read at tx position + tx_off. */
 	struct hag_pipe *rxp, *txp;

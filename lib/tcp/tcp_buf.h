@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SEQ_RANGES_MAX 8
+#define SEQ_RANGES_MAX 16
 
 /* Received ranges beyond a contiguous prefix: the out-of-order bookkeeping. */
 struct seq_ranges {

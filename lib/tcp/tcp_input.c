@@ -436,9 +436,12 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		return;
 	}
 	if (start > nxt) {
-		/* RFC 5681 4.2: out of order -> immediate duplicate ACK (with SACK). */
+		/* RFC 5681 4.2: out of order -> an immediate duplicate ACK (with SACK),
+		 * one per segment as the sender counts them. */
 		TCP_INC(st, TCP_MIB_OFO_QUEUE);
-		schedule_ack(sk, true);
+		memmove(&sk->sack_recent[1], &sk->sack_recent[0], sizeof(sk->sack_recent) - sizeof(uint64_t));
+		sk->sack_recent[0] = start;
+		tcp_send_ack(sk);
 		return;
 	}
 	if (adv > 0 && !sk->ulp && sk->ops && sk->ops->readable)
@@ -507,7 +510,7 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	}
 	/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
 	if (seg->opt.ts && (sk->flags & TF_TS_OK) && !(seg->flags & RTE_TCP_RST_FLAG) &&
-	    (int32_t)(seg->opt.tsval - sk->ts_recent) < 0) {
+	    (int32_t)(sk->ts_recent - seg->opt.tsval) > TCP_PAWS_WINDOW) {
 		TCP_INC(st, TCP_MIB_PAWS_ESTAB);
 		schedule_ack(sk, true);
 		return;

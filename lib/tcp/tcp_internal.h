@@ -19,6 +19,9 @@
 #define TCP_INIT_CWND_SEGS  10           /* RFC 6928 */
 #define TCP_HDR_MAX_OPT     40
 #define TCP_PERSIST_MIN_US  200000u
+/* PAWS tolerance in peer clock ticks: reordering on an access link (jitter) must not
+ * look like an old duplicate; wrapped sequence numbers are tens of seconds apart. */
+#define TCP_PAWS_WINDOW     1000
 
 /* Wheel: 1 ms slots over ~4 s; later deadlines wait in the last slot and are re-filed. */
 #define TW_SLOTS 4096

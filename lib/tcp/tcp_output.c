@@ -86,12 +86,14 @@ static uint32_t base_options(struct tcp_sock *sk, uint8_t flags, uint8_t *o)
 	return n;
 }
 
-/* RFC 2018 4: SACK blocks, the most recently changed one first. */
+/* RFC 2018 4: SACK blocks, the one holding the latest arrival first, then the
+ * ones of the arrivals before it, then the rest in sequence order. */
 static uint32_t sack_options(struct tcp_sock *sk, uint8_t *o, uint32_t room)
 {
 	const struct seq_ranges *r = &sk->rcv;
 	uint32_t nblk, n = 0;
 	uint8_t order[SEQ_RANGES_MAX];
+	bool used[SEQ_RANGES_MAX] = {false};
 	uint8_t k = 0;
 
 	if (!(sk->flags & TF_SACK_OK) || r->n == 0 || room < 12)
@@ -99,9 +101,15 @@ static uint32_t sack_options(struct tcp_sock *sk, uint8_t *o, uint32_t room)
 	nblk = (room - 4) / 8;
 	if (nblk > r->n)
 		nblk = r->n;
-	order[k++] = r->last < r->n ? r->last : 0;
+	for (int h = 0; h < 3 && k < nblk; h++)
+		for (uint8_t i = 0; i < r->n; i++)
+			if (!used[i] && sk->sack_recent[h] >= r->r[i].start && sk->sack_recent[h] < r->r[i].end) {
+				used[i] = true;
+				order[k++] = i;
+				break;
+			}
 	for (uint8_t i = 0; i < r->n && k < nblk; i++)
-		if (i != order[0])
+		if (!used[i])
 			order[k++] = i;
 	o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP;
 	o[n++] = 5; o[n++] = (uint8_t)(2 + 8 * nblk);

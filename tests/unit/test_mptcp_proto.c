@@ -1075,3 +1075,27 @@ MP_TEST(join, stale_subflow_data_goes_on_the_other,
 	j_send(J_ISN + 1, j_peer_isn + 1 + 14600, ACK, NULL, NULL, 0);
 	cr_expect_eq(MPMIB(SUBFLOW_RECOVER), 1);
 }
+
+MP_TEST(handshake, dss_ahead_of_the_third_ack_is_dropped_not_reset,
+	"A DSS segment that overtakes the third ACK cannot be mapped yet: dropped unacknowledged (EarlyDSS), no reset; the MP_CAPABLE with data then establishes")
+{
+	struct ut_opts o = {0}, mpc = {0};
+	struct dss d = {.ack = true, .data_ack = 0, .map = true, .len = 500};
+	uint8_t buf[500];
+
+	mp_syn();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1 + 500;
+	d.ssn = 501;
+	opt_dss(&o, &d);
+	ut_fill(buf, 500, 500);
+	ut_clear();
+	ut_send_seq(ut_cl.isn + 1 + 500, ACK, buf, 500, &o);
+	cr_expect_eq(MPMIB(EARLY_DSS), 1);
+	cr_expect_eq(ut_ev.closed, 0, "not reset");
+	cr_expect_eq(ut_state(), TCP_SYN_RCVD);
+	opt_mpc(&mpc, 22, key_c, key_k, 500);
+	ut_send_data_opts(0, 500, 0, &mpc);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	ut_expect_rx(0, 500);
+}
