@@ -237,6 +237,7 @@ struct tcp_sock {
 	struct seq_ranges sacked;   /* scoreboard: sacked.nxt = snd_una, r[] = SACKed ranges */
 	uint64_t high_rxt;          /* RFC 6675 HighRxt: holes below are retransmitted */
 	uint64_t rtx_mark;          /* snd_max when the first hole was last resent (0: none) */
+	uint8_t reo_mult;           /* RFC 8985 reo_wnd_mult: grows with D-SACKs (reordering seen) */
 
 	/* RTT (RFC 6298), microseconds. */
 	uint32_t srtt_us, rttvar_us, rto_us;

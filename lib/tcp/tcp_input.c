@@ -231,7 +231,8 @@ static void cc_dupack(struct tcp_sock *sk)
 
 	if (sk->flags & TF_SACK_OK) {
 		/* RFC 6675 5: DupThresh duplicate ACKs, or that much SACKed above snd_una. */
-		if (!(sk->flags & TF_RECOVERY) &&
+		/* Once the path showed reordering (D-SACK), only the RACK timer decides. */
+		if (!(sk->flags & TF_RECOVERY) && sk->reo_mult <= 1 &&
 		    (++sk->dupacks >= 3 || seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss))
 			tcp_enter_recovery(sk);
 		else if (sk->flags & TF_RECOVERY)
@@ -333,7 +334,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		tcp_mark_dirty(sk);
 		sk->rtx_mark = 0;
 		/* SACK above the new snd_una may already prove a loss (RFC 6675 5). */
-		if (sack_news && !(sk->flags & TF_RECOVERY) &&
+		if (sack_news && !(sk->flags & TF_RECOVERY) && sk->reo_mult <= 1 &&
 		    seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss)
 			tcp_enter_recovery(sk);
 	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&

@@ -31,6 +31,9 @@ bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ac
 		    s >= seq_extend(sk->snd_una, seg->opt.sack[1][0] - sk->iss) &&
 		    e <= seq_extend(sk->snd_una, seg->opt.sack[1][1] - sk->iss)))) {
 			TCP_INC(st, TCP_MIB_DSACK_RECV);
+			/* RFC 8985 6.2.4: a spurious retransmission widens the reordering window. */
+			if (sk->reo_mult < 4)
+				sk->reo_mult = sk->reo_mult ? sk->reo_mult + 1 : 2;
 			continue;
 		}
 		if (e > sk->snd_max || s < ack) {
@@ -142,7 +145,11 @@ void tcp_loss_timer_arm(struct tcp_sock *sk)
 		return;
 	}
 	if (sk->sacked.n) {
-		at = now + (srtt / 4 > 1000 ? srtt / 4 : 1000);
+		uint64_t reo = srtt / 4 * (sk->reo_mult ? sk->reo_mult : 1);
+
+		if (reo > srtt)
+			reo = srtt;
+		at = now + (reo > 1000 ? reo : 1000);
 		if (sk->t_loss && sk->t_loss < at)
 			return;     /* already counting down for this hole */
 	} else {
