@@ -194,6 +194,7 @@ static void corrupt_range(const struct rte_mbuf *m, uint32_t *from, uint32_t *to
 	end = RTE_ETHER_HDR_LEN + rte_be_to_cpu_16(ip->total_length);
 	if (end > len)
 		end = len;
+	*to = end;      /* never the Ethernet padding: a flip there is not corruption anyone sees */
 	th = ihl >= sizeof(ib) ? rte_pktmbuf_read(m, RTE_ETHER_HDR_LEN + ihl, sizeof(tb), &tb) : NULL;
 	if (th == NULL)
 		return;

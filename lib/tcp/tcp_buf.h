@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SEQ_RANGES_MAX 16
+#define SEQ_RANGES_MAX 64
 
 /* Received ranges beyond a contiguous prefix: the out-of-order bookkeeping. */
 struct seq_ranges {

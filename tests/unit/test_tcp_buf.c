@@ -130,7 +130,7 @@ Test(seq_ranges, filling_the_hole_absorbs_held_ranges,
 	expect_ranges(&s, 70, 0, NULL);
 }
 
-Test(seq_ranges, limit_refuses_a_ninth_range,
+Test(seq_ranges, limit_refuses_one_range_too_many,
      .description = "With SEQ_RANGES_MAX ranges held a new disjoint one returns -1; merging still works")
 {
 	struct seq_ranges s = {0};
@@ -138,7 +138,8 @@ Test(seq_ranges, limit_refuses_a_ninth_range,
 	for (int i = 0; i < SEQ_RANGES_MAX; i++)
 		cr_assert_eq(seq_ranges_add(&s, 100 + 20 * (uint64_t)i, 110 + 20 * (uint64_t)i), 0);
 	cr_assert_eq(s.n, SEQ_RANGES_MAX);
-	cr_expect_eq(seq_ranges_add(&s, 1000, 1010), -1, "beyond the last");
+	cr_expect_eq(seq_ranges_add(&s, 200 + 20 * (uint64_t)SEQ_RANGES_MAX, 210 + 20 * (uint64_t)SEQ_RANGES_MAX),
+		     -1, "beyond the last");
 	cr_expect_eq(seq_ranges_add(&s, 50, 60), -1, "before the first");
 	cr_expect_eq(s.n, SEQ_RANGES_MAX);
 	cr_expect_eq(seq_ranges_add(&s, 110, 115), 0, "touches range 0: merged");
@@ -305,7 +306,7 @@ Test(hag_pipe, consume_frees_space,
 }
 
 Test(hag_pipe, enospc_when_ranges_are_full,
-     .description = "A ninth out-of-order piece returns -ENOSPC and stores nothing")
+     .description = "One out-of-order piece more than SEQ_RANGES_MAX returns -ENOSPC and stores nothing")
 {
 	struct hag_pipe p;
 	static uint8_t a[4096];
@@ -320,10 +321,10 @@ Test(hag_pipe, enospc_when_ranges_are_full,
 	hag_pipe_consume(&p, 4096);
 	for (int i = 0; i < SEQ_RANGES_MAX; i++)
 		cr_assert_eq(hag_pipe_write(&p, base + 100 + 20 * (uint64_t)i, a, 10), 0);
-	cr_expect_eq(hag_pipe_write(&p, base + 1000, z, 10), -ENOSPC);
+	cr_expect_eq(hag_pipe_write(&p, base + 200 + 20 * SEQ_RANGES_MAX, z, 10), -ENOSPC);
 	cr_expect_eq(p.rx.n, SEQ_RANGES_MAX);
 	cr_expect_eq(p.rx.nxt, base);
-	hag_pipe_read(&p, base + 1000, out, 10);
+	hag_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, out, 10);
 	cr_expect_arr_eq(out, a, 10, "refused bytes were copied into the ring");
 	hag_pipe_fini(&p);
 }
