@@ -37,7 +37,10 @@ static uint16_t rcv_window(struct tcp_sock *sk, bool syn)
 	if (syn)
 		return (uint16_t)(space > 65535 ? 65535 : space);
 	edge = sk->rcv.nxt + space;
-	if (edge < sk->rcv_adv)
+	/* RFC 9293: the right edge offered never moves left. A ULP window (MPTCP)
+	 * is relative to the data level (RFC 8684 3.3.4), whose edge never moves
+	 * left by construction; holding the subflow-level edge would stretch it. */
+	if (edge < sk->rcv_adv && !(sk->ulp && sk->ulp->rcv_space))
 		edge = sk->rcv_adv;
 	space = edge - sk->rcv.nxt;
 	w = (uint32_t)(space >> sk->rcv_wscale);
