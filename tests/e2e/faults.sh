@@ -282,14 +282,15 @@ scenario() {
 		moved "$tag" "$b" "$a" tcp.InCsumErrors
 		local corrupted caught arp
 		corrupted=$(impair_sum "$b" "$a" rx corrupted)
-		caught=$(sum_delta "$b" "$a" tcp.InCsumErrors ip.InHdrErrors ip.InAddrErrors ip.InUnknownProtos ip.InTruncatedPkts)
+		# tcp.InErrs holds the checksum errors and the headers refused before the checksum (data offset).
+		caught=$(sum_delta "$b" "$a" tcp.InErrs ip.InHdrErrors ip.InAddrErrors ip.InUnknownProtos ip.InTruncatedPkts)
 		arp=$(ctr_delta "$b" "$a" ip.ArpIn)
 		# A bit flipped in an ARP frame may go unnoticed; in IPv4/TCP never.
 		if [[ -n "$caught" ]] && ((caught <= corrupted && caught >= corrupted - ${arp:-0})); then
 			ok "$tag: every corrupted frame was caught ($caught of $corrupted; ARP in: ${arp:-0})"
 		else
 			not_ok "$tag: every corrupted frame was caught"
-			diag "  impair corrupted $corrupted, caught (InCsumErrors+InHdrErrors+InAddrErrors+InUnknownProtos+InTruncatedPkts) ${caught:-missing}, ARP in ${arp:-?}"
+			diag "  impair corrupted $corrupted, caught (tcp.InErrs+InHdrErrors+InAddrErrors+InUnknownProtos+InTruncatedPkts) ${caught:-missing}, ARP in ${arp:-?}"
 		fi
 		;;
 	reorder)
