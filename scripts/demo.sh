@@ -132,7 +132,7 @@ def get(d, k):
     return d
 rows = ["relay.Accepted", "relay.UpstreamConnects", "relay.UpstreamFailures", "relay.BytesUp", "relay.BytesDown",
         "mptcp.MPCapableSYNRX", "mptcp.MPCapableACKRX", "mptcp.MPJoinSynRx", "mptcp.PlainSYNRX",
-        "mptcp.MPJoinRefused", "mptcp.DSSNotMatching", "mptcp.OptionMalformed", "mptcp.DataFinRx", "mptcp.DataFinTx",
+        "mptcp.MPJoinAckRx", "mptcp.SchedJoined", "mptcp.Reinjections", "mptcp.DSSNotMatching", "mptcp.OptionMalformed", "mptcp.DataFinRx", "mptcp.DataFinTx",
         "tcp.PassiveOpens", "tcp.ActiveOpens", "tcp.InSegs", "tcp.OutSegs", "tcp.RetransSegs",
         "tcp.TCPTimeouts", "tcp.TCPFastRetrans", "tcp.TCPOFOQueue", "tcp.OutRsts", "tcp.InCsumErrors",
         "ip.InReceives", "ip.InHdrErrors"]
