@@ -423,6 +423,15 @@ static inline void ut_adopt(struct tcp_sock *sk)
 	ut_ev.sk = sk;
 }
 
+/* The accept function of a plain listener: the stack side adopts every connection. */
+static inline int ut_accept_plain(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	(void)arg;
+	(void)syn;
+	ut_adopt(sk);
+	return 0;
+}
+
 static inline struct tcp_stack_conf ut_conf(void)
 {
 	struct tcp_stack_conf c = {
@@ -456,6 +465,13 @@ static inline void ut_start(const struct tcp_stack_conf *conf)
 }
 
 /* Teardown: free what was captured, the stack and the pipes; no mbuf may be left out. */
+/* A stack (conf, or the defaults when NULL) listening on UT_SPORT with ut_accept_plain. */
+static inline void ut_start_listening(const struct tcp_stack_conf *conf)
+{
+	ut_start(conf);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, ut_accept_plain, NULL), 0);
+}
+
 static inline void ut_stop(void)
 {
 	ut_clear();

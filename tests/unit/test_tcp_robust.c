@@ -17,20 +17,11 @@
 
 static struct tcp_stack_conf robust_conf;
 
-static int accept_plain(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
-{
-	(void)arg;
-	(void)syn;
-	ut_adopt(sk);
-	return 0;
-}
-
 static void setup_passive(void)
 {
 	robust_conf = ut_conf();
 	robust_conf.challenge_ack_limit = 2;
-	ut_start(&robust_conf);
-	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+	ut_start_listening(&robust_conf);
 }
 
 static void setup_active(void)

@@ -14,18 +14,9 @@
 #define FIN RTE_TCP_FIN_FLAG
 #define RST RTE_TCP_RST_FLAG
 
-static int accept_plain(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
-{
-	(void)arg;
-	(void)syn;
-	ut_adopt(sk);
-	return 0;
-}
-
 static void setup_passive(void)
 {
-	ut_start(NULL);
-	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+	ut_start_listening(NULL);
 }
 
 static void setup_active(void)
