@@ -43,6 +43,8 @@ void hag_config_defaults(struct hag_config *cfg)
 	cfg->tcp_syn_retries = 5;
 	cfg->tcp_connect_timeout_ms = 10000;
 	cfg->tcp_rcvbuf_init = 131072;
+	snprintf(cfg->mptcp_scheduler, sizeof(cfg->mptcp_scheduler), "minrtt");
+	cfg->mptcp_max_subflows = 8;
 	cfg->tcp_mem_budget_mb = 2048;
 	cfg->tcp_keepalive_access_ms = 60000;
 	cfg->tcp_keepalive_upstream_ms = 0;
@@ -702,6 +704,43 @@ static bool known_addr(const struct hag_config *c, uint32_t ip, bool own)
 	return false;
 }
 
+static int parse_access(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
+{
+	static const char *const keys[] = { "name", "prefix", "cost", "backup", NULL };
+	struct hag_access_conf *a = &c->access[c->n_access];
+	const char *name, *prefix;
+	json_t *v = NULL;
+	char ip[16];
+	unsigned len;
+	int rc;
+
+	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_str(ld, o, path, "name", &name)) ||
+	    (rc = get_str(ld, o, path, "prefix", &prefix)))
+		return rc;
+	if (strlen(name) == 0 || strlen(name) >= sizeof(a->name))
+		return fail(ld, path, "name", "\"%s\": 1 to %zu characters", name, sizeof(a->name) - 1);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &a->prefix, &len)))
+		return rc;
+	a->prefixlen = (uint8_t)len;
+	if (a->prefix & ~mask_of(len))
+		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
+			    prefix, fmt_ip(ip, a->prefix & mask_of(len)), len);
+	a->cost = 1;
+	if ((rc = get_uint(ld, o, path, "cost", 0, 1000000, &a->cost)))
+		return rc;
+	if ((rc = get_member(ld, o, path, "backup", JSON_TRUE, false, &v)))
+		return rc;
+	a->backup = v && json_is_true(v);
+	for (int i = 0; i < c->n_access; i++)
+		if (!strcmp(c->access[i].name, a->name))
+			return fail(ld, path, "name", "\"%s\" is also access[%d]", a->name, i);
+	c->n_access++;
+	return 0;
+}
+
 static int parse_listener(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
 	static const char *const keys[] = { "listen", "upstream", NULL };
@@ -830,11 +869,30 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 
 	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)))
 		return rc;
-	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", NULL })) ||
+	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", "scheduler",
+									  "max_subflows", NULL })) ||
 		  (rc = get_member(ld, o, "mptcp", "enabled", JSON_TRUE, false, &v))))
 		return rc;
 	if (o && v)
 		c->mptcp_enabled = json_is_true(v);
+	if (o && (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)))
+		return rc;
+	v = NULL;
+	if (o && (rc = get_member(ld, o, "mptcp", "scheduler", JSON_STRING, false, &v)))
+		return rc;
+	if (v) {
+		static const char *const scheds[] = { "minrtt", "redundant", "cost", NULL };
+		bool ok = false;
+
+		s = json_string_value(v);
+		for (int i = 0; scheds[i] && !ok; i++)
+			ok = strcmp(s, scheds[i]) == 0;
+		if (!ok)
+			return fail(ld, "mptcp", "scheduler", "\"%s\": expected one of minrtt, redundant, cost", s);
+		snprintf(c->mptcp_scheduler, sizeof(c->mptcp_scheduler), "%s", s);
+		if (strcmp(s, "cost") == 0 && c->n_access == 0)
+			return fail(ld, "mptcp", "scheduler", "\"cost\" needs an \"access\" section with the networks' costs");
+	}
 
 	if ((rc = get_member(ld, root, "", "tcp", JSON_OBJECT, false, &o)) ||
 	    (o && (rc = parse_tcp(ld, o, c))))
@@ -860,7 +918,7 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 static int validate(struct loader *ld, json_t *root, struct hag_config *c)
 {
 	static const char *const keys[] = { "dpdk", "ports", "addresses", "routes", "listeners",
-					    "mptcp", "tcp", "log", NULL };
+					    "access", "mptcp", "tcp", "log", NULL };
 	json_t *o;
 	int rc;
 
@@ -872,7 +930,8 @@ static int validate(struct loader *ld, json_t *root, struct hag_config *c)
 	if ((rc = each(ld, root, "ports", 1, HAG_MAX_PORTS, c, parse_port)) ||
 	    (rc = each(ld, root, "addresses", 0, HAG_MAX_ADDRS, c, parse_address)) ||
 	    (rc = each(ld, root, "routes", 0, HAG_MAX_ROUTES, c, parse_route)) ||
-	    (rc = each(ld, root, "listeners", 1, HAG_MAX_LISTENERS, c, parse_listener)))
+	    (rc = each(ld, root, "listeners", 1, HAG_MAX_LISTENERS, c, parse_listener)) ||
+	    (rc = each(ld, root, "access", 0, HAG_MAX_ACCESS, c, parse_access)))
 		return rc;
 	return parse_small_sections(ld, root, c);
 }

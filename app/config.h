@@ -71,6 +71,17 @@ struct hag_listener_conf {
 	uint16_t upstream_port;
 };
 
+#define HAG_MAX_ACCESS 16
+
+/* An access network (client-side prefix) for the cost scheduler. */
+struct hag_access_conf {
+	char name[HAG_NAME_LEN];
+	uint32_t prefix;              /* host order */
+	uint8_t prefixlen;
+	uint32_t cost;                /* relative cost per byte, default 1 */
+	bool backup;                  /* subflows from here only when no other can send */
+};
+
 enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
 
 struct hag_config {
@@ -96,6 +107,11 @@ struct hag_config {
 
 	/* mptcp */
 	bool mptcp_enabled;           /* default true */
+	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
+	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
+
+	int n_access;
+	struct hag_access_conf access[HAG_MAX_ACCESS];
 
 	/* tcp */
 	uint32_t tcp_rcvbuf;          /* bytes per direction per connection, default 4 MiB */

@@ -78,6 +78,19 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 /* Subflows per connection, the first included (RFC 8684 leaves it to policy; default 8). */
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n);
 
+/* Which subflow carries data toward the client (mptcp_sched.c). */
+enum mptcp_sched_kind {
+	MPTCP_SCHED_MINRTT,      /* lowest smoothed RTT with window room (default) */
+	MPTCP_SCHED_REDUNDANT,   /* every byte on every subflow with room */
+	MPTCP_SCHED_COST,        /* the cheapest access network first; dearer ones for what it cannot take now */
+};
+void mptcp_ctx_set_scheduler(struct mptcp_ctx *ctx, enum mptcp_sched_kind kind);
+/* "minrtt" | "redundant" | "cost" -> kind; -1 when unknown. */
+int mptcp_sched_by_name(const char *name);
+/* An access network (client addresses prefix/len, host order) with its cost and
+ * backup class; subflows from it get them. Returns 0 or -ENOSPC (16 at most). */
+int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, uint32_t cost, bool backup);
+
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);
 

@@ -14,6 +14,7 @@
 #define MPTCP_CHUNKS 64            /* mappings in flight per subflow */
 #define MPTCP_CHUNK_MAX 65536      /* bytes per mapping at most */
 #define MPTCP_REINJECT_MAX 32
+#define MPTCP_SUBFLOWS_MAX 32      /* per connection, whatever the configuration says */
 
 enum msk_state {
 	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
@@ -30,6 +31,7 @@ struct mptcp_subflow {
 	bool join_pending;              /* MP_JOIN: third ACK's HMAC not yet verified */
 	bool backup;                    /* B flag of the join SYN */
 	bool stale;                     /* repeated RTOs: not scheduled while others can send */
+	uint32_t cost;                  /* of the client's access network (cost scheduler) */
 	uint8_t remote_id, local_id;    /* address ids */
 	uint32_t local_nonce, remote_nonce;
 
@@ -77,10 +79,19 @@ struct mptcp_sock {
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };
 
+struct mptcp_access {
+	uint32_t prefix, cost;
+	uint8_t len;
+	bool backup;
+};
+
 struct mptcp_ctx {
 	struct rte_hash *tokens;
 	uint32_t n_conns;
 	uint32_t max_subflows;          /* per connection, the MP_CAPABLE one included */
+	enum mptcp_sched_kind sched;
+	uint8_t n_access;
+	struct mptcp_access access[16];
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 
@@ -104,6 +115,7 @@ const struct mptcp_chunk *mptcp_chunk_at(const struct mptcp_subflow *sf, uint64_
 void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una);
 void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep);
 bool mptcp_all_sent(const struct mptcp_sock *msk);
+void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf);
 
 /* mptcp_token.c */
 int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk);

@@ -59,7 +59,7 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx)
 
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n)
 {
-	ctx->max_subflows = n ? n : 1;
+	ctx->max_subflows = n == 0 ? 1 : n > MPTCP_SUBFLOWS_MAX ? MPTCP_SUBFLOWS_MAX : n;
 }
 
 uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx)
@@ -191,6 +191,7 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 	sk->ulp = &mptcp_ulp;
 	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
+	mptcp_classify(ctx, sf);
 	return 1;
 }
 

@@ -7,6 +7,7 @@
  * one DSS mapping on that subflow; bytes of a subflow that dies are given
  * again to the others (reinjection, same data sequence numbers).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "mptcp/mptcp_internal.h"
@@ -28,14 +29,59 @@ static uint64_t room(const struct mptcp_subflow *sf)
 	return sk->cwnd > given ? sk->cwnd - given : 0;
 }
 
-/* Worse is larger: stale after live, backup after regular, then by smoothed RTT. */
-static bool better(const struct mptcp_subflow *a, const struct mptcp_subflow *b)
+/* Live before stale, regular before backup; then the cheaper access network
+ * (cost scheduler), then the lower smoothed RTT. */
+static bool better(const struct mptcp_sock *msk, const struct mptcp_subflow *a,
+		   const struct mptcp_subflow *b)
 {
 	if (a->stale != b->stale)
 		return !a->stale;
 	if (a->backup != b->backup)
 		return !a->backup;
+	if (msk->ctx->sched == MPTCP_SCHED_COST && a->cost != b->cost)
+		return a->cost < b->cost;
 	return a->sk->srtt_us < b->sk->srtt_us;
+}
+
+void mptcp_ctx_set_scheduler(struct mptcp_ctx *ctx, enum mptcp_sched_kind kind)
+{
+	ctx->sched = kind;
+}
+
+int mptcp_sched_by_name(const char *name)
+{
+	if (name == NULL || strcmp(name, "minrtt") == 0)
+		return MPTCP_SCHED_MINRTT;
+	if (strcmp(name, "redundant") == 0)
+		return MPTCP_SCHED_REDUNDANT;
+	if (strcmp(name, "cost") == 0)
+		return MPTCP_SCHED_COST;
+	return -1;
+}
+
+int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, uint32_t cost, bool backup)
+{
+	if (ctx->n_access == sizeof(ctx->access) / sizeof(ctx->access[0]))
+		return -ENOSPC;
+	ctx->access[ctx->n_access++] = (struct mptcp_access){prefix, cost, len, backup};
+	return 0;
+}
+
+/* The access network of the subflow's client address: its cost and backup class. */
+void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf)
+{
+	int best = -1;
+
+	for (int i = 0; i < ctx->n_access; i++) {
+		const struct mptcp_access *a = &ctx->access[i];
+		uint32_t mask = a->len ? ~0u << (32 - a->len) : 0;
+
+		if (((sf->sk->raddr ^ a->prefix) & mask) == 0 && (best < 0 || a->len > ctx->access[best].len))
+			best = i;
+	}
+	sf->cost = best >= 0 ? ctx->access[best].cost : 1;
+	if (best >= 0 && ctx->access[best].backup)
+		sf->backup = true;
 }
 
 static struct mptcp_subflow *pick(struct mptcp_sock *msk)
@@ -43,7 +89,7 @@ static struct mptcp_subflow *pick(struct mptcp_sock *msk)
 	struct mptcp_subflow *best = NULL, *sf = msk->master;
 
 	for (;;) {
-		if (can_send(sf) && room(sf) >= sf->sk->mss && (!best || better(sf, best)))
+		if (can_send(sf) && room(sf) >= sf->sk->mss && (!best || better(msk, sf, best)))
 			best = sf;
 		sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link);
 		if (sf == NULL)
@@ -102,15 +148,35 @@ void mptcp_push(struct mptcp_sock *msk)
 			from = msk->snd_nxt;
 			len = lim - from;
 		}
-		sf = pick(msk);
-		if (sf == NULL)
-			break;
-		r = room(sf);
-		if (len > r)
-			len = r;
-		if (len > MPTCP_CHUNK_MAX)
-			len = MPTCP_CHUNK_MAX;
-		give(sf, from, (uint32_t)len);
+		if (msk->ctx->sched == MPTCP_SCHED_REDUNDANT && !reinj) {
+			/* Every subflow with room gets the same bytes; the client keeps the first copy. */
+			struct mptcp_subflow *all[MPTCP_SUBFLOWS_MAX];
+			int n = 0;
+
+			for (sf = msk->master; sf && n < MPTCP_SUBFLOWS_MAX;
+			     sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+				if (can_send(sf) && !sf->stale && room(sf) >= sf->sk->mss) {
+					all[n++] = sf;
+					if (room(sf) < len)
+						len = room(sf);
+				}
+			if (n == 0)
+				break;
+			if (len > MPTCP_CHUNK_MAX)
+				len = MPTCP_CHUNK_MAX;
+			for (int i = 0; i < n; i++)
+				give(all[i], from, (uint32_t)len);
+		} else {
+			sf = pick(msk);
+			if (sf == NULL)
+				break;
+			r = room(sf);
+			if (len > r)
+				len = r;
+			if (len > MPTCP_CHUNK_MAX)
+				len = MPTCP_CHUNK_MAX;
+			give(sf, from, (uint32_t)len);
+		}
 		if (reinj) {
 			msk->rj[0].dpos += len;
 			msk->rj[0].len -= (uint32_t)len;

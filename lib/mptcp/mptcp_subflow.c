@@ -61,6 +61,7 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	sk->txp = NULL;         /* its bytes come from the scheduler (mptcp_sched.c) */
 	sk->ops = NULL;
 	sk->user = NULL;
+	mptcp_classify(ctx, sf);
 	return MPTCP_ACCEPT_JOINED;
 }
 

@@ -538,3 +538,32 @@ Test(config, impair_in_libconfig)
 	cr_expect(strstr(err, ".cfg:4: ports[0].impair.corrupt_pct: 200 out of range 0..100"),
 		  "%s", err);
 }
+
+Test(config, access_networks_and_cost_scheduler)
+{
+	cr_assert_eq(load(PORTS LISTENERS ",\n  \"access\": [ { \"name\": \"dsl\", \"prefix\": \"10.10.1.0/24\" },\n"
+			  "    { \"name\": \"lte\", \"prefix\": \"10.10.2.0/24\", \"cost\": 10, \"backup\": true } ],\n"
+			  "  \"mptcp\": { \"scheduler\": \"cost\", \"max_subflows\": 4 }\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.n_access, 2);
+	cr_expect_eq(cfg.access[0].cost, 1, "default cost");
+	cr_expect_eq(cfg.access[1].cost, 10);
+	cr_expect(cfg.access[1].backup);
+	cr_expect_eq(cfg.access[1].prefix, 0x0a0a0200u);
+	cr_expect_eq(cfg.access[1].prefixlen, 24);
+	cr_expect_str_eq(cfg.mptcp_scheduler, "cost");
+	cr_expect_eq(cfg.mptcp_max_subflows, 4);
+}
+
+Test(config, scheduler_defaults_and_errors)
+{
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	cr_expect_str_eq(cfg.mptcp_scheduler, "minrtt");
+	cr_expect_eq(cfg.mptcp_max_subflows, 8);
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"scheduler\": \"fastest\" }\n}", ":",
+		     "mptcp.scheduler", "expected one of minrtt, redundant, cost");
+	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"scheduler\": \"cost\" }\n}", ":",
+		     "mptcp.scheduler", "needs an \"access\" section");
+	expect_error(PORTS LISTENERS ",\n  \"access\": [ { \"name\": \"dsl\", \"prefix\": \"10.10.1.1/24\" } ]\n}", ":",
+		     "access[0].prefix", "host bits");
+}

@@ -1099,3 +1099,58 @@ MP_TEST(handshake, dss_ahead_of_the_third_ack_is_dropped_not_reset,
 	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
 	ut_expect_rx(0, 500);
 }
+
+MP_TEST(join, cost_scheduler_fills_the_cheap_path_first,
+	"cost: the cheap access network gets the bytes first although the dear one has the lower RTT")
+{
+	uint32_t on_join, on_master, fj, fm;
+
+	mptcp_ctx_set_scheduler(ctx, MPTCP_SCHED_COST);
+	cr_assert_eq(mptcp_ctx_add_access(ctx, UT_CADDR, 32, 1, false), 0);       /* the "dsl" client address */
+	cr_assert_eq(mptcp_ctx_add_access(ctx, UT_CADDR + 1, 32, 10, false), 0);  /* the "lte" one */
+	mp_establish();
+	j_establish();
+	ut_clear();
+	ut_queue_tx(40000);
+	ut_poll();
+	on_master = check_mapped(UT_CPORT, &fm);
+	on_join = check_mapped(J_PORT, &fj);
+	cr_expect_eq(fm, 0, "the cheap path starts the stream");
+	cr_expect_eq(on_master, 10 * 1460, "the cheap path's whole window");
+	cr_expect_eq(on_join, 10 * 1460, "the dear one only for what the cheap one cannot take now");
+	cr_expect_eq(fj, 10 * 1460);
+}
+
+MP_TEST(join, redundant_scheduler_sends_everything_twice,
+	"redundant: every byte goes on every subflow with room, same data sequence numbers")
+{
+	uint32_t on_join, on_master, fj, fm;
+
+	mptcp_ctx_set_scheduler(ctx, MPTCP_SCHED_REDUNDANT);
+	mp_establish();
+	j_establish();
+	ut_clear();
+	ut_queue_tx(5000);
+	ut_poll();
+	on_master = check_mapped(UT_CPORT, &fm);
+	on_join = check_mapped(J_PORT, &fj);
+	cr_expect_eq(on_master, 5000);
+	cr_expect_eq(on_join, 5000);
+	cr_expect_eq(fm, 0);
+	cr_expect_eq(fj, 0);
+}
+
+MP_TEST(join, backup_access_network_waits_for_the_other,
+	"An access network marked backup gets data only when the other subflows have no room")
+{
+	uint32_t on_join, fj;
+
+	cr_assert_eq(mptcp_ctx_add_access(ctx, UT_CADDR + 1, 32, 1, true), 0);
+	mp_establish();
+	j_establish();
+	ut_clear();
+	ut_queue_tx(4000);
+	ut_poll();
+	on_join = check_mapped(J_PORT, &fj);
+	cr_expect_eq(on_join, 0, "the first subflow had room for all of it");
+}
