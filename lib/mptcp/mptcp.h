@@ -42,6 +42,8 @@ enum mptcp_mib {
 	MPTCP_MIB_DATA_FIN_TX,          /* hagd: DATA_FINs sent (first transmissions) */
 	MPTCP_MIB_OPTION_MALFORMED,     /* hagd: MPTCP options with a bad length, truncated or bad version */
 	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
+	MPTCP_MIB_FASTCLOSE_TX,         /* MPFastcloseTx: connections aborted with MP_FASTCLOSE */
+	MPTCP_MIB_RST_TX,               /* MPRstTx: subflow RSTs with MP_TCPRST */
 	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
 	MPTCP_MIB_REINJECT,             /* hagd: data ranges of a dead or stale subflow given to the others */

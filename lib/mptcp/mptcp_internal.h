@@ -75,6 +75,7 @@ struct mptcp_sock {
 	uint64_t snd_edge;              /* right edge of the client's data-level window (0: not yet known) */
 	uint32_t rtx_us;                /* data-level retransmission interval (backs off) */
 	bool pushing;                   /* mptcp_push is running */
+	bool fastclose;                 /* the owner aborts: RSTs carry MP_FASTCLOSE (RFC 8684 3.5) */
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };

@@ -486,6 +486,21 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 	if (msk == NULL)
 		return 0;
 	memset(&o, 0, sizeof(o));
+	if (flags & RTE_TCP_RST_FLAG) {
+		if (msk->state != MSK_ESTABLISHED || sf->join_pending)
+			return 0;
+		/* RFC 8684 3.5 / 3.6: an abort closes the whole connection with the
+		 * peer's key; any other reset tells why this subflow goes. */
+		if (msk->fastclose) {
+			o.suboptions |= OPTION_MPTCP_FASTCLOSE;
+			o.fastclose_key = msk->remote_key;
+			MPTCP_INC(msk->ctx, MPTCP_MIB_FASTCLOSE_TX);
+		}
+		o.suboptions |= OPTION_MPTCP_RST;
+		o.reset_reason = msk->fastclose ? 0 : 1;   /* unspecified / MPTCP-specific error */
+		MPTCP_INC(msk->ctx, MPTCP_MIB_RST_TX);
+		return (uint32_t)mptcp_write_options(opt, room, &o);
+	}
 	if (flags & RTE_TCP_SYN_FLAG) {
 		if (!sf->master)
 			return (uint32_t)mptcp_join_synack_options(sf, opt, room);
@@ -693,6 +708,14 @@ static void ulp_peer_fin(struct tcp_sock *sk)
 	check_data_fin(msk);
 }
 
+static void ulp_abort(struct tcp_sock *sk)
+{
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+
+	if (sf && sf->msk && sf->master)
+		sf->msk->fastclose = true;
+}
+
 /* Repeated RTOs (Linux's stale_loss_cnt is 4; paths here fail faster): stop scheduling on it. */
 #define MPTCP_STALE_RTOS 2
 
@@ -714,8 +737,8 @@ static struct mptcp_subflow *heir(struct mptcp_sock *msk)
 {
 	struct mptcp_subflow *j, *best = NULL;
 
-	if (msk->snd_fin_acked && msk->rcv_fin_done)
-		return NULL;    /* finished at data level: nothing to carry on */
+	if ((msk->snd_fin_acked && msk->rcv_fin_done) || msk->fastclose)
+		return NULL;    /* finished at data level, or aborted: nothing to carry on */
 	LIST_FOREACH(j, &msk->joined, link)
 		if (!j->join_pending && (j->sk->state == TCP_ESTABLISHED || j->sk->state == TCP_CLOSE_WAIT) &&
 		    (!best || (best->stale && !j->stale)))
@@ -789,5 +812,6 @@ const struct tcp_ulp_ops mptcp_ulp = {
 	.space_freed = ulp_space_freed,
 	.timeout = ulp_timeout,
 	.rto = ulp_rto,
+	.abort = ulp_abort,
 	.release = ulp_release,
 };

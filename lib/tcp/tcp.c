@@ -345,6 +345,8 @@ void tcp_abort(struct tcp_sock *sk)
 {
 	if (sk->state == TCP_CLOSED)
 		return;
+	if (sk->ulp && sk->ulp->abort)
+		sk->ulp->abort(sk);
 	if (sk->state != TCP_SYN_SENT && sk->state != TCP_TIME_WAIT)
 		tcp_send_rst(sk);
 	sk->ops = NULL;

@@ -161,6 +161,8 @@ struct tcp_ulp_ops {
 	void (*peer_fin)(struct tcp_sock *sk);
 	/* The owner freed room in the rx pipe (tcp_rx_space_freed on this socket). */
 	void (*space_freed)(struct tcp_sock *sk);
+	/* The owner aborts the connection (tcp_abort), before the RST goes out. */
+	void (*abort)(struct tcp_sock *sk);
 	/* A retransmission timeout fired (sk->retries counts them): the ULP may stop using sk. */
 	void (*rto)(struct tcp_sock *sk);
 	/* The ULP timer (tcp_ulp_timer) expired. */

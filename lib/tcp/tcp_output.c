@@ -149,7 +149,7 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 			len = mx;
 	}
 	olen = base_options(sk, flags, opt);
-	if (sk->ulp && sk->ulp->tx_options && !(flags & RTE_TCP_RST_FLAG))
+	if (sk->ulp && sk->ulp->tx_options)
 		ulen = sk->ulp->tx_options(sk, flags, pos, len, opt + olen, TCP_HDR_MAX_OPT - olen);
 	/* RFC 6691: options come out of the segment's payload allowance. A ULP
 	 * option (a DSS mapping) describes the payload, so it is written again for

@@ -1154,3 +1154,25 @@ MP_TEST(join, backup_access_network_waits_for_the_other,
 	on_join = check_mapped(J_PORT, &fj);
 	cr_expect_eq(on_join, 0, "the first subflow had room for all of it");
 }
+
+MP_TEST(resets, owner_abort_sends_mp_fastclose,
+	"RFC 8684 3.5: aborting the connection sends a RST carrying MP_FASTCLOSE with the client's key and MP_TCPRST")
+{
+	struct mptcp_opts m;
+	struct ut_seg r;
+	struct tcp_sock *sk;
+
+	mp_establish();
+	ut_clear();
+	sk = ut_ev.sk;
+	ut_ev.sk = NULL;            /* an abort gives no closed() */
+	tcp_abort(sk);
+	cr_assert_eq(ut_ncap, 1);
+	r = ut_last();
+	cr_expect_eq(r.flags & RST, RST);
+	m = mp_opts_of(&r);
+	cr_expect(m.suboptions & OPTION_MPTCP_FASTCLOSE, "MP_FASTCLOSE on the RST");
+	cr_expect_eq(m.fastclose_key, key_c, "with the receiver's key");
+	cr_expect(m.suboptions & OPTION_MPTCP_RST, "MP_TCPRST too");
+	cr_expect_eq(MPMIB(FASTCLOSE_TX), 1);
+}
