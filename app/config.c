@@ -870,13 +870,37 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)))
 		return rc;
 	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", "scheduler",
-									  "max_subflows", NULL })) ||
+									  "max_subflows", "announce", NULL })) ||
 		  (rc = get_member(ld, o, "mptcp", "enabled", JSON_TRUE, false, &v))))
 		return rc;
 	if (o && v)
 		c->mptcp_enabled = json_is_true(v);
 	if (o && (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)))
 		return rc;
+	v = NULL;
+	if (o && (rc = get_member(ld, o, "mptcp", "announce", JSON_ARRAY, false, &v)))
+		return rc;
+	if (v) {
+		json_t *e;
+		size_t i;
+
+		if (json_array_size(v) > 8)
+			return fail(ld, "mptcp", "announce", "%zu addresses, at most 8", json_array_size(v));
+		json_array_foreach(v, i, e) {
+			char kp[48];
+			uint32_t a;
+
+			snprintf(kp, sizeof(kp), "mptcp.announce[%u]", (unsigned)i);
+			if ((rc = want_type(ld, e, kp, NULL, JSON_STRING)) ||
+			    (rc = parse_inet(ld, "mptcp", kp + 6, json_string_value(e), IN_ADDR, &a, NULL)))
+				return rc;
+			/* RFC 8684 3.4.1: clients join what we announce: it must be ours. */
+			if (!known_addr(c, a, true))
+				return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's addresses",
+					    json_string_value(e));
+			c->mptcp_announce[c->n_announce++] = a;
+		}
+	}
 	v = NULL;
 	if (o && (rc = get_member(ld, o, "mptcp", "scheduler", JSON_STRING, false, &v)))
 		return rc;

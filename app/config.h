@@ -109,6 +109,8 @@ struct hag_config {
 	bool mptcp_enabled;           /* default true */
 	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
 	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
+	int n_announce;
+	uint32_t mptcp_announce[8];   /* own addresses announced with ADD_ADDR (host order) */
 
 	int n_access;
 	struct hag_access_conf access[HAG_MAX_ACCESS];

@@ -44,6 +44,10 @@ enum mptcp_mib {
 	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
 	MPTCP_MIB_FASTCLOSE_TX,         /* MPFastcloseTx: connections aborted with MP_FASTCLOSE */
 	MPTCP_MIB_RST_TX,               /* MPRstTx: subflow RSTs with MP_TCPRST */
+	MPTCP_MIB_ADD_ADDR_TX,          /* AddAddrTx: ADD_ADDR sent (first sends and resends) */
+	MPTCP_MIB_ECHO_ADD_RX,          /* EchoAdd: ADD_ADDR echoes received */
+	MPTCP_MIB_ADD_ADDR_RX,          /* AddAddr: ADD_ADDR from the client (not used by a server; counted) */
+	MPTCP_MIB_ADD_ADDR_DROP,        /* AddAddrDrop: ADD_ADDR given up after its resends */
 	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
 	MPTCP_MIB_REINJECT,             /* hagd: data ranges of a dead or stale subflow given to the others */
@@ -92,6 +96,9 @@ int mptcp_sched_by_name(const char *name);
 /* An access network (client addresses prefix/len, host order) with its cost and
  * backup class; subflows from it get them. Returns 0 or -ENOSPC (16 at most). */
 int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, uint32_t cost, bool backup);
+/* An address (host order) announced to every client with ADD_ADDR (RFC 8684 3.4.1),
+ * address id = its order from 1. Returns 0 or -ENOSPC (8 at most). */
+int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
 
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);

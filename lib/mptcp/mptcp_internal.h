@@ -76,6 +76,9 @@ struct mptcp_sock {
 	uint32_t rtx_us;                /* data-level retransmission interval (backs off) */
 	bool pushing;                   /* mptcp_push is running */
 	bool fastclose;                 /* the owner aborts: RSTs carry MP_FASTCLOSE (RFC 8684 3.5) */
+	uint8_t addr_echoed;            /* bit i: announce[i] was echoed */
+	uint8_t addr_tries;             /* ADD_ADDR sends so far (all addresses) */
+	bool addr_due;                  /* an ADD_ADDR should ride on the next pure ACK */
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };
@@ -93,6 +96,8 @@ struct mptcp_ctx {
 	enum mptcp_sched_kind sched;
 	uint8_t n_access;
 	struct mptcp_access access[16];
+	uint8_t n_announce;
+	uint32_t announce[8];           /* addresses to announce (host order), id = index + 1 */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 

@@ -18,6 +18,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
+#include <rte_byteorder.h>
 #include <rte_tcp.h>
 
 #include "mptcp/mptcp_internal.h"
@@ -55,6 +56,27 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx)
 		return;
 	rte_hash_free(ctx->tokens);
 	free(ctx);
+}
+
+int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
+{
+	if (ctx->n_announce == sizeof(ctx->announce) / sizeof(ctx->announce[0]))
+		return -ENOSPC;
+	ctx->announce[ctx->n_announce++] = addr;
+	return 0;
+}
+
+#define MPTCP_ADD_ADDR_TRIES 8
+
+/* The next address still to be echoed, or -1. */
+static int addr_pending(const struct mptcp_sock *msk)
+{
+	if (msk->addr_tries >= MPTCP_ADD_ADDR_TRIES * msk->ctx->n_announce)
+		return -1;
+	for (int i = 0; i < msk->ctx->n_announce; i++)
+		if (!(msk->addr_echoed & (1u << i)))
+			return i;
+	return -1;
 }
 
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n)
@@ -332,6 +354,11 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 		msk->state = MSK_ESTABLISHED;
 		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
 		MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
+		if (ctx->n_announce) {
+			msk->addr_due = true;
+			tcp_ack_now(sk);    /* carries the first ADD_ADDR */
+			mptcp_rtx_arm(msk, false);
+		}
 		return 0;
 	}
 	if (o->suboptions == 0) {
@@ -365,6 +392,15 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	mptcp_parse_all(ctx, &seg->opt, &o);
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
+	if (o.suboptions & OPTION_MPTCP_ADD_ADDR) {
+		if (!o.add_addr_echo) {
+			MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
+		} else if (o.addr_id >= 1 && o.addr_id <= ctx->n_announce && o.add_addr_ipver == 4 &&
+			   rte_be_to_cpu_32(o.addr4) == ctx->announce[o.addr_id - 1]) {
+			msk->addr_echoed |= (uint8_t)(1u << (o.addr_id - 1));
+			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
+		}
+	}
 	if (o.suboptions & OPTION_MPTCP_FASTCLOSE) {
 		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
 		/* RFC 8684 3.5: only with our key does it close the connection. */
@@ -529,6 +565,30 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		o.data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
 		o.subflow_seq = (uint32_t)pos;
 		o.data_len = (uint16_t)len;
+	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->addr_due && addr_pending(msk) >= 0 &&
+		   !(msk->snd_fin_queued && !msk->snd_fin_acked)) {
+		/* RFC 8684 3.4.1: announce with the truncated HMAC (sender's key first);
+		 * resent on pure ACKs until the client echoes it. */
+		int i = addr_pending(msk);
+		uint32_t a = msk->ctx->announce[i];
+
+		o.ack64 = false;     /* 8 bytes of DSS: room for the 16 of ADD_ADDR beside timestamps */
+		o.suboptions |= OPTION_MPTCP_ADD_ADDR;
+		o.add_addr_ipver = 4;
+		o.addr_id = (uint8_t)(i + 1);
+		o.addr4 = rte_cpu_to_be_32(a);
+		o.add_addr_has_hmac = true;
+		o.add_addr_hmac = mptcp_crypto_add_addr_hmac4(msk->local_key, msk->remote_key, o.addr_id,
+							      o.addr4, 0);
+		if (mptcp_options_len(&o) <= room) {
+			msk->addr_due = false;
+			msk->addr_tries++;
+			MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_TX);
+			if (addr_pending(msk) < 0)
+				MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_DROP);
+		} else {
+			o.suboptions &= ~OPTION_MPTCP_ADD_ADDR;
+		}
 	} else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end &&
 		   mptcp_all_sent(msk)) {
 		/* On any subflow with nothing of its own left to send: one of them
@@ -585,7 +645,7 @@ void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart)
 {
 	struct tcp_sock *m = owner(msk);
 	bool outstanding = msk->snd_una < msk->snd_nxt ||
-			   (msk->snd_fin_queued && !msk->snd_fin_acked);
+			   (msk->snd_fin_queued && !msk->snd_fin_acked) || addr_pending(msk) >= 0;
 
 	if (!outstanding) {
 		if (m->t_ulp)
@@ -690,8 +750,13 @@ static void ulp_timeout(struct tcp_sock *sk)
 	}
 	if (msk->snd_fin_queued && !msk->snd_fin_acked)
 		data_fin_kick(msk);     /* resend the DATA_FIN until it is DATA_ACKed */
+	else if (addr_pending(msk) >= 0) {
+		msk->addr_due = true;   /* resend the ADD_ADDR not echoed yet */
+		tcp_ack_now(sk);
+	}
 	msk->rtx_us = msk->rtx_us * 2 > 60000000u ? 60000000u : msk->rtx_us * 2;
-	if (msk->snd_una < msk->snd_nxt || (msk->snd_fin_queued && !msk->snd_fin_acked))
+	if (msk->snd_una < msk->snd_nxt || (msk->snd_fin_queued && !msk->snd_fin_acked) ||
+	    addr_pending(msk) >= 0)
 		tcp_ulp_timer(sk, tcp_now(sk) + msk->rtx_us);
 }
 

@@ -567,3 +567,13 @@ Test(config, scheduler_defaults_and_errors)
 	expect_error(PORTS LISTENERS ",\n  \"access\": [ { \"name\": \"dsl\", \"prefix\": \"10.10.1.1/24\" } ]\n}", ":",
 		     "access[0].prefix", "host bits");
 }
+
+Test(config, announce_must_be_our_address)
+{
+	cr_assert_eq(load(PORTS LISTENERS ",\n  \"mptcp\": { \"announce\": [ \"10.10.1.1\" ] }\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.n_announce, 1);
+	cr_expect_eq(cfg.mptcp_announce[0], 0x0a0a0101u);
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"announce\": [ \"10.10.9.9\" ] }\n}", ":",
+		     "mptcp.announce[0]", "not one of hagd's addresses");
+}

@@ -1176,3 +1176,58 @@ MP_TEST(resets, owner_abort_sends_mp_fastclose,
 	cr_expect(m.suboptions & OPTION_MPTCP_RST, "MP_TCPRST too");
 	cr_expect_eq(MPMIB(FASTCLOSE_TX), 1);
 }
+
+TestSuite(addr, .init = setup);
+
+/* Every segment sent since the last clear that carries an ADD_ADDR; the last one into *m. */
+static int add_addrs_sent(struct mptcp_opts *m)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts o = mp_opts_of(&s);
+
+		if (o.suboptions & OPTION_MPTCP_ADD_ADDR) {
+			*m = o;
+			n++;
+		}
+	}
+	return n;
+}
+
+MP_TEST(addr, add_addr_with_hmac_until_echoed,
+	"RFC 8684 3.4.1: a configured address is announced with the rightmost 64 bits of HMAC(Kb||Ka, id||addr||port), resent until echoed")
+{
+	struct mptcp_opts m;
+	struct ut_opts e = {0};
+	uint8_t echo[8] = {TCPOPT_MPTCP, 8, MPTCPOPT_ADD_ADDR << 4 | 1, 1, 10, 0, 0, 9};
+
+	cr_assert_eq(mptcp_ctx_add_announce(ctx, 0x0a000009), 0);
+	mp_syn();
+	{
+		struct ut_opts o = {0};
+
+		opt_mpc(&o, 20, key_c, key_k, 0);
+		ut_now += 10000;
+		ut_clear();
+		ut_send(ACK, NULL, 0, &o);
+	}
+	cr_assert_eq(add_addrs_sent(&m), 1, "announced once right after the handshake");
+	cr_expect_eq(m.addr_id, 1);
+	cr_expect_eq(rte_be_to_cpu_32(m.addr4), 0x0a000009);
+	cr_expect(!m.add_addr_echo);
+	cr_expect_eq(m.add_addr_hmac, mptcp_crypto_add_addr_hmac4(key_k, key_c, 1, rte_cpu_to_be_32(0x0a000009), 0));
+	cr_expect_eq(MPMIB(ADD_ADDR_TX), 1);
+	/* No echo: resent by the data-level timer. */
+	ut_clear();
+	ut_advance(1100000);
+	cr_expect_geq(add_addrs_sent(&m), 1, "resent without an echo");
+	/* The echo (E bit, no HMAC) stops it. */
+	ut_opt_bytes(&e, echo, 8);
+	ut_send(ACK, NULL, 0, &e);
+	cr_expect_eq(MPMIB(ECHO_ADD_RX), 1);
+	ut_clear();
+	ut_advance(5000000);
+	cr_expect_eq(add_addrs_sent(&m), 0, "nothing after the echo");
+}
