@@ -870,13 +870,22 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)))
 		return rc;
 	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", "scheduler",
-									  "max_subflows", "announce", NULL })) ||
+									  "max_subflows", "announce", "cc", NULL })) ||
 		  (rc = get_member(ld, o, "mptcp", "enabled", JSON_TRUE, false, &v))))
 		return rc;
 	if (o && v)
 		c->mptcp_enabled = json_is_true(v);
 	if (o && (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)))
 		return rc;
+	v = NULL;
+	if (o && (rc = get_member(ld, o, "mptcp", "cc", JSON_STRING, false, &v)))
+		return rc;
+	if (v) {
+		s = json_string_value(v);
+		if (strcmp(s, "lia") && strcmp(s, "uncoupled"))
+			return fail(ld, "mptcp", "cc", "\"%s\": expected one of uncoupled, lia", s);
+		c->mptcp_cc_lia = strcmp(s, "lia") == 0;
+	}
 	v = NULL;
 	if (o && (rc = get_member(ld, o, "mptcp", "announce", JSON_ARRAY, false, &v)))
 		return rc;

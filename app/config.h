@@ -109,6 +109,7 @@ struct hag_config {
 	bool mptcp_enabled;           /* default true */
 	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
 	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
+	bool mptcp_cc_lia;            /* mptcp.cc "lia": coupled (RFC 6356); else "uncoupled" (default) */
 	int n_announce;
 	uint32_t mptcp_announce[8];   /* own addresses announced with ADD_ADDR (host order) */
 

@@ -360,6 +360,8 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	if (lc->mptcp == NULL)
 		return -ENOMEM;
 	mptcp_ctx_set_max_subflows(lc->mptcp, cfg->mptcp_max_subflows);
+	if (cfg->mptcp_cc_lia)
+		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_lia);
 	mptcp_ctx_set_scheduler(lc->mptcp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg->mptcp_scheduler));
 	for (int i = 0; i < cfg->n_announce; i++)
 		mptcp_ctx_add_announce(lc->mptcp, cfg->mptcp_announce[i]);

@@ -103,6 +103,15 @@ int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);
 
+/* LIA (RFC 6356) coupled congestion control for MPTCP subflows; a plain TCP
+ * socket using it behaves like NewReno. */
+extern const struct tcp_cc_ops mptcp_cc_lia;
+/* LIA's alpha for sk's connection, and the sum of its subflows' windows. */
+double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total);
+/* Congestion control for MPTCP subflows: NULL (each subflow uses the socket's own, as set
+ * by its owner) or a coupled one. */
+void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc);
+
 /* Data-level state of the connection sk belongs to (for hagctl conns). */
 struct mptcp_conn_info {
 	uint64_t snd_una, snd_nxt, snd_edge, rcv_nxt;   /* data positions */

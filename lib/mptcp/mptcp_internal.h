@@ -94,6 +94,7 @@ struct mptcp_ctx {
 	uint32_t n_conns;
 	uint32_t max_subflows;          /* per connection, the MP_CAPABLE one included */
 	enum mptcp_sched_kind sched;
+	const struct tcp_cc_ops *cc;    /* coupled control for subflows, or NULL */
 	uint8_t n_access;
 	struct mptcp_access access[16];
 	uint8_t n_announce;

@@ -58,6 +58,11 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx)
 	free(ctx);
 }
 
+void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc)
+{
+	ctx->cc = cc;
+}
+
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
 {
 	if (ctx->n_announce == sizeof(ctx->announce) / sizeof(ctx->announce[0]))
@@ -352,6 +357,8 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 		msk->remote_key = o->sndr_key;
 		mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
 		msk->state = MSK_ESTABLISHED;
+		if (ctx->cc)
+			tcp_set_cc(sk, ctx->cc);   /* coupled from now on (the owner chose one for TCP) */
 		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
 		MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
 		if (ctx->n_announce) {

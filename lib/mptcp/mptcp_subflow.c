@@ -98,6 +98,8 @@ int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 		return -1;
 	}
 	sf->join_pending = false;
+	if (msk->ctx->cc)
+		tcp_set_cc(sf->sk, msk->ctx->cc);
 	MPTCP_INC(msk->ctx, MPTCP_MIB_MPJOIN_ACK_RX);
 	tcp_ack_now(sf->sk);     /* the fourth ACK: the subflow is fully established */
 	mptcp_push(msk);

@@ -229,6 +229,7 @@ struct tcp_sock {
 	const struct tcp_cc_ops *cc_ops;
 	union {
 		struct { uint64_t acc; } reno;
+		struct { double acc; } lia;      /* lib/mptcp's coupled control: bytes not yet added */
 		struct tcp_cc_cubic {
 			double w_max, k, w_est, acc;   /* segments; k in seconds */
 			uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
@@ -292,6 +293,11 @@ struct tcp_cc_ops {
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+/* RFC 5681 slow start with RFC 3465 ABC (L = 2) for CC modules: returns the
+ * acked bytes left for congestion avoidance (0 while below ssthresh). */
+uint64_t tcp_cc_slow_start(struct tcp_sock *sk, uint64_t acked);
+/* RFC 5681 eq. 4 for CC modules: ssthresh = max(flight / 2, 2 MSS). */
+void tcp_cc_halve(struct tcp_sock *sk);
 /* "cubic" or "newreno" (NULL: the default, cubic); NULL when unknown. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /* Choose sk's congestion control (before or right after the handshake). */

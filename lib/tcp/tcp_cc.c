@@ -12,7 +12,7 @@
 #include "tcp/tcp_internal.h"
 
 /* RFC 5681 3.1 slow start with RFC 3465 ABC (L = 2). Returns the bytes left for avoidance. */
-static uint64_t slow_start(struct tcp_sock *sk, uint64_t acked)
+uint64_t tcp_cc_slow_start(struct tcp_sock *sk, uint64_t acked)
 {
 	uint64_t inc;
 
@@ -39,7 +39,7 @@ static void reno_init(struct tcp_sock *sk)
 
 static void reno_on_ack(struct tcp_sock *sk, uint64_t acked)
 {
-	acked = slow_start(sk, acked);
+	acked = tcp_cc_slow_start(sk, acked);
 	if (acked == 0)
 		return;
 	/* RFC 5681 eq. 3: about one MSS per RTT. */
@@ -50,9 +50,14 @@ static void reno_on_ack(struct tcp_sock *sk, uint64_t acked)
 	}
 }
 
-static void reno_on_congestion(struct tcp_sock *sk)
+void tcp_cc_halve(struct tcp_sock *sk)
 {
 	sk->ssthresh = half_flight(sk);   /* RFC 5681 eq. 4 */
+}
+
+static void reno_on_congestion(struct tcp_sock *sk)
+{
+	tcp_cc_halve(sk);
 	sk->cc.reno.acc = 0;
 }
 
@@ -86,7 +91,7 @@ static void cubic_on_ack(struct tcp_sock *sk, uint64_t acked)
 	double cwnd, mss = sk->mss, t, target, rtt;
 	uint64_t now = sk->stack->now_us;
 
-	acked = slow_start(sk, acked);
+	acked = tcp_cc_slow_start(sk, acked);
 	if (acked == 0)
 		return;
 	cwnd = sk->cwnd / mss;

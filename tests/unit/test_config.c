@@ -577,3 +577,12 @@ Test(config, announce_must_be_our_address)
 	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"announce\": [ \"10.10.9.9\" ] }\n}", ":",
 		     "mptcp.announce[0]", "not one of hagd's addresses");
 }
+
+Test(config, mptcp_coupled_congestion_control)
+{
+	cr_assert_eq(load(PORTS LISTENERS ",\n  \"mptcp\": { \"cc\": \"lia\" }\n}"), 0, "%s", err);
+	cr_expect(cfg.mptcp_cc_lia);
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"cc\": \"olia\" }\n}", ":",
+		     "mptcp.cc", "expected one of uncoupled, lia");
+}

@@ -1231,3 +1231,44 @@ MP_TEST(addr, add_addr_with_hmac_until_echoed,
 	ut_advance(5000000);
 	cr_expect_eq(add_addrs_sent(&m), 0, "nothing after the echo");
 }
+
+TestSuite(lia, .init = setup);
+
+MP_TEST(lia, one_subflow_is_plain_tcp,
+	"RFC 6356: with one subflow alpha = 1, and LIA grows the window by about one MSS per window like TCP")
+{
+	uint64_t total;
+	uint32_t before;
+
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	mp_establish();
+	cr_expect_eq(ut_ev.sk->cc_ops, &mptcp_cc_lia, "the subflow uses LIA once established");
+	cr_expect_float_eq(mptcp_lia_alpha(ut_ev.sk, &total), 1.0, 1e-9);
+	cr_expect_eq(total, ut_ev.sk->cwnd);
+	ut_ev.sk->ssthresh = 1;                    /* congestion avoidance */
+	before = ut_ev.sk->cwnd;
+	for (uint32_t acked = 0; acked < before; acked += 1460)
+		ut_ev.sk->cc_ops->on_ack(ut_ev.sk, 1460);
+	/* acked * MSS / cwnd per ACK while cwnd grows: a little under one MSS per window. */
+	cr_expect(ut_ev.sk->cwnd >= before + ut_ev.sk->mss * 9 / 10 && ut_ev.sk->cwnd <= before + ut_ev.sk->mss,
+		  "one window of ACKs: about +1 MSS (%u -> %u)", before, ut_ev.sk->cwnd);
+}
+
+MP_TEST(lia, alpha_follows_rfc6356,
+	"RFC 6356: alpha = cwnd_total * max(cwnd_i / rtt_i^2) / (sum cwnd_i / rtt_i)^2 over the subflows")
+{
+	uint64_t total;
+	double alpha, r1, w = 10.0 * 1460;
+
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	mp_establish();
+	j_establish();
+	alpha = mptcp_lia_alpha(ut_ev.sk, &total);
+	cr_expect_eq(total, 2 * 10 * 1460, "two initial windows");
+	/* Equal windows; the joined subflow's RTT sample is microseconds, the first's r1. */
+	r1 = ut_ev.sk->srtt_us / 1e6;
+	cr_assert_gt(r1, 0.001);
+	/* alpha = 2w * (w / r2^2) / (w / r1 + w / r2)^2 = 2 / (1 + r2 / r1)^2 -> 2 as r2 << r1 */
+	cr_expect(alpha > 2.0 / ((1 + 20e-6 / r1) * (1 + 20e-6 / r1)) && alpha <= 2.0,
+		  "alpha %f for r1 %f s (w %f)", alpha, r1, w);
+}
