@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The HAG policy knobs against the kernel client: hagd restarted with the cost
+# scheduler (dsl cost 1, lte cost 10), LIA coupled congestion control and an
+# ADD_ADDR announcement of 10.10.2.1. Data moves both ways with hashes intact;
+# hagd announced the address and the client echoed it (RFC 8684 3.4.1); the
+# subflows ran LIA; the cheap dsl path carried most of the data toward the
+# client. The default configuration is restored at the end.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+MIB=${HAG_E2E_MIB:-16}
+BYTES=$((MIB << 20))
+conf=$WORK/policy.json
+$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$conf" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["access"] = [{"name": "dsl", "prefix": "10.10.1.0/24", "cost": 1},
+               {"name": "lte", "prefix": "10.10.2.0/24", "cost": 10}]
+c.setdefault("mptcp", {}).update({"scheduler": "cost", "cc": "lia", "announce": ["10.10.2.1"]})
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PYEOF
+policy_exit() { kill_own; testbed_restore || echo "# could not restore the default testbed"; }
+trap '_rc=$?; policy_exit; (exit $_rc); _e2e_exit' EXIT
+if ! testbed_restart "$conf"; then
+	not_ok "hagd starts with the policy configuration"
+	e2e_end
+fi
+ok "hagd starts with the policy configuration (cost scheduler, LIA, ADD_ADDR)"
+
+stats_snap "$WORK/before.json"
+nstat_snap "$WORK/nstat.before"
+server_start "$WORK/server" --bytes "$BYTES" --seed pol-down --timeout 30
+client_run "$WORK/client" 120 --bytes "$BYTES" --seed pol-up --mptcp --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+src=$?
+sleep 0.5
+stats_snap "$WORK/after.json"
+nstat_snap "$WORK/nstat.after"
+check_eq "transfer finished" "$crc/$src" 0/0
+((crc == 0)) || show_file client "$WORK/client.err"
+check_pair "policy" "$WORK/client" "$WORK/server"
+check_moved "$WORK/before.json" "$WORK/after.json" mptcp.AddAddrTx
+check_moved "$WORK/before.json" "$WORK/after.json" mptcp.EchoAdd
+check_gt "the client took the ADD_ADDR (MPTcpExtAddAddr)" \
+	"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtAddAddr)" 0
+dsl_tx=$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.tx_bytes)
+lte_tx=$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.lte.tx_bytes)
+check_gt "the cheap path (dsl) carried most of the data toward the client" "${dsl_tx:-0}" "${lte_tx:-0}"
+diag "toward the client: dsl +$dsl_tx B, lte +$lte_tx B; joins: MPJoinAckRx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.MPJoinAckRx)"
+check_hagd_alive
+e2e_end
