@@ -667,12 +667,6 @@ void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart)
 	tcp_ulp_timer(m, tcp_now(m) + msk->rtx_us);
 }
 
-static void fin_timer(struct tcp_sock *sk, struct mptcp_sock *msk)
-{
-	(void)sk;
-	mptcp_rtx_arm(msk, false);
-}
-
 static void ulp_shutdown(struct tcp_sock *sk)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
@@ -682,7 +676,7 @@ static void ulp_shutdown(struct tcp_sock *sk)
 		return;
 	msk->snd_fin_queued = true;
 	data_fin_kick(msk);
-	fin_timer(sk, msk);
+	mptcp_rtx_arm(msk, false);
 }
 
 /* Subflow bytes acknowledged: once all data is out, the DATA_FIN can go. */
