@@ -48,6 +48,9 @@ enum mptcp_mib {
 	MPTCP_MIB_ECHO_ADD_RX,          /* EchoAdd: ADD_ADDR echoes received */
 	MPTCP_MIB_ADD_ADDR_RX,          /* AddAddr: ADD_ADDR from the client (not used by a server; counted) */
 	MPTCP_MIB_ADD_ADDR_DROP,        /* AddAddrDrop: ADD_ADDR given up after its resends */
+	MPTCP_MIB_MP_PRIO_RX,           /* MPPrioRx: MP_PRIO received (backup flag of a subflow changed) */
+	MPTCP_MIB_RM_ADDR_RX,           /* RmAddr: REMOVE_ADDR received */
+	MPTCP_MIB_RM_SUBFLOW,           /* RmSubflow: subflows closed because their address was removed */
 	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
 	MPTCP_MIB_REINJECT,             /* hagd: data ranges of a dead or stale subflow given to the others */

@@ -385,6 +385,33 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 	return -1;
 }
 
+/*
+ * RFC 8684 3.4.2: the client no longer has these addresses: their subflows are
+ * reset (their data goes to the others; the first subflow's loss is a walk-out).
+ * msk may be gone afterwards: the caller checks its own socket first.
+ */
+static void remove_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
+	struct mptcp_ctx *ctx = msk->ctx;
+	struct mptcp_subflow *j;
+	int n = 0;
+
+	for (int k = 0; k < o->rm_count; k++) {
+		if (msk->master->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
+			victims[n++] = msk->master->sk;
+		LIST_FOREACH(j, &msk->joined, link)
+			if (j->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
+				victims[n++] = j->sk;
+	}
+	for (int k = 0; k < n; k++) {
+		if (victims[k]->state == TCP_CLOSED)
+			continue;      /* already gone with the connection */
+		MPTCP_INC(ctx, MPTCP_MIB_RM_SUBFLOW);
+		tcp_reset(victims[k]);
+	}
+}
+
 static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
@@ -399,6 +426,18 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	mptcp_parse_all(ctx, &seg->opt, &o);
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
+	if (o.suboptions & OPTION_MPTCP_PRIO) {
+		/* RFC 8684 3.3.8: the peer changes the priority of the subflow it came on. */
+		sf->backup = o.prio_backup;
+		MPTCP_INC(ctx, MPTCP_MIB_MP_PRIO_RX);
+		mptcp_push(msk);
+	}
+	if (o.suboptions & OPTION_MPTCP_RM_ADDR) {
+		MPTCP_INC(ctx, MPTCP_MIB_RM_ADDR_RX);
+		remove_addrs(msk, &o);
+		if (sk->state == TCP_CLOSED)
+			return -1;     /* this subflow went with its address (or with the connection) */
+	}
 	if (o.suboptions & OPTION_MPTCP_ADD_ADDR) {
 		if (!o.add_addr_echo) {
 			MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);

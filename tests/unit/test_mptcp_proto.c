@@ -1272,3 +1272,41 @@ MP_TEST(lia, alpha_follows_rfc6356,
 	cr_expect(alpha > 2.0 / ((1 + 20e-6 / r1) * (1 + 20e-6 / r1)) && alpha <= 2.0,
 		  "alpha %f for r1 %f s (w %f)", alpha, r1, w);
 }
+
+MP_TEST(join, mp_prio_makes_a_subflow_backup,
+	"RFC 8684 3.3.8: MP_PRIO with B on the joined subflow makes it backup: the scheduler leaves it alone")
+{
+	struct ut_opts p = {0};
+	uint8_t prio[3] = {TCPOPT_MPTCP, 3, MPTCPOPT_MP_PRIO << 4 | 1};
+	uint32_t on_join, fj;
+
+	mp_establish();
+	j_establish();
+	ut_opt_bytes(&p, prio, 3);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, &p, NULL, 0);
+	cr_expect_eq(MPMIB(MP_PRIO_RX), 1);
+	ut_clear();
+	ut_queue_tx(4000);
+	ut_poll();
+	on_join = check_mapped(J_PORT, &fj);
+	cr_expect_eq(on_join, 0, "a backup subflow with a regular one beside it gets nothing");
+}
+
+MP_TEST(join, remove_addr_closes_its_subflow,
+	"RFC 8684 3.4.2: REMOVE_ADDR of the joined subflow's address id resets that subflow; the connection goes on")
+{
+	struct ut_opts r = {0};
+	uint8_t rm[4] = {TCPOPT_MPTCP, 4, MPTCPOPT_RM_ADDR << 4, 1};    /* id 1: the join's */
+
+	mp_establish();
+	j_establish();
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+	ut_opt_bytes(&r, rm, 4);
+	ut_send(ACK, NULL, 0, &r);            /* sent on the first subflow */
+	cr_expect_eq(MPMIB(RM_ADDR_RX), 1);
+	cr_expect_eq(MPMIB(RM_SUBFLOW), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1, "the joined subflow is gone");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
