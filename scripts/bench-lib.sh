@@ -1,0 +1,77 @@
+# Shared by scripts/ceiling.sh and scripts/bench.sh (sourced): transfers with
+# hagload, medians, and the testpmd io-forward path between dsl-gw and up-gw.
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+PY=/usr/bin/python3
+LOAD="$PY $ROOT/tests/tools/hagload.py"
+TPMD_PID=""
+
+# transfer ADDR CLIENT_PORT SERVER_PORT BYTES [--mptcp]: both ways at once;
+# prints "up_gbps down_gbps" or fails when a digest differs.
+transfer() {
+	local addr=$1 port=$2 sport=$3 bytes=$4 mp=${5:-} srv
+	ip netns exec hag-server timeout 300 $LOAD server --port "$sport" --bytes "$bytes" --timeout 60 \
+		>"$OUT/srv.json" 2>"$OUT/srv.err" &
+	srv=$!
+	sleep 0.5
+	ip netns exec hag-client timeout 300 $LOAD client --addr "$addr" --port "$port" --bytes "$bytes" \
+		--timeout 60 $mp >"$OUT/cli.json" 2>"$OUT/cli.err" || { cat "$OUT/cli.err" >&2; wait "$srv"; return 1; }
+	wait "$srv" || { cat "$OUT/srv.err" >&2; return 1; }
+	$PY - "$OUT/cli.json" "$OUT/srv.json" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+s = json.loads([l for l in open(sys.argv[2]) if l.startswith('{')][-1])
+assert c["tx_sha256"] == s["rx_sha256"] and c["rx_sha256"] == s["tx_sha256"], "digest mismatch"
+print("%.3f %.3f" % (c["tx_bytes"] * 8 / s["rx_secs"] / 1e9, c["rx_bytes"] * 8 / c["rx_secs"] / 1e9))
+PYEOF
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# The kernel path: the network without hagd, client and server on one L2 subnet
+# (10.30.0.2 <-> 10.30.0.3) through testpmd io-forward on dsl-gw/up-gw.
+testpmd_up() {
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	"$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
+	ip netns exec hag-client ip addr add 10.30.0.2/24 dev dsl
+	ip netns exec hag-server ip addr add 10.30.0.3/24 dev up
+	sleep 100000 | ip netns exec hag-gw dpdk-testpmd --no-huge --no-pci -m 1024 --no-shconf \
+		--file-prefix hag-ceiling -l 0,1 --log-level '*:notice' \
+		--vdev net_af_xdp0,iface=dsl-gw --vdev net_af_xdp1,iface=up-gw -- \
+		--forward-mode=io --nb-cores=1 --auto-start >"$OUT/testpmd.log" 2>&1 &
+	TPMD_PID=$(pgrep -n -f 'dpdk-testpmd.*hag-ceiling' || true)
+	for _ in $(seq 50); do
+		ip netns exec hag-client $LOAD ping --iface dsl 10.30.0.3 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "testpmd path did not come up" >&2
+	return 1
+}
+
+testpmd_down() {
+	[[ -n "$TPMD_PID" ]] && kill "$TPMD_PID" 2>/dev/null
+	pkill -f 'sleep 100000' 2>/dev/null || true
+	wait 2>/dev/null || true
+	TPMD_PID=""
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	rm -rf /var/run/dpdk/hag-ceiling
+}
+
+# loss_on PCT: nftables drops PCT % of the frames arriving at the client's dsl
+# and at the server's up (the two ends of either path); 0 removes the rules.
+loss_on() {
+	local pct=$1 ns dev
+	for ns_dev in "hag-client dsl" "hag-server up"; do
+		set -- $ns_dev
+		ns=$1 dev=$2
+		ip netns exec "$ns" nft delete table netdev hag_bench 2>/dev/null || true
+		((pct > 0)) || continue
+		ip netns exec "$ns" nft -f - <<NFT
+table netdev hag_bench {
+	chain ig {
+		type filter hook ingress device "$dev" priority 0; policy accept;
+		numgen random mod 1000 < $((pct * 10)) drop
+	}
+}
+NFT
+	done
+}
