@@ -2,7 +2,8 @@
 # One MPTCP connection over both access links: the client's lte subflow joins
 # (hagd verifies the MP_JOIN HMACs), data flows both ways on dsl and lte, and
 # the connection survives the dsl path going dark mid-transfer (hagd sets the
-# dsl subflow aside as stale and sends its data again on lte), hashes intact.
+# dsl subflow aside as stale and sends its data again on lte), and a transfer
+# with 5 % loss on the lte path only completes; hashes intact.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -68,6 +69,27 @@ check_gt "hagd set the dark subflow aside or moved the connection (SubflowStale 
 	$(( ${stale:-0} + ${take:-0} )) 0
 check_moved "$WORK/before2.json" "$WORK/after2.json" mptcp.Reinjections
 diag "SubflowStale +$stale, Takeover +$take, Reinjections +$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.Reinjections), client $(jget "$WORK/client2" secs) s"
+
+# 3. 5 % loss on one path only (frames toward the client on lte); both paths in use.
+stats_snap "$WORK/before3.json"
+ip netns exec "$HAG_CLIENT_NS" nft -f - <<NFT || diag "nft failed: no loss on lte"
+table netdev hag_lossy {
+	chain ig {
+		type filter hook ingress device "lte" priority 0; policy accept;
+		numgen random mod 100 < 5 drop
+	}
+}
+NFT
+server_start "$WORK/server3" --bytes 8M --seed lossy-down --timeout 30
+client_run "$WORK/client3" 120 --bytes 8M --seed lossy-up --mptcp --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+src=$?
+ip netns exec "$HAG_CLIENT_NS" nft delete table netdev hag_lossy 2>/dev/null
+stats_snap "$WORK/after3.json"
+check_eq "transfer finished with 5 % loss on lte" "$crc/$src" 0/0
+check_pair "lossy lte" "$WORK/client3" "$WORK/server3"
+diag "lossy lte: RetransSegs +$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" tcp.RetransSegs), lte tx +$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" ports.lte.tx_bytes) B, dsl tx +$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" ports.dsl.tx_bytes) B, client $(jget "$WORK/client3" secs) s"
 
 check_hagd_alive
 check_mempool "$base"
