@@ -326,8 +326,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	struct tcp_stack_conf tc = {
 		.pool = pool,
 		.max_conns = cfg->tcp_max_conns,
-		.rcvbuf = cfg->tcp_rcvbuf,
-		.sndbuf = cfg->tcp_sndbuf,
+		.rcvbuf = cfg->tcp_rcvbuf > cfg->tcp_sndbuf ? cfg->tcp_rcvbuf : cfg->tcp_sndbuf,
 		.timewait_us = cfg->tcp_timewait_ms * 1000u,
 		.syn_retries = cfg->tcp_syn_retries,
 		.max_timewait = cfg->tcp_max_timewait,

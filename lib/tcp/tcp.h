@@ -177,7 +177,7 @@ typedef int (*tcp_output_fn)(void *arg, struct rte_mbuf *m, uint32_t dst_ip, voi
 struct tcp_stack_conf {
 	struct rte_mempool *pool;
 	uint32_t max_conns;
-	uint32_t rcvbuf, sndbuf;
+	uint32_t rcvbuf;              /* the largest receive buffer: it sets our window scale */
 	uint32_t timewait_us;
 	uint32_t syn_retries;
 	uint32_t max_retries;       /* data retransmissions before abort (default 15) */
@@ -201,10 +201,8 @@ struct tcp_stack_conf {
 #define TF_IN_DIRTY     0x0080  /* on the stack's flush list */
 #define TF_RECOVERY     0x0100  /* NewReno fast recovery */
 #define TF_NO_TX_FREE   0x0200  /* acked bytes are freed by the ULP (MPTCP data level) */
-#define TF_RST_PENDING  0x0400
 #define TF_PEER_FIN     0x0800  /* FIN received (in order) */
 #define TF_CLOSED_CB    0x1000  /* closed() delivered */
-#define TF_WND_UPDATE   0x2000  /* a window update is worth sending */
 #define TF_RTX_FIRST    0x4000  /* recovery just started: resend the first hole whatever the pipe */
 #define TF_TLP_SENT     0x8000  /* a tail loss probe is out for this flight */
 

@@ -438,7 +438,6 @@ static inline struct tcp_stack_conf ut_conf(void)
 		.pool = ut_pool,
 		.max_conns = 64,
 		.rcvbuf = 65536,
-		.sndbuf = 65536,
 		.timewait_us = 60000,
 		.syn_retries = 0,
 		.max_retries = 0,
