@@ -320,6 +320,12 @@ void tcp_ack_now(struct tcp_sock *sk)
 	tcp_mark_dirty(sk);
 }
 
+void tcp_ack_send(struct tcp_sock *sk)
+{
+	if (sk->state != TCP_CLOSED)
+		tcp_send_ack(sk);
+}
+
 void tcp_shutdown(struct tcp_sock *sk)
 {
 	if (sk->state == TCP_CLOSED || (sk->flags & TF_FIN_QUEUED))

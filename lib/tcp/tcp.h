@@ -81,6 +81,8 @@ enum tcp_mib {
 	TCP_MIB_ICMP_REFUSED,       /* hagd: connects failed by ICMP port/protocol unreachable */
 	TCP_MIB_RCVBUF_GROWN,       /* hagd: receive windows grown by autotuning */
 	TCP_MIB_RCVBUF_LIMITED,     /* hagd: growths refused by the memory budget */
+	TCP_MIB_SNDBUF_GROWN,       /* hagd: tx pipes grown: the flight was capped by the pipe (tcp_txp_grow) */
+	TCP_MIB_HYSTART_EXIT,       /* hagd: slow starts ended by HyStart++'s RTT rise (RFC 9406) */
 	TCP_MIB_MAX
 };
 
@@ -127,6 +129,11 @@ struct tcp_sock_ops {
 	/* The ULP moved the owner's connection to another socket (an MPTCP subflow
 	 * took over from the one that died); sk is then freed without closed(). */
 	void (*replaced)(struct tcp_sock *sk, struct tcp_sock *by);
+	/* MPTCP break-before-make (user is the owner's): the connection lost its
+	 * last subflow and waits for a join (sk NULL, err 0); a join resumed it
+	 * (sk the new subflow, now the owner's); or nobody came (sk NULL,
+	 * err -ETIMEDOUT: the last call, as closed()). */
+	void (*parked)(void *user, struct tcp_sock *sk, int err);
 };
 
 /*
@@ -169,6 +176,8 @@ struct tcp_ulp_ops {
 	void (*timeout)(struct tcp_sock *sk);
 	/* The socket is being freed. */
 	void (*release)(struct tcp_sock *sk);
+	/* A passive open completed (after the owner's established()). */
+	void (*established)(struct tcp_sock *sk);
 };
 
 /* Where an outgoing segment goes: the owner's output routine resolves it. */
@@ -224,10 +233,25 @@ struct tcp_sock {
 	uint16_t mss;               /* effective send MSS (payload per segment, options excluded) */
 	uint16_t peer_mss;
 	uint32_t cwnd, ssthresh;
+	/* Congestion window validation (RFC 7661; Linux's tcp_cwnd_validate): cwnd
+	 * grows only while it limits the flight. A round ends once snd_una passes
+	 * the snd_nxt it began with. */
+	bool cwnd_limited;          /* the flight reached cwnd in the current round */
+	uint32_t max_flight;        /* the largest flight of the current round */
+	uint64_t cwnd_round;        /* where the current round ends */
+	/* HyStart++ (RFC 9406), in the initial slow start only: it ends when a
+	 * round's smallest RTT exceeds the previous round's by an eighth (4..16 ms). */
+	uint64_t hs_round_end;      /* the current round ends once snd_una reaches it */
+	uint32_t hs_last_min;       /* smallest RTT sample of the previous round, us (0: none) */
+	uint32_t hs_cur_min;        /* ... of the current round */
+	uint32_t hs_sample;         /* this ACK's RTT sample, counted after the round check (0: none) */
+	uint8_t hs_samples;         /* RTT samples in the current round */
 	const struct tcp_cc_ops *cc_ops;
 	union {
 		struct { uint64_t acc; } reno;
 		struct { double acc; } lia;      /* lib/mptcp's coupled control: bytes not yet added */
+		/* lib/mptcp's OLIA: acc as lia; bytes acked since the last loss (l1), between the last two (l2) */
+		struct { double acc; uint64_t l1, l2; } olia;
 		struct tcp_cc_cubic {
 			double w_max, k, w_est, acc;   /* segments; k in seconds */
 			uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
@@ -264,7 +288,7 @@ struct tcp_sock {
 	uint64_t t_keep, t_idle;    /* keepalive, idle timeout */
 	uint32_t keep_idle_us, keep_intvl_us, idle_us;
 	uint8_t keep_probes, keep_sent;
-	uint64_t at_pos, at_ts;     /* receive autotuning: delivered since at_ts */
+	uint64_t at_pos, at_ts;     /* receive autotuning: rx ring end (rx.nxt) at at_ts */
 	uint64_t t_sched;           /* when the wheel will look at us */
 	TAILQ_ENTRY(tcp_sock) tq;   /* timer wheel slot */
 	TAILQ_ENTRY(tcp_sock) dq;   /* flush list */
@@ -335,6 +359,19 @@ void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at);
 void tcp_kick(struct tcp_sock *sk);
 /* Space was freed in the rx pipe: advertise it if that matters. */
 void tcp_rx_space_freed(struct tcp_sock *sk);
+/*
+ * Send buffer autotuning: sk sent everything its tx pipe holds while its
+ * windows allow more. If the pipe is nearly full of bytes the peer has not
+ * acknowledged, it is the limit: it doubles (at most once per rtt_us, up to
+ * its max_cap and within the memory budget; tcp.SndBufGrown) and the owner
+ * is told (writable) so that the writing side announces the room. Plain
+ * sockets call it from their output; a ULP scheduling the pipe itself
+ * (MPTCP, on the first subflow) calls it when its subflows could take more.
+ */
+void tcp_txp_grow(struct tcp_sock *sk, uint64_t rtt_us);
+/* Payload of a full data segment of sk that carries ulp_opt_len bytes of ULP
+ * options besides the timestamps (what tcp_xmit cuts a segment to). */
+uint32_t tcp_seg_payload(const struct tcp_sock *sk, uint32_t ulp_opt_len);
 /* End our stream after the bytes in the tx pipe (send FIN). */
 void tcp_shutdown(struct tcp_sock *sk);
 /* Keepalive (RFC 9293 3.8.4): after idle_us without a segment from the peer,
@@ -356,6 +393,8 @@ void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at);
 uint64_t tcp_now(const struct tcp_sock *sk);
 /* Queue an ACK for the next flush. */
 void tcp_ack_now(struct tcp_sock *sk);
+/* Send an ACK at once (a ULP about to detach needs its options on it). */
+void tcp_ack_send(struct tcp_sock *sk);
 /* Protocol error: send RST and close; the owner gets closed(-ECONNRESET). */
 void tcp_reset(struct tcp_sock *sk);
 /* Abort: send RST, free; closed(-ECONNRESET) is NOT called for an abort the owner asked for. */

@@ -54,6 +54,7 @@ struct hag_pipe {
 	struct seq_ranges rx;               /* rx.nxt is the end of contiguous data */
 	bool eof;                           /* the writer's stream ended at rx.nxt */
 	uint64_t dup_bytes;                 /* bytes written that were already held */
+	uint64_t tx_grown_us;               /* send buffer autotuning: last growth (tcp_txp_grow) */
 };
 
 /* A pipe of fixed capacity (rounded up to a power of two, at least 4096). */

@@ -11,6 +11,48 @@
 
 #include "tcp/tcp_internal.h"
 
+/* RFC 9406 constants (HyStart++). */
+#define HS_MIN_RTT_THRESH_US 4000u
+#define HS_MAX_RTT_THRESH_US 16000u
+#define HS_N_RTT_SAMPLE 8
+
+/*
+ * HyStart++ (RFC 9406 4.2), in the initial slow start: rounds end when the
+ * flight that began them is acknowledged; once a round's smallest RTT
+ * exceeds the previous round's by RttThresh the queue at the bottleneck is
+ * growing, and slow start ends there instead of at the loss of up to half a
+ * window (which a path with a long RTT and a short queue pays for with
+ * several recoveries). The conservative slow start phase (4.3) is left out:
+ * congestion avoidance follows at once, as in Linux's HyStart.
+ */
+static bool hystart_exit(struct tcp_sock *sk)
+{
+	uint32_t thresh;
+
+	/* The round check comes before the ACK's RTT sample (RFC 9406 4.2). */
+	if (sk->snd_una >= sk->hs_round_end) {
+		sk->hs_last_min = sk->hs_cur_min;
+		sk->hs_cur_min = 0;
+		sk->hs_samples = 0;
+		sk->hs_round_end = sk->snd_nxt;
+	}
+	if (sk->hs_sample) {
+		if (sk->hs_cur_min == 0 || sk->hs_sample < sk->hs_cur_min)
+			sk->hs_cur_min = sk->hs_sample;
+		if (sk->hs_samples < UINT8_MAX)
+			sk->hs_samples++;
+		sk->hs_sample = 0;
+	}
+	if (sk->hs_samples < HS_N_RTT_SAMPLE || sk->hs_last_min == 0 || sk->hs_cur_min == 0)
+		return false;
+	thresh = sk->hs_last_min / 8;
+	if (thresh < HS_MIN_RTT_THRESH_US)
+		thresh = HS_MIN_RTT_THRESH_US;
+	if (thresh > HS_MAX_RTT_THRESH_US)
+		thresh = HS_MAX_RTT_THRESH_US;
+	return sk->hs_cur_min >= sk->hs_last_min + thresh;
+}
+
 /* RFC 5681 3.1 slow start with RFC 3465 ABC (L = 2). Returns the bytes left for avoidance. */
 uint64_t tcp_cc_slow_start(struct tcp_sock *sk, uint64_t acked)
 {
@@ -18,11 +60,20 @@ uint64_t tcp_cc_slow_start(struct tcp_sock *sk, uint64_t acked)
 
 	if (sk->cwnd >= sk->ssthresh)
 		return acked;
+	if (sk->ssthresh == UINT32_MAX && hystart_exit(sk)) {
+		sk->ssthresh = sk->cwnd;
+		TCP_INC(sk->stack, TCP_MIB_HYSTART_EXIT);
+		return acked;
+	}
 	inc = acked < 2u * sk->mss ? acked : 2u * sk->mss;
 	if (sk->cwnd + inc > sk->ssthresh)
 		inc = sk->ssthresh - sk->cwnd;
 	sk->cwnd += (uint32_t)inc;
-	return acked - inc;
+	/* What the ACK covers beyond L * SMSS is not counted (RFC 3465 2.2), unless
+	 * cwnd reached ssthresh with it: a cumulative ACK of a whole flight after an
+	 * RTO (cwnd one segment) must not reach congestion avoidance as one huge
+	 * increase (CUBIC's Reno-friendly estimate would jump by it). */
+	return sk->cwnd >= sk->ssthresh ? acked - inc : 0;
 }
 
 static uint32_t half_flight(const struct tcp_sock *sk)

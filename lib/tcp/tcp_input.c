@@ -222,6 +222,10 @@ static void cc_ack(struct tcp_sock *sk, uint64_t acked, uint64_t ack)
 		}
 		return;
 	}
+	/* RFC 7661: cwnd grows only when it limited the flight; in slow start up
+	 * to twice the largest flight of the round (as Linux's tcp_is_cwnd_limited). */
+	if (!sk->cwnd_limited && !(sk->cwnd < sk->ssthresh && sk->cwnd < 2ull * sk->max_flight))
+		return;
 	sk->cc_ops->on_ack(sk, acked);
 }
 
@@ -283,6 +287,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		if (sk->ops && sk->ops->established)
 			sk->ops->established(sk);
+		if (sk->state != TCP_CLOSED && sk->ulp && sk->ulp->established)
+			sk->ulp->established(sk);
 		if (sk->state == TCP_CLOSED)
 			return false;
 	}
@@ -459,7 +465,12 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
  * Receive buffer autotuning (dynamic right-sizing, as Linux's
  * tcp_rcv_space_adjust): once per RTT, a peer that delivered half the ring
  * or more was limited by our window: the ring grows to four times that, up
- * to its maximum and within the lcore's memory budget.
+ * to its maximum and within the lcore's memory budget. Delivered is counted
+ * in the ring, not on this socket: MPTCP subflows share one ring (one
+ * data-level window), and the subflow with the longest RTT must see all that
+ * the connection delivered in it (Linux's mptcp_rcv_space_adjust takes the
+ * largest subflow RTT), else the window stays at what the fastest path alone
+ * needs and caps the others.
  */
 static void rcv_autotune(struct tcp_sock *sk)
 {
@@ -471,12 +482,12 @@ static void rcv_autotune(struct tcp_sock *sk)
 		return;
 	if (sk->at_ts == 0 || st->now_us < sk->at_ts) {
 		sk->at_ts = st->now_us;
-		sk->at_pos = sk->rcv.nxt;
+		sk->at_pos = p->rx.nxt;
 		return;
 	}
 	if (st->now_us - sk->at_ts < rtt)
 		return;
-	delivered = sk->rcv.nxt - sk->at_pos;
+	delivered = p->rx.nxt - sk->at_pos;
 	if (delivered * 2 >= p->cap) {
 		int r = hag_pipe_grow(p, (uint32_t)(delivered * 4 < p->max_cap ? delivered * 4 : p->max_cap));
 
@@ -489,7 +500,7 @@ static void rcv_autotune(struct tcp_sock *sk)
 		}
 	}
 	sk->at_ts = st->now_us;
-	sk->at_pos = sk->rcv.nxt;
+	sk->at_pos = p->rx.nxt;
 }
 
 static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)

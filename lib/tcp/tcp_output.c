@@ -89,6 +89,14 @@ static uint32_t base_options(struct tcp_sock *sk, uint8_t flags, uint8_t *o)
 	return n;
 }
 
+uint32_t tcp_seg_payload(const struct tcp_sock *sk, uint32_t ulp_opt_len)
+{
+	/* As tcp_xmit: timestamps and the ULP's options, padded, out of the MSS (RFC 6691). */
+	uint32_t olen = (((sk->flags & TF_TS_OK) ? 12u : 0u) + ulp_opt_len + 3) & ~3u;
+
+	return sk->mss > olen ? sk->mss - olen : 1;
+}
+
 /* RFC 2018 4: SACK blocks, the one holding the latest arrival first, then the
  * ones of the arrivals before it, then the rest in sequence order. */
 static uint32_t sack_options(struct tcp_sock *sk, uint8_t *o, uint32_t room)
@@ -355,6 +363,26 @@ static void fin_sent(struct tcp_sock *sk)
 		tcp_set_state(sk, TCP_LAST_ACK);
 }
 
+/*
+ * RFC 7661: note whether cwnd limited this round's flight. A sender held
+ * back by the peer's window, by its pipe or by the scheduler of a ULP must
+ * not grow cwnd past anything it ever sent (an MPTCP scheduler would give a
+ * subflow with an inflated cwnd far more than it can send).
+ */
+static void cwnd_validate(struct tcp_sock *sk)
+{
+	uint64_t flight = tcp_flight(sk);
+	bool limited = flight + sk->mss > sk->cwnd;
+
+	if (sk->snd_una >= sk->cwnd_round || (limited && !sk->cwnd_limited)) {
+		sk->cwnd_limited = limited;
+		sk->max_flight = (uint32_t)flight;
+		sk->cwnd_round = sk->snd_nxt;
+	} else if (flight > sk->max_flight) {
+		sk->max_flight = (uint32_t)flight;
+	}
+}
+
 void tcp_output(struct tcp_sock *sk)
 {
 	struct tcp_stack *st = sk->stack;
@@ -473,4 +501,39 @@ void tcp_output(struct tcp_sock *sk)
 		sk->t_persist = st->now_us + (sk->rto_us > TCP_PERSIST_MIN_US ? sk->rto_us : TCP_PERSIST_MIN_US);
 		tcp_timer_update(sk);
 	}
+	cwnd_validate(sk);
+	/* All of the pipe is out and the windows allow more: the pipe may be the limit. */
+	if (sk->txp && !sk->ulp && !(sk->flags & (TF_FIN_QUEUED | TF_RECOVERY)) &&
+	    (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT) &&
+	    sk->snd_nxt >= tcp_tx_end(sk) &&
+	    tcp_flight(sk) + sk->mss <= (sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd))
+		tcp_txp_grow(sk, sk->srtt_us);
+}
+
+/*
+ * The tx pipe is also the retransmission queue: a byte stays in it until the
+ * peer acknowledged it, so the pipe caps the flight. Receive autotuning on
+ * the writing side does not see that (its own peer, e.g. a server one LAN
+ * hop away, delivers little per RTT because the pipe is full). Linux grows
+ * sk_sndbuf to about twice the cwnd for the same reason (tcp_sndbuf_expand);
+ * here the pipe doubles while it is the limit, once per RTT of the sender.
+ */
+void tcp_txp_grow(struct tcp_sock *sk, uint64_t rtt_us)
+{
+	struct hag_pipe *p = sk->txp;
+	uint64_t now = sk->stack->now_us;
+	int r;
+
+	if (p == NULL || p->cap >= p->max_cap || hag_pipe_space(p) >= p->cap / 4 ||
+	    (p->tx_grown_us && now - p->tx_grown_us < (rtt_us ? rtt_us : 1000)))
+		return;
+	p->tx_grown_us = now;
+	r = hag_pipe_grow(p, p->cap * 2);
+	if (r == -ENOSPC)
+		TCP_INC(sk->stack, TCP_MIB_RCVBUF_LIMITED);
+	if (r != 0)
+		return;
+	TCP_INC(sk->stack, TCP_MIB_SNDBUF_GROWN);
+	if (sk->ops && sk->ops->writable)
+		sk->ops->writable(sk);
 }

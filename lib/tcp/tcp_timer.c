@@ -74,6 +74,8 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint32_t r)
 		sk->rto_us = TCP_RTO_MIN_US;
 	if (sk->rto_us > TCP_RTO_MAX_US)
 		sk->rto_us = TCP_RTO_MAX_US;
+	if (sk->ssthresh == UINT32_MAX)
+		sk->hs_sample = r;      /* HyStart++: counted in the ACK's round (tcp_cc.c) */
 }
 
 void tcp_rto_arm(struct tcp_sock *sk)

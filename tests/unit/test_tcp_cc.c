@@ -151,3 +151,95 @@ Test(rto, floor_and_ceiling)
 	tcp_rtt_sample(&sk, 50000000);
 	cr_expect_eq(sk.rto_us, TCP_RTO_MAX_US, "RFC 6298 2.5: at most 60 s");
 }
+
+Test(slow_start, cumulative_ack_after_rto_grows_two_segments,
+     .description = "RFC 3465 2.2: in slow start one ACK grows cwnd by at most L = 2 SMSS, "
+		    "even when it covers a whole flight (a late ACK after an RTO)")
+{
+	setup(&tcp_cc_cubic, 1000, 1, 60000);
+	sk.ssthresh = 140 * 1000;        /* after the RTO: 0.7 of a 200-segment cwnd */
+	sk.cc_ops->on_ack(&sk, 1500 * 1000);
+	cr_expect_eq(sk.cwnd, 3 * 1000u, "cwnd %u: one segment plus L = 2", sk.cwnd);
+}
+
+/* One round of slow start: the flight in the network acked one segment at a
+ * time, each ACK with an RTT sample of rtt_us, the sender filling cwnd again
+ * after each (as rcv_ack: the sample, then snd_una, then the CC). */
+static void ss_round(uint32_t rtt_us)
+{
+	uint32_t segs = (uint32_t)(sk.snd_nxt - sk.snd_una) / sk.mss;
+
+	for (uint32_t i = 0; i < segs; i++) {
+		st.now_us += rtt_us / segs;
+		tcp_rtt_sample(&sk, rtt_us);
+		sk.snd_una += sk.mss;
+		sk.cc_ops->on_ack(&sk, sk.mss);
+		sk.snd_nxt = sk.snd_una + sk.cwnd;
+	}
+}
+
+static void ss_start(void)
+{
+	setup(&tcp_cc_cubic, 1000, 10, 0);
+	sk.snd_una = 1;
+	sk.snd_nxt = 1 + sk.cwnd;
+}
+
+Test(hystart, steady_rtt_keeps_slow_start,
+     .description = "RFC 9406: without an RTT increase slow start goes on doubling cwnd")
+{
+	ss_start();
+	for (int r = 0; r < 4; r++)
+		ss_round(60000);
+	cr_expect_eq(sk.ssthresh, UINT32_MAX);
+	cr_expect_geq(sk.cwnd, 150 * 1000u, "10 segments doubled about four times: %u", sk.cwnd);
+	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_HYSTART_EXIT), 0);
+}
+
+Test(hystart, rising_rtt_ends_slow_start,
+     .description = "RFC 9406 4.2: a round whose smallest RTT exceeds the last round's by "
+		    "RttThresh (an eighth, 4..16 ms) ends slow start: ssthresh = cwnd")
+{
+	uint32_t at;
+
+	ss_start();
+	ss_round(60000);
+	ss_round(60000);
+	ss_round(66000);                 /* +6 ms < 60/8 = 7.5 ms: not yet */
+	cr_expect_eq(sk.ssthresh, UINT32_MAX);
+	ss_round(76000);                 /* +10 ms over the last round */
+	cr_expect_neq(sk.ssthresh, UINT32_MAX, "slow start ended");
+	at = sk.ssthresh;
+	cr_expect(at > 80 * 1000u && at < 160 * 1000u, "ended within the round: ssthresh %u", at);
+	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_HYSTART_EXIT), 1);
+}
+
+Test(txp, grows_when_the_pipe_caps_the_flight,
+     .description = "send buffer autotuning: a tx pipe three quarters full of unacknowledged "
+		    "bytes doubles, at most once per RTT, up to its maximum")
+{
+	static uint8_t data[8192];
+	struct hag_pipe p;
+
+	setup(&tcp_cc_cubic, 1000, 10, 10000);
+	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 16384, NULL), 0);
+	sk.txp = &p;
+	hag_pipe_write(&p, 0, data, 2048);
+	tcp_txp_grow(&sk, 10000);
+	cr_expect_eq(p.cap, 4096u, "half full: the pipe is not the limit");
+	hag_pipe_write(&p, 2048, data, 2048);
+	tcp_txp_grow(&sk, 10000);
+	cr_expect_eq(p.cap, 8192u, "full: doubled");
+	hag_pipe_write(&p, 4096, data, 4096);
+	tcp_txp_grow(&sk, 10000);
+	cr_expect_eq(p.cap, 8192u, "not twice in one RTT");
+	st.now_us += 10000;
+	tcp_txp_grow(&sk, 10000);
+	cr_expect_eq(p.cap, 16384u);
+	hag_pipe_write(&p, 8192, data, 8192);
+	st.now_us += 10000;
+	tcp_txp_grow(&sk, 10000);
+	cr_expect_eq(p.cap, 16384u, "max_cap");
+	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_SNDBUF_GROWN), 2);
+	hag_pipe_fini(&p);
+}

@@ -552,6 +552,23 @@ ENGINE_TEST(tx, initial_window_then_slow_start,
 	cr_expect_eq(MIB(RETRANS_SEGS), 0);
 }
 
+ENGINE_TEST(tx, window_limited_flight_keeps_cwnd,
+	    "RFC 7661: ACKs of flights that the peer's window, not cwnd, limited grow cwnd no further than twice the flight")
+{
+	ut_establish(2190);                 /* scaled by 4: 8760 bytes, 6 segments */
+	ut_queue_tx(60000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 6, "the peer's window: 6 segments of the initial 10");
+	for (uint32_t r = 1; r <= 5; r++) {
+		ut_clear();
+		ut_ack_upto(8760 * r);
+		cr_assert_eq(ut_ncap, 6, "round %u: the window again", r);
+	}
+	/* In slow start cwnd may reach twice the largest flight (as Linux), no more:
+	 * without validation each of these ACKs would have added 2 segments (29200). */
+	cr_expect_leq(ut_ev.sk->cwnd, 2 * 8760u, "cwnd %u: at most twice the window", ut_ev.sk->cwnd);
+}
+
 ENGINE_TEST(tx, rto_retransmits_first_unacked,
 	    "RFC 6298 5.4-5.5: on RTO the first unacked segment is resent and the RTO doubles")
 {

@@ -336,3 +336,49 @@ STATE_TEST(state_active, syn_sent_timeout, "SYN_SENT + SYN retries exhausted -> 
 		ut_advance(4000000);
 	expect_closed(-ETIMEDOUT);
 }
+
+static void setup_tw_limit(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.max_timewait = 1;
+	ut_start_listening(&c);
+}
+
+TestSuite(tw_limit, .init = setup_tw_limit);
+
+/* A segment of a second connection (client port UT_CPORT + 1). */
+static void second_send(uint8_t flags, uint32_t seq, uint32_t ack, const struct ut_opts *o)
+{
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = UT_CPORT + 1, .dport = UT_SPORT,
+		.seq = seq, .ack = ack, .flags = flags, .wnd = 65535,
+		.opt = o ? o->b : NULL, .optlen = o ? o->n : 0,
+	};
+
+	ut_clear();
+	ut_inject(&s);
+}
+
+STATE_TEST(tw_limit, full_time_wait_table_closes_at_once,
+	"TIME_WAIT table full (tcp max_timewait): the next connection to reach it closes at once (TCPTimeWaitOverflow)")
+{
+	struct ut_opts o = ut_std_opts();
+	struct tcp_sock *b;
+	uint32_t b_isn;
+
+	to_time_wait();                       /* the first connection holds the only slot */
+	second_send(SYN, 0x5000, 0, &o);
+	cr_assert_eq(ut_ncap, 1);
+	b_isn = ut_last().seq;
+	second_send(ACK, 0x5001, b_isn + 1, NULL);
+	b = ut_ev.sk;
+	cr_assert_eq(b->state, TCP_ESTABLISHED);
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+	tcp_shutdown(b);
+	ut_poll();
+	second_send(FIN | ACK, 0x5001, b_isn + 2, NULL);
+	cr_expect_eq(tcp_mib_get(ut_st, TCP_MIB_TW_OVERFLOW), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1, "only the first connection, in TIME_WAIT, is left");
+	expect_closed(0);
+}
