@@ -45,6 +45,9 @@ void hag_config_defaults(struct hag_config *cfg)
 	cfg->tcp_rcvbuf_init = 131072;
 	snprintf(cfg->mptcp_scheduler, sizeof(cfg->mptcp_scheduler), "minrtt");
 	cfg->mptcp_max_subflows = 8;
+	snprintf(cfg->mptcp_cc, sizeof(cfg->mptcp_cc), "uncoupled");
+	cfg->mptcp_checksum = HAG_CSUM_ACCEPT;
+	cfg->mptcp_resume_timeout_ms = 30000;
 	cfg->tcp_mem_budget_mb = 2048;
 	cfg->tcp_keepalive_access_ms = 60000;
 	cfg->tcp_keepalive_upstream_ms = 0;
@@ -359,6 +362,36 @@ static int get_uint(struct loader *ld, json_t *obj, const char *path, const char
 		return fail(ld, path, key, "%lld out of range %u..%u", (long long)x, min, max);
 	*out = (uint32_t)x;
 	return 0;
+}
+
+static int get_bool(struct loader *ld, json_t *obj, const char *path, const char *key, bool *out)
+{
+	json_t *v;
+	int rc = get_member(ld, obj, path, key, JSON_TRUE, false, &v);
+
+	if (!rc && v)
+		*out = json_is_true(v);
+	return rc;
+}
+
+/* A string that must be one of words (NULL-terminated): *idx gets its index. */
+static int get_word(struct loader *ld, json_t *obj, const char *path, const char *key,
+		    const char *const *words, int *idx)
+{
+	char list[200];
+	json_t *v;
+	int rc = get_member(ld, obj, path, key, JSON_STRING, false, &v);
+
+	if (rc || !v)
+		return rc;
+	for (int i = 0; words[i]; i++) {
+		if (strcmp(json_string_value(v), words[i]) == 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	return fail(ld, path, key, "\"%s\": expected one of %s", json_string_value(v),
+		    list_words(list, sizeof(list), words));
 }
 
 /* A number, integer or not ("float ok"): an effect of ports[].impair. */
@@ -860,6 +893,64 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 	return rc;
 }
 
+static int parse_announce(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	json_t *v, *e;
+	size_t i;
+	int rc;
+
+	if ((rc = get_member(ld, o, "mptcp", "announce", JSON_ARRAY, false, &v)) || !v)
+		return rc;
+	if (json_array_size(v) > 8)
+		return fail(ld, "mptcp", "announce", "%zu addresses, at most 8", json_array_size(v));
+	json_array_foreach(v, i, e) {
+		char kp[48];
+		uint32_t a;
+
+		snprintf(kp, sizeof(kp), "mptcp.announce[%u]", (unsigned)i);
+		if ((rc = want_type(ld, e, kp, NULL, JSON_STRING)) ||
+		    (rc = parse_inet(ld, "mptcp", kp + 6, json_string_value(e), IN_ADDR, &a, NULL)))
+			return rc;
+		/* RFC 8684 3.4.1: clients join what we announce: it must be ours. */
+		if (!known_addr(c, a, true))
+			return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's addresses",
+				    json_string_value(e));
+		c->mptcp_announce[c->n_announce++] = a;
+	}
+	return 0;
+}
+
+static int parse_mptcp(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	static const char *const keys[] = { "enabled", "scheduler", "max_subflows", "announce", "cc",
+					    "checksum", "deny_join_initial", "resume_timeout_ms", NULL };
+	static const char *const scheds[] = { "minrtt", "redundant", "cost", NULL };
+	static const char *const ccs[] = { "uncoupled", "lia", "olia", NULL };
+	/* In enum hag_mptcp_csum order. */
+	static const char *const csums[] = { "off", "accept", "require", NULL };
+	int sched = -1, cc = -1, rc;
+
+	if ((rc = check_keys(ld, o, "mptcp", keys)) ||
+	    (rc = get_bool(ld, o, "mptcp", "enabled", &c->mptcp_enabled)) ||
+	    (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)) ||
+	    (rc = get_word(ld, o, "mptcp", "cc", ccs, &cc)) ||
+	    (rc = get_word(ld, o, "mptcp", "checksum", csums, &c->mptcp_checksum)) ||
+	    (rc = get_bool(ld, o, "mptcp", "deny_join_initial", &c->mptcp_deny_join_initial)) ||
+	    (rc = get_uint(ld, o, "mptcp", "resume_timeout_ms", 0, 3600000, &c->mptcp_resume_timeout_ms)) ||
+	    (rc = parse_announce(ld, o, c)) ||
+	    (rc = get_word(ld, o, "mptcp", "scheduler", scheds, &sched)))
+		return rc;
+	if (cc >= 0)
+		snprintf(c->mptcp_cc, sizeof(c->mptcp_cc), "%s", ccs[cc]);
+	if (sched >= 0) {
+		snprintf(c->mptcp_scheduler, sizeof(c->mptcp_scheduler), "%s", scheds[sched]);
+		if (strcmp(scheds[sched], "cost") == 0 && c->n_access == 0)
+			return fail(ld, "mptcp", "scheduler",
+				    "\"cost\" needs an \"access\" section with the networks' costs");
+	}
+	return 0;
+}
+
 static int parse_small_sections(struct loader *ld, json_t *root, struct hag_config *c)
 {
 	static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
@@ -867,65 +958,9 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	const char *s;
 	int rc;
 
-	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)))
+	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)) ||
+	    (o && (rc = parse_mptcp(ld, o, c))))
 		return rc;
-	if (o && ((rc = check_keys(ld, o, "mptcp", (const char *const[]){ "enabled", "scheduler",
-									  "max_subflows", "announce", "cc", NULL })) ||
-		  (rc = get_member(ld, o, "mptcp", "enabled", JSON_TRUE, false, &v))))
-		return rc;
-	if (o && v)
-		c->mptcp_enabled = json_is_true(v);
-	if (o && (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)))
-		return rc;
-	v = NULL;
-	if (o && (rc = get_member(ld, o, "mptcp", "cc", JSON_STRING, false, &v)))
-		return rc;
-	if (v) {
-		s = json_string_value(v);
-		if (strcmp(s, "lia") && strcmp(s, "uncoupled"))
-			return fail(ld, "mptcp", "cc", "\"%s\": expected one of uncoupled, lia", s);
-		c->mptcp_cc_lia = strcmp(s, "lia") == 0;
-	}
-	v = NULL;
-	if (o && (rc = get_member(ld, o, "mptcp", "announce", JSON_ARRAY, false, &v)))
-		return rc;
-	if (v) {
-		json_t *e;
-		size_t i;
-
-		if (json_array_size(v) > 8)
-			return fail(ld, "mptcp", "announce", "%zu addresses, at most 8", json_array_size(v));
-		json_array_foreach(v, i, e) {
-			char kp[48];
-			uint32_t a;
-
-			snprintf(kp, sizeof(kp), "mptcp.announce[%u]", (unsigned)i);
-			if ((rc = want_type(ld, e, kp, NULL, JSON_STRING)) ||
-			    (rc = parse_inet(ld, "mptcp", kp + 6, json_string_value(e), IN_ADDR, &a, NULL)))
-				return rc;
-			/* RFC 8684 3.4.1: clients join what we announce: it must be ours. */
-			if (!known_addr(c, a, true))
-				return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's addresses",
-					    json_string_value(e));
-			c->mptcp_announce[c->n_announce++] = a;
-		}
-	}
-	v = NULL;
-	if (o && (rc = get_member(ld, o, "mptcp", "scheduler", JSON_STRING, false, &v)))
-		return rc;
-	if (v) {
-		static const char *const scheds[] = { "minrtt", "redundant", "cost", NULL };
-		bool ok = false;
-
-		s = json_string_value(v);
-		for (int i = 0; scheds[i] && !ok; i++)
-			ok = strcmp(s, scheds[i]) == 0;
-		if (!ok)
-			return fail(ld, "mptcp", "scheduler", "\"%s\": expected one of minrtt, redundant, cost", s);
-		snprintf(c->mptcp_scheduler, sizeof(c->mptcp_scheduler), "%s", s);
-		if (strcmp(s, "cost") == 0 && c->n_access == 0)
-			return fail(ld, "mptcp", "scheduler", "\"cost\" needs an \"access\" section with the networks' costs");
-	}
 
 	if ((rc = get_member(ld, root, "", "tcp", JSON_OBJECT, false, &o)) ||
 	    (o && (rc = parse_tcp(ld, o, c))))

@@ -84,6 +84,13 @@ struct hag_access_conf {
 
 enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
 
+/* mptcp.checksum: DSS checksums (RFC 8684 3.3.1). */
+enum hag_mptcp_csum {
+	HAG_CSUM_OFF,                 /* never: a client asking for them is served as plain TCP */
+	HAG_CSUM_ACCEPT,              /* when the client asks for them (default) */
+	HAG_CSUM_REQUIRE,             /* always: asked for in our SYN/ACK */
+};
+
 struct hag_config {
 	char path[512];               /* the file it was loaded from */
 
@@ -109,7 +116,10 @@ struct hag_config {
 	bool mptcp_enabled;           /* default true */
 	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
 	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
-	bool mptcp_cc_lia;            /* mptcp.cc "lia": coupled (RFC 6356); else "uncoupled" (default) */
+	char mptcp_cc[16];            /* "uncoupled" (default) | "lia" (RFC 6356) | "olia" (Khalili et al.) */
+	int mptcp_checksum;           /* enum hag_mptcp_csum, default HAG_CSUM_ACCEPT */
+	bool mptcp_deny_join_initial; /* MP_CAPABLE "C" flag (RFC 8684 3.1); default false */
+	uint32_t mptcp_resume_timeout_ms; /* no subflow left: wait this long for a join; default 30000 */
 	int n_announce;
 	uint32_t mptcp_announce[8];   /* own addresses announced with ADD_ADDR (host order) */
 

@@ -1,17 +1,46 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Coupled congestion control for the subflows of one connection: LIA (RFC
- * 6356). Each subflow keeps its own window; in congestion avoidance the
- * increase on subflow i for `acked` bytes is
+ * Coupled congestion control for the subflows of one connection. Each subflow
+ * keeps its own window; slow start and the decrease on loss are TCP's (RFC
+ * 6356 3); only the increase in congestion avoidance is coupled.
+ *
+ * LIA (RFC 6356): the increase on subflow i for `acked` bytes is
  *
  *     min(alpha * acked * MSS_i / cwnd_total,  acked * MSS_i / cwnd_i)
  *
  *     alpha = cwnd_total * max_i(cwnd_i / rtt_i^2) / (sum_i cwnd_i / rtt_i)^2
  *
  * so the connection takes no more than one TCP would on its best path and
- * moves traffic away from congested paths. Slow start and the decrease on loss
- * are TCP's (RFC 6356 3).
+ * moves traffic away from congested paths.
+ *
+ * OLIA (Khalili, Gast, Popovic, Le Boudec, "MPTCP is not Pareto-optimal",
+ * CoNEXT 2012; draft-khalili-mptcp-congestion-control-05) fixes LIA's
+ * trade-off between responsiveness and congestion balancing. With windows
+ * w_p in segments and RTTs in seconds, each segment acked on subflow r adds
+ *
+ *     (w_r / rtt_r^2) / (sum_p w_p / rtt_p)^2  +  alpha_r / w_r
+ *
+ * segments to w_r. `acked` bytes are acked / MSS_r segments of MSS_r bytes
+ * each, so in bytes cwnd_r grows by acked times that expression (with equal
+ * MSSes this is the draft's "multiplied by MSS_r * bytes_acked" with windows
+ * in bytes). One subflow alone gets 1 / w per segment: NewReno. alpha_r
+ * shifts window toward the paths that look best:
+ *
+ *     l_r        = max(l1_r, l2_r): bytes acked since the last loss, and
+ *                  between the last two losses
+ *     M          = the subflows with the largest window
+ *     B          = the subflows with the largest l_r^2 / rtt_r
+ *     collected  = B \ M
+ *     alpha_r    =  1 / (|R| |collected|)  for r in collected
+ *                  -1 / (|R| |M|)          for r in M          (collected not empty)
+ *                   0                      otherwise, and for all when collected is empty
+ *
+ * (the UCLouvain kernel ranks paths by l_r / rtt_r^2 instead; hagd follows
+ * the draft). A negative increase never takes the window below one MSS, and
+ * takes ssthresh down with it so that slow start does not undo it.
  */
+#include <string.h>
+
 #include "mptcp/mptcp_internal.h"
 
 /* The subflows of sk's connection that carry data, with their windows and RTTs. */
@@ -22,7 +51,7 @@ static int coupled(const struct tcp_sock *sk, const struct tcp_sock **out, int m
 	const struct mptcp_subflow *j;
 	int n = 0;
 
-	if (msk == NULL) {
+	if (msk == NULL || msk->master == NULL) {
 		out[n++] = sk;
 		return n;
 	}
@@ -33,6 +62,12 @@ static int coupled(const struct tcp_sock *sk, const struct tcp_sock **out, int m
 	return n;
 }
 
+/* Smoothed RTT in seconds; 100 ms before the first sample. */
+static double rtt_s(const struct tcp_sock *s)
+{
+	return s->srtt_us ? s->srtt_us / 1e6 : 0.1;
+}
+
 double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total)
 {
 	const struct tcp_sock *s[MPTCP_SUBFLOWS_MAX];
@@ -40,7 +75,7 @@ double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total)
 	double best = 0, sum = 0, total = 0;
 
 	for (int i = 0; i < n; i++) {
-		double rtt = s[i]->srtt_us ? s[i]->srtt_us / 1e6 : 0.1;
+		double rtt = rtt_s(s[i]);
 		double w = s[i]->cwnd;
 
 		total += w;
@@ -90,4 +125,132 @@ const struct tcp_cc_ops mptcp_cc_lia = {
 	.init = lia_init,
 	.on_ack = lia_on_ack,
 	.on_congestion = lia_on_congestion,
+};
+
+/* Window in segments; in recovery its target, not NewReno's inflated window. */
+static double olia_wnd(const struct tcp_sock *s)
+{
+	return (double)(s->flags & TF_RECOVERY ? s->ssthresh : s->cwnd) / s->mss;
+}
+
+/* l_r^2 / rtt_r: how good the path looked between its recent losses. */
+static double olia_quality(const struct tcp_sock *s)
+{
+	double l;
+
+	if (s->cc_ops != &mptcp_cc_olia)
+		return 0;
+	l = (double)(s->cc.olia.l1 > s->cc.olia.l2 ? s->cc.olia.l1 : s->cc.olia.l2);
+	return l * l / rtt_s(s);
+}
+
+/* coupled(), with sk itself in even when the scheduler set it aside as stale. */
+static int olia_paths(const struct tcp_sock *sk, const struct tcp_sock **s)
+{
+	int n = coupled(sk, s, MPTCP_SUBFLOWS_MAX);
+
+	for (int i = 0; i < n; i++)
+		if (s[i] == sk)
+			return n;
+	if (n == MPTCP_SUBFLOWS_MAX)
+		n--;
+	s[n++] = sk;
+	return n;
+}
+
+static double olia_alpha(const struct tcp_sock *sk, const struct tcp_sock *const *s, int n)
+{
+	double wmax = 0, qmax = 0;
+	int in_max = 0, collected = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (olia_wnd(s[i]) > wmax)
+			wmax = olia_wnd(s[i]);
+		if (olia_quality(s[i]) > qmax)
+			qmax = olia_quality(s[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (olia_wnd(s[i]) == wmax)
+			in_max++;
+		else if (olia_quality(s[i]) == qmax)
+			collected++;
+	}
+	if (collected == 0)
+		return 0;
+	if (olia_wnd(sk) == wmax)
+		return -1.0 / (n * in_max);
+	if (olia_quality(sk) == qmax)
+		return 1.0 / (n * collected);
+	return 0;
+}
+
+double mptcp_olia_alpha(const struct tcp_sock *sk)
+{
+	const struct tcp_sock *s[MPTCP_SUBFLOWS_MAX];
+	int n = olia_paths(sk, s);
+
+	return olia_alpha(sk, s, n);
+}
+
+/* Segments added per segment acked on sk (bytes per byte acked); may be negative. */
+static double olia_increase(const struct tcp_sock *sk)
+{
+	const struct tcp_sock *s[MPTCP_SUBFLOWS_MAX];
+	int n = olia_paths(sk, s);
+	double sum = 0, w = olia_wnd(sk), rtt = rtt_s(sk);
+
+	for (int i = 0; i < n; i++)
+		sum += olia_wnd(s[i]) / rtt_s(s[i]);
+	return w / (rtt * rtt) / (sum * sum) + olia_alpha(sk, s, n) / w;
+}
+
+static void olia_init(struct tcp_sock *sk)
+{
+	memset(&sk->cc.olia, 0, sizeof(sk->cc.olia));
+}
+
+static void olia_on_ack(struct tcp_sock *sk, uint64_t acked)
+{
+	uint32_t step;
+
+	sk->cc.olia.l1 += acked;
+	acked = tcp_cc_slow_start(sk, acked);
+	if (acked == 0)
+		return;
+	sk->cc.olia.acc += olia_increase(sk) * (double)acked;
+	if (sk->cc.olia.acc >= 1.0) {
+		step = (uint32_t)sk->cc.olia.acc;
+		sk->cwnd += step;
+		sk->cc.olia.acc -= step;
+	} else if (sk->cc.olia.acc <= -1.0) {
+		step = (uint32_t)-sk->cc.olia.acc;
+		if (sk->cwnd < (uint32_t)sk->mss + step) {
+			sk->cwnd = sk->mss;
+			sk->cc.olia.acc = 0;
+		} else {
+			sk->cwnd -= step;
+			sk->cc.olia.acc += step;
+		}
+		/* Below ssthresh, slow start would give the bytes back at once. */
+		if (sk->ssthresh > sk->cwnd)
+			sk->ssthresh = sk->cwnd;
+	}
+}
+
+static void olia_on_congestion(struct tcp_sock *sk)
+{
+	tcp_cc_halve(sk);
+	sk->cc.olia.acc = 0;
+	/* A loss with nothing acked since the last one (RTO backoff) closes no interval. */
+	if (sk->cc.olia.l1) {
+		sk->cc.olia.l2 = sk->cc.olia.l1;
+		sk->cc.olia.l1 = 0;
+	}
+}
+
+const struct tcp_cc_ops mptcp_cc_olia = {
+	.name = "olia",
+	.init = olia_init,
+	.on_ack = olia_on_ack,
+	.on_congestion = olia_on_congestion,
 };

@@ -4,6 +4,7 @@
  * out, and every kind of mistake is named with its key path and line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,10 @@ Test(config, defaults_fill_what_the_file_leaves_out)
 	cr_expect_eq(cfg.tcp_connect_timeout_ms, 10000);
 	cr_expect_str_eq(cfg.tcp_cc_access, "cubic");
 	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
+	cr_expect_str_eq(cfg.mptcp_cc, "uncoupled");
+	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_ACCEPT);
+	cr_expect(!cfg.mptcp_deny_join_initial);
+	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 30000);
 	cr_expect_eq(cfg.log_level, HAG_LOG_INFO);
 }
 
@@ -578,11 +583,178 @@ Test(config, announce_must_be_our_address)
 		     "mptcp.announce[0]", "not one of hagd's addresses");
 }
 
+/* PORTS LISTENERS with an mptcp section holding body, on line 8. */
+#define MPTCP(body) PORTS LISTENERS ",\n  \"mptcp\": { " body " }\n}"
+
 Test(config, mptcp_coupled_congestion_control)
 {
-	cr_assert_eq(load(PORTS LISTENERS ",\n  \"mptcp\": { \"cc\": \"lia\" }\n}"), 0, "%s", err);
-	cr_expect(cfg.mptcp_cc_lia);
+	static const char *const names[] = { "uncoupled", "lia", "olia" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[1024];
+
+		snprintf(text, sizeof(text), MPTCP("\"cc\": \"%s\""), names[i]);
+		cr_assert_eq(load(text), 0, "%s", err);
+		cr_expect_str_eq(cfg.mptcp_cc, names[i]);
+		hag_config_free(&cfg);
+	}
+	expect_error(MPTCP("\"cc\": \"balia\""), "t.json:8:14:", "mptcp.cc",
+		     "\"balia\": expected one of uncoupled, lia, olia");
+	expect_error(MPTCP("\"cc\": true"), "t.json:8:14:", "mptcp.cc", "expected string, got boolean");
+}
+
+Test(config, mptcp_checksum_modes)
+{
+	cr_assert_eq(load(MPTCP("\"checksum\": \"off\"")), 0, "%s", err);
+	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_OFF);
 	hag_config_free(&cfg);
-	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"cc\": \"olia\" }\n}", ":",
-		     "mptcp.cc", "expected one of uncoupled, lia");
+	cr_assert_eq(load(MPTCP("\"checksum\": \"accept\"")), 0, "%s", err);
+	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_ACCEPT);
+	hag_config_free(&cfg);
+	cr_assert_eq(load(MPTCP("\"checksum\": \"require\"")), 0, "%s", err);
+	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_REQUIRE);
+	hag_config_free(&cfg);
+	expect_error(MPTCP("\"checksum\": \"on\""), "t.json:8:14:", "mptcp.checksum",
+		     "\"on\": expected one of off, accept, require");
+	expect_error(MPTCP("\"checksum\": 1"), "t.json:8:14:", "mptcp.checksum", "expected string, got integer");
+}
+
+Test(config, mptcp_deny_join_initial)
+{
+	cr_assert_eq(load(MPTCP("\"deny_join_initial\": true")), 0, "%s", err);
+	cr_expect(cfg.mptcp_deny_join_initial);
+	hag_config_free(&cfg);
+	cr_assert_eq(load(MPTCP("\"deny_join_initial\": false")), 0, "%s", err);
+	cr_expect(!cfg.mptcp_deny_join_initial);
+	hag_config_free(&cfg);
+	expect_error(MPTCP("\"deny_join_initial\": \"yes\""), "t.json:8:14:", "mptcp.deny_join_initial",
+		     "expected boolean, got string");
+	expect_error(MPTCP("\"deny_join_initial\": 1"), "t.json:8:14:", "mptcp.deny_join_initial",
+		     "expected boolean, got integer");
+}
+
+Test(config, mptcp_resume_timeout)
+{
+	cr_assert_eq(load(MPTCP("\"resume_timeout_ms\": 0")), 0, "%s", err);
+	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 0, "0: the connection ends with its last subflow");
+	hag_config_free(&cfg);
+	cr_assert_eq(load(MPTCP("\"resume_timeout_ms\": 3600000")), 0, "%s", err);
+	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 3600000);
+	hag_config_free(&cfg);
+	expect_error(MPTCP("\"resume_timeout_ms\": 3600001"), "t.json:8:14:", "mptcp.resume_timeout_ms",
+		     "3600001 out of range 0..3600000");
+	expect_error(MPTCP("\"resume_timeout_ms\": -1"), "t.json:8:14:", "mptcp.resume_timeout_ms",
+		     "-1 out of range 0..3600000");
+	expect_error(MPTCP("\"resume_timeout_ms\": \"30000\""), "t.json:8:14:", "mptcp.resume_timeout_ms",
+		     "expected integer, got string \"30000\" (drop the quotes)");
+	expect_error(MPTCP("\"resume_timeout_ms\": 2.5"), "t.json:8:14:", "mptcp.resume_timeout_ms",
+		     "expected integer, got real");
+}
+
+Test(config, mptcp_keys_in_libconfig)
+{
+	static const char text[] =
+		"ports = ( { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; } );\n"
+		"listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n"
+		"mptcp = {\n"
+		"  cc = \"olia\";\n"
+		"  checksum = \"require\";\n"
+		"  deny_join_initial = true;\n"
+		"  resume_timeout_ms = 5000;\n"
+		"};\n";
+	static const char *const bad[][2] = {
+		{ "  cc = \"coupled\";\n", ".cfg:4: mptcp.cc: \"coupled\": expected one of uncoupled, lia, olia" },
+		{ "  checksum = \"always\";\n",
+		  ".cfg:4: mptcp.checksum: \"always\": expected one of off, accept, require" },
+		{ "  checksum = false;\n", ".cfg:4: mptcp.checksum: expected string, got boolean" },
+		{ "  deny_join_initial = 1;\n", ".cfg:4: mptcp.deny_join_initial: expected boolean, got integer" },
+		{ "  resume_timeout_ms = 4000000;\n",
+		  ".cfg:4: mptcp.resume_timeout_ms: 4000000 out of range 0..3600000" },
+		{ "  resume_timeout_ms = \"5\";\n", ".cfg:4: mptcp.resume_timeout_ms: expected integer, got string" },
+	};
+
+	cr_assert_eq(load_tmp(".cfg", text), 0, "%s", err);
+	cr_expect_str_eq(cfg.mptcp_cc, "olia");
+	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_REQUIRE);
+	cr_expect(cfg.mptcp_deny_join_initial);
+	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 5000);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char t[1024];
+
+		hag_config_free(&cfg);
+		snprintf(t, sizeof(t),
+			 "ports = ( { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; } );\n"
+			 "listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n"
+			 "mptcp = {\n%s};\n", bad[i][0]);
+		cr_expect_eq(load_tmp(".cfg", t), -EINVAL, "%s", bad[i][0]);
+		cr_expect(strstr(err, bad[i][1]), "want \"%s\" in: %s", bad[i][1], err);
+	}
+}
+
+/* The keys of a section's table in docs/config.md ("| `key` | ..." rows under "### `section`"). */
+static int doc_keys(const char *section, char keys[][32], int max)
+{
+	char line[2048], head[64];
+	bool in = false;
+	int n = 0;
+	FILE *f = fopen(HAG_SRCDIR "/docs/config.md", "r");
+
+	cr_assert_not_null(f, "docs/config.md");
+	snprintf(head, sizeof(head), "### `%s`", section);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "#", 1) == 0) {
+			in = strncmp(line, head, strlen(head)) == 0;
+			continue;
+		}
+		if (in && strncmp(line, "| `", 3) == 0 && n < max) {
+			char *end = strchr(line + 3, '`');
+
+			cr_assert_not_null(end);
+			*end = '\0';
+			snprintf(keys[n++], 32, "%.31s", line + 3);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* The keys the loader knows in a section: its "unknown key" message lists them. */
+static int parsed_keys(const char *text, char keys[][32], int max)
+{
+	char *p, *end;
+	int n = 0;
+
+	cr_assert_eq(load(text), -EINVAL);
+	p = strstr(err, "known here: ");
+	cr_assert_not_null(p, "%s", err);
+	p += strlen("known here: ");
+	end = strchr(p, ')');
+	cr_assert_not_null(end, "%s", err);
+	*end = '\0';
+	for (char *k = strtok(p, ", "); k && n < max; k = strtok(NULL, ", "))
+		snprintf(keys[n++], 32, "%.31s", k);
+	return n;
+}
+
+Test(config, documented_mptcp_keys_are_the_parsed_ones)
+{
+	char doc[32][32], got[32][32];
+	int nd = doc_keys("mptcp", doc, 32);
+	int ng = parsed_keys(MPTCP("\"zzzzzzzzzzzz\": 1"), got, 32);
+
+	cr_expect_eq(nd, ng, "docs/config.md documents %d mptcp keys, the loader knows %d", nd, ng);
+	for (int i = 0; i < nd; i++) {
+		bool found = false;
+
+		for (int j = 0; j < ng && !found; j++)
+			found = strcmp(doc[i], got[j]) == 0;
+		cr_expect(found, "mptcp.%s is documented but not parsed", doc[i]);
+	}
+	for (int j = 0; j < ng; j++) {
+		bool found = false;
+
+		for (int i = 0; i < nd && !found; i++)
+			found = strcmp(doc[i], got[j]) == 0;
+		cr_expect(found, "mptcp.%s is parsed but not documented", got[j]);
+	}
 }
