@@ -6,6 +6,7 @@
  *   connect (SOCK_SEQPACKET) -> server sends {"version", "pid", "max_output_len"}
  *   send "/cmd[,params]"     -> server sends {"/cmd": VALUE}, VALUE null if unknown
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  stats        hagd counters (/hagd/stats): tcp, mptcp, ip, relay, ports, mempool\n"
 		"  conns        open connections (/hagd/conns)\n"
+		"  withdraw A   take announced address A out of service: REMOVE_ADDR to\n"
+		"               every client, its subflows closed (/hagd/withdraw,A)\n"
+		"  announce A   offer a withdrawn address again: ADD_ADDR (/hagd/announce,A)\n"
 		"  list         every telemetry command the process offers (/)\n"
 		"  raw CMD      send any telemetry command, e.g. raw /ethdev/stats,0\n"
 		"\n"
@@ -162,7 +166,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prefix = "rte", *dir = NULL, *cmd;
-	char dirbuf[512], path[1024];
+	char dirbuf[512], path[1024], reqbuf[64];
 	json_t *val;
 	char *out;
 	int c;
@@ -188,6 +192,15 @@ int main(int argc, char **argv)
 		cmd = "/hagd/stats";
 	} else if (!strcmp(cmd, "conns")) {
 		cmd = "/hagd/conns";
+	} else if ((!strcmp(cmd, "withdraw") || !strcmp(cmd, "announce")) && optind + 1 < argc) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, argv[optind + 1], &a) != 1) {
+			fprintf(stderr, "hagctl: %s: not an IPv4 address: %s\n", cmd, argv[optind + 1]);
+			return 2;
+		}
+		snprintf(reqbuf, sizeof(reqbuf), "/hagd/%s,%s", cmd, argv[++optind]);
+		cmd = reqbuf;
 	} else if (!strcmp(cmd, "list")) {
 		cmd = "/";
 	} else if (!strcmp(cmd, "raw") && optind + 1 < argc) {

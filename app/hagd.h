@@ -116,6 +116,10 @@ struct hag_lcore {
 	TAILQ_HEAD(, hag_conn) conns;     /* relayed connections, for hagctl conns */
 	/* hagctl conns: the telemetry thread sets snap_req, the worker fills snap and clears it. */
 	volatile int snap_req;
+	/* hagctl withdraw/announce: 1 withdraw, 2 offer again addr_req_addr; the worker answers in addr_req_result. */
+	volatile int addr_req;
+	uint32_t addr_req_addr;
+	int addr_req_result;
 	int n_snap;
 	struct hag_conn_snap snap[HAG_CONN_SNAPS];
 	struct hag_mem mem;           /* relay pipes of this worker and their budget */

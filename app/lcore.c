@@ -359,9 +359,16 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	if (lc->mptcp == NULL)
 		return -ENOMEM;
 	mptcp_ctx_set_max_subflows(lc->mptcp, cfg->mptcp_max_subflows);
-	if (cfg->mptcp_cc_lia)
+	if (strcmp(cfg->mptcp_cc, "lia") == 0)
 		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_lia);
+	else if (strcmp(cfg->mptcp_cc, "olia") == 0)
+		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_olia);
 	mptcp_ctx_set_scheduler(lc->mptcp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg->mptcp_scheduler));
+	mptcp_ctx_set_checksum(lc->mptcp, cfg->mptcp_checksum == HAG_CSUM_OFF ? MPTCP_CSUM_OFF :
+					  cfg->mptcp_checksum == HAG_CSUM_REQUIRE ? MPTCP_CSUM_REQUIRE :
+					  MPTCP_CSUM_ACCEPT);
+	mptcp_ctx_set_deny_join_initial(lc->mptcp, cfg->mptcp_deny_join_initial);
+	mptcp_ctx_set_resume_timeout(lc->mptcp, cfg->mptcp_resume_timeout_ms);
 	for (int i = 0; i < cfg->n_announce; i++)
 		mptcp_ctx_add_announce(lc->mptcp, cfg->mptcp_announce[i]);
 	for (int i = 0; i < cfg->n_access; i++)
@@ -421,6 +428,7 @@ int hag_lcore_run(void *arg)
 			rx_burst(lc, p, pkts, n);
 		}
 		tcp_stack_poll(lc->tcp, lc->now_us);
+		mptcp_ctx_tick(lc->mptcp, lc->now_us);   /* parked connections past their wait */
 		for (int p = 0; p < lc->n_ports; p++) {
 			struct hag_port *hp = &lc->ports[p];
 
@@ -432,6 +440,10 @@ int hag_lcore_run(void *arg)
 				got += n;
 			}
 			rte_eth_tx_buffer_flush(hp->port_id, 0, hp->txb);
+		}
+		if (unlikely(__atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE))) {
+			lc->addr_req_result = mptcp_ctx_withdraw(lc->mptcp, lc->addr_req_addr, lc->addr_req == 1);
+			__atomic_store_n(&lc->addr_req, 0, __ATOMIC_RELEASE);
 		}
 		if (unlikely(__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE))) {
 			hag_proxy_snapshot(lc);

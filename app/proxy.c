@@ -33,6 +33,7 @@ struct hag_conn {
 	struct tcp_sock *client, *server;
 	bool server_up;             /* upstream was established */
 	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
+	bool client_parked;              /* MPTCP: no subflow left, waiting for a join */
 	uint64_t up_freed, down_freed;   /* pipe heads already counted in BytesUp/Down */
 	uint64_t id;
 	TAILQ_ENTRY(hag_conn) link;
@@ -41,7 +42,7 @@ struct hag_conn {
 
 static void conn_maybe_free(struct hag_conn *c)
 {
-	if (c->client || c->server)
+	if (c->client || c->server || c->client_parked)
 		return;
 	hag_pipe_fini(&c->up);
 	hag_pipe_fini(&c->down);
@@ -57,7 +58,7 @@ static void conn_maybe_free(struct hag_conn *c)
  */
 static void reap_orphan(struct hag_conn *c)
 {
-	if (c->client == NULL && c->server && !c->server_eof && c->up.head == c->up.rx.nxt) {
+	if (c->client == NULL && !c->client_parked && c->server && !c->server_eof && c->up.head == c->up.rx.nxt) {
 		struct tcp_sock *s = c->server;
 
 		c->server = NULL;
@@ -173,8 +174,52 @@ static void client_replaced(struct tcp_sock *sk, struct tcp_sock *by)
 	c->client = by;
 }
 
+/*
+ * MPTCP break-before-make: the client lost every subflow. Its connection and
+ * the upstream one are kept (upstream bytes wait in the down pipe) until a
+ * join brings it back or lib/mptcp gives up (mptcp.resume_timeout_ms).
+ */
+static void client_parked(void *user, struct tcp_sock *sk, int err)
+{
+	struct hag_conn *c = user;
+	struct hag_lcore *lc = c->lc;
+
+	if (sk == NULL && err == 0) {
+		c->client = NULL;
+		c->client_parked = true;
+		return;
+	}
+	c->client_parked = false;
+	if (sk != NULL) {
+		c->client = sk;
+		if (c->server == NULL && !c->server_eof) {
+			/* The server failed meanwhile: the client learns it now. */
+			c->client = NULL;
+			tcp_abort(sk);
+			conn_maybe_free(c);
+			return;
+		}
+		if (c->server_eof)
+			tcp_shutdown(sk);
+		tcp_kick(sk);
+		if (c->server && c->server_up)
+			tcp_kick(c->server);
+		return;
+	}
+	/* Nobody joined in time: as a client reset. */
+	lc->relay_mib[RELAY_MIB_CLIENT_RESETS]++;
+	if (c->server) {
+		struct tcp_sock *s = c->server;
+
+		c->server = NULL;
+		tcp_abort(s);
+	}
+	conn_maybe_free(c);
+}
+
 static const struct tcp_sock_ops client_ops = {
 	.replaced = client_replaced,
+	.parked = client_parked,
 	.established = client_established,
 	.readable = client_readable,
 	.writable = client_writable,
@@ -237,7 +282,7 @@ static void server_closed(struct tcp_sock *sk, int err)
 			c->client = NULL;
 			tcp_abort(cl);
 		}
-	} else if (c->client == NULL) {
+	} else if (c->client == NULL && !c->client_parked) {
 		lc->relay_mib[RELAY_MIB_COMPLETED]++;
 	} else if (err != 0) {
 		lc->relay_mib[RELAY_MIB_UPSTREAM_RESETS]++;

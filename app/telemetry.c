@@ -5,9 +5,12 @@
  * aligned 64-bit word, so a reader sees an old or a new value, never a torn
  * one (x86-64 and arm64); no lock on the data path.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <rte_byteorder.h>
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
@@ -164,10 +167,53 @@ static int conns_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * /hagd/withdraw,A.B.C.D and /hagd/announce,A.B.C.D: the operator takes an
+ * announced address out of service (REMOVE_ADDR to every client, its
+ * subflows reset) or offers it again (ADD_ADDR). The workers do it.
+ */
+static int addr_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	bool withdraw = strcmp(cmd, "/hagd/withdraw") == 0;
+	struct in_addr a;
+	int64_t told = 0;
+
+	rte_tel_data_start_dict(d);
+	if (params == NULL || inet_pton(AF_INET, params, &a) != 1) {
+		rte_tel_data_add_dict_string(d, "error", "expected an IPv4 address: /hagd/withdraw,A.B.C.D");
+		return 0;
+	}
+	for (int i = 0; i < g_n; i++) {
+		struct hag_lcore *lc = &g_lcs[i];
+
+		lc->addr_req_addr = rte_be_to_cpu_32(a.s_addr);
+		__atomic_store_n(&lc->addr_req, withdraw ? 1 : 2, __ATOMIC_RELEASE);
+		for (int w = 0; w < 200 && __atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE); w++)
+			usleep(1000);
+		if (__atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE))
+			return -EBUSY;
+		if (lc->addr_req_result == -ENOENT) {
+			rte_tel_data_add_dict_string(d, "error", "not an address of mptcp.announce");
+			return 0;
+		}
+		if (lc->addr_req_result > 0)
+			told += lc->addr_req_result;
+	}
+	rte_tel_data_add_dict_string(d, "address", params);
+	rte_tel_data_add_dict_string(d, "state", withdraw ? "withdrawn" : "announced");
+	rte_tel_data_add_dict_u64(d, "connections", (uint64_t)told);
+	return 0;
+}
+
 int hag_telemetry_init(struct hag_lcore *lcs, int n)
 {
 	g_lcs = lcs;
 	g_n = n;
+	if (rte_telemetry_register_cmd("/hagd/withdraw", addr_cb,
+				       "take an announced address out of service: REMOVE_ADDR. Param: A.B.C.D") != 0 ||
+	    rte_telemetry_register_cmd("/hagd/announce", addr_cb,
+				       "offer a withdrawn address again: ADD_ADDR. Param: A.B.C.D") != 0)
+		return -1;
 	if (rte_telemetry_register_cmd("/hagd/conns", conns_cb,
 				       "hagd connections (first 32): sockets and pipes") != 0)
 		return -1;

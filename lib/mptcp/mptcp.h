@@ -23,7 +23,7 @@ enum mptcp_mib {
 	MPTCP_MIB_MPCAPABLE_DATA_RX,    /* hagd: first data carrying MP_CAPABLE (third ACK lost or repeated) */
 	MPTCP_MIB_FALLBACK_ACK,         /* MPCapableFallbackACK: third ACK without MP_CAPABLE -> TCP */
 	MPTCP_MIB_PLAIN_SYN_RX,         /* hagd: SYNs without MP_CAPABLE served as plain TCP */
-	MPTCP_MIB_CSUM_REFUSED,         /* hagd: SYN asked for DSS checksums: served as plain TCP (issue 4) */
+	MPTCP_MIB_CSUM_REFUSED,         /* hagd: SYN asked for DSS checksums, mptcp.checksum "off": plain TCP */
 	MPTCP_MIB_BAD_KEY,              /* hagd: third ACK echoed a key that is not ours: reset */
 	MPTCP_MIB_EARLY_DSS,            /* hagd: DSS before the client's key (reordered): dropped, resent */
 	MPTCP_MIB_MPJOIN_SYN_RX,        /* MPJoinSynRx */
@@ -59,6 +59,22 @@ enum mptcp_mib {
 	MPTCP_MIB_SUBFLOW_STALE,        /* SubflowStale: subflows set aside after repeated RTOs */
 	MPTCP_MIB_SUBFLOW_RECOVER,      /* SubflowRecover: stale subflows that got ACKs again */
 	MPTCP_MIB_TAKEOVER,             /* hagd: first subflow died, a joined one took the connection over */
+	MPTCP_MIB_CSUM_CONNS,           /* hagd: connections that use DSS checksums (RFC 8684 3.3.1) */
+	MPTCP_MIB_CSUM_OK,              /* hagd: received mappings whose checksum was verified */
+	MPTCP_MIB_DATA_CSUM_ERR,        /* DataCsumErr: received mappings with a wrong checksum */
+	MPTCP_MIB_MP_FAIL_TX,           /* MPFailTx */
+	MPTCP_MIB_MP_FAIL_RX,           /* MPFailRx */
+	MPTCP_MIB_INFINITE_MAP_TX,      /* InfiniteMapTx: we fell back with an infinite mapping (3.7) */
+	MPTCP_MIB_INFINITE_MAP_RX,      /* InfiniteMapRx */
+	MPTCP_MIB_FALLBACK_CSUM,        /* hagd: a checksum failure on the only subflow: TCP from there (3.7) */
+	MPTCP_MIB_ADD_ADDR_HMAC_FAIL,   /* hagd: ADD_ADDR from a client with a wrong HMAC: ignored */
+	MPTCP_MIB_DATA_FIN_INVALID,     /* hagd: DATA_FIN before bytes already received, past the window, or moved */
+	MPTCP_MIB_DATA_OUT_OF_WINDOW,   /* hagd: mapped bytes beyond the data-level receive window: refused */
+	MPTCP_MIB_RM_ADDR_TX,           /* RmAddrTx: connections told an address is withdrawn (REMOVE_ADDR) */
+	MPTCP_MIB_MP_PRIO_TX,           /* MPPrioTx: MP_PRIO sent (a backup access network, mptcp access[].backup) */
+	MPTCP_MIB_PARKED,               /* hagd: connections that lost their last subflow and wait for a join */
+	MPTCP_MIB_RESUMED,              /* hagd: parked connections a join brought back */
+	MPTCP_MIB_PARK_EXPIRED,         /* hagd: parked connections nobody joined in time: ended */
 	MPTCP_MIB_MAX
 };
 
@@ -102,6 +118,30 @@ int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, ui
 /* An address (host order) announced to every client with ADD_ADDR (RFC 8684 3.4.1),
  * address id = its order from 1. Returns 0 or -ENOSPC (8 at most). */
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
+/*
+ * The operator takes an announced address out of service (withdraw true):
+ * every connection is sent REMOVE_ADDR for it (RFC 8684 3.4.2) and its
+ * subflows on it are reset (their data goes on the others); new connections
+ * are not offered it. withdraw false offers it again (ADD_ADDR to every
+ * connection). Returns the connections told, or -ENOENT when addr is not
+ * announced.
+ */
+int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw);
+
+/* DSS checksums (RFC 8684 3.3.1): never (a client asking for them is served as
+ * plain TCP), when the client asks (default), or always (we ask in the SYN/ACK). */
+enum mptcp_csum_mode { MPTCP_CSUM_OFF, MPTCP_CSUM_ACCEPT, MPTCP_CSUM_REQUIRE };
+void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode);
+/* RFC 8684 3.1 flag C: clients must not join the address of the first subflow
+ * (hagd behind a load balancer); they join what mptcp.announce gives them. */
+void mptcp_ctx_set_deny_join_initial(struct mptcp_ctx *ctx, bool deny);
+/* Break-before-make: a connection whose last subflow dies waits this long
+ * for a join (the owner gets ops->parked); 0: it ends with the subflow. */
+void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms);
+/* Ends the parked connections whose time ran out; call it now and then (ms). */
+void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us);
+/* Connections waiting for a join now. */
+uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx);
 
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);
@@ -111,6 +151,12 @@ bool mptcp_active(const struct tcp_sock *sk);
 extern const struct tcp_cc_ops mptcp_cc_lia;
 /* LIA's alpha for sk's connection, and the sum of its subflows' windows. */
 double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total);
+/* OLIA (Khalili et al., CoNEXT 2012; draft-khalili-mptcp-congestion-control) coupled
+ * congestion control for MPTCP subflows; a plain TCP socket using it behaves like NewReno. */
+extern const struct tcp_cc_ops mptcp_cc_olia;
+/* OLIA's alpha_r for sk among its connection's subflows: > 0 on a best path without the
+ * largest window, < 0 on the largest windows while such a path exists, else 0. */
+double mptcp_olia_alpha(const struct tcp_sock *sk);
 /* Congestion control for MPTCP subflows: NULL (each subflow uses the socket's own, as set
  * by its owner) or a coupled one. */
 void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc);

@@ -15,6 +15,7 @@
 #define MPTCP_CHUNK_MAX 65536      /* bytes per mapping at most */
 #define MPTCP_REINJECT_MAX 32
 #define MPTCP_SUBFLOWS_MAX 32      /* per connection, whatever the configuration says */
+#define MPTCP_PRIO_SENDS 3         /* MP_PRIO rides on this many pure ACKs (no ACK of its own) */
 
 enum msk_state {
 	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
@@ -22,6 +23,24 @@ enum msk_state {
 };
 
 struct mptcp_sock;
+
+/*
+ * Checksummed receive (RFC 8684 3.3.1): the checksum covers a whole mapping,
+ * so a subflow's bytes wait here, by subflow position, until every byte of
+ * their mapping is in and the sum is right; only then do they reach the
+ * connection's pipe (and the relay). Allocated on a subflow's first data.
+ */
+#define MPTCP_CSUM_MAPS 32
+struct mptcp_csum_rx {
+	struct hag_pipe stage;          /* positions = subflow positions */
+	uint8_t n;                      /* mappings below, sorted by ssn */
+	struct mptcp_rx_map {
+		uint64_t ssn, dpos;     /* first byte: subflow and data positions */
+		uint32_t len;           /* payload bytes */
+		uint16_t wire_len;      /* data-level length as sent (counts a DATA_FIN) */
+		uint16_t csum;
+	} m[MPTCP_CSUM_MAPS];
+};
 
 /* Per subflow state (sk->ulp_ctx). */
 struct mptcp_subflow {
@@ -31,6 +50,8 @@ struct mptcp_subflow {
 	bool join_pending;              /* MP_JOIN: third ACK's HMAC not yet verified */
 	bool backup;                    /* B flag of the join SYN */
 	bool stale;                     /* repeated RTOs: not scheduled while others can send */
+	bool resume_pending;            /* verified join of a parked connection: resumes once established */
+	uint8_t prio_tx;                /* pure ACKs still to carry MP_PRIO (backup) */
 	uint32_t cost;                  /* of the client's access network (cost scheduler) */
 	uint8_t remote_id, local_id;    /* address ids */
 	uint32_t local_nonce, remote_nonce;
@@ -41,6 +62,9 @@ struct mptcp_subflow {
 	uint64_t map_ssn;               /* subflow position of the same byte */
 	uint32_t map_len;               /* bytes (the DATA_FIN excluded) */
 	LIST_ENTRY(mptcp_subflow) link; /* joined subflows of the connection */
+	struct mptcp_csum_rx *crx;      /* checksums: bytes waiting for their mapping's sum */
+	bool fail_rst;                  /* our RST carries MP_FAIL (checksum failure, 3.7) */
+	uint64_t fail_seq;              /* its DSN */
 
 	/* Send side: the data-level ranges the scheduler gave this subflow, in
 	 * subflow order; each is one DSS mapping, never changed once sent. */
@@ -60,6 +84,13 @@ struct mptcp_sock {
 	uint8_t n_joined;
 	uint8_t state;
 	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
+	bool csum;                      /* DSS checksums in use (RFC 8684 3.3.1) */
+	bool no_infinite;               /* a join or a data-level resend happened: no infinite mapping (3.7) */
+	bool fail_echo_due;             /* MP_FAIL to send on the next ACK (echo or our own) */
+	bool infinite_due;              /* the client's MP_FAIL: our next data carries an infinite mapping */
+	bool infinite_sent;             /* ... it did: no MPTCP options from us any more */
+	uint64_t infinite_pos;          /* subflow position of that segment */
+	uint64_t fail_echo_seq;
 	uint64_t local_key, remote_key;
 	uint32_t local_token;
 	uint64_t local_idsn, remote_idsn;
@@ -77,8 +108,21 @@ struct mptcp_sock {
 	bool pushing;                   /* mptcp_push is running */
 	bool fastclose;                 /* the owner aborts: RSTs carry MP_FASTCLOSE (RFC 8684 3.5) */
 	uint8_t addr_echoed;            /* bit i: announce[i] was echoed */
+	uint8_t rm_pending;             /* bit i: announce[i] withdrawn, REMOVE_ADDR to send */
+	uint8_t rm_tries;               /* pure ACKs that carried it so far */
 	uint8_t addr_tries;             /* ADD_ADDR sends so far (all addresses) */
 	bool addr_due;                  /* an ADD_ADDR should ride on the next pure ACK */
+	/* Break-before-make: no subflow left (master NULL); what the owner had. */
+	bool parked;
+	uint64_t park_deadline;         /* us */
+	const struct tcp_sock_ops *p_ops;
+	void *p_user;
+	struct hag_pipe *p_txp, *p_rxp;
+	int64_t p_tx_off;
+	uint32_t p_keep_idle, p_keep_intvl;
+	uint8_t p_keep_probes;
+	uint32_t first_laddr;           /* address of the first subflow (join address id 0) */
+	TAILQ_ENTRY(mptcp_sock) park_link;
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };
@@ -94,11 +138,17 @@ struct mptcp_ctx {
 	uint32_t n_conns;
 	uint32_t max_subflows;          /* per connection, the MP_CAPABLE one included */
 	enum mptcp_sched_kind sched;
+	enum mptcp_csum_mode csum;
+	bool deny_join_initial;         /* C flag in our SYN/ACKs; joins to the first address refused */
+	uint32_t resume_us;             /* break-before-make wait; 0 = off */
+	uint32_t n_parked;
+	TAILQ_HEAD(, mptcp_sock) parked;
 	const struct tcp_cc_ops *cc;    /* coupled control for subflows, or NULL */
 	uint8_t n_access;
 	struct mptcp_access access[16];
 	uint8_t n_announce;
 	uint32_t announce[8];           /* addresses to announce (host order), id = index + 1 */
+	uint8_t withdrawn;              /* bit i: announce[i] withdrawn by the operator */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 
@@ -108,11 +158,30 @@ extern const struct tcp_ulp_ops mptcp_ulp;
 
 /* mptcp_proto.c */
 void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o);
+/* RFC 8684 3.7: sk goes on as plain TCP (sf and, with it, the connection are freed). */
+void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why);
+
+/* mptcp_csum.c: DSS checksums (RFC 8684 3.3.1) */
+uint32_t mptcp_ring_sum(const struct hag_pipe *p, uint64_t pos, uint32_t len);
+/* Record a received mapping with its checksum: 0, -ENOMEM, -ENOSPC (too many waiting). */
+int mptcp_csum_map_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, uint64_t ssn, uint64_t dpos,
+		      uint32_t len, uint16_t wire_len, uint16_t csum);
+/* Stage subflow bytes; complete mappings are verified and delivered. Returns 1
+ * when the connection's pipe got bytes, 0, or <0 as ulp rx_data (after a
+ * failure the subflow is reset, or it fell back to TCP and 0 is returned). */
+int mptcp_csum_data_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, uint64_t pos, const uint8_t *data,
+		       uint32_t len);
+uint32_t mptcp_csum_staged(const struct mptcp_subflow *sf);
+/* Deliver whatever is staged unverified (a fallback) and free the stage. */
+void mptcp_csum_flush(struct mptcp_subflow *sf);
+void mptcp_csum_free(struct mptcp_subflow *sf);
 
 /* mptcp_subflow.c: MP_JOIN (RFC 8684 3.2) */
 int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* A verified join of a parked connection becomes its first subflow. */
+void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j);
 void mptcp_join_detach_all(struct mptcp_sock *msk);
 
 /* mptcp_sched.c: which subflow sends which data-level bytes */

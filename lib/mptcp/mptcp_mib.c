@@ -43,6 +43,22 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_SUBFLOW_STALE] = "SubflowStale",
 	[MPTCP_MIB_SUBFLOW_RECOVER] = "SubflowRecover",
 	[MPTCP_MIB_TAKEOVER] = "Takeover",
+	[MPTCP_MIB_CSUM_CONNS] = "ChecksumConns",
+	[MPTCP_MIB_CSUM_OK] = "DataCsumOk",
+	[MPTCP_MIB_DATA_CSUM_ERR] = "DataCsumErr",
+	[MPTCP_MIB_MP_FAIL_TX] = "MPFailTx",
+	[MPTCP_MIB_MP_FAIL_RX] = "MPFailRx",
+	[MPTCP_MIB_INFINITE_MAP_TX] = "InfiniteMapTx",
+	[MPTCP_MIB_INFINITE_MAP_RX] = "InfiniteMapRx",
+	[MPTCP_MIB_FALLBACK_CSUM] = "FallbackChecksum",
+	[MPTCP_MIB_ADD_ADDR_HMAC_FAIL] = "AddAddrHMacFailure",
+	[MPTCP_MIB_DATA_FIN_INVALID] = "DataFinInvalid",
+	[MPTCP_MIB_DATA_OUT_OF_WINDOW] = "DataOutOfWindow",
+	[MPTCP_MIB_RM_ADDR_TX] = "RmAddrTx",
+	[MPTCP_MIB_MP_PRIO_TX] = "MPPrioTx",
+	[MPTCP_MIB_PARKED] = "Parked",
+	[MPTCP_MIB_RESUMED] = "Resumed",
+	[MPTCP_MIB_PARK_EXPIRED] = "ParkExpired",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

@@ -592,10 +592,27 @@ const char *mptcp_parse_strerror(enum mptcp_parse_err e)
  * overflowing and keep 16-bit word alignment across slices. */
 #define CSUM_SLICE 32768
 
-uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const void *payload,
-			size_t payload_len)
+uint32_t mptcp_csum_add(uint32_t acc, const void *buf, size_t len, bool odd)
 {
-	const uint8_t *b = payload;
+	const uint8_t *b = buf;
+
+	while (len > 0) {
+		size_t n = len < CSUM_SLICE ? len : CSUM_SLICE;
+		uint32_t s = __rte_raw_cksum_reduce(__rte_raw_cksum(b, n, 0));
+
+		/* Bytes that start at an odd stream offset sit in the other half
+		 * of every 16-bit word: their sum is byte-swapped (RFC 1071 2(B)). */
+		if (odd)
+			s = ((s & 0xff) << 8) | (s >> 8);
+		acc = __rte_raw_cksum_reduce(acc + s);
+		b += n;
+		len -= n;
+	}
+	return acc;
+}
+
+uint16_t mptcp_dss_csum_finish(uint64_t dsn, uint32_t ssn, uint16_t data_len, uint32_t payload_sum)
+{
 	uint8_t pseudo[16];
 	uint32_t sum;
 
@@ -605,18 +622,14 @@ uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const voi
 	put_be32(pseudo + 8, ssn);
 	put_be16(pseudo + 12, data_len);
 	put_be16(pseudo + 14, 0);
-	sum = rte_raw_cksum(pseudo, sizeof(pseudo));
-
-	while (payload_len > 0) {
-		size_t n = payload_len < CSUM_SLICE ? payload_len : CSUM_SLICE;
-
-		sum += rte_raw_cksum(b, n);
-		b += n;
-		payload_len -= n;
-	}
-
+	sum = __rte_raw_cksum_reduce(rte_raw_cksum(pseudo, sizeof(pseudo)) + payload_sum);
 	/* rte_raw_cksum sums words in host order; the folded complement stored
 	 * in host order is the wire bytes, so read it back as big-endian. */
-	sum = __rte_raw_cksum_reduce(sum);
 	return rte_be_to_cpu_16((uint16_t)~sum);
+}
+
+uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const void *payload,
+			size_t payload_len)
+{
+	return mptcp_dss_csum_finish(dsn, ssn, data_len, mptcp_csum_add(0, payload, payload_len, false));
 }

@@ -178,4 +178,13 @@ const char *mptcp_parse_strerror(enum mptcp_parse_err e);
 uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const void *payload,
 			size_t payload_len);
 
+/*
+ * The same checksum over a payload held in pieces (a ring): mptcp_csum_add
+ * folds len bytes into the running 16-bit sum acc (0 to start); odd says the
+ * piece starts at an odd offset of the payload. mptcp_dss_csum_finish adds
+ * the pseudo header and returns what mptcp_dss_csum would.
+ */
+uint32_t mptcp_csum_add(uint32_t acc, const void *buf, size_t len, bool odd);
+uint16_t mptcp_dss_csum_finish(uint64_t dsn, uint32_t ssn, uint16_t data_len, uint32_t payload_sum);
+
 #endif

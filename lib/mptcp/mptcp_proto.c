@@ -47,13 +47,21 @@ struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
 		return NULL;
 	}
 	ctx->max_subflows = 8;
+	ctx->csum = MPTCP_CSUM_ACCEPT;
+	TAILQ_INIT(&ctx->parked);
 	return ctx;
 }
 
+static void msk_free(struct mptcp_sock *msk);
+
 void mptcp_ctx_free(struct mptcp_ctx *ctx)
 {
+	struct mptcp_sock *msk;
+
 	if (ctx == NULL)
 		return;
+	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL)
+		msk_free(msk);     /* the owners go with the process */
 	rte_hash_free(ctx->tokens);
 	free(ctx);
 }
@@ -61,6 +69,26 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx)
 void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc)
 {
 	ctx->cc = cc;
+}
+
+void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode)
+{
+	ctx->csum = mode;
+}
+
+void mptcp_ctx_set_deny_join_initial(struct mptcp_ctx *ctx, bool deny)
+{
+	ctx->deny_join_initial = deny;
+}
+
+void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms)
+{
+	ctx->resume_us = ms > 4000000u ? 4000000000u : ms * 1000u;
+}
+
+uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx)
+{
+	return ctx->n_parked;
 }
 
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
@@ -79,10 +107,11 @@ static int addr_pending(const struct mptcp_sock *msk)
 	if (msk->addr_tries >= MPTCP_ADD_ADDR_TRIES * msk->ctx->n_announce)
 		return -1;
 	for (int i = 0; i < msk->ctx->n_announce; i++)
-		if (!(msk->addr_echoed & (1u << i)))
+		if (!(msk->addr_echoed & (1u << i)) && !(msk->ctx->withdrawn & (1u << i)))
 			return i;
 	return -1;
 }
+
 
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n)
 {
@@ -104,7 +133,7 @@ int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci)
 	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
 	const struct mptcp_sock *msk = sf ? sf->msk : NULL;
 
-	if (msk == NULL)
+	if (msk == NULL || msk->master == NULL)
 		return -ENOENT;
 	ci->snd_una = msk->snd_una;
 	ci->snd_nxt = msk->snd_nxt;
@@ -154,6 +183,10 @@ void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struc
 
 static void msk_free(struct mptcp_sock *msk)
 {
+	if (msk->parked) {
+		TAILQ_REMOVE(&msk->ctx->parked, msk, park_link);
+		msk->ctx->n_parked--;
+	}
 	mptcp_join_detach_all(msk);
 	mptcp_token_del(msk->ctx, msk->local_token);
 	msk->ctx->n_conns--;
@@ -161,13 +194,14 @@ static void msk_free(struct mptcp_sock *msk)
 }
 
 /* RFC 8684 3.7: go on as plain TCP; data position = subflow position + rx_off. */
-static void fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why)
+void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why)
 {
 	struct mptcp_sock *msk = sf->msk;
 
 	MPTCP_INC(msk->ctx, why);
 	if (sf->map_valid)
 		sk->rx_off = (int64_t)sf->map_data - (int64_t)sf->map_ssn;
+	mptcp_csum_flush(sf);    /* bytes staged for their checksum are the stream's too */
 	sk->ulp = NULL;
 	sk->ulp_ctx = NULL;
 	sk->flags &= ~TF_NO_TX_FREE;
@@ -189,8 +223,13 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 		return 0;
 	}
 	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
-	/* Checksums (flag A) arrive with issue 4; H is the only crypto we know. */
-	if ((o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) || !(o.mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
+	/* H (HMAC-SHA256) is the only crypto RFC 8684 defines; a client asking
+	 * for checksums (A) is served as TCP when they are configured off. */
+	if (!(o.mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
+		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+		return 0;
+	}
+	if ((o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) && ctx->csum == MPTCP_CSUM_OFF) {
 		MPTCP_INC(ctx, MPTCP_MIB_CSUM_REFUSED);
 		return 0;
 	}
@@ -210,7 +249,12 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 	LIST_INIT(&msk->joined);
 	ctx->n_conns++;
 	msk->master = sf;
+	msk->first_laddr = sk->laddr;
 	msk->state = MSK_SYN_RCVD;
+	/* RFC 8684 3.1: checksums are used when either side sets A. */
+	msk->csum = (o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
+	if (msk->csum)
+		MPTCP_INC(ctx, MPTCP_MIB_CSUM_CONNS);
 	sf->msk = msk;
 	sf->sk = sk;
 	sf->master = true;
@@ -226,6 +270,69 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 static struct tcp_sock *owner(const struct mptcp_sock *msk)
 {
 	return msk->master->sk;
+}
+
+/* Withdraw (or offer again) announce[i] on one connection. */
+static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool withdraw)
+{
+	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
+	struct mptcp_subflow *j;
+	int n = 0;
+
+	if (msk->state != MSK_ESTABLISHED)
+		return;
+	if (!withdraw) {
+		msk->addr_echoed &= (uint8_t)~(1u << i);
+		msk->rm_pending &= (uint8_t)~(1u << i);
+		msk->addr_tries = 0;
+		msk->addr_due = true;
+		if (msk->master) {
+			tcp_ack_now(owner(msk));
+			mptcp_rtx_arm(msk, false);
+		}
+		return;
+	}
+	msk->rm_pending |= (uint8_t)(1u << i);
+	msk->rm_tries = 0;
+	LIST_FOREACH(j, &msk->joined, link)
+		if (j->sk->laddr == addr && n < MPTCP_SUBFLOWS_MAX)
+			victims[n++] = j->sk;
+	for (int k = 0; k < n; k++) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_RM_SUBFLOW);
+		tcp_reset(victims[k]);
+	}
+	if (msk->master)
+		tcp_ack_now(owner(msk));
+}
+
+int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+{
+	struct mptcp_sock **all;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int i, n = 0;
+
+	for (i = 0; i < ctx->n_announce && ctx->announce[i] != addr; i++)
+		;
+	if (i == ctx->n_announce)
+		return -ENOENT;
+	if (withdraw)
+		ctx->withdrawn |= (uint8_t)(1u << i);
+	else
+		ctx->withdrawn &= (uint8_t)~(1u << i);
+	if (ctx->n_conns == 0)
+		return 0;
+	/* Resets below may end connections: collect them first. */
+	all = malloc(ctx->n_conns * sizeof(*all));
+	if (all == NULL)
+		return -ENOMEM;
+	while (n < (int)ctx->n_conns && rte_hash_iterate(ctx->tokens, &key, &data, &iter) >= 0)
+		all[n++] = data;
+	for (int k = 0; k < n; k++)
+		withdraw_one(all[k], i, addr, withdraw);
+	free(all);
+	return n;
 }
 
 static uint64_t data_end(const struct mptcp_sock *msk)
@@ -306,6 +413,7 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 
 	if (o->data_len == 0 && !o->data_fin) {
 		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
+		MPTCP_INC(msk->ctx, MPTCP_MIB_INFINITE_MAP_RX);
 		if (!sf->master || msk->n_joined) {
 			MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
 			tcp_reset(sk);   /* only a lone subflow can fall back */
@@ -314,14 +422,33 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 		sf->map_valid = true;
 		sf->map_data = dpos;
 		sf->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-		fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
+		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 		return 1;
 	}
 	if (o->data_fin && len > 0)
 		len--;   /* the DATA_FIN takes the last byte of the data-level length */
+	if (msk->csum && !o->csum_present) {
+		/* RFC 8684 3.3.1: every mapping carries the checksum once negotiated. */
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
+		return -1;     /* the segment is dropped unacknowledged */
+	}
+	if (msk->csum && len == 0 &&
+	    mptcp_dss_csum_finish(dsn, o->subflow_seq, o->data_len, 0) != o->csum) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
+		return 0;      /* a DATA_FIN with a wrong sum is ignored; it is resent */
+	}
 	if (o->data_fin) {
-		msk->rcv_fin_pending = true;
-		msk->rcv_fin_pos = dpos + len;
+		uint64_t fpos = dpos + len;
+		const struct hag_pipe *p = sk->rxp;
+
+		/* Nothing can follow the end of the stream, and there is only one end. */
+		if (fpos < p->rx.nxt || fpos > p->head + p->cap ||
+		    (msk->rcv_fin_pending && fpos != msk->rcv_fin_pos)) {
+			MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_INVALID);
+		} else {
+			msk->rcv_fin_pending = true;
+			msk->rcv_fin_pos = fpos;
+		}
 	}
 	msk->dss_seen = true;
 	if (len == 0)
@@ -338,6 +465,8 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 	sf->map_data = dpos;
 	sf->map_ssn = ssn;
 	sf->map_len = len;
+	if (msk->csum)
+		(void)mptcp_csum_map_rx(sk, sf, ssn, dpos, len, o->data_len, o->csum);   /* unrecorded: bytes refused */
 	return 0;
 }
 
@@ -359,6 +488,8 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 		msk->state = MSK_ESTABLISHED;
 		if (ctx->cc)
 			tcp_set_cc(sk, ctx->cc);   /* coupled from now on (the owner chose one for TCP) */
+		if (sf->prio_tx)
+			tcp_ack_now(sk);           /* carries MP_PRIO */
 		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
 		MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
 		if (ctx->n_announce) {
@@ -370,7 +501,7 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 	}
 	if (o->suboptions == 0) {
 		/* RFC 8684 3.1: no MP_CAPABLE on the third ACK -> plain TCP. */
-		fallback(sk, sf, MPTCP_MIB_FALLBACK_ACK);
+		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_ACK);
 		return 1;
 	}
 	if (o->suboptions & OPTION_MPTCP_DSS) {
@@ -398,7 +529,7 @@ static void remove_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
 	int n = 0;
 
 	for (int k = 0; k < o->rm_count; k++) {
-		if (msk->master->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
+		if (msk->master && msk->master->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
 			victims[n++] = msk->master->sk;
 		LIST_FOREACH(j, &msk->joined, link)
 			if (j->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
@@ -410,6 +541,33 @@ static void remove_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
 		MPTCP_INC(ctx, MPTCP_MIB_RM_SUBFLOW);
 		tcp_reset(victims[k]);
 	}
+}
+
+/*
+ * MP_FAIL from the client (RFC 8684 3.7): our data arrived with a wrong
+ * checksum. On the only subflow, with the subflow stream still the data
+ * stream, we echo it and our next data carries an infinite mapping: TCP from
+ * there. Otherwise the subflow is reset and its data goes on the others.
+ * Returns 1 when the segment should not be processed further.
+ */
+static int rx_mp_fail(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+	struct mptcp_sock *msk = sf->msk;
+
+	MPTCP_INC(msk->ctx, MPTCP_MIB_MP_FAIL_RX);
+	if (msk->infinite_due || msk->fail_echo_seq)
+		return 0;      /* answered already (or the echo of our own) */
+	if (sf->master && msk->n_joined == 0 && !msk->no_infinite) {
+		msk->infinite_due = true;
+		msk->fail_echo_due = true;
+		msk->fail_echo_seq = o->fail_seq;
+		tcp_ack_now(sk);
+		return 0;
+	}
+	sf->fail_rst = true;
+	sf->fail_seq = o->fail_seq;
+	tcp_reset(sk);
+	return 1;
 }
 
 static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
@@ -440,18 +598,29 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if (o.suboptions & OPTION_MPTCP_ADD_ADDR) {
 		if (!o.add_addr_echo) {
-			MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
+			/* RFC 8684 3.4.1: signed by the sender's key first. A forged one is
+			 * counted and ignored (hagd opens no subflows toward clients). */
+			if (o.add_addr_ipver == 4 && o.add_addr_has_hmac &&
+			    o.add_addr_hmac != mptcp_crypto_add_addr_hmac4(msk->remote_key, msk->local_key, o.addr_id,
+									   o.addr4, o.add_addr_has_port ?
+									   o.add_addr_port : 0))
+				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_HMAC_FAIL);
+			else
+				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
 		} else if (o.addr_id >= 1 && o.addr_id <= ctx->n_announce && o.add_addr_ipver == 4 &&
 			   rte_be_to_cpu_32(o.addr4) == ctx->announce[o.addr_id - 1]) {
 			msk->addr_echoed |= (uint8_t)(1u << (o.addr_id - 1));
 			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
 		}
 	}
+	if ((o.suboptions & OPTION_MPTCP_FAIL) && rx_mp_fail(sk, sf, &o) != 0)
+		return sk->state == TCP_CLOSED ? -1 : 0;
 	if (o.suboptions & OPTION_MPTCP_FASTCLOSE) {
 		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
 		/* RFC 8684 3.5: only with our key does it close the connection. */
 		if (o.fastclose_key == msk->local_key) {
-			tcp_reset(owner(msk));
+			if (msk->master)
+				tcp_reset(owner(msk));
 			if (sk->state != TCP_CLOSED)
 				tcp_reset(sk);
 			return -1;
@@ -474,11 +643,17 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 			return -1;
 		}
 		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_DATA_RX);
+		if (msk->csum && !o.csum_present) {
+			MPTCP_INC(ctx, MPTCP_MIB_DATA_CSUM_ERR);
+			return -1;     /* dropped unacknowledged; the client resends it */
+		}
 		sf->map_valid = true;
 		sf->map_data = 0;
 		sf->map_ssn = 1;
 		sf->map_len = o.mpc_data_len;
 		msk->dss_seen = true;
+		if (msk->csum)
+			(void)mptcp_csum_map_rx(sk, sf, 1, 0, o.mpc_data_len, o.mpc_data_len, o.csum);
 	}
 	if (o.suboptions & OPTION_MPTCP_DSS) {
 		if (o.use_ack) {
@@ -526,10 +701,11 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 	if (msk == NULL)
 		return -ENOSPC;
 	if (!sf->map_valid || pos < sf->map_ssn || pos + len > sf->map_ssn + sf->map_len) {
-		if (!msk->dss_seen && sf->master && msk->n_joined == 0) {
+		if ((!msk->dss_seen || (msk->infinite_sent && pos >= sf->map_ssn + sf->map_len)) &&
+		    sf->master && msk->n_joined == 0) {
 			/* RFC 8684 3.7: data with no mapping before any DSS: the
 			 * path strips options; go on as TCP. */
-			fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
+			mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 			/* lib/tcp reports readable: the socket is plain TCP from here on. */
 			return hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len) < 0 ?
 			       -ENOSPC : 0;
@@ -540,8 +716,23 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 	}
 	dpos = sf->map_data + (pos - sf->map_ssn);
 	/* Bytes past the data-level window would be acked at subflow level and lost. */
-	if (dpos + len > p->head + p->cap)
+	if (dpos + len > p->head + p->cap) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_OUT_OF_WINDOW);
+		sf->map_valid = false;   /* a resend brings its mapping again; a bogus one is forgotten */
 		return -ENOSPC;
+	}
+	if (msk->csum) {
+		int r = mptcp_csum_data_rx(sk, sf, pos, data, len);
+
+		if (r <= 0 || sk->ulp != &mptcp_ulp)
+			return r < 0 ? r : 0;   /* waiting, refused, reset, or fell back */
+		m = owner(msk);
+		if (m->ops && m->ops->readable)
+			m->ops->readable(m);
+		if (sk->state != TCP_CLOSED && sk->ulp_ctx == sf && sf->msk)
+			check_data_fin(msk);
+		return 0;
+	}
 	old = p->rx.nxt;
 	adv = hag_pipe_write(p, dpos, data, len);
 	if (adv < 0)
@@ -580,6 +771,12 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		}
 		o.suboptions |= OPTION_MPTCP_RST;
 		o.reset_reason = msk->fastclose ? 0 : 1;   /* unspecified / MPTCP-specific error */
+		if (sf->fail_rst) {
+			/* RFC 8684 3.7: the checksum failed here; 6 = middlebox interference. */
+			o.suboptions |= OPTION_MPTCP_FAIL;
+			o.fail_seq = sf->fail_seq;
+			o.reset_reason = 6;
+		}
 		MPTCP_INC(msk->ctx, MPTCP_MIB_RST_TX);
 		return (uint32_t)mptcp_write_options(opt, room, &o);
 	}
@@ -589,12 +786,15 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
 		o.suboptions = OPTION_MPTCP_MPC_SYNACK;
 		o.mpc_version = 1;
-		o.mpc_flags = MPTCP_CAP_HMAC_SHA256;
+		o.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (msk->csum ? MPTCP_CAP_CHECKSUM_REQD : 0) |
+			      (msk->ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
 		o.sndr_key = msk->local_key;
 		return (uint32_t)mptcp_write_options(opt, room, &o);
 	}
 	if (msk->state != MSK_ESTABLISHED)
 		return 0;
+	if (msk->infinite_sent && !(len > 0 && pos == msk->infinite_pos))
+		return 0;      /* fell back with an infinite mapping: no MPTCP options any more */
 	o.suboptions = OPTION_MPTCP_DSS;
 	o.use_ack = true;
 	/* A 32-bit DATA_ACK leaves room for a second SACK block when it matters. */
@@ -611,6 +811,48 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		o.data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
 		o.subflow_seq = (uint32_t)pos;
 		o.data_len = (uint16_t)len;
+		o.csum_present = msk->csum;
+		if (msk->infinite_due && sf->master) {
+			/* RFC 8684 3.7: the answer to the client's MP_FAIL: from this
+			 * byte on the subflow is the stream (length 0, checksum 0). */
+			o.data_len = 0;
+			o.ack64 = false;
+			if (!msk->infinite_sent) {
+				msk->infinite_sent = true;
+				msk->infinite_pos = pos;
+				MPTCP_INC(msk->ctx, MPTCP_MIB_INFINITE_MAP_TX);
+			}
+		} else if (msk->csum) {
+			o.csum = mptcp_dss_csum_finish(o.data_seq, o.subflow_seq, o.data_len,
+						       mptcp_ring_sum(owner(msk)->txp, c->dpos + (pos - c->ssn), len));
+		}
+	} else if (msk->fail_echo_due && sf->master) {
+		/* RFC 8684 3.7: MP_FAIL with the DSN of the failed mapping (ours or the echo). */
+		o.ack64 = false;
+		o.suboptions |= OPTION_MPTCP_FAIL;
+		o.fail_seq = msk->fail_echo_seq;
+		if (mptcp_options_len(&o) <= room)
+			msk->fail_echo_due = false;
+		else
+			o.suboptions &= ~OPTION_MPTCP_FAIL;
+	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->rm_pending) {
+		/* RFC 8684 3.4.2: the withdrawn ids, on a few pure ACKs. */
+		o.ack64 = false;
+		o.suboptions |= OPTION_MPTCP_RM_ADDR;
+		for (int i = 0; i < msk->ctx->n_announce && o.rm_count < MPTCP_RM_ADDR_MAX; i++)
+			if (msk->rm_pending & (1u << i))
+				o.rm_ids[o.rm_count++] = (uint8_t)(i + 1);
+		if (mptcp_options_len(&o) <= room) {
+			if (msk->rm_tries++ == 0)
+				MPTCP_INC(msk->ctx, MPTCP_MIB_RM_ADDR_TX);
+			if (msk->rm_tries >= MPTCP_PRIO_SENDS) {
+				msk->rm_pending = 0;
+				msk->rm_tries = 0;
+			}
+		} else {
+			o.suboptions &= ~OPTION_MPTCP_RM_ADDR;
+			o.rm_count = 0;
+		}
 	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->addr_due && addr_pending(msk) >= 0 &&
 		   !(msk->snd_fin_queued && !msk->snd_fin_acked)) {
 		/* RFC 8684 3.4.1: announce with the truncated HMAC (sender's key first);
@@ -646,9 +888,22 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		o.data_seq = msk->local_idsn + 1 + data_end(msk);
 		o.subflow_seq = 0;
 		o.data_len = 1;
+		o.csum_present = msk->csum;
+		if (msk->csum)
+			o.csum = mptcp_dss_csum_finish(o.data_seq, 0, 1, 0);
 		if (!msk->snd_fin_sent) {
 			msk->snd_fin_sent = true;
 			MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_TX);
+		}
+	}
+	if (len == 0 && sf->prio_tx && !sf->join_pending && !(flags & RTE_TCP_FIN_FLAG)) {
+		o.suboptions |= OPTION_MPTCP_PRIO;
+		o.prio_backup = sf->backup;
+		if (mptcp_options_len(&o) <= room) {
+			if (sf->prio_tx-- == MPTCP_PRIO_SENDS)
+				MPTCP_INC(msk->ctx, MPTCP_MIB_MP_PRIO_TX);
+		} else {
+			o.suboptions &= ~OPTION_MPTCP_PRIO;
 		}
 	}
 	return (uint32_t)mptcp_write_options(opt, room, &o);
@@ -656,7 +911,10 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 
 static uint32_t ulp_rcv_space(const struct tcp_sock *sk)
 {
-	return hag_pipe_space(sk->rxp);
+	uint32_t space = hag_pipe_space(sk->rxp), staged = mptcp_csum_staged(sk->ulp_ctx);
+
+	/* Bytes waiting for their checksum will take pipe room too. */
+	return space > staged ? space - staged : 0;
 }
 
 /* The relay freed room in the shared rx pipe: every subflow may announce it. */
@@ -689,10 +947,13 @@ static void data_fin_kick(struct mptcp_sock *msk)
  */
 void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart)
 {
-	struct tcp_sock *m = owner(msk);
+	struct tcp_sock *m;
 	bool outstanding = msk->snd_una < msk->snd_nxt ||
 			   (msk->snd_fin_queued && !msk->snd_fin_acked) || addr_pending(msk) >= 0;
 
+	if (msk->master == NULL)
+		return;      /* parked: armed again on the subflow that resumes it */
+	m = owner(msk);
 	if (!outstanding) {
 		if (m->t_ulp)
 			tcp_ulp_timer(m, 0);
@@ -726,6 +987,14 @@ static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 
 	if (msk == NULL)
 		return;
+	if (msk->infinite_sent && pos > msk->infinite_pos && sf->master) {
+		/* The client has our infinite mapping: plain TCP from here on both ways;
+		 * what it acked is acked at data level too. */
+		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_CSUM);
+		if (sk->txp)
+			hag_pipe_consume(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off));
+		return;
+	}
 	if (sf->stale) {
 		sf->stale = false;
 		MPTCP_INC(msk->ctx, MPTCP_MIB_SUBFLOW_RECOVER);
@@ -878,6 +1147,93 @@ static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mpt
 	mptcp_push(msk);
 }
 
+/*
+ * Break-before-make: the last subflow died but the connection is not over at
+ * data level. It keeps its token, its data and its owner's pipes, and waits
+ * for a join (mptcp_resume) until ctx->resume_us runs out (mptcp_ctx_tick).
+ */
+static bool park(struct tcp_sock *old, struct mptcp_subflow *sf)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_ctx *ctx = msk->ctx;
+	const struct tcp_sock_ops *ops = old->ops;
+
+	if (ctx->resume_us == 0 || msk->state != MSK_ESTABLISHED || msk->fastclose ||
+	    (msk->snd_fin_acked && msk->rcv_fin_done) || ops == NULL || ops->parked == NULL || old->txp == NULL)
+		return false;
+	mptcp_reinject_from(sf, false);     /* its unacked data goes on the next subflow */
+	msk->p_ops = ops;
+	msk->p_user = old->user;
+	msk->p_txp = old->txp;
+	msk->p_rxp = old->rxp;
+	msk->p_tx_off = old->tx_off;
+	msk->p_keep_idle = old->keep_idle_us;
+	msk->p_keep_intvl = old->keep_intvl_us;
+	msk->p_keep_probes = old->keep_probes;
+	old->ops = NULL;                    /* no closed(): the owner hears parked() */
+	msk->master = NULL;
+	msk->parked = true;
+	msk->park_deadline = tcp_now(old) + ctx->resume_us;
+	TAILQ_INSERT_TAIL(&ctx->parked, msk, park_link);
+	ctx->n_parked++;
+	MPTCP_INC(ctx, MPTCP_MIB_PARKED);
+	ops->parked(msk->p_user, NULL, 0);
+	return true;
+}
+
+void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
+{
+	struct tcp_sock *nsk = j->sk;
+	struct mptcp_ctx *ctx = msk->ctx;
+	const struct tcp_sock_ops *ops = msk->p_ops;
+
+	LIST_REMOVE(j, link);
+	msk->n_joined--;
+	j->master = true;
+	msk->master = j;
+	msk->parked = false;
+	TAILQ_REMOVE(&ctx->parked, msk, park_link);
+	ctx->n_parked--;
+	nsk->txp = msk->p_txp;
+	nsk->tx_off = msk->p_tx_off;
+	nsk->user = msk->p_user;
+	nsk->ops = ops;
+	tcp_set_keepalive(nsk, msk->p_keep_idle, msk->p_keep_intvl, msk->p_keep_probes);
+	MPTCP_INC(ctx, MPTCP_MIB_RESUMED);
+	ops->parked(msk->p_user, nsk, 0);
+	if (nsk->state == TCP_CLOSED || msk->master != j)
+		return;
+	if (msk->snd_fin_queued && !msk->snd_fin_acked)
+		data_fin_kick(msk);
+	mptcp_rtx_arm(msk, true);
+	mptcp_push(msk);
+}
+
+void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)
+{
+	struct mptcp_sock *msk;
+
+	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL && msk->park_deadline <= now_us) {
+		const struct tcp_sock_ops *ops = msk->p_ops;
+		void *user = msk->p_user;
+
+		MPTCP_INC(ctx, MPTCP_MIB_PARK_EXPIRED);
+		msk_free(msk);           /* unlinks it; pending joins are reset */
+		ops->parked(user, NULL, -ETIMEDOUT);
+	}
+}
+
+/* Break-before-make: the verified join of a parked connection is established. */
+static void ulp_established(struct tcp_sock *sk)
+{
+	struct mptcp_subflow *sf = sk->ulp_ctx;
+
+	if (sf && sf->resume_pending && sf->msk && sf->msk->parked) {
+		sf->resume_pending = false;
+		mptcp_resume(sf->msk, sf);
+	}
+}
+
 static void ulp_release(struct tcp_sock *sk)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx, *j;
@@ -889,7 +1245,7 @@ static void ulp_release(struct tcp_sock *sk)
 		j = heir(sf->msk);
 		if (j)
 			take_over(sk, sf, j);
-		else
+		else if (!park(sk, sf))
 			msk_free(sf->msk);      /* the connection ends with its last subflow */
 	} else if (sf->msk) {
 		struct mptcp_sock *msk = sf->msk;
@@ -899,6 +1255,7 @@ static void ulp_release(struct tcp_sock *sk)
 		msk->n_joined--;
 		mptcp_push(msk);
 	}
+	mptcp_csum_free(sf);
 	free(sf);
 }
 
@@ -919,4 +1276,5 @@ const struct tcp_ulp_ops mptcp_ulp = {
 	.rto = ulp_rto,
 	.abort = ulp_abort,
 	.release = ulp_release,
+	.established = ulp_established,
 };

@@ -3,7 +3,8 @@
  * The packet scheduler toward the client: which subflow carries which
  * data-level bytes. minrtt (the default, as Linux's): among the subflows
  * with congestion window room, the lowest smoothed RTT; backup subflows
- * (join SYN with B) only when no other can send. Every assignment becomes
+ * (join SYN with B) only when no regular one can send at all, not when the
+ * regular ones' windows are full (pick()). Every assignment becomes
  * one DSS mapping on that subflow; bytes of a subflow that dies are given
  * again to the others (reinjection, same data sequence numbers).
  */
@@ -80,21 +81,42 @@ void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf)
 			best = i;
 	}
 	sf->cost = best >= 0 ? ctx->access[best].cost : 1;
-	if (best >= 0 && ctx->access[best].backup)
+	if (best >= 0 && ctx->access[best].backup) {
+		/* RFC 8684 3.3.8: the client is told too (MP_PRIO), so that its
+		 * own scheduler keeps this path for when nothing else works. */
+		if (!sf->backup)
+			sf->prio_tx = MPTCP_PRIO_SENDS;
 		sf->backup = true;
+	}
 }
 
+/* Live regular, live backup, stale regular, stale backup: the order of better(). */
+static int sf_class(const struct mptcp_subflow *sf)
+{
+	return (sf->stale ? 2 : 0) + (sf->backup ? 1 : 0);
+}
+
+/*
+ * The subflow for the next bytes, or NULL to wait. Only the best class that
+ * can send at all competes: RFC 8684 3.3.8, a backup path is used when no
+ * regular one is available, and a regular subflow whose cwnd is full now is
+ * available (it will have room on its next ACK). Taking the backup for what
+ * the regular path cannot carry right now made a backup LTE carry 41 % of a
+ * download while the DSL was up but rate-limited (Linux's
+ * mptcp_subflow_get_send also waits rather than use a backup).
+ */
 static struct mptcp_subflow *pick(struct mptcp_sock *msk)
 {
-	struct mptcp_subflow *best = NULL, *sf = msk->master;
+	struct mptcp_subflow *best = NULL, *sf;
+	int cls = 4;
 
-	for (;;) {
-		if (can_send(sf) && room(sf) >= sf->sk->mss && (!best || better(msk, sf, best)))
+	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+		if (can_send(sf) && sf_class(sf) < cls)
+			cls = sf_class(sf);
+	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+		if (can_send(sf) && sf_class(sf) == cls && room(sf) >= sf->sk->mss &&
+		    (!best || better(msk, sf, best)))
 			best = sf;
-		sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link);
-		if (sf == NULL)
-			break;
-	}
 	return best;
 }
 
@@ -121,13 +143,52 @@ static void give(struct mptcp_subflow *sf, uint64_t dpos, uint32_t len)
 	tcp_kick(sf->sk);
 }
 
+/*
+ * What a full segment of sf carries beside its timestamps and DSS mapping.
+ * While a subflow has data in flight (ACK-clocked), the ranges it is given
+ * are whole multiples of it: a range of cwnd room in bytes would end in a
+ * runt segment on every ACK (measured: 1100-byte frames on average, 3 % of a
+ * path's goodput). A subflow with nothing in flight takes all its room.
+ */
+static uint32_t seg_payload(const struct mptcp_subflow *sf)
+{
+	struct mptcp_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.suboptions = OPTION_MPTCP_DSS;
+	o.use_ack = o.ack64 = true;
+	o.use_map = o.dsn64 = true;
+	o.csum_present = sf->msk->csum;
+	o.data_len = 1;
+	return tcp_seg_payload(sf->sk, (uint32_t)mptcp_options_len(&o));
+}
+
+/* len cut to whole segments of seg bytes (at least one). */
+static uint64_t whole_segs(uint64_t len, uint32_t seg)
+{
+	return len > seg ? len - len % seg : len;
+}
+
+/* The largest smoothed RTT among the subflows that can send. */
+static uint64_t max_srtt(const struct mptcp_sock *msk)
+{
+	const struct mptcp_subflow *sf = msk->master;
+	uint64_t rtt = 0;
+
+	for (; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+		if (can_send(sf) && sf->sk->srtt_us > rtt)
+			rtt = sf->sk->srtt_us;
+	return rtt;
+}
+
 void mptcp_push(struct mptcp_sock *msk)
 {
-	struct tcp_sock *m = msk->master->sk;
+	struct tcp_sock *m = msk->master ? msk->master->sk : NULL;
 	uint64_t end, wnd_end;
+	bool drained = false;   /* every byte of the pipe was given out */
 
-	if (msk->state != MSK_ESTABLISHED || m->txp == NULL || msk->pushing)
-		return;
+	if (m == NULL || msk->state != MSK_ESTABLISHED || m->txp == NULL || msk->pushing)
+		return;      /* no master: parked (break-before-make) */
 	msk->pushing = true;     /* give() kicks subflows, and a kick pushes */
 	end = m->txp->rx.nxt;
 	/* RFC 8684 3.3.4: the peer's window is relative to the DATA_ACK it came with. */
@@ -140,11 +201,14 @@ void mptcp_push(struct mptcp_sock *msk)
 		if (reinj) {
 			from = msk->rj[0].dpos;
 			len = msk->rj[0].len;
+			msk->no_infinite = true;   /* a subflow's stream is no longer the data stream */
 		} else {
 			uint64_t lim = end < wnd_end ? end : wnd_end;
 
-			if (msk->snd_nxt >= lim)
+			if (msk->snd_nxt >= lim) {
+				drained = end <= wnd_end;
 				break;
+			}
 			from = msk->snd_nxt;
 			len = lim - from;
 		}
@@ -172,9 +236,9 @@ void mptcp_push(struct mptcp_sock *msk)
 				break;
 			r = room(sf);
 			if (len > r)
-				len = r;
+				len = sf->tx_end > sf->sk->snd_una ? whole_segs(r, seg_payload(sf)) : r;
 			if (len > MPTCP_CHUNK_MAX)
-				len = MPTCP_CHUNK_MAX;
+				len = whole_segs(MPTCP_CHUNK_MAX, seg_payload(sf));
 			give(sf, from, (uint32_t)len);
 		}
 		if (reinj) {
@@ -187,6 +251,11 @@ void mptcp_push(struct mptcp_sock *msk)
 		}
 		mptcp_rtx_arm(msk, false);
 	}
+	/* The client's window and a subflow's cwnd would take more than the pipe
+	 * holds: it holds every byte until DATA_ACKed, across all subflows, so it
+	 * must cover the sum of their flights (until the slowest one acks). */
+	if (drained && !msk->snd_fin_queued && pick(msk) != NULL)
+		tcp_txp_grow(m, max_srtt(msk));
 	msk->pushing = false;
 }
 
@@ -251,7 +320,7 @@ void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep)
 
 bool mptcp_all_sent(const struct mptcp_sock *msk)
 {
-	const struct tcp_sock *m = msk->master->sk;
+	const struct tcp_sock *m = msk->master ? msk->master->sk : NULL;
 
-	return msk->n_rj == 0 && m->txp && msk->snd_nxt == m->txp->rx.nxt;
+	return msk->n_rj == 0 && m && m->txp && msk->snd_nxt == m->txp->rx.nxt;
 }

@@ -29,11 +29,13 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_NO_TOKEN);
 		return -1;
 	}
-	m = msk->master->sk;
+	m = msk->master ? msk->master->sk : NULL;     /* NULL: parked, waiting for this join */
 	/* Only an established connection, still open at data level, within the limit. */
-	if (msk->state != MSK_ESTABLISHED || msk->rcv_fin_done || msk->snd_fin_queued ||
-	    (m->state != TCP_ESTABLISHED && m->state != TCP_CLOSE_WAIT) ||
-	    1u + msk->n_joined >= msk->ctx->max_subflows) {
+	if (msk->state != MSK_ESTABLISHED || msk->rcv_fin_done ||
+	    (msk->snd_fin_queued && !msk->parked) ||
+	    (m && m->state != TCP_ESTABLISHED && m->state != TCP_CLOSE_WAIT) ||
+	    1u + msk->n_joined >= msk->ctx->max_subflows ||
+	    (ctx->deny_join_initial && sk->laddr == msk->first_laddr)) {   /* we said C (RFC 8684 3.1) */
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
 		return -1;
 	}
@@ -51,13 +53,14 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	sf->local_nonce = (uint32_t)rte_rand();
 	sf->tx_end = 1;
 	/* Address id 0 is the address of the initial subflow (RFC 8684 3.2). */
-	sf->local_id = sk->laddr == m->laddr ? 0 : 1;
+	sf->local_id = sk->laddr == msk->first_laddr ? 0 : 1;
 	LIST_INSERT_HEAD(&msk->joined, sf, link);
 	msk->n_joined++;
+	msk->no_infinite = true;     /* RFC 8684 3.7: no fallback once a second subflow was opened */
 	sk->ulp = &mptcp_ulp;
 	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
-	sk->rxp = m->rxp;       /* the connection's bytes, by DSN */
+	sk->rxp = m ? m->rxp : msk->p_rxp;   /* the connection's bytes, by DSN */
 	sk->txp = NULL;         /* its bytes come from the scheduler (mptcp_sched.c) */
 	sk->ops = NULL;
 	sk->user = NULL;
@@ -102,6 +105,10 @@ int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 		tcp_set_cc(sf->sk, msk->ctx->cc);
 	MPTCP_INC(msk->ctx, MPTCP_MIB_MPJOIN_ACK_RX);
 	tcp_ack_now(sf->sk);     /* the fourth ACK: the subflow is fully established */
+	if (msk->parked) {
+		sf->resume_pending = true;   /* it carries the connection once established */
+		return 0;
+	}
 	mptcp_push(msk);
 	return 0;
 }

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Hand-made segments (tests/tools/craft.py): SYNs with malformed MP_CAPABLE
 # options, an MP_CAPABLE handshake followed by data with malformed DSS
-# options, an MP_JOIN SYN with an unknown token. hagd counts them
-# (mptcp.OptionMalformed, mptcp.MPJoinNoTokenFound, tcp.OutRsts), resets the
-# join, stays up, still relays a normal transfer, and leaks no mbuf.
+# options, an MP_JOIN SYN with an unknown token, and inside one live
+# hand-made connection: a DSS mapping far past the window, a DATA_FIN at a
+# wrong DSN, an ADD_ADDR with a bad HMAC and an MP_JOIN whose third ACK has a
+# bad HMAC. hagd counts each (mptcp.OptionMalformed, MPJoinNoTokenFound,
+# DataOutOfWindow, DataFinInvalid, AddAddrHMacFailure, MPJoinAckHMacFailure),
+# resets what must be reset, the connection keeps moving data, hagd stays
+# up, still relays a normal transfer, and leaks no mbuf.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
 base=$(mempool_in_use)
 # An upstream for the crafted connection that completes its handshake.
-server_start "$WORK/upstream" --bytes 1K --count 0 --accept-timeout 15 --timeout 10 --seed craft
+server_start "$WORK/upstream" --bytes 1K --count 0 --accept-timeout 15 --timeout 10 --seed craft --hold-open
 stats_snap "$WORK/before.json"
 timeout -k 2 60 ip netns exec "$HAG_CLIENT_NS" $CRAFT >"$WORK/craft.json" 2>"$WORK/craft.err"
 rc=$?
@@ -36,7 +40,7 @@ for name, c in sorted(d["cases"].items()):
         print("%-22s SYN -> %s; DSS len 14 -> %s; DSS len 5 -> %s" % (name, fmt(c.get("syn_responses", [])),
               fmt(c.get("dss_len14_responses", [])), fmt(c.get("dss_len5_responses", []))))
     else:
-        print("%-22s %s -> %s" % (name, c["sent"], fmt(c["responses"])))
+        print("%-22s %s -> %s" % (name, c["sent"], fmt(c.get("responses", []))))
 PYEOF
 
 if [[ "${HAGD_VDEV:-}" == kernel ]]; then
@@ -57,6 +61,24 @@ for c in a1_mpc_len3 a2_mpc_len10 a3_mpc_truncated; do
 	else
 		not_ok "$c: not answered as MP_CAPABLE"
 	fi
+done
+
+# d: forgeries inside a live connection (made by hand, keys known).
+d=cases.d_forgeries
+check_eq "d: hand-made MPTCP connection moves data" "$(jget "$WORK/craft.json" $d.data_before)" true
+if [[ "${HAGD_VDEV:-}" != kernel ]]; then
+	check_moved "$WORK/before.json" "$WORK/after.json" mptcp.DataOutOfWindow
+	check_moved "$WORK/before.json" "$WORK/after.json" mptcp.DataFinInvalid
+	check_moved "$WORK/before.json" "$WORK/after.json" mptcp.AddAddrHMacFailure
+fi
+check_eq "d1: bytes mapped past the data-level window are not acknowledged" \
+	"$(jget "$WORK/craft.json" $d.d1_refused)" true
+check_moved "$WORK/before.json" "$WORK/after.json" mptcp.MPJoinAckHMacFailure
+check_eq "d4: hagd's MP_JOIN SYN/ACK HMAC is right (checked with Python's hmac)" \
+	"$(jget "$WORK/craft.json" $d.d4_synack_hmac_ok)" true
+check_eq "d4: a third ACK with a wrong HMAC is reset" "$(jget "$WORK/craft.json" $d.d4_rst)" true
+for k in data_after_d1 data_after_d2 data_after_d3 data_after_d4; do
+	check_eq "d: the connection still moves data ($k)" "$(jget "$WORK/craft.json" $d.$k)" true
 done
 
 check_hagd_alive

@@ -4,7 +4,10 @@
 # ADD_ADDR announcement of 10.10.2.1. Data moves both ways with hashes intact;
 # hagd announced the address and the client echoed it (RFC 8684 3.4.1); the
 # subflows ran LIA; the cheap dsl path carried most of the data toward the
-# client. The default configuration is restored at the end.
+# client. Then `hagctl withdraw 10.10.2.1` during a transfer: REMOVE_ADDR
+# reaches the client (MPTcpExtRmAddr), the transfer completes intact, and
+# `hagctl announce` offers the address again. The default configuration is
+# restored at the end.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -48,5 +51,32 @@ dsl_tx=$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.tx_bytes)
 lte_tx=$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.lte.tx_bytes)
 check_gt "the cheap path (dsl) carried most of the data toward the client" "${dsl_tx:-0}" "${lte_tx:-0}"
 diag "toward the client: dsl +$dsl_tx B, lte +$lte_tx B; joins: MPJoinAckRx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.MPJoinAckRx)"
+# The operator withdraws the announced address during a transfer: every
+# client is sent REMOVE_ADDR (RFC 8684 3.4.2) and the transfer goes on.
+stats_snap "$WORK/before3.json"
+nstat_snap "$WORK/nstat3.before"
+server_start "$WORK/server3" --bytes "$BYTES" --seed pol3-down --timeout 30 --rate-mbit 100
+bg_ns "$HAG_CLIENT_NS" "$WORK/client3" $HAGLOAD client --addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" \
+	--bytes "$BYTES" --seed pol3-up --mptcp --timeout 30 --rate-mbit 100
+cpid=$BG_PID
+sleep 0.5
+wd=$(${HAGCTL% stats} withdraw 10.10.2.1 2>&1)
+diag "hagctl withdraw 10.10.2.1: $(echo "$wd" | tr -d '\n ')"
+check_gt "hagctl withdraw told the open connections" "$(echo "$wd" | $PY -c 'import json,sys; print(json.load(sys.stdin)["connections"])' 2>/dev/null)" 0
+wait_pid "$cpid" 60
+crc=$?
+wait_pid "$SERVER_PID" 30
+src=$?
+sleep 0.3
+stats_snap "$WORK/after3.json"
+nstat_snap "$WORK/nstat3.after"
+check_eq "transfer during the withdrawal finished" "$crc/$src" 0/0
+check_pair "withdrawal" "$WORK/client3" "$WORK/server3"
+check_moved "$WORK/before3.json" "$WORK/after3.json" mptcp.RmAddrTx
+check_gt "the client took the REMOVE_ADDR (MPTcpExtRmAddr)" \
+	"$(nstat_delta "$WORK/nstat3.before" "$WORK/nstat3.after" MPTcpExtRmAddr)" 0
+diag "subflows hagd closed on 10.10.2.1: +$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" mptcp.RmSubflow)"
+an=$(${HAGCTL% stats} announce 10.10.2.1 2>&1)
+check_eq "hagctl announce offers it again" "$(echo "$an" | $PY -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null)" announced
 check_hagd_alive
 e2e_end

@@ -12,6 +12,13 @@ Cases (each on its own source port, 20000-20999):
       ACK with both keys), then data carrying a DSS of length 14 (A+M needs
       18 or 20), then a DSS of length 5, then a RST to close it
   c   MP_JOIN SYN with an unknown token: RFC 8684 3.2 says answer with a RST
+  d   one MPTCP connection made by hand (keys known), then, each followed by
+      a check that the connection still moves data:
+      d1 data whose DSS maps it far beyond the data-level window
+      d2 a DATA_FIN at a DSN below bytes hagd already has
+      d3 an ADD_ADDR whose HMAC is wrong
+      d4 an MP_JOIN from the lte address with the right token, whose third
+         ACK carries a wrong HMAC (hagd's SYN/ACK HMAC is checked here too)
 
 The kernel of the client namespace would RST the SYN/ACKs sent to these
 ports (it has no socket there): a temporary nftables table drops RSTs from
@@ -23,6 +30,8 @@ A response is {"flags", "seq", "ack", "len", "t" (seconds after the send),
 """
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -123,7 +132,7 @@ class Craft:
             with self.lock:
                 self.rx.append((time.monotonic(), p))
 
-        self.sniffer = AsyncSniffer(iface=self.a.iface, lfilter=want, prn=keep, store=False)
+        self.sniffer = AsyncSniffer(iface=[self.a.iface, self.a.iface2], lfilter=want, prn=keep, store=False)
         self.sniffer.start()
         time.sleep(0.3)  # let the capture socket open before the first send
 
@@ -263,13 +272,128 @@ def case_join_unknown_token(c, used):
     return res
 
 
+def dss_ack_of(resp):
+    """DATA_ACK values (64-bit when so sent) in hagd's answers."""
+    out = []
+    for r in resp:
+        for o in r["mptcp"]:
+            if o.get("subtype") != "DSS" or "raw" not in o:
+                continue
+            b = bytes.fromhex(o["raw"])
+            fl = b[1]
+            if fl & 0x01:
+                out.append(int.from_bytes(b[2:10] if fl & 0x02 else b[2:6], "big"))
+    return out
+
+
+def key_sha(key):
+    h = hashlib.sha256(key).digest()
+    return int.from_bytes(h[:4], "big"), int.from_bytes(h[24:32], "big")   # token, IDSN
+
+
+def dss(ack, dsn=None, ssn=0, dlen=0, fin=False):
+    """DSS with a 32-bit DATA_ACK and, with dsn, a 64-bit mapping."""
+    flags = 0x01 | (0x10 if fin else 0)
+    body = (ack & 0xFFFFFFFF).to_bytes(4, "big")
+    if dsn is not None:
+        flags |= 0x04 | 0x08
+        body += (dsn & (2**64 - 1)).to_bytes(8, "big") + (ssn & 0xFFFFFFFF).to_bytes(4, "big") + dlen.to_bytes(2, "big")
+    return bytes([MPTCP_KIND, 4 + len(body), 0x20, flags]) + body
+
+
+def case_connection_forgeries(c, used):
+    sport = new_port(used)
+    isn = random.getrandbits(32)
+    ckey = os.urandom(8)
+    _, c_idsn = key_sha(ckey)
+    res = {"sent": "MP_CAPABLE handshake; DSS past the window; early DATA_FIN; bad ADD_ADDR HMAC; "
+                   "MP_JOIN with a bad third-ACK HMAC", "sport": sport}
+    t0 = time.monotonic()
+    c.xmit(c.seg(sport, "S", isn, opts=MSS + bytes([MPTCP_KIND, 4, 0x01, 0x01])))
+    resp = c.wait(sport, t0, lambda r: any(x["flags"] == "SA" for x in r), c.a.wait)
+    synack = next((r for r in resp if r["flags"] == "SA"), None)
+    mpc = next((o for o in synack["mptcp"] if o.get("subtype") == "MP_CAPABLE"), None) if synack else None
+    if mpc is None or "key" not in mpc:
+        res["error"] = "no MP_CAPABLE SYN/ACK"
+        return res
+    skey = bytes.fromhex(mpc["key"])
+    token, s_idsn = key_sha(skey)
+    srv = synack["seq"] + 1
+    seq = isn + 1
+    c.xmit(c.seg(sport, "A", seq, srv, opts=bytes([MPTCP_KIND, 20, 0x01, 0x01]) + ckey + skey))
+    time.sleep(0.2)
+    sent = 0   # data-level bytes hagd has from us
+
+    def data(n, label):
+        """n valid bytes; True when hagd DATA_ACKs them."""
+        nonlocal seq, sent
+        t = time.monotonic()
+        want = c_idsn + 1 + sent + n
+        c.xmit(c.seg(sport, "PA", seq, srv, opts=dss(s_idsn + 1, c_idsn + 1 + sent, seq - isn, n),
+                     payload=os.urandom(n)))
+        r = c.wait(sport, t, lambda rr: any((a & 0xFFFFFFFF) == (want & 0xFFFFFFFF) for a in dss_ack_of(rr)),
+                   c.a.wait)
+        seq += n
+        sent += n
+        ok = any((a & 0xFFFFFFFF) == (want & 0xFFFFFFFF) for a in dss_ack_of(r))
+        res[label] = ok
+        return ok
+
+    data(100, "data_before")
+    # d1: 100 bytes whose mapping is 1 GiB past the window: not to be acknowledged.
+    t = time.monotonic()
+    c.xmit(c.seg(sport, "PA", seq, srv, opts=dss(s_idsn + 1, c_idsn + 1 + sent + (1 << 30), seq - isn, 100),
+                 payload=os.urandom(100)))
+    r = c.wait(sport, t, lambda rr: len(rr) > 0, c.a.wait)
+    res["d1_refused"] = bool(r) and not any(((x["ack"] - seq) & 0xFFFFFFFF) == 100 for x in r)
+    data(100, "data_after_d1")
+    # d2: DATA_FIN at DSN 50 while hagd has 200 bytes.
+    t = time.monotonic()
+    c.xmit(c.seg(sport, "A", seq, srv, opts=dss(s_idsn + 1, c_idsn + 1 + 50, 0, 1, fin=True)))
+    time.sleep(0.3)
+    data(100, "data_after_d2")
+    # d3: ADD_ADDR (id 7, 10.10.2.2) with a wrong HMAC.
+    aa = bytes([MPTCP_KIND, 16, 0x30, 7, 10, 10, 2, 2]) + os.urandom(8)
+    c.xmit(c.seg(sport, "A", seq, srv, opts=aa))
+    time.sleep(0.3)
+    data(100, "data_after_d3")
+    # d4: MP_JOIN from the lte address, then a third ACK with a wrong HMAC.
+    jport = new_port(used)
+    jisn = random.getrandbits(32)
+    ra = os.urandom(4)
+    t = time.monotonic()
+    c.xmit(c.seg(jport, "S", jisn, opts=MSS + bytes([MPTCP_KIND, 12, 0x10, 2]) + token.to_bytes(4, "big") + ra,
+                 src=c.a.src2))
+    jr = c.wait(jport, t, lambda rr: any(x["flags"] == "SA" or "R" in x["flags"] for x in rr), c.a.wait)
+    jsa = next((x for x in jr if x["flags"] == "SA"), None)
+    res["d4_synack"] = jsa is not None
+    if jsa is not None:
+        mpj = next((o for o in jsa["mptcp"] if o.get("subtype") == "MP_JOIN"), None)
+        if mpj is not None:
+            b = bytes.fromhex(mpj["raw"])          # subtype|B, id, HMAC(8), nonce(4)
+            thmac, rb = b[2:10], b[10:14]
+            want = hmac.new(skey + ckey, rb + ra, hashlib.sha256).digest()[:8]
+            res["d4_synack_hmac_ok"] = thmac == want
+        t = time.monotonic()
+        c.xmit(c.seg(jport, "A", jisn + 1, jsa["seq"] + 1, opts=bytes([MPTCP_KIND, 24, 0x10, 0]) + os.urandom(20),
+                     src=c.a.src2))
+        jr2 = c.wait(jport, t, lambda rr: any("R" in x["flags"] for x in rr), c.a.wait)
+        res["d4_rst"] = has_flag(jr2, "R")
+    data(100, "data_after_d4")
+    # Close it with a RST (hagd answers the upstream side by itself).
+    c.xmit(c.seg(sport, "R", seq))
+    return res
+
+
 def main():
     p = argparse.ArgumentParser(description="crafted MPTCP segments toward hagd")
     p.add_argument("--dst", default="10.10.0.1")
     p.add_argument("--dport", type=int, default=8080)
     p.add_argument("--src", default="10.10.1.2")
     p.add_argument("--iface", default="dsl")
-    p.add_argument("--cases", default="a,b,c", help="comma list of a, b, c")
+    p.add_argument("--src2", default="10.10.2.2", help="second address (MP_JOIN), on --iface2")
+    p.add_argument("--iface2", default="lte")
+    p.add_argument("--cases", default="a,b,c,d", help="comma list of a, b, c, d")
     p.add_argument("--wait", type=float, default=1.5, help="seconds to wait for answers")
     a = p.parse_args()
     want = set(a.cases.split(","))
@@ -292,6 +416,8 @@ def main():
             out["cases"]["b_bad_dss"] = case_handshake_bad_dss(c, used)
         if "c" in want:
             out["cases"]["c_join_unknown_token"] = case_join_unknown_token(c, used)
+        if "d" in want:
+            out["cases"]["d_forgeries"] = case_connection_forgeries(c, used)
         time.sleep(0.2)
     finally:
         c.stop()

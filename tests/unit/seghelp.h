@@ -339,6 +339,7 @@ static inline const uint8_t *ut_find_opt(const struct ut_seg *s, uint8_t kind, u
 
 struct ut_events {
 	int established, readable, writable, peer_fin, closed, replaced;
+	int parked, resumed, park_ended;   /* MPTCP break-before-make */
 	int closed_err;
 	struct tcp_sock *sk;       /* NULL once closed() was delivered */
 };
@@ -397,8 +398,24 @@ static inline void ut_ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)
 	ut_ev.sk = by;
 }
 
+static inline void ut_ev_parked(void *user, struct tcp_sock *sk, int err)
+{
+	(void)user;
+	if (sk != NULL) {
+		ut_ev.resumed++;
+		ut_ev.sk = sk;
+	} else if (err == 0) {
+		ut_ev.parked++;
+		ut_ev.sk = NULL;
+	} else {
+		ut_ev.park_ended++;
+		ut_ev.closed_err = err;
+	}
+}
+
 static const struct tcp_sock_ops ut_ops = {
 	.replaced = ut_ev_replaced,
+	.parked = ut_ev_parked,
 	.established = ut_ev_established,
 	.readable = ut_ev_readable,
 	.writable = ut_ev_writable,

@@ -80,9 +80,12 @@ static void put64(uint8_t *p, uint64_t v)
 }
 
 /* MP_CAPABLE (RFC 8684 3.1, figure 4): length 4 (SYN), 20 (ACK) or 22 (ACK + data length). */
+static uint8_t mpc_extra_flags;     /* e.g. MPTCP_CAP_CHECKSUM_REQD: the client asks for checksums */
+
 static void opt_mpc(struct ut_opts *o, uint8_t len, uint64_t sndr, uint64_t rcvr, uint16_t dlen)
 {
-	uint8_t b[22] = {TCPOPT_MPTCP, len, MPTCPOPT_MP_CAPABLE << 4 | 1, MPTCP_CAP_HMAC_SHA256};
+	uint8_t b[22] = {TCPOPT_MPTCP, len, MPTCPOPT_MP_CAPABLE << 4 | 1,
+			 (uint8_t)(MPTCP_CAP_HMAC_SHA256 | mpc_extra_flags)};
 
 	put64(b + 4, sndr);
 	put64(b + 12, rcvr);
@@ -91,7 +94,7 @@ static void opt_mpc(struct ut_opts *o, uint8_t len, uint64_t sndr, uint64_t rcvr
 	ut_opt_bytes(o, b, len);
 }
 
-/* DSS (RFC 8684 3.3, figure 7), without checksum. */
+/* DSS (RFC 8684 3.3, figure 7), with a checksum when csum is set. */
 struct dss {
 	bool ack, ack32;
 	uint64_t data_ack;
@@ -99,11 +102,13 @@ struct dss {
 	uint64_t dsn;
 	uint32_t ssn;
 	uint16_t len;
+	bool csum;
+	uint16_t csum_val;
 };
 
 static void opt_dss(struct ut_opts *o, const struct dss *d)
 {
-	uint8_t b[28] = {TCPOPT_MPTCP, 0, MPTCPOPT_DSS << 4, 0};
+	uint8_t b[30] = {TCPOPT_MPTCP, 0, MPTCPOPT_DSS << 4, 0};
 	uint8_t n = 4;
 
 	b[3] = (uint8_t)((d->fin ? MPTCP_DSS_DATA_FIN : 0) | (d->ack ? MPTCP_DSS_HAS_ACK : 0) |
@@ -128,6 +133,11 @@ static void opt_dss(struct ut_opts *o, const struct dss *d)
 		b[n + 4] = (uint8_t)(d->len >> 8);
 		b[n + 5] = (uint8_t)d->len;
 		n += 6;
+		if (d->csum) {
+			b[n] = (uint8_t)(d->csum_val >> 8);
+			b[n + 1] = (uint8_t)d->csum_val;
+			n += 2;
+		}
 	}
 	b[1] = n;
 	ut_opt_bytes(o, b, n);
@@ -1309,4 +1319,564 @@ MP_TEST(join, remove_addr_closes_its_subflow,
 	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
 	mp_send(0, 100, 0);
 	ut_expect_rx(0, 100);
+}
+
+/* DSS checksums (RFC 8684 3.3.1) and MP_FAIL (3.7) */
+
+TestSuite(csum, .init = setup);
+
+/* The checksum of the client's mapping of data offsets [off, off + len), its bytes the pattern. */
+static uint16_t client_csum(uint32_t off, uint16_t len, uint16_t wire_len)
+{
+	static uint8_t b[65536];
+
+	ut_fill(b, off, len);
+	return mptcp_dss_csum(idsn_c + 1 + off, 1 + off, wire_len, b, len);
+}
+
+/* Handshake with the client asking for checksums (A in its SYN). */
+static struct mptcp_opts csum_establish(void)
+{
+	struct ut_opts o = {0};
+	struct ut_seg sa;
+	struct mptcp_opts m;
+
+	mpc_extra_flags = MPTCP_CAP_CHECKSUM_REQD;
+	sa = mp_syn();
+	m = mp_opts_of(&sa);
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &o);
+	cr_assert(mptcp_active(ut_ev.sk));
+	ut_clear();
+	return m;
+}
+
+/* Client bytes [off, off + len) inside its mapping [moff, moff + mlen), with checksum sum. */
+static void csum_send(uint32_t off, uint16_t len, uint32_t moff, uint16_t mlen, uint16_t sum)
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .data_ack = idsn_k + 1, .map = true, .dsn = idsn_c + 1 + moff,
+			.ssn = 1 + moff, .len = mlen, .csum = true, .csum_val = sum};
+
+	opt_dss(&o, &d);
+	ut_send_data_opts(off, len, 0, &o);
+}
+
+MP_TEST(csum, client_request_is_accepted,
+	"SYN with A (checksums) -> SYN/ACK echoes A; the connection uses checksums (ChecksumConns)")
+{
+	struct mptcp_opts m = csum_establish();
+
+	cr_expect_eq(m.mpc_flags & MPTCP_CAP_CHECKSUM_REQD, MPTCP_CAP_CHECKSUM_REQD);
+	cr_expect_eq(MPMIB(CSUM_CONNS), 1);
+	cr_expect_eq(MPMIB(CSUM_REFUSED), 0);
+}
+
+MP_TEST(csum, off_serves_plain_tcp,
+	"mptcp.checksum off: a SYN asking for checksums is served as plain TCP (MPCapableChecksumRefused)")
+{
+	struct ut_opts o;
+	struct ut_seg sa;
+
+	mptcp_ctx_set_checksum(ctx, MPTCP_CSUM_OFF);
+	mpc_extra_flags = MPTCP_CAP_CHECKSUM_REQD;
+	o = syn_opts(true);
+	sa = ut_syn(&o);
+	cr_expect_null(ut_find_opt(&sa, TCPOPT_MPTCP, NULL));
+	cr_expect_eq(MPMIB(CSUM_REFUSED), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(csum, require_asks_in_synack,
+	"mptcp.checksum require: a SYN without A gets A in the SYN/ACK; our data then carries checksums")
+{
+	struct ut_seg sa;
+	struct mptcp_opts m;
+	struct ut_opts o = {0};
+
+	mptcp_ctx_set_checksum(ctx, MPTCP_CSUM_REQUIRE);
+	sa = mp_syn();
+	m = mp_opts_of(&sa);
+	cr_expect_eq(m.mpc_flags & MPTCP_CAP_CHECKSUM_REQD, MPTCP_CAP_CHECKSUM_REQD);
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &o);
+	ut_clear();
+	ut_queue_tx(1000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 1);
+	sa = ut_seg(0);
+	m = mp_opts_of(&sa);
+	cr_expect(m.csum_present);
+}
+
+MP_TEST(csum, our_mappings_carry_correct_checksums,
+	"Every data segment we send has a DSS checksum that verifies over its bytes (RFC 8684 3.3.1)")
+{
+	unsigned int n = 0;
+
+	csum_establish();
+	ut_queue_tx(5000);
+	ut_poll();
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		if (s.len == 0)
+			continue;
+		cr_assert(m.use_map && m.csum_present, "segment %u: mapping with checksum", i);
+		cr_expect_eq(mptcp_dss_csum(m.data_seq, m.subflow_seq, m.data_len, s.data, s.len), m.csum,
+			     "segment %u: checksum", i);
+		cr_expect_leq(s.len + s.optlen, 1460);
+		n++;
+	}
+	cr_expect_geq(n, 4);
+}
+
+MP_TEST(csum, mapping_held_until_complete,
+	"A mapping spread over two segments: nothing reaches the relay until all its bytes are in and its sum is right")
+{
+	struct mptcp_opts m;
+	struct ut_seg a;
+	uint16_t sum;
+
+	csum_establish();
+	sum = client_csum(0, 2000, 2000);
+	csum_send(0, 1000, 0, 2000, sum);
+	cr_expect_eq(ut_rxp.rx.nxt, 0, "half a mapping is not delivered");
+	cr_expect_eq(MPMIB(CSUM_OK), 0);
+	csum_send(1000, 1000, 0, 2000, sum);
+	cr_expect_eq(MPMIB(CSUM_OK), 1);
+	ut_expect_rx(0, 2000);
+	ut_advance(40000);
+	a = ut_last();
+	m = mp_opts_of(&a);
+	cr_expect_eq(m.data_ack, idsn_c + 1 + 2000, "DATA_ACK after verification");
+	cr_expect(mptcp_active(ut_ev.sk));
+}
+
+MP_TEST(csum, later_mapping_first,
+	"The second mapping's segment arrives first: it waits, and both are delivered when the first completes")
+{
+	csum_establish();
+	csum_send(1000, 500, 1000, 500, client_csum(1000, 500, 500));
+	cr_expect_eq(ut_rxp.rx.nxt, 0);
+	csum_send(0, 1000, 0, 1000, client_csum(0, 1000, 1000));
+	ut_expect_rx(0, 1500);
+	cr_expect_eq(MPMIB(CSUM_OK), 2);
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 0);
+}
+
+MP_TEST(csum, mapping_without_checksum_refused,
+	"On a checksummed connection a mapping without the checksum is counted (DataCsumErr) and its bytes not taken")
+{
+	csum_establish();
+	mp_send(0, 500, 0);
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 1);
+	cr_expect_eq(ut_rxp.rx.nxt, 0);
+}
+
+MP_TEST(csum, bad_sum_alone_falls_back_with_mp_fail,
+	"RFC 8684 3.7: a wrong sum on the only subflow -> MP_FAIL with the mapping's DSN, then TCP with the bytes as they came")
+{
+	bool saw_fail = false;
+
+	csum_establish();
+	csum_send(0, 800, 0, 800, client_csum(0, 800, 800));
+	csum_send(800, 700, 800, 700, (uint16_t)(client_csum(800, 700, 700) ^ 0x1234));
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 1);
+	cr_expect_eq(MPMIB(MP_FAIL_TX), 1);
+	cr_expect_eq(MPMIB(FALLBACK_CSUM), 1);
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg a = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&a);
+
+		if (m.suboptions & OPTION_MPTCP_FAIL) {
+			saw_fail = true;
+			cr_expect_eq(m.fail_seq, idsn_c + 1 + 800, "MP_FAIL names the failed mapping");
+			cr_expect_eq(a.flags & RST, 0, "on an ACK, not a reset");
+		}
+	}
+	cr_expect(saw_fail, "an ACK carried MP_FAIL");
+	cr_expect_not(mptcp_active(ut_ev.sk), "plain TCP now");
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	ut_expect_rx(0, 1500);
+	/* The client has fallen back too: plain segments go on. */
+	ut_send_data_at(1500, 500, 0);
+	ut_expect_rx(0, 2000);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(csum, bad_sum_on_a_joined_subflow_resets_it,
+	"RFC 8684 3.7: a wrong sum with several subflows -> that subflow is reset with MP_FAIL and MP_TCPRST 6; data not delivered")
+{
+	struct ut_opts o = {0};
+	uint8_t buf[600];
+	struct dss d = {.ack = true, .map = true, .ssn = 1, .len = 600, .csum = true};
+	struct mptcp_opts m;
+	struct ut_seg r;
+
+	csum_establish();
+	j_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1;
+	ut_fill(buf, 0, 600);
+	d.csum_val = (uint16_t)(mptcp_dss_csum(idsn_c + 1, 1, 600, buf, 600) ^ 0xffff);
+	opt_dss(&o, &d);
+	j_send(J_ISN + 1, j_peer_isn + 1, ACK, &o, buf, 600);
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 1);
+	cr_assert_geq(ut_ncap, 1);
+	r = ut_last();
+	cr_expect_eq(r.flags & RST, RST);
+	cr_expect_eq(r.sport, UT_SPORT);
+	cr_expect_eq(r.dport, J_PORT);
+	m = mp_opts_of(&r);
+	cr_expect(m.suboptions & OPTION_MPTCP_FAIL);
+	cr_expect_eq(m.fail_seq, idsn_c + 1);
+	cr_expect(m.suboptions & OPTION_MPTCP_RST);
+	cr_expect_eq(m.reset_reason, 6, "middlebox interference");
+	cr_expect_eq(ut_rxp.rx.nxt, 0, "the failed bytes were not delivered");
+	cr_expect(mptcp_active(ut_ev.sk), "the first subflow goes on");
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+}
+
+MP_TEST(csum, mp_fail_from_client_gets_infinite_mapping,
+	"RFC 8684 3.7: the client's MP_FAIL on the only subflow -> echoed; our next data carries an infinite mapping, then plain TCP")
+{
+	struct ut_opts o = {0};
+	uint8_t fail[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_FAIL << 4, 0};
+	bool echoed = false, infinite = false;
+	struct ut_seg s;
+	struct mptcp_opts m;
+
+	csum_establish();
+	ut_queue_tx(1000);
+	ut_poll();
+	ut_ack_upto(1000);
+	ut_clear();
+	ut_put32(fail + 4, (uint32_t)((idsn_k + 1) >> 32));
+	ut_put32(fail + 8, (uint32_t)(idsn_k + 1));
+	ut_opt_bytes(&o, fail, 12);
+	ut_send(ACK, NULL, 0, &o);
+	ut_poll();
+	cr_expect_eq(MPMIB(MP_FAIL_RX), 1);
+	ut_queue_tx(1200);
+	ut_poll();
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		s = ut_seg(i);
+		m = mp_opts_of(&s);
+		echoed |= (m.suboptions & OPTION_MPTCP_FAIL) && m.fail_seq == idsn_k + 1;
+		if (s.len > 0 && (m.suboptions & OPTION_MPTCP_DSS) && m.use_map) {
+			cr_expect_eq(m.data_len, 0, "an infinite mapping");
+			cr_expect_eq(m.data_seq, idsn_k + 1 + 1000);
+			infinite = true;
+		}
+	}
+	cr_expect(echoed, "MP_FAIL echoed");
+	cr_expect(infinite, "infinite mapping on our next data");
+	cr_expect_eq(MPMIB(INFINITE_MAP_TX), 1);
+	/* The client acks at TCP level only (it fell back): we are plain TCP from here. */
+	ut_ack_upto(2200);
+	cr_expect_not(mptcp_active(ut_ev.sk));
+	ut_clear();
+	ut_queue_tx(500);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 1);
+	s = ut_seg(0);
+	cr_expect_null(ut_find_opt(&s, TCPOPT_MPTCP, NULL), "no MPTCP options after the fallback");
+	ut_expect_tx_data(&s, 2200, 500);
+}
+
+MP_TEST(csum, data_fin_checksum_checked,
+	"A DATA_FIN alone carries a checksum over its pseudo header: a wrong one is ignored (DataCsumErr), a right one taken")
+{
+	struct dss d = {.ack = true, .map = true, .fin = true, .ssn = 0, .len = 1, .csum = true};
+
+	csum_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1 + 300;
+	csum_send(0, 300, 0, 300, client_csum(0, 300, 300));
+	d.csum_val = (uint16_t)(mptcp_dss_csum(idsn_c + 1 + 300, 0, 1, NULL, 0) ^ 1);
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 1);
+	cr_expect_eq(ut_ev.peer_fin, 0);
+	d.csum_val = mptcp_dss_csum(idsn_c + 1 + 300, 0, 1, NULL, 0);
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_FIN_RX), 1);
+	cr_expect_eq(ut_ev.peer_fin, 1);
+}
+
+MP_TEST(join, c_flag_refuses_joins_to_the_first_address,
+	"mptcp.deny_join_initial: SYN/ACK carries C (RFC 8684 3.1) and a join to the first address is refused")
+{
+	struct ut_opts o = syn_opts(false), ack = {0};
+	struct ut_seg sa;
+	struct mptcp_opts m;
+	uint32_t token;
+	uint64_t idsn;
+
+	mptcp_ctx_set_deny_join_initial(ctx, true);
+	sa = mp_syn();
+	m = mp_opts_of(&sa);
+	cr_expect_eq(m.mpc_flags & MPTCP_CAP_DENY_JOIN_ID0, MPTCP_CAP_DENY_JOIN_ID0);
+	opt_mpc(&ack, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &ack);
+	cr_assert(mptcp_active(ut_ev.sk));
+	mptcp_crypto_key_sha(key_k, &token, &idsn);
+	opt_join_syn(&o, token, 0x5555, false);
+	cr_assert_eq(j_send(J_ISN, 0, RTE_TCP_SYN_FLAG, &o, NULL, 0), 1);
+	cr_expect_eq(ut_last().flags & RST, RST);
+	cr_expect_eq(MPMIB(MPJOIN_REFUSED), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+}
+
+/* Forged or misplaced signals (each counted; the connection goes on) */
+
+TestSuite(forged, .init = setup);
+
+MP_TEST(forged, data_fin_before_received_bytes_ignored,
+	"A DATA_FIN at a DSN below bytes already received, or moved after a first one, is ignored (DataFinInvalid)")
+{
+	struct dss d = {.ack = true, .map = true, .fin = true, .ssn = 0, .len = 1};
+
+	mp_establish();
+	mp_send(0, 500, 0);
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1 + 200;         /* bytes 200..499 are already in */
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_FIN_INVALID), 1);
+	cr_expect_eq(ut_ev.peer_fin, 0);
+	d.dsn = idsn_c + 1 + 900;         /* a later end is possible: taken (pending) */
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_FIN_INVALID), 1);
+	d.dsn = idsn_c + 1 + 700;         /* ... but not a second, different one */
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_FIN_INVALID), 2);
+	mp_send(500, 400, 0);
+	ut_expect_rx(0, 900);
+	cr_expect_eq(ut_ev.peer_fin, 1, "the DATA_FIN at 900 applies once the bytes before it are in");
+	cr_expect_eq(MPMIB(DATA_FIN_RX), 1);
+}
+
+MP_TEST(forged, mapping_beyond_the_window_refused,
+	"Bytes mapped far past the data-level window are refused unacknowledged (DataOutOfWindow); the connection goes on")
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .map = true, .ssn = 1, .len = 300};
+
+	mp_establish();
+	d.data_ack = idsn_k + 1;
+	d.dsn = idsn_c + 1 + (1ull << 30);
+	opt_dss(&o, &d);
+	ut_send_data_opts(0, 300, 0, &o);
+	cr_expect_eq(MPMIB(DATA_OUT_OF_WINDOW), 1);
+	cr_expect_eq(ut_rxp.rx.nxt, 0);
+	ut_advance(40000);
+	cr_expect_eq(ut_last().ack, ut_cl.isn + 1, "the subflow bytes were not acknowledged");
+	mp_send(0, 300, 0);
+	ut_expect_rx(0, 300);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(forged, add_addr_with_a_bad_hmac_counted,
+	"ADD_ADDR from the client: a right HMAC counts AddAddr, a wrong one AddAddrHMacFailure (RFC 8684 3.4.1)")
+{
+	uint8_t b[16] = {TCPOPT_MPTCP, 16, MPTCPOPT_ADD_ADDR << 4, 5, 10, 10, 2, 2};
+	uint32_t addr = rte_cpu_to_be_32(0x0a0a0202);
+	uint64_t h;
+	struct ut_opts o = {0}, bad = {0};
+
+	mp_establish();
+	h = mptcp_crypto_add_addr_hmac4(key_c, key_k, 5, addr, 0);
+	put64(b + 8, h);
+	ut_opt_bytes(&o, b, 16);
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(ADD_ADDR_RX), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_HMAC_FAIL), 0);
+	put64(b + 8, h ^ 0x8000);
+	ut_opt_bytes(&bad, b, 16);
+	ut_send(ACK, NULL, 0, &bad);
+	cr_expect_eq(MPMIB(ADD_ADDR_HMAC_FAIL), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_RX), 1);
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
+/* Break-before-make (RFC 8684 3.3.3: a connection may lose every subflow and go on) */
+
+TestSuite(park, .init = setup);
+
+MP_TEST(park, last_subflow_reset_parks_and_a_join_resumes,
+	"The only subflow is reset: the connection waits (Parked); a join with its token resumes it and gets the unacked data")
+{
+	uint32_t fj, on_join;
+
+	mptcp_ctx_set_resume_timeout(ctx, 5000);
+	mp_establish();
+	ut_queue_tx(3000);
+	ut_poll();
+	cr_assert_geq(ut_ncap, 2);
+	ut_send(RST, NULL, 0, NULL);
+	cr_expect_eq(ut_ev.parked, 1);
+	cr_expect_eq(ut_ev.closed, 0, "the owner is not closed");
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
+	cr_expect_eq(mptcp_ctx_parked(ctx), 1);
+	cr_expect_eq(MPMIB(PARKED), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	/* The client joins from its other address. */
+	j_establish();
+	ut_poll();
+	cr_expect_eq(ut_ev.resumed, 1);
+	cr_expect_eq(MPMIB(RESUMED), 1);
+	cr_expect_eq(mptcp_ctx_parked(ctx), 0);
+	cr_assert_not_null(ut_ev.sk);
+	cr_expect(mptcp_active(ut_ev.sk));
+	on_join = check_mapped(J_PORT, &fj);
+	cr_expect_eq(on_join, 3000, "the data the dead subflow had not delivered goes on the join");
+	cr_expect_eq(fj, 0);
+	/* The client's bytes arrive on the join into the same pipe. */
+	{
+		struct ut_opts o = {0};
+		struct dss d = {.ack = true, .map = true, .ssn = 1, .len = 400};
+		uint8_t buf[400];
+
+		d.data_ack = idsn_k + 1 + 3000;
+		d.dsn = idsn_c + 1;
+		opt_dss(&o, &d);
+		ut_fill(buf, 0, 400);
+		j_send(J_ISN + 1, j_peer_isn + 1 + 3000, ACK, &o, buf, 400);
+		ut_expect_rx(0, 400);
+	}
+}
+
+MP_TEST(park, nobody_joins_in_time,
+	"A parked connection nobody joins ends when mptcp.resume_timeout_ms runs out (ParkExpired, -ETIMEDOUT)")
+{
+	mptcp_ctx_set_resume_timeout(ctx, 2000);
+	mp_establish();
+	ut_send(RST, NULL, 0, NULL);
+	cr_assert_eq(ut_ev.parked, 1);
+	mptcp_ctx_tick(ctx, ut_now + 1000000);
+	cr_expect_eq(ut_ev.park_ended, 0, "still waiting after 1 s");
+	mptcp_ctx_tick(ctx, ut_now + 2100000);
+	cr_expect_eq(ut_ev.park_ended, 1);
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(MPMIB(PARK_EXPIRED), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	/* Its token is gone: a late join is refused. */
+	{
+		struct ut_opts o = syn_opts(false);
+		uint32_t token;
+		uint64_t idsn;
+
+		mptcp_crypto_key_sha(key_k, &token, &idsn);
+		opt_join_syn(&o, token, 0x77, false);
+		cr_assert_eq(j_send(J_ISN, 0, RTE_TCP_SYN_FLAG, &o, NULL, 0), 1);
+		cr_expect_eq(ut_last().flags & RST, RST);
+		cr_expect_eq(MPMIB(MPJOIN_NO_TOKEN), 1);
+	}
+}
+
+MP_TEST(park, off_by_default_and_after_fastclose,
+	"Without a resume timeout, or when the connection was aborted, the last subflow's end ends the connection")
+{
+	mp_establish();
+	ut_send(RST, NULL, 0, NULL);
+	cr_expect_eq(ut_ev.parked, 0);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(join, backup_access_network_sends_mp_prio,
+	"A join from an access network of the backup class: hagd tells the client with MP_PRIO (B) on its ACKs (MPPrioTx)")
+{
+	bool prio = false;
+
+	cr_assert_eq(mptcp_ctx_add_access(ctx, UT_CADDR + 1, 32, 10, true), 0);
+	mp_establish();
+	j_establish();      /* its last segment: our fourth ACK */
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		if (s.dport == J_PORT && (m.suboptions & OPTION_MPTCP_PRIO)) {
+			prio = true;
+			cr_expect(m.prio_backup, "B set");
+		}
+	}
+	cr_expect(prio, "the fourth ACK carries MP_PRIO");
+	cr_expect_eq(MPMIB(MP_PRIO_TX), 1);
+	/* The first subflow (not backup) carries no MP_PRIO. */
+	ut_clear();
+	mp_send(0, 100, 0);
+	ut_advance(40000);
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		cr_expect_not(s.dport == UT_CPORT && (m.suboptions & OPTION_MPTCP_PRIO));
+	}
+}
+
+MP_TEST(join, withdrawn_address_sends_remove_addr,
+	"The operator withdraws an announced address: REMOVE_ADDR on the first subflow, its subflows reset; offered again later")
+{
+	bool rm = false, add = false;
+
+	cr_assert_eq(mptcp_ctx_add_announce(ctx, UT_SADDR), 0);
+	mp_establish();
+	j_establish();                     /* joined to UT_SADDR: on the announced address */
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+	ut_clear();
+	cr_expect_eq(mptcp_ctx_withdraw(ctx, UT_SADDR + 9, true), -ENOENT);
+	cr_expect_eq(mptcp_ctx_withdraw(ctx, UT_SADDR, true), 1);
+	ut_poll();
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		if (s.dport == UT_CPORT && (m.suboptions & OPTION_MPTCP_RM_ADDR)) {
+			rm = true;
+			cr_expect_eq(m.rm_count, 1);
+			cr_expect_eq(m.rm_ids[0], 1);
+		}
+	}
+	cr_expect(rm, "REMOVE_ADDR id 1 on the first subflow");
+	cr_expect_eq(MPMIB(RM_ADDR_TX), 1);
+	cr_expect_eq(MPMIB(RM_SUBFLOW), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1, "the subflow on the withdrawn address was reset");
+	cr_expect(mptcp_active(ut_ev.sk));
+	/* Offered again: ADD_ADDR for id 1. */
+	ut_clear();
+	cr_expect_eq(mptcp_ctx_withdraw(ctx, UT_SADDR, false), 1);
+	ut_poll();
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m = mp_opts_of(&s);
+
+		add |= (m.suboptions & OPTION_MPTCP_ADD_ADDR) && m.addr_id == 1 && !m.add_addr_echo;
+	}
+	cr_expect(add, "ADD_ADDR again");
+}
+
+MP_TEST(addr, add_addr_given_up_without_echo,
+	"An ADD_ADDR never echoed is resent with backoff, then given up (AddAddrDrop); nothing more is sent for it")
+{
+	struct mptcp_opts m;
+	int sent = 0;
+
+	cr_assert_eq(mptcp_ctx_add_announce(ctx, 0x0a000009), 0);
+	mp_establish();
+	for (int i = 0; i < 400 && MPMIB(ADD_ADDR_DROP) == 0; i++) {
+		ut_clear();
+		ut_advance(1000000);
+		sent += add_addrs_sent(&m);
+		ut_ack_upto(0);    /* the client is alive and acks at TCP level, never echoes */
+	}
+	cr_expect_eq(MPMIB(ADD_ADDR_DROP), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_TX), 8, "8 sends in all");
+	ut_clear();
+	ut_advance(30000000);
+	cr_expect_eq(add_addrs_sent(&m), 0, "given up");
+	cr_expect(mptcp_active(ut_ev.sk));
+	cr_expect_geq(sent, 6);
 }
