@@ -121,6 +121,22 @@ client_run() {
 		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" "$@" >"$out" 2>"$out.err"
 }
 
+# path_dark IFACE: the client's IFACE path goes dark both ways (nftables netdev
+# hooks drop everything); path_light brings every dark path back.
+path_dark() {
+	ip netns exec "$HAG_CLIENT_NS" nft -f - <<NFT
+table netdev hag_dark {
+	chain ig_$1 {
+		type filter hook ingress device "$1" priority 0; policy drop;
+	}
+	chain eg_$1 {
+		type filter hook egress device "$1" priority 0; policy drop;
+	}
+}
+NFT
+}
+path_light() { ip netns exec "$HAG_CLIENT_NS" nft delete table netdev hag_dark 2>/dev/null; }
+
 # --- JSON -------------------------------------------------------------------
 # jget FILE KEY [LINE]: a (dotted) key of the JSON object on LINE (default: the
 # first line that parses) of FILE; prints nothing when absent.
@@ -449,3 +465,45 @@ impair_delta() {
 	[[ -z "$a" ]] && a=0
 	[[ "$b" =~ ^[0-9]+$ && "$a" =~ ^[0-9]+$ ]] && echo $((b - a))
 }
+
+# --- rate limits and throughput (tests/e2e/aggregate.sh) -------------------------
+# tc netem does not exist on this machine. What the kernel sends (upload) is
+# shaped by tbf on the client's egress; what hagd sends toward the client
+# (download) by hagd's own impairment stage (ports[].impair rate_mbit, limit):
+# AF_XDP TX in copy mode bypasses hag-gw's qdiscs, and a tbf behind an ifb on
+# the client's ingress holds skbs still charged to hagd's XDP socket (they are
+# only orphaned in ip_rcv): past ~90 queued frames its send buffer (212992 B)
+# is full, and DPDK's af_xdp PMD spins in its TX kick on EAGAIN, stalling
+# hagd's whole lcore (docs/testbed.md, "Bandwidth aggregation").
+
+# shape_egress NS DEV RATE_MBIT LIMIT_BYTES: tbf on DEV's egress in NS.
+shape_egress() {
+	ip netns exec "$1" tc qdisc replace dev "$2" root tbf rate "${3}mbit" burst 15000 limit "$4"
+}
+
+# rx_rate FILE WARM: goodput in Mbit/s of what hagload's FILE received
+# (--sample-ms samples), from the first sample at or after WARM seconds to the
+# last one before the stream was complete: the steady part of a transfer,
+# without slow start and without the tail. Empty when too few samples.
+rx_rate() {
+	$PY - "$1" "$2" <<'PYEOF'
+import json, sys
+try:
+    o = json.loads(open(sys.argv[1]).readline())
+except (OSError, ValueError):
+    sys.exit(0)
+warm, total = float(sys.argv[2]), o.get("rx_bytes", 0)
+pts = [s for s in o.get("samples", []) if s[0] >= warm and s[1] < total]
+if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
+    print("%.2f" % ((pts[-1][1] - pts[0][1]) * 8 / (pts[-1][0] - pts[0][0]) / 1e6))
+PYEOF
+}
+
+# port_rate BEFORE AFTER KEY SECS: a byte counter's rate in Mbit/s between two snapshots.
+port_rate() {
+	local d; d=$(ctr_delta "$1" "$2" "$3")
+	[[ -n "$d" ]] && awk -v d="$d" -v s="$4" 'BEGIN { printf "%.2f", d * 8 / s / 1e6 }'
+}
+
+# ge A B: A >= B (decimals).
+ge() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }

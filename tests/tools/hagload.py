@@ -20,6 +20,10 @@ to EOF. Each connection ends with one JSON line on stdout:
    "rx_secs", "tx_secs", "error", ...}
 
 so a test compares one end's tx_sha256 with the other end's rx_sha256.
+With --sample-ms N the line also has "samples": [secs, rx_bytes, tx_bytes]
+every N ms, for a rate over the steady part of a transfer. --hold-open
+shuts the write side only after the peer's EOF: a one-way transfer (--bytes
+0 on this side) that keeps an MPTCP connection open to joins.
 
 The data is a 1 MiB block derived from the seed (SHAKE-256), rotated by a
 different offset for every 1 MiB of the stream, so no two MiB of one stream
@@ -90,8 +94,12 @@ class Transfer:
     """One connection: a sender and a receiver thread over one socket."""
 
     def __init__(self, sock, nbytes, seed, wait_first=False, send_first=False,
-                 max_secs=600.0, before_shutdown=None, rate_mbit=0.0):
+                 max_secs=600.0, before_shutdown=None, rate_mbit=0.0, sample_ms=0,
+                 hold_open=False):
         self.sock = sock
+        self.hold_open = hold_open  # shut the write side only after the peer's EOF
+        self.sample_s = sample_ms / 1000.0  # 0: no progress samples
+        self.samples = []
         self.rate_bps = rate_mbit * 1e6 / 8  # 0: as fast as the socket takes it
         self.before_shutdown = before_shutdown
         self.nbytes = nbytes
@@ -101,6 +109,7 @@ class Transfer:
         self.max_secs = max_secs
         self.first_rx = threading.Event()
         self.tx_done = threading.Event()
+        self.rx_done = threading.Event()
         self.rx = {"bytes": 0, "sha": hashlib.sha256(), "secs": None, "error": None}
         self.tx = {"bytes": 0, "sha": hashlib.sha256(), "secs": None, "error": None}
         self.t0 = time.monotonic()
@@ -120,6 +129,8 @@ class Transfer:
                     ahead = st["bytes"] / self.rate_bps - (time.monotonic() - self.t0)
                     if ahead > 0:
                         time.sleep(min(ahead, 5.0))
+            if self.hold_open:
+                self.rx_done.wait(self.max_secs)
             if self.before_shutdown:
                 self.before_shutdown()
             self.sock.shutdown(socket.SHUT_WR)
@@ -153,12 +164,25 @@ class Transfer:
         finally:
             st["secs"] = time.monotonic() - self.t0
             self.first_rx.set()  # release a waiting sender
+            self.rx_done.set()
+
+    def _sample(self, threads):
+        # [secs since start, bytes received, bytes sent] every sample_s: a
+        # rate can then be taken over the steady part of a transfer.
+        n = 0
+        while any(t.is_alive() for t in threads):
+            n += 1
+            time.sleep(max(0.0, self.t0 + n * self.sample_s - time.monotonic()))
+            self.samples.append([round(time.monotonic() - self.t0, 4),
+                                 self.rx["bytes"], self.tx["bytes"]])
 
     def run(self):
         ts = threading.Thread(target=self._send, daemon=True)
         tr = threading.Thread(target=self._recv, daemon=True)
         ts.start()
         tr.start()
+        if self.sample_s > 0:
+            threading.Thread(target=self._sample, args=((ts, tr),), daemon=True).start()
         deadline = self.t0 + self.max_secs
         for t in (ts, tr):
             t.join(max(0.0, deadline - time.monotonic()))
@@ -201,6 +225,8 @@ class Transfer:
             r["rx_error"] = self.rx["error"]
         if self.tx["error"]:
             r["tx_error"] = self.tx["error"]
+        if self.sample_s > 0:
+            r["samples"] = list(self.samples)
         return r
 
 
@@ -264,7 +290,8 @@ def cmd_client(a):
         snap["mptcp"] = mptcp_info(s)
 
     tr = Transfer(s, a.bytes, a.seed, wait_first=a.wait_first, max_secs=a.max_secs,
-                  before_shutdown=sample if a.mptcp else None, rate_mbit=a.rate_mbit)
+                  before_shutdown=sample if a.mptcp else None, rate_mbit=a.rate_mbit,
+                  sample_ms=a.sample_ms, hold_open=a.hold_open)
     res = tr.run()
     r.update(res)
     r["connect_secs"] = round(tr.t0 - t0, 4)
@@ -297,7 +324,8 @@ def cmd_server(a):
         conn.settimeout(a.timeout)
         seed = "%s:%d" % (a.seed, idx)
         tr = Transfer(conn, a.bytes, seed, send_first=a.speak_first,
-                      max_secs=max(1.0, deadline - time.monotonic()), rate_mbit=a.rate_mbit)
+                      max_secs=max(1.0, deadline - time.monotonic()), rate_mbit=a.rate_mbit,
+                      sample_ms=a.sample_ms, hold_open=a.hold_open)
         res = tr.run()
         conn.close()
         res.update(role="server", conn=idx, peer="%s:%d" % peer, seed=seed)
@@ -541,6 +569,11 @@ def main(argv=None):
         q.add_argument("--max-secs", type=float, default=600.0, help="whole run")
         q.add_argument("--rate-mbit", type=float, default=0.0,
                        help="pace sending to this rate (0: as fast as possible)")
+        q.add_argument("--sample-ms", type=int, default=0,
+                       help="add \"samples\": [secs, rx_bytes, tx_bytes] every this many ms")
+        q.add_argument("--hold-open", action="store_true",
+                       help="shut the write side only after the peer's EOF (a one-way "
+                            "transfer: an MPTCP peer refuses joins once a DATA_FIN came)")
         if name == "server":
             q.add_argument("--bind", default="0.0.0.0")
             q.add_argument("--count", type=int, default=1,
