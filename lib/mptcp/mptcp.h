@@ -142,6 +142,9 @@ void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms);
 void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us);
 /* Connections waiting for a join now. */
 uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx);
+/* This context is worker self of n: its tokens satisfy token % n == self
+ * (lib/net/steer.h), so any worker can tell a join's owner. Default 0 of 1. */
+void mptcp_ctx_set_worker(struct mptcp_ctx *ctx, unsigned self, unsigned n);
 
 /* True while sk carries MPTCP (not fallen back). */
 bool mptcp_active(const struct tcp_sock *sk);

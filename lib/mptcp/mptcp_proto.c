@@ -91,6 +91,12 @@ uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx)
 	return ctx->n_parked;
 }
 
+void mptcp_ctx_set_worker(struct mptcp_ctx *ctx, unsigned self, unsigned n)
+{
+	ctx->n_workers = (uint16_t)(n ? n : 1);
+	ctx->worker = (uint16_t)(self < ctx->n_workers ? self : 0);
+}
+
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
 {
 	if (ctx->n_announce == sizeof(ctx->announce) / sizeof(ctx->announce[0]))

@@ -1880,3 +1880,28 @@ MP_TEST(addr, add_addr_given_up_without_echo,
 	cr_expect(mptcp_active(ut_ev.sk));
 	cr_expect_geq(sent, 6);
 }
+
+MP_TEST(handshake, tokens_belong_to_their_worker,
+	"Worker 3 of 4: every key hagd picks has token % 4 == 3 (lib/net/steer.h), all tokens distinct")
+{
+	uint32_t tokens[40];
+
+	mptcp_ctx_set_worker(ctx, 3, 4);
+	for (int i = 0; i < 40; i++) {
+		struct ut_opts o = syn_opts(true);
+		struct ut_seg sa;
+		uint64_t idsn;
+
+		ut_cl.isn += 100000;
+		ut_cl.snd_nxt = ut_cl.isn;
+		sa = ut_syn(&o);
+		cr_assert_eq(accept_ret, 1);
+		key_k = mp_opts_of(&sa).sndr_key;
+		mptcp_crypto_key_sha(key_k, &tokens[i], &idsn);
+		cr_expect_eq(tokens[i] % 4, 3, "token %08x", tokens[i]);
+		for (int j = 0; j < i; j++)
+			cr_expect_neq(tokens[i], tokens[j]);
+		ut_send(RST, NULL, 0, NULL);   /* free it: the next SYN is a new connection */
+		ut_clear();
+	}
+}
