@@ -75,3 +75,55 @@ table netdev hag_bench {
 NFT
 	done
 }
+
+# veth_offloads on|off: GSO, GRO and TSO on every veth of the testbed (TX
+# checksum offload stays as testbed.sh set it: off, which DPDK needs).
+veth_offloads() {
+	local st=$1 ns_if
+	for ns_if in "hag-client dsl" "hag-client lte" "hag-gw dsl-gw" "hag-gw lte-gw" "hag-gw up-gw" "hag-server up"; do
+		set -- $ns_if
+		ip netns exec "$1" ethtool -K "$2" gso "$st" gro "$st" tso "$st" >/dev/null 2>&1 || true
+	done
+}
+
+# The kernel gateway: hag-gw gets hagd's addresses (as testbed.sh up --kernel-gw
+# does), the kernel terminates MPTCP there and Debian's haproxy relays over TCP
+# (bench/haproxy-e2e.cfg, under mptcpize so its listener is MPTCP, splice on).
+KGW_PID=""
+kgw_up() {
+	local i
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	"$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
+	ip netns exec hag-gw sysctl -qw net.mptcp.enabled=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+	ip netns exec hag-gw ip addr add 10.10.1.1/24 dev dsl-gw
+	ip netns exec hag-gw ip addr add 10.10.2.1/24 dev lte-gw
+	ip netns exec hag-gw ip addr add 10.20.0.1/24 dev up-gw
+	ip netns exec hag-gw ip addr add 10.10.0.1/32 dev lo
+	# The client's lte endpoint opens the join toward 10.10.0.1: the gateway
+	# only has to accept a second subflow (it announces nothing).
+	ip netns exec hag-gw ip mptcp limits set subflow 2 add_addr_accepted 0
+	setsid ip netns exec hag-gw mptcpize run haproxy -db -f "$ROOT/bench/haproxy-e2e.cfg" \
+		>"$OUT/haproxy.log" 2>&1 </dev/null &
+	KGW_PID=$!
+	for i in $(seq 50); do
+		ip netns exec hag-gw ss -Mltn 2>/dev/null | grep -q '10.10.0.1:8080' && return 0
+		kill -0 "$KGW_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "haproxy did not listen (MPTCP) on 10.10.0.1:8080:" >&2
+	cat "$OUT/haproxy.log" >&2
+	return 1
+}
+
+kgw_down() {
+	[[ -n "$KGW_PID" ]] && kill "$KGW_PID" 2>/dev/null && wait "$KGW_PID" 2>/dev/null
+	KGW_PID=""
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+}
+
+# mp_joins: MP_JOIN SYN/ACKs the client has received since its namespace was made.
+mp_joins() {
+	ip netns exec hag-client nstat -asz MPTcpExtMPJoinSynAckRx 2>/dev/null |
+		awk '$1 == "MPTcpExtMPJoinSynAckRx" {print $2; f=1} END {if (!f) print 0}'
+}

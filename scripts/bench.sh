@@ -11,6 +11,18 @@
 #       hagd / kernel per direction. Writes bench/results/DATE-tcp-loss.json.
 #   scripts/bench.sh --smoke   one run of 4 MiB at 1 % (for ./scripts/test.sh)
 #
+#   scripts/bench.sh e2e [MIB] [RUNS]
+#       The kernel MPTCP client (dsl + lte) -> gateway -> kernel TCP server, MIB
+#       MiB each way at once (default 64), medians of RUNS (default 3), through
+#       (a) hagd (af_xdp, the normal testbed), (b) testpmd io-forward on the same
+#       veths (the I/O ceiling, plain TCP client <-> server) and (c) a kernel
+#       gateway: kernel MPTCP in hag-gw, Debian's haproxy relaying over TCP
+#       (bench/haproxy-e2e.cfg under mptcpize, splice on). GSO/GRO/TSO off on
+#       every veth so all three move MTU-sized segments. The MPTCP runs fail
+#       unless the client's lte subflow joined. Ratios hagd / testpmd and
+#       hagd / kernel gw. Writes bench/results/DATE-e2e.json.
+#   scripts/bench.sh e2e --smoke   one run of 8 MiB, hagd and kernel gw only
+#
 # A benchmark: it reports numbers, it asserts none (a digest mismatch fails it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +33,9 @@ RUNS=${3:-3}
 LOSSES=(0 1 5)
 if [[ "$part" == --smoke ]]; then
 	part=tcp-loss MIB=4 RUNS=1 LOSSES=(1)
+fi
+if [[ "$part" == e2e ]]; then
+	exec "$ROOT/scripts/bench-e2e.sh" "${@:2}"
 fi
 [[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke" >&2; exit 2; }
 BYTES=$((MIB * 1048576))

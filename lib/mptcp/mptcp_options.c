@@ -633,3 +633,27 @@ uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const voi
 {
 	return mptcp_dss_csum_finish(dsn, ssn, data_len, mptcp_csum_add(0, payload, payload_len, false));
 }
+
+bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = opts[i], olen;
+
+		if (kind == 0)                  /* end of option list */
+			return false;
+		if (kind == 1) {                /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || (olen = opts[i + 1]) < 2 || i + olen > len)
+			return false;           /* truncated or malformed: no steering */
+		if (kind == TCPOPT_MPTCP && olen == 12 && (opts[i + 2] >> 4) == MPTCPOPT_MP_JOIN) {
+			*token = get_be32(opts + i + 4);
+			return true;
+		}
+		i += olen;
+	}
+	return false;
+}

@@ -161,6 +161,16 @@ size_t mptcp_options_len(const struct mptcp_opts *o);
  */
 size_t mptcp_write_options(uint8_t *p, size_t room, const struct mptcp_opts *o);
 
+/*
+ * Steering (issue 5): the token of an MP_JOIN SYN, read from a SYN's raw TCP
+ * options (opts, len bytes after the 20-byte header) without parsing the
+ * rest, so that the worker receiving it can hand it to the token's owner.
+ * Returns true and *token (host order) for a well-formed MP_JOIN of length 12;
+ * false for anything else, malformed options included (lib/tcp then counts
+ * and answers them on whichever worker got them).
+ */
+bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token);
+
 /* Human-readable name of a parse error, for logs. */
 const char *mptcp_parse_strerror(enum mptcp_parse_err e);
 

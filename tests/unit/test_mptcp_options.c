@@ -1077,3 +1077,41 @@ Test(dss_csum, agrees_with_a_plain_reference,
 	cr_expect_eq(mptcp_dss_csum(7, 8, 9, payload, sizeof(payload)),
 		     ref_csum(7, 8, 9, payload, sizeof(payload)));
 }
+
+/* Steering: the token of an MP_JOIN SYN from raw TCP options. */
+
+Test(join_token, found_among_other_options, .description = "MSS, NOPs, SACK-permitted, then MP_JOIN SYN: its token")
+{
+	const uint8_t o[] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2,
+			     TCPOPT_MPTCP, 12, MPTCPOPT_MP_JOIN << 4 | 1, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4};
+	uint32_t t = 0;
+
+	cr_assert(mptcp_join_syn_token(o, sizeof(o), &t));
+	cr_expect_eq(t, 0xdeadbeef);
+}
+
+Test(join_token, none_for_mp_capable_or_join_ack, .description = "MP_CAPABLE, or MP_JOIN of length 16/24: no token")
+{
+	const uint8_t mpc[] = {TCPOPT_MPTCP, 4, 0x01, 0x01};
+	uint8_t ack[24] = {TCPOPT_MPTCP, 24, MPTCPOPT_MP_JOIN << 4, 0};
+	uint32_t t = 7;
+
+	cr_expect_not(mptcp_join_syn_token(mpc, sizeof(mpc), &t));
+	cr_expect_not(mptcp_join_syn_token(ack, sizeof(ack), &t));
+	cr_expect_eq(t, 7, "untouched");
+}
+
+Test(join_token, malformed_or_truncated_gives_none, .description = "a zero length, a length past the end, an EOL before it: no token, no overread")
+{
+	const uint8_t zero[] = {3, 0, TCPOPT_MPTCP, 12, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+	const uint8_t past[] = {TCPOPT_MPTCP, 12, 0x10, 0, 1, 2, 3, 4};
+	const uint8_t eol[] = {0, 0, TCPOPT_MPTCP, 12, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+	const uint8_t lone[] = {1, 1, 1, TCPOPT_MPTCP};
+	uint32_t t;
+
+	cr_expect_not(mptcp_join_syn_token(zero, sizeof(zero), &t));
+	cr_expect_not(mptcp_join_syn_token(past, sizeof(past), &t));
+	cr_expect_not(mptcp_join_syn_token(eol, sizeof(eol), &t));
+	cr_expect_not(mptcp_join_syn_token(lone, sizeof(lone), &t));
+	cr_expect_not(mptcp_join_syn_token(NULL, 0, &t));
+}
