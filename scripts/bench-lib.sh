@@ -76,13 +76,16 @@ NFT
 	done
 }
 
-# veth_offloads on|off: GSO, GRO and TSO on every veth of the testbed (TX
-# checksum offload stays as testbed.sh set it: off, which DPDK needs).
+# veth_offloads off|on: GSO, GRO and TSO on every veth of the testbed. "off"
+# leaves TX checksum offload as testbed.sh set it (off, which DPDK needs); "on"
+# is the kernel's own setting (TX checksum offload on too), for the kernel
+# gateway only: a DPDK port cannot carry the frames larger than the MTU.
 veth_offloads() {
-	local st=$1 ns_if
+	local st=$1 ns_if tx=()
+	[[ $st == on ]] && tx=(tx on)
 	for ns_if in "hag-client dsl" "hag-client lte" "hag-gw dsl-gw" "hag-gw lte-gw" "hag-gw up-gw" "hag-server up"; do
 		set -- $ns_if
-		ip netns exec "$1" ethtool -K "$2" gso "$st" gro "$st" tso "$st" >/dev/null 2>&1 || true
+		ip netns exec "$1" ethtool -K "$2" "${tx[@]}" gso "$st" gro "$st" tso "$st" >/dev/null 2>&1 || true
 	done
 }
 
@@ -117,7 +120,10 @@ kgw_up() {
 }
 
 kgw_down() {
-	[[ -n "$KGW_PID" ]] && kill "$KGW_PID" 2>/dev/null && wait "$KGW_PID" 2>/dev/null
+	if [[ -n "$KGW_PID" ]]; then
+		kill "$KGW_PID" 2>/dev/null || true
+		wait "$KGW_PID" 2>/dev/null || true
+	fi
 	KGW_PID=""
 	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
 }

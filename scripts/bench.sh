@@ -13,7 +13,7 @@
 #
 #   scripts/bench.sh e2e [MIB] [RUNS]
 #       The kernel MPTCP client (dsl + lte) -> gateway -> kernel TCP server, MIB
-#       MiB each way at once (default 64), medians of RUNS (default 3), through
+#       MiB each way at once (default 256), medians of RUNS (default 3), through
 #       (a) hagd (af_xdp, the normal testbed), (b) testpmd io-forward on the same
 #       veths (the I/O ceiling, plain TCP client <-> server) and (c) a kernel
 #       gateway: kernel MPTCP in hag-gw, Debian's haproxy relaying over TCP
@@ -27,6 +27,90 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# e2e [MIB] [RUNS] | e2e --smoke: see the header.
+e2e_main() {
+	local smoke=0 sides=(hagd testpmd kgw kgw_on) s
+	MIB=${1:-256} RUNS=${2:-3}
+	if [[ "${1:-}" == --smoke ]]; then
+		smoke=1 MIB=8 RUNS=1 sides=(hagd kgw)
+	fi
+	BYTES=$((MIB * 1048576))
+	OUT=$(mktemp -d /tmp/hag-bench-e2e.XXXXXX)
+	# shellcheck source=scripts/bench-lib.sh
+	. "$ROOT/scripts/bench-lib.sh"
+	trap 'kgw_down; testpmd_down' EXIT
+	for s in "${sides[@]}"; do
+		case $s in
+		hagd)
+			"$ROOT/scripts/testbed.sh" up >/dev/null
+			veth_offloads off
+			e2e_runs hagd 10.10.0.1 8080 9000 --mptcp
+			"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 ;;
+		testpmd)
+			testpmd_up
+			veth_offloads off
+			e2e_runs testpmd 10.30.0.3 9001 9001
+			testpmd_down ;;
+		kgw | kgw_on)
+			kgw_up
+			[[ $s == kgw ]] && veth_offloads off || veth_offloads on
+			e2e_runs "$s" 10.10.0.1 8080 9000 --mptcp
+			kgw_down ;;
+		esac
+	done
+	mkdir -p "$ROOT/bench/results"
+	local res=$ROOT/bench/results/$(date +%F)-e2e.json
+	((smoke)) && res=$OUT/smoke.json
+	$PY - "$OUT" "$MIB" "$RUNS" "$res" "${sides[@]}" <<'PYEOF'
+import json, statistics, sys, datetime
+out, mib, runs, res, sides = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+names = {"hagd": "hagd (af_xdp, 1 lcore)", "testpmd": "testpmd io-fwd (ceiling, plain TCP)",
+         "kgw": "kernel gw (MPTCP + haproxy splice)", "kgw_on": "kernel gw, GSO/GRO/TSO on"}
+r = {"part": "e2e", "mib_each_way": mib, "runs": runs,
+     "offloads": "gso/gro/tso off on every veth except kgw_on (kernel defaults on, tx checksum on)",
+     "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "results": {}}
+for s in sides:
+    rows = [tuple(map(float, l.split()[:2])) for l in open("%s/%s.txt" % (out, s)) if l.strip()]
+    joins = int(open("%s/%s.joins" % (out, s)).read().strip() or 0)
+    r["results"][s] = {"up_gbps": statistics.median(x[0] for x in rows),
+                       "down_gbps": statistics.median(x[1] for x in rows),
+                       "raw": [list(x) for x in rows], "client_mp_joins": joins}
+h = r["results"]["hagd"]
+for s in sides[1:]:
+    o = r["results"][s]
+    r["hagd_over_" + s] = {"up": round(h["up_gbps"] / o["up_gbps"], 3),
+                           "down": round(h["down_gbps"] / o["down_gbps"], 3)}
+json.dump(r, open(res, "w"), indent=1)
+print("e2e: %d MiB each way at once, median of %d (Gbit/s); GSO/GRO/TSO off on every veth"
+      " unless the row says otherwise" % (mib, runs))
+print("  %-38s %8s %8s" % ("path", "up", "down"))
+for s in sides:
+    x = r["results"][s]
+    print("  %-38s %8.3f %8.3f" % (names[s], x["up_gbps"], x["down_gbps"]))
+for s in sides[1:]:
+    x = r["hagd_over_" + s]
+    print("  %-38s %8.2f %8.2f" % ("ratio hagd / " + names[s].split(" (")[0], x["up"], x["down"]))
+PYEOF
+	echo "results: $res"
+}
+
+# e2e_runs NAME ADDR PORT SPORT [--mptcp]: RUNS transfers into $OUT/NAME.txt; with
+# --mptcp every run must have added an MP_JOIN on the client (the lte subflow).
+e2e_runs() {
+	local name=$1 addr=$2 port=$3 sport=$4 mp=${5:-} j0 j1
+	: >"$OUT/$name.txt"
+	j0=$(mp_joins)
+	for _ in $(seq "$RUNS"); do
+		transfer "$addr" "$port" "$sport" "$BYTES" $mp >>"$OUT/$name.txt"
+		if [[ -n "$mp" ]]; then
+			j1=$(mp_joins)
+			((j1 > j0)) || { echo "e2e $name: the client's lte subflow did not join" >&2; return 1; }
+			j0=$j1
+		fi
+	done
+	mp_joins >"$OUT/$name.joins"
+}
+
 part=${1:-tcp-loss}
 MIB=${2:-32}
 RUNS=${3:-3}
@@ -35,9 +119,10 @@ if [[ "$part" == --smoke ]]; then
 	part=tcp-loss MIB=4 RUNS=1 LOSSES=(1)
 fi
 if [[ "$part" == e2e ]]; then
-	exec "$ROOT/scripts/bench-e2e.sh" "${@:2}"
+	e2e_main "${@:2}"
+	exit
 fi
-[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke" >&2; exit 2; }
+[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke" >&2; exit 2; }
 BYTES=$((MIB * 1048576))
 OUT=$(mktemp -d /tmp/hag-bench.XXXXXX)
 # shellcheck source=scripts/bench-lib.sh

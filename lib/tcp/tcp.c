@@ -214,12 +214,15 @@ struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lpor
 
 	st->now_us = now_us;
 	if (lport == 0) {
+		uint16_t stride = st->conf.port_stride > 1 ? st->conf.port_stride : 1;
+
 		for (int tries = 0; tries < 28232 && sk == NULL; tries++) {
 			struct tcp_flow_key key = {laddr, raddr, st->next_port, rport};
 
 			lport = st->next_port;
 			st->next_port = st->next_port >= 60999 ? 32768 : st->next_port + 1;
-			if (rte_hash_lookup(st->flows, &key) >= 0)
+			if (lport % stride != st->conf.port_offset % stride ||
+			    rte_hash_lookup(st->flows, &key) >= 0)
 				continue;
 			sk = tcp_sock_new(st, laddr, lport, raddr, rport);
 			if (sk == NULL)

@@ -194,6 +194,10 @@ struct tcp_stack_conf {
 	const struct tcp_cc_ops *cc; /* default congestion control for new sockets (NULL: cubic) */
 	uint32_t max_timewait;      /* TIME_WAIT sockets at most (0: no limit) */
 	uint32_t challenge_ack_limit; /* challenge ACKs per second at most (0: 1000) */
+	/* Several workers (issue 5): this stack's ephemeral ports p satisfy
+	 * p % port_stride == port_offset, so any worker can tell the owner of a
+	 * reply from its destination port (software steering). 0 or 1: all ports. */
+	uint16_t port_stride, port_offset;
 	tcp_output_fn output;
 	void *output_arg;
 	int socket_id;

@@ -836,3 +836,32 @@ ENGINE_TEST(timers, abort_from_a_timer_callback_keeps_the_wheel,
 	ut_advance(100000);
 	cr_expect_eq(ut_ncap, 1, "the delayed ACK filed in that slot never fired");
 }
+
+static void setup_strided(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.port_stride = 4;
+	c.port_offset = 1;
+	ut_start(&c);
+}
+
+TestSuite(strided, .init = setup_strided);
+
+ENGINE_TEST(strided, ephemeral_ports_of_this_worker,
+	"port_stride 4, offset 1 (worker 1 of 4): every ephemeral port p has p % 4 == 1, all distinct")
+{
+	uint16_t ports[64];
+
+	for (int i = 0; i < 64; i++) {
+		struct tcp_sock *sk = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL,
+						  NULL, ut_now);
+
+		cr_assert_not_null(sk);
+		ports[i] = sk->lport;
+		cr_expect_eq(ports[i] % 4, 1, "port %u", ports[i]);
+		for (int j = 0; j < i; j++)
+			cr_expect_neq(ports[i], ports[j]);
+	}
+	cr_expect_eq(tcp_stack_conns(ut_st), 64);
+}
