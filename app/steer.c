@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Software steering between worker lcores: see steer.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+
+#include "mptcp/mptcp_options.h"
+#include "steer.h"
+
+/* Host-order 4-tuple as seen from hagd: our address/port, the peer's. */
+struct steer_key {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+};
+
+int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id)
+{
+	static unsigned int seq;
+	struct rte_hash_parameters hp = {0};
+	char name[RTE_HASH_NAMESIZE];
+
+	if (n == 0 || self >= n)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->self = self;
+	s->n = n;
+	if (n == 1)
+		return 0;
+	snprintf(name, sizeof(name), "steer_%u_%u", self, seq++);
+	hp.name = name;
+	hp.entries = max_flows < 1024 ? 1024 : max_flows;
+	hp.key_len = sizeof(struct steer_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = socket_id;
+	s->redirect = rte_hash_create(&hp);
+	return s->redirect ? 0 : -ENOMEM;
+}
+
+void hag_steer_fini(struct hag_steer *s)
+{
+	rte_hash_free(s->redirect);
+	s->redirect = NULL;
+}
+
+int hag_steer_add_listener(struct hag_steer *s, uint16_t port)
+{
+	if (s->n_listen == HAG_STEER_LISTEN_MAX)
+		return -ENOSPC;
+	s->listen[s->n_listen++] = port;
+	return 0;
+}
+
+static bool to_listener(const struct hag_steer *s, uint16_t port)
+{
+	for (int i = 0; i < s->n_listen; i++)
+		if (s->listen[i] == port)
+			return true;
+	return false;
+}
+
+unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+			 uint32_t tcp_len)
+{
+	struct steer_key k;
+	uint32_t hlen, token;
+	void *data;
+
+	if (s->n == 1 || tcp_len < sizeof(*th))
+		return s->self;
+	hlen = (uint32_t)(th->data_off >> 4) * 4;
+	if (hlen < sizeof(*th) || hlen > tcp_len)
+		return s->self;
+	k.laddr = rte_be_to_cpu_32(ip->dst_addr);
+	k.raddr = rte_be_to_cpu_32(ip->src_addr);
+	k.lport = rte_be_to_cpu_16(th->dst_port);
+	k.rport = rte_be_to_cpu_16(th->src_port);
+	if (!to_listener(s, k.lport)) {
+		unsigned owner = k.lport % s->n;
+
+		if (owner != s->self)
+			s->mib[STEER_MIB_REPLY_HANDOFF]++;
+		return owner;
+	}
+	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
+	    mptcp_join_syn_token((const uint8_t *)(th + 1), hlen - sizeof(*th), &token)) {
+		unsigned owner = token % s->n;
+
+		if (owner == s->self) {
+			rte_hash_del_key(s->redirect, &k);   /* a reused 4-tuple is ours now */
+			return owner;
+		}
+		s->mib[STEER_MIB_JOIN_HANDOFF]++;
+		if (rte_hash_add_key_data(s->redirect, &k, (void *)(uintptr_t)owner) < 0)
+			s->mib[STEER_MIB_REDIRECT_FULL]++;
+		return owner;
+	}
+	if (rte_hash_lookup_data(s->redirect, &k, &data) >= 0) {
+		s->mib[STEER_MIB_REDIRECT]++;
+		return (unsigned)(uintptr_t)data;
+	}
+	return s->self;
+}
+
+void hag_steer_forget(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct steer_key k = {laddr, raddr, lport, rport};
+
+	if (s->redirect)
+		rte_hash_del_key(s->redirect, &k);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Software steering of received TCP segments between worker lcores
+ * (docs/performance.md "Software steering rules"). Each worker owns one
+ * struct hag_steer and writes it alone; deciding the owner of a segment
+ * reads nothing another worker writes.
+ *
+ *   - a reply to one of our active opens (destination port not a listener's):
+ *     the worker whose ephemeral ports hold it, port % n (lib/tcp port_stride);
+ *   - an MP_JOIN SYN to a listener: the owner of its token, token % n; when
+ *     that is another worker the 4-tuple is remembered in this worker's
+ *     redirect table, so the subflow's later segments follow it;
+ *   - anything else to a listener: the redirect table, else this worker.
+ */
+#ifndef HAG_STEER_APP_H
+#define HAG_STEER_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#define HAG_STEER_LISTEN_MAX 16
+
+enum hag_steer_mib {
+	STEER_MIB_JOIN_HANDOFF,     /* join SYNs for another worker's token */
+	STEER_MIB_REDIRECT,         /* later segments of such subflows sent after them */
+	STEER_MIB_REPLY_HANDOFF,    /* replies to another worker's active open */
+	STEER_MIB_REDIRECT_FULL,    /* join SYNs whose 4-tuple could not be remembered */
+	STEER_MIB_MAX
+};
+
+struct hag_steer {
+	unsigned self, n;
+	uint8_t n_listen;
+	uint16_t listen[HAG_STEER_LISTEN_MAX];   /* listener ports (host order) */
+	struct rte_hash *redirect;                 /* 4-tuple -> owner; NULL with one worker */
+	uint64_t mib[STEER_MIB_MAX];
+};
+
+/* Worker self of n; max_flows redirect entries. 0, or -ENOMEM / -EINVAL. */
+int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id);
+void hag_steer_fini(struct hag_steer *s);
+/* A listener port (host order). 0 or -ENOSPC. */
+int hag_steer_add_listener(struct hag_steer *s, uint16_t port);
+
+/*
+ * The worker that must process this IPv4/TCP segment (ip and th point into
+ * the received frame; tcp_len is the TCP header and payload length present).
+ * A malformed header is this worker's to count and drop.
+ */
+unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+			 uint32_t tcp_len);
+/* The subflow (our address and port, the client's) is gone: forget its redirect. */
+void hag_steer_forget(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+
+#endif

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Software steering between workers (app/steer.c): which worker processes a
+ * received segment, from the segment alone and the receiving worker's own
+ * redirect table; and the hand-off of an MP_JOIN SYN through the owner's ring.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <rte_eal.h>
+#include <rte_ring.h>
+
+#include "mptcp/mptcp_options.h"
+#include "steer.h"
+
+#define SVC_ADDR 0x0a0a0001u     /* 10.10.0.1: the listener */
+#define SVC_PORT 8080
+#define CLI_ADDR 0x0a0a0202u
+
+static void eal(void)
+{
+	static bool done;
+	char prefix[32];
+
+	if (done)
+		return;
+	snprintf(prefix, sizeof(prefix), "st%d", (int)getpid());
+	char *argv[] = {"ut", "--no-huge", "--no-pci", "-m", "64", "--no-shconf", "--no-telemetry",
+			"--log-level=*:error", "--file-prefix", prefix, "-l", "0", NULL};
+
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0);
+	rmdir(rte_eal_get_runtime_dir());
+	done = true;
+}
+
+/* An IPv4/TCP segment from the client (or from a server when to_port is ours). */
+struct seg {
+	struct rte_ipv4_hdr ip;
+	struct rte_tcp_hdr th;
+	uint8_t opt[40];
+} __attribute__((packed));
+
+static struct seg mkseg(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags, const uint8_t *opt,
+			uint8_t optlen)
+{
+	struct seg s;
+
+	memset(&s, 0, sizeof(s));
+	s.ip.version_ihl = 0x45;
+	s.ip.next_proto_id = IPPROTO_TCP;
+	s.ip.src_addr = rte_cpu_to_be_32(src);
+	s.ip.dst_addr = rte_cpu_to_be_32(SVC_ADDR);
+	s.th.src_port = rte_cpu_to_be_16(sport);
+	s.th.dst_port = rte_cpu_to_be_16(dport);
+	s.th.tcp_flags = flags;
+	s.th.data_off = (uint8_t)(((sizeof(s.th) + optlen + 3) / 4) << 4);
+	memcpy(s.opt, opt, optlen);
+	return s;
+}
+
+static unsigned owner_of(struct hag_steer *st, const struct seg *s)
+{
+	return hag_steer_owner(st, &s->ip, &s->th, (uint32_t)((s->th.data_off >> 4) * 4));
+}
+
+/* MP_JOIN SYN option with this token. */
+static void join_opt(uint8_t o[12], uint32_t token)
+{
+	const uint8_t h[4] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_JOIN << 4, 1};
+
+	memcpy(o, h, 4);
+	o[4] = (uint8_t)(token >> 24);
+	o[5] = (uint8_t)(token >> 16);
+	o[6] = (uint8_t)(token >> 8);
+	o[7] = (uint8_t)token;
+	memset(o + 8, 0x5a, 4);
+}
+
+static struct hag_steer w[2];
+
+static void two_workers(void)
+{
+	eal();
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(hag_steer_init(&w[i], i, 2, 1024, SOCKET_ID_ANY), 0);
+		cr_assert_eq(hag_steer_add_listener(&w[i], SVC_PORT), 0);
+	}
+}
+
+static void two_done(void)
+{
+	hag_steer_fini(&w[0]);
+	hag_steer_fini(&w[1]);
+}
+
+TestSuite(steering, .init = two_workers, .fini = two_done);
+
+Test(steering, one_worker_keeps_everything, .description = "With one worker every segment is its own")
+{
+	struct hag_steer one;
+	uint8_t o[12];
+	struct seg s;
+
+	join_opt(o, 0x12345679);
+	s = mkseg(CLI_ADDR, 40000, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
+	cr_assert_eq(hag_steer_init(&one, 0, 1, 64, SOCKET_ID_ANY), 0);
+	cr_expect_eq(owner_of(&one, &s), 0);
+	hag_steer_fini(&one);
+	cr_expect_eq(hag_steer_init(&one, 2, 2, 64, SOCKET_ID_ANY), -EINVAL);
+}
+
+Test(steering, replies_go_to_the_port_owner,
+     .description = "A reply to an active open goes to the worker whose ephemeral ports hold its destination port")
+{
+	struct seg odd = mkseg(0x0a140002, 9000, 40001, RTE_TCP_ACK_FLAG, NULL, 0);
+	struct seg even = mkseg(0x0a140002, 9000, 40002, RTE_TCP_ACK_FLAG, NULL, 0);
+
+	cr_expect_eq(owner_of(&w[0], &odd), 1);
+	cr_expect_eq(owner_of(&w[0], &even), 0);
+	cr_expect_eq(owner_of(&w[1], &odd), 1);
+	cr_expect_eq(w[0].mib[STEER_MIB_REPLY_HANDOFF], 1);
+	cr_expect_eq(w[1].mib[STEER_MIB_REPLY_HANDOFF], 0);
+}
+
+Test(steering, join_follows_its_token_and_the_subflow_follows_the_join,
+     .description = "A join SYN for worker 1's token received by worker 0 goes to 1, and so do that subflow's later segments")
+{
+	uint8_t o[12];
+	struct seg syn, ack, other;
+
+	join_opt(o, 0xabcdef01);      /* odd: worker 1 */
+	syn = mkseg(CLI_ADDR, 40100, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
+	ack = mkseg(CLI_ADDR, 40100, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
+	other = mkseg(CLI_ADDR, 40101, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
+	cr_expect_eq(owner_of(&w[0], &syn), 1);
+	cr_expect_eq(w[0].mib[STEER_MIB_JOIN_HANDOFF], 1);
+	cr_expect_eq(owner_of(&w[0], &ack), 1, "the subflow's ACK follows its join");
+	cr_expect_eq(w[0].mib[STEER_MIB_REDIRECT], 1);
+	cr_expect_eq(owner_of(&w[0], &other), 0, "another flow stays");
+	hag_steer_forget(&w[0], SVC_ADDR, SVC_PORT, CLI_ADDR, 40100);
+	cr_expect_eq(owner_of(&w[0], &ack), 0, "forgotten once the subflow is gone");
+}
+
+Test(steering, own_join_and_mp_capable_stay,
+     .description = "A join for this worker's own token, an MP_CAPABLE SYN and a SYN/ACK-like segment stay here")
+{
+	uint8_t o[12];
+	const uint8_t mpc[4] = {TCPOPT_MPTCP, 4, 0x01, 0x01};
+	struct seg syn, cap, synack;
+
+	join_opt(o, 0xabcdef02);      /* even: worker 0 */
+	syn = mkseg(CLI_ADDR, 40200, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
+	cap = mkseg(CLI_ADDR, 40201, SVC_PORT, RTE_TCP_SYN_FLAG, mpc, 4);
+	join_opt(o, 0xabcdef03);
+	synack = mkseg(CLI_ADDR, 40202, SVC_PORT, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, o, 12);
+	cr_expect_eq(owner_of(&w[0], &syn), 0);
+	cr_expect_eq(owner_of(&w[0], &cap), 0);
+	cr_expect_eq(owner_of(&w[0], &synack), 0, "only a SYN without ACK is a join to steer");
+	cr_expect_eq(w[0].mib[STEER_MIB_JOIN_HANDOFF], 0);
+}
+
+Test(steering, malformed_header_stays, .description = "A TCP header length past the segment: this worker counts and drops it")
+{
+	struct seg s = mkseg(CLI_ADDR, 40300, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
+
+	s.th.data_off = 0xf0;     /* 60 bytes claimed */
+	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 20), 0);
+	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 10), 0);
+}
+
+Test(steering, join_handed_over_a_ring, .description = "Worker 0 hands a join SYN over worker 1's ring; worker 1 finds it its own")
+{
+	struct rte_ring *r = rte_ring_create("steer_r1", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	uint8_t o[12];
+	struct seg syn;
+	void *got = NULL;
+
+	cr_assert_not_null(r);
+	join_opt(o, 0x00000007);      /* odd: worker 1 */
+	syn = mkseg(CLI_ADDR, 40400, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
+	cr_assert_eq(owner_of(&w[0], &syn), 1);
+	cr_assert_eq(rte_ring_mp_enqueue(r, &syn), 0);
+	cr_assert_eq(rte_ring_sc_dequeue(r, &got), 0);
+	cr_expect_eq(got, &syn);
+	cr_expect_eq(owner_of(&w[1], got), 1, "the owner processes it: no ping-pong");
+	cr_expect_eq(w[1].mib[STEER_MIB_JOIN_HANDOFF], 0);
+	rte_ring_free(r);
+}
