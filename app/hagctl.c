@@ -226,6 +226,12 @@ int main(int argc, char **argv)
 	val = query(path, cmd);
 	if (!val)
 		return 1;
+	if (json_is_object(val) && json_is_string(json_object_get(val, "error"))) {
+		/* hagd refused the request (e.g. withdraw of an address it does not announce). */
+		fprintf(stderr, "hagctl: %s: %s\n", cmd, json_string_value(json_object_get(val, "error")));
+		json_decref(val);
+		return 1;
+	}
 	/* Key order as hagd sent it: counters are grouped deliberately. */
 	out = json_dumps(val, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	json_decref(val);
