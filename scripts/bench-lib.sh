@@ -81,11 +81,11 @@ NFT
 # is the kernel's own setting (TX checksum offload on too), for the kernel
 # gateway only: a DPDK port cannot carry the frames larger than the MTU.
 veth_offloads() {
-	local st=$1 ns_if tx=()
+	local st=$1 ns_if ns ifc tx=()
 	[[ $st == on ]] && tx=(tx on)
 	for ns_if in "hag-client dsl" "hag-client lte" "hag-gw dsl-gw" "hag-gw lte-gw" "hag-gw up-gw" "hag-server up"; do
-		set -- $ns_if
-		ip netns exec "$1" ethtool -K "$2" "${tx[@]}" gso "$st" gro "$st" tso "$st" >/dev/null 2>&1 || true
+		read -r ns ifc <<<"$ns_if"
+		ip netns exec "$ns" ethtool -K "$ifc" "${tx[@]}" gso "$st" gro "$st" tso "$st" >/dev/null 2>&1 || true
 	done
 }
 
@@ -94,7 +94,6 @@ veth_offloads() {
 # (bench/haproxy-e2e.cfg, under mptcpize so its listener is MPTCP, splice on).
 KGW_PID=""
 kgw_up() {
-	local i
 	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
 	"$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
 	ip netns exec hag-gw sysctl -qw net.mptcp.enabled=1 net.ipv4.conf.all.rp_filter=0 \
@@ -109,7 +108,7 @@ kgw_up() {
 	setsid ip netns exec hag-gw mptcpize run haproxy -db -f "$ROOT/bench/haproxy-e2e.cfg" \
 		>"$OUT/haproxy.log" 2>&1 </dev/null &
 	KGW_PID=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		ip netns exec hag-gw ss -Mltn 2>/dev/null | grep -q '10.10.0.1:8080' && return 0
 		kill -0 "$KGW_PID" 2>/dev/null || break
 		sleep 0.1

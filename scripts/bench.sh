@@ -53,13 +53,14 @@ e2e_main() {
 			testpmd_down ;;
 		kgw | kgw_on)
 			kgw_up
-			[[ $s == kgw ]] && veth_offloads off || veth_offloads on
+			if [[ $s == kgw ]]; then veth_offloads off; else veth_offloads on; fi
 			e2e_runs "$s" 10.10.0.1 8080 9000 --mptcp
 			kgw_down ;;
 		esac
 	done
 	mkdir -p "$ROOT/bench/results"
-	local res=$ROOT/bench/results/$(date +%F)-e2e.json
+	local res
+	res=$ROOT/bench/results/$(date +%F)-e2e.json
 	((smoke)) && res=$OUT/smoke.json
 	$PY - "$OUT" "$MIB" "$RUNS" "$res" "${sides[@]}" <<'PYEOF'
 import json, statistics, sys, datetime
@@ -101,7 +102,7 @@ e2e_runs() {
 	: >"$OUT/$name.txt"
 	j0=$(mp_joins)
 	for _ in $(seq "$RUNS"); do
-		transfer "$addr" "$port" "$sport" "$BYTES" $mp >>"$OUT/$name.txt"
+		transfer "$addr" "$port" "$sport" "$BYTES" ${mp:+"$mp"} >>"$OUT/$name.txt"
 		if [[ -n "$mp" ]]; then
 			j1=$(mp_joins)
 			((j1 > j0)) || { echo "e2e $name: the client's lte subflow did not join" >&2; return 1; }
