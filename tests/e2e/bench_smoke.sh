@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The benchmark harness must not rot: scripts/bench.sh runs its parts in smoke
+# mode (seconds) and each writes its result file with a figure for every side
+# it measured. No figure is judged: speed is for docs/benchmarks.md, not CI.
+# bench.sh builds its own testbeds (testpmd, kernel gateway), so this test
+# runs last and leaves the testbed down.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1   # bench.sh brings up what it needs
+
+# smoke NAME ARGS...: run bench.sh ARGS (bounded); $WORK/NAME.log, result path in RESULT.
+smoke() {
+	local name=$1; shift
+	RESULT=""
+	if timeout -k 5 120 "$ROOT/scripts/bench.sh" "$@" >"$WORK/$name.log" 2>&1; then
+		ok "bench.sh $* ran"
+		RESULT=$(awk '/^results: / { print $2 }' "$WORK/$name.log" | tail -n 1)
+	else
+		not_ok "bench.sh $* ran"
+		diag "$(tail -n 15 "$WORK/$name.log")"
+	fi
+}
+
+# figures FILE PYEXPR: the Python expression over the result JSON `r` is true.
+figures() {
+	[[ -n "$1" && -s "$1" ]] && $PY - "$1" "$2" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2], {"r": r}) else 1)
+PYEOF
+}
+
+smoke tcp-loss --smoke
+check "tcp-loss smoke: hagd and kernel figures in $RESULT" \
+	figures "$RESULT" 'all(x[k] > 0 for x in r["results"] for k in ("kernel_up_gbps", "kernel_down_gbps", "hagd_up_gbps", "hagd_down_gbps"))'
+smoke e2e e2e --smoke
+check "e2e smoke: hagd and kernel gateway figures, both with the lte join, in $RESULT" \
+	figures "$RESULT" 'all(r["results"][s]["up_gbps"] > 0 and r["results"][s]["down_gbps"] > 0 and r["results"][s]["client_mp_joins"] > 0 for s in ("hagd", "kgw"))'
+diag "$(grep -A4 -E '^(tcp-loss|e2e):' "$WORK/tcp-loss.log" "$WORK/e2e.log" 2>/dev/null | sed 's/^[^:]*log[-:]//')"
+e2e_end
