@@ -20,9 +20,14 @@
 # about 8 s at 90 % of the sum (the other side sends nothing and keeps its
 # write side open: a DATA_FIN would close the connection to the lte join).
 # The goodput is taken from the receiver's byte counter sampled every 250 ms
-# (hagload --sample-ms), from HAG_AGG_WARM (2) s in to the last sample
+# (hagload --sample-ms), from HAG_AGG_WARM (2) s in to HAG_AGG_TAIL (1) s
 # before the stream was complete: slow start over the 60 ms path and the
-# tail do not count. The port counters are sampled from WARM to WARM + 4 s.
+# tail (the lte path's last bytes while dsl has nothing left) do not count.
+# The port counters are sampled from WARM to WARM + 4 s. The bottleneck
+# queue toward the client is HAG_AGG_QUEUE_BDP (2.5) BDPs deep (LTE and DSL
+# access nodes buffer deeply); at 1.5 BDPs the 60 ms path's slow-start
+# overshoot sometimes ends in repeated RTOs that lib/tcp recovers from too
+# slowly (docs/testbed.md).
 #
 # Checks: with the minrtt scheduler (default), goodput >= 90 % of the sum of
 # the path rates both ways, both subflows carried data, hashes match; with
@@ -37,9 +42,11 @@ DSL_MBIT=${HAG_AGG_DSL_MBIT:-40}
 LTE_MBIT=${HAG_AGG_LTE_MBIT:-25}
 DSL_RTT_MS=10
 LTE_RTT_MS=60
+QUEUE_BDP=${HAG_AGG_QUEUE_BDP:-2.5}   # bottleneck queue toward the client, in BDPs (docs/testbed.md)
 MIB=${HAG_AGG_MIB:-56}
 BYTES=$((MIB << 20))
 WARM=${HAG_AGG_WARM:-2}
+TAIL=${HAG_AGG_TAIL:-1}     # the last second (the slow path's tail) is not steady state
 MEAS=4
 MIN_PCT=90          # minrtt: of the sum of the path rates, each way
 COST_DSL_PCT=85     # cost: the cheap path's share of its rate toward the client
@@ -48,18 +55,19 @@ SUM_MBIT=$((DSL_MBIT + LTE_MBIT))
 # agg_conf OUT SCHED: the testbed config with both access paths' download
 # limited and delayed in hagd, and scheduler SCHED (cost: with access costs).
 agg_conf() {
-	$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$1" "$2" "$DSL_MBIT" "$DSL_RTT_MS" "$LTE_MBIT" "$LTE_RTT_MS" <<'PYEOF'
+	$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$1" "$2" "$DSL_MBIT" "$DSL_RTT_MS" "$LTE_MBIT" "$LTE_RTT_MS" "$QUEUE_BDP" <<'PYEOF'
 import json, math, sys
 base, out, sched = sys.argv[1:4]
+queue_bdp = float(sys.argv[8])
 paths = {"dsl": (float(sys.argv[4]), float(sys.argv[5])), "lte": (float(sys.argv[6]), float(sys.argv[7]))}
 c = json.load(open(base))
 for p in c["ports"]:
     if p["name"] in paths:
         mbit, rtt = paths[p["name"]]
         bdp_frames = mbit * 1e6 / 8 * rtt / 1e3 / 1514
-        # frames inside the delay (one BDP) plus a queue of 1.5 BDP
+        # frames inside the delay (one BDP) plus a queue of QUEUE_BDP
         p["impair"] = {"delay_ms": rtt, "rate_mbit": mbit, "direction": "tx",
-                       "limit": int(math.ceil(2.5 * bdp_frames)) + 8}
+                       "limit": int(math.ceil((1 + queue_bdp) * bdp_frames)) + 8}
 c.setdefault("mptcp", {})["scheduler"] = sched
 if sched == "cost":
     c["access"] = [{"name": "dsl", "prefix": "10.10.1.0/24", "cost": 1},
@@ -123,7 +131,7 @@ transfer() {
 		not_ok "$name: the paths are limited to $DSL_MBIT and $LTE_MBIT Mbit/s"
 		diag "  wire rates dsl $RATE_DSL, lte $RATE_LTE Mbit/s"
 	fi
-	local good; good=$(rx_rate "$rx" "$WARM")
+	local good; good=$(rx_rate "$rx" "$WARM" "$TAIL")
 	PCT[$name]=$(awk -v g="${good:-0}" -v s="$SUM_MBIT" 'BEGIN { printf "%.1f", g * 100 / s }')
 	diag "$name: goodput ${good:-?} Mbit/s from ${WARM} s = ${PCT[$name]} % of $SUM_MBIT Mbit/s; wire dsl $RATE_DSL, lte $RATE_LTE Mbit/s; whole transfer dsl $whole_dsl B, lte $whole_lte B, $(jget "$rx" secs) s"
 	diag "$name: hagd RetransSegs +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.RetransSegs), HyStartExit +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.HyStartExit), SndBufGrown +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.SndBufGrown), RcvBufGrown +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.RcvBufGrown)"

@@ -481,19 +481,22 @@ shape_egress() {
 	ip netns exec "$1" tc qdisc replace dev "$2" root tbf rate "${3}mbit" burst 15000 limit "$4"
 }
 
-# rx_rate FILE WARM: goodput in Mbit/s of what hagload's FILE received
+# rx_rate FILE WARM [TAIL]: goodput in Mbit/s of what hagload's FILE received
 # (--sample-ms samples), from the first sample at or after WARM seconds to the
-# last one before the stream was complete: the steady part of a transfer,
-# without slow start and without the tail. Empty when too few samples.
+# last one before the stream was complete, or TAIL seconds before it ended:
+# the steady part of a transfer, without slow start and without the tail (an
+# MPTCP transfer ends with the slow path's last bytes while the fast one is
+# idle). Empty when too few samples.
 rx_rate() {
-	$PY - "$1" "$2" <<'PYEOF'
+	$PY - "$1" "$2" "${3:-0}" <<'PYEOF'
 import json, sys
 try:
     o = json.loads(open(sys.argv[1]).readline())
 except (OSError, ValueError):
     sys.exit(0)
-warm, total = float(sys.argv[2]), o.get("rx_bytes", 0)
-pts = [s for s in o.get("samples", []) if s[0] >= warm and s[1] < total]
+warm, tail, total = float(sys.argv[2]), float(sys.argv[3]), o.get("rx_bytes", 0)
+end = o.get("rx_secs", 0) - tail
+pts = [s for s in o.get("samples", []) if s[0] >= warm and s[1] < total and (tail == 0 or s[0] <= end)]
 if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
     print("%.2f" % ((pts[-1][1] - pts[0][1]) * 8 / (pts[-1][0] - pts[0][0]) / 1e6))
 PYEOF
