@@ -115,12 +115,14 @@ struct mptcp_sock {
 	/* Break-before-make: no subflow left (master NULL); what the owner had. */
 	bool parked;
 	uint64_t park_deadline;         /* us */
-	const struct tcp_sock_ops *p_ops;
-	void *p_user;
-	struct hag_pipe *p_txp, *p_rxp;
-	int64_t p_tx_off;
-	uint32_t p_keep_idle, p_keep_intvl;
-	uint8_t p_keep_probes;
+	struct mptcp_owner {
+		const struct tcp_sock_ops *ops;
+		void *user;
+		struct hag_pipe *txp, *rxp;
+		int64_t tx_off;
+		uint32_t keep_idle, keep_intvl;
+		uint8_t keep_probes;
+	} parked_owner;
 	uint32_t first_laddr;           /* address of the first subflow (join address id 0) */
 	TAILQ_ENTRY(mptcp_sock) park_link;
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */

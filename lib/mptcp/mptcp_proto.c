@@ -1127,30 +1127,52 @@ static struct mptcp_subflow *heir(struct mptcp_sock *msk)
 }
 
 /* RFC 8684 3.3.3 / walk-out: the connection moves to a joined subflow; the owner follows. */
-static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mptcp_subflow *j)
+/* What the owner (the relay) set on the first subflow; carried to the next one. */
+static struct mptcp_owner owner_of_sock(const struct tcp_sock *sk)
 {
-	struct mptcp_sock *msk = sf->msk;
-	struct tcp_sock *nsk = j->sk;
-	const struct tcp_sock_ops *ops = old->ops;
+	return (struct mptcp_owner){ .ops = sk->ops, .user = sk->user, .txp = sk->txp, .rxp = sk->rxp,
+				     .tx_off = sk->tx_off, .keep_idle = sk->keep_idle_us,
+				     .keep_intvl = sk->keep_intvl_us, .keep_probes = sk->keep_probes };
+}
 
-	mptcp_reinject_from(sf, false);
+/* The joined subflow j becomes the first one and takes the owner's state. */
+static void promote(struct mptcp_sock *msk, struct mptcp_subflow *j, const struct mptcp_owner *ow)
+{
+	struct tcp_sock *nsk = j->sk;
+
 	LIST_REMOVE(j, link);
 	msk->n_joined--;
 	j->master = true;
 	msk->master = j;
-	nsk->txp = old->txp;
-	nsk->tx_off = old->tx_off;
-	nsk->user = old->user;
-	nsk->ops = ops;
-	tcp_set_keepalive(nsk, old->keep_idle_us, old->keep_intvl_us, old->keep_probes);
-	old->ops = NULL;         /* no closed() for the socket that died */
-	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
-	if (ops && ops->replaced)
-		ops->replaced(old, nsk);
+	nsk->txp = ow->txp;
+	nsk->tx_off = ow->tx_off;
+	nsk->user = ow->user;
+	nsk->ops = ow->ops;
+	tcp_set_keepalive(nsk, ow->keep_idle, ow->keep_intvl, ow->keep_probes);
+}
+
+/* After a promotion: the DATA_FIN, the data-level timer (it died with the old
+ * socket) and the data go on from the new first subflow. */
+static void carry_on(struct mptcp_sock *msk)
+{
 	if (msk->snd_fin_queued && !msk->snd_fin_acked)
 		data_fin_kick(msk);
-	mptcp_rtx_arm(msk, true);    /* the old timer died with its socket */
+	mptcp_rtx_arm(msk, true);
 	mptcp_push(msk);
+}
+
+static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mptcp_subflow *j)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_owner ow = owner_of_sock(old);
+
+	mptcp_reinject_from(sf, false);
+	promote(msk, j, &ow);
+	old->ops = NULL;         /* no closed() for the socket that died */
+	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
+	if (ow.ops && ow.ops->replaced)
+		ow.ops->replaced(old, j->sk);
+	carry_on(msk);
 }
 
 /*
@@ -1168,14 +1190,7 @@ static bool park(struct tcp_sock *old, struct mptcp_subflow *sf)
 	    (msk->snd_fin_acked && msk->rcv_fin_done) || ops == NULL || ops->parked == NULL || old->txp == NULL)
 		return false;
 	mptcp_reinject_from(sf, false);     /* its unacked data goes on the next subflow */
-	msk->p_ops = ops;
-	msk->p_user = old->user;
-	msk->p_txp = old->txp;
-	msk->p_rxp = old->rxp;
-	msk->p_tx_off = old->tx_off;
-	msk->p_keep_idle = old->keep_idle_us;
-	msk->p_keep_intvl = old->keep_intvl_us;
-	msk->p_keep_probes = old->keep_probes;
+	msk->parked_owner = owner_of_sock(old);
 	old->ops = NULL;                    /* no closed(): the owner hears parked() */
 	msk->master = NULL;
 	msk->parked = true;
@@ -1183,7 +1198,7 @@ static bool park(struct tcp_sock *old, struct mptcp_subflow *sf)
 	TAILQ_INSERT_TAIL(&ctx->parked, msk, park_link);
 	ctx->n_parked++;
 	MPTCP_INC(ctx, MPTCP_MIB_PARKED);
-	ops->parked(msk->p_user, NULL, 0);
+	ops->parked(old->user, NULL, 0);
 	return true;
 }
 
@@ -1191,28 +1206,16 @@ void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
 {
 	struct tcp_sock *nsk = j->sk;
 	struct mptcp_ctx *ctx = msk->ctx;
-	const struct tcp_sock_ops *ops = msk->p_ops;
 
-	LIST_REMOVE(j, link);
-	msk->n_joined--;
-	j->master = true;
-	msk->master = j;
 	msk->parked = false;
 	TAILQ_REMOVE(&ctx->parked, msk, park_link);
 	ctx->n_parked--;
-	nsk->txp = msk->p_txp;
-	nsk->tx_off = msk->p_tx_off;
-	nsk->user = msk->p_user;
-	nsk->ops = ops;
-	tcp_set_keepalive(nsk, msk->p_keep_idle, msk->p_keep_intvl, msk->p_keep_probes);
+	promote(msk, j, &msk->parked_owner);
 	MPTCP_INC(ctx, MPTCP_MIB_RESUMED);
-	ops->parked(msk->p_user, nsk, 0);
+	msk->parked_owner.ops->parked(msk->parked_owner.user, nsk, 0);
 	if (nsk->state == TCP_CLOSED || msk->master != j)
 		return;
-	if (msk->snd_fin_queued && !msk->snd_fin_acked)
-		data_fin_kick(msk);
-	mptcp_rtx_arm(msk, true);
-	mptcp_push(msk);
+	carry_on(msk);
 }
 
 void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)
@@ -1220,12 +1223,11 @@ void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)
 	struct mptcp_sock *msk;
 
 	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL && msk->park_deadline <= now_us) {
-		const struct tcp_sock_ops *ops = msk->p_ops;
-		void *user = msk->p_user;
+		struct mptcp_owner ow = msk->parked_owner;
 
 		MPTCP_INC(ctx, MPTCP_MIB_PARK_EXPIRED);
 		msk_free(msk);           /* unlinks it; pending joins are reset */
-		ops->parked(user, NULL, -ETIMEDOUT);
+		ow.ops->parked(ow.user, NULL, -ETIMEDOUT);
 	}
 }
 

@@ -60,7 +60,7 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	sk->ulp = &mptcp_ulp;
 	sk->ulp_ctx = sf;
 	sk->flags |= TF_NO_TX_FREE;
-	sk->rxp = m ? m->rxp : msk->p_rxp;   /* the connection's bytes, by DSN */
+	sk->rxp = m ? m->rxp : msk->parked_owner.rxp;   /* the connection's bytes, by DSN */
 	sk->txp = NULL;         /* its bytes come from the scheduler (mptcp_sched.c) */
 	sk->ops = NULL;
 	sk->user = NULL;

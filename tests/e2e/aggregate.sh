@@ -98,8 +98,8 @@ transfer() {
 	nstat_snap "$WORK/$name.n0"
 	server_start "$WORK/$name.server" --bytes "$down" "${sh[@]}" --seed "$name-down" --timeout 30 \
 		--sample-ms 250 || { not_ok "$name: server started"; return 1; }
-	bg_ns "$HAG_CLIENT_NS" "$WORK/$name.client" timeout -k 2 60 $HAGLOAD client \
-		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$up" "${ch[@]}" \
+	client_start "$WORK/$name.client" 60 \
+		--bytes "$up" "${ch[@]}" \
 		--seed "$name-up" --mptcp --timeout 30 --sample-ms 250
 	cpid=$BG_PID
 	sleep "$WARM"

@@ -59,8 +59,8 @@ base=$(mempool_in_use)
 stats_snap "$WORK/before.json"
 nstat_snap "$WORK/nstat.before"
 server_start "$WORK/server" --bytes "$BYTES" --seed bk-down --timeout 30
-bg_ns "$HAG_CLIENT_NS" "$WORK/client" timeout -k 2 60 $HAGLOAD client \
-	--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" --seed bk-up --mptcp --timeout 30
+client_start "$WORK/client" 60 \
+	--bytes "$BYTES" --seed bk-up --mptcp --timeout 30
 CLIENT=$BG_PID
 sleep 0.3
 $CONNS >"$WORK/conns1.json" 2>/dev/null
@@ -92,8 +92,8 @@ diag "dsl up: dsl tx $dsl_tx rx $dsl_rx B, lte tx $lte_tx rx $lte_rx B, SchedJoi
 # 2. dsl goes dark one second into a paced transfer: the backup carries the rest.
 stats_snap "$WORK/before2.json"
 server_start "$WORK/server2" --bytes "$BYTES" --seed bkdark-down --timeout 60 --rate-mbit 40
-bg_ns "$HAG_CLIENT_NS" "$WORK/client2" timeout -k 2 100 $HAGLOAD client \
-	--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" --seed bkdark-up --mptcp \
+client_start "$WORK/client2" 100 \
+	--bytes "$BYTES" --seed bkdark-up --mptcp \
 	--timeout 60 --rate-mbit 40
 CLIENT2=$BG_PID
 sleep 1

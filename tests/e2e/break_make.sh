@@ -4,7 +4,8 @@
 # before LTE came up), then its path manager opens a new one (the lte endpoint
 # added again). hagd keeps the connection parked meanwhile (mptcp.Parked),
 # with its upstream connection, and the join resumes it (mptcp.Resumed): the
-# transfer completes both ways with hashes intact, nothing expired.
+# transfer completes both ways with hashes intact and closes in order
+# (relay.Completed), nothing expired.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -20,8 +21,8 @@ trap '_rc=$?; bbm_exit; (exit $_rc); _e2e_exit' EXIT
 
 stats_snap "$WORK/before.json"
 server_start "$WORK/server" --bytes "$BYTES" --seed bbm-down --timeout 40 --rate-mbit 24
-bg_ns "$HAG_CLIENT_NS" "$WORK/client" timeout -k 2 90 $HAGLOAD client \
-	--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" --seed bbm-up --mptcp \
+client_start "$WORK/client" 90 \
+	--bytes "$BYTES" --seed bbm-up --mptcp \
 	--timeout 40 --rate-mbit 24
 cpid=$BG_PID
 sleep 1.5
@@ -46,7 +47,8 @@ check_eq "transfer across the break finished" "$crc/$src" 0/0
 check_pair "break-before-make" "$WORK/client" "$WORK/server"
 check_moved "$WORK/before.json" "$WORK/after.json" mptcp.Resumed
 check_still "$WORK/before.json" "$WORK/after.json" mptcp.ParkExpired
-check_still "$WORK/before.json" "$WORK/after.json" relay.ClientResets
+# relay.ClientResets is not checked: a connection left by an earlier test may move it.
+check_moved "$WORK/before.json" "$WORK/after.json" relay.Completed
 diag "Parked +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.Parked), Resumed +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.Resumed), Takeover +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.Takeover), MPJoinAckRx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" mptcp.MPJoinAckRx); client $(jget "$WORK/client" secs) s"
 check_hagd_alive
 e2e_end

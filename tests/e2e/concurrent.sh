@@ -18,8 +18,8 @@ for ((i = 0; i < CONNS; i++)); do
 	flags=(--mptcp)
 	((i % 4 == 3)) && flags=()                        # every 4th plain TCP
 	((i % 4 == 3 && i % 8 == 7)) && flags=(--bind 10.10.2.2)  # ... over lte
-	bg_ns "$HAG_CLIENT_NS" "$WORK/client.$i" timeout -k 2 120 $HAGLOAD client \
-		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" \
+	client_start "$WORK/client.$i" 120 \
+		--bytes "$BYTES" \
 		--seed "client-$i" --timeout 30 "${flags[@]}"
 	cpids+=("$BG_PID")
 done

@@ -137,6 +137,14 @@ NFT
 }
 path_light() { ip netns exec "$HAG_CLIENT_NS" nft delete table netdev hag_dark 2>/dev/null; }
 
+# client_start OUT SECS ARGS...: client_run in the background (its pid in
+# BG_PID), for a test that acts while the transfer runs; wait_pid collects it.
+client_start() {
+	local out=$1 secs=$2; shift 2
+	bg_ns "$HAG_CLIENT_NS" "$out" timeout -k 2 "$secs" $HAGLOAD client \
+		--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" "$@"
+}
+
 # --- JSON -------------------------------------------------------------------
 # jget FILE KEY [LINE]: a (dotted) key of the JSON object on LINE (default: the
 # first line that parses) of FILE; prints nothing when absent.

@@ -41,8 +41,8 @@ diag "lte: rx +$lte_rx B, tx +$lte_tx B; dsl: rx +$(ctr_delta "$WORK/before.json
 # 2. The dsl path goes dark one second into a transfer; lte must carry the rest.
 stats_snap "$WORK/before2.json"
 server_start "$WORK/server2" --bytes "$BYTES" --seed dark-down --timeout 60 --rate-mbit 40
-bg_ns "$HAG_CLIENT_NS" "$WORK/client2" timeout -k 2 100 $HAGLOAD client \
-	--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes "$BYTES" --seed dark-up --mptcp \
+client_start "$WORK/client2" 100 \
+	--bytes "$BYTES" --seed dark-up --mptcp \
 	--timeout 60 --rate-mbit 40
 CLIENT2=$BG_PID
 sleep 1
@@ -101,8 +101,8 @@ dark_on() {
 }
 stats_snap "$WORK/before4.json"
 server_start "$WORK/server4" --bytes 24M --seed back-down --timeout 60 --rate-mbit 24
-bg_ns "$HAG_CLIENT_NS" "$WORK/client4" timeout -k 2 100 $HAGLOAD client \
-	--addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" --bytes 24M --seed back-up --mptcp \
+client_start "$WORK/client4" 100 \
+	--bytes 24M --seed back-up --mptcp \
 	--timeout 60 --rate-mbit 24
 CLIENT4=$BG_PID
 sleep 1

@@ -56,7 +56,7 @@ diag "toward the client: dsl +$dsl_tx B, lte +$lte_tx B; joins: MPJoinAckRx +$(c
 stats_snap "$WORK/before3.json"
 nstat_snap "$WORK/nstat3.before"
 server_start "$WORK/server3" --bytes "$BYTES" --seed pol3-down --timeout 30 --rate-mbit 100
-bg_ns "$HAG_CLIENT_NS" "$WORK/client3" $HAGLOAD client --addr "$HAG_SERVICE_ADDR" --port "$HAG_SERVICE_PORT" \
+client_start "$WORK/client3" 60 \
 	--bytes "$BYTES" --seed pol3-up --mptcp --timeout 30 --rate-mbit 100
 cpid=$BG_PID
 sleep 0.5
