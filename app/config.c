@@ -35,6 +35,7 @@ void hag_config_defaults(struct hag_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mbufs = 65535;
 	cfg->idle_sleep_us = 0;
+	cfg->workers = 1;
 	cfg->mptcp_enabled = true;
 	cfg->tcp_rcvbuf = 4u << 20;
 	cfg->tcp_sndbuf = 4u << 20;
@@ -500,7 +501,7 @@ static int parse_inet(struct loader *ld, const char *path, const char *key, cons
 
 static int parse_dpdk(struct loader *ld, json_t *o, struct hag_config *c)
 {
-	static const char *const keys[] = { "args", "mbufs", "idle_sleep_us", NULL };
+	static const char *const keys[] = { "args", "mbufs", "idle_sleep_us", "workers", NULL };
 	json_t *args, *v;
 	size_t i;
 	int rc;
@@ -508,7 +509,8 @@ static int parse_dpdk(struct loader *ld, json_t *o, struct hag_config *c)
 	if ((rc = check_keys(ld, o, "dpdk", keys)) ||
 	    (rc = get_member(ld, o, "dpdk", "args", JSON_ARRAY, false, &args)) ||
 	    (rc = get_uint(ld, o, "dpdk", "mbufs", 1024, 4194304, &c->mbufs)) ||
-	    (rc = get_uint(ld, o, "dpdk", "idle_sleep_us", 0, 10000, &c->idle_sleep_us)))
+	    (rc = get_uint(ld, o, "dpdk", "idle_sleep_us", 0, 10000, &c->idle_sleep_us)) ||
+	    (rc = get_uint(ld, o, "dpdk", "workers", 1, HAG_MAX_WORKERS, &c->workers)))
 		return rc;
 	if (json_array_size(args) > HAG_MAX_EAL_ARGS)
 		return fail(ld, "dpdk", "args", "%zu entries, at most %d", json_array_size(args),

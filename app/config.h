@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define HAG_MAX_PORTS      8
+#define HAG_MAX_WORKERS    64
 #define HAG_MAX_ROUTES     32
 #define HAG_MAX_LISTENERS  16
 #define HAG_MAX_EAL_ARGS   64
@@ -99,6 +100,7 @@ struct hag_config {
 	char *eal_args[HAG_MAX_EAL_ARGS];  /* strdup'ed; freed by hag_config_free() */
 	uint32_t mbufs;               /* mempool size, default 65535 */
 	uint32_t idle_sleep_us;       /* sleep after idle polls; 0 = busy poll (default) */
+	uint32_t workers;             /* worker lcores, each with its own queue on every port; default 1 */
 
 	int n_ports;
 	struct hag_port_conf ports[HAG_MAX_PORTS];

@@ -11,8 +11,11 @@
 #include <rte_mempool.h>
 #include <sys/queue.h>
 
+#include <rte_ring.h>
+
 #include "config.h"
 #include "impair.h"
+#include "steer.h"
 #include "mptcp/mptcp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
@@ -57,8 +60,37 @@ enum hag_relay_mib {
 	RELAY_MIB_MAX
 };
 
+/*
+ * Hand-offs between workers (docs/performance.md "Software steering rules").
+ * The receiving worker counts the TX side, the owner the RX side.
+ */
+enum hag_handoff_mib {
+	HANDOFF_MIB_TX,          /* segments this worker passed to their owner */
+	HANDOFF_MIB_RX,          /* segments other workers passed to this one */
+	HANDOFF_MIB_RING_FULL,   /* dropped: the owner's inbox was full (the peer retransmits) */
+	HANDOFF_MIB_SHARED_TX,   /* ARP and ICMP errors copied to the other workers */
+	HANDOFF_MIB_SHARED_FAIL, /* copies not made: no mbuf or the inbox full */
+	HANDOFF_MIB_SHARED_RX,   /* such copies from the other workers */
+	HANDOFF_MIB_CTL_TX,      /* steering news sent: a joined subflow made or freed here */
+	HANDOFF_MIB_CTL_FULL,    /* steering news lost: a worker's control ring was full */
+	HANDOFF_MIB_MAX
+};
+
+/* Steering news between workers (a control ring element). */
+struct hag_steer_msg {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint8_t owner;
+	bool learn;               /* true: subflow made at owner; false: freed */
+	uint8_t pad[2];
+};
+
+/* A port as one worker sees it: the device, this worker's queue and TX buffer. */
 struct hag_port {
 	uint16_t port_id;
+	uint16_t queue;               /* this worker's RX and TX queue */
+	uint8_t n_split;              /* ports[] of hag_ports_init: ethdevs per worker (af_xdp), else 0 */
+	uint16_t split_id[HAG_MAX_WORKERS]; /* ... worker w's ethdev */
 	const struct hag_port_conf *conf;
 	struct rte_ether_addr mac;
 	struct rte_eth_dev_tx_buffer *txb;
@@ -103,8 +135,16 @@ struct hag_lcore {
 	unsigned int lcore_id;
 	const struct hag_config *cfg;
 	struct rte_mempool *pool;
+	unsigned worker, n_workers;   /* this worker's index; how many there are */
+	struct hag_lcore *all;        /* every worker's context, all[0..n_workers) */
+	struct rte_ring *inbox;       /* segments handed over by other workers (MP/SC) */
+	struct rte_ring *ctl;         /* steering news from other workers (struct hag_steer_msg) */
+	struct hag_steer steer;       /* which worker owns a received segment */
+	uint64_t handoff_mib[HANDOFF_MIB_MAX];
+	uint16_t ho_n[HAG_MAX_WORKERS];                    /* hand-offs gathered in this burst */
+	struct rte_mbuf *ho[HAG_MAX_WORKERS][HAG_BURST];
 	int n_ports;
-	struct hag_port *ports;
+	struct hag_port ports[HAG_MAX_PORTS];
 	struct tcp_stack *tcp;
 	struct mptcp_ctx *mptcp;
 	struct net_arp_table arp;
@@ -128,14 +168,33 @@ struct hag_lcore {
 
 extern const char *const hag_ip_mib_names[IP_MIB_MAX];
 extern const char *const hag_relay_mib_names[RELAY_MIB_MAX];
+extern const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX];
 
 /* port.c */
+#define HAG_VDEV_ARG_LEN 320
+/*
+ * The --vdev arguments of a port (0 when it is a PCI device). One, except
+ * net_af_xdp with several workers: one ethdev per worker, each bound to its
+ * own queue of the interface (start_queue=w, queue_count=1; DPDK 22.11's
+ * af_xdp wants "combined" channels for more queues on one ethdev, which veths
+ * do not have). A dev that sets start_queue or queue_count itself stays one
+ * ethdev; net_af_packet gets qpairs=workers unless it sets qpairs.
+ */
+int hag_port_vdev_args(const struct hag_port_conf *pc, unsigned workers, char (*out)[HAG_VDEV_ARG_LEN]);
+/* Configure and start every port with cfg->workers queues; ports[] get no TX buffer. */
 int hag_ports_init(struct hag_port *ports, const struct hag_config *cfg, struct rte_mempool *pool);
+/* One worker's view of a started port: its queue and its own TX buffer. */
+int hag_port_worker_init(struct hag_port *dst, const struct hag_port *src, uint16_t queue);
+void hag_port_worker_fini(struct hag_port *p);
 void hag_ports_close(struct hag_port *ports, int n);
 
 /* lcore.c */
-int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct hag_port *ports,
-		   struct rte_mempool *pool);
+/*
+ * Worker `worker` of cfg->workers; all[] is the array lc belongs to (its
+ * inboxes are used to hand segments over). ports[] are the started devices.
+ */
+int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const struct hag_port *ports,
+		   struct rte_mempool *pool, struct hag_lcore *all, unsigned worker);
 int hag_lcore_run(void *arg);
 void hag_lcore_fini(struct hag_lcore *lc);
 int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route);

@@ -17,6 +17,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
+#include <rte_ring.h>
 
 #include "hagd.h"
 
@@ -41,6 +42,21 @@ const char *const hag_ip_mib_names[IP_MIB_MAX] = {
 	[IP_MIB_ICMP_DEST_UNREACH] = "IcmpInDestUnreachs",
 	[IP_MIB_NON_IP] = "NonIP",
 };
+
+const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX] = {
+	[HANDOFF_MIB_TX] = "HandoffTx",
+	[HANDOFF_MIB_RX] = "HandoffRx",
+	[HANDOFF_MIB_RING_FULL] = "HandoffRingFull",
+	[HANDOFF_MIB_SHARED_TX] = "SharedTx",
+	[HANDOFF_MIB_SHARED_FAIL] = "SharedFail",
+	[HANDOFF_MIB_SHARED_RX] = "SharedRx",
+	[HANDOFF_MIB_CTL_TX] = "SteerNewsTx",
+	[HANDOFF_MIB_CTL_FULL] = "SteerNewsLost",
+};
+
+/* A frame in a worker's inbox carries its port in hash.usr; copies of ARP and
+ * ICMP errors (every worker learns them, one answers) also carry this flag. */
+#define HAG_HO_SHARED 0x80000000u
 
 bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr)
 {
@@ -83,7 +99,116 @@ static void tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	/* Test-only impairment: the frame may be held (hag_lcore_run sends it later) or dropped. */
 	if (unlikely(p->imp_tx != NULL) && hag_impair_process(p->imp_tx, &m, 1, lc->now_us) == 0)
 		return;
-	rte_eth_tx_buffer(p->port_id, 0, p->txb, m);
+	rte_eth_tx_buffer(p->port_id, p->queue, p->txb, m);
+}
+
+/* Hand a received frame (Ethernet header in place) to worker w; sent after the burst. */
+static void handoff(struct hag_lcore *lc, unsigned w, int port, struct rte_mbuf *m)
+{
+	m->hash.usr = (uint32_t)port;
+	lc->ho[w][lc->ho_n[w]++] = m;
+	if (lc->ho_n[w] == HAG_BURST) {
+		unsigned k = rte_ring_mp_enqueue_burst(lc->all[w].inbox, (void **)lc->ho[w], HAG_BURST, NULL);
+
+		lc->handoff_mib[HANDOFF_MIB_TX] += k;
+		if (k < HAG_BURST) {
+			lc->handoff_mib[HANDOFF_MIB_RING_FULL] += HAG_BURST - k;
+			rte_pktmbuf_free_bulk(&lc->ho[w][k], HAG_BURST - k);
+		}
+		lc->ho_n[w] = 0;
+	}
+}
+
+static void handoff_flush(struct hag_lcore *lc)
+{
+	for (unsigned w = 0; w < lc->n_workers; w++) {
+		unsigned n = lc->ho_n[w], k;
+
+		if (n == 0)
+			continue;
+		k = rte_ring_mp_enqueue_burst(lc->all[w].inbox, (void **)lc->ho[w], n, NULL);
+		lc->handoff_mib[HANDOFF_MIB_TX] += k;
+		if (k < n) {
+			lc->handoff_mib[HANDOFF_MIB_RING_FULL] += n - k;
+			rte_pktmbuf_free_bulk(&lc->ho[w][k], n - k);
+		}
+		lc->ho_n[w] = 0;
+	}
+}
+
+/*
+ * lib/tcp made or freed a socket. A subflow to a listener that this worker
+ * owns although the flow hashes elsewhere (a join for this worker's token):
+ * every worker must send its segments here, so all of them are told, through
+ * their control rings, before the SYN/ACK leaves.
+ */
+static void flow_event(void *arg, const struct tcp_sock *sk, bool added)
+{
+	struct hag_lcore *lc = arg;
+	struct hag_steer_msg msg = {
+		.laddr = sk->laddr, .raddr = sk->raddr, .lport = sk->lport, .rport = sk->rport,
+		.owner = (uint8_t)lc->worker, .learn = added,
+	};
+
+	if (!hag_steer_is_listener(&lc->steer, sk->lport) ||
+	    hag_steer_flow_worker(&lc->steer, sk->laddr, sk->lport, sk->raddr, sk->rport) == lc->worker)
+		return;
+	for (unsigned w = 0; w < lc->n_workers; w++) {
+		if (w == lc->worker) {
+			if (added)
+				hag_steer_learn(&lc->steer, msg.laddr, msg.lport, msg.raddr, msg.rport, w);
+			else
+				hag_steer_forget(&lc->steer, msg.laddr, msg.lport, msg.raddr, msg.rport);
+		} else if (rte_ring_mp_enqueue_elem(lc->all[w].ctl, &msg, sizeof(msg)) != 0) {
+			lc->handoff_mib[HANDOFF_MIB_CTL_FULL]++;
+		} else {
+			lc->handoff_mib[HANDOFF_MIB_CTL_TX]++;
+		}
+	}
+}
+
+/* Apply the other workers' steering news: all of it, before this poll's RX. */
+static unsigned ctl_drain(struct hag_lcore *lc)
+{
+	struct hag_steer_msg msgs[64];
+	unsigned n, total = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(lc->ctl, msgs, sizeof(msgs[0]), RTE_DIM(msgs), NULL);
+		for (unsigned i = 0; i < n; i++) {
+			const struct hag_steer_msg *m = &msgs[i];
+
+			if (m->learn)
+				hag_steer_learn(&lc->steer, m->laddr, m->lport, m->raddr, m->rport, m->owner);
+			else
+				hag_steer_forget(&lc->steer, m->laddr, m->lport, m->raddr, m->rport);
+		}
+		total += n;
+	} while (n == RTE_DIM(msgs));
+	return total;
+}
+
+/* Copy a frame every worker must see (ARP, ICMP errors) to the other workers. */
+static void share(struct hag_lcore *lc, int port, const struct rte_mbuf *m)
+{
+	for (unsigned w = 0; w < lc->n_workers; w++) {
+		struct rte_mbuf *c;
+
+		if (w == lc->worker)
+			continue;
+		c = rte_pktmbuf_copy(m, lc->pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			lc->handoff_mib[HANDOFF_MIB_SHARED_FAIL]++;
+			continue;
+		}
+		c->hash.usr = (uint32_t)port | HAG_HO_SHARED;
+		if (rte_ring_mp_enqueue(lc->all[w].inbox, c) != 0) {
+			lc->handoff_mib[HANDOFF_MIB_SHARED_FAIL]++;
+			rte_pktmbuf_free(c);
+			continue;
+		}
+		lc->handoff_mib[HANDOFF_MIB_SHARED_TX]++;
+	}
 }
 
 static void arp_request(struct hag_lcore *lc, int port, uint32_t ip)
@@ -169,14 +294,16 @@ static void arp_learn(struct hag_lcore *lc, int port, uint32_t ip, const struct 
 	e->n_pending = 0;
 }
 
-static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+/* shared: a copy from the worker that received it, which answers and counts it. */
+static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m, bool shared)
 {
 	const struct hag_port_conf *pc = &lc->cfg->ports[port];
 	struct rte_arp_hdr *ah;
 	uint32_t sip, tip;
 	struct rte_ether_addr sha;
 
-	lc->ip_mib[IP_MIB_ARP_IN]++;
+	if (!shared)
+		lc->ip_mib[IP_MIB_ARP_IN]++;
 	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
 		goto drop;
 	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
@@ -188,9 +315,14 @@ static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	sha = ah->arp_data.arp_sha;
 	if (tip != pc->addr)
 		goto drop;
-	/* RFC 826: the target merges the sender's mapping. */
-	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen))
+	/* RFC 826: the target merges the sender's mapping; every worker keeps its own table. */
+	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
+		if (!shared && lc->n_workers > 1)
+			share(lc, port, m);
 		arp_learn(lc, port, sip, &sha);
+	}
+	if (shared)
+		goto drop;
 	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
 		net_arp_build(m, RTE_ARP_OP_REPLY, &lc->ports[port].mac, pc->addr, &sha, sip);
 		lc->ip_mib[IP_MIB_ARP_OUT]++;
@@ -229,6 +361,18 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	}
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
+		if (lc->n_workers > 1) {
+			uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+			uint32_t len = RTE_MIN((uint32_t)rte_be_to_cpu_16(ip->total_length),
+					       (uint32_t)rte_pktmbuf_data_len(m) - l3) - ihl;
+			unsigned w = hag_steer_owner(&lc->steer, ip,
+						     (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl), len);
+
+			if (w != lc->worker) {
+				handoff(lc, w, port, m);
+				return;
+			}
+		}
 		rte_pktmbuf_adj(m, l3);
 		tcp_input(lc->tcp, m, NULL, lc->now_us);
 		return;
@@ -245,6 +389,9 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 				goto drop;
 			}
 			lc->ip_mib[IP_MIB_ICMP_DEST_UNREACH]++;
+			/* The segment it quotes may be any worker's: all of them look. */
+			if (lc->n_workers > 1)
+				share(lc, port, m);
 			tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
 				       (uint32_t)(tot - ihl - 8), lc->now_us);
 			goto drop;
@@ -284,7 +431,7 @@ static void rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 		rx_ipv4(lc, port, m);
 		break;
 	case RTE_ETHER_TYPE_ARP:
-		rx_arp(lc, port, m);
+		rx_arp(lc, port, m, false);
 		break;
 	default:
 		lc->ip_mib[IP_MIB_NON_IP]++;
@@ -292,20 +439,51 @@ static void rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * A frame another worker handed over: a TCP segment it checked and found to
+ * be ours, or a copy of an ARP packet or ICMP error it already handled.
+ */
+static void rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	int port = (int)(m->hash.usr & 0xffff);
+	bool shared = (m->hash.usr & HAG_HO_SHARED) != 0;
+
+	lc->handoff_mib[shared ? HANDOFF_MIB_SHARED_RX : HANDOFF_MIB_RX]++;
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		rx_arp(lc, port, m, true);
+		return;
+	}
+	if (shared) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+		uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
+		const uint8_t *ic = (const uint8_t *)ip + ihl;
+
+		tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
+			       (uint32_t)(tot - ihl - 8), lc->now_us);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_adj(m, l3);
+	tcp_input(lc->tcp, m, NULL, lc->now_us);
+}
+
 /* ports[].impair: one impairer per impaired direction (test only). */
 static int impair_init(struct hag_lcore *lc)
 {
 	for (int i = 0; i < lc->n_ports; i++) {
 		const struct hag_impair_conf *ic = &lc->cfg->ports[i].impair;
-		struct hag_impair_conf txc = *ic;
+		struct hag_impair_conf txc = *ic, rxc = *ic;
 		struct hag_port *p = &lc->ports[i];
 
 		if (!ic->enabled)
 			continue;
-		/* Same seed, other stream: rx and tx losses must not coincide. */
-		txc.seed = ~ic->seed;
+		/* Same seed, other stream: rx and tx losses must not coincide; nor two workers'. */
+		txc.seed = ~ic->seed + lc->worker * 0x9e3779b97f4a7c15ull;
+		rxc.seed = ic->seed + lc->worker * 0x9e3779b97f4a7c15ull;
 		if ((ic->direction & HAG_IMPAIR_RX) &&
-		    (p->imp_rx = hag_impair_create(ic, lc->pool, (int)rte_socket_id())) == NULL)
+		    (p->imp_rx = hag_impair_create(&rxc, lc->pool, (int)rte_socket_id())) == NULL)
 			return -rte_errno;
 		if ((ic->direction & HAG_IMPAIR_TX) &&
 		    (p->imp_tx = hag_impair_create(&txc, lc->pool, (int)rte_socket_id())) == NULL)
@@ -320,8 +498,8 @@ static int impair_init(struct hag_lcore *lc)
 	return 0;
 }
 
-int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct hag_port *ports,
-		   struct rte_mempool *pool)
+int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const struct hag_port *ports,
+		   struct rte_mempool *pool, struct hag_lcore *all, unsigned worker)
 {
 	struct tcp_stack_conf tc = {
 		.pool = pool,
@@ -333,7 +511,13 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 		.output = hag_output,
 		.output_arg = lc,
 		.socket_id = (int)rte_socket_id(),
+		/* Replies to our active opens carry their owner in the port (docs/performance.md). */
+		.port_stride = (uint16_t)cfg->workers,
+		.port_offset = (uint16_t)worker,
+		.flow_event = cfg->workers > 1 ? flow_event : NULL,
+		.flow_arg = lc,
 	};
+	char name[RTE_RING_NAMESIZE];
 	uint16_t mtu = 65535;
 	int r;
 
@@ -341,8 +525,33 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	lc->lcore_id = rte_lcore_id();
 	lc->cfg = cfg;
 	lc->pool = pool;
-	lc->ports = ports;
+	lc->worker = worker;
+	lc->n_workers = cfg->workers;
+	lc->all = all;
 	lc->n_ports = cfg->n_ports;
+	for (int i = 0; i < cfg->n_ports; i++) {
+		r = hag_port_worker_init(&lc->ports[i], &ports[i], (uint16_t)worker);
+		if (r != 0)
+			return r;
+	}
+	/* Other workers hand segments over: many producers, this worker the one consumer. */
+	snprintf(name, sizeof(name), "hag_inbox_%u", worker);
+	lc->inbox = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (lc->inbox == NULL)
+		return -rte_errno;
+	snprintf(name, sizeof(name), "hag_ctl_%u", worker);
+	lc->ctl = rte_ring_create_elem(name, sizeof(struct hag_steer_msg), 16384, (int)rte_socket_id(),
+				       RING_F_SC_DEQ);
+	if (lc->ctl == NULL)
+		return -rte_errno;
+	/* Every worker's redirect table can hold the joined subflows of all workers. */
+	r = hag_steer_init(&lc->steer, worker, cfg->workers, cfg->tcp_max_conns * cfg->workers,
+			   (int)rte_socket_id());
+	if (r != 0)
+		return r;
+	for (int i = 0; i < cfg->n_listeners; i++)
+		if ((r = hag_steer_add_listener(&lc->steer, cfg->listeners[i].port)) != 0)
+			return r;
 	r = impair_init(lc);
 	if (r != 0)
 		return r;
@@ -358,6 +567,8 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 	lc->mptcp = mptcp_ctx_create(cfg->tcp_max_conns, (int)rte_socket_id());
 	if (lc->mptcp == NULL)
 		return -ENOMEM;
+	/* Tokens this worker hands out map to it (token % workers): joins find their owner. */
+	mptcp_ctx_set_worker(lc->mptcp, worker, cfg->workers);
 	mptcp_ctx_set_max_subflows(lc->mptcp, cfg->mptcp_max_subflows);
 	if (strcmp(cfg->mptcp_cc, "lia") == 0)
 		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_lia);
@@ -379,13 +590,27 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, struct ha
 
 void hag_lcore_fini(struct hag_lcore *lc)
 {
+	struct rte_mbuf *m;
+
 	tcp_stack_free(lc->tcp);
 	mptcp_ctx_free(lc->mptcp);
+	lc->tcp = NULL;
+	lc->mptcp = NULL;
 	for (int i = 0; i < lc->n_ports; i++) {
 		hag_impair_free(lc->ports[i].imp_rx);
 		hag_impair_free(lc->ports[i].imp_tx);
 		lc->ports[i].imp_rx = lc->ports[i].imp_tx = NULL;
+		hag_port_worker_fini(&lc->ports[i]);
 	}
+	if (lc->inbox != NULL) {
+		while (rte_ring_sc_dequeue(lc->inbox, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(lc->inbox);
+		lc->inbox = NULL;
+	}
+	rte_ring_free(lc->ctl);
+	lc->ctl = NULL;
+	hag_steer_fini(&lc->steer);
 }
 
 static void rx_burst(struct hag_lcore *lc, int port, struct rte_mbuf **pkts, uint16_t n)
@@ -413,9 +638,12 @@ int hag_lcore_run(void *arg)
 		uint32_t got = 0;
 
 		lc->now_us = rte_get_tsc_cycles() / hz_per_us;
+		/* Steering news first: it was sent before any segment it is about. */
+		if (lc->n_workers > 1)
+			got += ctl_drain(lc);
 		for (int p = 0; p < lc->n_ports; p++) {
 			struct hag_port *hp = &lc->ports[p];
-			uint16_t n = rte_eth_rx_burst(hp->port_id, 0, pkts, HAG_BURST);
+			uint16_t n = rte_eth_rx_burst(hp->port_id, hp->queue, pkts, HAG_BURST);
 
 			got += n;
 			if (unlikely(hp->imp_rx != NULL)) {
@@ -427,6 +655,15 @@ int hag_lcore_run(void *arg)
 			}
 			rx_burst(lc, p, pkts, n);
 		}
+		if (lc->n_workers > 1) {
+			unsigned n;
+
+			handoff_flush(lc);
+			n = rte_ring_sc_dequeue_burst(lc->inbox, (void **)pkts, HAG_BURST, NULL);
+			for (unsigned i = 0; i < n; i++)
+				rx_handed(lc, pkts[i]);
+			got += n;
+		}
 		tcp_stack_poll(lc->tcp, lc->now_us);
 		mptcp_ctx_tick(lc->mptcp, lc->now_us);   /* parked connections past their wait */
 		for (int p = 0; p < lc->n_ports; p++) {
@@ -436,10 +673,10 @@ int hag_lcore_run(void *arg)
 				uint16_t n = hag_impair_poll(hp->imp_tx, pkts, HAG_BURST, lc->now_us);
 
 				for (uint16_t i = 0; i < n; i++)
-					rte_eth_tx_buffer(hp->port_id, 0, hp->txb, pkts[i]);
+					rte_eth_tx_buffer(hp->port_id, hp->queue, hp->txb, pkts[i]);
 				got += n;
 			}
-			rte_eth_tx_buffer_flush(hp->port_id, 0, hp->txb);
+			rte_eth_tx_buffer_flush(hp->port_id, hp->queue, hp->txb);
 		}
 		if (unlikely(__atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE))) {
 			lc->addr_req_result = mptcp_ctx_withdraw(lc->mptcp, lc->addr_req_addr, lc->addr_req == 1);

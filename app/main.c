@@ -77,7 +77,9 @@ int main(int argc, char **argv)
 {
 	static struct hag_config cfg;
 	static struct hag_port ports[HAG_MAX_PORTS];
-	static struct hag_lcore lc;
+	static struct hag_lcore lcs[HAG_MAX_WORKERS];
+	static char vdev_buf[HAG_MAX_PORTS][HAG_MAX_WORKERS][HAG_VDEV_ARG_LEN];
+	unsigned lcore_of[HAG_MAX_WORKERS], w, lcore;
 	const char *cfg_path = NULL;
 	bool check_only = false;
 	int dd = -1, app_from, n_cmd_eal, eal_argc = 0, r;
@@ -121,7 +123,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	eal_argv = calloc((size_t)(2 + cfg.n_eal_args + n_cmd_eal + 2 * cfg.n_ports), sizeof(char *));
+	eal_argv = calloc((size_t)(2 + cfg.n_eal_args + n_cmd_eal + 2 * cfg.n_ports * cfg.workers), sizeof(char *));
 	if (eal_argv == NULL)
 		return 1;
 	eal_argv[eal_argc++] = argv[0];
@@ -131,8 +133,12 @@ int main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[i];
 	for (int i = 0; i < cfg.n_ports; i++)
 		if (cfg.ports[i].is_vdev) {
-			eal_argv[eal_argc++] = "--vdev";
-			eal_argv[eal_argc++] = cfg.ports[i].dev;
+			int nv = hag_port_vdev_args(&cfg.ports[i], cfg.workers, vdev_buf[i]);
+
+			for (int v = 0; v < nv; v++) {
+				eal_argv[eal_argc++] = "--vdev";
+				eal_argv[eal_argc++] = vdev_buf[i][v];
+			}
 		}
 	r = rte_eal_init(eal_argc, eal_argv);
 	if (r < 0) {
@@ -145,6 +151,12 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
+	if (rte_lcore_count() < cfg.workers) {
+		HAG_LOG(ERR, "dpdk.workers is %u but EAL has %u lcore%s: give dpdk.args an -l list of at least %u",
+			cfg.workers, rte_lcore_count(), rte_lcore_count() == 1 ? "" : "s", cfg.workers);
+		rte_eal_cleanup();
+		return 2;
+	}
 	pool = mbuf_pool_create(cfg.mbufs);
 	if (pool == NULL) {
 		HAG_LOG(ERR, "mempool of %u mbufs: %s", cfg.mbufs, rte_strerror(rte_errno));
@@ -157,14 +169,27 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
-	r = hag_lcore_init(&lc, &cfg, ports, pool);
-	if (r != 0) {
-		HAG_LOG(ERR, "worker setup failed: %s", strerror(-r));
-		hag_ports_close(ports, cfg.n_ports);
-		rte_eal_cleanup();
-		return 1;
+	/* Worker 0 is the main lcore; the others take the next lcores in order. */
+	lcore_of[0] = rte_get_main_lcore();
+	w = 1;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == cfg.workers)
+			break;
+		lcore_of[w++] = lcore;
 	}
-	if (hag_telemetry_init(&lc, 1) != 0)
+	for (w = 0; w < cfg.workers; w++) {
+		r = hag_lcore_init(&lcs[w], &cfg, ports, pool, lcs, w);
+		lcs[w].lcore_id = lcore_of[w];
+		if (r != 0) {
+			HAG_LOG(ERR, "worker %u setup failed: %s", w, strerror(-r));
+			for (unsigned k = 0; k <= w; k++)
+				hag_lcore_fini(&lcs[k]);
+			hag_ports_close(ports, cfg.n_ports);
+			rte_eal_cleanup();
+			return 1;
+		}
+	}
+	if (hag_telemetry_init(lcs, (int)cfg.workers) != 0)
 		HAG_LOG(WARNING, "telemetry commands not registered (is telemetry disabled?)");
 	for (int i = 0; i < cfg.n_listeners; i++) {
 		const struct hag_listener_conf *l = &cfg.listeners[i];
@@ -174,11 +199,19 @@ int main(int argc, char **argv)
 			l->upstream_addr >> 24, (l->upstream_addr >> 16) & 255, (l->upstream_addr >> 8) & 255,
 			l->upstream_addr & 255, l->upstream_port, cfg.mptcp_enabled ? " (MPTCP)" : "");
 	}
-	HAG_LOG(INFO, "ready");
-	/* One worker, the main lcore, in this release (docs/architecture.md). */
-	hag_lcore_run(&lc);
+	HAG_LOG(INFO, "ready: %u worker%s", cfg.workers, cfg.workers == 1 ? "" : "s");
+	for (w = 1; w < cfg.workers; w++) {
+		r = rte_eal_remote_launch(hag_lcore_run, &lcs[w], lcore_of[w]);
+		if (r != 0) {
+			HAG_LOG(ERR, "worker %u on lcore %u: launch failed: %s", w, lcore_of[w], strerror(-r));
+			hag_quit = true;
+		}
+	}
+	hag_lcore_run(&lcs[0]);
+	rte_eal_mp_wait_lcore();
 	HAG_LOG(INFO, "stopping");
-	hag_lcore_fini(&lc);
+	for (w = 0; w < cfg.workers; w++)
+		hag_lcore_fini(&lcs[w]);
 	hag_ports_close(ports, cfg.n_ports);
 	rte_eal_cleanup();
 	hag_config_free(&cfg);

@@ -342,7 +342,8 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
 	lc->relay_active++;
-	c->id = lc->relay_mib[RELAY_MIB_ACCEPTED];
+	/* Unique over the workers: the worker's count times their number, plus its index. */
+	c->id = lc->relay_mib[RELAY_MIB_ACCEPTED] * lc->n_workers + lc->worker;
 	TAILQ_INSERT_TAIL(&lc->conns, c, link);
 	return 0;
 }

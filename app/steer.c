@@ -11,6 +11,14 @@
 #include "mptcp/mptcp_options.h"
 #include "steer.h"
 
+const char *const hag_steer_mib_names[STEER_MIB_MAX] = {
+	[STEER_MIB_JOIN_HANDOFF] = "JoinHandoff",
+	[STEER_MIB_REDIRECT] = "Redirected",
+	[STEER_MIB_REPLY_HANDOFF] = "ReplyHandoff",
+	[STEER_MIB_REDIRECT_FULL] = "RedirectFull",
+	[STEER_MIB_FLOW_HANDOFF] = "FlowHandoff",
+};
+
 /* Host-order 4-tuple as seen from hagd: our address/port, the peer's. */
 struct steer_key {
 	uint32_t laddr, raddr;
@@ -54,7 +62,7 @@ int hag_steer_add_listener(struct hag_steer *s, uint16_t port)
 	return 0;
 }
 
-static bool to_listener(const struct hag_steer *s, uint16_t port)
+bool hag_steer_is_listener(const struct hag_steer *s, uint16_t port)
 {
 	for (int i = 0; i < s->n_listen; i++)
 		if (s->listen[i] == port)
@@ -62,11 +70,29 @@ static bool to_listener(const struct hag_steer *s, uint16_t port)
 	return false;
 }
 
+/*
+ * The hash worker: CRC32-C of the 4-tuple (one instruction per word with
+ * SSE4.2), the same on every worker. Not the NIC's RSS hash: a vdev has none.
+ */
+static unsigned flow_worker(const struct hag_steer *s, const struct steer_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), 0x4841472d) % s->n;
+}
+
+unsigned hag_steer_flow_worker(const struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			       uint16_t rport)
+{
+	struct steer_key k = {laddr, raddr, lport, rport};
+
+	return s->n == 1 ? 0 : flow_worker(s, &k);
+}
+
 unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
 			 uint32_t tcp_len)
 {
 	struct steer_key k;
 	uint32_t hlen, token;
+	unsigned owner;
 	void *data;
 
 	if (s->n == 1 || tcp_len < sizeof(*th))
@@ -78,31 +104,43 @@ unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, con
 	k.raddr = rte_be_to_cpu_32(ip->src_addr);
 	k.lport = rte_be_to_cpu_16(th->dst_port);
 	k.rport = rte_be_to_cpu_16(th->src_port);
-	if (!to_listener(s, k.lport)) {
-		unsigned owner = k.lport % s->n;
-
+	if (!hag_steer_is_listener(s, k.lport)) {
+		owner = k.lport % s->n;
 		if (owner != s->self)
 			s->mib[STEER_MIB_REPLY_HANDOFF]++;
 		return owner;
 	}
 	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
 	    mptcp_join_syn_token((const uint8_t *)(th + 1), hlen - sizeof(*th), &token)) {
-		unsigned owner = token % s->n;
-
-		if (owner == s->self) {
-			rte_hash_del_key(s->redirect, &k);   /* a reused 4-tuple is ours now */
-			return owner;
-		}
-		s->mib[STEER_MIB_JOIN_HANDOFF]++;
-		if (rte_hash_add_key_data(s->redirect, &k, (void *)(uintptr_t)owner) < 0)
-			s->mib[STEER_MIB_REDIRECT_FULL]++;
+		owner = token % s->n;
+		if (owner != s->self)
+			s->mib[STEER_MIB_JOIN_HANDOFF]++;
 		return owner;
 	}
 	if (rte_hash_lookup_data(s->redirect, &k, &data) >= 0) {
-		s->mib[STEER_MIB_REDIRECT]++;
-		return (unsigned)(uintptr_t)data;
+		owner = (unsigned)(uintptr_t)data;
+		if (owner != s->self)
+			s->mib[STEER_MIB_REDIRECT]++;
+		return owner;
 	}
-	return s->self;
+	owner = flow_worker(s, &k);
+	if (owner != s->self)
+		s->mib[STEER_MIB_FLOW_HANDOFF]++;
+	return owner;
+}
+
+int hag_steer_learn(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+		    unsigned owner)
+{
+	struct steer_key k = {laddr, raddr, lport, rport};
+
+	if (s->redirect == NULL)
+		return 0;
+	if (rte_hash_add_key_data(s->redirect, &k, (void *)(uintptr_t)owner) < 0) {
+		s->mib[STEER_MIB_REDIRECT_FULL]++;
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 void hag_steer_forget(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
@@ -111,4 +149,9 @@ void hag_steer_forget(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint3
 
 	if (s->redirect)
 		rte_hash_del_key(s->redirect, &k);
+}
+
+uint32_t hag_steer_redirects(const struct hag_steer *s)
+{
+	return s->redirect ? (uint32_t)rte_hash_count(s->redirect) : 0;
 }

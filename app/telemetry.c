@@ -52,7 +52,7 @@ static struct rte_tel_data *impair_dict(const struct hag_impair *imp)
 
 static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *t, *mp, *ip, *rl, *ports, *pool;
+	struct rte_tel_data *t, *mp, *ip, *rl, *ports, *pool, *st;
 	uint64_t conns = 0, mconns = 0, active = 0;
 
 	(void)cmd;
@@ -64,7 +64,8 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rl = dict();
 	ports = dict();
 	pool = dict();
-	if (!t || !mp || !ip || !rl || !ports || !pool)
+	st = dict();
+	if (!t || !mp || !ip || !rl || !ports || !pool || !st)
 		return -ENOMEM;
 	for (int c = 0; c < TCP_MIB_MAX; c++) {
 		uint64_t v = 0;
@@ -110,14 +111,37 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (pd == NULL)
 			break;
 		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(hp->port_id, &es);
+		/* af_xdp with several workers: an ethdev per worker, summed here. */
+		for (int i = 0; i < g_n; i++) {
+			uint16_t id = g_lcs[i].ports[p].port_id;
+			struct rte_eth_stats one;
+
+			if (i > 0 && id == hp->port_id)
+				continue;
+			if (rte_eth_stats_get(id, &one) != 0)
+				continue;
+			es.ipackets += one.ipackets;
+			es.ibytes += one.ibytes;
+			es.imissed += one.imissed;
+			es.rx_nombuf += one.rx_nombuf;
+			es.ierrors += one.ierrors;
+			es.opackets += one.opackets;
+			es.obytes += one.obytes;
+			es.oerrors += one.oerrors;
+		}
 		rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
 		rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
 		rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed + es.rx_nombuf);
 		rte_tel_data_add_dict_u64(pd, "rx_errors", es.ierrors);
 		rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
 		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
-		rte_tel_data_add_dict_u64(pd, "tx_dropped", hp->tx_dropped);
+		{
+			uint64_t txd = 0;
+
+			for (int i = 0; i < g_n; i++)
+				txd += g_lcs[i].ports[p].tx_dropped;
+			rte_tel_data_add_dict_u64(pd, "tx_dropped", txd);
+		}
 		rte_tel_data_add_dict_u64(pd, "tx_errors", es.oerrors);
 		if (hp->imp_rx != NULL || hp->imp_tx != NULL) {
 			struct rte_tel_data *im = dict();
@@ -133,15 +157,72 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(pool, "in_use", rte_mempool_in_use_count(g_lcs[0].pool));
 	rte_tel_data_add_dict_u64(pool, "size", g_lcs[0].pool->size);
 	rte_tel_data_add_dict_u64(pool, "available", rte_mempool_avail_count(g_lcs[0].pool));
-	rte_tel_data_add_dict_u64(pool, "pipe_bytes", g_lcs[0].mem.used);
-	rte_tel_data_add_dict_u64(pool, "pipe_budget", g_lcs[0].mem.budget);
-	rte_tel_data_add_dict_u64(pool, "pipe_refused", g_lcs[0].mem.refused);
+	{
+		uint64_t used = 0, budget = 0, refused = 0;
+
+		for (int i = 0; i < g_n; i++) {
+			used += g_lcs[i].mem.used;
+			budget += g_lcs[i].mem.budget;
+			refused += g_lcs[i].mem.refused;
+		}
+		rte_tel_data_add_dict_u64(pool, "pipe_bytes", used);
+		rte_tel_data_add_dict_u64(pool, "pipe_budget", budget);
+		rte_tel_data_add_dict_u64(pool, "pipe_refused", refused);
+	}
+	/* Steering between workers: what went to another worker and why. */
+	{
+		uint64_t v, redirects = 0;
+
+		for (int c = 0; c < STEER_MIB_MAX; c++) {
+			v = 0;
+			for (int i = 0; i < g_n; i++)
+				v += g_lcs[i].steer.mib[c];
+			rte_tel_data_add_dict_u64(st, hag_steer_mib_names[c], v);
+		}
+		for (int c = 0; c < HANDOFF_MIB_MAX; c++) {
+			v = 0;
+			for (int i = 0; i < g_n; i++)
+				v += g_lcs[i].handoff_mib[c];
+			rte_tel_data_add_dict_u64(st, hag_handoff_mib_names[c], v);
+		}
+		for (int i = 0; i < g_n; i++)
+			redirects += hag_steer_redirects(&g_lcs[i].steer);
+		rte_tel_data_add_dict_u64(st, "Redirects", redirects);
+		rte_tel_data_add_dict_u64(st, "Workers", (uint64_t)g_n);
+	}
 	add(d, "tcp", t);
 	add(d, "mptcp", mp);
 	add(d, "ip", ip);
 	add(d, "relay", rl);
 	add(d, "ports", ports);
 	add(d, "mempool", pool);
+	add(d, "steer", st);
+	/* One dict per worker: how the load spreads. */
+	{
+		struct rte_tel_data *ws = dict();
+
+		for (int i = 0; ws != NULL && i < g_n; i++) {
+			const struct hag_lcore *lc = &g_lcs[i];
+			struct rte_tel_data *wd = dict();
+			char key[16];
+
+			if (wd == NULL)
+				break;
+			rte_tel_data_add_dict_u64(wd, "lcore", lc->lcore_id);
+			rte_tel_data_add_dict_u64(wd, "Accepted", lc->relay_mib[RELAY_MIB_ACCEPTED]);
+			rte_tel_data_add_dict_u64(wd, "Active", lc->relay_active);
+			rte_tel_data_add_dict_u64(wd, "CurrConns", tcp_stack_conns(lc->tcp));
+			rte_tel_data_add_dict_u64(wd, "InSegs", tcp_mib_get(lc->tcp, TCP_MIB_IN_SEGS));
+			rte_tel_data_add_dict_u64(wd, "HandoffRx", lc->handoff_mib[HANDOFF_MIB_RX]);
+			rte_tel_data_add_dict_u64(wd, "HandoffTx", lc->handoff_mib[HANDOFF_MIB_TX]);
+			rte_tel_data_add_dict_u64(wd, "Redirects", hag_steer_redirects(&lc->steer));
+			rte_tel_data_add_dict_u64(wd, "polls", lc->polls);
+			rte_tel_data_add_dict_u64(wd, "busy_polls", lc->busy_polls);
+			snprintf(key, sizeof(key), "%d", i);
+			add(ws, key, wd);
+		}
+		add(d, "workers", ws);
+	}
 	return 0;
 }
 

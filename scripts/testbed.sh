@@ -139,8 +139,25 @@ offloads_off() {
 		in_ns "$ns" ethtool -K "$ifc" tx off >/dev/null
 }
 
+# dpdk.workers of the config (default 1): each worker has its own queue on
+# every port, so the veths get that many queues (the kernel spreads flows over
+# them by hash; hagd hands segments to their owner, docs/performance.md).
+conf_workers() {
+	local conf=${1:-$CONF}
+	/usr/bin/python3 - "$conf" <<'EOF' 2>/dev/null || echo 1
+import json, sys
+try:
+    print(int(json.load(open(sys.argv[1])).get("dpdk", {}).get("workers", 1)))
+except Exception:
+    print(1)
+EOF
+}
+
 make_veth() {   # make_veth NS_A IF_A MAC_A NS_B IF_B MAC_B
-	ip link add name "$2" address "$3" netns "$1" type veth peer name "$5" address "$6" netns "$4"
+	local q
+	q=$(conf_workers)
+	ip link add name "$2" address "$3" netns "$1" numtxqueues "$q" numrxqueues "$q" \
+		type veth peer name "$5" address "$6" netns "$4" numtxqueues "$q" numrxqueues "$q"
 	in_ns "$1" ip link set dev "$2" mtu 1500
 	in_ns "$4" ip link set dev "$5" mtu 1500
 	offloads_off "$1" "$2"

@@ -153,6 +153,8 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lpo
 		return NULL;
 	}
 	st->n_conns++;
+	if (st->conf.flow_event)
+		st->conf.flow_event(st->conf.flow_arg, sk, true);
 	return sk;
 }
 
@@ -184,6 +186,8 @@ void tcp_done(struct tcp_sock *sk, int err)
 	sk->err = err;
 	rte_hash_del_key(st->flows, &key);
 	st->n_conns--;
+	if (st->conf.flow_event)
+		st->conf.flow_event(st->conf.flow_arg, sk, false);
 	tcp_timer_remove(sk);
 	if (sk->flags & TF_IN_DIRTY) {
 		TAILQ_REMOVE(&st->dirty, sk, dq);

@@ -198,6 +198,10 @@ struct tcp_stack_conf {
 	 * p % port_stride == port_offset, so any worker can tell the owner of a
 	 * reply from its destination port (software steering). 0 or 1: all ports. */
 	uint16_t port_stride, port_offset;
+	/* Told when a socket's 4-tuple enters (added) and leaves the stack's flow
+	 * table; NULL: not told. Several workers: the app's software steering. */
+	void (*flow_event)(void *arg, const struct tcp_sock *sk, bool added);
+	void *flow_arg;
 	tcp_output_fn output;
 	void *output_arg;
 	int socket_id;

@@ -36,33 +36,7 @@ stats_snap "$WORK/after.json"
 check_eq "all $CONNS clients finished" "$fails" 0
 check_eq "server served $CONNS connections" "$src" 0
 
-# Pair each client with the server connection that received its upload.
-$PY - "$WORK" "$CONNS" "$BYTES" >"$WORK/pairs" <<'PYEOF'
-import json, sys
-work, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-srv = []
-for l in open(work + "/server"):
-    try:
-        o = json.loads(l)
-    except ValueError:
-        continue
-    if "conn" in o:
-        srv.append(o)
-by_rx = {o["rx_sha256"]: o for o in srv}
-for i in range(n):
-    try:
-        c = json.loads(open("%s/client.%d" % (work, i)).readline())
-    except (OSError, ValueError):
-        print("bad %d no client result" % i)
-        continue
-    s = by_rx.get(c.get("tx_sha256"))
-    if s is None:
-        print("bad %d upload (%s bytes) reached no server connection whole" % (i, c.get("tx_bytes")))
-    elif s["tx_sha256"] != c.get("rx_sha256") or c.get("rx_bytes") != size:
-        print("bad %d got %s bytes, not the stream of server conn %d" % (i, c.get("rx_bytes"), s["conn"]))
-    else:
-        print("good %d server conn %d" % (i, s["conn"]))
-PYEOF
+pair_streams "$WORK" "$CONNS" "$BYTES" >"$WORK/pairs"
 good=$(grep -c '^good' "$WORK/pairs")
 check_eq "every client got its own server's stream and vice versa" "$good" "$CONNS"
 grep '^bad' "$WORK/pairs" | while read -r l; do diag "  $l"; done

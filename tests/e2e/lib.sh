@@ -341,6 +341,39 @@ e2e_end() {
 	exit $?
 }
 
+# pair_streams WORK N BYTES: pairs each client WORK/client.I (I < N) with the
+# server connection (WORK/server, one JSON line per connection) that received
+# its upload; prints "good I server conn C" when the client also got that
+# connection's stream of BYTES whole, else "bad I why".
+pair_streams() {
+	$PY - "$1" "$2" "$3" <<'PYEOF'
+import json, sys
+work, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+srv = []
+for l in open(work + "/server"):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        continue
+    if "conn" in o:
+        srv.append(o)
+by_rx = {o["rx_sha256"]: o for o in srv}
+for i in range(n):
+    try:
+        c = json.loads(open("%s/client.%d" % (work, i)).readline())
+    except (OSError, ValueError):
+        print("bad %d no client result" % i)
+        continue
+    s = by_rx.get(c.get("tx_sha256"))
+    if s is None:
+        print("bad %d upload (%s bytes) reached no server connection whole" % (i, c.get("tx_bytes")))
+    elif s["tx_sha256"] != c.get("rx_sha256") or c.get("rx_bytes") != size:
+        print("bad %d got %s bytes, not the stream of server conn %d" % (i, c.get("rx_bytes"), s["conn"]))
+    else:
+        print("good %d server conn %d" % (i, s["conn"]))
+PYEOF
+}
+
 # --- fault injection (tests/e2e/faults_*.sh) ----------------------------------
 # Two ways to make a link bad (docs/testbed.md, "Fault injection"):
 #  - hagd's own test-only impairment stage (ports[].impair, docs/config.md):
@@ -349,8 +382,9 @@ e2e_end() {
 #    what hagd sends, duplication of what the kernel sends; no restart,
 #    counted by nft.
 
-# impair_conf OUT [--mbufs N] PORT JSON [PORT JSON ...]: writes OUT, a copy of
-# the testbed config (HAGD_CONF, default conf/testbed.json) in which port
+# impair_conf OUT [--mbufs N] [--workers N] [PORT JSON ...]: writes OUT, a
+# copy of the testbed config (HAGD_CONF, default conf/testbed.json) with that
+# many mbufs, that many workers (and EAL lcores 0..N-1), and in which port
 # PORT gets "impair": JSON (a JSON object, e.g. '{"loss_pct": 1}').
 impair_conf() {
 	local out=$1; shift
@@ -363,6 +397,15 @@ ports = {p["name"]: p for p in conf["ports"]}
 while args:
     if args[0] == "--mbufs":
         conf.setdefault("dpdk", {})["mbufs"] = int(args[1])
+    elif args[0] == "--workers":
+        d = conf.setdefault("dpdk", {})
+        n = int(args[1])
+        d["workers"] = n
+        a = d.setdefault("args", [])
+        if "-l" in a:
+            a[a.index("-l") + 1] = "0-%d" % (n - 1) if n > 1 else "0"
+        else:
+            a += ["-l", "0-%d" % (n - 1) if n > 1 else "0"]
     else:
         if args[0] not in ports:
             sys.exit("impair_conf: no port %r in %s" % (args[0], base))

@@ -736,25 +736,49 @@ static int parsed_keys(const char *text, char keys[][32], int max)
 	return n;
 }
 
-Test(config, documented_mptcp_keys_are_the_parsed_ones)
+static void expect_same_keys(const char *section, const char *unknown_key_text)
 {
 	char doc[32][32], got[32][32];
-	int nd = doc_keys("mptcp", doc, 32);
-	int ng = parsed_keys(MPTCP("\"zzzzzzzzzzzz\": 1"), got, 32);
+	int nd = doc_keys(section, doc, 32);
+	int ng = parsed_keys(unknown_key_text, got, 32);
 
-	cr_expect_eq(nd, ng, "docs/config.md documents %d mptcp keys, the loader knows %d", nd, ng);
+	cr_expect_eq(nd, ng, "docs/config.md documents %d %s keys, the loader knows %d", nd, section, ng);
 	for (int i = 0; i < nd; i++) {
 		bool found = false;
 
 		for (int j = 0; j < ng && !found; j++)
 			found = strcmp(doc[i], got[j]) == 0;
-		cr_expect(found, "mptcp.%s is documented but not parsed", doc[i]);
+		cr_expect(found, "%s.%s is documented but not parsed", section, doc[i]);
 	}
 	for (int j = 0; j < ng; j++) {
 		bool found = false;
 
 		for (int i = 0; i < nd && !found; i++)
 			found = strcmp(doc[i], got[j]) == 0;
-		cr_expect(found, "mptcp.%s is parsed but not documented", got[j]);
+		cr_expect(found, "%s.%s is parsed but not documented", section, got[j]);
 	}
+}
+
+Test(config, documented_mptcp_keys_are_the_parsed_ones)
+{
+	expect_same_keys("mptcp", MPTCP("\"zzzzzzzzzzzz\": 1"));
+}
+
+Test(config, documented_dpdk_keys_are_the_parsed_ones)
+{
+	expect_same_keys("dpdk", PORTS LISTENERS ", \"dpdk\": { \"zzzzzzzzzzzz\": 1 }\n}");
+}
+
+Test(config, workers)
+{
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	cr_expect_eq(cfg.workers, 1, "one worker unless asked");
+	hag_config_free(&cfg);
+	cr_assert_eq(load(PORTS LISTENERS ", \"dpdk\": { \"workers\": 2 }\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.workers, 2);
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ", \"dpdk\": { \"workers\": 0 }\n}", "t.json:7:", "dpdk.workers",
+		     "out of range 1..64");
+	expect_error(PORTS LISTENERS ", \"dpdk\": { \"workers\": \"2\" }\n}", "t.json:7:", "dpdk.workers",
+		     "integer");
 }

@@ -123,41 +123,69 @@ Test(steering, replies_go_to_the_port_owner,
 	cr_expect_eq(w[1].mib[STEER_MIB_REPLY_HANDOFF], 0);
 }
 
-Test(steering, join_follows_its_token_and_the_subflow_follows_the_join,
-     .description = "A join SYN for worker 1's token received by worker 0 goes to 1, and so do that subflow's later segments")
+Test(steering, join_follows_its_token_and_the_subflow_its_owner,
+     .description = "A join SYN for worker 1's token goes to 1 from any worker; its later segments follow once 1 has told every worker")
 {
 	uint8_t o[12];
-	struct seg syn, ack, other;
+	struct seg syn, ack;
+	unsigned hashed = hag_steer_flow_worker(&w[0], SVC_ADDR, SVC_PORT, CLI_ADDR, 40100);
 
 	join_opt(o, 0xabcdef01);      /* odd: worker 1 */
 	syn = mkseg(CLI_ADDR, 40100, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
 	ack = mkseg(CLI_ADDR, 40100, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
-	other = mkseg(CLI_ADDR, 40101, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
 	cr_expect_eq(owner_of(&w[0], &syn), 1);
+	cr_expect_eq(owner_of(&w[1], &syn), 1);
 	cr_expect_eq(w[0].mib[STEER_MIB_JOIN_HANDOFF], 1);
-	cr_expect_eq(owner_of(&w[0], &ack), 1, "the subflow's ACK follows its join");
-	cr_expect_eq(w[0].mib[STEER_MIB_REDIRECT], 1);
-	cr_expect_eq(owner_of(&w[0], &other), 0, "another flow stays");
-	hag_steer_forget(&w[0], SVC_ADDR, SVC_PORT, CLI_ADDR, 40100);
-	cr_expect_eq(owner_of(&w[0], &ack), 0, "forgotten once the subflow is gone");
+	cr_expect_eq(w[1].mib[STEER_MIB_JOIN_HANDOFF], 0);
+	cr_expect_eq(owner_of(&w[0], &ack), hashed, "not told yet: the hash worker");
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(hag_steer_learn(&w[i], SVC_ADDR, SVC_PORT, CLI_ADDR, 40100, 1), 0);
+	cr_expect_eq(owner_of(&w[0], &ack), 1, "the subflow's ACK follows its owner");
+	cr_expect_eq(owner_of(&w[1], &ack), 1);
+	cr_expect_eq(hag_steer_redirects(&w[0]), 1);
+	for (int i = 0; i < 2; i++)
+		hag_steer_forget(&w[i], SVC_ADDR, SVC_PORT, CLI_ADDR, 40100);
+	cr_expect_eq(owner_of(&w[0], &ack), hashed, "forgotten once the subflow is gone");
+	cr_expect_eq(hag_steer_redirects(&w[0]), 0);
 }
 
-Test(steering, own_join_and_mp_capable_stay,
-     .description = "A join for this worker's own token, an MP_CAPABLE SYN and a SYN/ACK-like segment stay here")
+Test(steering, every_worker_picks_the_same_owner,
+     .description = "MP_CAPABLE SYNs, plain segments and SYN/ACK-like segments: both workers name the same owner, the hash worker; the hash spreads flows")
 {
-	uint8_t o[12];
 	const uint8_t mpc[4] = {TCPOPT_MPTCP, 4, 0x01, 0x01};
-	struct seg syn, cap, synack;
+	uint8_t o[12];
+	unsigned per[2] = {0, 0};
 
-	join_opt(o, 0xabcdef02);      /* even: worker 0 */
-	syn = mkseg(CLI_ADDR, 40200, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
-	cap = mkseg(CLI_ADDR, 40201, SVC_PORT, RTE_TCP_SYN_FLAG, mpc, 4);
 	join_opt(o, 0xabcdef03);
-	synack = mkseg(CLI_ADDR, 40202, SVC_PORT, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, o, 12);
-	cr_expect_eq(owner_of(&w[0], &syn), 0);
-	cr_expect_eq(owner_of(&w[0], &cap), 0);
-	cr_expect_eq(owner_of(&w[0], &synack), 0, "only a SYN without ACK is a join to steer");
-	cr_expect_eq(w[0].mib[STEER_MIB_JOIN_HANDOFF], 0);
+	for (uint16_t p = 1024; p < 1024 + 4000; p++) {
+		struct seg cap = mkseg(CLI_ADDR + (p & 7), p, SVC_PORT, RTE_TCP_SYN_FLAG, mpc, 4);
+		struct seg data = mkseg(CLI_ADDR + (p & 7), p, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
+		struct seg synack = mkseg(CLI_ADDR + (p & 7), p, SVC_PORT, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, o, 12);
+		unsigned h = hag_steer_flow_worker(&w[0], SVC_ADDR, SVC_PORT, CLI_ADDR + (p & 7), p);
+
+		cr_assert_eq(owner_of(&w[0], &cap), h);
+		cr_assert_eq(owner_of(&w[1], &cap), h);
+		cr_assert_eq(owner_of(&w[1], &data), h);
+		cr_assert_eq(owner_of(&w[0], &synack), h, "only a SYN without ACK is a join to steer");
+		per[h]++;
+	}
+	cr_expect_eq(w[0].mib[STEER_MIB_JOIN_HANDOFF] + w[1].mib[STEER_MIB_JOIN_HANDOFF], 0);
+	cr_expect_eq(w[0].mib[STEER_MIB_FLOW_HANDOFF], 2 * per[1], "worker 0 handed over what hashes to 1");
+	cr_expect(per[0] > 1800 && per[1] > 1800, "spread %u/%u", per[0], per[1]);
+}
+
+Test(steering, redirect_table_full_is_counted,
+     .description = "More subflows than the redirect table holds: refused with -ENOSPC and counted, never lost silently")
+{
+	unsigned refused = 0;
+
+	for (uint32_t i = 0; i < 8192; i++)
+		if (hag_steer_learn(&w[0], SVC_ADDR, SVC_PORT, CLI_ADDR + (i >> 12), (uint16_t)(1024 + (i & 4095)), 1) ==
+		    -ENOSPC)
+			refused++;
+	cr_expect_gt(refused, 0);
+	cr_expect_eq(w[0].mib[STEER_MIB_REDIRECT_FULL], refused);
+	cr_expect_eq(hag_steer_redirects(&w[0]) + refused, 8192);
 }
 
 Test(steering, malformed_header_stays, .description = "A TCP header length past the segment: this worker counts and drops it")

@@ -865,3 +865,56 @@ ENGINE_TEST(strided, ephemeral_ports_of_this_worker,
 	}
 	cr_expect_eq(tcp_stack_conns(ut_st), 64);
 }
+
+/* flow_event: the app's steering hears of every 4-tuple entering and leaving the table. */
+static int fe_added, fe_removed;
+static uint16_t fe_rport;
+
+static void count_flow_event(void *arg, const struct tcp_sock *sk, bool added)
+{
+	(void)arg;
+	fe_rport = sk->rport;
+	if (added)
+		fe_added++;
+	else
+		fe_removed++;
+}
+
+static void setup_flow_events(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	fe_added = fe_removed = 0;
+	c.flow_event = count_flow_event;
+	ut_start(&c);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+TestSuite(flow_events, .init = setup_flow_events);
+
+ENGINE_TEST(flow_events, told_at_syn_and_at_reset,
+	"A passive open tells flow_event once when the SYN makes the socket, once when a RST frees it")
+{
+	ut_syn(NULL);
+	cr_expect_eq(fe_added, 1);
+	cr_expect_eq(fe_removed, 0);
+	cr_expect_eq(fe_rport, UT_CPORT);
+	ut_send(ACK, NULL, 0, NULL);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(fe_added, 1, "establishing is not a new flow");
+	ut_send(RST, NULL, 0, NULL);
+	cr_expect_eq(fe_removed, 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(flow_events, told_for_active_open_and_abort,
+	"An active open is told when made and when aborted, like a passive one")
+{
+	struct tcp_sock *sk = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL, NULL, ut_now);
+
+	cr_assert_not_null(sk);
+	cr_expect_eq(fe_added, 1, "active opens are told too");
+	tcp_abort(sk);
+	ut_poll();
+	cr_expect_eq(fe_removed, 1);
+}
