@@ -163,7 +163,7 @@ struct hag_lcore {
 	int n_snap;
 	struct hag_conn_snap snap[HAG_CONN_SNAPS];
 	struct hag_mem mem;           /* relay pipes of this worker and their budget */
-	uint64_t polls, busy_polls;
+	uint64_t polls, busy_polls, busy_cycles;
 } __rte_cache_aligned;
 
 extern const char *const hag_ip_mib_names[IP_MIB_MAX];

@@ -51,6 +51,7 @@ struct hag_impair {
 	double delay_us, jitter_us;
 	double us_per_byte;     /* 8 / rate_mbit; 0 = unlimited */
 	double wire_us;         /* release time of the last packet on the rate clock */
+	uint64_t *shared_wire;  /* several workers on one link: their common rate clock (ns), or NULL */
 	uint32_t n, cap;
 	struct held heap[];
 } __rte_cache_aligned;
@@ -257,7 +258,23 @@ static void schedule(struct hag_impair *imp, struct rte_mbuf *m, struct rte_mbuf
 	if (imp->jitter_us > 0)
 		d += (2 * rnd01(imp) - 1) * imp->jitter_us;
 	t = (double)now + (d > 0 ? d : 0);
-	if (imp->us_per_byte > 0) {
+	if (imp->us_per_byte > 0 && imp->shared_wire != NULL) {
+		/* One link, several workers: each frame reserves its slot on the common clock. */
+		uint64_t old = __atomic_load_n(imp->shared_wire, __ATOMIC_RELAXED), rel;
+		uint64_t len_ns = (uint64_t)(rte_pktmbuf_pkt_len(m) * imp->us_per_byte * 1000);
+
+		do {
+			rel = old + len_ns;
+			if ((double)rel < t * 1000)
+				rel = (uint64_t)(t * 1000);
+		} while (!__atomic_compare_exchange_n(imp->shared_wire, &old, rel, false, __ATOMIC_RELAXED,
+						      __ATOMIC_RELAXED));
+		if ((double)rel > t * 1000) {
+			t = (double)rel / 1000;
+			rate_delayed = true;
+		}
+		wire = t;
+	} else if (imp->us_per_byte > 0) {
 		double w = wire + rte_pktmbuf_pkt_len(m) * imp->us_per_byte;
 
 		if (w > t) {
@@ -335,4 +352,9 @@ void hag_impair_stats(const struct hag_impair *imp, struct hag_impair_stats *s)
 	for (int i = 0; i < HAG_IMPAIR_CTR_MAX; i++)
 		s->ctr[i] = imp->ctr[i];
 	s->held = imp->n;
+}
+
+void hag_impair_share_wire(struct hag_impair *imp, uint64_t *clock_ns)
+{
+	imp->shared_wire = clock_ns;
 }

@@ -63,6 +63,14 @@ struct hag_impair;
 struct hag_impair *hag_impair_create(const struct hag_impair_conf *c, struct rte_mempool *pool,
 				     int socket);
 
+/**
+ * Several workers impair their shares of one link: their rate limits use one
+ * serialization clock (nanoseconds, zero at start), reserved atomically per
+ * frame, so the link keeps its rate whatever the number of workers. Test-only
+ * code; the one place where workers write shared memory.
+ */
+void hag_impair_share_wire(struct hag_impair *imp, uint64_t *clock_ns);
+
 /** Free imp and every packet it holds. NULL is a no-op. */
 void hag_impair_free(struct hag_impair *imp);
 

@@ -469,6 +469,9 @@ static void rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 	tcp_input(lc->tcp, m, NULL, lc->now_us);
 }
 
+/* The rate clocks of impaired links, shared by the workers (test only). */
+static uint64_t wire_clock[HAG_MAX_PORTS][2];
+
 /* ports[].impair: one impairer per impaired direction (test only). */
 static int impair_init(struct hag_lcore *lc)
 {
@@ -488,6 +491,12 @@ static int impair_init(struct hag_lcore *lc)
 		if ((ic->direction & HAG_IMPAIR_TX) &&
 		    (p->imp_tx = hag_impair_create(&txc, lc->pool, (int)rte_socket_id())) == NULL)
 			return -rte_errno;
+		if (lc->n_workers > 1) {
+			if (p->imp_rx)
+				hag_impair_share_wire(p->imp_rx, &wire_clock[i][0]);
+			if (p->imp_tx)
+				hag_impair_share_wire(p->imp_tx, &wire_clock[i][1]);
+		}
 		HAG_LOG(WARNING, "port %s: TEST-ONLY impairment on %s: delay %.3g ms jitter %.3g ms "
 			"loss %.3g%% dup %.3g%% reorder %.3g%% corrupt %.3g%% rate %.6g Mbit/s seed %" PRIu64,
 			lc->cfg->ports[i].name, ic->direction == HAG_IMPAIR_BOTH ? "rx+tx" :
@@ -636,8 +645,9 @@ int hag_lcore_run(void *arg)
 	HAG_LOG(INFO, "lcore %u polling %d ports", lc->lcore_id, lc->n_ports);
 	while (!hag_quit) {
 		uint32_t got = 0;
+		uint64_t t0 = rte_get_tsc_cycles();
 
-		lc->now_us = rte_get_tsc_cycles() / hz_per_us;
+		lc->now_us = t0 / hz_per_us;
 		/* Steering news first: it was sent before any segment it is about. */
 		if (lc->n_workers > 1)
 			got += ctl_drain(lc);
@@ -688,6 +698,8 @@ int hag_lcore_run(void *arg)
 		}
 		lc->polls++;
 		if (got) {
+			/* The engine benchmark's figure: TSC cycles of polls that had work. */
+			lc->busy_cycles += rte_get_tsc_cycles() - t0;
 			lc->busy_polls++;
 			idle = 0;
 		} else if (idle_us && ++idle > 64) {

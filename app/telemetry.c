@@ -12,6 +12,7 @@
 
 #include <rte_byteorder.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -35,15 +36,27 @@ static void add(struct rte_tel_data *parent, const char *name, struct rte_tel_da
 		rte_tel_data_add_dict_container(parent, name, child, 0);
 }
 
-/* A port direction's impairment counters; NULL when it is not impaired. */
-static struct rte_tel_data *impair_dict(const struct hag_impair *imp)
+/* A port direction's impairment counters, summed over the workers; NULL when it is not impaired. */
+static struct rte_tel_data *impair_dict(int port, bool rx)
 {
-	struct hag_impair_stats s;
+	struct hag_impair_stats s, one;
 	struct rte_tel_data *d;
+	bool any = false;
 
-	if (imp == NULL || (d = dict()) == NULL)
+	memset(&s, 0, sizeof(s));
+	for (int i = 0; i < g_n; i++) {
+		const struct hag_impair *imp = rx ? g_lcs[i].ports[port].imp_rx : g_lcs[i].ports[port].imp_tx;
+
+		if (imp == NULL)
+			continue;
+		any = true;
+		hag_impair_stats(imp, &one);
+		for (int c = 0; c < HAG_IMPAIR_CTR_MAX; c++)
+			s.ctr[c] += one.ctr[c];
+		s.held += one.held;
+	}
+	if (!any || (d = dict()) == NULL)
 		return NULL;
-	hag_impair_stats(imp, &s);
 	for (int c = 0; c < HAG_IMPAIR_CTR_MAX; c++)
 		rte_tel_data_add_dict_u64(d, hag_impair_ctr_names[c], s.ctr[c]);
 	rte_tel_data_add_dict_u64(d, "held", s.held);
@@ -147,8 +160,8 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 			struct rte_tel_data *im = dict();
 
 			if (im != NULL) {
-				add(im, "rx", impair_dict(hp->imp_rx));
-				add(im, "tx", impair_dict(hp->imp_tx));
+				add(im, "rx", impair_dict(p, true));
+				add(im, "tx", impair_dict(p, false));
 				add(pd, "impair", im);
 			}
 		}
@@ -218,10 +231,12 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(wd, "Redirects", hag_steer_redirects(&lc->steer));
 			rte_tel_data_add_dict_u64(wd, "polls", lc->polls);
 			rte_tel_data_add_dict_u64(wd, "busy_polls", lc->busy_polls);
+			rte_tel_data_add_dict_u64(wd, "busy_cycles", lc->busy_cycles);
 			snprintf(key, sizeof(key), "%d", i);
 			add(ws, key, wd);
 		}
 		add(d, "workers", ws);
+		rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	}
 	return 0;
 }

@@ -31,7 +31,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 # (10.30.0.2 <-> 10.30.0.3) through testpmd io-forward on dsl-gw/up-gw.
 testpmd_up() {
 	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
-	"$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
+	# One queue per veth: testpmd reads queue 0 only (the default config, whatever HAGD_CONF says).
+	HAGD_CONF= "$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
 	ip netns exec hag-client ip addr add 10.30.0.2/24 dev dsl
 	ip netns exec hag-server ip addr add 10.30.0.3/24 dev up
 	sleep 100000 | ip netns exec hag-gw dpdk-testpmd --no-huge --no-pci -m 1024 --no-shconf \

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hagperf: the load generator of hagd's engine benchmark (scripts/bench.sh
+ * engine | cps | memory). A DPDK process of its own, joined to hagd by
+ * memif (or any ethdev): it plays the clients on the dsl and lte ports and
+ * the server on the upstream port, with lib/tcp on one lcore, so that hagd
+ * is measured alone, without the kernel, in its own process.
+ *
+ *   hagperf [EAL args] -- --mode stream|cps|idle [options]
+ *
+ *   stream  CONNS connections relay data both ways (or --dir up|down) for
+ *           SECS seconds; each side keeps its send buffer full.
+ *   cps     full lifecycles, CONNS at a time: connect, a request of BYTES,
+ *           a response of BYTES, close on both sides; a new one at once.
+ *   idle    CONNS connections, each moves one byte each way, then they stay
+ *           open until SECS run out; --ready-file is written once all are.
+ *
+ * Options: --conns N (1), --secs S (10), --bytes B (cps: 64; stream: the
+ * size of each send and receive buffer, 65536), --dir both|up|down,
+ * --listeners K (1: service ports 8080..8080+K-1, upstream 9000..9000+K-1),
+ * --clients A (1: client addresses 10.10.1.2.., all on the dsl port),
+ * --open-rate R (new connections per millisecond at most, 64),
+ * --stats FILE (JSON at the end), --ready-file FILE.
+ * Addresses are the test network's (docs/testbed.md). Ports are taken in
+ * order: dsl, lte, upstream. Prints one JSON line at the end.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "net/net.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_buf.h"
+
+#define BURST 32
+#define GW_DSL 0x0a0a0101u      /* 10.10.1.1: hagd on dsl */
+#define GW_LTE 0x0a0a0201u
+#define GW_UP 0x0a140001u       /* 10.20.0.1 */
+#define SVC_ADDR 0x0a0a0001u    /* 10.10.0.1 */
+#define CLI_BASE 0x0a0a0102u    /* 10.10.1.2 */
+#define SRV_ADDR 0x0a140002u    /* 10.20.0.2 */
+#define SVC_PORT0 8080
+#define UP_PORT0 9000
+
+enum { P_DSL, P_LTE, P_UP, P_MAX };
+enum mode { M_STREAM, M_CPS, M_IDLE };
+
+struct gport {
+	uint16_t id;
+	uint32_t gw;                        /* hagd's address on this port */
+	struct rte_ether_addr mac, gw_mac;
+	bool gw_known;
+	struct rte_eth_dev_tx_buffer *txb;
+};
+
+/* One end of a connection: a client (toward hagd's service) or the server side. */
+struct end {
+	struct tcp_sock *sk;
+	struct hag_pipe rx, tx;
+	uint64_t got;                       /* payload bytes received */
+	bool client, shut, fin_seen;
+};
+
+static struct {
+	enum mode mode;
+	unsigned conns, listeners, clients, open_rate;
+	double secs;
+	uint32_t bytes;
+	bool up, down;                      /* stream directions */
+	const char *stats, *ready;
+	struct rte_mempool *pool;
+	struct tcp_stack *tcp;
+	struct gport port[P_MAX];
+	uint64_t now_us;
+	unsigned next_conn;                 /* round robin over listeners and client addresses */
+	unsigned open;                      /* client connections not yet closed */
+	unsigned idle_ready;
+	uint64_t started, established, completed, failed;
+	uint64_t rx_client, rx_server;      /* payload bytes received by clients and by servers */
+	uint64_t arp_replies;
+} g;
+
+static volatile bool quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+static uint8_t pattern[65536];
+
+/* Keep a send buffer full (stream) or put n bytes in it (request / response). */
+static void fill(struct end *e, uint64_t n)
+{
+	while (n > 0 && hag_pipe_space(&e->tx) > 0) {
+		uint32_t k = hag_pipe_space(&e->tx);
+
+		if (k > sizeof(pattern))
+			k = sizeof(pattern);
+		if (k > n)
+			k = (uint32_t)n;
+		hag_pipe_write(&e->tx, e->tx.rx.nxt, pattern, k);
+		n -= k;
+	}
+	tcp_kick(e->sk);
+}
+
+static bool sends(const struct end *e)
+{
+	return g.mode == M_STREAM && (e->client ? g.up : g.down);
+}
+
+static void end_free(struct end *e)
+{
+	hag_pipe_fini(&e->rx);
+	hag_pipe_fini(&e->tx);
+	free(e);
+}
+
+static int end_pipes(struct end *e)
+{
+	uint32_t cap = g.mode == M_STREAM ? g.bytes : 4096;
+
+	if (hag_pipe_init(&e->rx, cap) != 0 || hag_pipe_init(&e->tx, cap) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void ev_established(struct tcp_sock *sk)
+{
+	struct end *e = sk->user;
+
+	if (!e->client)
+		return;
+	g.established++;
+	if (sends(e))
+		fill(e, UINT64_MAX);
+	else if (g.mode == M_CPS)
+		fill(e, g.bytes);
+	else if (g.mode == M_IDLE)
+		fill(e, 1);
+}
+
+static void ev_readable(struct tcp_sock *sk)
+{
+	struct end *e = sk->user;
+	uint32_t n = hag_pipe_used(&e->rx);
+
+	e->got += n;
+	if (e->client)
+		g.rx_client += n;
+	else
+		g.rx_server += n;
+	hag_pipe_consume(&e->rx, e->rx.rx.nxt);
+	tcp_rx_space_freed(sk);
+	if (g.mode == M_STREAM)
+		return;
+	if (!e->client && e->got == (g.mode == M_CPS ? g.bytes : 1) && !e->shut) {
+		/* The request is in: the response, then (cps) our FIN. */
+		fill(e, g.mode == M_CPS ? g.bytes : 1);
+		if (g.mode == M_CPS) {
+			e->shut = true;
+			tcp_shutdown(sk);
+		}
+	} else if (e->client && g.mode == M_IDLE && e->got == 1) {
+		g.idle_ready++;
+	}
+}
+
+static void ev_writable(struct tcp_sock *sk)
+{
+	struct end *e = sk->user;
+
+	if (sends(e))
+		fill(e, UINT64_MAX);
+}
+
+static void ev_peer_fin(struct tcp_sock *sk)
+{
+	struct end *e = sk->user;
+
+	e->fin_seen = true;
+	if (!e->shut) {
+		e->shut = true;
+		tcp_shutdown(sk);
+	}
+}
+
+static void ev_closed(struct tcp_sock *sk, int err)
+{
+	struct end *e = sk->user;
+
+	if (e->client) {
+		g.open--;
+		if (err == 0 && e->got == (g.mode == M_CPS ? g.bytes : e->got))
+			g.completed++;
+		else
+			g.failed++;
+	}
+	end_free(e);
+}
+
+static const struct tcp_sock_ops ops = {
+	.established = ev_established,
+	.readable = ev_readable,
+	.writable = ev_writable,
+	.peer_fin = ev_peer_fin,
+	.closed = ev_closed,
+};
+
+static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	struct end *e = calloc(1, sizeof(*e));
+
+	(void)arg;
+	(void)syn;
+	if (e == NULL || end_pipes(e) != 0) {
+		if (e)
+			end_free(e);
+		return -ENOMEM;
+	}
+	e->sk = sk;
+	sk->user = e;
+	sk->ops = &ops;
+	sk->rxp = &e->rx;
+	sk->txp = &e->tx;
+	if (sends(e))
+		fill(e, UINT64_MAX);
+	return 0;
+}
+
+static void open_one(void)
+{
+	unsigned i = g.next_conn++;
+	uint32_t src = CLI_BASE + i % g.clients;
+	uint16_t dport = (uint16_t)(SVC_PORT0 + (i / g.clients) % g.listeners);
+	struct end *e = calloc(1, sizeof(*e));
+
+	if (e == NULL || end_pipes(e) != 0) {
+		if (e)
+			end_free(e);
+		g.failed++;
+		return;
+	}
+	e->client = true;
+	e->sk = tcp_connect(g.tcp, src, 0, SVC_ADDR, dport, &e->rx, &e->tx, &ops, e, NULL, g.now_us);
+	if (e->sk == NULL) {
+		end_free(e);
+		g.failed++;
+		return;
+	}
+	g.started++;
+	g.open++;
+}
+
+static struct gport *port_for_src(uint32_t src)
+{
+	if (src == SRV_ADDR)
+		return &g.port[P_UP];
+	if ((src & 0xffffff00u) == (GW_LTE & 0xffffff00u))
+		return &g.port[P_LTE];
+	return &g.port[P_DSL];
+}
+
+/* lib/tcp's output: Ethernet to hagd's MAC on the port of the source address. */
+static int output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct gport *p = port_for_src(rte_be_to_cpu_32(ip->src_addr));
+	struct rte_ether_hdr *eh;
+
+	(void)arg;
+	(void)dst;
+	(void)route;
+	if (!p->gw_known || (eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh))) == NULL) {
+		rte_pktmbuf_free(m);
+		return -EHOSTUNREACH;
+	}
+	rte_ether_addr_copy(&p->mac, &eh->src_addr);
+	rte_ether_addr_copy(&p->gw_mac, &eh->dst_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	rte_eth_tx_buffer(p->id, 0, p->txb, m);
+	return 0;
+}
+
+static bool our_addr(int port, uint32_t a)
+{
+	if (port == P_UP)
+		return a == SRV_ADDR;
+	if (port == P_LTE)
+		return a == CLI_BASE + 0x100;
+	return a >= CLI_BASE && a < CLI_BASE + g.clients;
+}
+
+static void rx_arp(int port, struct rte_mbuf *m)
+{
+	struct gport *p = &g.port[port];
+	struct rte_arp_hdr *ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	uint32_t sip, tip;
+	struct rte_ether_addr sha;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
+		goto drop;
+	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
+	sha = ah->arp_data.arp_sha;
+	if (sip == p->gw) {
+		p->gw_mac = sha;
+		p->gw_known = true;
+	}
+	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && our_addr(port, tip)) {
+		net_arp_build(m, RTE_ARP_OP_REPLY, &p->mac, tip, &sha, sip);
+		g.arp_replies++;
+		rte_eth_tx_buffer(p->id, 0, p->txb, m);
+		return;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void rx(int port, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		rx_arp(port, m);
+		return;
+	}
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    net_ipv4_check(m, sizeof(*eh)) != NET_IP_OK ||
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(*eh))->next_proto_id != IPPROTO_TCP) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_adj(m, sizeof(*eh));
+	tcp_input(g.tcp, m, NULL, g.now_us);
+}
+
+static void arp_ask(struct gport *p, uint32_t src)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g.pool);
+
+	if (m == NULL)
+		return;
+	net_arp_build(m, RTE_ARP_OP_REQUEST, &p->mac, src, NULL, p->gw);
+	rte_eth_tx_buffer(p->id, 0, p->txb, m);
+}
+
+static void tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	(void)userdata;
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+static int port_setup(struct gport *p, uint16_t id, uint32_t gw)
+{
+	struct rte_eth_conf conf;
+	int r;
+
+	memset(&conf, 0, sizeof(conf));
+	p->id = id;
+	p->gw = gw;
+	if ((r = rte_eth_dev_configure(id, 1, 1, &conf)) != 0 ||
+	    (r = rte_eth_rx_queue_setup(id, 0, 1024, rte_eth_dev_socket_id(id), NULL, g.pool)) != 0 ||
+	    (r = rte_eth_tx_queue_setup(id, 0, 1024, rte_eth_dev_socket_id(id), NULL)) != 0 ||
+	    (r = rte_eth_dev_start(id)) != 0)
+		return r;
+	rte_eth_macaddr_get(id, &p->mac);
+	p->txb = rte_zmalloc("gtxb", RTE_ETH_TX_BUFFER_SIZE(BURST), 0);
+	if (p->txb == NULL)
+		return -ENOMEM;
+	rte_eth_tx_buffer_init(p->txb, BURST);
+	rte_eth_tx_buffer_set_err_callback(p->txb, tx_drop, NULL);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: hagperf [EAL args] -- --mode stream|cps|idle [--conns N] [--secs S] [--bytes B]\n"
+			"       [--dir both|up|down] [--listeners K] [--clients A] [--open-rate R]\n"
+			"       [--stats FILE] [--ready-file FILE]\n");
+}
+
+static int parse(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"mode", 1, 0, 'm'}, {"conns", 1, 0, 'n'}, {"secs", 1, 0, 's'}, {"bytes", 1, 0, 'b'},
+		{"dir", 1, 0, 'd'}, {"listeners", 1, 0, 'l'}, {"clients", 1, 0, 'c'}, {"open-rate", 1, 0, 'r'},
+		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {0, 0, 0, 0},
+	};
+	int c;
+
+	g.conns = 1;
+	g.secs = 10;
+	g.listeners = 1;
+	g.clients = 1;
+	g.open_rate = 64;
+	g.up = g.down = true;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "stream") == 0)
+				g.mode = M_STREAM;
+			else if (strcmp(optarg, "cps") == 0)
+				g.mode = M_CPS;
+			else if (strcmp(optarg, "idle") == 0)
+				g.mode = M_IDLE;
+			else
+				return -1;
+			break;
+		case 'n': g.conns = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': g.secs = strtod(optarg, NULL); break;
+		case 'b': g.bytes = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'd':
+			g.up = strcmp(optarg, "down") != 0;
+			g.down = strcmp(optarg, "up") != 0;
+			break;
+		case 'l': g.listeners = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'c': g.clients = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'r': g.open_rate = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'o': g.stats = optarg; break;
+		case 'R': g.ready = optarg; break;
+		default: return -1;
+		}
+	}
+	if (g.bytes == 0)
+		g.bytes = g.mode == M_STREAM ? 65536 : 64;
+	if (g.conns == 0 || g.listeners == 0 || g.listeners > 16 || g.clients == 0 || g.clients > 200 ||
+	    g.open_rate == 0 || g.secs <= 0)
+		return -1;
+	return 0;
+}
+
+static void report(double secs)
+{
+	char line[1024];
+	FILE *f;
+
+	snprintf(line, sizeof(line),
+		 "{\"mode\": \"%s\", \"conns\": %u, \"secs\": %.3f, \"started\": %" PRIu64 ", \"established\": %" PRIu64
+		 ", \"completed\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"open\": %u, \"idle_ready\": %u"
+		 ", \"rx_client_bytes\": %" PRIu64 ", \"rx_server_bytes\": %" PRIu64 ", \"tcp_retrans\": %" PRIu64
+		 ", \"tcp_in_segs\": %" PRIu64 ", \"tcp_out_segs\": %" PRIu64 "}",
+		 g.mode == M_STREAM ? "stream" : g.mode == M_CPS ? "cps" : "idle", g.conns, secs, g.started,
+		 g.established, g.completed, g.failed, g.open, g.idle_ready, g.rx_client, g.rx_server,
+		 tcp_mib_get(g.tcp, TCP_MIB_RETRANS_SEGS), tcp_mib_get(g.tcp, TCP_MIB_IN_SEGS),
+		 tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS));
+	printf("%s\n", line);
+	fflush(stdout);
+	if (g.stats && (f = fopen(g.stats, "w")) != NULL) {
+		fprintf(f, "%s\n", line);
+		fclose(f);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tcp_stack_conf tc = {0};
+	struct rte_mbuf *pkts[BURST];
+	uint64_t hz, t_start, t_end, t_arp = 0, last_ms = 0;
+	unsigned budget = 0;
+	int r;
+
+	r = rte_eal_init(argc, argv);
+	if (r < 0) {
+		fprintf(stderr, "hagperf: EAL init failed\n");
+		return 1;
+	}
+	argc -= r;
+	argv += r;
+	if (parse(argc, argv) != 0) {
+		usage();
+		return 2;
+	}
+	if (rte_eth_dev_count_avail() < P_MAX) {
+		fprintf(stderr, "hagperf: need 3 ports (dsl, lte, upstream), have %u\n", rte_eth_dev_count_avail());
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 3);
+	g.pool = rte_pktmbuf_pool_create("perf_mbufs", 262143, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (g.pool == NULL) {
+		fprintf(stderr, "hagperf: mbuf pool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	{
+		static const uint32_t gw[P_MAX] = {GW_DSL, GW_LTE, GW_UP};
+		uint16_t id, k = 0;
+
+		RTE_ETH_FOREACH_DEV(id) {
+			if (k == P_MAX)
+				break;
+			if ((r = port_setup(&g.port[k], id, gw[k])) != 0) {
+				fprintf(stderr, "hagperf: port %u: %s\n", id, strerror(-r));
+				return 1;
+			}
+			k++;
+		}
+	}
+	tc.pool = g.pool;
+	tc.max_conns = 2 * g.conns + 1024;
+	tc.rcvbuf = g.mode == M_STREAM ? g.bytes : 4096;
+	tc.timewait_us = 1000;       /* a generator: its TIME_WAIT would only hold ports */
+	tc.syn_retries = 3;
+	tc.mss = 1460;
+	tc.output = output;
+	tc.socket_id = (int)rte_socket_id();
+	g.tcp = tcp_stack_create(&tc);
+	if (g.tcp == NULL) {
+		fprintf(stderr, "hagperf: tcp stack\n");
+		return 1;
+	}
+	for (unsigned l = 0; l < g.listeners; l++)
+		if (tcp_listen(g.tcp, SRV_ADDR, (uint16_t)(UP_PORT0 + l), on_accept, NULL) != 0) {
+			fprintf(stderr, "hagperf: listen %u\n", UP_PORT0 + l);
+			return 1;
+		}
+	hz = rte_get_tsc_hz();
+	t_start = rte_get_tsc_cycles();
+	t_end = t_start + (uint64_t)(g.secs * (double)hz);
+	while (!quit) {
+		uint64_t now = rte_get_tsc_cycles();
+		bool ready = g.port[P_DSL].gw_known && g.port[P_LTE].gw_known && g.port[P_UP].gw_known;
+
+		if (now >= t_end)
+			break;
+		g.now_us = now / (hz / 1000000);
+		for (int p = 0; p < P_MAX; p++) {
+			uint16_t n = rte_eth_rx_burst(g.port[p].id, 0, pkts, BURST);
+
+			for (uint16_t i = 0; i < n; i++)
+				rx(p, pkts[i]);
+		}
+		if (!ready && now - t_arp > hz / 10) {
+			t_arp = now;
+			arp_ask(&g.port[P_DSL], CLI_BASE);
+			arp_ask(&g.port[P_LTE], CLI_BASE + 0x100);
+			arp_ask(&g.port[P_UP], SRV_ADDR);
+		}
+		if (ready) {
+			uint64_t ms = g.now_us / 1000;
+
+			if (ms != last_ms) {
+				last_ms = ms;
+				budget = g.open_rate;
+			}
+			/* stream and idle open CONNS once; cps keeps CONNS open. */
+			while (budget > 0 && g.open < g.conns && (g.mode == M_CPS || g.started < g.conns)) {
+				open_one();
+				budget--;
+			}
+			if (g.mode == M_IDLE && g.ready && g.idle_ready == g.conns) {
+				FILE *f = fopen(g.ready, "w");
+
+				if (f) {
+					fprintf(f, "%u\n", g.idle_ready);
+					fclose(f);
+				}
+				g.ready = NULL;
+			}
+		}
+		tcp_stack_poll(g.tcp, g.now_us);
+		for (int p = 0; p < P_MAX; p++)
+			rte_eth_tx_buffer_flush(g.port[p].id, 0, g.port[p].txb);
+	}
+	report((double)(rte_get_tsc_cycles() - t_start) / (double)hz);
+	tcp_stack_free(g.tcp);
+	for (int p = 0; p < P_MAX; p++) {
+		rte_eth_dev_stop(g.port[p].id);
+		rte_eth_dev_close(g.port[p].id);
+	}
+	rte_eal_cleanup();
+	return 0;
+}
