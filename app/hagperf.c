@@ -144,8 +144,11 @@ static void ev_established(struct tcp_sock *sk)
 {
 	struct end *e = sk->user;
 
-	if (!e->client)
+	if (!e->client) {
+		if (sends(e))
+			fill(e, UINT64_MAX);
 		return;
+	}
 	g.established++;
 	if (sends(e))
 		fill(e, UINT64_MAX);
@@ -238,8 +241,6 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	sk->ops = &ops;
 	sk->rxp = &e->rx;
 	sk->txp = &e->tx;
-	if (sends(e))
-		fill(e, UINT64_MAX);
 	return 0;
 }
 

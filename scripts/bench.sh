@@ -23,6 +23,11 @@
 #       hagd / kernel gw. Writes bench/results/DATE-e2e.json.
 #   scripts/bench.sh e2e --smoke   one run of 8 MiB, hagd and kernel gw only
 #
+#   scripts/bench.sh engine [SECS] [RUNS] | cps [SECS] [RUNS] | memory [N]
+#       hagd alone in memory (memif to app/hagperf, no kernel): cycles per
+#       relayed segment, lifecycles per second, bytes per idle connection.
+#       See scripts/bench-engine.sh; each takes --smoke.
+#
 # A benchmark: it reports numbers, it asserts none (a digest mismatch fails it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -123,7 +128,10 @@ if [[ "$part" == e2e ]]; then
 	e2e_main "${@:2}"
 	exit
 fi
-[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke" >&2; exit 2; }
+case $part in
+engine | cps | memory) exec "$ROOT/scripts/bench-engine.sh" "$part" "${@:2}" ;;
+esac
+[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke | engine|cps|memory [--smoke] ..." >&2; exit 2; }
 BYTES=$((MIB * 1048576))
 OUT=$(mktemp -d /tmp/hag-bench.XXXXXX)
 # shellcheck source=scripts/bench-lib.sh

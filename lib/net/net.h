@@ -32,6 +32,8 @@ enum net_ip_verdict {
  */
 enum net_ip_verdict net_ipv4_check(struct rte_mbuf *m, uint16_t l3);
 
+/* One's complement sum of len bytes, folded to 16 bits, not complemented (= rte_raw_cksum). */
+uint16_t net_raw_cksum(const void *buf, size_t len);
 /* The one's complement checksum of the TCP segment (pseudo header from ip). */
 uint16_t net_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len);
 

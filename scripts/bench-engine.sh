@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# hagd's engine in memory, without the kernel: scripts/bench.sh engine | cps | memory.
+# hagd runs as its own process on lcore 1, hagperf (app/hagperf.c: lib/tcp
+# clients on the dsl port, the server on the upstream port) on lcore 0; they
+# are joined by three memif pairs (copy mode, no hugepages). hagd's figures
+# come from its own counters (hagctl stats: workers.0.busy_cycles, relay.*).
+#
+#   engine [SECS] [RUNS]   plain TCP relay, 1, 100 and 10000 connections, each
+#                          direction alone; per case the median of RUNS (3) of
+#                          SECS (5) seconds after 2 s of warm-up: TSC busy
+#                          cycles of hagd's lcore per relayed data segment
+#                          (bytes / 1448), Mpps and Gbit/s relayed.
+#   cps [SECS] [RUNS]      full lifecycles, 64 at a time: connect, 64-byte request,
+#                          64-byte response, close on both sides. Lifecycles per
+#                          second, busy cycles per lifecycle, and what one lcore
+#                          would do at 100 % (TSC Hz / cycles per lifecycle).
+#   memory [N]             N idle proxied connections (default 100000), each with
+#                          one byte relayed each way: hagd's resident memory
+#                          (VmRSS) growth per connection.
+#   --smoke                each part once, small and short (./scripts/test.sh).
+#
+# Writes bench/results/DATE-engine.json (-cps, -memory); prints one table.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${HAGD_BUILD:-$ROOT/build}
+[[ "$BUILD" = /* ]] || BUILD=$ROOT/$BUILD
+PY=/usr/bin/python3
+PREFIX=hagd-bench
+W=$(mktemp -d /tmp/hag-bench-engine.XXXXXX)
+HAGD_PID=""
+PERF_PID=""
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+cleanup() {
+	[[ -n "$PERF_PID" ]] && kill "$PERF_PID" 2>/dev/null
+	[[ -n "$HAGD_PID" ]] && kill "$HAGD_PID" 2>/dev/null
+	sleep 0.3
+	[[ -n "$PERF_PID" ]] && kill -9 "$PERF_PID" 2>/dev/null
+	[[ -n "$HAGD_PID" ]] && kill -9 "$HAGD_PID" 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/hagperf"
+	return 0
+}
+trap cleanup EXIT
+
+# conf OUT LISTENERS [TCP_JSON]: hagd on memif servers, the test network's addresses.
+conf() {
+	$PY - "$@" "$W" <<'EOF'
+import json, sys
+out, k = sys.argv[1], int(sys.argv[2])
+tcp = json.loads(sys.argv[3]) if len(sys.argv) > 4 else {}
+w = sys.argv[-1]
+ports = [("dsl", "10.10.1.1/24"), ("lte", "10.10.2.1/24"), ("upstream", "10.20.0.1/24")]
+c = {
+    "dpdk": {"args": ["--no-huge", "--no-pci", "-m", "4096", "--no-shconf", "--file-prefix", "hagd-bench",
+                      "-l", "1", "--log-level", "*:notice"], "mbufs": 262143},
+    "ports": [{"name": n, "dev": "net_memif%d,role=server,socket=%s/%s.sock,id=0,rsize=13" % (i, w, n), "addr": a}
+              for i, (n, a) in enumerate(ports)],
+    "addresses": ["10.10.0.1"],
+    "listeners": [{"listen": "10.10.0.1:%d" % (8080 + i), "upstream": "10.20.0.2:%d" % (9000 + i)}
+                  for i in range(k)],
+    "mptcp": {"enabled": True},
+    "tcp": tcp,
+    "log": {"level": "warn"},
+}
+json.dump(c, open(out, "w"), indent=1)
+EOF
+}
+
+ctl() { "$BUILD/app/hagctl" --prefix "$PREFIX" stats; }
+
+hagd_start() {   # hagd_start CONF
+	setsid "$BUILD/app/hagd" -c "$1" >>"$W/hagd.log" 2>&1 </dev/null &
+	HAGD_PID=$!
+	for _ in $(seq 100); do
+		ctl >/dev/null 2>&1 && return 0
+		kill -0 "$HAGD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -5 "$W/hagd.log" >&2
+	die "hagd did not start"
+}
+
+hagd_stop() {
+	[[ -n "$HAGD_PID" ]] || return 0
+	kill "$HAGD_PID" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$HAGD_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$HAGD_PID" 2>/dev/null || true
+	wait "$HAGD_PID" 2>/dev/null || true
+	HAGD_PID=""
+	rm -rf "/var/run/dpdk/$PREFIX"
+}
+
+perf_start() {   # perf_start OUT ARGS...: hagperf in the background
+	local out=$1; shift
+	"$BUILD/app/hagperf" --no-huge --no-pci -m 3072 --no-shconf --file-prefix hagperf -l 0 \
+		--log-level '*:error' \
+		--vdev "net_memif0,role=client,socket=$W/dsl.sock,id=0,rsize=13" \
+		--vdev "net_memif1,role=client,socket=$W/lte.sock,id=0,rsize=13" \
+		--vdev "net_memif2,role=client,socket=$W/upstream.sock,id=0,rsize=13" \
+		-- "$@" --stats "$out" >>"$W/hagperf.log" 2>&1 &
+	PERF_PID=$!
+}
+
+perf_stop() {   # the load ends (SIGTERM: hagperf prints its figures and exits 0)
+	kill "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" || die "hagperf failed: $(tail -n 3 "$W/hagperf.log")"
+	PERF_PID=""
+}
+
+now() { date +%s.%N; }
+
+# window WARM SECS NAME [CONNS]: once hagd relays CONNS connections (or has
+# completed that many), wait WARM s; then snapshots of hagd's counters and
+# their times, SECS s apart.
+window() {
+	local want=${4:-1}
+	for _ in $(seq 200); do
+		ctl >"$W/$3.w.json" 2>/dev/null &&
+			$PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["relay"]; sys.exit(not (r["Active"] >= int(sys.argv[2]) or r["Completed"] >= int(sys.argv[2])))' \
+				"$W/$3.w.json" "$want" && break
+		sleep 0.05
+	done
+	sleep "$1"
+	local t0 t1
+	t0=$(now); ctl >"$W/$3.a.json"
+	sleep "$2"
+	t1=$(now); ctl >"$W/$3.b.json"
+	echo "$t0 $t1" >"$W/$3.t"
+}
+
+smoke=0
+part=$1; shift
+[[ "${1:-}" == --smoke ]] && { smoke=1; shift; }
+[[ -x "$BUILD/app/hagperf" ]] || die "no $BUILD/app/hagperf (build first)"
+mkdir -p "$ROOT/bench/results"
+case $part in
+engine)
+	SECS=${1:-5} RUNS=${2:-3} WARM=2 CONNS=(1 100 10000)
+	((smoke)) && SECS=1 RUNS=1 WARM=1 CONNS=(1 100)
+	conf "$W/hagd.json" 1 '{"rcvbuf_init": 16384}'
+	cases=()
+	for c in "${CONNS[@]}"; do
+		buf=65536
+		((c >= 10000)) && buf=16384
+		for d in up down; do
+			for r in $(seq "$RUNS"); do
+				name="c$c.$d.$r"
+				hagd_start "$W/hagd.json"
+				perf_start "$W/$name.perf" --mode stream --conns "$c" --dir "$d" --bytes "$buf" \
+					--secs "$((WARM + SECS + 5))"
+				window "$WARM" "$SECS" "$name" "$c"
+				perf_stop
+				hagd_stop
+				cases+=("$name")
+			done
+		done
+	done
+	;;
+cps)
+	SECS=${1:-5} RUNS=${2:-3} WARM=2
+	((smoke)) && SECS=1 RUNS=1 WARM=1
+	conf "$W/hagd.json" 4 '{"rcvbuf_init": 4096, "timewait_ms": 2000, "max_timewait": 1048576, "max_conns": 1048576}'
+	cases=()
+	for r in $(seq "$RUNS"); do
+		name="cps.$r"
+		hagd_start "$W/hagd.json"
+		perf_start "$W/$name.perf" --mode cps --conns 64 --listeners 4 --clients 16 --open-rate 1000 \
+			--secs "$((WARM + SECS + 5))"
+		window "$WARM" "$SECS" "$name"
+		perf_stop
+		hagd_stop
+		cases+=("$name")
+	done
+	;;
+memory)
+	N=${1:-100000}
+	((smoke)) && N=2000
+	L=$(((N + 49999) / 50000))
+	((L > 16)) && L=16
+	conf "$W/hagd.json" "$L" "{\"rcvbuf_init\": 4096, \"max_conns\": $((2 * N + 4096))}"
+	hagd_start "$W/hagd.json"
+	sleep 1
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$HAGD_PID/status")
+	ctl >"$W/mem.a.json"
+	rm -f "$W/ready"
+	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients 16 --open-rate 50 \
+		--secs 600 --ready-file "$W/ready"
+	for _ in $(seq 1200); do
+		[[ -e "$W/ready" ]] && break
+		kill -0 "$PERF_PID" 2>/dev/null || break
+		sleep 0.25
+	done
+	[[ -e "$W/ready" ]] || die "the $N connections did not all come up: $(ctl | head -c 600)"
+	sleep 1
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$HAGD_PID/status")
+	ctl >"$W/mem.b.json"
+	echo "$rss0 $rss1 $N" >"$W/mem.rss"
+	kill "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" 2>/dev/null || true
+	PERF_PID=""
+	hagd_stop
+	cases=(mem)
+	;;
+*) die "unknown part $part (engine, cps, memory)" ;;
+esac
+
+res=$ROOT/bench/results/$(date +%F)-$part.json
+((smoke)) && res=$W/smoke-$part.json
+$PY - "$part" "$W" "$res" "${cases[@]}" <<'EOF'
+import datetime, json, statistics, sys
+part, w, res, cases = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+
+def get(d, path):
+    for p in path.split("."):
+        d = d[p]
+    return d
+
+def window(name):
+    a = json.load(open("%s/%s.a.json" % (w, name)))
+    b = json.load(open("%s/%s.b.json" % (w, name)))
+    t0, t1 = map(float, open("%s/%s.t" % (w, name)).read().split())
+    d = lambda k: get(b, k) - get(a, k)
+    return a, b, d, t1 - t0
+
+out = {"part": part, "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+       "setup": "hagd (1 worker, lcore 1) <-> 3 memif pairs (copy mode, --no-huge) <-> hagperf (lcore 0); "
+                "no kernel in the data path", "results": []}
+if part == "engine":
+    rows = {}
+    for name in cases:
+        c, d_, r = name[1:].split(".")
+        a, b, d, dt = window(name)
+        by = d("relay.BytesUp") if d_ == "up" else d("relay.BytesDown")
+        segs = by / 1448.0
+        cyc = d("workers.0.busy_cycles")
+        hz = b["tsc_hz"]
+        rows.setdefault((int(c), d_), []).append({
+            "cycles_per_seg": cyc / segs if segs else None, "mpps": segs / dt / 1e6,
+            "gbps": by * 8 / dt / 1e9, "busy": cyc / (dt * hz), "retrans": d("tcp.RetransSegs")})
+    for (c, d_), xs in sorted(rows.items()):
+        med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
+        out["results"].append({"conns": c, "dir": d_, "runs": len(xs), "cycles_per_seg": med("cycles_per_seg"),
+                               "mpps": med("mpps"), "gbps": med("gbps"), "busy": med("busy"), "raw": xs})
+    print("engine: plain TCP relay in memory, hagd on one lcore; median of %d; segments of 1448 bytes" % len(xs))
+    print("  %-7s %-5s %12s %8s %8s %6s" % ("conns", "dir", "cycles/seg", "Mpps", "Gbit/s", "busy"))
+    for x in out["results"]:
+        print("  %-7d %-5s %12.0f %8.3f %8.2f %5.0f%%" % (x["conns"], x["dir"], x["cycles_per_seg"], x["mpps"],
+                                                        x["gbps"], 100 * x["busy"]))
+elif part == "cps":
+    xs = []
+    for name in cases:
+        a, b, d, dt = window(name)
+        n = d("relay.Completed")
+        cyc = d("workers.0.busy_cycles")
+        hz = b["tsc_hz"]
+        xs.append({"lifecycles_per_s": n / dt, "cycles_per_lifecycle": cyc / n if n else None,
+                   "lcore_capacity_per_s": hz * n / cyc if cyc else None, "busy": cyc / (dt * hz),
+                   "upstream_failures": d("relay.UpstreamFailures"), "client_resets": d("relay.ClientResets")})
+    med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
+    r = {k: med(k) for k in ("lifecycles_per_s", "cycles_per_lifecycle", "lcore_capacity_per_s", "busy")}
+    r["runs"] = len(xs)
+    r["raw"] = xs
+    out["results"].append(r)
+    print("cps: full lifecycles (connect, 64 B request, 64 B response, close both sides), 64 at a time; median of %d" % len(xs))
+    print("  measured %.0f /s with hagd %.0f %% busy; %.0f busy cycles each: %.0f /s per lcore at 100 %%"
+          % (r["lifecycles_per_s"], 100 * r["busy"], r["cycles_per_lifecycle"], r["lcore_capacity_per_s"]))
+else:
+    rss0, rss1, n = map(int, open(w + "/mem.rss").read().split())
+    b = json.load(open(w + "/mem.b.json"))
+    r = {"conns": n, "rss_before_kib": rss0, "rss_after_kib": rss1,
+         "bytes_per_conn": (rss1 - rss0) * 1024.0 / n, "relay_active": b["relay"]["Active"],
+         "tcp_conns": b["tcp"]["CurrConns"], "rcvbuf_init": 4096}
+    out["results"].append(r)
+    print("memory: %d idle proxied connections (plain TCP, one byte each way), tcp.rcvbuf_init 4096" % n)
+    print("  hagd VmRSS %d -> %d KiB: %.0f bytes per connection (relay.Active %d, sockets %d)"
+          % (rss0, rss1, r["bytes_per_conn"], r["relay_active"], r["tcp_conns"]))
+json.dump(out, open(res, "w"), indent=1)
+print("results: " + res)
+EOF
