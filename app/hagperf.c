@@ -20,12 +20,14 @@
  * --listeners K (1: service ports 8080..8080+K-1, upstream 9000..9000+K-1),
  * --clients A (1: client addresses 10.10.1.2.., all on the dsl port),
  * --open-rate R (new connections per millisecond at most, 64),
- * --stats FILE (JSON at the end), --ready-file FILE.
+ * --stats FILE (JSON at the end), --ready-file FILE, --start-after S (open
+ * nothing for S seconds once the ports answer: a memory baseline can be taken).
  * Addresses are the test network's (docs/testbed.md). Ports are taken in
  * order: dsl, lte, upstream. Prints one JSON line at the end.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +79,7 @@ struct end {
 static struct {
 	enum mode mode;
 	unsigned conns, listeners, clients, open_rate;
-	double secs;
+	double secs, start_after;
 	uint32_t bytes;
 	bool up, down;                      /* stream directions */
 	const char *stats, *ready;
@@ -393,7 +395,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hagperf [EAL args] -- --mode stream|cps|idle [--conns N] [--secs S] [--bytes B]\n"
 			"       [--dir both|up|down] [--listeners K] [--clients A] [--open-rate R]\n"
-			"       [--stats FILE] [--ready-file FILE]\n");
+			"       [--stats FILE] [--ready-file FILE] [--start-after S]\n");
 }
 
 static int parse(int argc, char **argv)
@@ -401,7 +403,7 @@ static int parse(int argc, char **argv)
 	static const struct option lo[] = {
 		{"mode", 1, 0, 'm'}, {"conns", 1, 0, 'n'}, {"secs", 1, 0, 's'}, {"bytes", 1, 0, 'b'},
 		{"dir", 1, 0, 'd'}, {"listeners", 1, 0, 'l'}, {"clients", 1, 0, 'c'}, {"open-rate", 1, 0, 'r'},
-		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {0, 0, 0, 0},
+		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {"start-after", 1, 0, 'A'}, {0, 0, 0, 0},
 	};
 	int c;
 
@@ -435,6 +437,7 @@ static int parse(int argc, char **argv)
 		case 'r': g.open_rate = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'o': g.stats = optarg; break;
 		case 'R': g.ready = optarg; break;
+		case 'A': g.start_after = strtod(optarg, NULL); break;
 		default: return -1;
 		}
 	}
@@ -472,7 +475,7 @@ int main(int argc, char **argv)
 {
 	struct tcp_stack_conf tc = {0};
 	struct rte_mbuf *pkts[BURST];
-	uint64_t hz, t_start, t_end, t_arp = 0, last_ms = 0;
+	uint64_t hz, t_start, t_end, t_arp = 0, last_ms = 0, t_ready = 0;
 	unsigned budget = 0;
 	int r;
 
@@ -493,6 +496,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* As hagd (app/main.c heap_tune): no page faults per connection. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+	mallopt(M_TOP_PAD, 16 << 20);
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (uint8_t)(i * 7 + 3);
 	g.pool = rte_pktmbuf_pool_create("perf_mbufs", 262143, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
@@ -554,7 +561,9 @@ int main(int argc, char **argv)
 			arp_ask(&g.port[P_LTE], CLI_BASE + 0x100);
 			arp_ask(&g.port[P_UP], SRV_ADDR);
 		}
-		if (ready) {
+		if (ready && t_ready == 0)
+			t_ready = now + (uint64_t)(g.start_after * (double)hz);
+		if (ready && now >= t_ready) {
 			uint64_t ms = g.now_us / 1000;
 
 			if (ms != last_ms) {

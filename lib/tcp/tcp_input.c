@@ -183,6 +183,23 @@ static void enter_time_wait(struct tcp_sock *sk)
 	sk->t_persist = 0;
 	sk->t_tw = sk->stack->now_us + sk->stack->conf.timewait_us + 1;
 	tcp_timer_update(sk);
+	/*
+	 * Both streams ended and were acknowledged: the owner's part is over. A
+	 * plain socket keeps its 2MSL duty alone (as Linux's timewait sockets do)
+	 * and its owner is told now (closed, err 0), so that the relay's buffers
+	 * go at once instead of 2MSL later; what is left answers FINs and SYNs.
+	 * A subflow stays with its ULP, which still needs it.
+	 */
+	if (sk->ulp == NULL && sk->ops != NULL) {
+		const struct tcp_sock_ops *ops = sk->ops;
+
+		sk->ops = NULL;
+		sk->rxp = NULL;
+		sk->txp = NULL;
+		if (ops->closed)
+			ops->closed(sk, 0);
+		sk->user = NULL;
+	}
 }
 
 /* Our FIN was acknowledged. */
@@ -376,6 +393,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 
 static void rcv_fin(struct tcp_sock *sk)
 {
+	bool time_wait = false;
+
 	sk->flags |= TF_PEER_FIN;
 	sk->rcv_fin_pos = -1;
 	schedule_ack(sk, true);
@@ -388,7 +407,7 @@ static void rcv_fin(struct tcp_sock *sk)
 		tcp_set_state(sk, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT_2:
-		enter_time_wait(sk);
+		time_wait = true;     /* after the owner heard of the FIN */
 		break;
 	default:
 		return;
@@ -397,6 +416,8 @@ static void rcv_fin(struct tcp_sock *sk)
 		sk->ulp->peer_fin(sk);
 	else if (sk->ops && sk->ops->peer_fin)
 		sk->ops->peer_fin(sk);
+	if (time_wait && sk->state == TCP_FIN_WAIT_2)
+		enter_time_wait(sk);
 }
 
 static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)

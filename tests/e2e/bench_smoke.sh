@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark harness must not rot: scripts/bench.sh runs its parts in smoke
 # mode (seconds) and each writes its result file with a figure for every side
-# it measured. No figure is judged: speed is for docs/benchmarks.md, not CI.
+# it measured (engine, cps and memory: hagd alone in memory, over memif). No
+# figure is judged: speed is for docs/performance.md and docs/benchmarks.md, not CI.
 # bench.sh builds its own testbeds (testpmd, kernel gateway), so this test
 # runs last and leaves the testbed down.
 . "$(dirname "$0")/lib.sh"
@@ -37,5 +38,14 @@ check "tcp-loss smoke: hagd and kernel figures in $RESULT" \
 smoke e2e e2e --smoke
 check "e2e smoke: hagd and kernel gateway figures, both with the lte join, in $RESULT" \
 	figures "$RESULT" 'all(r["results"][s]["up_gbps"] > 0 and r["results"][s]["down_gbps"] > 0 and r["results"][s]["client_mp_joins"] > 0 for s in ("hagd", "kgw"))'
-diag "$(grep -A4 -E '^(tcp-loss|e2e):' "$WORK/tcp-loss.log" "$WORK/e2e.log" 2>/dev/null | sed 's/^[^:]*log[-:]//')"
+smoke engine engine --smoke
+check "engine smoke: cycles per segment, Mpps and Gbit/s for each case in $RESULT" \
+	figures "$RESULT" 'len(r["results"]) == 4 and all(x["cycles_per_seg"] > 0 and x["mpps"] > 0 and x["gbps"] > 0 for x in r["results"])'
+smoke cps cps --smoke
+check "cps smoke: lifecycles per second and cycles each, no failure, in $RESULT" \
+	figures "$RESULT" 'all(x["lifecycles_per_s"] > 0 and x["cycles_per_lifecycle"] > 0 and all(y["upstream_failures"] == 0 and y["client_resets"] == 0 for y in x["raw"]) for x in r["results"])'
+smoke memory memory --smoke
+check "memory smoke: every idle connection relayed, bytes per connection in $RESULT" \
+	figures "$RESULT" 'all(x["relay_active"] == x["conns"] and x["bytes_per_conn"] > 0 for x in r["results"])'
+diag "$(grep -A6 -E '^(tcp-loss|e2e|engine|cps|memory):' "$WORK"/*.log 2>/dev/null | sed 's/^[^:]*log[-:]//')"
 e2e_end

@@ -388,7 +388,10 @@ static inline void ut_ev_closed(struct tcp_sock *sk, int err)
 	cr_assert_eq(sk, ut_ev.sk, "closed() for an unknown socket");
 	ut_ev.closed++;
 	ut_ev.closed_err = err;
-	ut_ev.sk = NULL;
+	/* A plain socket entering TIME_WAIT tells its owner then, and lingers
+	 * ownerless for 2MSL: the tests still look at its state until it goes. */
+	if (sk->state != TCP_TIME_WAIT)
+		ut_ev.sk = NULL;
 }
 
 static inline void ut_ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)

@@ -415,7 +415,7 @@ ENGINE_TEST(closing, passive_close, "shutdown in CLOSE_WAIT sends FIN (LAST_ACK)
 }
 
 ENGINE_TEST(closing, active_close_through_time_wait,
-	    "shutdown: FIN_WAIT_1 -> (ACK) FIN_WAIT_2 -> (FIN) TIME_WAIT -> closed(0) after the timewait")
+	    "shutdown: FIN_WAIT_1 -> (ACK) FIN_WAIT_2 -> (FIN) TIME_WAIT: closed(0) to the owner at once, the socket gone after the timewait")
 {
 	struct ut_seg a;
 
@@ -433,12 +433,17 @@ ENGINE_TEST(closing, active_close_through_time_wait,
 	cr_expect_eq(ut_ev.peer_fin, 1);
 	a = ut_one_ack(ut_cl.isn + 2, "ACK of the peer's FIN");
 	cr_expect_eq(a.seq, ut_cl.peer_isn + 2);
-	ut_advance(55000);
-	cr_expect_eq(ut_ev.closed, 0, "still in TIME_WAIT before 60 ms");
-	ut_advance(10000);
-	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed, 1, "the owner is done: told at TIME_WAIT");
 	cr_expect_eq(ut_ev.closed_err, 0);
+	cr_expect_null(ut_ev.sk->ops, "the socket lingers without its owner");
+	cr_expect_null(ut_ev.sk->rxp);
+	cr_expect_null(ut_ev.sk->txp);
+	ut_advance(55000);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1, "still in TIME_WAIT before 60 ms");
+	ut_advance(10000);
+	cr_expect_eq(ut_ev.closed, 1, "no second closed()");
 	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	ut_ev.sk = NULL;
 }
 
 /* Active open */
