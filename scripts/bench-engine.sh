@@ -30,6 +30,7 @@ HAGPERF=${HAGPERF:-$BUILD/app/hagperf}    # the load generator (another build's 
 W=$(mktemp -d /tmp/hag-bench-engine.XXXXXX)
 HAGD_PID=""
 PERF_PID=""
+CRASHED=0
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -40,6 +41,7 @@ cleanup() {
 	[[ -n "$PERF_PID" ]] && kill -9 "$PERF_PID" 2>/dev/null
 	[[ -n "$HAGD_PID" ]] && kill -9 "$HAGD_PID" 2>/dev/null
 	rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/hagperf"
+	((CRASHED)) && echo "bench: hagd crashed during the run: see $W" >&2
 	return 0
 }
 trap cleanup EXIT
@@ -70,8 +72,8 @@ EOF
 
 ctl() { "$BUILD/app/hagctl" --prefix "$PREFIX" stats; }
 
-hagd_start() {   # hagd_start CONF
-	setsid "$BUILD/app/hagd" -c "$1" >>"$W/hagd.log" 2>&1 </dev/null &
+hagd_start() {   # hagd_start CONF (core dumps, if any, land in $W)
+	(cd "$W" && ulimit -c unlimited && exec setsid "$BUILD/app/hagd" -c "$1" >>"$W/hagd.log" 2>&1 </dev/null) &
 	HAGD_PID=$!
 	for _ in $(seq 100); do
 		ctl >/dev/null 2>&1 && return 0
@@ -87,8 +89,14 @@ hagd_stop() {
 	kill "$HAGD_PID" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$HAGD_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$HAGD_PID" 2>/dev/null || true
-	wait "$HAGD_PID" 2>/dev/null || true
+	local rc=0
+	wait "$HAGD_PID" 2>/dev/null || rc=$?
 	HAGD_PID=""
+	# 143: our SIGTERM's default action (hagd exits 0 when it handles it), 137: our SIGKILL.
+	if ((rc > 128 && rc != 143 && rc != 137)); then
+		echo "bench: hagd died of signal $((rc - 128)); log and core in $W" >&2
+		CRASHED=1
+	fi
 	rm -rf "/var/run/dpdk/$PREFIX"
 }
 
@@ -132,9 +140,9 @@ window() {
 	done
 	sleep "$1"
 	local t0 t1
-	t0=$(now); ctl >"$W/$3.a.json"
+	t0=$(now); ctl >"$W/$3.a.json" || die "hagd stopped answering during $3 (log in $W)"
 	sleep "$2"
-	t1=$(now); ctl >"$W/$3.b.json"
+	t1=$(now); ctl >"$W/$3.b.json" || die "hagd stopped answering during $3 (log in $W)"
 	echo "$t0 $t1" >"$W/$3.t"
 }
 
@@ -186,7 +194,9 @@ cps)
 memory)
 	N=${1:-100000}
 	((smoke)) && N=2000
-	L=$(((N + 49999) / 50000))
+	# hagd's ephemeral ports (32768-60999) give 28232 upstream connections per
+	# listener's upstream address and port: one listener per 25000 connections.
+	L=$(((N + 24999) / 25000))
 	((L > 16)) && L=16
 	conf "$W/hagd.json" "$L" "{\"rcvbuf_init\": 4096, \"max_conns\": $((2 * N + 4096))}"
 	hagd_start "$W/hagd.json"
