@@ -20,6 +20,8 @@
  * --listeners K (1: service ports 8080..8080+K-1, upstream 9000..9000+K-1),
  * --clients A (1: client addresses 10.10.1.2.., all on the dsl port),
  * --open-rate R (new connections per millisecond at most, 64),
+ * --mptcp (clients open MPTCP connections from the dsl address and join a
+ * second subflow from the lte address once established),
  * --stats FILE (JSON at the end), --ready-file FILE, --start-after S (open
  * nothing for S seconds once the ports answer: a memory baseline can be taken).
  * Addresses are the test network's (docs/testbed.md). Ports are taken in
@@ -43,6 +45,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "mptcp/mptcp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_buf.h"
@@ -58,6 +61,8 @@
 #define UP_PORT0 9000
 
 enum { P_DSL, P_LTE, P_UP, P_MAX };
+/* cps with MPTCP: clients that have their response and wait for their join before closing. */
+#define MAX_WAITING 4096
 enum mode { M_STREAM, M_CPS, M_IDLE };
 
 struct gport {
@@ -82,6 +87,11 @@ static struct {
 	double secs, start_after;
 	uint32_t bytes;
 	bool up, down;                      /* stream directions */
+	bool mptcp;                         /* clients speak MPTCP, two subflows each */
+	struct mptcp_ctx *mp;
+	uint64_t joins, join_fails;
+	struct end *waiting[MAX_WAITING];
+	unsigned n_waiting;
 	const char *stats, *ready;
 	struct rte_mempool *pool;
 	struct tcp_stack *tcp;
@@ -96,6 +106,8 @@ static struct {
 } g;
 
 static volatile bool quit;
+
+static void close_joined(void);
 
 static void on_signal(int sig)
 {
@@ -152,6 +164,13 @@ static void ev_established(struct tcp_sock *sk)
 		return;
 	}
 	g.established++;
+	if (g.mptcp && mptcp_active(sk)) {
+		/* The second subflow: from the lte address of the same client. */
+		if (mptcp_join(sk, sk->laddr + 0x100, false, g.now_us) == 0)
+			g.joins++;
+		else
+			g.join_fails++;
+	}
 	if (sends(e))
 		fill(e, UINT64_MAX);
 	else if (g.mode == M_CPS)
@@ -175,9 +194,13 @@ static void ev_readable(struct tcp_sock *sk)
 	if (g.mode == M_STREAM)
 		return;
 	if (!e->client && e->got == (g.mode == M_CPS ? g.bytes : 1) && !e->shut) {
-		/* The request is in: the response, then (cps) our FIN. */
+		/* The request is in: the response; the client closes first (cps). */
 		fill(e, g.mode == M_CPS ? g.bytes : 1);
-		if (g.mode == M_CPS) {
+	} else if (e->client && g.mode == M_CPS && e->got == g.bytes && !e->shut) {
+		/* The response is in: close, once the join (MPTCP) is done. */
+		if (g.mptcp && mptcp_joins_pending(sk) > 0 && g.n_waiting < MAX_WAITING) {
+			g.waiting[g.n_waiting++] = e;
+		} else {
 			e->shut = true;
 			tcp_shutdown(sk);
 		}
@@ -205,10 +228,30 @@ static void ev_peer_fin(struct tcp_sock *sk)
 	}
 }
 
+static void close_joined(void)
+{
+	for (unsigned i = 0; i < g.n_waiting;) {
+		struct end *e = g.waiting[i];
+
+		if (mptcp_joins_pending(e->sk) > 0) {
+			i++;
+			continue;
+		}
+		g.waiting[i] = g.waiting[--g.n_waiting];
+		e->shut = true;
+		tcp_shutdown(e->sk);
+	}
+}
+
 static void ev_closed(struct tcp_sock *sk, int err)
 {
 	struct end *e = sk->user;
 
+	for (unsigned i = 0; i < g.n_waiting; i++)
+		if (g.waiting[i] == e) {
+			g.waiting[i] = g.waiting[--g.n_waiting];
+			break;
+		}
 	if (e->client) {
 		g.open--;
 		if (err == 0 && e->got == (g.mode == M_CPS ? g.bytes : e->got))
@@ -260,7 +303,10 @@ static void open_one(void)
 		return;
 	}
 	e->client = true;
-	e->sk = tcp_connect(g.tcp, src, 0, SVC_ADDR, dport, &e->rx, &e->tx, &ops, e, NULL, g.now_us);
+	if (g.mptcp)
+		e->sk = mptcp_connect(g.mp, g.tcp, src, SVC_ADDR, dport, &e->rx, &e->tx, &ops, e, g.now_us);
+	else
+		e->sk = tcp_connect(g.tcp, src, 0, SVC_ADDR, dport, &e->rx, &e->tx, &ops, e, NULL, g.now_us);
 	if (e->sk == NULL) {
 		end_free(e);
 		g.failed++;
@@ -305,7 +351,7 @@ static bool our_addr(int port, uint32_t a)
 	if (port == P_UP)
 		return a == SRV_ADDR;
 	if (port == P_LTE)
-		return a == CLI_BASE + 0x100;
+		return a >= CLI_BASE + 0x100 && a < CLI_BASE + 0x100 + g.clients;
 	return a >= CLI_BASE && a < CLI_BASE + g.clients;
 }
 
@@ -395,7 +441,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hagperf [EAL args] -- --mode stream|cps|idle [--conns N] [--secs S] [--bytes B]\n"
 			"       [--dir both|up|down] [--listeners K] [--clients A] [--open-rate R]\n"
-			"       [--stats FILE] [--ready-file FILE] [--start-after S]\n");
+			"       [--stats FILE] [--ready-file FILE] [--start-after S] [--mptcp]\n");
 }
 
 static int parse(int argc, char **argv)
@@ -403,7 +449,8 @@ static int parse(int argc, char **argv)
 	static const struct option lo[] = {
 		{"mode", 1, 0, 'm'}, {"conns", 1, 0, 'n'}, {"secs", 1, 0, 's'}, {"bytes", 1, 0, 'b'},
 		{"dir", 1, 0, 'd'}, {"listeners", 1, 0, 'l'}, {"clients", 1, 0, 'c'}, {"open-rate", 1, 0, 'r'},
-		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {"start-after", 1, 0, 'A'}, {0, 0, 0, 0},
+		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {"start-after", 1, 0, 'A'}, {"mptcp", 0, 0, 'M'},
+		{0, 0, 0, 0},
 	};
 	int c;
 
@@ -438,6 +485,7 @@ static int parse(int argc, char **argv)
 		case 'o': g.stats = optarg; break;
 		case 'R': g.ready = optarg; break;
 		case 'A': g.start_after = strtod(optarg, NULL); break;
+		case 'M': g.mptcp = true; break;
 		default: return -1;
 		}
 	}
@@ -458,11 +506,14 @@ static void report(double secs)
 		 "{\"mode\": \"%s\", \"conns\": %u, \"secs\": %.3f, \"started\": %" PRIu64 ", \"established\": %" PRIu64
 		 ", \"completed\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"open\": %u, \"idle_ready\": %u"
 		 ", \"rx_client_bytes\": %" PRIu64 ", \"rx_server_bytes\": %" PRIu64 ", \"tcp_retrans\": %" PRIu64
-		 ", \"tcp_in_segs\": %" PRIu64 ", \"tcp_out_segs\": %" PRIu64 "}",
+		 ", \"tcp_in_segs\": %" PRIu64 ", \"tcp_out_segs\": %" PRIu64 ", \"mptcp\": %s, \"joins\": %" PRIu64
+		 ", \"join_fails\": %" PRIu64 ", \"mp_established\": %" PRIu64 ", \"mp_joins_acked\": %" PRIu64 "}",
 		 g.mode == M_STREAM ? "stream" : g.mode == M_CPS ? "cps" : "idle", g.conns, secs, g.started,
 		 g.established, g.completed, g.failed, g.open, g.idle_ready, g.rx_client, g.rx_server,
 		 tcp_mib_get(g.tcp, TCP_MIB_RETRANS_SEGS), tcp_mib_get(g.tcp, TCP_MIB_IN_SEGS),
-		 tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS));
+		 tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS), g.mptcp ? "true" : "false", g.joins, g.join_fails,
+		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPCAPABLE_SYNACK_RX) : 0,
+		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPJOIN_SYNACK_RX) : 0);
 	printf("%s\n", line);
 	fflush(stdout);
 	if (g.stats && (f = fopen(g.stats, "w")) != NULL) {
@@ -522,7 +573,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tc.pool = g.pool;
-	tc.max_conns = 2 * g.conns + 1024;
+	tc.max_conns = (g.mptcp ? 3 : 2) * g.conns + 1024;    /* clients' subflows and the servers' sockets */
 	tc.rcvbuf = g.mode == M_STREAM ? g.bytes : 4096;
 	tc.timewait_us = 1000;       /* a generator: its TIME_WAIT would only hold ports */
 	tc.syn_retries = 3;
@@ -533,6 +584,14 @@ int main(int argc, char **argv)
 	if (g.tcp == NULL) {
 		fprintf(stderr, "hagperf: tcp stack\n");
 		return 1;
+	}
+	if (g.mptcp) {
+		g.mp = mptcp_ctx_create(g.conns + 1024, (int)rte_socket_id());
+		if (g.mp == NULL) {
+			fprintf(stderr, "hagperf: mptcp context\n");
+			return 1;
+		}
+		mptcp_ctx_set_max_subflows(g.mp, 2);
 	}
 	for (unsigned l = 0; l < g.listeners; l++)
 		if (tcp_listen(g.tcp, SRV_ADDR, (uint16_t)(UP_PORT0 + l), on_accept, NULL) != 0) {
@@ -585,12 +644,15 @@ int main(int argc, char **argv)
 				g.ready = NULL;
 			}
 		}
+		if (g.n_waiting)
+			close_joined();
 		tcp_stack_poll(g.tcp, g.now_us);
 		for (int p = 0; p < P_MAX; p++)
 			rte_eth_tx_buffer_flush(g.port[p].id, 0, g.port[p].txb);
 	}
 	report((double)(rte_get_tsc_cycles() - t_start) / (double)hz);
 	tcp_stack_free(g.tcp);
+	mptcp_ctx_free(g.mp);
 	for (int p = 0; p < P_MAX; p++) {
 		rte_eth_dev_stop(g.port[p].id);
 		rte_eth_dev_close(g.port[p].id);

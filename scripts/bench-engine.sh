@@ -5,16 +5,19 @@
 # are joined by three memif pairs (copy mode, no hugepages). hagd's figures
 # come from its own counters (hagctl stats: workers.0.busy_cycles, relay.*).
 #
-#   engine [SECS] [RUNS]   plain TCP relay, 1, 100 and 10000 connections, each
+#   engine [SECS] [RUNS]   the relay, MPTCP (2 subflows per connection) and plain
+#                          TCP, 1, 100 and 10000 connections, each
 #                          direction alone; per case the median of RUNS (3) of
 #                          SECS (5) seconds after 2 s of warm-up: TSC busy
 #                          cycles of hagd's lcore per relayed data segment
 #                          (bytes / 1448), Mpps and Gbit/s relayed.
-#   cps [SECS] [RUNS]      full lifecycles, 64 at a time: connect, 64-byte request,
+#   cps [SECS] [RUNS]      full lifecycles, 64 at a time: connect (MPTCP: and one
+#                          MP_JOIN; and plain TCP), 64-byte request,
 #                          64-byte response, close on both sides. Lifecycles per
 #                          second, busy cycles per lifecycle, and what one lcore
 #                          would do at 100 % (TSC Hz / cycles per lifecycle).
-#   memory [N]             N idle proxied connections (default 100000), each with
+#   memory [N]             N idle proxied MPTCP connections (2 subflows + upstream;
+#                          default 100000), each with
 #                          one byte relayed each way: growth of hagd's resident
 #                          memory (smaps Rss, the memif rings left out) per connection.
 #   --smoke                each part once, small and short (./scripts/test.sh).
@@ -157,19 +160,23 @@ engine)
 	((smoke)) && SECS=1 RUNS=1 WARM=1 CONNS=(1 100)
 	conf "$W/hagd.json" 1 '{"rcvbuf_init": 16384}'
 	cases=()
-	for c in "${CONNS[@]}"; do
-		buf=65536
-		((c >= 10000)) && buf=16384
-		for d in up down; do
-			for r in $(seq "$RUNS"); do
-				name="c$c.$d.$r"
-				hagd_start "$W/hagd.json"
-				perf_start "$W/$name.perf" --mode stream --conns "$c" --dir "$d" --bytes "$buf" \
-					--secs "$((WARM + SECS + 5))"
-				window "$WARM" "$SECS" "$name" "$c"
-				perf_stop
-				hagd_stop
-				cases+=("$name")
+	for proto in mptcp tcp; do
+		pflag=()
+		[[ $proto == mptcp ]] && pflag=(--mptcp)
+		for c in "${CONNS[@]}"; do
+			buf=65536
+			((c >= 10000)) && buf=16384
+			for d in up down; do
+				for r in $(seq "$RUNS"); do
+					name="$proto.c$c.$d.$r"
+					hagd_start "$W/hagd.json"
+					perf_start "$W/$name.perf" --mode stream --conns "$c" --dir "$d" --bytes "$buf" \
+						--secs "$((WARM + SECS + 5))" "${pflag[@]}"
+					window "$WARM" "$SECS" "$name" "$c"
+					perf_stop
+					hagd_stop
+					cases+=("$name")
+				done
 			done
 		done
 	done
@@ -178,17 +185,23 @@ cps)
 	# Warm-up past the 2 s TIME_WAIT: its population (and hagd's heap) is steady by then.
 	SECS=${1:-5} RUNS=${2:-3} WARM=3
 	((smoke)) && SECS=1 RUNS=1 WARM=1
-	conf "$W/hagd.json" 4 '{"rcvbuf_init": 4096, "timewait_ms": 2000, "max_timewait": 1048576, "max_conns": 1048576}'
+	# The clients close first, so hagd's upstream sockets hold TIME_WAIT (2 s): 16
+	# listeners give 16 upstream ports spaces of 28 232 (hagd reuses no port in TIME_WAIT).
+	conf "$W/hagd.json" 16 '{"rcvbuf_init": 4096, "timewait_ms": 2000, "max_timewait": 1048576, "max_conns": 1048576}'
 	cases=()
-	for r in $(seq "$RUNS"); do
-		name="cps.$r"
-		hagd_start "$W/hagd.json"
-		perf_start "$W/$name.perf" --mode cps --conns 64 --listeners 4 --clients 16 --open-rate 1000 \
-			--secs "$((WARM + SECS + 5))"
-		window "$WARM" "$SECS" "$name"
-		perf_stop
-		hagd_stop
-		cases+=("$name")
+	for proto in mptcp tcp; do
+		pflag=()
+		[[ $proto == mptcp ]] && pflag=(--mptcp)
+		for r in $(seq "$RUNS"); do
+			name="$proto.cps.$r"
+			hagd_start "$W/hagd.json"
+			perf_start "$W/$name.perf" --mode cps --conns 64 --listeners 16 --clients 16 --open-rate 1000 \
+				--secs "$((WARM + SECS + 5))" "${pflag[@]}"
+			window "$WARM" "$SECS" "$name"
+			perf_stop
+			hagd_stop
+			cases+=("$name")
+		done
 	done
 	;;
 memory)
@@ -204,7 +217,7 @@ memory)
 	# The baseline once the memif links are up and ARP is done (hagperf opens
 	# nothing for its first 3 s): the shared rings are not a connection's.
 	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients 16 --open-rate 50 \
-		--secs 600 --ready-file "$W/ready" --start-after 3
+		--secs 600 --ready-file "$W/ready" --start-after 3 --mptcp
 	sleep 2
 	rss0=$(rss_kib)
 	ctl >"$W/mem.a.json"
@@ -251,50 +264,56 @@ out = {"part": part, "date": datetime.datetime.now().astimezone().isoformat(time
 if part == "engine":
     rows = {}
     for name in cases:
-        c, d_, r = name[1:].split(".")
+        proto, c, d_, r = name.split(".")
+        c = c[1:]
         a, b, d, dt = window(name)
         by = d("relay.BytesUp") if d_ == "up" else d("relay.BytesDown")
         segs = by / 1448.0
         cyc = d("workers.0.busy_cycles")
         hz = b["tsc_hz"]
-        rows.setdefault((int(c), d_), []).append({
+        rows.setdefault((proto, int(c), d_), []).append({
             "cycles_per_seg": cyc / segs if segs else None, "mpps": segs / dt / 1e6,
             "gbps": by * 8 / dt / 1e9, "busy": cyc / (dt * hz), "retrans": d("tcp.RetransSegs")})
-    for (c, d_), xs in sorted(rows.items()):
+    for (proto, c, d_), xs in sorted(rows.items()):
         med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
-        out["results"].append({"conns": c, "dir": d_, "runs": len(xs), "cycles_per_seg": med("cycles_per_seg"),
-                               "mpps": med("mpps"), "gbps": med("gbps"), "busy": med("busy"), "raw": xs})
-    print("engine: plain TCP relay in memory, hagd on one lcore; median of %d; segments of 1448 bytes" % len(xs))
-    print("  %-7s %-5s %12s %8s %8s %6s" % ("conns", "dir", "cycles/seg", "Mpps", "Gbit/s", "busy"))
+        out["results"].append({"proto": proto, "conns": c, "dir": d_, "runs": len(xs),
+                               "cycles_per_seg": med("cycles_per_seg"), "mpps": med("mpps"), "gbps": med("gbps"),
+                               "busy": med("busy"), "raw": xs})
+    print("engine: the relay in memory, hagd on one lcore (MPTCP: 2 subflows per connection); median of %d;"
+          " segments of 1448 bytes" % len(xs))
+    print("  %-6s %-7s %-5s %12s %8s %8s %6s" % ("proto", "conns", "dir", "cycles/seg", "Mpps", "Gbit/s", "busy"))
     for x in out["results"]:
-        print("  %-7d %-5s %12.0f %8.3f %8.2f %5.0f%%" % (x["conns"], x["dir"], x["cycles_per_seg"], x["mpps"],
-                                                        x["gbps"], 100 * x["busy"]))
+        print("  %-6s %-7d %-5s %12.0f %8.3f %8.2f %5.0f%%" % (x["proto"], x["conns"], x["dir"], x["cycles_per_seg"],
+                                                             x["mpps"], x["gbps"], 100 * x["busy"]))
 elif part == "cps":
-    xs = []
-    for name in cases:
-        a, b, d, dt = window(name)
-        n = d("relay.Completed")
-        cyc = d("workers.0.busy_cycles")
-        hz = b["tsc_hz"]
-        xs.append({"lifecycles_per_s": n / dt, "cycles_per_lifecycle": cyc / n if n else None,
-                   "lcore_capacity_per_s": hz * n / cyc if cyc else None, "busy": cyc / (dt * hz),
-                   "upstream_failures": d("relay.UpstreamFailures"), "client_resets": d("relay.ClientResets")})
-    med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
-    r = {k: med(k) for k in ("lifecycles_per_s", "cycles_per_lifecycle", "lcore_capacity_per_s", "busy")}
-    r["runs"] = len(xs)
-    r["raw"] = xs
-    out["results"].append(r)
-    print("cps: full lifecycles (connect, 64 B request, 64 B response, close both sides), 64 at a time; median of %d" % len(xs))
-    print("  measured %.0f /s with hagd %.0f %% busy; %.0f busy cycles each: %.0f /s per lcore at 100 %%"
-          % (r["lifecycles_per_s"], 100 * r["busy"], r["cycles_per_lifecycle"], r["lcore_capacity_per_s"]))
+    print("cps: full lifecycles (connect, 64 B request, 64 B response, close both sides; MPTCP: with one"
+          " MP_JOIN), 64 at a time")
+    for proto in ("mptcp", "tcp"):
+        xs = []
+        for name in (c for c in cases if c.startswith(proto + ".")):
+            a, b, d, dt = window(name)
+            n = d("relay.Completed")
+            cyc = d("workers.0.busy_cycles")
+            hz = b["tsc_hz"]
+            xs.append({"lifecycles_per_s": n / dt, "cycles_per_lifecycle": cyc / n if n else None,
+                       "lcore_capacity_per_s": hz * n / cyc if cyc else None, "busy": cyc / (dt * hz),
+                       "joins": d("mptcp.MPJoinAckRx"), "joins_refused": d("mptcp.MPJoinRefused"),
+                       "upstream_failures": d("relay.UpstreamFailures"), "client_resets": d("relay.ClientResets")})
+        med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
+        r = {k: med(k) for k in ("lifecycles_per_s", "cycles_per_lifecycle", "lcore_capacity_per_s", "busy")}
+        r.update({"proto": proto, "runs": len(xs), "raw": xs})
+        out["results"].append(r)
+        print("  %-6s measured %.0f /s with hagd %.0f %% busy; %.0f busy cycles each: %.0f /s per lcore at 100 %%"
+              " (median of %d)" % (proto, r["lifecycles_per_s"], 100 * r["busy"], r["cycles_per_lifecycle"],
+                                   r["lcore_capacity_per_s"], len(xs)))
 else:
     rss0, rss1, n = map(int, open(w + "/mem.rss").read().split())
     b = json.load(open(w + "/mem.b.json"))
     r = {"conns": n, "rss_before_kib": rss0, "rss_after_kib": rss1,
          "bytes_per_conn": (rss1 - rss0) * 1024.0 / n, "relay_active": b["relay"]["Active"],
-         "tcp_conns": b["tcp"]["CurrConns"], "rcvbuf_init": 4096}
+         "tcp_conns": b["tcp"]["CurrConns"], "mptcp_conns": b["mptcp"]["CurrEstab"], "rcvbuf_init": 4096}
     out["results"].append(r)
-    print("memory: %d idle proxied connections (plain TCP, one byte each way), tcp.rcvbuf_init 4096" % n)
+    print("memory: %d idle proxied MPTCP connections (2 subflows + upstream, one byte each way), tcp.rcvbuf_init 4096" % n)
     print("  hagd resident memory (without the memif rings) %d -> %d KiB: %.0f bytes per connection (relay.Active %d, sockets %d)"
           % (rss0, rss1, r["bytes_per_conn"], r["relay_active"], r["tcp_conns"]))
 json.dump(out, open(res, "w"), indent=1)

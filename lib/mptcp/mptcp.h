@@ -75,6 +75,13 @@ enum mptcp_mib {
 	MPTCP_MIB_PARKED,               /* hagd: connections that lost their last subflow and wait for a join */
 	MPTCP_MIB_RESUMED,              /* hagd: parked connections a join brought back */
 	MPTCP_MIB_PARK_EXPIRED,         /* hagd: parked connections nobody joined in time: ended */
+	/* Client role (mptcp_connect, mptcp_join: hagperf, a CPE). */
+	MPTCP_MIB_MPCAPABLE_SYN_TX,     /* MPCapableSYNTX: connections opened with MP_CAPABLE */
+	MPTCP_MIB_MPCAPABLE_SYNACK_RX,  /* MPCapableSYNACKRX: SYN/ACKs with the server's key */
+	MPTCP_MIB_FALLBACK_SYNACK,      /* MPCapableFallbackSYNACK: SYN/ACK without MP_CAPABLE -> TCP */
+	MPTCP_MIB_MPJOIN_SYN_TX,        /* MPJoinSynTx: subflows opened with MP_JOIN */
+	MPTCP_MIB_MPJOIN_SYNACK_RX,     /* MPJoinSynAckRx: join SYN/ACKs, HMAC verified */
+	MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL, /* MPJoinSynAckHMacFailure: join SYN/ACK with a wrong HMAC: reset */
 	MPTCP_MIB_MAX
 };
 
@@ -95,6 +102,31 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx);
  * too many subflows).
  */
 int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
+
+/*
+ * Client role (RFC 8684 as the initiator: hagperf's load, a CPE). Opens an
+ * MPTCP connection from laddr to raddr:rport on stack st: the SYN carries
+ * MP_CAPABLE, the SYN/ACK's key is taken, the third ACK carries both keys.
+ * The owner's pipes, ops and user are as tcp_connect's (the returned socket is
+ * the first subflow; the owner sees one connection). If the server answers
+ * without MP_CAPABLE the socket goes on as plain TCP. NULL with rte_errno set.
+ */
+struct tcp_sock *mptcp_connect(struct mptcp_ctx *ctx, struct tcp_stack *st, uint32_t laddr, uint32_t raddr,
+			       uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			       const struct tcp_sock_ops *ops, void *user, uint64_t now_us);
+/*
+ * Client role: a new subflow from laddr (MP_JOIN) for the connection whose
+ * first subflow is first, once it is established. Opened once the server has
+ * confirmed our key (its first DSS; until then the join waits). The SYN/ACK's HMAC is
+ * verified (a wrong one resets the subflow), the third ACK carries ours; the
+ * scheduler uses the subflow from the server's next segment on (the fourth
+ * ACK). 0, or -EINVAL (not an established MPTCP client connection), -ENOSPC
+ * (subflow limit), -errno of the connect.
+ */
+int mptcp_join(struct tcp_sock *first, uint32_t laddr, bool backup, uint64_t now_us);
+/* Client role: joins asked for and not yet usable (waiting for the server's
+ * confirmation or in their handshake); -ENOENT when sk carries no MPTCP connection. */
+int mptcp_joins_pending(const struct tcp_sock *sk);
 
 /* mptcp_accept's answer for an MP_JOIN that joined an existing connection:
  * lib/mptcp owns sk (its pipes are the connection's); the owner does nothing. */

@@ -20,6 +20,7 @@
 enum msk_state {
 	MSK_SYN_RCVD,       /* SYN/ACK with our key sent, waiting for the client's key */
 	MSK_ESTABLISHED,    /* both keys known: DSS both ways, joins accepted */
+	MSK_SYN_SENT,       /* client role: SYN with MP_CAPABLE sent, waiting for the server's key */
 };
 
 struct mptcp_sock;
@@ -55,6 +56,8 @@ struct mptcp_subflow {
 	uint32_t cost;                  /* of the client's access network (cost scheduler) */
 	uint8_t remote_id, local_id;    /* address ids */
 	uint32_t local_nonce, remote_nonce;
+	bool mpc_ack_due;               /* client: the third ACK carries MP_CAPABLE with both keys */
+	bool mpj_ack_due;               /* client join: the third ACK carries our HMAC */
 
 	/* Current receive mapping, in data positions (pipe) and subflow positions. */
 	bool map_valid;
@@ -83,6 +86,10 @@ struct mptcp_sock {
 	LIST_HEAD(, mptcp_subflow) joined;
 	uint8_t n_joined;
 	uint8_t state;
+	bool client;                    /* we opened it (mptcp_connect) */
+	bool fully_established;         /* client: the server confirmed our key (its first DSS) */
+	uint32_t join_laddr;            /* client: a join asked for before that (0: none) */
+	bool join_backup;
 	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
 	bool csum;                      /* DSS checksums in use (RFC 8684 3.3.1) */
 	bool no_infinite;               /* a join or a data-level resend happened: no infinite mapping (3.7) */
@@ -183,6 +190,13 @@ void mptcp_csum_free(struct mptcp_subflow *sf);
 int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* mptcp_client.c: the initiator's handshakes. */
+uint32_t mptcp_client_syn_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
+uint32_t mptcp_client_ack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
+int mptcp_client_synack(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
+void mptcp_client_established(struct tcp_sock *sk, struct mptcp_subflow *sf);
+void mptcp_client_join_acked(struct mptcp_subflow *sf);
+void mptcp_client_confirmed(struct mptcp_sock *msk);
 /* A verified join of a parked connection becomes its first subflow. */
 void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j);
 void mptcp_join_detach_all(struct mptcp_sock *msk);

@@ -59,6 +59,12 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_PARKED] = "Parked",
 	[MPTCP_MIB_RESUMED] = "Resumed",
 	[MPTCP_MIB_PARK_EXPIRED] = "ParkExpired",
+	[MPTCP_MIB_MPCAPABLE_SYN_TX] = "MPCapableSYNTX",
+	[MPTCP_MIB_MPCAPABLE_SYNACK_RX] = "MPCapableSYNACKRX",
+	[MPTCP_MIB_FALLBACK_SYNACK] = "MPCapableFallbackSYNACK",
+	[MPTCP_MIB_MPJOIN_SYN_TX] = "MPJoinSynTx",
+	[MPTCP_MIB_MPJOIN_SYNACK_RX] = "MPJoinSynAckRx",
+	[MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL] = "MPJoinSynAckHMacFailure",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

@@ -588,6 +588,8 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return 0;   /* the connection is gone; the subflow is being reset */
 	ctx = msk->ctx;
 	mptcp_parse_all(ctx, &seg->opt, &o);
+	if (sk->state == TCP_SYN_SENT)     /* the SYN/ACK of one of our subflows (client role) */
+		return msk->client ? mptcp_client_synack(sk, sf, &o) : 0;
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
 	if (o.suboptions & OPTION_MPTCP_PRIO) {
@@ -632,7 +634,15 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 			return -1;
 		}
 	}
-	if (sf->join_pending) {
+	if (sf->join_pending && msk->client) {
+		if (seg->flags & RTE_TCP_SYN_FLAG) {
+			/* The SYN/ACK again: our third ACK was lost. */
+			sf->mpj_ack_due = true;
+			tcp_ack_send(sk);
+			return -1;
+		}
+		mptcp_client_join_acked(sf);     /* the fourth ACK */
+	} else if (sf->join_pending) {
 		r = mptcp_join_third_ack(sf, &o);
 		if (r < 0)
 			return -1;
@@ -661,6 +671,8 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		if (msk->csum)
 			(void)mptcp_csum_map_rx(sk, sf, 1, 0, o.mpc_data_len, o.mpc_data_len, o.csum);
 	}
+	if ((o.suboptions & OPTION_MPTCP_DSS) && msk->client && !msk->fully_established && sf->master)
+		mptcp_client_confirmed(msk);
 	if (o.suboptions & OPTION_MPTCP_DSS) {
 		if (o.use_ack) {
 			uint64_t base = msk->local_idsn + 1;
@@ -787,6 +799,8 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		return (uint32_t)mptcp_write_options(opt, room, &o);
 	}
 	if (flags & RTE_TCP_SYN_FLAG) {
+		if (msk->client)
+			return mptcp_client_syn_options(sf, opt, room);
 		if (!sf->master)
 			return (uint32_t)mptcp_join_synack_options(sf, opt, room);
 		/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
@@ -797,6 +811,8 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 		o.sndr_key = msk->local_key;
 		return (uint32_t)mptcp_write_options(opt, room, &o);
 	}
+	if ((sf->mpc_ack_due || sf->mpj_ack_due) && len == 0)
+		return mptcp_client_ack_options(sf, opt, room);    /* our third ACK (client role) */
 	if (msk->state != MSK_ESTABLISHED)
 		return 0;
 	if (msk->infinite_sent && !(len > 0 && pos == msk->infinite_pos))
@@ -1236,6 +1252,10 @@ static void ulp_established(struct tcp_sock *sk)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
 
+	if (sf && sf->msk && sf->msk->client) {
+		mptcp_client_established(sk, sf);
+		return;
+	}
 	if (sf && sf->resume_pending && sf->msk && sf->msk->parked) {
 		sf->resume_pending = false;
 		mptcp_resume(sf->msk, sf);

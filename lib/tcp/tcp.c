@@ -214,6 +214,14 @@ struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lpor
 			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
 			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us)
 {
+	return tcp_connect_ulp(st, laddr, lport, raddr, rport, rxp, txp, ops, user, route, now_us, NULL, NULL);
+}
+
+struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+				 uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
+				 const struct tcp_ulp_ops *ulp, void *ulp_ctx)
+{
 	struct tcp_sock *sk = NULL;
 
 	st->now_us = now_us;
@@ -251,6 +259,8 @@ struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lpor
 	sk->rx_off = -1;
 	sk->rxp = rxp;
 	sk->txp = txp;
+	sk->ulp = ulp;          /* before the SYN: its options ride on it */
+	sk->ulp_ctx = ulp_ctx;
 	TCP_INC(st, TCP_MIB_ACTIVE_OPENS);
 	tcp_send_syn(sk, false);
 	return sk;

@@ -176,7 +176,8 @@ struct tcp_ulp_ops {
 	void (*timeout)(struct tcp_sock *sk);
 	/* The socket is being freed. */
 	void (*release)(struct tcp_sock *sk);
-	/* A passive open completed (after the owner's established()). */
+	/* A passive open completed (after the owner's established()); an active
+	 * open (tcp_connect_ulp) completed (before the owner's established()). */
 	void (*established)(struct tcp_sock *sk);
 };
 
@@ -360,6 +361,17 @@ void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us);
 struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
 			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us);
+
+/*
+ * tcp_connect for a ULP's socket (an MPTCP client's subflow): ulp and ulp_ctx
+ * are attached before the SYN is built, so that its options ride on it. The
+ * ULP then sees the SYN/ACK (rx_segment, in SYN_SENT: return < 0 to drop it;
+ * it may reset the socket) and is told when the socket is established.
+ */
+struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+				 uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
+				 const struct tcp_ulp_ops *ulp, void *ulp_ctx);
 
 /* Give up a connect that is not established by absolute time at (us). */
 void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at);

@@ -139,6 +139,10 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 	}
 	if (!(seg->flags & RTE_TCP_SYN_FLAG))
 		return;
+	/* A ULP's SYN/ACK options (MP_CAPABLE's key, MP_JOIN's HMAC): it may refuse them. */
+	if (ack && sk->ulp && sk->ulp->rx_segment &&
+	    (sk->ulp->rx_segment(sk, seg) < 0 || sk->state != TCP_SYN_SENT))
+		return;
 	sk->irs = seg->seq;
 	sk->rcv.nxt = 1;
 	sk->rcv_adv = 1;
@@ -161,7 +165,9 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 	tcp_timer_update(sk);
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	schedule_ack(sk, true);
-	if (sk->ops && sk->ops->established)
+	if (sk->ulp && sk->ulp->established)
+		sk->ulp->established(sk);
+	if (sk->state == TCP_ESTABLISHED && sk->ops && sk->ops->established)
 		sk->ops->established(sk);
 }
 

@@ -40,12 +40,12 @@ check "e2e smoke: hagd and kernel gateway figures, both with the lte join, in $R
 	figures "$RESULT" 'all(r["results"][s]["up_gbps"] > 0 and r["results"][s]["down_gbps"] > 0 and r["results"][s]["client_mp_joins"] > 0 for s in ("hagd", "kgw"))'
 smoke engine engine --smoke
 check "engine smoke: cycles per segment, Mpps and Gbit/s for each case in $RESULT" \
-	figures "$RESULT" 'len(r["results"]) == 4 and all(x["cycles_per_seg"] > 0 and x["mpps"] > 0 and x["gbps"] > 0 for x in r["results"])'
+	figures "$RESULT" 'len(r["results"]) == 8 and all(x["cycles_per_seg"] > 0 and x["mpps"] > 0 and x["gbps"] > 0 for x in r["results"])'
 smoke cps cps --smoke
-check "cps smoke: lifecycles per second and cycles each, no failure, in $RESULT" \
-	figures "$RESULT" 'all(x["lifecycles_per_s"] > 0 and x["cycles_per_lifecycle"] > 0 and all(y["upstream_failures"] == 0 and y["client_resets"] == 0 for y in x["raw"]) for x in r["results"])'
+check "cps smoke: lifecycles per second and cycles each, MPTCP with joins and TCP, no failure, in $RESULT" \
+	figures "$RESULT" 'len(r["results"]) == 2 and all(x["lifecycles_per_s"] > 0 and x["cycles_per_lifecycle"] > 0 and all(y["upstream_failures"] == 0 and y["client_resets"] == 0 for y in x["raw"]) for x in r["results"]) and all(y["joins"] > 0 for y in r["results"][0]["raw"])'
 smoke memory memory --smoke
-check "memory smoke: every idle connection relayed, bytes per connection in $RESULT" \
-	figures "$RESULT" 'all(x["relay_active"] == x["conns"] and x["bytes_per_conn"] > 0 for x in r["results"])'
+check "memory smoke: every idle MPTCP connection relayed with its 2 subflows, bytes per connection in $RESULT" \
+	figures "$RESULT" 'all(x["relay_active"] == x["conns"] and x["mptcp_conns"] == x["conns"] and x["tcp_conns"] == 3 * x["conns"] and x["bytes_per_conn"] > 0 for x in r["results"])'
 diag "$(grep -A6 -E '^(tcp-loss|e2e|engine|cps|memory):' "$WORK"/*.log 2>/dev/null | sed 's/^[^:]*log[-:]//')"
 e2e_end
