@@ -211,12 +211,12 @@ memory)
 	# listener's upstream address and port: one listener per 25000 connections.
 	L=$(((N + 24999) / 25000))
 	((L > 16)) && L=16
-	conf "$W/hagd.json" "$L" "{\"rcvbuf_init\": 4096, \"max_conns\": $((2 * N + 4096))}"
+	conf "$W/hagd.json" "$L" "{\"rcvbuf_init\": 4096, \"max_conns\": $((3 * N + 4096))}"
 	hagd_start "$W/hagd.json"
 	rm -f "$W/ready"
 	# The baseline once the memif links are up and ARP is done (hagperf opens
 	# nothing for its first 3 s): the shared rings are not a connection's.
-	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients 16 --open-rate 50 \
+	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients 16 --open-rate 20 \
 		--secs 600 --ready-file "$W/ready" --start-after 3 --mptcp
 	sleep 2
 	rss0=$(rss_kib)
@@ -232,6 +232,8 @@ memory)
 	ctl >"$W/mem.b.json"
 	echo "$rss0 $rss1 $N" >"$W/mem.rss"
 	kill "$PERF_PID" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$PERF_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$PERF_PID" 2>/dev/null || true
 	wait "$PERF_PID" 2>/dev/null || true
 	PERF_PID=""
 	hagd_stop

@@ -23,13 +23,8 @@ for ((i = 0; i < CONNS; i++)); do
 		--seed "client-$i" --timeout 30 "${flags[@]}"
 	cpids+=("$BG_PID")
 done
-fails=0
-for ((i = 0; i < CONNS; i++)); do
-	wait_pid "${cpids[$i]}" 130 && continue
-	rc=$?
-	fails=$((fails + 1))
-	diag "client $i: exit $rc, $(head -c 400 "$WORK/client.$i")"
-done
+wait_clients 130 "${cpids[@]}"
+fails=$FAILS
 wait_pid "$SERVER_PID" 30
 src=$?
 stats_snap "$WORK/after.json"

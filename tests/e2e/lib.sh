@@ -341,6 +341,24 @@ e2e_end() {
 	exit $?
 }
 
+# wait_clients SECS PID...: waits for the clients started with client_start
+# (their output in $WORK/client.I, I in start order); FAILS is how many did
+# not exit 0 (the first five are shown).
+wait_clients() {
+	local secs=$1 i=0 rc pid
+	shift
+	FAILS=0
+	for pid in "$@"; do
+		wait_pid "$pid" "$secs"
+		rc=$?
+		if ((rc != 0)); then
+			FAILS=$((FAILS + 1))
+			((FAILS <= 5)) && diag "client $i: exit $rc, $(head -c 400 "$WORK/client.$i")"
+		fi
+		i=$((i + 1))
+	done
+}
+
 # pair_streams WORK N BYTES: pairs each client WORK/client.I (I < N) with the
 # server connection (WORK/server, one JSON line per connection) that received
 # its upload; prints "good I server conn C" when the client also got that

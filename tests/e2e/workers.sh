@@ -25,13 +25,8 @@ for ((i = 0; i < CONNS; i++)); do
 	client_start "$WORK/client.$i" 150 --bytes "$BYTES" --seed "client-$i" --timeout 60 --mptcp
 	cpids+=("$BG_PID")
 done
-fails=0
-for ((i = 0; i < CONNS; i++)); do
-	wait_pid "${cpids[$i]}" 160 && continue
-	rc=$?
-	fails=$((fails + 1))
-	((fails <= 5)) && diag "client $i: exit $rc, $(head -c 400 "$WORK/client.$i")"
-done
+wait_clients 160 "${cpids[@]}"
+fails=$FAILS
 wait_pid "$SERVER_PID" 30
 src=$?
 stats_snap "$WORK/after.json"
