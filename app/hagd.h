@@ -16,6 +16,7 @@
 #include "config.h"
 #include "impair.h"
 #include "steer.h"
+#include "net/steer.h"
 #include "mptcp/mptcp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
@@ -140,6 +141,7 @@ struct hag_lcore {
 	struct rte_ring *inbox;       /* segments handed over by other workers (MP/SC) */
 	struct rte_ring *ctl;         /* steering news from other workers (struct hag_steer_msg) */
 	struct hag_steer steer;       /* which worker owns a received segment */
+	struct hag_steer_rss *rss[HAG_MAX_PORTS]; /* the port's RSS, when it can be modelled (NICs) */
 	uint64_t handoff_mib[HANDOFF_MIB_MAX];
 	uint16_t ho_n[HAG_MAX_WORKERS];                    /* hand-offs gathered in this burst */
 	struct rte_mbuf *ho[HAG_MAX_WORKERS][HAG_BURST];

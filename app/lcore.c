@@ -4,6 +4,7 @@
  * IPv4 checks, ICMP echo, TCP demux into lib/tcp, timers, TX flush.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -164,6 +165,43 @@ static void flow_event(void *arg, const struct tcp_sock *sk, bool added)
 		} else {
 			lc->handoff_mib[HANDOFF_MIB_CTL_TX]++;
 		}
+	}
+}
+
+/*
+ * lib/tcp's condition on an upstream connection's ephemeral port: on a port
+ * whose RSS hagd can model (a NIC's Toeplitz key and RETA), the reply tuple
+ * must hash to this worker's queue, so replies need no hand-off. Ports
+ * without a model (vdevs) take any port; software steering handles them.
+ */
+static bool port_ok(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct hag_lcore *lc = arg;
+	uint32_t nh;
+	int port = route_lookup(lc, raddr, &nh);
+
+	if (port < 0 || lc->rss[port] == NULL)
+		return true;
+	return hag_steer_queue_of(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
+}
+
+/* Each port's RSS model (several workers only): logged once, by worker 0. */
+static void rss_init(struct hag_lcore *lc)
+{
+	for (int i = 0; i < lc->n_ports; i++) {
+		struct hag_steer_rss *r = malloc(sizeof(*r));
+		int e = r ? hag_steer_rss_from_port(lc->ports[i].port_id, r) : -ENOMEM;
+
+		if (e == 0) {
+			lc->rss[i] = r;
+		} else {
+			free(r);
+			lc->rss[i] = NULL;
+		}
+		if (lc->worker == 0)
+			HAG_LOG(INFO, "port %s: %s", lc->cfg->ports[i].name,
+				e == 0 ? "RSS modelled: upstream ports chosen so that replies reach their worker's queue" :
+				"no RSS model (vdev, or a key or RETA that cannot be read): replies handed over in software");
 	}
 }
 
@@ -525,6 +563,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		.port_offset = (uint16_t)worker,
 		.flow_event = cfg->workers > 1 ? flow_event : NULL,
 		.flow_arg = lc,
+		.port_ok = cfg->workers > 1 ? port_ok : NULL,
 	};
 	char name[RTE_RING_NAMESIZE];
 	uint16_t mtu = 65535;
@@ -561,6 +600,8 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 	for (int i = 0; i < cfg->n_listeners; i++)
 		if ((r = hag_steer_add_listener(&lc->steer, cfg->listeners[i].port)) != 0)
 			return r;
+	if (cfg->workers > 1)
+		rss_init(lc);
 	r = impair_init(lc);
 	if (r != 0)
 		return r;
@@ -620,6 +661,10 @@ void hag_lcore_fini(struct hag_lcore *lc)
 	rte_ring_free(lc->ctl);
 	lc->ctl = NULL;
 	hag_steer_fini(&lc->steer);
+	for (int i = 0; i < HAG_MAX_PORTS; i++) {
+		free(lc->rss[i]);
+		lc->rss[i] = NULL;
+	}
 }
 
 static void rx_burst(struct hag_lcore *lc, int port, struct rte_mbuf **pkts, uint16_t n)

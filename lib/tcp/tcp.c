@@ -255,6 +255,7 @@ struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t 
 			lport = st->next_port;
 			st->next_port = st->next_port >= 60999 ? 32768 : st->next_port + 1;
 			if (lport % stride != st->conf.port_offset % stride ||
+			    (st->conf.port_ok && !st->conf.port_ok(st->conf.flow_arg, laddr, lport, raddr, rport)) ||
 			    rte_hash_lookup(st->flows, &key) >= 0)
 				continue;
 			sk = tcp_sock_new(st, laddr, lport, raddr, rport);

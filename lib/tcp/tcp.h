@@ -203,6 +203,10 @@ struct tcp_stack_conf {
 	 * table; NULL: not told. Several workers: the app's software steering. */
 	void (*flow_event)(void *arg, const struct tcp_sock *sk, bool added);
 	void *flow_arg;
+	/* An ephemeral port for an active open must also satisfy this (NULL: any;
+	 * called with flow_arg): the app makes the NIC's RSS deliver the replies
+	 * to this worker's queue. */
+	bool (*port_ok)(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
 	tcp_output_fn output;
 	void *output_arg;
 	int socket_id;

@@ -923,3 +923,43 @@ ENGINE_TEST(flow_events, told_for_active_open_and_abort,
 	ut_poll();
 	cr_expect_eq(fe_removed, 1);
 }
+
+/* port_ok: the app's RSS condition on ephemeral ports, on top of the stride. */
+static bool port_div7(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	(void)arg;
+	(void)laddr;
+	(void)raddr;
+	(void)rport;
+	return lport % 7 == 3;
+}
+
+static void setup_port_ok(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.port_stride = 2;
+	c.port_offset = 1;
+	c.port_ok = port_div7;
+	ut_start(&c);
+}
+
+TestSuite(port_ok, .init = setup_port_ok);
+
+ENGINE_TEST(port_ok, ephemeral_ports_satisfy_stride_and_condition,
+	"port_ok narrows the ephemeral ports further: every one is odd (worker 1 of 2) and 3 modulo 7, all distinct")
+{
+	uint16_t ports[64];
+
+	for (int i = 0; i < 64; i++) {
+		struct tcp_sock *sk = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL,
+						  NULL, ut_now);
+
+		cr_assert_not_null(sk);
+		ports[i] = sk->lport;
+		cr_expect_eq(ports[i] % 2, 1, "port %u", ports[i]);
+		cr_expect_eq(ports[i] % 7, 3, "port %u", ports[i]);
+		for (int j = 0; j < i; j++)
+			cr_expect_neq(ports[i], ports[j]);
+	}
+}
