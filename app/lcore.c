@@ -104,37 +104,42 @@ static void tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 }
 
 /* Hand a received frame (Ethernet header in place) to worker w; sent after the burst. */
+/* Enqueue the hand-offs gathered for worker w; what its inbox cannot take is counted and freed. */
+static void handoff_send(struct hag_lcore *lc, unsigned w)
+{
+	unsigned n = lc->ho_n[w], k = rte_ring_mp_enqueue_burst(lc->all[w].inbox, (void **)lc->ho[w], n, NULL);
+
+	lc->handoff_mib[HANDOFF_MIB_TX] += k;
+	if (k < n) {
+		lc->handoff_mib[HANDOFF_MIB_RING_FULL] += n - k;
+		rte_pktmbuf_free_bulk(&lc->ho[w][k], n - k);
+	}
+	lc->ho_n[w] = 0;
+}
+
 static void handoff(struct hag_lcore *lc, unsigned w, int port, struct rte_mbuf *m)
 {
 	m->hash.usr = (uint32_t)port;
 	lc->ho[w][lc->ho_n[w]++] = m;
-	if (lc->ho_n[w] == HAG_BURST) {
-		unsigned k = rte_ring_mp_enqueue_burst(lc->all[w].inbox, (void **)lc->ho[w], HAG_BURST, NULL);
-
-		lc->handoff_mib[HANDOFF_MIB_TX] += k;
-		if (k < HAG_BURST) {
-			lc->handoff_mib[HANDOFF_MIB_RING_FULL] += HAG_BURST - k;
-			rte_pktmbuf_free_bulk(&lc->ho[w][k], HAG_BURST - k);
-		}
-		lc->ho_n[w] = 0;
-	}
+	if (lc->ho_n[w] == HAG_BURST)
+		handoff_send(lc, w);
 }
 
 static void handoff_flush(struct hag_lcore *lc)
 {
-	for (unsigned w = 0; w < lc->n_workers; w++) {
-		unsigned n = lc->ho_n[w], k;
+	for (unsigned w = 0; w < lc->n_workers; w++)
+		if (lc->ho_n[w])
+			handoff_send(lc, w);
+}
 
-		if (n == 0)
-			continue;
-		k = rte_ring_mp_enqueue_burst(lc->all[w].inbox, (void **)lc->ho[w], n, NULL);
-		lc->handoff_mib[HANDOFF_MIB_TX] += k;
-		if (k < n) {
-			lc->handoff_mib[HANDOFF_MIB_RING_FULL] += n - k;
-			rte_pktmbuf_free_bulk(&lc->ho[w][k], n - k);
-		}
-		lc->ho_n[w] = 0;
-	}
+/* An ICMP destination unreachable (ip: its IPv4 header, checked) to lib/tcp. */
+static void icmp_to_tcp(struct hag_lcore *lc, const struct rte_ipv4_hdr *ip)
+{
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
+	const uint8_t *ic = (const uint8_t *)ip + ihl;
+
+	tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8, (uint32_t)(tot - ihl - 8),
+		       lc->now_us);
 }
 
 /*
@@ -185,15 +190,18 @@ static bool port_ok(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, u
 	return hag_steer_queue_of(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
 }
 
-/* Each port's RSS model (several workers only): logged once, by worker 0. */
-static void rss_init(struct hag_lcore *lc)
+/* Each port's RSS model (several workers only): logged once, by worker 0. True when one port has one. */
+static bool rss_init(struct hag_lcore *lc)
 {
+	bool any = false;
+
 	for (int i = 0; i < lc->n_ports; i++) {
 		struct hag_steer_rss *r = malloc(sizeof(*r));
 		int e = r ? hag_steer_rss_from_port(lc->ports[i].port_id, r) : -ENOMEM;
 
 		if (e == 0) {
 			lc->rss[i] = r;
+			any = true;
 		} else {
 			free(r);
 			lc->rss[i] = NULL;
@@ -203,6 +211,7 @@ static void rss_init(struct hag_lcore *lc)
 				e == 0 ? "RSS modelled: upstream ports chosen so that replies reach their worker's queue" :
 				"no RSS model (vdev, or a key or RETA that cannot be read): replies handed over in software");
 	}
+	return any;
 }
 
 /* Apply the other workers' steering news: all of it, before this poll's RX. */
@@ -430,8 +439,7 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 			/* The segment it quotes may be any worker's: all of them look. */
 			if (lc->n_workers > 1)
 				share(lc, port, m);
-			tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
-				       (uint32_t)(tot - ihl - 8), lc->now_us);
+			icmp_to_tcp(lc, ip);
 			goto drop;
 		}
 		if (net_icmp_echo_reply(m, l3) != 0) {
@@ -493,13 +501,8 @@ static void rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 		rx_arp(lc, port, m, true);
 		return;
 	}
-	if (shared) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
-		uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
-		const uint8_t *ic = (const uint8_t *)ip + ihl;
-
-		tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
-			       (uint32_t)(tot - ihl - 8), lc->now_us);
+	if (shared) {     /* an ICMP error the receiving worker checked */
+		icmp_to_tcp(lc, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3));
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -563,7 +566,6 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		.port_offset = (uint16_t)worker,
 		.flow_event = cfg->workers > 1 ? flow_event : NULL,
 		.flow_arg = lc,
-		.port_ok = cfg->workers > 1 ? port_ok : NULL,
 	};
 	char name[RTE_RING_NAMESIZE];
 	uint16_t mtu = 65535;
@@ -600,8 +602,9 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 	for (int i = 0; i < cfg->n_listeners; i++)
 		if ((r = hag_steer_add_listener(&lc->steer, cfg->listeners[i].port)) != 0)
 			return r;
-	if (cfg->workers > 1)
-		rss_init(lc);
+	/* Without a port whose RSS is modelled, any ephemeral port will do: no per-port check. */
+	if (cfg->workers > 1 && rss_init(lc))
+		tc.port_ok = port_ok;
 	r = impair_init(lc);
 	if (r != 0)
 		return r;

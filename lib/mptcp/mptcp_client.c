@@ -147,10 +147,8 @@ uint32_t mptcp_client_syn_options(struct mptcp_subflow *sf, uint8_t *opt, uint32
 		o.mpc_version = 1;
 		o.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (msk->csum ? MPTCP_CAP_CHECKSUM_REQD : 0);
 	} else {
-		uint64_t idsn;
-
 		o.suboptions = OPTION_MPTCP_MPJ_SYN;
-		mptcp_crypto_key_sha(msk->remote_key, &o.token, &idsn);
+		o.token = msk->remote_token;
 		o.nonce = sf->local_nonce;
 		o.join_id = sf->local_id;
 		o.backup = sf->backup;
@@ -190,7 +188,6 @@ int mptcp_client_synack(struct tcp_sock *sk, struct mptcp_subflow *sf, const str
 {
 	struct mptcp_sock *msk = sf->msk;
 	struct mptcp_ctx *ctx = msk->ctx;
-	uint32_t tok;
 
 	if (sf->master) {
 		if (!(o->suboptions & OPTION_MPTCP_MPC_SYNACK) || !(o->mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
@@ -199,7 +196,7 @@ int mptcp_client_synack(struct tcp_sock *sk, struct mptcp_subflow *sf, const str
 			return 0;
 		}
 		msk->remote_key = o->sndr_key;
-		mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
+		mptcp_crypto_key_sha(msk->remote_key, &msk->remote_token, &msk->remote_idsn);
 		/* RFC 8684 3.1: checksums when either side sets A. */
 		if ((o->mpc_flags & MPTCP_CAP_CHECKSUM_REQD) && !msk->csum) {
 			msk->csum = true;

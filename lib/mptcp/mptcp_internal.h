@@ -89,6 +89,7 @@ struct mptcp_sock {
 	bool client;                    /* we opened it (mptcp_connect) */
 	bool fully_established;         /* client: the server confirmed our key (its first DSS) */
 	uint32_t join_laddr;            /* client: a join asked for before that (0: none) */
+	uint32_t remote_token;          /* client: the server's token, for our join SYNs */
 	bool join_backup;
 	bool dss_seen;                  /* a DSS mapping was received: no silent fallback any more */
 	bool csum;                      /* DSS checksums in use (RFC 8684 3.3.1) */

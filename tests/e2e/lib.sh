@@ -359,6 +359,15 @@ wait_clients() {
 	done
 }
 
+# check_streams N BYTES: the check that each of the N clients got its own
+# server connection's stream and that connection got the client's (pair_streams
+# below, into $WORK/pairs); the first five mismatches are shown.
+check_streams() {
+	pair_streams "$WORK" "$1" "$2" >"$WORK/pairs"
+	check_eq "every client got its own server's stream and vice versa" "$(grep -c '^good' "$WORK/pairs")" "$1"
+	grep '^bad' "$WORK/pairs" | head -n 5 | while read -r l; do diag "  $l"; done
+}
+
 # pair_streams WORK N BYTES: pairs each client WORK/client.I (I < N) with the
 # server connection (WORK/server, one JSON line per connection) that received
 # its upload; prints "good I server conn C" when the client also got that
