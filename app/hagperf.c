@@ -22,7 +22,8 @@
  * --open-rate R (new connections per millisecond at most, 64),
  * --mptcp (clients open MPTCP connections from the dsl address and join a
  * second subflow from the lte address once established),
- * --stats FILE (JSON at the end), --ready-file FILE, --start-after S (open
+ * --stats FILE (JSON at the end, and at once on SIGUSR1: a benchmark reads
+ * its counters at the edges of a window), --ready-file FILE, --start-after S (open
  * nothing for S seconds once the ports answer: a memory baseline can be taken).
  * Addresses are the test network's (docs/testbed.md). Ports are taken in
  * order: dsl, lte, upstream. Prints one JSON line at the end.
@@ -106,13 +107,16 @@ static struct {
 } g;
 
 static volatile bool quit;
+static volatile sig_atomic_t snap;       /* SIGUSR1: write --stats now */
 
 static void close_joined(void);
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	quit = true;
+	if (sig == SIGUSR1)
+		snap = 1;
+	else
+		quit = true;
 }
 
 static uint8_t pattern[65536];
@@ -491,13 +495,14 @@ static int parse(int argc, char **argv)
 	}
 	if (g.bytes == 0)
 		g.bytes = g.mode == M_STREAM ? 65536 : 64;
-	if (g.conns == 0 || g.listeners == 0 || g.listeners > 16 || g.clients == 0 || g.clients > 200 ||
+	if (g.conns == 0 || g.listeners == 0 || g.listeners > 64 || g.clients == 0 || g.clients > 200 ||
 	    g.open_rate == 0 || g.secs <= 0)
 		return -1;
 	return 0;
 }
 
-static void report(double secs)
+/* The figures as one JSON line: into --stats, and on stdout at the end. */
+static void report(double secs, bool final)
 {
 	char line[1024];
 	FILE *f;
@@ -514,11 +519,19 @@ static void report(double secs)
 		 tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS), g.mptcp ? "true" : "false", g.joins, g.join_fails,
 		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPCAPABLE_SYNACK_RX) : 0,
 		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPJOIN_SYNACK_RX) : 0);
-	printf("%s\n", line);
-	fflush(stdout);
-	if (g.stats && (f = fopen(g.stats, "w")) != NULL) {
-		fprintf(f, "%s\n", line);
-		fclose(f);
+	if (final) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	if (g.stats) {    /* whole or not at all: a reader may be waiting for it */
+		char tmp[1024];
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", g.stats);
+		if ((f = fopen(tmp, "w")) != NULL) {
+			fprintf(f, "%s\n", line);
+			if (fclose(f) == 0)
+				rename(tmp, g.stats);
+		}
 	}
 }
 
@@ -547,6 +560,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	/* As hagd (app/main.c heap_tune): no page faults per connection. */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -644,13 +658,17 @@ int main(int argc, char **argv)
 				g.ready = NULL;
 			}
 		}
+		if (snap) {
+			snap = 0;
+			report((double)(now - t_start) / (double)hz, false);
+		}
 		if (g.n_waiting)
 			close_joined();
 		tcp_stack_poll(g.tcp, g.now_us);
 		for (int p = 0; p < P_MAX; p++)
 			rte_eth_tx_buffer_flush(g.port[p].id, 0, g.port[p].txb);
 	}
-	report((double)(rte_get_tsc_cycles() - t_start) / (double)hz);
+	report((double)(rte_get_tsc_cycles() - t_start) / (double)hz, true);
 	tcp_stack_free(g.tcp);
 	mptcp_ctx_free(g.mp);
 	for (int p = 0; p < P_MAX; p++) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hagd benchmarks. Parts so far (issue 5 adds engine, connection rate, memory, scaling):
+# hagd benchmarks: tcp-loss, e2e, engine, cps, memory, kcps.
 #
 #   scripts/bench.sh tcp-loss [MIB] [RUNS]
 #       Loss recovery beside the kernel: for 0, 1 and 5 % loss (nftables drops that
@@ -28,6 +28,12 @@
 #       hagd alone in memory (memif to app/hagperf, no kernel): cycles per
 #       relayed segment, lifecycles per second, bytes per idle connection.
 #       See scripts/bench-engine.sh; each takes --smoke.
+#
+#   scripts/bench.sh kcps [SECS] [RUNS] | kcps --smoke
+#       Connection rate beside the kernel gateway: hagperf on af_packet vdevs
+#       (CPU 0) against haproxy with the kernel's MPTCP, then against hagd on
+#       af_packet, each alone on CPU 1 (RPS keeps its receive path there):
+#       lifecycles per second and per gateway CPU second. See scripts/bench-kcps.sh.
 #
 # A benchmark: it reports numbers, it asserts none (a digest mismatch fails it).
 set -euo pipefail
@@ -164,8 +170,9 @@ if [[ "$part" == e2e ]]; then
 fi
 case $part in
 engine | cps | memory) exec "$ROOT/scripts/bench-engine.sh" "$part" "${@:2}" ;;
+kcps) exec "$ROOT/scripts/bench-kcps.sh" "${@:2}" ;;
 esac
-[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke | engine|cps|memory [--smoke] ..." >&2; exit 2; }
+[[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke | engine|cps|memory|kcps [--smoke] ..." >&2; exit 2; }
 BYTES=$((MIB * 1048576))
 OUT=$(mktemp -d /tmp/hag-bench.XXXXXX)
 # shellcheck source=scripts/bench-lib.sh

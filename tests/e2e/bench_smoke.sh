@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark harness must not rot: scripts/bench.sh runs its parts in smoke
 # mode (seconds) and each writes its result file with a figure for every side
-# it measured (engine, cps and memory: hagd alone in memory, over memif). No
+# it measured (engine, cps and memory: hagd alone in memory, over memif; kcps:
+# the kernel gateway and hagd on af_packet, the same load). No
 # figure is judged: speed is for docs/performance.md and docs/benchmarks.md, not CI.
 # bench.sh builds its own testbeds (testpmd, kernel gateway), so this test
 # runs last and leaves the testbed down.
@@ -47,5 +48,8 @@ check "cps smoke: lifecycles per second and cycles each, MPTCP with joins and TC
 smoke memory memory --smoke
 check "memory smoke: every idle MPTCP connection relayed with its 2 subflows, bytes per connection in $RESULT" \
 	figures "$RESULT" 'all(x["relay_active"] == x["conns"] and x["mptcp_conns"] == x["conns"] and x["tcp_conns"] == 3 * x["conns"] and x["bytes_per_conn"] > 0 for x in r["results"])'
-diag "$(grep -A6 -E '^(tcp-loss|e2e|engine|cps|memory):' "$WORK"/*.log 2>/dev/null | sed 's/^[^:]*log[-:]//')"
+smoke kcps kcps --smoke
+check "kcps smoke: the kernel gateway and hagd, MPTCP (every lifecycle with its join) and TCP, lifecycles per core-second, none failed, in $RESULT" \
+	figures "$RESULT" 'len(r["results"]) == 4 and all(x["per_s"] > 0 and x["per_core_s"] > 0 and x["failed"] == 0 for x in r["results"]) and all(y["joins"] + 64 >= y["lifecycles"] > 0 for x in r["results"] if x["proto"] == "mptcp" for y in x["raw"])'
+diag "$(grep -A8 -E '^(tcp-loss|e2e|engine|cps|memory|kcps):' "$WORK"/*.log 2>/dev/null | sed 's/^[^:]*log[-:]//')"
 e2e_end
