@@ -171,14 +171,16 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(pool, "size", g_lcs[0].pool->size);
 	rte_tel_data_add_dict_u64(pool, "available", rte_mempool_avail_count(g_lcs[0].pool));
 	{
-		uint64_t used = 0, budget = 0, refused = 0;
+		uint64_t used = 0, budget = 0, refused = 0, held = 0;
 
 		for (int i = 0; i < g_n; i++) {
 			used += g_lcs[i].mem.used;
 			budget += g_lcs[i].mem.budget;
 			refused += g_lcs[i].mem.refused;
+			held += g_lcs[i].mem.held;
 		}
 		rte_tel_data_add_dict_u64(pool, "pipe_bytes", used);
+		rte_tel_data_add_dict_u64(pool, "pipe_held", held);
 		rte_tel_data_add_dict_u64(pool, "pipe_budget", budget);
 		rte_tel_data_add_dict_u64(pool, "pipe_refused", refused);
 	}

@@ -82,6 +82,7 @@ enum mptcp_mib {
 	MPTCP_MIB_MPJOIN_SYN_TX,        /* MPJoinSynTx: subflows opened with MP_JOIN */
 	MPTCP_MIB_MPJOIN_SYNACK_RX,     /* MPJoinSynAckRx: join SYN/ACKs, HMAC verified */
 	MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL, /* MPJoinSynAckHMacFailure: join SYN/ACK with a wrong HMAC: reset */
+	MPTCP_MIB_SCHED_NO_MEMORY,      /* SchedNoMemory: a subflow's mapping table could not be allocated: data waits */
 	MPTCP_MIB_MAX
 };
 

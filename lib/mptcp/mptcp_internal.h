@@ -43,6 +43,13 @@ struct mptcp_csum_rx {
 	} m[MPTCP_CSUM_MAPS];
 };
 
+/* One DSS mapping a subflow sent (struct mptcp_subflow's ch). */
+struct mptcp_chunk {
+	uint64_t ssn;                   /* subflow position of the first byte */
+	uint64_t dpos;                  /* its data position */
+	uint32_t len;
+};
+
 /* Per subflow state (sk->ulp_ctx). */
 struct mptcp_subflow {
 	struct mptcp_sock *msk;         /* NULL once detached (connection gone) */
@@ -70,12 +77,10 @@ struct mptcp_subflow {
 	uint64_t fail_seq;              /* its DSN */
 
 	/* Send side: the data-level ranges the scheduler gave this subflow, in
-	 * subflow order; each is one DSS mapping, never changed once sent. */
-	struct mptcp_chunk {
-		uint64_t ssn;           /* subflow position of the first byte */
-		uint64_t dpos;          /* its data position */
-		uint32_t len;
-	} ch[MPTCP_CHUNKS];
+	 * subflow order; each is one DSS mapping, never changed once sent. A ring
+	 * of MPTCP_CHUNKS, allocated when the subflow is given data and freed when
+	 * its peer has acknowledged all of it: an idle subflow holds none. */
+	struct mptcp_chunk *ch;
 	uint16_t ch_head, ch_n;
 	uint64_t tx_end;                /* subflow position after the last byte given */
 };
@@ -207,6 +212,8 @@ void mptcp_push(struct mptcp_sock *msk);
 void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart);
 const struct mptcp_chunk *mptcp_chunk_at(const struct mptcp_subflow *sf, uint64_t pos);
 void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una);
+/* Forget the subflow's mappings and free their table. */
+void mptcp_chunks_free(struct mptcp_subflow *sf);
 void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep);
 bool mptcp_all_sent(const struct mptcp_sock *msk);
 void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf);

@@ -65,6 +65,7 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_MPJOIN_SYN_TX] = "MPJoinSynTx",
 	[MPTCP_MIB_MPJOIN_SYNACK_RX] = "MPJoinSynAckRx",
 	[MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL] = "MPJoinSynAckHMacFailure",
+	[MPTCP_MIB_SCHED_NO_MEMORY] = "SchedNoMemory",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

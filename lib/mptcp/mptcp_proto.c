@@ -212,6 +212,7 @@ void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mi
 	sk->ulp_ctx = NULL;
 	sk->flags &= ~TF_NO_TX_FREE;
 	msk_free(msk);   /* joined subflows cannot outlive a fallback: they are reset */
+	mptcp_chunks_free(sf);
 	free(sf);
 }
 
@@ -1040,7 +1041,8 @@ static void ulp_tx_read(const struct tcp_sock *sk, uint64_t pos, void *dst, uint
 	const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
 
 	/* The data may be DATA_ACKed (delivered by another subflow) and its ring room
-	 * reused: the bytes then sent are ignored by the peer as old data. */
+	 * reused or freed: those bytes read as zeros (the DSS checksum is computed
+	 * over the same zeros) and the peer drops them as old data. */
 	if (c && sf->msk)
 		hag_pipe_read(owner(sf->msk)->txp, c->dpos + (pos - c->ssn), dst, len);
 	else
@@ -1284,6 +1286,7 @@ static void ulp_release(struct tcp_sock *sk)
 		mptcp_push(msk);
 	}
 	mptcp_csum_free(sf);
+	mptcp_chunks_free(sf);
 	free(sf);
 }
 

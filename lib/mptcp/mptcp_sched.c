@@ -9,6 +9,7 @@
  * again to the others (reinjection, same data sequence numbers).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mptcp/mptcp_internal.h"
@@ -120,11 +121,20 @@ static struct mptcp_subflow *pick(struct mptcp_sock *msk)
 	return best;
 }
 
-static void give(struct mptcp_subflow *sf, uint64_t dpos, uint32_t len)
+/* Give [dpos, dpos + len) to sf as its next subflow bytes; false when its mapping table could not be had. */
+static bool give(struct mptcp_subflow *sf, uint64_t dpos, uint32_t len)
 {
-	struct mptcp_chunk *last = sf->ch_n ?
-		&sf->ch[(sf->ch_head + sf->ch_n - 1) % MPTCP_CHUNKS] : NULL;
+	struct mptcp_chunk *last;
 
+	if (sf->ch == NULL) {
+		sf->ch = malloc(MPTCP_CHUNKS * sizeof(*sf->ch));
+		if (sf->ch == NULL) {
+			MPTCP_INC(sf->msk->ctx, MPTCP_MIB_SCHED_NO_MEMORY);
+			return false;
+		}
+		sf->ch_head = 0;
+	}
+	last = sf->ch_n ? &sf->ch[(sf->ch_head + sf->ch_n - 1) % MPTCP_CHUNKS] : NULL;
 	/* Continue the last mapping when it is contiguous and still short. */
 	if (last && last->dpos + last->len == dpos && last->ssn + last->len == sf->tx_end &&
 	    last->len + len <= MPTCP_CHUNK_MAX) {
@@ -141,6 +151,16 @@ static void give(struct mptcp_subflow *sf, uint64_t dpos, uint32_t len)
 	if (!sf->master)
 		MPTCP_INC(sf->msk->ctx, MPTCP_MIB_SCHED_JOINED);
 	tcp_kick(sf->sk);
+	return true;
+}
+
+/* Nothing in flight on sf any more: its mapping table goes. */
+void mptcp_chunks_free(struct mptcp_subflow *sf)
+{
+	free(sf->ch);
+	sf->ch = NULL;
+	sf->ch_head = 0;
+	sf->ch_n = 0;
 }
 
 /*
@@ -228,8 +248,14 @@ void mptcp_push(struct mptcp_sock *msk)
 				break;
 			if (len > MPTCP_CHUNK_MAX)
 				len = MPTCP_CHUNK_MAX;
-			for (int i = 0; i < n; i++)
-				give(all[i], from, (uint32_t)len);
+			{
+				int given = 0;
+
+				for (int i = 0; i < n; i++)
+					given += give(all[i], from, (uint32_t)len);
+				if (given == 0)
+					break;
+			}
 		} else {
 			sf = pick(msk);
 			if (sf == NULL)
@@ -239,7 +265,8 @@ void mptcp_push(struct mptcp_sock *msk)
 				len = sf->tx_end > sf->sk->snd_una ? whole_segs(r, seg_payload(sf)) : r;
 			if (len > MPTCP_CHUNK_MAX)
 				len = whole_segs(MPTCP_CHUNK_MAX, seg_payload(sf));
-			give(sf, from, (uint32_t)len);
+			if (!give(sf, from, (uint32_t)len))
+				break;      /* counted; the push of the next ACK or timer tries again */
 		}
 		if (reinj) {
 			msk->rj[0].dpos += len;
@@ -281,6 +308,8 @@ void mptcp_chunks_acked(struct mptcp_subflow *sf, uint64_t una)
 		sf->ch_head = (uint16_t)((sf->ch_head + 1) % MPTCP_CHUNKS);
 		sf->ch_n--;
 	}
+	if (sf->ch_n == 0 && sf->ch != NULL)
+		mptcp_chunks_free(sf);
 }
 
 /*
@@ -315,7 +344,7 @@ void mptcp_reinject_from(struct mptcp_subflow *sf, bool keep)
 		MPTCP_INC(msk->ctx, MPTCP_MIB_REINJECT);
 	}
 	if (!keep)
-		sf->ch_n = 0;
+		mptcp_chunks_free(sf);
 }
 
 bool mptcp_all_sent(const struct mptcp_sock *msk)

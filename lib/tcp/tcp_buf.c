@@ -5,6 +5,21 @@
 
 #include "tcp/tcp_buf.h"
 
+void seq_ranges_fini(struct seq_ranges *s)
+{
+	free(s->r);
+	s->r = NULL;
+	s->n = 0;
+	s->last = 0;
+}
+
+/* The last held range went: give the table back. */
+static void ranges_release_if_empty(struct seq_ranges *s)
+{
+	if (s->n == 0 && s->r != NULL)
+		seq_ranges_fini(s);
+}
+
 int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end)
 {
 	uint64_t old = s->nxt;
@@ -25,6 +40,7 @@ int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end)
 			s->n--;
 		}
 		s->last = 0;
+		ranges_release_if_empty(s);
 		return (int64_t)(s->nxt - old);
 	}
 
@@ -48,6 +64,8 @@ int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end)
 		return 0;
 	}
 	if (s->n == SEQ_RANGES_MAX)
+		return -1;
+	if (s->r == NULL && (s->r = malloc(SEQ_RANGES_MAX * sizeof(s->r[0]))) == NULL)
 		return -1;
 	memmove(&s->r[i + 1], &s->r[i], (size_t)(s->n - i) * sizeof(s->r[0]));
 	s->r[i].start = start;
@@ -75,6 +93,7 @@ void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt)
 	s->n = (uint8_t)keep;
 	if (s->last >= s->n)
 		s->last = 0;
+	ranges_release_if_empty(s);
 }
 
 uint64_t seq_ranges_bytes(const struct seq_ranges *s)
@@ -105,11 +124,7 @@ int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct 
 		mem->refused++;
 		return -ENOSPC;
 	}
-	/* malloc of this size is an anonymous mapping: pages cost only when touched. */
-	p->buf = malloc(c);
-	if (p->buf == NULL)
-		return -ENOMEM;
-	p->cap = c;
+	p->cap = c;          /* reserved; the ring comes with the first byte (ring_get) */
 	p->mem = mem;
 	if (mem)
 		mem->used += c;
@@ -121,12 +136,41 @@ int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
 	return hag_pipe_init_tuned(p, cap, cap, NULL);
 }
 
-void hag_pipe_fini(struct hag_pipe *p)
+/* The ring, allocated when the first byte arrives. */
+static int ring_get(struct hag_pipe *p)
 {
-	if (p->mem && p->buf)
-		p->mem->used -= p->cap;
+	if (p->buf != NULL)
+		return 0;
+	/* Up to the mmap threshold the heap's free chunks are reused: no page faults per connection. */
+	p->buf = malloc(p->cap);
+	if (p->buf == NULL) {
+		if (p->mem)
+			p->mem->refused++;
+		return -ENOMEM;
+	}
+	if (p->mem)
+		p->mem->held += p->cap;
+	return 0;
+}
+
+static void ring_put(struct hag_pipe *p)
+{
+	if (p->buf == NULL)
+		return;
 	free(p->buf);
 	p->buf = NULL;
+	if (p->mem)
+		p->mem->held -= p->cap;
+}
+
+void hag_pipe_fini(struct hag_pipe *p)
+{
+	seq_ranges_fini(&p->rx);
+	ring_put(p);
+	if (p->mem)
+		p->mem->used -= p->cap;
+	p->cap = 0;
+	p->mem = NULL;
 }
 
 int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
@@ -142,6 +186,12 @@ int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
 	if (p->mem && p->mem->budget && p->mem->used + (nc - p->cap) > p->mem->budget) {
 		p->mem->refused++;
 		return -ENOSPC;
+	}
+	if (p->buf == NULL) {     /* empty: only the reservation grows */
+		if (p->mem)
+			p->mem->used += nc - p->cap;
+		p->cap = nc;
+		return 0;
 	}
 	nb = malloc(nc);
 	if (nb == NULL)
@@ -159,8 +209,10 @@ int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
 		pos += n;
 	}
 	free(p->buf);
-	if (p->mem)
+	if (p->mem) {
 		p->mem->used += nc - p->cap;
+		p->mem->held += nc - p->cap;
+	}
 	p->buf = nb;
 	p->cap = nc;
 	return 0;
@@ -199,6 +251,8 @@ int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint3
 		end = limit;
 	if (end <= pos)
 		return 0;
+	if (ring_get(p) != 0)
+		return -ENOMEM;
 	adv = seq_ranges_add(&p->rx, pos, end);
 	if (adv < 0)
 		return -ENOSPC;
@@ -208,10 +262,21 @@ int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint3
 
 void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len)
 {
-	uint32_t off = (uint32_t)pos & (p->cap - 1);
-	uint32_t first = p->cap - off;
 	uint8_t *d = dst;
+	uint32_t off, first;
 
+	if (pos < p->head) {      /* consumed: the ring may be reused or gone */
+		uint32_t z = p->head - pos < len ? (uint32_t)(p->head - pos) : len;
+
+		memset(d, 0, z);
+		d += z;
+		pos += z;
+		len -= z;
+		if (len == 0)
+			return;
+	}
+	off = (uint32_t)pos & (p->cap - 1);
+	first = p->cap - off;
 	if (first > len)
 		first = len;
 	memcpy(d, p->buf + off, first);
@@ -225,4 +290,6 @@ void hag_pipe_consume(struct hag_pipe *p, uint64_t upto)
 		upto = p->rx.nxt;
 	if (upto > p->head)
 		p->head = upto;
+	if (p->head == p->rx.nxt && p->rx.n == 0)
+		ring_put(p);
 }

@@ -17,20 +17,33 @@
 
 #define SEQ_RANGES_MAX 64
 
-/* Received ranges beyond a contiguous prefix: the out-of-order bookkeeping. */
+struct seq_range {
+	uint64_t start, end;
+};
+
+/*
+ * Received ranges beyond a contiguous prefix: the out-of-order bookkeeping.
+ * The table (SEQ_RANGES_MAX slots) is allocated with the first out-of-order
+ * range and freed when the last one goes: a connection receiving in order,
+ * and an idle one, holds 24 bytes here instead of 1 KiB.
+ */
 struct seq_ranges {
 	uint64_t nxt;                       /* first position not yet received in order */
+	struct seq_range *r;                /* sorted, disjoint, all > nxt; NULL while n == 0 */
 	uint8_t n;                          /* out-of-order ranges held */
 	uint8_t last;                       /* index of the most recently changed range (SACK order) */
-	struct { uint64_t start, end; } r[SEQ_RANGES_MAX];   /* sorted, disjoint, all > nxt */
 };
 
 /*
  * Record [start, end) as received. Returns how far nxt advanced (0 when the
  * range is out of order or old), or -1 when an out-of-order range had to be
- * refused because SEQ_RANGES_MAX ranges are already held.
+ * refused because SEQ_RANGES_MAX ranges are already held or the table could
+ * not be allocated.
  */
 int64_t seq_ranges_add(struct seq_ranges *s, uint64_t start, uint64_t end);
+
+/* Free the table (the ranges are forgotten; nxt stays). */
+void seq_ranges_fini(struct seq_ranges *s);
 
 /* Move the contiguous end to nxt (>= the current one), dropping ranges below it. */
 void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
@@ -38,15 +51,22 @@ void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
 /* Bytes held in the out-of-order ranges. */
 uint64_t seq_ranges_bytes(const struct seq_ranges *s);
 
-/* A memory budget shared by the pipes of one lcore (bytes of ring allocated). */
+/*
+ * A memory budget shared by the pipes of one lcore. A pipe reserves its
+ * capacity (used) when it is made or grows, so the window it advertises is
+ * always backed; the ring itself (held) exists only while the pipe holds
+ * bytes: it is allocated by the first write and freed when the reader's peer
+ * has acknowledged everything, so an idle connection holds no ring.
+ */
 struct hag_mem {
-	uint64_t used;
+	uint64_t used;                      /* bytes reserved: the sum of the pipes' capacities */
 	uint64_t budget;                    /* 0: no limit */
-	uint64_t refused;                   /* growths refused by the budget */
+	uint64_t refused;                   /* reservations refused by the budget, rings malloc refused */
+	uint64_t held;                      /* bytes of ring allocated now */
 };
 
 struct hag_pipe {
-	uint8_t *buf;
+	uint8_t *buf;                       /* NULL while the pipe is empty (nothing between head and the last byte held) */
 	uint32_t cap;                       /* power of two; the window cannot exceed it */
 	uint32_t max_cap;                   /* what receive autotuning may grow it to */
 	struct hag_mem *mem;                /* accounting, or NULL */
@@ -84,15 +104,21 @@ static inline uint32_t hag_pipe_space(const struct hag_pipe *p)
 /*
  * Store len bytes at position pos. Parts below rx.nxt are duplicates, parts at
  * or beyond head + cap are outside the window: both are skipped. Returns how
- * far the contiguous end advanced (>= 0), or -ENOSPC when an out-of-order
- * piece could not be tracked (nothing stored).
+ * far the contiguous end advanced (>= 0), -ENOSPC when an out-of-order
+ * piece could not be tracked, or -ENOMEM when the ring could not be
+ * allocated (nothing stored in either case).
  */
 int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len);
 
-/* Copy len bytes from position pos (head <= pos, pos + len <= rx.nxt). */
+/*
+ * Copy len bytes from position pos (pos + len <= rx.nxt). Bytes below head
+ * were consumed and read as zeros: an MPTCP subflow resending bytes another
+ * subflow delivered (the peer drops them as old data; their DSS checksum is
+ * computed over the same zeros, mptcp_ring_sum).
+ */
 void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len);
 
-/* The reader's peer acknowledged everything below upto: free it. */
+/* The reader's peer acknowledged everything below upto: free it (and the ring once the pipe is empty). */
 void hag_pipe_consume(struct hag_pipe *p, uint64_t upto);
 
 #endif

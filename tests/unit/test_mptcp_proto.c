@@ -1586,6 +1586,45 @@ MP_TEST(csum, mp_fail_from_client_gets_infinite_mapping,
 	ut_expect_tx_data(&s, 2200, 500);
 }
 
+MP_TEST(csum, stale_subflow_resends_what_the_other_delivered,
+	"A stale subflow resends bytes the other subflow delivered and the client DATA_ACKed: the pipe is drained and its ring freed, so they go as zeros under their first mapping, with a DSS checksum over those zeros")
+{
+	struct dss d = {.ack = true};
+	unsigned int resent = 0;
+
+	csum_establish();
+	j_establish();
+	ut_queue_tx(14600);          /* all on the joined subflow (lower RTT) */
+	ut_poll();
+	ut_advance(700000);          /* two RTOs: stale, its bytes go again on the first subflow */
+	cr_assert_eq(MPMIB(SUBFLOW_STALE), 1);
+	ut_ack_upto(14600);
+	d.data_ack = idsn_k + 1 + 14600;
+	mp_send_dss(&d);
+	cr_assert_eq(ut_txp.head, 14600, "all of it DATA_ACKed");
+	cr_expect_null(ut_txp.buf, "the pipe is empty: its ring is freed");
+	ut_clear();
+	ut_advance(2000000);         /* the joined subflow's next RTO */
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg sg = ut_seg(i);
+		struct mptcp_opts m;
+		uint8_t zero[1500] = {0};
+
+		if (sg.dport != J_PORT || sg.len == 0)
+			continue;
+		m = mp_opts_of(&sg);
+		cr_assert(m.use_map && m.csum_present);
+		cr_expect(m.data_seq >= idsn_k + 1 && m.data_seq + sg.len <= idsn_k + 1 + 14600,
+			  "its first mappings: the delivered data offsets");
+		cr_expect_arr_eq(sg.data, zero, sg.len, "delivered bytes read as zeros");
+		cr_expect_eq(m.csum, mptcp_dss_csum(m.data_seq, m.subflow_seq, m.data_len, sg.data, sg.len),
+			     "the checksum covers the bytes sent");
+		resent++;
+	}
+	cr_expect_gt(resent, 0, "the stale subflow resent");
+	cr_expect_eq(MPMIB(DATA_CSUM_ERR), 0);
+}
+
 MP_TEST(csum, data_fin_checksum_checked,
 	"A DATA_FIN alone carries a checksum over its pseudo header: a wrong one is ignored (DataCsumErr), a right one taken")
 {

@@ -148,6 +148,33 @@ Test(seq_ranges, limit_refuses_one_range_too_many,
 	cr_expect_eq(s.n, SEQ_RANGES_MAX - 1);
 }
 
+Test(seq_ranges, table_held_only_while_out_of_order,
+     .description = "In-order data allocates no table; the first out-of-order range allocates it and the hole's filling or an advance past the last range frees it")
+{
+	struct seq_ranges s = {0};
+
+	for (uint64_t i = 0; i < 100; i++)
+		cr_assert_eq(seq_ranges_add(&s, 10 * i, 10 * i + 10), 10);
+	cr_expect_null(s.r, "in order: no table");
+	cr_assert_eq(seq_ranges_add(&s, 1100, 1200), 0);
+	cr_expect_not_null(s.r, "a hole: the table");
+	cr_expect_eq(seq_ranges_add(&s, 1000, 1100), 200, "the hole filled");
+	cr_expect_eq(s.n, 0);
+	cr_expect_null(s.r, "nothing held: the table is given back");
+	cr_assert_eq(seq_ranges_add(&s, 1300, 1400), 0);
+	cr_assert_eq(seq_ranges_add(&s, 1500, 1600), 0);
+	seq_ranges_advance(&s, 1450);
+	cr_expect_not_null(s.r, "one range still held above the advance");
+	seq_ranges_advance(&s, 1600);
+	cr_expect_eq(s.nxt, 1600);
+	cr_expect_null(s.r, "advanced past the last range: given back");
+	cr_assert_eq(seq_ranges_add(&s, 2000, 2100), 0);
+	seq_ranges_fini(&s);
+	cr_expect_null(s.r);
+	cr_expect_eq(s.n, 0);
+	cr_expect_eq(s.nxt, 1600, "fini forgets the ranges, not the contiguous end");
+}
+
 Test(seq_ranges, advance_drops_what_it_passes,
      .description = "seq_ranges_advance moves nxt forward, drops ranges below it, keeps those above")
 {
@@ -310,22 +337,23 @@ Test(hag_pipe, enospc_when_ranges_are_full,
 {
 	struct hag_pipe p;
 	static uint8_t a[4096];
-	uint8_t z[10], out[10];
+	uint8_t z[10], before[10], out[10];
 	const uint64_t base = 4096;
 
 	memset(a, 'a', sizeof(a));
 	memset(z, 'z', sizeof(z));
 	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	/* Fill the ring with 'a' once, so stray bytes would show. */
 	hag_pipe_write(&p, 0, a, 4096);
 	hag_pipe_consume(&p, 4096);
 	for (int i = 0; i < SEQ_RANGES_MAX; i++)
 		cr_assert_eq(hag_pipe_write(&p, base + 100 + 20 * (uint64_t)i, a, 10), 0);
+	/* What the ring holds where the refused piece would go (the ring is held: ranges are). */
+	hag_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, before, 10);
 	cr_expect_eq(hag_pipe_write(&p, base + 200 + 20 * SEQ_RANGES_MAX, z, 10), -ENOSPC);
 	cr_expect_eq(p.rx.n, SEQ_RANGES_MAX);
 	cr_expect_eq(p.rx.nxt, base);
 	hag_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, out, 10);
-	cr_expect_arr_eq(out, a, 10, "refused bytes were copied into the ring");
+	cr_expect_arr_eq(out, before, 10, "refused bytes were copied into the ring");
 	hag_pipe_fini(&p);
 }
 
@@ -397,6 +425,71 @@ Test(hag_pipe, grow_stops_at_max_and_budget,
 	hag_pipe_fini(&a);
 	hag_pipe_fini(&b);
 	cr_expect_eq(mem.used, 0);
+}
+
+Test(hag_pipe, ring_held_only_while_bytes_are,
+     .description = "A pipe reserves its capacity at once but allocates its ring with the first byte and frees it when everything is consumed; the bytes survive the cycles")
+{
+	struct hag_mem mem = {0};
+	struct hag_pipe p;
+
+	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
+	cr_expect_eq(mem.used, 4096, "reserved: the window is backed");
+	cr_expect_eq(mem.held, 0);
+	cr_expect_null(p.buf, "no ring before the first byte");
+	cr_expect_eq(hag_pipe_space(&p), 4096, "the whole window is advertised");
+	for (uint64_t pos = 0; pos < 5 * 3000; pos += 3000) {
+		write_pat(&p, pos, 3000);
+		cr_expect_not_null(p.buf);
+		cr_expect_eq(mem.held, 4096);
+		expect_pat(&p, pos, 3000);
+		hag_pipe_consume(&p, pos + 1000);
+		cr_expect_not_null(p.buf, "bytes left: the ring stays");
+		expect_pat(&p, pos + 1000, 2000);
+		hag_pipe_consume(&p, pos + 3000);
+		cr_expect_null(p.buf, "all consumed: the ring is freed");
+		cr_expect_eq(mem.held, 0);
+	}
+	write_pat(&p, 16000, 100);          /* out of order: the ring holds it though nothing is contiguous */
+	cr_expect_not_null(p.buf);
+	hag_pipe_consume(&p, 15000);
+	cr_expect_not_null(p.buf, "an out-of-order range keeps the ring");
+	write_pat(&p, 15000, 1000);
+	expect_pat(&p, 15000, 1100);
+	hag_pipe_consume(&p, 16100);
+	cr_expect_null(p.buf);
+	cr_assert_eq(hag_pipe_grow(&p, 16384), 0, "an empty pipe grows its reservation only");
+	cr_expect_eq(mem.used, 16384);
+	cr_expect_eq(mem.held, 0);
+	write_pat(&p, 16100, 10000);
+	cr_expect_eq(mem.held, 16384);
+	expect_pat(&p, 16100, 10000);
+	hag_pipe_fini(&p);
+	cr_expect_eq(mem.used, 0);
+	cr_expect_eq(mem.held, 0);
+}
+
+Test(hag_pipe, consumed_bytes_read_as_zeros,
+     .description = "A read that starts below head gives zeros for the consumed part, the held bytes after it, with or without a ring")
+{
+	struct hag_pipe p;
+	uint8_t out[3000], want[3000];
+
+	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	write_pat(&p, 0, 3000);
+	hag_pipe_consume(&p, 1000);
+	hag_pipe_read(&p, 500, out, 2000);
+	memset(want, 0, 500);
+	for (int i = 0; i < 1500; i++)
+		want[500 + i] = pat(1000 + (uint64_t)i);
+	cr_expect_arr_eq(out, want, 2000);
+	hag_pipe_consume(&p, 3000);
+	cr_assert_null(p.buf);
+	memset(out, 0xff, sizeof(out));
+	hag_pipe_read(&p, 0, out, 3000);
+	memset(want, 0, sizeof(want));
+	cr_expect_arr_eq(out, want, 3000, "no ring: all zeros");
+	hag_pipe_fini(&p);
 }
 
 Test(hag_pipe, init_refused_over_budget,
