@@ -13,7 +13,7 @@
 #define HAG_MAX_PORTS      8
 #define HAG_MAX_WORKERS    64
 #define HAG_MAX_ROUTES     32
-#define HAG_MAX_LISTENERS  16
+#define HAG_MAX_LISTENERS  64   /* each a lib/tcp listener: TCP_MAX_LISTENERS */
 #define HAG_MAX_EAL_ARGS   64
 #define HAG_MAX_ADDRS      8   /* extra local (service) addresses */
 #define HAG_NAME_LEN       32

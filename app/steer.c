@@ -56,18 +56,13 @@ void hag_steer_fini(struct hag_steer *s)
 
 int hag_steer_add_listener(struct hag_steer *s, uint16_t port)
 {
-	if (s->n_listen == HAG_STEER_LISTEN_MAX)
-		return -ENOSPC;
-	s->listen[s->n_listen++] = port;
+	s->listen[port / 64] |= 1ull << (port % 64);
 	return 0;
 }
 
 bool hag_steer_is_listener(const struct hag_steer *s, uint16_t port)
 {
-	for (int i = 0; i < s->n_listen; i++)
-		if (s->listen[i] == port)
-			return true;
-	return false;
+	return (s->listen[port / 64] >> (port % 64)) & 1;
 }
 
 /*

@@ -30,8 +30,6 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
-#define HAG_STEER_LISTEN_MAX 16
-
 enum hag_steer_mib {
 	STEER_MIB_JOIN_HANDOFF,     /* join SYNs for another worker's token */
 	STEER_MIB_REDIRECT,         /* segments of joined subflows owned by another worker */
@@ -45,8 +43,7 @@ extern const char *const hag_steer_mib_names[STEER_MIB_MAX];
 
 struct hag_steer {
 	unsigned self, n;
-	uint8_t n_listen;
-	uint16_t listen[HAG_STEER_LISTEN_MAX];   /* listener ports (host order) */
+	uint64_t listen[65536 / 64];             /* bit p: port p (host order) is a listener's */
 	struct rte_hash *redirect;                 /* 4-tuple -> owner; NULL with one worker */
 	uint64_t mib[STEER_MIB_MAX];
 };

@@ -185,9 +185,11 @@ cps)
 	# Warm-up past the 2 s TIME_WAIT: its population (and hagd's heap) is steady by then.
 	SECS=${1:-5} RUNS=${2:-3} WARM=3
 	((smoke)) && SECS=1 RUNS=1 WARM=1
-	# The clients close first, so hagd's upstream sockets hold TIME_WAIT (2 s): 16
-	# listeners give 16 upstream ports spaces of 28 232 (hagd reuses no port in TIME_WAIT).
-	conf "$W/hagd.json" 16 '{"rcvbuf_init": 4096, "timewait_ms": 2000, "max_timewait": 1048576, "max_conns": 1048576}'
+	# The clients close first, so hagd's upstream sockets hold TIME_WAIT (2 s), and
+	# hagd reuses no port in TIME_WAIT: 64 listeners give 64 upstream ports spaces of
+	# 28 232 (1.8 M), so that the ephemeral port search is not what is measured (with
+	# 16, at 200 000 a second, it was: most ports of each space were in TIME_WAIT).
+	conf "$W/hagd.json" 64 '{"rcvbuf_init": 4096, "timewait_ms": 2000, "max_timewait": 1048576, "max_conns": 1048576}'
 	cases=()
 	for proto in mptcp tcp; do
 		pflag=()
@@ -195,7 +197,7 @@ cps)
 		for r in $(seq "$RUNS"); do
 			name="$proto.cps.$r"
 			hagd_start "$W/hagd.json"
-			perf_start "$W/$name.perf" --mode cps --conns 64 --listeners 16 --clients 16 --open-rate 1000 \
+			perf_start "$W/$name.perf" --mode cps --conns 64 --listeners 64 --clients 16 --open-rate 1000 \
 				--secs "$((WARM + SECS + 5))" "${pflag[@]}"
 			window "$WARM" "$SECS" "$name"
 			perf_stop
@@ -210,13 +212,17 @@ memory)
 	# hagd's ephemeral ports (32768-60999) give 28232 upstream connections per
 	# listener's upstream address and port: one listener per 25000 connections.
 	L=$(((N + 24999) / 25000))
-	((L > 16)) && L=16
+	((L > 64)) && L=64
+	# hagperf's client addresses: at most 15 000 connections (and as many joins) each.
+	CL=$(((N + 14999) / 15000))
+	((CL < 16)) && CL=16
+	((CL > 200)) && CL=200
 	conf "$W/hagd.json" "$L" "{\"rcvbuf_init\": 4096, \"max_conns\": $((3 * N + 4096))}"
 	hagd_start "$W/hagd.json"
 	rm -f "$W/ready"
 	# The baseline once the memif links are up and ARP is done (hagperf opens
 	# nothing for its first 3 s): the shared rings are not a connection's.
-	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients 16 --open-rate 20 \
+	perf_start "$W/mem.perf" --mode idle --conns "$N" --listeners "$L" --clients "$CL" --open-rate 20 \
 		--secs 600 --ready-file "$W/ready" --start-after 3 --mptcp
 	sleep 2
 	rss0=$(rss_kib)

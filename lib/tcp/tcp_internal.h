@@ -41,7 +41,7 @@ struct tcp_listener {
 	void *arg;
 };
 
-#define TCP_MAX_LISTENERS 16
+#define TCP_MAX_LISTENERS 64
 
 struct tcp_stack {
 	struct tcp_stack_conf conf;

@@ -317,7 +317,7 @@ Test(config, required_sections)
 	expect_error(PORTS "  \"log\": {}\n}", "t.json: ", "listeners", "required key missing");
 	expect_error("{ \"listeners\": [] }", "t.json: ", "ports", "required key missing");
 	expect_error(PORTS "  \"listeners\": []\n}", "t.json:6:", "listeners",
-		     "0 entries, expected 1..16");
+		     "0 entries, expected 1..64");
 }
 
 Test(config, too_many_entries)
