@@ -16,7 +16,8 @@
  *           open until SECS run out; --ready-file is written once all are.
  *
  * Options: --conns N (1), --secs S (10), --bytes B (cps: 64; stream: the
- * size of each send and receive buffer, 65536), --dir both|up|down,
+ * size of each send and receive buffer, 65536; nobody sends before every
+ * connection is up or failed, or 3 s after the last was opened), --dir both|up|down,
  * --listeners K (1: service ports 8080..8080+K-1, upstream 9000..9000+K-1),
  * --clients A (1: client addresses 10.10.1.2.., all on the dsl port),
  * --open-rate R (new connections per millisecond at most, 64),
@@ -80,6 +81,7 @@ struct end {
 	struct hag_pipe rx, tx;
 	uint64_t got;                       /* payload bytes received */
 	bool client, shut, fin_seen;
+	unsigned idx;                       /* in g.all */
 };
 
 static struct {
@@ -104,7 +106,16 @@ static struct {
 	uint64_t started, established, completed, failed;
 	uint64_t rx_client, rx_server;      /* payload bytes received by clients and by servers */
 	uint64_t arp_replies;
+	/* stream: nobody sends before every connection is up (or failed, or
+	 * GATE_WAIT_US passed since the last was opened): a bulk transfer from the
+	 * first connections would overflow the links and starve the handshakes. */
+	bool gate_open;
+	uint64_t last_open_us;
+	struct end **all;                   /* every end, for the gate's opening */
+	unsigned n_all, cap_all;
 } g;
+
+#define GATE_WAIT_US 3000000
 
 static volatile bool quit;
 static volatile sig_atomic_t snap;       /* SIGUSR1: write --stats now */
@@ -131,7 +142,8 @@ static void fill(struct end *e, uint64_t n)
 			k = sizeof(pattern);
 		if (k > n)
 			k = (uint32_t)n;
-		hag_pipe_write(&e->tx, e->tx.rx.nxt, pattern, k);
+		if (hag_pipe_write(&e->tx, e->tx.rx.nxt, pattern, k) < 0)
+			break;      /* no memory for the ring: the next writable event tries again */
 		n -= k;
 	}
 	tcp_kick(e->sk);
@@ -139,14 +151,47 @@ static void fill(struct end *e, uint64_t n)
 
 static bool sends(const struct end *e)
 {
-	return g.mode == M_STREAM && (e->client ? g.up : g.down);
+	return g.mode == M_STREAM && g.gate_open && (e->client ? g.up : g.down);
+}
+
+static int end_track(struct end *e)
+{
+	if (g.n_all == g.cap_all) {
+		unsigned cap = g.cap_all ? 2 * g.cap_all : 1024;
+		struct end **a = realloc(g.all, cap * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		g.all = a;
+		g.cap_all = cap;
+	}
+	e->idx = g.n_all;
+	g.all[g.n_all++] = e;
+	return 0;
 }
 
 static void end_free(struct end *e)
 {
+	if (e->idx < g.n_all && g.all[e->idx] == e) {
+		g.all[e->idx] = g.all[--g.n_all];
+		g.all[e->idx]->idx = e->idx;
+	}
 	hag_pipe_fini(&e->rx);
 	hag_pipe_fini(&e->tx);
 	free(e);
+}
+
+/* stream: open the gate once every connection is settled; everyone starts sending. */
+static void gate_check(void)
+{
+	if (g.gate_open || g.mode != M_STREAM || g.started + g.failed < g.conns)
+		return;
+	if (g.established + g.failed < g.conns && g.now_us - g.last_open_us < GATE_WAIT_US)
+		return;
+	g.gate_open = true;
+	for (unsigned i = 0; i < g.n_all; i++)
+		if (g.all[i]->sk && sends(g.all[i]))
+			fill(g.all[i], UINT64_MAX);
 }
 
 static int end_pipes(struct end *e)
@@ -280,7 +325,9 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 
 	(void)arg;
 	(void)syn;
-	if (e == NULL || end_pipes(e) != 0) {
+	if (e)
+		e->idx = UINT32_MAX;
+	if (e == NULL || end_pipes(e) != 0 || end_track(e) != 0) {
 		if (e)
 			end_free(e);
 		return -ENOMEM;
@@ -300,13 +347,16 @@ static void open_one(void)
 	uint16_t dport = (uint16_t)(SVC_PORT0 + (i / g.clients) % g.listeners);
 	struct end *e = calloc(1, sizeof(*e));
 
-	if (e == NULL || end_pipes(e) != 0) {
+	if (e)
+		e->idx = UINT32_MAX;
+	if (e == NULL || end_pipes(e) != 0 || end_track(e) != 0) {
 		if (e)
 			end_free(e);
 		g.failed++;
 		return;
 	}
 	e->client = true;
+	g.last_open_us = g.now_us;
 	if (g.mptcp)
 		e->sk = mptcp_connect(g.mp, g.tcp, src, SVC_ADDR, dport, &e->rx, &e->tx, &ops, e, g.now_us);
 	else
@@ -664,6 +714,7 @@ int main(int argc, char **argv)
 		}
 		if (g.n_waiting)
 			close_joined();
+		gate_check();
 		tcp_stack_poll(g.tcp, g.now_us);
 		for (int p = 0; p < P_MAX; p++)
 			rte_eth_tx_buffer_flush(g.port[p].id, 0, g.port[p].txb);

@@ -726,8 +726,11 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 			 * path strips options; go on as TCP. */
 			mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 			/* lib/tcp reports readable: the socket is plain TCP from here on. */
-			return hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len) < 0 ?
-			       -ENOSPC : 0;
+			{
+				int64_t w = hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len);
+
+				return w < 0 ? (int)w : 0;
+			}
 		}
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NO_MATCH_TCP);
 		tcp_reset(sk);
@@ -755,7 +758,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 	old = p->rx.nxt;
 	adv = hag_pipe_write(p, dpos, data, len);
 	if (adv < 0)
-		return -ENOSPC;
+		return (int)adv;     /* -ENOSPC (ranges full) or -ENOMEM (no ring within the budget) */
 	if (dpos + len <= old)
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DUPLICATE_DATA);
 	else if (dpos > old)

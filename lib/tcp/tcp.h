@@ -81,6 +81,7 @@ enum tcp_mib {
 	TCP_MIB_ICMP_REFUSED,       /* hagd: connects failed by ICMP port/protocol unreachable */
 	TCP_MIB_RCVBUF_GROWN,       /* hagd: receive windows grown by autotuning */
 	TCP_MIB_RCVBUF_LIMITED,     /* hagd: growths refused by the memory budget */
+	TCP_MIB_RCVQ_DROP,          /* TCPRcvQDrop: in-window segments dropped: no ring within the memory budget */
 	TCP_MIB_SNDBUF_GROWN,       /* hagd: tx pipes grown: the flight was capped by the pipe (tcp_txp_grow) */
 	TCP_MIB_HYSTART_EXIT,       /* hagd: slow starts ended by HyStart++'s RTT rise (RFC 9406) */
 	TCP_MIB_MAX

@@ -120,11 +120,12 @@ int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct 
 
 	memset(p, 0, sizeof(*p));
 	p->max_cap = pow2_at_least(max > init ? max : init);
-	if (mem && mem->budget && mem->used + c > mem->budget) {
+	/* Admission: refused only when the rings held now leave no room for this one's. */
+	if (mem && mem->budget && mem->held + c > mem->budget) {
 		mem->refused++;
 		return -ENOSPC;
 	}
-	p->cap = c;          /* reserved; the ring comes with the first byte (ring_get) */
+	p->cap = c;          /* the ring comes with the first byte (ring_get) */
 	p->mem = mem;
 	if (mem)
 		mem->used += c;
@@ -141,6 +142,10 @@ static int ring_get(struct hag_pipe *p)
 {
 	if (p->buf != NULL)
 		return 0;
+	if (p->mem && p->mem->budget && p->mem->held + p->cap > p->mem->budget) {
+		p->mem->refused++;
+		return -ENOMEM;
+	}
 	/* Up to the mmap threshold the heap's free chunks are reused: no page faults per connection. */
 	p->buf = malloc(p->cap);
 	if (p->buf == NULL) {
@@ -183,11 +188,11 @@ int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
 		nc = p->max_cap;
 	if (nc <= p->cap)
 		return -ENOSPC;
-	if (p->mem && p->mem->budget && p->mem->used + (nc - p->cap) > p->mem->budget) {
+	if (p->mem && p->mem->budget && p->buf != NULL && p->mem->held + (nc - p->cap) > p->mem->budget) {
 		p->mem->refused++;
 		return -ENOSPC;
 	}
-	if (p->buf == NULL) {     /* empty: only the reservation grows */
+	if (p->buf == NULL) {     /* empty: only the capacity grows; ring_get checks the budget */
 		if (p->mem)
 			p->mem->used += nc - p->cap;
 		p->cap = nc;

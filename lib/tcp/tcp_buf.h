@@ -52,16 +52,19 @@ void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
 uint64_t seq_ranges_bytes(const struct seq_ranges *s);
 
 /*
- * A memory budget shared by the pipes of one lcore. A pipe reserves its
- * capacity (used) when it is made or grows, so the window it advertises is
- * always backed; the ring itself (held) exists only while the pipe holds
- * bytes: it is allocated by the first write and freed when the reader's peer
- * has acknowledged everything, so an idle connection holds no ring.
+ * A memory budget shared by the pipes of one lcore. A pipe's ring exists
+ * only while the pipe holds bytes: it is allocated (at the pipe's capacity)
+ * by the first write and freed when the reader's peer has acknowledged
+ * everything, so an idle connection holds no ring. The budget bounds what is
+ * held: a new pipe, a ring or a growth that would pass it is refused (a
+ * segment that finds no ring is dropped and counted; its sender sends it
+ * again), as the kernel's tcp_mem does under pressure. used is the sum of the
+ * pipes' capacities, what they would hold if every one filled at once.
  */
 struct hag_mem {
-	uint64_t used;                      /* bytes reserved: the sum of the pipes' capacities */
-	uint64_t budget;                    /* 0: no limit */
-	uint64_t refused;                   /* reservations refused by the budget, rings malloc refused */
+	uint64_t used;                      /* bytes of capacity: the sum of the pipes' windows */
+	uint64_t budget;                    /* bound on held; 0: no limit */
+	uint64_t refused;                   /* pipes, rings and growths refused by the budget or malloc */
 	uint64_t held;                      /* bytes of ring allocated now */
 };
 
@@ -83,8 +86,9 @@ int hag_pipe_init(struct hag_pipe *p, uint32_t cap);
 int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct hag_mem *mem);
 /*
  * Grow the ring to at least want bytes (power of two, at most max_cap),
- * keeping every byte and position. Returns 0, -ENOSPC when max_cap or the
- * budget forbids it (counted in mem->refused), -ENOMEM.
+ * keeping every byte and position (an empty pipe only raises its capacity).
+ * Returns 0, -ENOSPC when max_cap or the budget forbids it (counted in
+ * mem->refused), -ENOMEM.
  */
 int hag_pipe_grow(struct hag_pipe *p, uint32_t want);
 void hag_pipe_fini(struct hag_pipe *p);

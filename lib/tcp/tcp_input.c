@@ -447,21 +447,28 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		return;
 	}
 	if (sk->ulp && sk->ulp->rx_data) {
-		if (sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start),
-				     seg) < 0) {
+		int r = sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start), seg);
+
+		if (r < 0) {
 			if (sk->state == TCP_CLOSED)
 				return;     /* the ULP reset the connection (and counted why) */
-			TCP_INC(st, TCP_MIB_OFO_DROP);
+			TCP_INC(st, r == -ENOMEM ? TCP_MIB_RCVQ_DROP : TCP_MIB_OFO_DROP);
 			schedule_ack(sk, true);
 			return;
 		}
 		if (sk->state == TCP_CLOSED)
 			return;
-	} else if (hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
-				  seg->data + (start - (uint64_t)pos), (uint32_t)(end - start)) < 0) {
-		TCP_INC(st, TCP_MIB_OFO_DROP);
-		schedule_ack(sk, true);
-		return;
+	} else {
+		int64_t w = hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
+					   seg->data + (start - (uint64_t)pos), (uint32_t)(end - start));
+
+		if (w < 0) {
+			/* No ring within the memory budget, or the out-of-order table full:
+			 * dropped, the sender sends it again. */
+			TCP_INC(st, w == -ENOMEM ? TCP_MIB_RCVQ_DROP : TCP_MIB_OFO_DROP);
+			schedule_ack(sk, true);
+			return;
+		}
 	}
 	adv = seq_ranges_add(&sk->rcv, start, end);
 	if (adv < 0) {

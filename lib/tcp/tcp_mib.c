@@ -45,6 +45,7 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_ICMP_REFUSED] = "IcmpRefused",
 	[TCP_MIB_RCVBUF_GROWN] = "RcvBufGrown",
 	[TCP_MIB_RCVBUF_LIMITED] = "RcvBufLimited",
+	[TCP_MIB_RCVQ_DROP] = "TCPRcvQDrop",
 	[TCP_MIB_SNDBUF_GROWN] = "SndBufGrown",
 	[TCP_MIB_HYSTART_EXIT] = "HyStartExit",
 };

@@ -407,7 +407,7 @@ Test(hag_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
 }
 
 Test(hag_pipe, grow_stops_at_max_and_budget,
-     .description = "A pipe does not grow past its maximum, nor past the budget (counted)")
+     .description = "A pipe does not grow past its maximum; a pipe holding bytes does not grow past the budget of held rings (counted); an empty one grows its capacity only")
 {
 	struct hag_mem mem = {.budget = 20000};
 	struct hag_pipe a, b;
@@ -416,15 +416,31 @@ Test(hag_pipe, grow_stops_at_max_and_budget,
 	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), 0);
 	cr_expect_eq(a.cap, 8192, "clamped to max");
 	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), -ENOSPC, "at max already");
+	write_pat(&a, 0, 100);                  /* a holds an 8192 ring */
+	cr_expect_eq(mem.held, 8192);
 	cr_assert_eq(hag_pipe_init_tuned(&b, 4096, 65536, &mem), 0);
-	cr_expect_eq(mem.used, 8192 + 4096);
+	write_pat(&b, 0, 100);                  /* b holds a 4096 ring: 12288 held */
+	cr_expect_eq(mem.held, 8192 + 4096);
 	cr_expect_eq(hag_pipe_grow(&b, 16384), -ENOSPC, "12288 + 12288 > 20000");
 	cr_expect_eq(mem.refused, 1);
 	cr_expect_eq(b.cap, 4096, "unchanged after a refusal");
+	expect_pat(&b, 0, 100);
 	cr_expect_eq(hag_pipe_grow(&b, 8192), 0, "12288 + 4096 fits");
+	cr_expect_eq(mem.held, 8192 + 8192);
+	expect_pat(&b, 0, 100);
+	hag_pipe_consume(&b, 100);              /* b empty: its ring goes */
+	cr_expect_eq(mem.held, 8192);
+	cr_expect_eq(hag_pipe_grow(&b, 16384), 0, "an empty pipe's capacity grows without a ring");
+	cr_expect_eq(mem.held, 8192);
+	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), -ENOMEM, "8192 held + its 16384 ring > 20000");
+	cr_expect_eq(mem.refused, 2);
+	cr_expect_null(b.buf);
+	hag_pipe_consume(&a, 100);
+	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1, "once a's ring is gone it fits");
 	hag_pipe_fini(&a);
 	hag_pipe_fini(&b);
 	cr_expect_eq(mem.used, 0);
+	cr_expect_eq(mem.held, 0);
 }
 
 Test(hag_pipe, ring_held_only_while_bytes_are,
@@ -493,13 +509,18 @@ Test(hag_pipe, consumed_bytes_read_as_zeros,
 }
 
 Test(hag_pipe, init_refused_over_budget,
-     .description = "A new pipe that would exceed the budget is refused with -ENOSPC")
+     .description = "A new pipe is refused with -ENOSPC when the rings held leave no room for its own; idle pipes (no ring) do not count")
 {
 	struct hag_mem mem = {.budget = 6000};
-	struct hag_pipe a, b;
+	struct hag_pipe a, b, c;
 
 	cr_assert_eq(hag_pipe_init_tuned(&a, 4096, 4096, &mem), 0);
-	cr_expect_eq(hag_pipe_init_tuned(&b, 4096, 4096, &mem), -ENOSPC);
+	cr_assert_eq(hag_pipe_init_tuned(&b, 4096, 4096, &mem), 0, "a holds nothing: b fits");
+	cr_expect_eq(mem.used, 8192, "capacity counted, not held");
+	write_pat(&a, 0, 10);
+	cr_expect_eq(hag_pipe_init_tuned(&c, 4096, 4096, &mem), -ENOSPC, "4096 held + 4096 > 6000");
 	cr_expect_eq(mem.refused, 1);
 	hag_pipe_fini(&a);
+	hag_pipe_fini(&b);
+	cr_expect_eq(mem.held, 0);
 }
