@@ -71,12 +71,16 @@ static struct rte_mempool *mbuf_pool_create(uint32_t n)
  * KiB of sockets and pipes. glibc's defaults hand freed heap tops back to the
  * kernel (128 KiB trim threshold) and serve 128 KiB pipes with mmap: every
  * new connection then faults in zeroed pages again, which took 58 % of an
- * lcore in `bench.sh cps`. Keep freed memory for reuse, serve pipes up to
- * 1 MiB from the heap. (Per-lcore object pools are the next step.)
+ * lcore in `bench.sh cps`. Keep freed memory for reuse, and serve every pipe
+ * ring from the heap (glibc's largest mmap threshold, 32 MiB; rings grow to
+ * tcp.rcvbuf, 4 MiB by default): a ring is freed whenever its pipe drains
+ * (decision 28), and a mapped one would be faulted in again at the next
+ * burst. The relay budget bounds what rings hold. (Per-lcore object pools
+ * are the next step.)
  */
 static void heap_tune(void)
 {
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	mallopt(M_TOP_PAD, 16 << 20);
 }
