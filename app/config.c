@@ -58,6 +58,7 @@ void hag_config_defaults(struct hag_config *cfg)
 	snprintf(cfg->tcp_cc_access, sizeof(cfg->tcp_cc_access), "cubic");
 	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
 	cfg->log_level = HAG_LOG_INFO;
+	cfg->drain_timeout_ms = 30000;
 }
 
 void hag_config_free(struct hag_config *cfg)
@@ -968,6 +969,11 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	    (o && (rc = parse_tcp(ld, o, c))))
 		return rc;
 
+	if ((rc = get_member(ld, root, "", "lifecycle", JSON_OBJECT, false, &o)) ||
+	    (o && ((rc = check_keys(ld, o, "lifecycle", (const char *const[]){ "drain_timeout_ms", NULL })) ||
+		   (rc = get_uint(ld, o, "lifecycle", "drain_timeout_ms", 0, 3600000, &c->drain_timeout_ms)))))
+		return rc;
+
 	if ((rc = get_member(ld, root, "", "log", JSON_OBJECT, false, &o)) || !o)
 		return rc;
 	if ((rc = check_keys(ld, o, "log", (const char *const[]){ "level", NULL })) ||
@@ -988,7 +994,7 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 static int validate(struct loader *ld, json_t *root, struct hag_config *c)
 {
 	static const char *const keys[] = { "dpdk", "ports", "addresses", "routes", "listeners",
-					    "access", "mptcp", "tcp", "log", NULL };
+					    "access", "mptcp", "tcp", "lifecycle", "log", NULL };
 	json_t *o;
 	int rc;
 

@@ -148,6 +148,8 @@ struct hag_config {
 	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
 
 	enum hag_log_level log_level; /* default info */
+
+	uint32_t drain_timeout_ms;    /* lifecycle: SIGTERM lets transfers finish this long, default 30000 */
 };
 
 /*

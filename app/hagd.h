@@ -58,6 +58,8 @@ enum hag_relay_mib {
 	RELAY_MIB_BYTES_UP,          /* bytes delivered upstream (acked by the server) */
 	RELAY_MIB_BYTES_DOWN,        /* bytes delivered to clients (acked at data level) */
 	RELAY_MIB_COMPLETED,         /* connections closed in order on both sides */
+	RELAY_MIB_DRAIN_REFUSED,     /* new connections refused (RST) while draining */
+	RELAY_MIB_DRAIN_CLOSED,      /* connections closed in order at the drain timeout */
 	RELAY_MIB_MAX
 };
 
@@ -166,10 +168,16 @@ struct hag_lcore {
 	struct hag_conn_snap snap[HAG_CONN_SNAPS];
 	struct hag_mem mem;           /* relay pipes of this worker and their budget */
 	uint64_t polls, busy_polls, busy_cycles;
+	/* Stopping (SIGTERM): see hag_lcore_drain. */
+	bool draining, drain_closed;
+	volatile bool drained;        /* no relayed connection left (read by worker 0) */
+	uint64_t drain_deadline_us;
 } __rte_cache_aligned;
 
 extern const char *const hag_ip_mib_names[IP_MIB_MAX];
 extern const char *const hag_relay_mib_names[RELAY_MIB_MAX];
+/* Draining: close every relayed connection in order (DATA_FIN/FIN both ways); returns how many. */
+unsigned hag_proxy_close_all(struct hag_lcore *lc);
 extern const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX];
 
 /* port.c */
@@ -204,6 +212,7 @@ bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr);
 /* The address of the port that routes to dst; 0 when there is no route. */
 uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst);
 extern volatile bool hag_quit;
+extern volatile bool hag_draining;  /* the first SIGTERM/SIGINT: finish, refuse new, then quit */
 
 /* proxy.c */
 int hag_proxy_listen(struct hag_lcore *lc);

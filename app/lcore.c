@@ -23,6 +23,10 @@
 #include "hagd.h"
 
 volatile bool hag_quit;
+volatile bool hag_draining;
+
+/* After the drain timeout's orderly closes, what is still open after this is reset. */
+#define DRAIN_GRACE_US 5000000u
 
 #define ARP_RETRY_US 1000000u
 
@@ -679,6 +683,46 @@ static void rx_burst(struct hag_lcore *lc, int port, struct rte_mbuf **pkts, uin
 	}
 }
 
+/*
+ * Stopping (docs/config.md, lifecycle): new connections are refused (proxy.c),
+ * relayed ones go on until none is left or the drain timeout, which closes
+ * them in order; worker 0 ends every worker once all are drained, or the
+ * grace after the timeout has passed.
+ */
+static void drain_step(struct hag_lcore *lc)
+{
+	bool all = true;
+
+	if (!lc->draining) {
+		lc->draining = true;
+		lc->drain_deadline_us = lc->now_us + (uint64_t)lc->cfg->drain_timeout_ms * 1000u;
+		HAG_LOG(INFO, "worker %u draining: %u connections, new ones refused, %u ms at most", lc->worker,
+			lc->relay_active, lc->cfg->drain_timeout_ms);
+	}
+	if (!lc->drain_closed && lc->relay_active > 0 && lc->now_us >= lc->drain_deadline_us) {
+		lc->drain_closed = true;
+		HAG_LOG(INFO, "worker %u: drain timeout: %u connections closed in order", lc->worker,
+			hag_proxy_close_all(lc));
+	}
+	__atomic_store_n(&lc->drained, lc->relay_active == 0, __ATOMIC_RELEASE);
+	if (lc->worker != 0)
+		return;
+	for (unsigned w = 0; w < lc->n_workers; w++)
+		all &= __atomic_load_n(&lc->all[w].drained, __ATOMIC_ACQUIRE);
+	if (all) {
+		HAG_LOG(INFO, "drained: no connection left");
+		hag_quit = true;
+	} else if (lc->now_us >= lc->drain_deadline_us + DRAIN_GRACE_US) {
+		unsigned left = 0;
+
+		for (unsigned w = 0; w < lc->n_workers; w++)
+			left += lc->all[w].relay_active;
+		HAG_LOG(WARNING, "drain: %u connections still open %u s after the timeout: reset", left,
+			DRAIN_GRACE_US / 1000000u);
+		hag_quit = true;
+	}
+}
+
 int hag_lcore_run(void *arg)
 {
 	struct hag_lcore *lc = arg;
@@ -724,6 +768,8 @@ int hag_lcore_run(void *arg)
 		}
 		tcp_stack_poll(lc->tcp, lc->now_us);
 		mptcp_ctx_tick(lc->mptcp, lc->now_us);   /* parked connections past their wait */
+		if (unlikely(hag_draining))
+			drain_step(lc);
 		for (int p = 0; p < lc->n_ports; p++) {
 			struct hag_port *hp = &lc->ports[p];
 

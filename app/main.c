@@ -23,10 +23,14 @@
 
 int hag_logtype;
 
+/* The first SIGTERM/SIGINT drains (lifecycle.drain_timeout_ms), a second one ends hagd at once. */
 static void on_signal(int sig)
 {
 	(void)sig;
-	hag_quit = true;
+	if (hag_draining)
+		hag_quit = true;
+	else
+		hag_draining = true;
 }
 
 /*
@@ -237,5 +241,6 @@ int main(int argc, char **argv)
 	rte_eal_cleanup();
 	hag_config_free(&cfg);
 	free(eal_argv);
+	HAG_LOG(INFO, "exit 0");
 	return 0;
 }

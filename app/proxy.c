@@ -25,6 +25,8 @@ const char *const hag_relay_mib_names[RELAY_MIB_MAX] = {
 	[RELAY_MIB_BYTES_UP] = "BytesUp",
 	[RELAY_MIB_BYTES_DOWN] = "BytesDown",
 	[RELAY_MIB_COMPLETED] = "Completed",
+	[RELAY_MIB_DRAIN_REFUSED] = "DrainRefused",
+	[RELAY_MIB_DRAIN_CLOSED] = "DrainClosed",
 };
 
 struct hag_conn {
@@ -313,6 +315,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		if (mp == MPTCP_ACCEPT_JOINED)
 			return 0;   /* a new subflow of a connection we relay already */
 	}
+	if (unlikely(lc->draining)) {
+		/* Stopping: the client's RST sends it to another gateway at once. */
+		lc->relay_mib[RELAY_MIB_DRAIN_REFUSED]++;
+		return -ECONNREFUSED;
+	}
 
 	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
 	c = calloc(1, sizeof(*c));
@@ -495,6 +502,24 @@ void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->id);
 		rte_tel_data_add_dict_container(d, key, cd, 0);
 	}
+}
+
+unsigned hag_proxy_close_all(struct hag_lcore *lc)
+{
+	struct hag_conn *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &lc->conns, link) {
+		/* Each side gets our FIN (the client a DATA_FIN with MPTCP) after what
+		 * it is owed; the relay ends as usual when both sides have closed. */
+		if (c->client && !c->client_parked)
+			tcp_shutdown(c->client);
+		if (c->server)
+			tcp_shutdown(c->server);
+		n++;
+	}
+	lc->relay_mib[RELAY_MIB_DRAIN_CLOSED] += n;
+	return n;
 }
 
 int hag_proxy_listen(struct hag_lcore *lc)

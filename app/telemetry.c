@@ -116,6 +116,7 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(rl, hag_relay_mib_names[c], v);
 	}
 	rte_tel_data_add_dict_u64(rl, "Active", active);
+	rte_tel_data_add_dict_u64(rl, "Draining", hag_draining ? 1 : 0);
 	for (int p = 0; p < g_lcs[0].n_ports; p++) {
 		const struct hag_port *hp = &g_lcs[0].ports[p];
 		struct rte_tel_data *pd = dict();

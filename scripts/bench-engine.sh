@@ -89,6 +89,10 @@ hagd_start() {   # hagd_start CONF (core dumps, if any, land in $W)
 
 hagd_stop() {
 	[[ -n "$HAGD_PID" ]] || return 0
+	# Twice: the first SIGTERM drains (the generator is gone, its connections would
+	# wait for the drain timeout), the second ends hagd at once.
+	kill "$HAGD_PID" 2>/dev/null || true
+	sleep 0.2
 	kill "$HAGD_PID" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$HAGD_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$HAGD_PID" 2>/dev/null || true

@@ -45,9 +45,11 @@ PERF_PID="" GW_PID=""
 
 die() { echo "bench kcps: $*" >&2; exit 1; }
 
-stop_pid() {   # stop_pid PID: SIGTERM, then SIGKILL after 5 s
+stop_pid() {   # stop_pid PID: SIGTERM twice (hagd: drain, then at once), SIGKILL after 5 s
 	local p=$1
 	[[ -n "$p" ]] || return 0
+	kill "$p" 2>/dev/null || true
+	sleep 0.2
 	kill "$p" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$p" 2>/dev/null || true

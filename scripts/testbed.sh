@@ -93,9 +93,13 @@ kill_wait() {
 }
 
 stop_hagd() {
-	local pid
+	local pid i
 	if pid=$(hagd_pid); then
+		# The first SIGTERM drains (hagd exits once no connection is left); a
+		# teardown waits 2 s for that, then the second SIGTERM ends hagd at once.
 		log "stopping hagd (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill_wait "$pid"
 	fi
 	rm -f "$PID_FILE"
