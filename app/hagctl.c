@@ -8,6 +8,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <time.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,13 @@ static void usage(FILE *f)
 		"usage: hagctl [--prefix P | -f P] [--runtime-dir DIR] COMMAND\n"
 		"\n"
 		"Commands:\n"
-		"  stats        hagd counters (/hagd/stats): tcp, mptcp, ip, relay, ports, mempool\n"
+		"  stats [--table [--all]]\n"
+		"               hagd counters (/hagd/stats): tcp, mptcp, ip, relay, ports,\n"
+		"               mempool, steer, workers. JSON; --table: one line per counter\n"
+		"               (section.Name value), those not 0 (--all: every one)\n"
+		"  watch [--interval S] [--count N]\n"
+		"               the counters that moved, every S seconds (1), with their\n"
+		"               rate per second; N times (until interrupted)\n"
 		"  conns        open connections (/hagd/conns)\n"
 		"  withdraw A   take announced address A out of service: REMOVE_ADDR to\n"
 		"               every client, its subflows closed (/hagd/withdraw,A)\n"
@@ -156,6 +164,134 @@ out:
 	return val;
 }
 
+/* Every number of a stats tree, as "a.b.c" -> value, in hagd's order. */
+struct flat {
+	size_t n, cap;
+	char **key;
+	double *val;
+};
+
+static void flat_free(struct flat *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->key[i]);
+	free(f->key);
+	free(f->val);
+	memset(f, 0, sizeof(*f));
+}
+
+static int flat_add(struct flat *f, const char *key, double v)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 256;
+		char **k = realloc(f->key, cap * sizeof(*k));
+		double *d;
+
+		if (k == NULL)
+			return -1;
+		f->key = k;
+		d = realloc(f->val, cap * sizeof(*d));
+		if (d == NULL)
+			return -1;
+		f->val = d;
+		f->cap = cap;
+	}
+	if ((f->key[f->n] = strdup(key)) == NULL)
+		return -1;
+	f->val[f->n++] = v;
+	return 0;
+}
+
+static int flatten(struct flat *f, const char *prefix, json_t *v)
+{
+	char key[512];
+	const char *k;
+	json_t *e;
+
+	if (json_is_number(v))
+		return flat_add(f, prefix, json_number_value(v));
+	if (!json_is_object(v))
+		return 0;     /* strings (addresses, names) are not counters */
+	json_object_foreach(v, k, e) {
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
+		if (flatten(f, key, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int flat_of(const char *path, struct flat *f)
+{
+	json_t *v = query(path, "/hagd/stats");
+	int r;
+
+	if (!v)
+		return -1;
+	r = flatten(f, "", v);
+	json_decref(v);
+	if (r != 0)
+		fprintf(stderr, "hagctl: out of memory\n");
+	return r;
+}
+
+/* nstat-like: "section.Name  value", zeros left out unless all. */
+static int stats_table(const char *path, bool all)
+{
+	struct flat f = {0};
+
+	if (flat_of(path, &f) != 0) {
+		flat_free(&f);
+		return 1;
+	}
+	for (size_t i = 0; i < f.n; i++)
+		if (all || f.val[i] != 0)
+			printf("%-40s %20.0f\n", f.key[i], f.val[i]);
+	flat_free(&f);
+	return 0;
+}
+
+/* Counters that moved between two reads, with their rate. */
+static int watch(const char *path, double interval, long count)
+{
+	struct flat a = {0}, b = {0};
+	struct timespec t0, t1;
+
+	if (flat_of(path, &a) != 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; count <= 0 || i < count; i++) {
+		struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+		double dt;
+
+		nanosleep(&ts, NULL);
+		if (flat_of(path, &b) != 0) {
+			flat_free(&a);
+			flat_free(&b);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("--- %.2f s\n", dt);
+		for (size_t k = 0; k < b.n; k++) {
+			/* Same tree: usually the same index; a new key (a worker, a port) has no rate. */
+			size_t j = k < a.n && !strcmp(a.key[k], b.key[k]) ? k : a.n;
+
+			for (size_t m = 0; j == a.n && m < a.n; m++)
+				if (!strcmp(a.key[m], b.key[k]))
+					j = m;
+			if (j < a.n && b.val[k] != a.val[j])
+				printf("%-40s %20.0f %14.1f/s\n", b.key[k], b.val[k], (b.val[k] - a.val[j]) / dt);
+		}
+		fflush(stdout);
+		flat_free(&a);
+		a = b;
+		memset(&b, 0, sizeof(b));
+		t0 = t1;
+	}
+	flat_free(&a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -167,6 +303,10 @@ int main(int argc, char **argv)
 	};
 	const char *prefix = "rte", *dir = NULL, *cmd;
 	char dirbuf[512], path[1024], reqbuf[64];
+	bool table = false, all = false;
+	double interval = 1;
+	long count = 0;
+	int mode = 0;      /* 0 JSON, 1 stats --table, 2 watch */
 	json_t *val;
 	char *out;
 	int c;
@@ -188,7 +328,39 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
-	} else if (!strcmp(cmd, "stats")) {
+	} else if (!strcmp(cmd, "stats") || !strcmp(cmd, "watch")) {
+		bool is_watch = cmd[0] == 'w';
+
+		for (int i = optind + 1; i < argc; i++) {
+			char *end = NULL;
+
+			if (!is_watch && !strcmp(argv[i], "--table")) {
+				table = true;
+			} else if (!is_watch && !strcmp(argv[i], "--all")) {
+				all = true;
+			} else if (is_watch && !strcmp(argv[i], "--interval") && i + 1 < argc) {
+				interval = strtod(argv[++i], &end);
+				if (*end || !(interval >= 0.1 && interval <= 3600)) {
+					fprintf(stderr, "hagctl: --interval: seconds from 0.1 to 3600, not %s\n", argv[i]);
+					return 2;
+				}
+			} else if (is_watch && !strcmp(argv[i], "--count") && i + 1 < argc) {
+				count = strtol(argv[++i], &end, 10);
+				if (*end || count < 1) {
+					fprintf(stderr, "hagctl: --count: a positive number, not %s\n", argv[i]);
+					return 2;
+				}
+			} else {
+				fprintf(stderr, "hagctl: %s: unknown option or missing value: %s\n", cmd, argv[i]);
+				return 2;
+			}
+		}
+		if (all && !table) {
+			fprintf(stderr, "hagctl: stats: --all goes with --table\n");
+			return 2;
+		}
+		optind = argc - 1;   /* every argument taken */
+		mode = is_watch ? 2 : table ? 1 : 0;
 		cmd = "/hagd/stats";
 	} else if (!strcmp(cmd, "conns")) {
 		cmd = "/hagd/conns";
@@ -223,6 +395,10 @@ int main(int argc, char **argv)
 	if (!dir)
 		dir = default_runtime_dir(dirbuf, sizeof(dirbuf));
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, prefix, TELEMETRY_SOCKET);
+	if (mode == 1)
+		return stats_table(path, all);
+	if (mode == 2)
+		return watch(path, interval, count);
 	val = query(path, cmd);
 	if (!val)
 		return 1;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# hagctl beyond the JSON dump: `stats --table` (one line per counter, zeros left
+# out unless --all, the same values as the JSON), `watch` during an MPTCP
+# transfer (the relay's byte counters move, with a rate per second), and the
+# errors an operator meets: no hagd behind the prefix (exit 1, says so), a bad
+# option (exit 2).
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+CTL="$ROOT/build/app/hagctl"
+[[ -x "$HAGD_BUILD/app/hagctl" ]] && CTL="$HAGD_BUILD/app/hagctl"
+PREFIX=$($PY -c 'import json,sys; a=json.load(open(sys.argv[1]))["dpdk"]["args"]; print(a[a.index("--file-prefix")+1])' \
+	"${HAGD_CONF:-$ROOT/conf/testbed.json}")
+
+# One connection first, so that counters are not all zero.
+server_start "$WORK/server0" --bytes 64K --seed t0
+client_run "$WORK/client0" 30 --bytes 64K --mptcp --seed t0c --timeout 20
+wait_pid "$SERVER_PID" 20
+
+"$CTL" --prefix "$PREFIX" stats --table >"$WORK/table" 2>"$WORK/table.err"
+check_eq "stats --table exits 0" "$?" 0
+stats_snap "$WORK/json"
+acc_t=$(awk '$1 == "relay.Accepted" { print $2 }' "$WORK/table")
+acc_j=$(ctr_get "$WORK/json" relay.Accepted)
+if [[ -n "$acc_t" ]] && ((acc_t >= 1 && acc_t <= acc_j)); then
+	ok "stats --table has relay.Accepted ($acc_t; JSON read after it: $acc_j)"
+else
+	not_ok "stats --table has relay.Accepted"; diag "table: '${acc_t}', JSON: $acc_j"; show_file table "$WORK/table"
+fi
+if awk 'NF != 2 || $2 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' "$WORK/table"; then
+	ok "every table line is a counter and a number"
+else
+	not_ok "every table line is a counter and a number"; diag "$(awk 'NF != 2 || $2 !~ /^[0-9]+$/' "$WORK/table" | head -5)"
+fi
+check "no zero in the table without --all" awk '$2 == 0 { exit 1 }' "$WORK/table"
+"$CTL" --prefix "$PREFIX" stats --table --all >"$WORK/table.all" 2>&1
+if (($(wc -l <"$WORK/table.all") > $(wc -l <"$WORK/table"))) && grep -q "^mptcp.MPJoinAckHMacFailure  *0$" "$WORK/table.all"; then
+	ok "--all adds the zeros ($(wc -l <"$WORK/table.all") lines, $(wc -l <"$WORK/table") without)"
+else
+	not_ok "--all adds the zeros"; show_file all "$WORK/table.all"
+fi
+
+# watch during a transfer
+BYTES=$((128 * 1048576))
+server_start "$WORK/server" --bytes "$BYTES" --seed w
+client_start "$WORK/client" 90 --bytes "$BYTES" --mptcp --seed wc --timeout 60
+CPID=$BG_PID
+timeout 20 "$CTL" --prefix "$PREFIX" watch --interval 0.5 --count 2 >"$WORK/watch" 2>"$WORK/watch.err"
+check_eq "watch --count 2 exits 0" "$?" 0
+check_eq "watch printed 2 intervals" "$(grep -c '^--- ' "$WORK/watch")" 2
+if awk '$1 == "relay.BytesDown" || $1 == "relay.BytesUp" { r = $3; sub("/s", "", r); if (r + 0 > 0) f = 1 } END { exit !f }' "$WORK/watch"; then
+	ok "watch shows the relay's bytes moving ($(awk '$1 == "relay.BytesDown" { print $3; exit }' "$WORK/watch") down)"
+else
+	not_ok "watch shows the relay's bytes moving"; show_file watch "$WORK/watch"
+fi
+check "watch shows only counters that moved" awk '$1 != "---" && $3 == "0.0/s" { exit 1 }' "$WORK/watch"
+wait_pid "$CPID" 90
+wait_pid "$SERVER_PID" 30
+check_pair "transfer under watch" "$WORK/client" "$WORK/server"
+
+# errors
+"$CTL" --prefix no-such-hagd stats >/dev/null 2>"$WORK/noprefix.err"
+check_eq "no hagd behind the prefix: exit 1" "$?" 1
+check "no hagd behind the prefix: says hagd is not running" grep -q "hagd not running" "$WORK/noprefix.err"
+"$CTL" --prefix "$PREFIX" stats --bogus >/dev/null 2>"$WORK/bogus.err"
+check_eq "an unknown option: exit 2" "$?" 2
+"$CTL" --prefix "$PREFIX" watch --interval 0 >/dev/null 2>"$WORK/ival.err"
+check_eq "watch --interval 0: exit 2" "$?" 2
+
+check_hagd_alive
+e2e_end
