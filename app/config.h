@@ -164,4 +164,9 @@ int hag_config_load_string(const char *text, const char *name, struct hag_config
 void hag_config_defaults(struct hag_config *cfg);
 void hag_config_free(struct hag_config *cfg);
 
+/* The effective config, every default filled in, in the file's JSON schema
+ * (hag_config_load reads it back to the same values); NULL without memory. */
+struct json_t;
+struct json_t *hag_config_to_json(const struct hag_config *cfg);
+
 #endif

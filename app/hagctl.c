@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <time.h>
 #include <getopt.h>
@@ -40,6 +41,11 @@ static void usage(FILE *f)
 		"               the counters that moved, every S seconds (1), with their\n"
 		"               rate per second; N times (until interrupted)\n"
 		"  conns        open connections (/hagd/conns)\n"
+		"  config       the effective config: the file's keys with every default\n"
+		"               filled in (/hagd/config); hagd -c reads it back as it is\n"
+		"  ports [--json]\n"
+		"               one line per port: device, address, link, MTU, queues and\n"
+		"               traffic (/hagd/ports)\n"
 		"  withdraw A   take announced address A out of service: REMOVE_ADDR to\n"
 		"               every client, its subflows closed (/hagd/withdraw,A)\n"
 		"  announce A   offer a withdrawn address again: ADD_ADDR (/hagd/announce,A)\n"
@@ -292,6 +298,64 @@ static int watch(const char *path, double interval, long count)
 	return 0;
 }
 
+static uint64_t u64_of(json_t *o, const char *k)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str_of(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "-";
+}
+
+/* The config string hagd sends, pretty-printed, so that it can be saved and loaded as it is. */
+static int show_config(const char *path)
+{
+	json_t *v = query(path, "/hagd/config"), *cfg;
+	json_error_t je;
+	char *out;
+
+	if (!v)
+		return 1;
+	if (!json_is_string(v)) {
+		fprintf(stderr, "hagctl: config: %s\n", str_of(v, "error"));
+		json_decref(v);
+		return 1;
+	}
+	cfg = json_loads(json_string_value(v), 0, &je);
+	out = cfg ? json_dumps(cfg, JSON_INDENT(2)) : NULL;
+	if (out == NULL)
+		fprintf(stderr, "hagctl: config: not JSON: %s\n", cfg ? "out of memory" : je.text);
+	else
+		puts(out);
+	free(out);
+	json_decref(cfg);
+	json_decref(v);
+	return out ? 0 : 1;
+}
+
+static int ports_table(const char *path)
+{
+	json_t *v = query(path, "/hagd/ports"), *p;
+	const char *name;
+
+	if (!v)
+		return 1;
+	printf("%-10s %-18s %-5s %5s %3s %14s %16s %10s %14s %16s %10s  %s\n", "PORT", "ADDR", "LINK", "MTU", "Q",
+	       "RX_PACKETS", "RX_BYTES", "RX_DROP", "TX_PACKETS", "TX_BYTES", "TX_DROP", "DEV");
+	json_object_foreach(v, name, p) {
+		printf("%-10s %-18s %-5s %5" PRIu64 " %3" PRIu64 " %14" PRIu64 " %16" PRIu64 " %10" PRIu64 " %14" PRIu64
+		       " %16" PRIu64 " %10" PRIu64 "  %s\n", name, str_of(p, "addr"), str_of(p, "link"),
+		       u64_of(p, "mtu"), u64_of(p, "queues"), u64_of(p, "rx_packets"), u64_of(p, "rx_bytes"),
+		       u64_of(p, "rx_dropped"), u64_of(p, "tx_packets"), u64_of(p, "tx_bytes"), u64_of(p, "tx_dropped"),
+		       str_of(p, "dev"));
+	}
+	json_decref(v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -306,7 +370,7 @@ int main(int argc, char **argv)
 	bool table = false, all = false;
 	double interval = 1;
 	long count = 0;
-	int mode = 0;      /* 0 JSON, 1 stats --table, 2 watch */
+	int mode = 0;      /* 0 JSON, 1 stats --table, 2 watch, 3 ports table, 4 config */
 	json_t *val;
 	char *out;
 	int c;
@@ -364,6 +428,15 @@ int main(int argc, char **argv)
 		cmd = "/hagd/stats";
 	} else if (!strcmp(cmd, "conns")) {
 		cmd = "/hagd/conns";
+	} else if (!strcmp(cmd, "config")) {
+		mode = 4;
+		cmd = "/hagd/config";
+	} else if (!strcmp(cmd, "ports")) {
+		if (optind + 1 < argc && !strcmp(argv[optind + 1], "--json"))
+			optind++;      /* the JSON as hagd sends it */
+		else
+			mode = 3;
+		cmd = "/hagd/ports";
 	} else if ((!strcmp(cmd, "withdraw") || !strcmp(cmd, "announce")) && optind + 1 < argc) {
 		struct in_addr a;
 
@@ -399,6 +472,10 @@ int main(int argc, char **argv)
 		return stats_table(path, all);
 	if (mode == 2)
 		return watch(path, interval, count);
+	if (mode == 3)
+		return ports_table(path);
+	if (mode == 4)
+		return show_config(path);
 	val = query(path, cmd);
 	if (!val)
 		return 1;

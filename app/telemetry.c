@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
+
+#include <jansson.h>
 
 #include "hagd.h"
 
@@ -304,6 +307,92 @@ static int addr_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /hagd/ports: what each port is (device, address, MAC, link, MTU, queues) and its traffic. */
+static int ports_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (int p = 0; p < g_lcs[0].n_ports; p++) {
+		const struct hag_port *hp = &g_lcs[0].ports[p];
+		const struct hag_port_conf *pc = hp->conf;
+		struct rte_tel_data *pd = dict();
+		struct rte_eth_link link;
+		struct rte_eth_stats es;
+		char buf[64];
+		uint64_t txd = 0;
+		int up = 0;
+
+		if (pd == NULL)
+			return -ENOMEM;
+		rte_tel_data_add_dict_string(pd, "dev", pc->dev);
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", pc->addr >> 24, (pc->addr >> 16) & 255,
+			 (pc->addr >> 8) & 255, pc->addr & 255, pc->prefixlen);
+		rte_tel_data_add_dict_string(pd, "addr", buf);
+		rte_ether_format_addr(buf, sizeof(buf), &hp->mac);
+		rte_tel_data_add_dict_string(pd, "mac", buf);
+		rte_tel_data_add_dict_u64(pd, "mtu", pc->mtu);
+		rte_tel_data_add_dict_u64(pd, "queues", (uint64_t)g_n);
+		/* Every worker's ethdev (af_xdp: one per queue) must be up for the port to be. */
+		memset(&es, 0, sizeof(es));
+		for (int i = 0; i < g_n; i++) {
+			uint16_t id = g_lcs[i].ports[p].port_id;
+			struct rte_eth_stats one;
+
+			if (i > 0 && id == hp->port_id)
+				continue;
+			memset(&link, 0, sizeof(link));
+			if (rte_eth_link_get_nowait(id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+				up++;
+			else
+				up = -g_n;
+			if (rte_eth_stats_get(id, &one) == 0) {
+				es.ipackets += one.ipackets;
+				es.ibytes += one.ibytes;
+				es.imissed += one.imissed + one.rx_nombuf;
+				es.opackets += one.opackets;
+				es.obytes += one.obytes;
+			}
+			txd += g_lcs[i].ports[p].tx_dropped;
+		}
+		rte_tel_data_add_dict_string(pd, "link", up > 0 ? "up" : "down");
+		rte_tel_data_add_dict_u64(pd, "speed_mbps", link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed);
+		rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
+		rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
+		rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed);
+		rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
+		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
+		rte_tel_data_add_dict_u64(pd, "tx_dropped", txd);
+		add(d, pc->name, pd);
+	}
+	return 0;
+}
+
+/*
+ * /hagd/config: the effective config (every default filled in) as one JSON
+ * string: the reply's single string, the only telemetry value that may be
+ * longer than 128 bytes (RTE_TEL_MAX_SINGLE_STRING_LEN).
+ */
+static int config_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *j = hag_config_to_json(g_lcs[0].cfg);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	(void)cmd;
+	(void)params;
+	json_decref(j);
+	if (text == NULL)
+		return -ENOMEM;
+	if (strlen(text) >= RTE_TEL_MAX_SINGLE_STRING_LEN) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "error", "the config is longer than a telemetry reply: read its file");
+	} else {
+		rte_tel_data_string(d, text);
+	}
+	free(text);
+	return 0;
+}
+
 int hag_telemetry_init(struct hag_lcore *lcs, int n)
 {
 	g_lcs = lcs;
@@ -314,7 +403,11 @@ int hag_telemetry_init(struct hag_lcore *lcs, int n)
 				       "offer a withdrawn address again: ADD_ADDR. Param: A.B.C.D") != 0)
 		return -1;
 	if (rte_telemetry_register_cmd("/hagd/conns", conns_cb,
-				       "hagd connections (first 32): sockets and pipes") != 0)
+				       "hagd connections (first 32): sockets and pipes") != 0 ||
+	    rte_telemetry_register_cmd("/hagd/ports", ports_cb,
+				       "hagd ports: device, address, MAC, link, MTU, queues, traffic") != 0 ||
+	    rte_telemetry_register_cmd("/hagd/config", config_cb,
+				       "the effective config, every default filled in (JSON in a string)") != 0)
 		return -1;
 	return rte_telemetry_register_cmd("/hagd/stats", stats_cb,
 					  "hagd counters: tcp, mptcp, ip, relay, ports, mempool");

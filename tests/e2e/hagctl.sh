@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # hagctl beyond the JSON dump: `stats --table` (one line per counter, zeros left
 # out unless --all, the same values as the JSON), `watch` during an MPTCP
-# transfer (the relay's byte counters move, with a rate per second), and the
+# transfer (the relay's byte counters move, with a rate per second), `ports`
+# (a line per port: address, link, traffic; --json), `config` (the effective
+# config, accepted by hagd --check-config), and the
 # errors an operator meets: no hagd behind the prefix (exit 1, says so), a bad
 # option (exit 2).
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +59,39 @@ check "watch shows only counters that moved" awk '$1 != "---" && $3 == "0.0/s" {
 wait_pid "$CPID" 90
 wait_pid "$SERVER_PID" 30
 check_pair "transfer under watch" "$WORK/client" "$WORK/server"
+
+# ports: a line per port with its address, link and traffic; --json the same as a tree
+"$CTL" --prefix "$PREFIX" ports >"$WORK/ports" 2>"$WORK/ports.err"
+check_eq "ports exits 0" "$?" 0
+for p in dsl:10.10.1.1/24 lte:10.10.2.1/24 upstream:10.20.0.1/24; do
+	n=${p%%:*} a=${p#*:}
+	if awk -v n="$n" -v a="$a" '$1 == n && $2 == a && $3 == "up" && $6 > 0 && $9 > 0 { f = 1 } END { exit !f }' "$WORK/ports"; then
+		ok "ports: $n $a, link up, packets both ways"
+	else
+		not_ok "ports: $n $a, link up, packets both ways"; show_file ports "$WORK/ports"
+	fi
+done
+"$CTL" --prefix "$PREFIX" ports --json >"$WORK/ports.json" 2>&1
+check "ports --json: the same ports as a JSON tree with their devices" $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not (set(d) == {"dsl", "lte", "upstream"} and all(d[k]["dev"] and d[k]["mac"] and d[k]["rx_packets"] > 0 for k in d)))' "$WORK/ports.json"
+
+# config: the effective config, which hagd reads back as it is
+"$CTL" --prefix "$PREFIX" config >"$WORK/effective.json" 2>"$WORK/effective.err"
+check_eq "config exits 0" "$?" 0
+check "config: every section, the defaults filled in, the listeners of the file" $PY -c '
+import json, sys
+e, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ok = {"dpdk", "ports", "listeners", "mptcp", "tcp", "lifecycle", "log"} <= set(e)
+ok = ok and e["tcp"]["timewait_ms"] > 0 and e["lifecycle"]["drain_timeout_ms"] > 0
+ok = ok and [l["upstream"] for l in e["listeners"]] == [l["upstream"] for l in f["listeners"]]
+sys.exit(not ok)' "$WORK/effective.json" "${HAGD_CONF:-$ROOT/conf/testbed.json}"
+if "$HAGD_BUILD/app/hagd" -c "$WORK/effective.json" --check-config >"$WORK/check.out" 2>&1; then
+	ok "config: hagd --check-config accepts it ($(cat "$WORK/check.out"))"
+else
+	not_ok "config: hagd --check-config accepts it"; show_file check "$WORK/check.out"
+fi
 
 # errors
 "$CTL" --prefix no-such-hagd stats >/dev/null 2>"$WORK/noprefix.err"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "config.h"
 
@@ -781,4 +782,67 @@ Test(config, workers)
 		     "out of range 1..64");
 	expect_error(PORTS LISTENERS ", \"dpdk\": { \"workers\": \"2\" }\n}", "t.json:7:", "dpdk.workers",
 		     "integer");
+}
+
+Test(config, documented_lifecycle_keys_are_the_parsed_ones)
+{
+	expect_same_keys("lifecycle", PORTS LISTENERS ", \"lifecycle\": { \"zzzzzzzzzzzz\": 1 }\n}");
+}
+
+/* hag_config_to_json: what `hagctl config` shows reads back to the same config. */
+static void expect_round_trip(const char *path)
+{
+	struct hag_config a, b;
+	json_t *ja, *jb;
+	char *text;
+
+	cr_assert_eq(hag_config_load(path, &a, err, sizeof(err)), 0, "%s", err);
+	ja = hag_config_to_json(&a);
+	cr_assert_not_null(ja);
+	text = json_dumps(ja, JSON_INDENT(1));
+	cr_assert_not_null(text);
+	cr_assert_eq(hag_config_load_string(text, "dump.json", &b, err, sizeof(err)), 0, "%s: %s\n%s", path, err,
+		     text);
+	jb = hag_config_to_json(&b);
+	cr_expect(json_equal(ja, jb), "%s: the dump does not load back to the same config", path);
+	/* A few values straight from the structs too. */
+	cr_expect_eq(a.n_ports, b.n_ports);
+	cr_expect_eq(a.n_listeners, b.n_listeners);
+	cr_expect_eq(a.n_routes, b.n_routes);
+	cr_expect_eq(a.tcp_rcvbuf, b.tcp_rcvbuf);
+	cr_expect_eq(a.drain_timeout_ms, b.drain_timeout_ms);
+	cr_expect_eq(a.mptcp_checksum, b.mptcp_checksum);
+	for (int i = 0; i < a.n_ports && i < b.n_ports; i++) {
+		cr_expect_eq(a.ports[i].addr, b.ports[i].addr);
+		cr_expect_eq(a.ports[i].impair.enabled, b.ports[i].impair.enabled);
+	}
+	free(text);
+	json_decref(ja);
+	json_decref(jb);
+	hag_config_free(&a);
+	hag_config_free(&b);
+}
+
+Test(config, effective_config_reads_back_the_same)
+{
+	expect_round_trip(HAG_SRCDIR "/conf/hagd.json");
+	expect_round_trip(HAG_SRCDIR "/conf/hagd.cfg");
+	expect_round_trip(HAG_SRCDIR "/conf/testbed.json");
+}
+
+Test(config, effective_config_has_every_default)
+{
+	json_t *j, *tcp;
+
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	j = hag_config_to_json(&cfg);
+	cr_assert_not_null(j);
+	tcp = json_object_get(j, "tcp");
+	cr_expect_eq(json_integer_value(json_object_get(tcp, "rcvbuf_init")), 131072);
+	cr_expect_eq(json_integer_value(json_object_get(tcp, "timewait_ms")), 2000);
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "mptcp"), "checksum")), "accept");
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "lifecycle"), "drain_timeout_ms")), 30000);
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "log"), "level")), "info");
+	json_decref(j);
+	hag_config_free(&cfg);
 }

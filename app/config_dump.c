@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The effective config as JSON, in the file's own schema (docs/config.md)
+ * with every default filled in: what `hagctl config` shows, and what
+ * hag_config_load reads back to the same values (tests/unit/test_config.c).
+ */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+static json_t *ip(uint32_t a)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return json_string(b);
+}
+
+static json_t *ip_len(uint32_t a, unsigned len)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, len);
+	return json_string(b);
+}
+
+static json_t *ip_port(uint32_t a, unsigned port)
+{
+	char b[24];
+
+	if (a == 0)
+		snprintf(b, sizeof(b), "0.0.0.0:%u", port);
+	else
+		snprintf(b, sizeof(b), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+	return json_string(b);
+}
+
+static json_t *impair(const struct hag_impair_conf *im)
+{
+	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
+					    [HAG_IMPAIR_BOTH] = "both" };
+
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:I}", "delay_ms", im->delay_ms,
+			 "jitter_ms", im->jitter_ms, "loss_pct", im->loss_pct, "dup_pct", im->dup_pct,
+			 "reorder_pct", im->reorder_pct, "corrupt_pct", im->corrupt_pct, "rate_mbit",
+			 im->rate_mbit, "seed", (json_int_t)im->seed, "direction", dirs[im->direction],
+			 "limit", (json_int_t)im->limit);
+}
+
+json_t *hag_config_to_json(const struct hag_config *c)
+{
+	static const char *const levels[] = { "err", "warn", "info", "debug" };
+	static const char *const csums[] = { "off", "accept", "require" };
+	json_t *root = json_object(), *a, *o;
+
+	if (root == NULL)
+		return NULL;
+	a = json_array();
+	for (int i = 0; i < c->n_eal_args; i++)
+		json_array_append_new(a, json_string(c->eal_args[i]));
+	json_object_set_new(root, "dpdk", json_pack("{s:o, s:I, s:I, s:I}", "args", a, "mbufs",
+						    (json_int_t)c->mbufs, "idle_sleep_us",
+						    (json_int_t)c->idle_sleep_us, "workers", (json_int_t)c->workers));
+	a = json_array();
+	for (int i = 0; i < c->n_ports; i++) {
+		const struct hag_port_conf *p = &c->ports[i];
+
+		o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", p->name, "dev", p->dev, "addr",
+			      ip_len(p->addr, p->prefixlen), "mtu", (json_int_t)p->mtu, "rx_desc",
+			      (json_int_t)p->rx_desc, "tx_desc", (json_int_t)p->tx_desc);
+		if (o && p->impair.enabled)
+			json_object_set_new(o, "impair", impair(&p->impair));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "ports", a);
+	a = json_array();
+	for (int i = 0; i < c->n_addrs; i++)
+		json_array_append_new(a, ip(c->addrs[i]));
+	json_object_set_new(root, "addresses", a);
+	a = json_array();
+	for (int i = 0; i < c->n_routes; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "prefix",
+						   ip_len(c->routes[i].prefix, c->routes[i].prefixlen), "via",
+						   ip(c->routes[i].via), "port", c->ports[c->routes[i].port].name));
+	json_object_set_new(root, "routes", a);
+	a = json_array();
+	for (int i = 0; i < c->n_listeners; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}", "listen",
+						   ip_port(c->listeners[i].addr, c->listeners[i].port), "upstream",
+						   ip_port(c->listeners[i].upstream_addr,
+							   c->listeners[i].upstream_port)));
+	json_object_set_new(root, "listeners", a);
+	a = json_array();
+	for (int i = 0; i < c->n_access; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:b}", "name", c->access[i].name, "prefix",
+						   ip_len(c->access[i].prefix, c->access[i].prefixlen), "cost",
+						   (json_int_t)c->access[i].cost, "backup", c->access[i].backup));
+	json_object_set_new(root, "access", a);
+	a = json_array();
+	for (int i = 0; i < c->n_announce; i++)
+		json_array_append_new(a, ip(c->mptcp_announce[i]));
+	json_object_set_new(root, "mptcp", json_pack("{s:b, s:s, s:I, s:s, s:s, s:b, s:I, s:o}", "enabled",
+						     c->mptcp_enabled, "scheduler", c->mptcp_scheduler,
+						     "max_subflows", (json_int_t)c->mptcp_max_subflows, "cc",
+						     c->mptcp_cc, "checksum", csums[c->mptcp_checksum],
+						     "deny_join_initial", c->mptcp_deny_join_initial,
+						     "resume_timeout_ms", (json_int_t)c->mptcp_resume_timeout_ms,
+						     "announce", a));
+	o = json_object();
+	json_object_set_new(o, "rcvbuf", json_integer(c->tcp_rcvbuf));
+	json_object_set_new(o, "sndbuf", json_integer(c->tcp_sndbuf));
+	json_object_set_new(o, "rcvbuf_init", json_integer(c->tcp_rcvbuf_init));
+	json_object_set_new(o, "mem_budget_mb", json_integer(c->tcp_mem_budget_mb));
+	json_object_set_new(o, "max_conns", json_integer(c->tcp_max_conns));
+	json_object_set_new(o, "timewait_ms", json_integer(c->tcp_timewait_ms));
+	json_object_set_new(o, "max_timewait", json_integer(c->tcp_max_timewait));
+	json_object_set_new(o, "syn_retries", json_integer(c->tcp_syn_retries));
+	json_object_set_new(o, "connect_timeout_ms", json_integer(c->tcp_connect_timeout_ms));
+	json_object_set_new(o, "cc_access", json_string(c->tcp_cc_access));
+	json_object_set_new(o, "cc_upstream", json_string(c->tcp_cc_upstream));
+	json_object_set_new(o, "keepalive_access_ms", json_integer(c->tcp_keepalive_access_ms));
+	json_object_set_new(o, "keepalive_upstream_ms", json_integer(c->tcp_keepalive_upstream_ms));
+	json_object_set_new(o, "keepalive_interval_ms", json_integer(c->tcp_keepalive_interval_ms));
+	json_object_set_new(o, "keepalive_probes", json_integer(c->tcp_keepalive_probes));
+	json_object_set_new(o, "idle_timeout_access_ms", json_integer(c->tcp_idle_timeout_access_ms));
+	json_object_set_new(o, "idle_timeout_upstream_ms", json_integer(c->tcp_idle_timeout_upstream_ms));
+	json_object_set_new(root, "tcp", o);
+	json_object_set_new(root, "lifecycle", json_pack("{s:I}", "drain_timeout_ms", (json_int_t)c->drain_timeout_ms));
+	json_object_set_new(root, "log", json_pack("{s:s}", "level", levels[c->log_level]));
+	return root;
+}
