@@ -39,6 +39,40 @@ static void add(struct rte_tel_data *parent, const char *name, struct rte_tel_da
 		rte_tel_data_add_dict_container(parent, name, child, 0);
 }
 
+/* Port p's traffic and drops, summed over the workers (af_xdp with several
+ * workers: an ethdev per worker). */
+static void port_traffic(struct rte_tel_data *pd, int p)
+{
+	const struct hag_port *hp = &g_lcs[0].ports[p];
+	struct rte_eth_stats es;
+	uint64_t txd = 0;
+
+	memset(&es, 0, sizeof(es));
+	for (int i = 0; i < g_n; i++) {
+		uint16_t id = g_lcs[i].ports[p].port_id;
+		struct rte_eth_stats one;
+
+		txd += g_lcs[i].ports[p].tx_dropped;
+		if ((i > 0 && id == hp->port_id) || rte_eth_stats_get(id, &one) != 0)
+			continue;
+		es.ipackets += one.ipackets;
+		es.ibytes += one.ibytes;
+		es.imissed += one.imissed + one.rx_nombuf;
+		es.ierrors += one.ierrors;
+		es.opackets += one.opackets;
+		es.obytes += one.obytes;
+		es.oerrors += one.oerrors;
+	}
+	rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
+	rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
+	rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed);
+	rte_tel_data_add_dict_u64(pd, "rx_errors", es.ierrors);
+	rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
+	rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
+	rte_tel_data_add_dict_u64(pd, "tx_dropped", txd);
+	rte_tel_data_add_dict_u64(pd, "tx_errors", es.oerrors);
+}
+
 /* A port direction's impairment counters, summed over the workers; NULL when it is not impaired. */
 static struct rte_tel_data *impair_dict(int port, bool rx)
 {
@@ -123,43 +157,10 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (int p = 0; p < g_lcs[0].n_ports; p++) {
 		const struct hag_port *hp = &g_lcs[0].ports[p];
 		struct rte_tel_data *pd = dict();
-		struct rte_eth_stats es;
 
 		if (pd == NULL)
 			break;
-		memset(&es, 0, sizeof(es));
-		/* af_xdp with several workers: an ethdev per worker, summed here. */
-		for (int i = 0; i < g_n; i++) {
-			uint16_t id = g_lcs[i].ports[p].port_id;
-			struct rte_eth_stats one;
-
-			if (i > 0 && id == hp->port_id)
-				continue;
-			if (rte_eth_stats_get(id, &one) != 0)
-				continue;
-			es.ipackets += one.ipackets;
-			es.ibytes += one.ibytes;
-			es.imissed += one.imissed;
-			es.rx_nombuf += one.rx_nombuf;
-			es.ierrors += one.ierrors;
-			es.opackets += one.opackets;
-			es.obytes += one.obytes;
-			es.oerrors += one.oerrors;
-		}
-		rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
-		rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
-		rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed + es.rx_nombuf);
-		rte_tel_data_add_dict_u64(pd, "rx_errors", es.ierrors);
-		rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
-		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
-		{
-			uint64_t txd = 0;
-
-			for (int i = 0; i < g_n; i++)
-				txd += g_lcs[i].ports[p].tx_dropped;
-			rte_tel_data_add_dict_u64(pd, "tx_dropped", txd);
-		}
-		rte_tel_data_add_dict_u64(pd, "tx_errors", es.oerrors);
+		port_traffic(pd, p);
 		if (hp->imp_rx != NULL || hp->imp_tx != NULL) {
 			struct rte_tel_data *im = dict();
 
@@ -318,9 +319,7 @@ static int ports_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		const struct hag_port_conf *pc = hp->conf;
 		struct rte_tel_data *pd = dict();
 		struct rte_eth_link link;
-		struct rte_eth_stats es;
 		char buf[64];
-		uint64_t txd = 0;
 		int up = 0;
 
 		if (pd == NULL)
@@ -334,35 +333,19 @@ static int ports_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(pd, "mtu", pc->mtu);
 		rte_tel_data_add_dict_u64(pd, "queues", (uint64_t)g_n);
 		/* Every worker's ethdev (af_xdp: one per queue) must be up for the port to be. */
-		memset(&es, 0, sizeof(es));
-		for (int i = 0; i < g_n; i++) {
+		memset(&link, 0, sizeof(link));
+		for (int i = 0; i < g_n && up >= 0; i++) {
 			uint16_t id = g_lcs[i].ports[p].port_id;
-			struct rte_eth_stats one;
 
 			if (i > 0 && id == hp->port_id)
 				continue;
 			memset(&link, 0, sizeof(link));
-			if (rte_eth_link_get_nowait(id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
-				up++;
-			else
-				up = -g_n;
-			if (rte_eth_stats_get(id, &one) == 0) {
-				es.ipackets += one.ipackets;
-				es.ibytes += one.ibytes;
-				es.imissed += one.imissed + one.rx_nombuf;
-				es.opackets += one.opackets;
-				es.obytes += one.obytes;
-			}
-			txd += g_lcs[i].ports[p].tx_dropped;
+			up = rte_eth_link_get_nowait(id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP ? 1 : -1;
 		}
 		rte_tel_data_add_dict_string(pd, "link", up > 0 ? "up" : "down");
-		rte_tel_data_add_dict_u64(pd, "speed_mbps", link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed);
-		rte_tel_data_add_dict_u64(pd, "rx_packets", es.ipackets);
-		rte_tel_data_add_dict_u64(pd, "rx_bytes", es.ibytes);
-		rte_tel_data_add_dict_u64(pd, "rx_dropped", es.imissed);
-		rte_tel_data_add_dict_u64(pd, "tx_packets", es.opackets);
-		rte_tel_data_add_dict_u64(pd, "tx_bytes", es.obytes);
-		rte_tel_data_add_dict_u64(pd, "tx_dropped", txd);
+		rte_tel_data_add_dict_u64(pd, "speed_mbps",
+					  link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed);
+		port_traffic(pd, p);
 		add(d, pc->name, pd);
 	}
 	return 0;
