@@ -170,7 +170,6 @@ struct hag_lcore {
 	uint64_t polls, busy_polls, busy_cycles;
 	/* Stopping (SIGTERM): see hag_lcore_drain. */
 	bool draining, drain_closed;
-	volatile bool drained;        /* no relayed connection left (read by worker 0) */
 	uint64_t drain_deadline_us;
 } __rte_cache_aligned;
 

@@ -107,7 +107,6 @@ static void tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	rte_eth_tx_buffer(p->port_id, p->queue, p->txb, m);
 }
 
-/* Hand a received frame (Ethernet header in place) to worker w; sent after the burst. */
 /* Enqueue the hand-offs gathered for worker w; what its inbox cannot take is counted and freed. */
 static void handoff_send(struct hag_lcore *lc, unsigned w)
 {
@@ -121,6 +120,7 @@ static void handoff_send(struct hag_lcore *lc, unsigned w)
 	lc->ho_n[w] = 0;
 }
 
+/* Hand a received frame (Ethernet header in place) to worker w; sent after the burst. */
 static void handoff(struct hag_lcore *lc, unsigned w, int port, struct rte_mbuf *m)
 {
 	m->hash.usr = (uint32_t)port;
@@ -704,11 +704,11 @@ static void drain_step(struct hag_lcore *lc)
 		HAG_LOG(INFO, "worker %u: drain timeout: %u connections closed in order", lc->worker,
 			hag_proxy_close_all(lc));
 	}
-	__atomic_store_n(&lc->drained, lc->relay_active == 0, __ATOMIC_RELEASE);
 	if (lc->worker != 0)
 		return;
+	/* Another worker's count, read as telemetry reads it (an aligned word). */
 	for (unsigned w = 0; w < lc->n_workers; w++)
-		all &= __atomic_load_n(&lc->all[w].drained, __ATOMIC_ACQUIRE);
+		all &= __atomic_load_n(&lc->all[w].relay_active, __ATOMIC_RELAXED) == 0;
 	if (all) {
 		HAG_LOG(INFO, "drained: no connection left");
 		hag_quit = true;

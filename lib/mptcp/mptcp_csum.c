@@ -28,16 +28,11 @@
 /* The one's complement sum of len ring bytes from pos; consumed bytes (below head) count as zeros, as hag_pipe_read gives them. */
 uint32_t mptcp_ring_sum(const struct hag_pipe *p, uint64_t pos, uint32_t len)
 {
-	uint32_t acc = 0;
-	bool odd = false;
+	uint32_t acc = 0, z = hag_pipe_consumed(p, pos, len);
+	bool odd = z & 1;
 
-	if (pos < p->head) {
-		uint32_t z = p->head - pos < len ? (uint32_t)(p->head - pos) : len;
-
-		odd = z & 1;
-		pos += z;
-		len -= z;
-	}
+	pos += z;
+	len -= z;
 	while (len > 0) {
 		uint32_t off = (uint32_t)pos & (p->cap - 1);
 		uint32_t n = p->cap - off < len ? p->cap - off : len;

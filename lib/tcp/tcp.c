@@ -101,6 +101,8 @@ void tcp_stack_free(struct tcp_stack *st)
 			it = 0;
 		}
 	}
+	/* What is left: nothing, or everything when the array could not be had
+	 * (then the walk restarts after each close, slowly but surely). */
 	while (rte_hash_iterate(st->flows, &key, &data, &it) >= 0) {
 		struct tcp_sock *sk = data;
 

@@ -267,19 +267,15 @@ int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint3
 
 void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len)
 {
+	uint32_t z = hag_pipe_consumed(p, pos, len), off, first;
 	uint8_t *d = dst;
-	uint32_t off, first;
 
-	if (pos < p->head) {      /* consumed: the ring may be reused or gone */
-		uint32_t z = p->head - pos < len ? (uint32_t)(p->head - pos) : len;
-
-		memset(d, 0, z);
-		d += z;
-		pos += z;
-		len -= z;
-		if (len == 0)
-			return;
-	}
+	memset(d, 0, z);          /* consumed: the ring may be reused or gone */
+	d += z;
+	pos += z;
+	len -= z;
+	if (len == 0)
+		return;
 	off = (uint32_t)pos & (p->cap - 1);
 	first = p->cap - off;
 	if (first > len)

@@ -114,6 +114,12 @@ static inline uint32_t hag_pipe_space(const struct hag_pipe *p)
  */
 int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len);
 
+/* Of len bytes from pos, how many lie below head (consumed: read as zeros). */
+static inline uint32_t hag_pipe_consumed(const struct hag_pipe *p, uint64_t pos, uint32_t len)
+{
+	return pos >= p->head ? 0 : p->head - pos < len ? (uint32_t)(p->head - pos) : len;
+}
+
 /*
  * Copy len bytes from position pos (pos + len <= rx.nxt). Bytes below head
  * were consumed and read as zeros: an MPTCP subflow resending bytes another

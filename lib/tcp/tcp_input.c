@@ -433,7 +433,7 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	uint64_t wnd_end = sk->rcv.nxt + tcp_rcv_space(sk);
 	bool had_holes = sk->rcv.n > 0;
 	uint64_t start, end;
-	int64_t adv;
+	int64_t adv, w;
 
 	if (wnd_end < sk->rcv_adv)
 		wnd_end = sk->rcv_adv;
@@ -446,29 +446,19 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		schedule_ack(sk, true);
 		return;
 	}
-	if (sk->ulp && sk->ulp->rx_data) {
-		int r = sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start), seg);
-
-		if (r < 0) {
-			if (sk->state == TCP_CLOSED)
-				return;     /* the ULP reset the connection (and counted why) */
-			TCP_INC(st, r == -ENOMEM ? TCP_MIB_RCVQ_DROP : TCP_MIB_OFO_DROP);
-			schedule_ack(sk, true);
-			return;
-		}
-		if (sk->state == TCP_CLOSED)
-			return;
-	} else {
-		int64_t w = hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
-					   seg->data + (start - (uint64_t)pos), (uint32_t)(end - start));
-
-		if (w < 0) {
-			/* No ring within the memory budget, or the out-of-order table full:
-			 * dropped, the sender sends it again. */
-			TCP_INC(st, w == -ENOMEM ? TCP_MIB_RCVQ_DROP : TCP_MIB_OFO_DROP);
-			schedule_ack(sk, true);
-			return;
-		}
+	if (sk->ulp && sk->ulp->rx_data)
+		w = sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start), seg);
+	else
+		w = hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
+				   seg->data + (start - (uint64_t)pos), (uint32_t)(end - start));
+	if (sk->state == TCP_CLOSED)
+		return;     /* the ULP reset the connection (and counted why) */
+	if (w < 0) {
+		/* No ring within the memory budget, or the out-of-order table full:
+		 * dropped, the sender sends it again. */
+		TCP_INC(st, w == -ENOMEM ? TCP_MIB_RCVQ_DROP : TCP_MIB_OFO_DROP);
+		schedule_ack(sk, true);
+		return;
 	}
 	adv = seq_ranges_add(&sk->rcv, start, end);
 	if (adv < 0) {

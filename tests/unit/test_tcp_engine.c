@@ -300,6 +300,28 @@ ENGINE_TEST(rx, out_of_order_dup_ack_with_sack_then_fill,
 	cr_expect_null(ut_find_opt(&a, 5, NULL), "no SACK once the hole is filled");
 }
 
+ENGINE_TEST(rx, no_ring_within_the_budget_drops_and_acks,
+	    "An in-window segment whose pipe cannot have its ring within the memory budget is dropped (TCPRcvQDrop), the ACK repeats rcv.nxt; once there is room the resend is taken")
+{
+	static struct hag_mem mem;                  /* outlives the test: the pipe is freed in the teardown */
+
+	mem = (struct hag_mem){.budget = 1024};     /* less than the pipe's ring */
+	ut_establish(65535);
+	ut_rxp.mem = &mem;                          /* no byte yet: the ring comes with the first */
+	ut_send_data_at(0, 1000, PSH);
+	cr_expect_eq(MIB(RCVQ_DROP), 1);
+	cr_expect_eq(MIB(OFO_DROP), 0, "not an out-of-order drop");
+	cr_expect_eq(mem.refused, 1);
+	cr_expect_eq(ut_rxp.rx.nxt, 0, "nothing stored");
+	ut_one_ack(ut_cl.isn + 1, "ACK of what we have");
+	ut_clear();
+	mem.budget = 0;                             /* pressure gone */
+	ut_send_data_at(0, 1000, PSH);
+	ut_expect_rx(0, 1000);
+	cr_expect_eq(MIB(RCVQ_DROP), 1);
+	ut_rxp.mem = NULL;
+}
+
 ENGINE_TEST(rx, outside_the_window, "RFC 9293 3.10.7.4: a segment beyond the window gets an ACK, no data stored")
 {
 	ut_establish(65535);
