@@ -208,6 +208,17 @@ struct mptcp_conn_info {
 /* Returns 0, or -ENOENT when sk carries no MPTCP connection. */
 int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci);
 
+/* One subflow of a connection, for hagctl conns. */
+struct mptcp_subflow_info {
+	const struct tcp_sock *sk;    /* addresses, state, srtt, cwnd */
+	uint64_t given;               /* bytes the scheduler gave it (subflow stream end) */
+	uint16_t mappings;            /* mappings in flight */
+	bool stale, backup, master;
+};
+/* The subflows of sk's MPTCP connection, the first one first: fills out[0..n)
+ * and returns how many there are, or -ENOENT when sk carries no MPTCP connection. */
+int mptcp_subflows(const struct tcp_sock *sk, struct mptcp_subflow_info *out, int n);
+
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c);
 /* MPTCP connections alive on this lcore. */
 uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx);

@@ -634,7 +634,8 @@ uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t data_len, const voi
 	return mptcp_dss_csum_finish(dsn, ssn, data_len, mptcp_csum_add(0, payload, payload_len, false));
 }
 
-bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token)
+/* The first MPTCP option in a SYN's raw options (its offset), or -1. */
+static long first_mptcp_opt(const uint8_t *opts, size_t len)
 {
 	size_t i = 0;
 
@@ -642,18 +643,33 @@ bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token)
 		uint8_t kind = opts[i], olen;
 
 		if (kind == 0)                  /* end of option list */
-			return false;
+			return -1;
 		if (kind == 1) {                /* NOP */
 			i++;
 			continue;
 		}
 		if (i + 1 >= len || (olen = opts[i + 1]) < 2 || i + olen > len)
-			return false;           /* truncated or malformed: no steering */
-		if (kind == TCPOPT_MPTCP && olen == 12 && (opts[i + 2] >> 4) == MPTCPOPT_MP_JOIN) {
-			*token = get_be32(opts + i + 4);
-			return true;
-		}
+			return -1;              /* truncated or malformed */
+		if (kind == TCPOPT_MPTCP && olen >= 3)
+			return (long)i;
 		i += olen;
 	}
-	return false;
+	return -1;
+}
+
+bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token)
+{
+	long i = first_mptcp_opt(opts, len);
+
+	if (i < 0 || opts[i + 1] != 12 || (opts[i + 2] >> 4) != MPTCPOPT_MP_JOIN)
+		return false;
+	*token = get_be32(opts + i + 4);
+	return true;
+}
+
+bool mptcp_syn_is_multipath(const uint8_t *opts, size_t len)
+{
+	long i = first_mptcp_opt(opts, len);
+
+	return i >= 0 && ((opts[i + 2] >> 4) == MPTCPOPT_MP_CAPABLE || (opts[i + 2] >> 4) == MPTCPOPT_MP_JOIN);
 }

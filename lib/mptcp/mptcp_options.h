@@ -171,6 +171,10 @@ size_t mptcp_write_options(uint8_t *p, size_t room, const struct mptcp_opts *o);
  */
 bool mptcp_join_syn_token(const uint8_t *opts, size_t len, uint32_t *token);
 
+/* Transparent mode's mptcp_only: a SYN's raw options carry MP_CAPABLE or
+ * MP_JOIN (its first MPTCP option; not validated further: lib/mptcp does). */
+bool mptcp_syn_is_multipath(const uint8_t *opts, size_t len);
+
 /* Human-readable name of a parse error, for logs. */
 const char *mptcp_parse_strerror(enum mptcp_parse_err e);
 

@@ -134,6 +134,27 @@ bool mptcp_active(const struct tcp_sock *sk)
 	return sk->ulp == &mptcp_ulp;
 }
 
+int mptcp_subflows(const struct tcp_sock *sk, struct mptcp_subflow_info *out, int n)
+{
+	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
+	const struct mptcp_sock *msk = sf ? sf->msk : NULL;
+	int k = 0;
+
+	if (msk == NULL || msk->master == NULL)
+		return -ENOENT;
+	for (sf = msk->master; sf != NULL; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link), k++) {
+		if (k >= n)
+			continue;
+		out[k].sk = sf->sk;
+		out[k].given = sf->tx_end;
+		out[k].mappings = sf->ch_n;
+		out[k].stale = sf->stale;
+		out[k].backup = sf->backup;
+		out[k].master = sf->master;
+	}
+	return k;
+}
+
 int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci)
 {
 	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;

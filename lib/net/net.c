@@ -235,3 +235,74 @@ int net_icmp_echo_reply(struct rte_mbuf *m, uint16_t l3)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	return 0;
 }
+
+void net_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m the 16-bit word of TTL and protocol. */
+	uint16_t m_old = (uint16_t)(ip->time_to_live << 8 | ip->next_proto_id), m_new;
+	uint32_t sum;
+
+	ip->time_to_live--;
+	m_new = (uint16_t)(ip->time_to_live << 8 | ip->next_proto_id);
+	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + (uint16_t)~m_old + m_new;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+}
+
+/* RFC 1812 4.3.2.7: the source must name one host. */
+static bool unique_host(uint32_t a)
+{
+	return a != 0 && (a >> 24) != 127 && a < 0xe0000000u;
+}
+
+int net_icmp_error(struct rte_mbuf *m, const struct rte_ipv4_hdr *orig, uint32_t orig_len, uint32_t src,
+		   uint8_t type, uint8_t code, uint16_t mtu, uint16_t ip_id)
+{
+	uint32_t osrc = rte_be_to_cpu_32(orig->src_addr), odst = rte_be_to_cpu_32(orig->dst_addr);
+	uint16_t ihl = (orig->version_ihl & 0xf) * 4, quote;
+	struct rte_ipv4_hdr *ip;
+	struct rte_icmp_hdr *ic;
+
+	if (orig_len < sizeof(*orig) || ihl < sizeof(*orig) || orig_len < ihl)
+		return -EINVAL;
+	if (!unique_host(osrc) || odst == 0xffffffffu || odst >= 0xe0000000u)
+		return -EINVAL;
+	if (orig->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK))
+		return -EINVAL;           /* only about the first fragment */
+	if (orig->next_proto_id == IPPROTO_ICMP) {
+		const uint8_t *t = (const uint8_t *)orig + ihl;
+
+		/* Never about an ICMP error (or what cannot be told apart from one). */
+		if (orig_len < ihl + 1u || !(t[0] == 0 || t[0] == 8 || t[0] == 13 || t[0] == 14 || t[0] == 17 ||
+					     t[0] == 18))
+			return -EINVAL;
+	}
+	/* RFC 1812 4.3.2.3: as much of the packet as fits in 576 bytes. */
+	quote = (uint16_t)RTE_MIN(orig_len, (uint32_t)RTE_MIN(rte_be_to_cpu_16(orig->total_length), 65535));
+	quote = (uint16_t)RTE_MIN(quote, NET_ICMP_ERR_MAX - sizeof(*ip) - sizeof(*ic));
+	if (quote < ihl)
+		return -EINVAL;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*ip) + sizeof(*ic) + quote));
+	if (ip == NULL)
+		return -ENOSPC;
+	ic = (struct rte_icmp_hdr *)(ip + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*ic) + quote));
+	ip->packet_id = rte_cpu_to_be_16(ip_id);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = orig->src_addr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ic->icmp_type = type;
+	ic->icmp_code = code;
+	ic->icmp_cksum = 0;
+	/* The unused word; RFC 1191: the next-hop MTU in its low half for "fragmentation needed". */
+	ic->icmp_ident = 0;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(type == 3 && code == 4 ? mtu : 0);
+	memcpy(ic + 1, orig, quote);
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + quote);
+	return 0;
+}

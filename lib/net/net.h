@@ -78,6 +78,24 @@ void net_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr 
  */
 int net_icmp_echo_reply(struct rte_mbuf *m, uint16_t l3);
 
+/* Forwarding: TTL minus one, the header checksum updated (RFC 1624). */
+void net_ipv4_ttl_dec(struct rte_ipv4_hdr *ip);
+
+/* The largest ICMP error hagd sends (RFC 1812 4.3.2.3). */
+#define NET_ICMP_ERR_MAX 576
+
+/*
+ * Append to the empty mbuf m an ICMP error about the packet orig (its IPv4
+ * header; orig_len bytes of it are readable): IPv4 from src to orig's source,
+ * type and code, the next-hop MTU when type 3 code 4 (RFC 1191), and as much
+ * of orig as fits in NET_ICMP_ERR_MAX bytes. Returns 0; -EINVAL when RFC 1812
+ * 4.3.2.7 forbids an error about it (an ICMP error, a non-initial fragment, a
+ * source that is not one host, a broadcast or multicast destination);
+ * -ENOSPC when m has no room.
+ */
+int net_icmp_error(struct rte_mbuf *m, const struct rte_ipv4_hdr *orig, uint32_t orig_len, uint32_t src,
+		   uint8_t type, uint8_t code, uint16_t mtu, uint16_t ip_id);
+
 /* Prefix helpers (host order). */
 static inline uint32_t net_prefix_mask(uint8_t len)
 {

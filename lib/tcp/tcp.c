@@ -56,7 +56,18 @@ struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf)
 	TAILQ_INIT(&st->free_later);
 	for (int i = 0; i < TW_SLOTS; i++)
 		TAILQ_INIT(&st->wheel[i]);
-	st->next_port = (uint16_t)(32768 + rte_rand_max(28000));
+	if (st->conf.port_lo == 0 && st->conf.port_hi == 0) {
+		st->conf.port_lo = 32768;
+		st->conf.port_hi = 60999;
+	}
+	if (st->conf.port_lo == 0 || st->conf.port_hi < st->conf.port_lo) {
+		rte_hash_free(st->flows);
+		free(st);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	st->next_port = (uint16_t)(st->conf.port_lo +
+				   rte_rand_max((uint64_t)st->conf.port_hi - st->conf.port_lo + 1));
 	return st;
 }
 
@@ -130,10 +141,30 @@ int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn
 	if (st->n_listeners == TCP_MAX_LISTENERS)
 		return -ENOSPC;
 	for (int i = 0; i < st->n_listeners; i++)
-		if (st->listeners[i].addr == addr && st->listeners[i].port == port)
+		if (!st->listeners[i].intercept && st->listeners[i].addr == addr && st->listeners[i].port == port)
 			return -EADDRINUSE;
-	st->listeners[st->n_listeners++] = (struct tcp_listener){addr, port, fn, arg};
+	st->listeners[st->n_listeners++] = (struct tcp_listener){addr, port, false, fn, arg};
 	return 0;
+}
+
+int tcp_listen_intercept(struct tcp_stack *st, uint16_t port, tcp_accept_fn fn, void *arg)
+{
+	if (st->n_listeners == TCP_MAX_LISTENERS)
+		return -ENOSPC;
+	for (int i = 0; i < st->n_listeners; i++)
+		if (st->listeners[i].intercept && st->listeners[i].port == port)
+			return -EADDRINUSE;
+	st->listeners[st->n_listeners++] = (struct tcp_listener){0, port, true, fn, arg};
+	return 0;
+}
+
+struct tcp_sock *tcp_flow_find(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			       uint16_t rport)
+{
+	struct tcp_flow_key key = {laddr, raddr, lport, rport};
+	void *data;
+
+	return rte_hash_lookup_data(st->flows, &key, &data) >= 0 ? data : NULL;
 }
 
 static uint8_t wscale_for(uint32_t space)
@@ -253,11 +284,13 @@ struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t 
 	if (lport == 0) {
 		uint16_t stride = st->conf.port_stride > 1 ? st->conf.port_stride : 1;
 
-		for (int tries = 0; tries < 28232 && sk == NULL; tries++) {
+		uint32_t span = (uint32_t)st->conf.port_hi - st->conf.port_lo + 1;
+
+		for (uint32_t tries = 0; tries < span && sk == NULL; tries++) {
 			struct tcp_flow_key key = {laddr, raddr, st->next_port, rport};
 
 			lport = st->next_port;
-			st->next_port = st->next_port >= 60999 ? 32768 : st->next_port + 1;
+			st->next_port = st->next_port >= st->conf.port_hi ? st->conf.port_lo : st->next_port + 1;
 			if (lport % stride != st->conf.port_offset % stride ||
 			    (st->conf.port_ok && !st->conf.port_ok(st->conf.flow_arg, laddr, lport, raddr, rport)) ||
 			    rte_hash_lookup(st->flows, &key) >= 0)

@@ -200,6 +200,9 @@ struct tcp_stack_conf {
 	 * p % port_stride == port_offset, so any worker can tell the owner of a
 	 * reply from its destination port (software steering). 0 or 1: all ports. */
 	uint16_t port_stride, port_offset;
+	/* The ephemeral range, both ends included (0, 0: 32768-60999). Several
+	 * workers each get a block of the configured range (app/steer.c). */
+	uint16_t port_lo, port_hi;
 	/* Told when a socket's 4-tuple enters (added) and leaves the stack's flow
 	 * table; NULL: not told. Several workers: the app's software steering. */
 	void (*flow_event)(void *arg, const struct tcp_sock *sk, bool added);
@@ -349,11 +352,26 @@ void tcp_stack_free(struct tcp_stack *st);
 int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn fn, void *arg);
 
 /*
+ * Transparent interception: a listener for SYNs the owner hands over with
+ * tcp_input_intercepted() (addressed to somebody else, to port `port`; 0 =
+ * any port). The accepted socket's local address and port are the original
+ * destination's. Intercepting listeners never see tcp_input()'s SYNs and
+ * ordinary listeners never see intercepted ones. Returns 0 or -errno.
+ */
+int tcp_listen_intercept(struct tcp_stack *st, uint16_t port, tcp_accept_fn fn, void *arg);
+
+/*
  * Receive one IPv4/TCP packet (m's data starts at the IPv4 header, already
  * checked by net_ipv4_check). Takes ownership of m. route is the owner's
  * handle for answering (used for new connections and RSTs).
  */
 void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us);
+/* The same for a segment to an address that is not ours, which the owner
+ * intercepts: a SYN finds an intercepting listener (tcp_listen_intercept). */
+void tcp_input_intercepted(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us);
+/* The socket of this 4-tuple (host order; l = our side), or NULL. */
+struct tcp_sock *tcp_flow_find(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			       uint16_t rport);
 
 /* Run timers and send what the last burst made due. Call once per poll. */
 void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us);

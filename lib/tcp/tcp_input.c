@@ -82,12 +82,17 @@ static void passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t lad
 	struct tcp_listener *l = NULL;
 	struct tcp_sock *sk;
 
-	for (int i = 0; i < st->n_listeners; i++)
-		if (st->listeners[i].port == lport &&
-		    (st->listeners[i].addr == 0 || st->listeners[i].addr == laddr)) {
+	/* The most specific listener: an exact address before "any" (and, for
+	 * intercepted SYNs, an exact port before "any port"). */
+	for (int i = 0; i < st->n_listeners; i++) {
+		const struct tcp_listener *c = &st->listeners[i];
+
+		if (c->intercept != st->in_intercepted)
+			continue;
+		if (c->intercept ? (c->port == lport || (c->port == 0 && l == NULL))
+				 : (c->port == lport && (c->addr == laddr || (c->addr == 0 && l == NULL))))
 			l = &st->listeners[i];
-			break;
-		}
+	}
 	if (l == NULL) {
 		TCP_INC(st, TCP_MIB_NO_PORT);
 		tcp_send_rst_for(st, ip, th, seg->len, route);
@@ -720,6 +725,13 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	}
 drop:
 	rte_pktmbuf_free(m);
+}
+
+void tcp_input_intercepted(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us)
+{
+	st->in_intercepted = true;
+	tcp_input(st, m, route, now_us);
+	st->in_intercepted = false;
 }
 
 void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,

@@ -37,6 +37,7 @@ struct tcp_flow_key {
 struct tcp_listener {
 	uint32_t addr;
 	uint16_t port;
+	bool intercept;             /* tcp_listen_intercept: for intercepted SYNs only */
 	tcp_accept_fn fn;
 	void *arg;
 };
@@ -48,6 +49,7 @@ struct tcp_stack {
 	struct rte_hash *flows;
 	uint32_t n_conns;
 	uint16_t next_port;
+	bool in_intercepted;                   /* tcp_input_intercepted is running */
 	uint16_t ip_id;                        /* IPv4 identification of our packets */
 	int n_listeners;
 	struct tcp_listener listeners[TCP_MAX_LISTENERS];

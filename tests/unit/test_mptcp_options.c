@@ -1115,3 +1115,22 @@ Test(join_token, malformed_or_truncated_gives_none, .description = "a zero lengt
 	cr_expect_not(mptcp_join_syn_token(lone, sizeof(lone), &t));
 	cr_expect_not(mptcp_join_syn_token(NULL, 0, &t));
 }
+
+/* Transparent mode's mptcp_only: is a SYN an MPTCP one? */
+Test(join_token, syn_is_multipath_for_mp_capable_and_join_only,
+     .description = "MP_CAPABLE (after MSS, SACK-permitted, timestamps) and MP_JOIN SYNs are multipath; a plain SYN, a DSS-only option list and a truncated MPTCP option are not")
+{
+	const uint8_t mpc[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+			       TCPOPT_MPTCP, 4, 0x01, 0x81};
+	const uint8_t join[] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_JOIN << 4, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+	const uint8_t plain[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7};
+	const uint8_t dss[] = {TCPOPT_MPTCP, 4, MPTCPOPT_DSS << 4, 0};
+	const uint8_t cut[] = {1, 1, TCPOPT_MPTCP, 4, 0x01};
+
+	cr_expect(mptcp_syn_is_multipath(mpc, sizeof(mpc)));
+	cr_expect(mptcp_syn_is_multipath(join, sizeof(join)));
+	cr_expect_not(mptcp_syn_is_multipath(plain, sizeof(plain)));
+	cr_expect_not(mptcp_syn_is_multipath(dss, sizeof(dss)));
+	cr_expect_not(mptcp_syn_is_multipath(cut, sizeof(cut)));
+	cr_expect_not(mptcp_syn_is_multipath(mpc, 0));
+}

@@ -426,3 +426,140 @@ NET_TEST(tcp_cksum, raw_sum_matches_dpdk_at_every_length_and_alignment,
 					     "pass %d offset %zu length %zu", pass, off, len);
 	}
 }
+
+/* Forwarding (transparent mode): TTL and ICMP errors, RFC 1812. */
+TestSuite(forward, .init = setup);
+
+NET_TEST(forward, ttl_decrement_keeps_the_checksum_right,
+	 "RFC 1624 incremental update after TTL - 1 equals a full recomputation, over 100 000 random headers")
+{
+	uint64_t seed = 88172645463325252ull;
+
+	for (int i = 0; i < 100000; i++) {
+		struct rte_ipv4_hdr ip;
+		uint8_t *b = (uint8_t *)&ip;
+
+		for (size_t k = 0; k < sizeof(ip); k++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			b[k] = (uint8_t)seed;
+		}
+		ip.version_ihl = 0x45;
+		if (ip.time_to_live < 2)
+			ip.time_to_live = 2;
+		ip.hdr_checksum = 0;
+		ip.hdr_checksum = rte_ipv4_cksum(&ip);
+		net_ipv4_ttl_dec(&ip);
+		cr_assert_eq(rte_raw_cksum(&ip, sizeof(ip)), 0xffff, "header %d: checksum wrong after TTL - 1", i);
+		uint16_t inc = ip.hdr_checksum;
+		ip.hdr_checksum = 0;
+		cr_assert_eq(rte_ipv4_cksum(&ip) == 0 ? 0xffff : rte_ipv4_cksum(&ip), inc == 0 ? 0xffff : inc,
+			     "header %d", i);
+	}
+}
+
+/* An IPv4 packet (no Ethernet) of tot bytes from src to dst. */
+static struct rte_mbuf *ip_pkt(uint32_t src, uint32_t dst, uint8_t proto, uint16_t tot)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	struct rte_ipv4_hdr *ip;
+
+	cr_assert_not_null(m);
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, tot);
+	cr_assert_not_null(ip);
+	memset(ip, 0, tot);
+	for (uint16_t k = sizeof(*ip); k < tot; k++)
+		((uint8_t *)ip)[k] = (uint8_t)k;
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(tot);
+	ip->time_to_live = 1;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return m;
+}
+
+NET_TEST(forward, time_exceeded_quotes_the_packet,
+	 "ICMP time exceeded: from the given address to the packet's source, type 11 code 0, checksums right, the packet quoted up to 576 bytes in all")
+{
+	struct rte_mbuf *orig = ip_pkt(0x0a0a0102, 0x0a140002, IPPROTO_UDP, 1400);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod(orig, const struct rte_ipv4_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_icmp_hdr *ic;
+
+	cr_assert_eq(net_icmp_error(m, oip, 1400, 0x0a0a0101, 11, 0, 0, 7), 0);
+	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	cr_expect_eq(rte_pktmbuf_data_len(m), 576);
+	cr_expect_eq(rte_be_to_cpu_16(ip->total_length), 576);
+	cr_expect_eq(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	cr_expect_eq(ip->next_proto_id, IPPROTO_ICMP);
+	cr_expect_eq(rte_be_to_cpu_32(ip->src_addr), 0x0a0a0101);
+	cr_expect_eq(rte_be_to_cpu_32(ip->dst_addr), 0x0a0a0102);
+	ic = (const struct rte_icmp_hdr *)(ip + 1);
+	cr_expect_eq(ic->icmp_type, 11);
+	cr_expect_eq(ic->icmp_code, 0);
+	cr_expect_eq(rte_raw_cksum(ic, 576 - sizeof(*ip)), 0xffff, "ICMP checksum");
+	cr_expect_eq(memcmp(ic + 1, oip, 576 - 28), 0, "the quote is the packet's start");
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(orig);
+}
+
+NET_TEST(forward, frag_needed_carries_the_mtu,
+	 "ICMP fragmentation needed (type 3 code 4) carries the next-hop MTU (RFC 1191); a short packet is quoted whole")
+{
+	struct rte_mbuf *orig = ip_pkt(0x0a0a0102, 0x0a140002, IPPROTO_TCP, 60);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	const struct rte_icmp_hdr *ic;
+
+	cr_assert_eq(net_icmp_error(m, rte_pktmbuf_mtod(orig, const struct rte_ipv4_hdr *), 60, 0x0a0a0101, 3, 4,
+				    1400, 1), 0);
+	cr_expect_eq(rte_pktmbuf_data_len(m), 20 + 8 + 60);
+	ic = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, 20);
+	cr_expect_eq(ic->icmp_type, 3);
+	cr_expect_eq(ic->icmp_code, 4);
+	cr_expect_eq(rte_be_to_cpu_16(ic->icmp_seq_nb), 1400);
+	cr_expect_eq(rte_raw_cksum(ic, 8 + 60), 0xffff);
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(orig);
+}
+
+NET_TEST(forward, no_error_about_errors_fragments_or_odd_sources,
+	 "RFC 1812 4.3.2.7: no ICMP error about an ICMP error, a non-initial fragment, a multicast destination or a source that is not one host; an echo request may get one")
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	struct rte_mbuf *o;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *icmp;
+
+	o = ip_pkt(0x0a0a0102, 0x0a140002, IPPROTO_ICMP, 60);
+	ip = rte_pktmbuf_mtod(o, struct rte_ipv4_hdr *);
+	icmp = (uint8_t *)(ip + 1);
+	icmp[0] = 3;                                   /* an unreachable */
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL);
+	icmp[0] = 11;                                  /* a time exceeded */
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL);
+	icmp[0] = 8;                                   /* an echo request: yes */
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), 0);
+	rte_pktmbuf_reset(m);
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->fragment_offset = rte_cpu_to_be_16(100);
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL, "a later fragment");
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), 0, "the first fragment");
+	rte_pktmbuf_reset(m);
+	ip->fragment_offset = 0;
+	ip->dst_addr = rte_cpu_to_be_32(0xe0000001);
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL, "multicast destination");
+	ip->dst_addr = rte_cpu_to_be_32(0x0a140002);
+	ip->src_addr = 0;
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL, "source 0.0.0.0");
+	ip->src_addr = rte_cpu_to_be_32(0x7f000001);
+	cr_expect_eq(net_icmp_error(m, ip, 60, 1, 11, 0, 0, 0), -EINVAL, "loopback source");
+	cr_expect_eq(net_icmp_error(m, ip, 10, 1, 11, 0, 0, 0), -EINVAL, "truncated");
+	cr_expect_eq(rte_pktmbuf_data_len(m), 0, "nothing appended when refused");
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(o);
+}

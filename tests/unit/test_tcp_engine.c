@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_errno.h>
+
 #include "seghelp.h"
 
 #define MIB(c) tcp_mib_get(ut_st, TCP_MIB_##c)
@@ -985,4 +987,138 @@ ENGINE_TEST(port_ok, ephemeral_ports_satisfy_stride_and_condition,
 		cr_expect_eq(ports[i] % 2, 1, "port %u", ports[i]);
 		cr_expect_eq(ports[i] % 7, 3, "port %u", ports[i]);
 	}
+}
+
+/* port_lo / port_hi: a worker's block of the configured ephemeral range. */
+static void setup_port_block(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.port_lo = 40000;
+	c.port_hi = 40009;
+	ut_start(&c);
+}
+
+TestSuite(port_block, .init = setup_port_block);
+
+ENGINE_TEST(port_block, ephemeral_ports_stay_in_the_block_until_it_is_used_up,
+	"A 10-port block gives 10 distinct ports in 40000-40009, then EADDRNOTAVAIL; a freed one is used again")
+{
+	struct tcp_sock *sk[10];
+	bool seen[10] = {false};
+
+	for (int i = 0; i < 10; i++) {
+		sk[i] = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL, NULL, ut_now);
+		cr_assert_not_null(sk[i], "connect %d", i);
+		cr_assert(sk[i]->lport >= 40000 && sk[i]->lport <= 40009, "port %u", sk[i]->lport);
+		cr_expect_not(seen[sk[i]->lport - 40000], "port %u twice", sk[i]->lport);
+		seen[sk[i]->lport - 40000] = true;
+	}
+	cr_expect_null(tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL, NULL, ut_now));
+	cr_expect_eq(rte_errno, EADDRNOTAVAIL);
+	/* Another server: the same ports make other 4-tuples. */
+	cr_expect_not_null(tcp_connect(ut_st, UT_SADDR, 0, 0x0a00000a, 443, NULL, NULL, NULL, NULL, NULL, ut_now));
+	uint16_t freed = sk[3]->lport;
+	tcp_abort(sk[3]);
+	ut_poll();
+	struct tcp_sock *again = tcp_connect(ut_st, UT_SADDR, 0, 0x0a000009, 443, NULL, NULL, NULL, NULL, NULL,
+					     ut_now);
+	cr_assert_not_null(again);
+	cr_expect_eq(again->lport, freed);
+}
+
+Test(port_block, inverted_range_is_refused, .description = "port_hi below port_lo: tcp_stack_create fails with EINVAL")
+{
+	struct tcp_stack_conf c;
+
+	ut_eal_init();
+	c = ut_conf();
+	c.port_lo = 5000;
+	c.port_hi = 4000;
+	cr_expect_null(tcp_stack_create(&c));
+	cr_expect_eq(rte_errno, EINVAL);
+}
+
+/* Interception (transparent mode): listeners for SYNs to other hosts. */
+#define IC_DST 0x0a140002u   /* 10.20.0.2: a server, not one of ours */
+static int ic_which;
+
+static int accept_ic_any(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	ic_which = 1;
+	return accept_plain(arg, sk, syn);
+}
+
+static int accept_ic_port(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	ic_which = 2;
+	return accept_plain(arg, sk, syn);
+}
+
+static void setup_intercept(void)
+{
+	ut_start(NULL);
+	ic_which = 0;
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+	cr_assert_eq(tcp_listen_intercept(ut_st, 0, accept_ic_any, NULL), 0);
+	cr_assert_eq(tcp_listen_intercept(ut_st, 9000, accept_ic_port, NULL), 0);
+	cr_assert_eq(tcp_listen_intercept(ut_st, 9000, accept_ic_port, NULL), -EADDRINUSE);
+}
+
+TestSuite(intercept, .init = setup_intercept);
+
+static struct ut_seg ic_syn(uint32_t daddr, uint16_t dport, bool intercepted)
+{
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = daddr, .sport = UT_CPORT, .dport = dport,
+		.seq = 1000, .flags = SYN, .wnd = 65535,
+	};
+
+	ut_clear();
+	if (intercepted)
+		tcp_input_intercepted(ut_st, ut_build(&s), NULL, ut_now);
+	else
+		tcp_input(ut_st, ut_build(&s), NULL, ut_now);
+	ut_poll();
+	return ut_last();
+}
+
+ENGINE_TEST(intercept, syn_to_another_host_answers_as_that_host,
+	"An intercepted SYN to 10.20.0.2:9000 is accepted by the port's intercepting listener; the SYN/ACK comes from 10.20.0.2:9000")
+{
+	struct ut_seg sa = ic_syn(IC_DST, 9000, true);
+
+	cr_expect_eq(sa.flags, SYN | ACK);
+	cr_expect_eq(sa.saddr, IC_DST);
+	cr_expect_eq(sa.sport, 9000);
+	cr_expect_eq(sa.daddr, UT_CADDR);
+	cr_expect_eq(ic_which, 2, "the exact port's listener, not the any-port one");
+	struct tcp_sock *sk = tcp_flow_find(ut_st, IC_DST, 9000, UT_CADDR, UT_CPORT);
+	cr_assert_not_null(sk);
+	cr_expect_eq(sk->state, TCP_SYN_RCVD);
+	cr_expect_null(tcp_flow_find(ut_st, IC_DST, 9001, UT_CADDR, UT_CPORT));
+}
+
+ENGINE_TEST(intercept, any_port_listener_takes_the_other_ports,
+	"An intercepted SYN to a port without its own intercepting listener goes to the any-port one")
+{
+	struct ut_seg sa = ic_syn(IC_DST, 443, true);
+
+	cr_expect_eq(sa.flags, SYN | ACK);
+	cr_expect_eq(sa.sport, 443);
+	cr_expect_eq(ic_which, 1);
+}
+
+ENGINE_TEST(intercept, the_two_kinds_of_listener_do_not_mix,
+	"A SYN through tcp_input to port 9000 finds no listener (RST, NoPorts) although intercepting ones exist; an intercepted SYN to port 80 is not given to the ordinary listener on 80")
+{
+	uint64_t noport = MIB(NO_PORT);
+	struct ut_seg r = ic_syn(UT_SADDR, 9000, false);
+
+	cr_expect(r.flags & RST);
+	cr_expect_eq(MIB(NO_PORT), noport + 1);
+	cr_expect_eq(ic_which, 0);
+	r = ic_syn(IC_DST, UT_SPORT, true);
+	cr_expect_eq(r.flags, SYN | ACK);
+	cr_expect_eq(ic_which, 1, "port 80 intercepted goes to the any-port intercepting listener");
 }
