@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -59,6 +60,16 @@ void hag_config_defaults(struct hag_config *cfg)
 	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
 	cfg->log_level = HAG_LOG_INFO;
 	cfg->drain_timeout_ms = 30000;
+	cfg->local_port_lo = 32768;
+	cfg->local_port_hi = 60999;
+}
+
+void hag_port_block(uint16_t lo, uint16_t hi, unsigned n, unsigned w, uint16_t *blo, uint16_t *bhi)
+{
+	uint64_t span = (uint64_t)hi - lo + 1;
+
+	*blo = (uint16_t)(lo + (w * span + n - 1) / n);
+	*bhi = (uint16_t)(lo + ((w + 1) * span + n - 1) / n - 1);
 }
 
 void hag_config_free(struct hag_config *cfg)
@@ -300,7 +311,7 @@ static const char *list_words(char *buf, size_t n, const char *const *words)
 static int check_keys(struct loader *ld, json_t *obj, const char *path, const char *const *known)
 {
 	const char *key, *hint;
-	char list[200];
+	char list[640];
 	json_t *v;
 
 	json_object_foreach(obj, key, v) {
@@ -647,6 +658,8 @@ static int parse_port(struct loader *ld, json_t *o, const char *path, struct hag
 	if ((rc = parse_inet(ld, path, "addr", addr, IN_HOST_PREFIX, &p->addr, &len)))
 		return rc;
 	p->prefixlen = (uint8_t)len;
+	if ((p->addr >> 24) == 0 || (p->addr >> 24) == 127 || p->addr >= 0xe0000000u)
+		return fail(ld, path, "addr", "\"%s\" is not a unicast host address", addr);
 	host = p->addr & ~mask_of(len);
 	if (len <= 30 && (host == 0 || host == ~mask_of(len)))
 		return fail(ld, path, "addr", "\"%s\" is the %s address of its prefix", addr,
@@ -674,16 +687,37 @@ static int parse_address(struct loader *ld, json_t *v, const char *path, struct 
 	for (int j = 0; j < c->n_addrs; j++)
 		if (c->addrs[j] == ip)
 			return fail(ld, path, NULL, "duplicate of addresses[%d]", j);
+	for (int j = 0; j < c->n_ports; j++)
+		if (c->ports[j].addr == ip)
+			return fail(ld, path, NULL, "%s is already ports[%d].addr", json_string_value(v), j);
 	c->addrs[c->n_addrs++] = ip;
 	return 0;
+}
+
+/* The index of the port named name, or an error naming the closest one. */
+static int find_port(struct loader *ld, const char *path, const char *key, const char *name,
+		     const struct hag_config *c, int *idx)
+{
+	const char *names[HAG_MAX_PORTS + 1] = { NULL }, *hint;
+	char list[HAG_MAX_PORTS * (HAG_NAME_LEN + 2)];
+
+	for (*idx = 0; *idx < c->n_ports; (*idx)++) {
+		if (!strcmp(c->ports[*idx].name, name))
+			return 0;
+		names[*idx] = c->ports[*idx].name;
+	}
+	if ((hint = closest(name, names)))
+		return fail(ld, path, key, "no port named \"%s\" (did you mean %s?)", name, hint);
+	return fail(ld, path, key, "no port named \"%s\" (ports: %s)", name,
+		    list_words(list, sizeof(list), names));
 }
 
 static int parse_route(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
 	static const char *const keys[] = { "prefix", "via", "port", NULL };
 	struct hag_route_conf *r = &c->routes[c->n_routes];
-	const char *prefix, *via, *port, *names[HAG_MAX_PORTS + 1] = { NULL }, *hint;
-	char a[16], list[HAG_MAX_PORTS * (HAG_NAME_LEN + 2)];
+	const char *prefix, *via, *port;
+	char a[16];
 	unsigned len;
 	int rc;
 
@@ -703,15 +737,8 @@ static int parse_route(struct loader *ld, json_t *o, const char *path, struct ha
 		if (c->routes[i].prefix == r->prefix && c->routes[i].prefixlen == len)
 			return fail(ld, path, "prefix", "duplicate of routes[%d]", i);
 
-	for (r->port = 0; r->port < c->n_ports && strcmp(c->ports[r->port].name, port); r->port++)
-		names[r->port] = c->ports[r->port].name;
-	if (r->port == c->n_ports) {
-		if ((hint = closest(port, names)))
-			return fail(ld, path, "port", "no port named \"%s\" (did you mean %s?)",
-				    port, hint);
-		return fail(ld, path, "port", "no port named \"%s\" (ports: %s)", port,
-			    list_words(list, sizeof(list), names));
-	}
+	if ((rc = find_port(ld, path, "port", port, c, &r->port)))
+		return rc;
 	const struct hag_port_conf *p = &c->ports[r->port];
 	if ((rc = parse_inet(ld, path, "via", via, IN_ADDR, &r->via, NULL)))
 		return rc;
@@ -796,6 +823,8 @@ static int parse_listener(struct loader *ld, json_t *o, const char *path, struct
 	    (rc = parse_inet(ld, path, "upstream", up, IN_ENDPOINT, &l->upstream_addr, &port)))
 		return rc;
 	l->upstream_port = (uint16_t)port;
+	if (known_addr(c, l->upstream_addr, true))
+		return fail(ld, path, "upstream", "%s is hagd's own address: the relay would loop", up);
 	if (!known_addr(c, l->upstream_addr, false))
 		return fail(ld, path, "upstream",
 			    "no route to %s: in no port's prefix, and no route covers it", up);
@@ -839,6 +868,34 @@ static int each(struct loader *ld, json_t *root, const char *key, size_t min, si
 	return 0;
 }
 
+/* "LO-HI" (both 1..65535, LO <= HI) or a single port N: *lo..*hi. */
+static int parse_port_range(struct loader *ld, const char *path, const char *key, json_t *v,
+			    uint16_t *lo, uint16_t *hi)
+{
+	long a, b;
+	char *e1, *e2;
+	const char *s;
+
+	if (json_is_integer(v)) {
+		a = b = (long)json_integer_value(v);
+	} else if ((s = json_string_value(v)) != NULL) {
+		a = strtol(s, &e1, 10);
+		if (e1 == s || *e1 != '-' || !isdigit((unsigned char)e1[1]))
+			return fail(ld, path, key, "\"%s\": expected a port range LO-HI", s);
+		b = strtol(e1 + 1, &e2, 10);
+		if (*e2)
+			return fail(ld, path, key, "\"%s\": expected a port range LO-HI", s);
+	} else {
+		return fail(ld, path, key, "expected a port (integer) or a range \"LO-HI\", got %s",
+			    type_names[json_typeof(v)]);
+	}
+	if (a < 1 || b > 65535 || a > b)
+		return fail(ld, path, key, "port range %ld-%ld: ports must be 1..65535, low end first", a, b);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
 static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 {
 	static const struct {
@@ -869,8 +926,9 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
 					    "keepalive_interval_ms", "keepalive_probes",
 					    "idle_timeout_access_ms", "idle_timeout_upstream_ms",
-					    "max_timewait", NULL };
+					    "max_timewait", "local_ports", NULL };
 	static const char *const ccs[] = { "cubic", "newreno", NULL };
+	json_t *lp = NULL;
 	struct { const char *key; char *dst; } cc[] = {
 		{ "cc_access", c->tcp_cc_access }, { "cc_upstream", c->tcp_cc_upstream },
 	};
@@ -893,7 +951,15 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 			return fail(ld, "tcp", cc[i].key, "\"%s\": expected one of cubic, newreno", s);
 		snprintf(cc[i].dst, sizeof(c->tcp_cc_access), "%s", s);
 	}
-	return rc;
+	if (rc || (rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
+		return rc;
+	if ((rc = parse_port_range(ld, "tcp", "local_ports", lp, &c->local_port_lo, &c->local_port_hi)))
+		return rc;
+	/* Every worker needs a block of its own, and a usable one. */
+	if ((uint32_t)c->local_port_hi - c->local_port_lo + 1 < 64u * c->workers)
+		return fail(ld, "tcp", "local_ports", "\"%s\": %u ports for %u workers, at least 64 each",
+			    json_string_value(lp), (unsigned)(c->local_port_hi - c->local_port_lo + 1), c->workers);
+	return 0;
 }
 
 static int parse_announce(struct loader *ld, json_t *o, struct hag_config *c)
@@ -918,6 +984,9 @@ static int parse_announce(struct loader *ld, json_t *o, struct hag_config *c)
 		if (!known_addr(c, a, true))
 			return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's addresses",
 				    json_string_value(e));
+		for (int j = 0; j < c->n_announce; j++)
+			if (c->mptcp_announce[j] == a)
+				return fail(ld, "mptcp", kp + 6, "duplicate of announce[%d]", j);
 		c->mptcp_announce[c->n_announce++] = a;
 	}
 	return 0;
@@ -989,12 +1058,140 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	return fail(ld, "log", "level", "\"%s\": expected one of err, warn, info, debug", s);
 }
 
+static int parse_intercept(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
+{
+	static const char *const keys[] = { "prefix", "ports", NULL };
+	struct hag_intercept_conf *r = &c->transparent.intercept[c->transparent.n_intercept];
+	const char *prefix;
+	json_t *ports, *e;
+	char a[16], kp[96];
+	unsigned len;
+	size_t i;
+	int rc;
+
+	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
+	    (rc = check_keys(ld, o, path, keys)) ||
+	    (rc = get_str(ld, o, path, "prefix", &prefix)) ||
+	    (rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &r->prefix, &len)))
+		return rc;
+	r->prefixlen = (uint8_t)len;
+	if (r->prefix & ~mask_of(len))
+		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
+			    prefix, fmt_ip(a, r->prefix & mask_of(len)), len);
+	if ((rc = get_member(ld, o, path, "ports", JSON_ARRAY, false, &ports)))
+		return rc;
+	if (!ports) {
+		c->transparent.n_intercept++;     /* every port */
+		return 0;
+	}
+	if (json_array_size(ports) == 0 || json_array_size(ports) > HAG_MAX_INTERCEPT_PORTS)
+		return fail(ld, path, "ports", "%zu entries, expected 1..%d (leave the key out for every port)",
+			    json_array_size(ports), HAG_MAX_INTERCEPT_PORTS);
+	json_array_foreach(ports, i, e) {
+		snprintf(kp, sizeof(kp), "ports[%zu]", i);
+		if ((rc = parse_port_range(ld, path, kp, e, &r->ports[i].lo, &r->ports[i].hi)))
+			return rc;
+	}
+	r->n_ports = (int)json_array_size(ports);
+	c->transparent.n_intercept++;
+	return 0;
+}
+
+static int parse_transparent(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	static const char *const keys[] = { "ingress", "intercept", "mptcp_only", "snat", "other", NULL };
+	static const char *const others[] = { "route", "drop", NULL };
+	struct hag_transparent_conf *t = &c->transparent;
+	json_t *arr, *e;
+	char kp[48];
+	size_t i;
+	int other = 0, rc;
+
+	t->enabled = true;
+	t->route_other = true;
+	if ((rc = check_keys(ld, o, "transparent", keys)) ||
+	    (rc = get_member(ld, o, "transparent", "ingress", JSON_ARRAY, true, &arr)))
+		return rc;
+	if (json_array_size(arr) == 0)
+		return fail(ld, "transparent", "ingress", "no port: name the access ports (where clients' SYNs arrive)");
+	json_array_foreach(arr, i, e) {
+		int idx;
+
+		snprintf(kp, sizeof(kp), "ingress[%zu]", i);
+		if ((rc = want_type(ld, e, "transparent", kp, JSON_STRING)) ||
+		    (rc = find_port(ld, "transparent", kp, json_string_value(e), c, &idx)))
+			return rc;
+		if (t->ingress & (1u << idx))
+			return fail(ld, "transparent", kp, "port \"%s\" named twice", json_string_value(e));
+		t->ingress |= 1u << idx;
+	}
+	if ((rc = get_member(ld, o, "transparent", "intercept", JSON_ARRAY, true, &arr)))
+		return rc;
+	if (json_array_size(arr) == 0 || json_array_size(arr) > HAG_MAX_INTERCEPT)
+		return fail(ld, "transparent", "intercept", "%zu entries, expected 1..%d",
+			    json_array_size(arr), HAG_MAX_INTERCEPT);
+	json_array_foreach(arr, i, e) {
+		snprintf(kp, sizeof(kp), "transparent.intercept[%zu]", i);
+		if ((rc = parse_intercept(ld, e, kp, c)))
+			return rc;
+	}
+	if ((rc = get_bool(ld, o, "transparent", "mptcp_only", &t->mptcp_only)) ||
+	    (rc = get_word(ld, o, "transparent", "other", others, &other)) ||
+	    (rc = get_member(ld, o, "transparent", "snat", JSON_ARRAY, false, &arr)))
+		return rc;
+	t->route_other = other == 0;
+	if (!arr)
+		return 0;
+	if (json_array_size(arr) > HAG_MAX_SNAT)
+		return fail(ld, "transparent", "snat", "%zu addresses, at most %d", json_array_size(arr), HAG_MAX_SNAT);
+	json_array_foreach(arr, i, e) {
+		uint32_t a;
+		bool onlink = false;
+
+		snprintf(kp, sizeof(kp), "snat[%zu]", i);
+		if ((rc = want_type(ld, e, "transparent", kp, JSON_STRING)) ||
+		    (rc = parse_inet(ld, "transparent", kp, json_string_value(e), IN_ADDR, &a, NULL)))
+			return rc;
+		for (int p = 0; p < c->n_ports; p++)
+			onlink |= !((a ^ c->ports[p].addr) & mask_of(c->ports[p].prefixlen));
+		for (int j = 0; j < c->n_addrs; j++)
+			onlink |= a == c->addrs[j];
+		/* Servers' replies must reach hagd: it answers ARP for the address
+		 * on the port whose prefix holds it, or the operator routes it here. */
+		if (!onlink)
+			return fail(ld, "transparent", kp,
+				    "%s is in no port's prefix and not in addresses[]: replies would not reach hagd",
+				    json_string_value(e));
+		for (int j = 0; j < t->n_snat; j++)
+			if (t->snat[j] == a)
+				return fail(ld, "transparent", kp, "duplicate of snat[%d]", j);
+		t->snat[t->n_snat++] = a;
+	}
+	return 0;
+}
+
+static int parse_limits(struct loader *ld, json_t *o, struct hag_config *c)
+{
+	int rc;
+
+	if ((rc = check_keys(ld, o, "limits", (const char *const[]){ "connections", "per_client", NULL })) ||
+	    (rc = get_uint(ld, o, "limits", "connections", 0, 4194304, &c->limit_conns)) ||
+	    (rc = get_uint(ld, o, "limits", "per_client", 0, 4194304, &c->limit_per_client)))
+		return rc;
+	if ((uint64_t)c->limit_conns > (uint64_t)c->tcp_max_conns * c->workers)
+		return fail(ld, "limits", "connections",
+			    "%u is more than tcp.max_conns times dpdk.workers (%llu): raise tcp.max_conns too (each relayed connection takes 2 or more sockets)",
+			    c->limit_conns, (unsigned long long)c->tcp_max_conns * c->workers);
+	return 0;
+}
+
 /* Sections are read in dependency order: routes name ports, listeners must
  * use own addresses and reach their upstream. */
 static int validate(struct loader *ld, json_t *root, struct hag_config *c)
 {
 	static const char *const keys[] = { "dpdk", "ports", "addresses", "routes", "listeners",
-					    "access", "mptcp", "tcp", "lifecycle", "log", NULL };
+					    "transparent", "access", "mptcp", "tcp", "limits", "lifecycle", "log",
+					    NULL };
 	json_t *o;
 	int rc;
 
@@ -1006,10 +1203,19 @@ static int validate(struct loader *ld, json_t *root, struct hag_config *c)
 	if ((rc = each(ld, root, "ports", 1, HAG_MAX_PORTS, c, parse_port)) ||
 	    (rc = each(ld, root, "addresses", 0, HAG_MAX_ADDRS, c, parse_address)) ||
 	    (rc = each(ld, root, "routes", 0, HAG_MAX_ROUTES, c, parse_route)) ||
-	    (rc = each(ld, root, "listeners", 1, HAG_MAX_LISTENERS, c, parse_listener)) ||
-	    (rc = each(ld, root, "access", 0, HAG_MAX_ACCESS, c, parse_access)))
+	    (rc = each(ld, root, "listeners", 0, HAG_MAX_LISTENERS, c, parse_listener)) ||
+	    (rc = each(ld, root, "access", 0, HAG_MAX_ACCESS, c, parse_access)) ||
+	    (rc = get_member(ld, root, "", "transparent", JSON_OBJECT, false, &o)) ||
+	    (o && (rc = parse_transparent(ld, o, c))))
 		return rc;
-	return parse_small_sections(ld, root, c);
+	if (c->n_listeners == 0 && !c->transparent.enabled)
+		return fail(ld, "listeners", NULL,
+			    "nothing to relay: no listener and no transparent section (one of them is required)");
+	if ((rc = parse_small_sections(ld, root, c)) ||
+	    (rc = get_member(ld, root, "", "limits", JSON_OBJECT, false, &o)) ||
+	    (o && (rc = parse_limits(ld, o, c))))
+		return rc;
+	return 0;
 }
 
 /* Validates into a scratch copy, so cfg ends up either fully loaded or at
@@ -1061,7 +1267,28 @@ int hag_config_load_string(const char *text, const char *name, struct hag_config
 }
 
 /* NULL only when out of memory. */
-static json_t *lc_to_json(config_setting_t *s)
+/* A libconfig setting's key path ("ports[1].impair.delay_ms"), into buf. */
+static void lc_path(config_setting_t *s, char *buf, size_t n)
+{
+	config_setting_t *parent = config_setting_parent(s);
+	char mine[96];
+	size_t len;
+
+	buf[0] = '\0';
+	if (parent == NULL)
+		return;
+	lc_path(parent, buf, n);
+	if (config_setting_name(s))
+		snprintf(mine, sizeof(mine), "%s%s", buf[0] ? "." : "", config_setting_name(s));
+	else
+		snprintf(mine, sizeof(mine), "[%d]", config_setting_index(s));
+	len = strlen(buf);
+	snprintf(buf + len, n - len, "%s", mine);
+}
+
+/* The JSON form of a libconfig tree; NULL without memory, or with *bad set to
+ * a setting JSON cannot hold (a float that is not finite). */
+static json_t *lc_to_json(config_setting_t *s, config_setting_t **bad)
 {
 	int n = config_setting_length(s);
 	json_t *v;
@@ -1074,8 +1301,8 @@ static json_t *lc_to_json(config_setting_t *s)
 		for (int i = 0; v && i < n; i++) {
 			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 			if (config_setting_is_group(s) ?
-			    json_object_set_new(v, config_setting_name(e), lc_to_json(e)) :
-			    json_array_append_new(v, lc_to_json(e))) {
+			    json_object_set_new(v, config_setting_name(e), lc_to_json(e, bad)) :
+			    json_array_append_new(v, lc_to_json(e, bad))) {
 				json_decref(v);
 				return NULL;
 			}
@@ -1085,6 +1312,10 @@ static json_t *lc_to_json(config_setting_t *s)
 	case CONFIG_TYPE_INT64:
 		return json_integer(config_setting_get_int64(s));
 	case CONFIG_TYPE_FLOAT:
+		if (!isfinite(config_setting_get_float(s))) {
+			*bad = s;
+			return NULL;
+		}
 		return json_real(config_setting_get_float(s));
 	case CONFIG_TYPE_BOOL:
 		return json_boolean(config_setting_get_bool(s));
@@ -1095,11 +1326,95 @@ static json_t *lc_to_json(config_setting_t *s)
 	}
 }
 
+/* The INT setting on line `line` that holds v wrapped to 32 bits (depth first), or NULL. */
+static config_setting_t *lc_int_on_line(config_setting_t *s, int line, long long v)
+{
+	if (config_setting_is_aggregate(s)) {
+		for (int i = 0; i < config_setting_length(s); i++) {
+			config_setting_t *f = lc_int_on_line(config_setting_get_elem(s, (unsigned)i), line, v);
+			if (f)
+				return f;
+		}
+		return NULL;
+	}
+	return config_setting_type(s) == CONFIG_TYPE_INT && (int)config_setting_source_line(s) == line &&
+	       config_setting_get_int(s) == (int)(uint32_t)(unsigned long long)v ? s : NULL;
+}
+
+/*
+ * libconfig keeps an integer written without the L suffix in 32 bits: a larger
+ * one wraps silently (4295032832 reads as 65536). Finds the first such literal
+ * in the file, outside strings and comments: its line, and its text in lit.
+ */
+static int lc_wide_int_line(const char *path, char *lit, size_t litlen, long long *value)
+{
+	FILE *f = fopen(path, "r");
+	int c, d, line = 1, found = 0;
+	char tok[64];
+
+	if (f == NULL)
+		return 0;
+	while (!found && (c = getc(f)) != EOF) {
+		if (c == '\n') {
+			line++;
+		} else if (c == '"') {                      /* a string, escapes included */
+			while ((c = getc(f)) != EOF && c != '"') {
+				if (c == '\\')
+					c = getc(f);
+				line += c == '\n';
+			}
+		} else if (c == '#' || (c == '/' && (d = getc(f)) == '/')) {   /* to the end of the line */
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			line += c == '\n';
+		} else if (c == '/' && d == '*') {          /* a block comment */
+			int prev = 0;
+
+			while ((c = getc(f)) != EOF && !(prev == '*' && c == '/')) {
+				line += c == '\n';
+				prev = c;
+			}
+		} else if (c == '/') {
+			ungetc(d, f);
+		} else if (isalpha(c) || c == '_') {        /* a name: digits in it are no number */
+			while ((c = getc(f)) != EOF && (isalnum(c) || c == '_' || c == '-'))
+				;
+			ungetc(c, f);
+		} else if (isdigit(c) || c == '-' || c == '+') {
+			size_t n = 0;
+			char *end;
+			long long v;
+
+			do {
+				if (n < sizeof(tok) - 1)
+					tok[n++] = (char)c;
+			} while ((c = getc(f)) != EOF && (isalnum(c) || c == '.' || c == '+' || c == '-'));
+			ungetc(c, f);
+			tok[n] = '\0';
+			bool hex = strstr(tok, "0x") || strstr(tok, "0X");
+			if (tok[n - 1] == 'L' || (!hex && strpbrk(tok, ".eE")))
+				continue;                       /* 64-bit, or a float */
+			errno = 0;
+			v = strtoll(tok, &end, 0);
+			if (*end == '\0' && end != tok && (errno == ERANGE || v > INT_MAX || v < INT_MIN)) {
+				snprintf(lit, litlen, "%s", tok);
+				*value = errno == ERANGE ? 0 : v;
+				found = line;
+			}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static int load_libconfig(struct loader *ld, struct hag_config *cfg, const char *path)
 {
+	config_setting_t *bad = NULL;
 	config_t lc;
 	json_t *root;
-	int rc = -EINVAL;
+	char lit[64];
+	long long wv = 0;
+	int rc = -EINVAL, wide;
 
 	config_init(&lc);
 	if (!config_read_file(&lc, path)) {
@@ -1111,9 +1426,25 @@ static int load_libconfig(struct loader *ld, struct hag_config *cfg, const char 
 			snprintf(ld->err, ld->errlen, "%s:%d: invalid libconfig syntax: %s", file,
 				 config_error_line(&lc), config_error_text(&lc));
 		}
-	} else if (!(root = lc_to_json(config_root_setting(&lc)))) {
-		snprintf(ld->err, ld->errlen, "%s: out of memory", path);
-		rc = -ENOMEM;
+	} else if ((wide = lc_wide_int_line(path, lit, sizeof(lit), &wv)) > 0) {
+		config_setting_t *w = lc_int_on_line(config_root_setting(&lc), wide, wv);
+		char kp[256] = "";
+
+		if (w)
+			lc_path(w, kp, sizeof(kp));
+		snprintf(ld->err, ld->errlen, "%s:%d: %s%sinteger %s does not fit in 32 bits: libconfig needs the L suffix (%sL)",
+			 path, wide, kp, kp[0] ? ": " : "", lit, lit);
+	} else if (!(root = lc_to_json(config_root_setting(&lc), &bad))) {
+		if (bad) {
+			char kp[256];
+
+			lc_path(bad, kp, sizeof(kp));
+			snprintf(ld->err, ld->errlen, "%s:%d: %s: not a finite number", path,
+				 config_setting_source_line(bad), kp);
+		} else {
+			snprintf(ld->err, ld->errlen, "%s: out of memory", path);
+			rc = -ENOMEM;
+		}
 	} else {
 		ld->lc = &lc;
 		rc = finish(ld, root, cfg, path);

@@ -83,6 +83,30 @@ struct hag_access_conf {
 	bool backup;                  /* subflows from here only when no other can send */
 };
 
+#define HAG_MAX_INTERCEPT      16
+#define HAG_MAX_INTERCEPT_PORTS 16
+#define HAG_MAX_SNAT           8
+
+/* One transparent.intercept rule: destinations in prefix, to these ports. */
+struct hag_intercept_conf {
+	uint32_t prefix;              /* host order */
+	uint8_t prefixlen;
+	int n_ports;                  /* 0: every port */
+	struct { uint16_t lo, hi; } ports[HAG_MAX_INTERCEPT_PORTS];
+};
+
+/* Transparent mode (TR-348 HAG): SYNs through hagd to other hosts are terminated. */
+struct hag_transparent_conf {
+	bool enabled;                 /* the section is present */
+	uint32_t ingress;             /* bit i: ports[i] is an access port (SYNs intercepted there) */
+	int n_intercept;
+	struct hag_intercept_conf intercept[HAG_MAX_INTERCEPT];
+	bool mptcp_only;              /* only MPTCP SYNs are terminated; plain TCP is routed */
+	int n_snat;                   /* 0: the upstream port's own address */
+	uint32_t snat[HAG_MAX_SNAT];  /* upstream source addresses, host order */
+	bool route_other;             /* other traffic: routed (default) or dropped */
+};
+
 enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
 
 /* mptcp.checksum: DSS checksums (RFC 8684 3.3.1). */
@@ -150,7 +174,21 @@ struct hag_config {
 	enum hag_log_level log_level; /* default info */
 
 	uint32_t drain_timeout_ms;    /* lifecycle: SIGTERM lets transfers finish this long, default 30000 */
+
+	/* tcp.local_ports: the source ports of upstream connections, split into one
+	 * contiguous block per worker; default 32768-60999 */
+	uint16_t local_port_lo, local_port_hi;
+
+	struct hag_transparent_conf transparent;
+
+	/* limits */
+	uint32_t limit_conns;         /* relayed connections at most, 0 = tcp.max_conns decides (default) */
+	uint32_t limit_per_client;    /* per client address at most, 0 = no limit (default) */
 };
+
+/* Worker w's block of n in lo..hi (both included): *blo..*bhi. A port p of
+ * the range belongs to worker (p - lo) * n / (hi - lo + 1). */
+void hag_port_block(uint16_t lo, uint16_t hi, unsigned n, unsigned w, uint16_t *blo, uint16_t *bhi);
 
 /*
  * Load and validate a config file. On error returns -errno (and leaves cfg in a

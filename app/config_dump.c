@@ -49,6 +49,43 @@ static json_t *impair(const struct hag_impair_conf *im)
 			 "limit", (json_int_t)im->limit);
 }
 
+/* "LO-HI", the form the loader reads. */
+static json_t *range(uint16_t lo, uint16_t hi)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u-%u", lo, hi);
+	return json_string(b);
+}
+
+static json_t *transparent(const struct hag_config *c)
+{
+	const struct hag_transparent_conf *t = &c->transparent;
+	json_t *in = json_array(), *ic = json_array(), *sn = json_array();
+
+	for (int i = 0; i < c->n_ports; i++)
+		if (t->ingress & (1u << i))
+			json_array_append_new(in, json_string(c->ports[i].name));
+	for (int i = 0; i < t->n_intercept; i++) {
+		const struct hag_intercept_conf *r = &t->intercept[i];
+		json_t *o = json_pack("{s:o}", "prefix", ip_len(r->prefix, r->prefixlen));
+
+		if (r->n_ports) {
+			json_t *ports = json_array();
+
+			for (int k = 0; k < r->n_ports; k++)
+				json_array_append_new(ports, r->ports[k].lo == r->ports[k].hi ?
+						      json_integer(r->ports[k].lo) : range(r->ports[k].lo, r->ports[k].hi));
+			json_object_set_new(o, "ports", ports);
+		}
+		json_array_append_new(ic, o);
+	}
+	for (int i = 0; i < t->n_snat; i++)
+		json_array_append_new(sn, ip(t->snat[i]));
+	return json_pack("{s:o, s:o, s:b, s:o, s:s}", "ingress", in, "intercept", ic, "mptcp_only", t->mptcp_only,
+			 "snat", sn, "other", t->route_other ? "route" : "drop");
+}
+
 json_t *hag_config_to_json(const struct hag_config *c)
 {
 	static const char *const levels[] = { "err", "warn", "info", "debug" };
@@ -126,7 +163,12 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(o, "keepalive_probes", json_integer(c->tcp_keepalive_probes));
 	json_object_set_new(o, "idle_timeout_access_ms", json_integer(c->tcp_idle_timeout_access_ms));
 	json_object_set_new(o, "idle_timeout_upstream_ms", json_integer(c->tcp_idle_timeout_upstream_ms));
+	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
 	json_object_set_new(root, "tcp", o);
+	if (c->transparent.enabled)
+		json_object_set_new(root, "transparent", transparent(c));
+	json_object_set_new(root, "limits", json_pack("{s:I, s:I}", "connections", (json_int_t)c->limit_conns,
+						      "per_client", (json_int_t)c->limit_per_client));
 	json_object_set_new(root, "lifecycle", json_pack("{s:I}", "drain_timeout_ms", (json_int_t)c->drain_timeout_ms));
 	json_object_set_new(root, "log", json_pack("{s:s}", "level", levels[c->log_level]));
 	return root;

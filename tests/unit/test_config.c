@@ -18,7 +18,7 @@
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 static struct hag_config cfg;
-static char err[512];
+static char err[1024];
 
 static void teardown(void)
 {
@@ -315,10 +315,11 @@ Test(config, listener_must_use_an_own_address)
 
 Test(config, required_sections)
 {
-	expect_error(PORTS "  \"log\": {}\n}", "t.json: ", "listeners", "required key missing");
+	expect_error(PORTS "  \"log\": {}\n}", "t.json: ", "listeners",
+		     "nothing to relay: no listener and no transparent section");
 	expect_error("{ \"listeners\": [] }", "t.json: ", "ports", "required key missing");
 	expect_error(PORTS "  \"listeners\": []\n}", "t.json:6:", "listeners",
-		     "0 entries, expected 1..64");
+		     "nothing to relay");
 }
 
 Test(config, too_many_entries)
@@ -828,6 +829,7 @@ Test(config, effective_config_reads_back_the_same)
 	expect_round_trip(HAG_SRCDIR "/conf/hagd.json");
 	expect_round_trip(HAG_SRCDIR "/conf/hagd.cfg");
 	expect_round_trip(HAG_SRCDIR "/conf/testbed.json");
+	expect_round_trip(HAG_SRCDIR "/conf/transparent.json");
 }
 
 Test(config, effective_config_has_every_default)
@@ -845,4 +847,148 @@ Test(config, effective_config_has_every_default)
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "log"), "level")), "info");
 	json_decref(j);
 	hag_config_free(&cfg);
+}
+
+/* transparent, limits, tcp.local_ports (issue 6). */
+#define TRANSPARENT(body) PORTS "  \"transparent\": " body "\n}"
+
+Test(config, transparent_section)
+{
+	cr_assert_eq(load(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\", "
+				      "\"ports\": [80, \"8000-8100\"] }, { \"prefix\": \"10.30.0.0/16\" } ], "
+				      "\"snat\": [\"10.20.0.1\", \"10.20.0.9\"], \"mptcp_only\": true, \"other\": \"drop\" }")),
+		     0, "%s", err);
+	cr_expect(cfg.transparent.enabled);
+	cr_expect_eq(cfg.n_listeners, 0, "transparent alone is enough");
+	cr_expect_eq(cfg.transparent.ingress, 1u, "port 0 (dsl)");
+	cr_expect_eq(cfg.transparent.n_intercept, 2);
+	cr_expect_eq(cfg.transparent.intercept[0].n_ports, 2);
+	cr_expect_eq(cfg.transparent.intercept[0].ports[1].lo, 8000);
+	cr_expect_eq(cfg.transparent.intercept[0].ports[1].hi, 8100);
+	cr_expect_eq(cfg.transparent.intercept[1].n_ports, 0, "no ports: every port");
+	cr_expect_eq(cfg.transparent.intercept[1].prefix, 0x0a1e0000);
+	cr_expect_eq(cfg.transparent.n_snat, 2);
+	cr_expect_eq(cfg.transparent.snat[1], 0x0a140009);
+	cr_expect(cfg.transparent.mptcp_only);
+	cr_expect_not(cfg.transparent.route_other);
+	hag_config_free(&cfg);
+	cr_assert_eq(load(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ] }")), 0,
+		     "%s", err);
+	cr_expect(cfg.transparent.route_other, "other traffic is routed unless said");
+	cr_expect_not(cfg.transparent.mptcp_only);
+	cr_expect_eq(cfg.transparent.n_snat, 0);
+}
+
+Test(config, transparent_errors)
+{
+	expect_error(TRANSPARENT("{ \"ingres\": [\"dsl\"] }"), "t.json:6:", "transparent.ingres",
+		     "did you mean ingress?");
+	expect_error(TRANSPARENT("{ \"intercept\": [] }"), "t.json", "transparent.ingress", "required key missing");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dls\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ] }"),
+		     "t.json:6:", "transparent.ingress[0]", "no port named \"dls\" (did you mean dsl?)");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\", \"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ] }"),
+		     "t.json:6:", "transparent.ingress[1]", "named twice");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"10.1.2.3/16\" } ] }"),
+		     "t.json:6:", "transparent.intercept[0].prefix", "did you mean 10.1.0.0/16?");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\", \"ports\": [70000] } ] }"),
+		     "t.json:6:", "transparent.intercept[0].ports[0]", "must be 1..65535");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\", \"ports\": [\"90-80\"] } ] }"),
+		     "t.json:6:", "transparent.intercept[0].ports[0]", "low end first");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\", \"ports\": [true] } ] }"),
+		     "t.json:6:", "transparent.intercept[0].ports[0]", "expected a port");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ], \"snat\": [\"192.0.2.1\"] }"),
+		     "t.json:6:", "transparent.snat[0]", "replies would not reach hagd");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ], \"snat\": [\"10.20.0.300\"] }"),
+		     "t.json:6:", "transparent.snat[0]", "octet greater than 255");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ], \"other\": \"forward\" }"),
+		     "t.json:6:", "transparent.other", "expected one of route, drop");
+	expect_error(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\" } ], \"mptcp_only\": 1 }"),
+		     "t.json:6:", "transparent.mptcp_only", "expected boolean");
+}
+
+Test(config, limits_and_local_ports)
+{
+	cr_assert_eq(load(PORTS LISTENERS ", \"limits\": { \"connections\": 1000, \"per_client\": 16 },\n"
+			  "  \"tcp\": { \"local_ports\": \"20000-29999\" }\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.limit_conns, 1000);
+	cr_expect_eq(cfg.limit_per_client, 16);
+	cr_expect_eq(cfg.local_port_lo, 20000);
+	cr_expect_eq(cfg.local_port_hi, 29999);
+	hag_config_free(&cfg);
+	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
+	cr_expect_eq(cfg.limit_conns, 0, "no limit unless said");
+	cr_expect_eq(cfg.limit_per_client, 0);
+	cr_expect_eq(cfg.local_port_lo, 32768);
+	cr_expect_eq(cfg.local_port_hi, 60999);
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ", \"limits\": { \"per_clients\": 4 }\n}", "t.json:7:", "limits.per_clients",
+		     "did you mean per_client?");
+	expect_error(PORTS LISTENERS ", \"limits\": { \"connections\": 100000 }\n}", "t.json:7:", "limits.connections",
+		     "more than tcp.max_conns times dpdk.workers");
+	expect_error(PORTS LISTENERS ", \"limits\": { \"per_client\": \"4\" }\n}", "t.json:7:", "limits.per_client",
+		     "drop the quotes");
+	expect_error(PORTS LISTENERS ", \"tcp\": { \"local_ports\": \"1024-70000\" }\n}", "t.json:7:", "tcp.local_ports",
+		     "must be 1..65535");
+	expect_error(PORTS LISTENERS ", \"dpdk\": { \"workers\": 4 }, \"tcp\": { \"local_ports\": \"40000-40100\" }\n}",
+		     "t.json:7:", "tcp.local_ports", "at least 64 each");
+}
+
+Test(config, transparent_and_limits_in_libconfig)
+{
+	const char *cfgtext =
+		"ports = ( { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; },\n"
+		"          { name = \"up\"; dev = \"net_b\"; addr = \"10.20.0.1/24\"; } );\n"
+		"transparent = { ingress = [ \"dsl\" ];\n"
+		"  intercept = ( { prefix = \"0.0.0.0/0\"; ports = [ 80, 443 ]; } );\n"
+		"  snat = [ \"10.20.0.1\" ]; other = \"route\"; };\n"
+		"limits = { connections = 500; per_client = 8; };\n"
+		"tcp = { local_ports = \"30000-39999\"; };\n";
+	const char *json =
+		"{ \"ports\": [ { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\" },\n"
+		"  { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" } ],\n"
+		"  \"transparent\": { \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"0.0.0.0/0\", \"ports\": [80, 443] } ],\n"
+		"    \"snat\": [\"10.20.0.1\"], \"other\": \"route\" },\n"
+		"  \"limits\": { \"connections\": 500, \"per_client\": 8 }, \"tcp\": { \"local_ports\": \"30000-39999\" } }";
+	struct hag_config a;
+	json_t *ja, *jb;
+
+	cr_assert_eq(load_tmp(".cfg", cfgtext), 0, "%s", err);
+	cr_assert_eq(hag_config_load_string(json, "t.json", &a, err, sizeof(err)), 0, "%s", err);
+	ja = hag_config_to_json(&cfg);
+	jb = hag_config_to_json(&a);
+	cr_expect(json_equal(ja, jb), "the libconfig and JSON forms load to the same config");
+	cr_expect_eq(cfg.transparent.intercept[0].ports[1].lo, 443);
+	cr_expect_eq(cfg.limit_per_client, 8);
+	json_decref(ja);
+	json_decref(jb);
+	hag_config_free(&a);
+	/* The dump of a transparent config loads back to the same config. */
+	ja = hag_config_to_json(&cfg);
+	char *text = json_dumps(ja, 0);
+	cr_assert_eq(hag_config_load_string(text, "dump.json", &a, err, sizeof(err)), 0, "%s", err);
+	jb = hag_config_to_json(&a);
+	cr_expect(json_equal(ja, jb));
+	free(text);
+	json_decref(ja);
+	json_decref(jb);
+	hag_config_free(&a);
+}
+
+Test(config, documented_transparent_and_limits_keys_are_the_parsed_ones)
+{
+	expect_same_keys("transparent", TRANSPARENT("{ \"zzzzzzzzzzzz\": 1 }"));
+	expect_same_keys("limits", PORTS LISTENERS ", \"limits\": { \"zzzzzzzzzzzz\": 1 }\n}");
+	expect_same_keys("tcp", PORTS LISTENERS ", \"tcp\": { \"zzzzzzzzzzzz\": 1 }\n}");
+}
+
+Test(config, loops_and_odd_addresses_are_refused)
+{
+	expect_error(PORTS "  \"listeners\": [ { \"listen\": \"10.10.1.1:80\", \"upstream\": \"10.20.0.1:90\" } ]\n}",
+		     "t.json:6:", "listeners[0].upstream", "hagd's own address: the relay would loop");
+	expect_error("{\n  \"ports\": [ { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"224.0.0.1/24\" } ],\n" LISTENERS "}",
+		     "t.json:2:", "ports[0].addr", "not a unicast host address");
+	expect_error(PORTS "  \"addresses\": [\"10.10.1.1\"],\n" LISTENERS "}", "t.json:6:", "addresses[0]",
+		     "already ports[0].addr");
+	expect_error(PORTS LISTENERS ", \"mptcp\": { \"announce\": [\"10.10.1.1\", \"10.10.1.1\"] }\n}", "t.json:7:",
+		     "mptcp.announce[1]", "duplicate of announce[0]");
 }
