@@ -22,6 +22,8 @@
 
 #include <jansson.h>
 
+#include "conns_view.h"
+
 #define TELEMETRY_SOCKET  "dpdk_telemetry.v2"
 #define RECV_TIMEOUT_S    2
 /* DPDK reads a request into a 1024-byte buffer (lib/telemetry client_handler). */
@@ -40,7 +42,19 @@ static void usage(FILE *f)
 		"  watch [--interval S] [--count N]\n"
 		"               the counters that moved, every S seconds (1), with their\n"
 		"               rate per second; N times (until interrupted)\n"
-		"  conns        open connections (/hagd/conns)\n"
+		"  conns [--table] [FILTER...]\n"
+		"               open connections (/hagd/conns), oldest first: JSON as hagd\n"
+		"               sends it; --table: a row per connection (id, worker, state\n"
+		"               client/upstream, bytes up and down, scheduler, each client\n"
+		"               subflow with srtt and cwnd, the upstream 4-tuple). Filters:\n"
+		"                 --client A.B.C.D[/LEN]   a client subflow from that prefix\n"
+		"                 --server A.B.C.D[:PORT]  the upstream server\n"
+		"                 --port N                 client side local (service) port\n"
+		"                 --state NAME             a client subflow or the upstream in\n"
+		"                                          NAME (ESTABLISHED, ..., PARKED)\n"
+		"                 --mptcp | --tcp          multipath only | plain TCP only\n"
+		"                 --min-bytes N            up + down at least N (K, M, G)\n"
+		"                 --limit N                the first N that pass\n"
 		"  config       the effective config: the file's keys with every default\n"
 		"               filled in (/hagd/config); hagd -c reads it back as it is\n"
 		"  ports [--json]\n"
@@ -53,7 +67,7 @@ static void usage(FILE *f)
 		"  raw CMD      send any telemetry command, e.g. raw /ethdev/stats,0\n"
 		"\n"
 		"Options:\n"
-		"  -f, --prefix P        hagd's EAL --file-prefix (default \"rte\")\n"
+		"  -p, -f, --prefix P    hagd's EAL --file-prefix (default \"rte\")\n"
 		"  -d, --runtime-dir DIR directory holding the prefix directories\n"
 		"                        (default /var/run/dpdk for root, else\n"
 		"                        $XDG_RUNTIME_DIR/dpdk or /tmp/dpdk, as DPDK does)\n"
@@ -356,6 +370,38 @@ static int ports_table(const char *path)
 	return 0;
 }
 
+/* conns: the connections that pass the filters, as JSON or a table (conns_view.c). */
+static int show_conns(const char *path, const struct conns_opts *o)
+{
+	json_t *v = query(path, "/hagd/conns"), *sel;
+	char *out = NULL;
+
+	if (!v)
+		return 1;
+	sel = conns_select(&o->f, v);
+	if (sel == NULL) {
+		fprintf(stderr, "hagctl: conns: %s\n", json_is_object(v) ? "out of memory" : "hagd's answer is not a connection list");
+		json_decref(v);
+		return 1;
+	}
+	if (o->table) {
+		conns_table(stdout, sel);
+		if (conns_omitted(v) > 0)
+			fprintf(stderr, "hagctl: conns: hagd left out %" PRIu64 " connections (it lists 32 a worker, "
+				"within one 16 KiB reply): the filters did not see them\n", conns_omitted(v));
+	} else if ((out = json_dumps(sel, JSON_INDENT(2))) != NULL) {
+		puts(out);
+	} else {
+		fprintf(stderr, "hagctl: out of memory\n");
+	}
+	json_decref(sel);
+	json_decref(v);
+	if (!o->table && out == NULL)
+		return 1;
+	free(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -370,15 +416,17 @@ int main(int argc, char **argv)
 	bool table = false, all = false;
 	double interval = 1;
 	long count = 0;
-	int mode = 0;      /* 0 JSON, 1 stats --table, 2 watch, 3 ports table, 4 config */
+	int mode = 0;      /* 0 JSON, 1 stats --table, 2 watch, 3 ports table, 4 config, 5 conns */
+	struct conns_opts copts;
 	json_t *val;
 	char *out;
 	int c;
 
 	/* '+': stop at the command, so "raw /x,-1" is not taken for options. */
-	while ((c = getopt_long(argc, argv, "+f:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:p:d:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': prefix = optarg; break;
+		case 'f':
+		case 'p': prefix = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -427,6 +475,14 @@ int main(int argc, char **argv)
 		mode = is_watch ? 2 : table ? 1 : 0;
 		cmd = "/hagd/stats";
 	} else if (!strcmp(cmd, "conns")) {
+		char err[256];
+
+		if (conns_args(&copts, argc - optind - 1, argv + optind + 1, err, sizeof(err)) != 0) {
+			fprintf(stderr, "hagctl: conns: %s\n", err);
+			return 2;
+		}
+		optind = argc - 1;   /* every argument taken */
+		mode = 5;
 		cmd = "/hagd/conns";
 	} else if (!strcmp(cmd, "config")) {
 		mode = 4;
@@ -476,6 +532,8 @@ int main(int argc, char **argv)
 		return ports_table(path);
 	if (mode == 4)
 		return show_config(path);
+	if (mode == 5)
+		return show_conns(path, &copts);
 	val = query(path, cmd);
 	if (!val)
 		return 1;

@@ -44,6 +44,16 @@ enum hag_ip_mib {
 	IP_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors: bad checksum or not an echo request */
 	IP_MIB_ICMP_DEST_UNREACH,/* IcmpInDestUnreachs: handed to lib/tcp */
 	IP_MIB_NON_IP,           /* hagd: frames neither IPv4 nor ARP */
+	IP_MIB_INTERCEPTED,      /* hagd: TCP segments to other hosts taken by transparent mode */
+	IP_MIB_INTERCEPT_BYPASS, /* hagd: transparent.mptcp_only: plain TCP segments routed instead */
+	IP_MIB_FORW_DATAGRAMS,   /* ForwDatagrams: packets routed through hagd */
+	IP_MIB_FORW_DROPPED,     /* hagd: transit packets dropped by transparent.other = "drop" */
+	IP_MIB_IN_NO_ROUTES,     /* InNoRoutes: transit packets without a route (ICMP net unreachable) */
+	IP_MIB_TTL_EXCEEDED,     /* hagd: transit packets with TTL <= 1 (ICMP time exceeded) */
+	IP_MIB_FRAG_NEEDED,      /* hagd: transit packets too big with DF (ICMP fragmentation needed) */
+	IP_MIB_FRAG_FAILS,       /* FragFails: transit packets too big without DF (hagd does not fragment) */
+	IP_MIB_ICMP_OUT_ERRORS,  /* hagd: ICMP errors sent (time exceeded, unreachable) */
+	IP_MIB_ICMP_RATE_LIMITED,/* hagd: ICMP errors not sent: over the rate limit */
 	IP_MIB_MAX
 };
 
@@ -60,6 +70,11 @@ enum hag_relay_mib {
 	RELAY_MIB_COMPLETED,         /* connections closed in order on both sides */
 	RELAY_MIB_DRAIN_REFUSED,     /* new connections refused (RST) while draining */
 	RELAY_MIB_DRAIN_CLOSED,      /* connections closed in order at the drain timeout */
+	RELAY_MIB_TRANSPARENT,       /* of the accepted, intercepted (transparent mode) */
+	RELAY_MIB_LIMIT_REFUSED,     /* refused (RST): limits.connections reached */
+	RELAY_MIB_CLIENT_LIMIT_REFUSED, /* refused (RST): limits.per_client reached for that address */
+	RELAY_MIB_CLIENT_TABLE_FULL, /* accepted uncounted: the per-client table had no slot */
+	RELAY_MIB_NO_ROUTE,          /* refused (RST): no route to the intercepted destination */
 	RELAY_MIB_MAX
 };
 
@@ -110,13 +125,30 @@ struct hag_listener {
 };
 
 #define HAG_CONN_SNAPS 32
+/* MPTCP subflows a worker copies for hagctl conns, over all its listed connections. */
+#define HAG_SF_SNAPS 128
+/*
+ * DPDK's telemetry writes a reply into 16 KiB (lib/telemetry MAX_OUTPUT_LEN)
+ * and leaves out, without a word, what does not fit: /hagd/conns measures
+ * its connections and stays within it.
+ */
+#define HAG_TEL_REPLY_MAX (16 * 1024)
 
 struct hag_sock_snap {
 	bool valid, mptcp;
 	uint8_t state, retries, ooo;
-	uint32_t raddr, snd_wnd, cwnd, srtt_us;
-	uint16_t rport;
+	uint32_t laddr, raddr, snd_wnd, cwnd, srtt_us;
+	uint16_t lport, rport;
 	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;
+};
+
+/* One subflow of a listed MPTCP connection. */
+struct hag_sf_snap {
+	uint32_t raddr, cwnd, srtt_us;
+	uint16_t rport, mappings;
+	uint8_t state;
+	bool stale, backup;
+	uint64_t given, acked;
 };
 
 struct hag_pipe_snap {
@@ -127,8 +159,10 @@ struct hag_pipe_snap {
 
 struct hag_conn_snap {
 	uint64_t id;
-	bool has_mp;
+	bool has_mp, parked;
 	struct mptcp_conn_info mp;
+	uint16_t sf_first;            /* its subflows: lc->sf_snap[sf_first, sf_first + sf_n) */
+	uint8_t sf_n;                 /* of mp.subflows (fewer when sf_snap ran out) */
 	struct hag_sock_snap client, server;
 	struct hag_pipe_snap up, down;
 };
@@ -165,18 +199,31 @@ struct hag_lcore {
 	uint32_t addr_req_addr;
 	int addr_req_result;
 	int n_snap;
+	uint32_t n_snap_left;         /* connections past snap[], not copied */
 	struct hag_conn_snap snap[HAG_CONN_SNAPS];
+	uint16_t n_sf_snap;
+	struct hag_sf_snap sf_snap[HAG_SF_SNAPS];
 	struct hag_mem mem;           /* relay pipes of this worker and their budget */
 	uint64_t polls, busy_polls, busy_cycles;
 	/* Stopping (SIGTERM): see hag_lcore_drain. */
-	bool draining, drain_closed;
+	bool draining, drain_closed, drain_reset;
 	uint64_t drain_deadline_us;
+	/* ICMP errors: a token bucket (RFC 1812 4.3.2.8). */
+	uint32_t icmp_tokens;
+	uint64_t icmp_refill_us;
+	uint16_t icmp_ip_id;
+	struct hag_listener transparent;  /* the intercepting listeners' argument (conf NULL) */
 } __rte_cache_aligned;
 
 extern const char *const hag_ip_mib_names[IP_MIB_MAX];
 extern const char *const hag_relay_mib_names[RELAY_MIB_MAX];
 /* Draining: close every relayed connection in order (DATA_FIN/FIN both ways); returns how many. */
 unsigned hag_proxy_close_all(struct hag_lcore *lc);
+/* Draining past its grace: reset every relayed connection (RST both ways); returns how many. */
+unsigned hag_proxy_abort_all(struct hag_lcore *lc);
+/* State the workers' relays share (limits.per_client): before they start, after they end. */
+int hag_proxy_global_init(const struct hag_config *cfg);
+void hag_proxy_global_fini(void);
 extern const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX];
 
 /* port.c */
@@ -210,6 +257,9 @@ int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route);
 bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr);
 /* The address of the port that routes to dst; 0 when there is no route. */
 uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst);
+/* Transparent mode: the source address of client's upstream connections to dst
+ * (a transparent.snat address; without any, the upstream port's own). */
+uint32_t hag_snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t dst);
 extern volatile bool hag_quit;
 extern volatile bool hag_draining;  /* the first SIGTERM/SIGINT: finish, refuse new, then quit */
 
@@ -218,8 +268,19 @@ int hag_proxy_listen(struct hag_lcore *lc);
 struct rte_tel_data;
 /* Worker side: copy the state of the first HAG_CONN_SNAPS connections into lc->snap. */
 void hag_proxy_snapshot(struct hag_lcore *lc);
-/* Telemetry side: lc->snap as one dict per connection into d. */
-void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d);
+/* What is left of a /hagd/conns reply: JSON bytes and dict entries; and the
+ * connections that were not listed (past snap[] or past the room). */
+struct hag_snap_room {
+	size_t bytes;
+	unsigned entries;
+	uint64_t left;
+};
+/*
+ * Telemetry side: lc->snap as one dict per connection into d, in order, as
+ * many as fit in room (which shrinks by what they take); the others are
+ * counted in room->left.
+ */
+void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d, struct hag_snap_room *room);
 
 /* telemetry.c */
 int hag_telemetry_init(struct hag_lcore *lcs, int n);

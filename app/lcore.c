@@ -21,12 +21,15 @@
 #include <rte_ring.h>
 
 #include "hagd.h"
+#include "mptcp/mptcp_options.h"
 
 volatile bool hag_quit;
 volatile bool hag_draining;
 
 /* After the drain timeout's orderly closes, what is still open after this is reset. */
 #define DRAIN_GRACE_US 5000000u
+/* ... and hagd exits this much later, once every worker sent its RSTs. */
+#define DRAIN_RESET_US 200000u
 
 #define ARP_RETRY_US 1000000u
 
@@ -46,6 +49,16 @@ const char *const hag_ip_mib_names[IP_MIB_MAX] = {
 	[IP_MIB_ICMP_IN_ERRORS] = "IcmpInErrors",
 	[IP_MIB_ICMP_DEST_UNREACH] = "IcmpInDestUnreachs",
 	[IP_MIB_NON_IP] = "NonIP",
+	[IP_MIB_INTERCEPTED] = "Intercepted",
+	[IP_MIB_INTERCEPT_BYPASS] = "InterceptBypass",
+	[IP_MIB_FORW_DATAGRAMS] = "ForwDatagrams",
+	[IP_MIB_FORW_DROPPED] = "ForwDropped",
+	[IP_MIB_IN_NO_ROUTES] = "InNoRoutes",
+	[IP_MIB_TTL_EXCEEDED] = "TtlExceeded",
+	[IP_MIB_FRAG_NEEDED] = "FragNeeded",
+	[IP_MIB_FRAG_FAILS] = "FragFails",
+	[IP_MIB_ICMP_OUT_ERRORS] = "IcmpOutErrors",
+	[IP_MIB_ICMP_RATE_LIMITED] = "IcmpRateLimited",
 };
 
 const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX] = {
@@ -62,6 +75,12 @@ const char *const hag_handoff_mib_names[HANDOFF_MIB_MAX] = {
 /* A frame in a worker's inbox carries its port in hash.usr; copies of ARP and
  * ICMP errors (every worker learns them, one answers) also carry this flag. */
 #define HAG_HO_SHARED 0x80000000u
+/* ... and a segment to another host that transparent mode intercepts, this one. */
+#define HAG_HO_INTERCEPT 0x40000000u
+
+/* ICMP errors sent at most, per second and worker, and the burst (Linux: 1000/s). */
+#define ICMP_ERR_RATE 1000u
+#define ICMP_ERR_BURST 100u
 
 bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr)
 {
@@ -71,6 +90,39 @@ bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr)
 	for (int i = 0; i < lc->cfg->n_addrs; i++)
 		if (lc->cfg->addrs[i] == addr)
 			return true;
+	for (int i = 0; i < lc->cfg->transparent.n_snat; i++)
+		if (lc->cfg->transparent.snat[i] == addr)
+			return true;
+	return false;
+}
+
+/* An address hagd answers ARP for on port: its own there, or a SNAT address in its prefix. */
+static bool arp_target(const struct hag_lcore *lc, int port, uint32_t tip)
+{
+	const struct hag_port_conf *pc = &lc->cfg->ports[port];
+
+	if (tip == pc->addr)
+		return true;
+	for (int i = 0; i < lc->cfg->transparent.n_snat; i++)
+		if (lc->cfg->transparent.snat[i] == tip && net_in_prefix(tip, pc->addr, pc->prefixlen))
+			return true;
+	return false;
+}
+
+/* transparent.intercept: a TCP segment to dst:dport is terminated by hagd. */
+static bool intercepts(const struct hag_transparent_conf *t, uint32_t dst, uint16_t dport)
+{
+	for (int i = 0; i < t->n_intercept; i++) {
+		const struct hag_intercept_conf *r = &t->intercept[i];
+
+		if (!net_in_prefix(dst, r->prefix, r->prefixlen))
+			continue;
+		if (r->n_ports == 0)
+			return true;
+		for (int k = 0; k < r->n_ports; k++)
+			if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
+				return true;
+	}
 	return false;
 }
 
@@ -121,9 +173,9 @@ static void handoff_send(struct hag_lcore *lc, unsigned w)
 }
 
 /* Hand a received frame (Ethernet header in place) to worker w; sent after the burst. */
-static void handoff(struct hag_lcore *lc, unsigned w, int port, struct rte_mbuf *m)
+static void handoff(struct hag_lcore *lc, unsigned w, int port, struct rte_mbuf *m, uint32_t flags)
 {
-	m->hash.usr = (uint32_t)port;
+	m->hash.usr = (uint32_t)port | flags;
 	lc->ho[w][lc->ho_n[w]++] = m;
 	if (lc->ho_n[w] == HAG_BURST)
 		handoff_send(lc, w);
@@ -283,10 +335,11 @@ static void eth_fill(struct rte_mbuf *m, const struct rte_ether_addr *src, const
 }
 
 /* lib/tcp's output: route, resolve the next hop, add Ethernet, queue for TX. */
+static int output_via(struct hag_lcore *lc, struct rte_mbuf *m, int port, uint32_t nh);
+
 int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
 {
 	struct hag_lcore *lc = arg;
-	struct net_arp_entry *e;
 	uint32_t nh = 0;
 	int port;
 
@@ -297,6 +350,14 @@ int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}
+	return output_via(lc, m, port, nh);
+}
+
+/* m (IPv4 at its start) out of port to the next hop nh: Ethernet added, ARP resolved. */
+static int output_via(struct hag_lcore *lc, struct rte_mbuf *m, int port, uint32_t nh)
+{
+	struct net_arp_entry *e;
+
 	if (rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOSPC;
@@ -364,7 +425,7 @@ static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m, bool shar
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
 	sha = ah->arp_data.arp_sha;
-	if (tip != pc->addr)
+	if (!arp_target(lc, port, tip))
 		goto drop;
 	/* RFC 826: the target merges the sender's mapping; every worker keeps its own table. */
 	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
@@ -375,13 +436,162 @@ static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m, bool shar
 	if (shared)
 		goto drop;
 	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
-		net_arp_build(m, RTE_ARP_OP_REPLY, &lc->ports[port].mac, pc->addr, &sha, sip);
+		net_arp_build(m, RTE_ARP_OP_REPLY, &lc->ports[port].mac, tip, &sha, sip);
 		lc->ip_mib[IP_MIB_ARP_OUT]++;
 		tx(lc, port, m);
 		return;
 	}
 drop:
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * An ICMP error about the received packet ip (len bytes of it readable) from
+ * the address of the port it came in on; at most ICMP_ERR_RATE a second.
+ */
+static void icmp_error(struct hag_lcore *lc, int in_port, const struct rte_ipv4_hdr *ip, uint32_t len,
+		       uint8_t type, uint8_t code, uint16_t mtu)
+{
+	uint64_t add = (lc->now_us - lc->icmp_refill_us) * ICMP_ERR_RATE / 1000000u;
+	struct rte_mbuf *m;
+
+	if (add > 0) {
+		lc->icmp_tokens = (uint32_t)RTE_MIN((uint64_t)ICMP_ERR_BURST, lc->icmp_tokens + add);
+		lc->icmp_refill_us = lc->now_us;
+	}
+	if (lc->icmp_tokens == 0) {
+		lc->ip_mib[IP_MIB_ICMP_RATE_LIMITED]++;
+		return;
+	}
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL)
+		return;
+	if (net_icmp_error(m, ip, len, lc->cfg->ports[in_port].addr, type, code, mtu, lc->icmp_ip_id++) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->icmp_tokens--;
+	lc->ip_mib[IP_MIB_ICMP_OUT_ERRORS]++;
+	hag_output(lc, m, rte_be_to_cpu_32(ip->src_addr), NULL);
+}
+
+/*
+ * A packet for another host that hagd does not terminate (transparent mode):
+ * routed as RFC 1812 says (TTL, checksum, ICMP errors), or dropped by config.
+ * m holds the Ethernet frame, its IPv4 header checked.
+ */
+static void ip_forward(struct hag_lcore *lc, int in_port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
+	const struct hag_port_conf *pc = &lc->cfg->ports[in_port];
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr), src = rte_be_to_cpu_32(ip->src_addr), nh = 0;
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	uint32_t have = rte_pktmbuf_data_len(m) - l3;
+	int out;
+
+	if (!lc->cfg->transparent.route_other) {
+		lc->ip_mib[IP_MIB_FORW_DROPPED]++;
+		goto drop;
+	}
+	/* Not to be routed: broadcasts, multicast, martian sources (RFC 1812 5.3.7). */
+	if (dst >= 0xe0000000u || (pc->prefixlen <= 30 && dst == (pc->addr | ~net_prefix_mask(pc->prefixlen))) ||
+	    src == 0 || (src >> 24) == 127 || src >= 0xe0000000u) {
+		lc->ip_mib[IP_MIB_IN_ADDR_ERRORS]++;
+		goto drop;
+	}
+	if (ip->time_to_live <= 1) {
+		lc->ip_mib[IP_MIB_TTL_EXCEEDED]++;
+		icmp_error(lc, in_port, ip, have, 11, 0, 0);
+		goto drop;
+	}
+	out = route_lookup(lc, dst, &nh);
+	if (out < 0) {
+		lc->ip_mib[IP_MIB_IN_NO_ROUTES]++;
+		icmp_error(lc, in_port, ip, have, 3, 0, 0);
+		goto drop;
+	}
+	if (tot > lc->cfg->ports[out].mtu) {
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
+			lc->ip_mib[IP_MIB_FRAG_NEEDED]++;
+			icmp_error(lc, in_port, ip, have, 3, 4, lc->cfg->ports[out].mtu);
+		} else {
+			lc->ip_mib[IP_MIB_FRAG_FAILS]++;
+		}
+		goto drop;
+	}
+	net_ipv4_ttl_dec(ip);
+	rte_pktmbuf_adj(m, l3);
+	if (rte_pktmbuf_data_len(m) > tot)       /* Ethernet padding */
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - tot));
+	m->ol_flags = 0;
+	lc->ip_mib[IP_MIB_FORW_DATAGRAMS]++;
+	output_via(lc, m, out, nh);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * A TCP segment to another host that transparent.intercept matches, on the
+ * worker that owns its flow. With mptcp_only, what is not (part of) an MPTCP
+ * connection hagd terminates is routed on instead.
+ */
+static void rx_intercepted(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+
+	if (lc->cfg->transparent.mptcp_only && tot >= ihl + sizeof(*th) &&
+	    tcp_flow_find(lc->tcp, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port),
+			  rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(th->src_port)) == NULL) {
+		uint32_t doff = (uint32_t)(th->data_off >> 4) * 4;
+		bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
+
+		if (!syn || doff < sizeof(*th) || ihl + doff > tot ||
+		    !mptcp_syn_is_multipath((const uint8_t *)(th + 1), doff - sizeof(*th))) {
+			lc->ip_mib[IP_MIB_INTERCEPT_BYPASS]++;
+			ip_forward(lc, port, m);
+			return;
+		}
+	}
+	lc->ip_mib[IP_MIB_INTERCEPTED]++;
+	rte_pktmbuf_adj(m, l3);
+	tcp_input_intercepted(lc->tcp, m, NULL, lc->now_us);
+}
+
+/* A packet to an address that is not hagd's. */
+static void rx_transit(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct hag_transparent_conf *t = &lc->cfg->transparent;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+
+	if (!t->enabled) {
+		lc->ip_mib[IP_MIB_IN_ADDR_ERRORS]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (ip->next_proto_id == IPPROTO_TCP && (t->ingress >> port & 1) && tot >= ihl + 4) {
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+
+		if (intercepts(t, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
+			if (lc->n_workers > 1) {
+				unsigned w = hag_steer_owner(&lc->steer, ip, th, tot - ihl, true);
+
+				if (w != lc->worker) {
+					handoff(lc, w, port, m, HAG_HO_INTERCEPT);
+					return;
+				}
+			}
+			rx_intercepted(lc, port, m);
+			return;
+		}
+	}
+	ip_forward(lc, port, m);
 }
 
 static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
@@ -407,8 +617,8 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
 	dst = rte_be_to_cpu_32(ip->dst_addr);
 	if (!hag_is_local_addr(lc, dst)) {
-		lc->ip_mib[IP_MIB_IN_ADDR_ERRORS]++;
-		goto drop;
+		rx_transit(lc, port, m);
+		return;
 	}
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
@@ -417,10 +627,10 @@ static void rx_ipv4(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 			uint32_t len = RTE_MIN((uint32_t)rte_be_to_cpu_16(ip->total_length),
 					       (uint32_t)rte_pktmbuf_data_len(m) - l3) - ihl;
 			unsigned w = hag_steer_owner(&lc->steer, ip,
-						     (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl), len);
+						     (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl), len, false);
 
 			if (w != lc->worker) {
-				handoff(lc, w, port, m);
+				handoff(lc, w, port, m, 0);
 				return;
 			}
 		}
@@ -505,6 +715,10 @@ static void rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 		rx_arp(lc, port, m, true);
 		return;
 	}
+	if (m->hash.usr & HAG_HO_INTERCEPT) {
+		rx_intercepted(lc, port, m);
+		return;
+	}
 	if (shared) {     /* an ICMP error the receiving worker checked */
 		icmp_to_tcp(lc, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3));
 		rte_pktmbuf_free(m);
@@ -565,9 +779,8 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		.output = hag_output,
 		.output_arg = lc,
 		.socket_id = (int)rte_socket_id(),
-		/* Replies to our active opens carry their owner in the port (docs/performance.md). */
-		.port_stride = (uint16_t)cfg->workers,
-		.port_offset = (uint16_t)worker,
+		/* Replies to our active opens carry their owner in the port: each worker
+		 * has its block of tcp.local_ports (docs/performance.md). */
 		.flow_event = cfg->workers > 1 ? flow_event : NULL,
 		.flow_arg = lc,
 	};
@@ -600,7 +813,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		return -rte_errno;
 	/* Every worker's redirect table can hold the joined subflows of all workers. */
 	r = hag_steer_init(&lc->steer, worker, cfg->workers, cfg->tcp_max_conns * cfg->workers,
-			   (int)rte_socket_id());
+			   (int)rte_socket_id(), cfg->local_port_lo, cfg->local_port_hi);
 	if (r != 0)
 		return r;
 	for (int i = 0; i < cfg->n_listeners; i++)
@@ -616,6 +829,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		if (cfg->ports[i].mtu < mtu)
 			mtu = cfg->ports[i].mtu;
 	tc.mss = (uint16_t)(mtu - 40);
+	hag_port_block(cfg->local_port_lo, cfg->local_port_hi, cfg->workers, worker, &tc.port_lo, &tc.port_hi);
 	tc.output_arg = lc;
 	lc->mem.budget = (uint64_t)cfg->tcp_mem_budget_mb << 20;
 	lc->tcp = tcp_stack_create(&tc);
@@ -704,6 +918,12 @@ static void drain_step(struct hag_lcore *lc)
 		HAG_LOG(INFO, "worker %u: drain timeout: %u connections closed in order", lc->worker,
 			hag_proxy_close_all(lc));
 	}
+	if (!lc->drain_reset && lc->relay_active > 0 && lc->now_us >= lc->drain_deadline_us + DRAIN_GRACE_US) {
+		/* Past the grace: the peers learn it now (RST), not from their timeouts. */
+		lc->drain_reset = true;
+		HAG_LOG(WARNING, "worker %u: %u connections still open %u s after the drain timeout: reset",
+			lc->worker, hag_proxy_abort_all(lc), DRAIN_GRACE_US / 1000000u);
+	}
 	if (lc->worker != 0)
 		return;
 	/* Another worker's count, read as telemetry reads it (an aligned word). */
@@ -712,13 +932,9 @@ static void drain_step(struct hag_lcore *lc)
 	if (all) {
 		HAG_LOG(INFO, "drained: no connection left");
 		hag_quit = true;
-	} else if (lc->now_us >= lc->drain_deadline_us + DRAIN_GRACE_US) {
-		unsigned left = 0;
-
-		for (unsigned w = 0; w < lc->n_workers; w++)
-			left += lc->all[w].relay_active;
-		HAG_LOG(WARNING, "drain: %u connections still open %u s after the timeout: reset", left,
-			DRAIN_GRACE_US / 1000000u);
+	} else if (lc->now_us >= lc->drain_deadline_us + DRAIN_GRACE_US + DRAIN_RESET_US) {
+		/* The workers reset what was left DRAIN_RESET_US ago and sent the RSTs. */
+		HAG_LOG(WARNING, "drain: exit with connections reset");
 		hag_quit = true;
 	}
 }
@@ -811,4 +1027,14 @@ uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst)
 	int port = route_lookup(lc, dst, &nh);
 
 	return port < 0 ? 0 : lc->cfg->ports[port].addr;
+}
+
+uint32_t hag_snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t dst)
+{
+	const struct hag_transparent_conf *t = &lc->cfg->transparent;
+
+	if (t->n_snat == 0)
+		return hag_src_addr_for(lc, dst);
+	/* One client address always leaves from the same SNAT address. */
+	return t->snat[((client * 2654435761u) >> 16) % (uint32_t)t->n_snat];
 }

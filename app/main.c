@@ -5,6 +5,7 @@
  *
  *   hagd [EAL args] -- -c FILE [--check-config]
  *   hagd -c FILE [--check-config]
+ *   hagd --check-config FILE
  */
 #include <errno.h>
 #include <malloc.h>
@@ -93,6 +94,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: hagd [EAL args] -- -c FILE [--check-config]\n"
 		   "       hagd -c FILE [--check-config]\n"
+		   "       hagd --check-config FILE\n"
 		   "EAL args from the file's dpdk.args come first, then the command line's,\n"
 		   "then one --vdev per port whose dev starts with net_. See docs/config.md.\n");
 }
@@ -123,6 +125,9 @@ int main(int argc, char **argv)
 			cfg_path = argv[++i];
 		} else if (strcmp(argv[i], "--check-config") == 0) {
 			check_only = true;
+			/* "--check-config FILE": the file may follow it directly. */
+			if (cfg_path == NULL && i + 1 < argc && argv[i + 1][0] != '-')
+				cfg_path = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -202,6 +207,12 @@ int main(int argc, char **argv)
 			break;
 		lcore_of[w++] = lcore;
 	}
+	if (hag_proxy_global_init(&cfg) != 0) {
+		HAG_LOG(ERR, "limits.per_client: no memory for the client table");
+		hag_ports_close(ports, cfg.n_ports);
+		rte_eal_cleanup();
+		return 1;
+	}
 	for (w = 0; w < cfg.workers; w++) {
 		r = hag_lcore_init(&lcs[w], &cfg, ports, pool, lcs, w);
 		lcs[w].lcore_id = lcore_of[w];
@@ -224,6 +235,20 @@ int main(int argc, char **argv)
 			l->upstream_addr >> 24, (l->upstream_addr >> 16) & 255, (l->upstream_addr >> 8) & 255,
 			l->upstream_addr & 255, l->upstream_port, cfg.mptcp_enabled ? " (MPTCP)" : "");
 	}
+	if (cfg.transparent.enabled) {
+		const struct hag_transparent_conf *t = &cfg.transparent;
+
+		HAG_LOG(INFO, "transparent: %d intercept rule%s on %d access port%s%s; other traffic %s",
+			t->n_intercept, t->n_intercept == 1 ? "" : "s", __builtin_popcount(t->ingress),
+			__builtin_popcount(t->ingress) == 1 ? "" : "s", t->mptcp_only ? ", MPTCP only" : "",
+			t->route_other ? "routed" : "dropped");
+	}
+	for (w = 0; w < cfg.workers; w++) {
+		uint16_t lo, hi;
+
+		hag_port_block(cfg.local_port_lo, cfg.local_port_hi, cfg.workers, w, &lo, &hi);
+		HAG_LOG(INFO, "worker %u: upstream source ports %u-%u", w, lo, hi);
+	}
 	HAG_LOG(INFO, "ready: %u worker%s", cfg.workers, cfg.workers == 1 ? "" : "s");
 	for (w = 1; w < cfg.workers; w++) {
 		r = rte_eal_remote_launch(hag_lcore_run, &lcs[w], lcore_of[w]);
@@ -237,6 +262,7 @@ int main(int argc, char **argv)
 	HAG_LOG(INFO, "stopping");
 	for (w = 0; w < cfg.workers; w++)
 		hag_lcore_fini(&lcs[w]);
+	hag_proxy_global_fini();
 	hag_ports_close(ports, cfg.n_ports);
 	rte_eal_cleanup();
 	hag_config_free(&cfg);

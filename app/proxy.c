@@ -7,11 +7,14 @@
  * the window the other side advertises: backpressure without drops.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_telemetry.h>
 
+#include "climit.h"
 #include "hagd.h"
 
 const char *const hag_relay_mib_names[RELAY_MIB_MAX] = {
@@ -27,11 +30,22 @@ const char *const hag_relay_mib_names[RELAY_MIB_MAX] = {
 	[RELAY_MIB_COMPLETED] = "Completed",
 	[RELAY_MIB_DRAIN_REFUSED] = "DrainRefused",
 	[RELAY_MIB_DRAIN_CLOSED] = "DrainClosed",
+	[RELAY_MIB_TRANSPARENT] = "AcceptedTransparent",
+	[RELAY_MIB_LIMIT_REFUSED] = "LimitRefused",
+	[RELAY_MIB_CLIENT_LIMIT_REFUSED] = "ClientLimitRefused",
+	[RELAY_MIB_CLIENT_TABLE_FULL] = "ClientTableFull",
+	[RELAY_MIB_NO_ROUTE] = "NoRouteRefused",
 };
+
+/* limits.per_client, shared by the workers (app/climit.h); limit 0 when off. */
+static struct hag_climit g_climit;
 
 struct hag_conn {
 	struct hag_lcore *lc;
-	const struct hag_listener_conf *lcf;
+	uint32_t up_addr;                /* the server: a listener's upstream, or the */
+	uint16_t up_port;                /* intercepted destination (transparent mode) */
+	uint32_t client_addr;            /* counted in limits.per_client when climit_held */
+	bool transparent, climit_held;
 	struct tcp_sock *client, *server;
 	bool server_up;             /* upstream was established */
 	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
@@ -48,6 +62,8 @@ static void conn_maybe_free(struct hag_conn *c)
 		return;
 	hag_pipe_fini(&c->up);
 	hag_pipe_fini(&c->down);
+	if (c->climit_held)
+		hag_climit_put(&g_climit, c->client_addr);
 	c->lc->relay_active--;
 	TAILQ_REMOVE(&c->lc->conns, c, link);
 	free(c);
@@ -94,10 +110,10 @@ static void client_established(struct tcp_sock *sk)
 {
 	struct hag_conn *c = sk->user;
 	struct hag_lcore *lc = c->lc;
-	const struct hag_listener_conf *lcf = c->lcf;
-	uint32_t src = hag_src_addr_for(lc, lcf->upstream_addr);
+	uint32_t src = c->transparent ? hag_snat_addr_for(lc, c->client_addr, c->up_addr) :
+					hag_src_addr_for(lc, c->up_addr);
 
-	c->server = tcp_connect(lc->tcp, src, 0, lcf->upstream_addr, lcf->upstream_port, &c->down, &c->up,
+	c->server = tcp_connect(lc->tcp, src, 0, c->up_addr, c->up_port, &c->down, &c->up,
 				&server_ops, c, NULL, lc->now_us);
 	if (c->server == NULL) {
 		lc->relay_mib[RELAY_MIB_UPSTREAM_FAILURES]++;
@@ -306,6 +322,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	struct hag_listener *l = arg;
 	struct hag_lcore *lc = l->lc;
 	struct hag_conn *c;
+	bool held = false;
 	int mp = 0;
 
 	if (lc->cfg->mptcp_enabled) {
@@ -320,6 +337,27 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		lc->relay_mib[RELAY_MIB_DRAIN_REFUSED]++;
 		return -ECONNREFUSED;
 	}
+	/* limits.connections, in equal shares: each worker takes its part. */
+	if (lc->cfg->limit_conns && lc->relay_active >= (lc->cfg->limit_conns + lc->n_workers - 1) / lc->n_workers) {
+		lc->relay_mib[RELAY_MIB_LIMIT_REFUSED]++;
+		return -ECONNREFUSED;
+	}
+	if (l->conf == NULL && hag_src_addr_for(lc, sk->laddr) == 0) {
+		/* Transparent: no way on to the destination. */
+		lc->relay_mib[RELAY_MIB_NO_ROUTE]++;
+		return -EHOSTUNREACH;
+	}
+	if (g_climit.limit) {
+		enum hag_climit_res r = hag_climit_take(&g_climit, sk->raddr);
+
+		if (r == HAG_CLIMIT_REFUSED) {
+			lc->relay_mib[RELAY_MIB_CLIENT_LIMIT_REFUSED]++;
+			return -ECONNREFUSED;
+		}
+		held = r == HAG_CLIMIT_OK;
+		if (r == HAG_CLIMIT_FULL)
+			lc->relay_mib[RELAY_MIB_CLIENT_TABLE_FULL]++;
+	}
 
 	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
 	c = calloc(1, sizeof(*c));
@@ -330,11 +368,18 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 			hag_pipe_fini(&c->up);
 			free(c);
 		}
+		if (held)
+			hag_climit_put(&g_climit, sk->raddr);
 		lc->relay_mib[RELAY_MIB_NO_MEMORY]++;
 		return -ENOMEM;
 	}
 	c->lc = lc;
-	c->lcf = l->conf;
+	c->client_addr = sk->raddr;
+	c->climit_held = held;
+	c->transparent = l->conf == NULL;
+	/* Explicit: the listener's upstream; transparent: where the client was going. */
+	c->up_addr = l->conf ? l->conf->upstream_addr : sk->laddr;
+	c->up_port = l->conf ? l->conf->upstream_port : sk->lport;
 	c->client = sk;
 	sk->ops = &client_ops;
 	sk->user = c;
@@ -348,6 +393,8 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
+	if (c->transparent)
+		lc->relay_mib[RELAY_MIB_TRANSPARENT]++;
 	lc->relay_active++;
 	/* Unique over the workers: the worker's count times their number, plus its index. */
 	c->id = lc->relay_mib[RELAY_MIB_ACCEPTED] * lc->n_workers + lc->worker;
@@ -364,6 +411,8 @@ static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 	o->state = sk->state;
 	o->retries = sk->retries;
 	o->ooo = sk->rcv.n;
+	o->laddr = sk->laddr;
+	o->lport = sk->lport;
 	o->raddr = sk->raddr;
 	o->rport = sk->rport;
 	o->snd_wnd = sk->snd_wnd;
@@ -383,18 +432,55 @@ static void pipe_snap(struct hag_pipe_snap *o, const struct hag_pipe *p)
 	o->ooo = p->rx.n;
 }
 
+/*
+ * Every subflow of the MPTCP connection sk carries, first the one that owns
+ * it, as mptcp_conn_info orders them. That API gives four without their
+ * addresses or RTT; hagctl conns shows them all, so they are read here from
+ * lib/mptcp's own state (read only, on the worker that owns them), as many as
+ * lc->sf_snap still holds.
+ */
+static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const struct tcp_sock *sk)
+{
+	struct mptcp_subflow_info sfi[HAG_SF_SNAPS];
+	int room = HAG_SF_SNAPS - lc->n_sf_snap;
+	int n = mptcp_subflows(sk, sfi, room);
+
+	o->sf_first = lc->n_sf_snap;
+	o->sf_n = 0;
+	for (int i = 0; i < n && i < room; i++) {
+		struct hag_sf_snap *f = &lc->sf_snap[lc->n_sf_snap++];
+
+		f->raddr = sfi[i].sk->raddr;
+		f->rport = sfi[i].sk->rport;
+		f->state = sfi[i].sk->state;
+		f->cwnd = sfi[i].sk->cwnd;
+		f->srtt_us = sfi[i].sk->srtt_us;
+		f->mappings = sfi[i].mappings;
+		f->stale = sfi[i].stale;
+		f->backup = sfi[i].backup;
+		f->given = sfi[i].given;
+		f->acked = sfi[i].sk->snd_una;
+		o->sf_n++;
+	}
+}
+
 void hag_proxy_snapshot(struct hag_lcore *lc)
 {
 	struct hag_conn *c;
 	int n = 0;
 
+	lc->n_sf_snap = 0;
 	TAILQ_FOREACH(c, &lc->conns, link) {
 		struct hag_conn_snap *o = &lc->snap[n];
 
 		if (n == HAG_CONN_SNAPS)
 			break;
 		o->id = c->id;
+		o->parked = c->client_parked;
 		o->has_mp = c->client && mptcp_conn_info(c->client, &o->mp) == 0;
+		o->sf_n = 0;
+		if (o->has_mp)
+			subflows_snap(lc, o, c->client);
 		sock_snap(&o->client, c->client);
 		sock_snap(&o->server, c->server);
 		pipe_snap(&o->up, &c->up);
@@ -402,106 +488,170 @@ void hag_proxy_snapshot(struct hag_lcore *lc)
 		n++;
 	}
 	lc->n_snap = n;
+	/* The rest are counted, not walked (relay_active: the length of lc->conns). */
+	lc->n_snap_left = lc->relay_active > (uint32_t)n ? lc->relay_active - (uint32_t)n : 0;
 }
 
-static struct rte_tel_data *sock_dict(const struct hag_sock_snap *s)
-{
-	struct rte_tel_data *d = rte_tel_data_alloc();
-	char a[48];
+/*
+ * A dict on its way into a telemetry reply, and the length of the JSON that
+ * DPDK (lib/telemetry) will write for it: "{}", and for every entry its
+ * "key":value and a comma. Nothing is allocated while d is NULL: the
+ * connection is measured first, then made if it fits.
+ */
+struct tel_dict {
+	struct rte_tel_data *d;
+	size_t len;
+};
 
-	if (d == NULL)
-		return NULL;
-	rte_tel_data_start_dict(d);
-	snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", s->raddr >> 24, (s->raddr >> 16) & 255,
-		 (s->raddr >> 8) & 255, s->raddr & 255, s->rport);
-	rte_tel_data_add_dict_string(d, "peer", a);
-	rte_tel_data_add_dict_string(d, "state", tcp_state_name(s->state));
-	rte_tel_data_add_dict_u64(d, "mptcp", s->mptcp);
-	rte_tel_data_add_dict_u64(d, "snd_una", s->snd_una);
-	rte_tel_data_add_dict_u64(d, "snd_nxt", s->snd_nxt);
-	rte_tel_data_add_dict_u64(d, "snd_max", s->snd_max);
-	rte_tel_data_add_dict_u64(d, "snd_wnd", s->snd_wnd);
-	rte_tel_data_add_dict_u64(d, "cwnd", s->cwnd);
-	rte_tel_data_add_dict_u64(d, "srtt_us", s->srtt_us);
-	rte_tel_data_add_dict_u64(d, "rcv_nxt", s->rcv_nxt);
-	rte_tel_data_add_dict_u64(d, "ooo_ranges", s->ooo);
-	rte_tel_data_add_dict_u64(d, "retries", s->retries);
-	return d;
+static void td_open(struct tel_dict *t, bool make)
+{
+	t->len = 2;
+	t->d = make ? rte_tel_data_alloc() : NULL;
+	if (t->d)
+		rte_tel_data_start_dict(t->d);
 }
 
-static struct rte_tel_data *pipe_dict(const struct hag_pipe_snap *p)
+static void td_u64(struct tel_dict *t, const char *k, uint64_t v)
 {
-	struct rte_tel_data *d = rte_tel_data_alloc();
+	char num[24];
 
-	if (d == NULL)
-		return NULL;
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "head", p->head);
-	rte_tel_data_add_dict_u64(d, "end", p->end);
-	rte_tel_data_add_dict_u64(d, "cap", p->cap);
-	rte_tel_data_add_dict_u64(d, "ooo_ranges", p->ooo);
-	return d;
+	if (t->d)
+		rte_tel_data_add_dict_u64(t->d, k, v);
+	t->len += strlen(k) + 4 + (size_t)snprintf(num, sizeof(num), "%" PRIu64, v);
 }
 
-static void add_child(struct rte_tel_data *d, const char *name, struct rte_tel_data *child)
+static void td_str(struct tel_dict *t, const char *k, const char *v)
 {
-	if (child)
-		rte_tel_data_add_dict_container(d, name, child, 0);
+	if (t->d)
+		rte_tel_data_add_dict_string(t->d, k, v);
+	t->len += strlen(k) + 6 + strlen(v);
 }
 
-void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d)
+static void td_addr(struct tel_dict *t, const char *k, uint32_t a, uint16_t port)
 {
-	for (int i = 0; i < lc->n_snap; i++) {
-		const struct hag_conn_snap *s = &lc->snap[i];
-		struct rte_tel_data *cd = rte_tel_data_alloc();
-		char key[24];
+	char s[32];
 
-		if (cd == NULL)
-			break;
-		rte_tel_data_start_dict(cd);
-		if (s->client.valid)
-			add_child(cd, "client", sock_dict(&s->client));
-		if (s->server.valid)
-			add_child(cd, "server", sock_dict(&s->server));
-		if (s->has_mp) {
-			struct rte_tel_data *m = rte_tel_data_alloc();
+	snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+	td_str(t, k, s);
+}
 
-			if (m) {
-				rte_tel_data_start_dict(m);
-				rte_tel_data_add_dict_u64(m, "subflows", s->mp.subflows);
-				rte_tel_data_add_dict_u64(m, "snd_una", s->mp.snd_una);
-				rte_tel_data_add_dict_u64(m, "snd_nxt", s->mp.snd_nxt);
-				rte_tel_data_add_dict_u64(m, "snd_edge", s->mp.snd_edge);
-				rte_tel_data_add_dict_u64(m, "rcv_nxt", s->mp.rcv_nxt);
-				rte_tel_data_add_dict_u64(m, "pending_reinject", s->mp.pending_reinject);
-				rte_tel_data_add_dict_u64(m, "data_fin_sent", s->mp.fin_sent);
-				rte_tel_data_add_dict_u64(m, "data_fin_acked", s->mp.fin_acked);
-				rte_tel_data_add_dict_u64(m, "data_fin_received", s->mp.rcv_fin);
-				for (int k = 0; k < 4 && k < s->mp.subflows; k++) {
-					struct rte_tel_data *f = rte_tel_data_alloc();
-					char nm[16];
+/* child becomes t's entry k (a child is made only when t is). */
+static void td_child(struct tel_dict *t, const char *k, struct tel_dict *child)
+{
+	if (t->d && child->d)
+		rte_tel_data_add_dict_container(t->d, k, child->d, 0);
+	t->len += strlen(k) + 4 + child->len;
+}
 
-					if (f == NULL)
-						break;
-					rte_tel_data_start_dict(f);
-					rte_tel_data_add_dict_string(f, "state", tcp_state_name(s->mp.sf[k].state));
-					rte_tel_data_add_dict_u64(f, "mappings", s->mp.sf[k].mappings);
-					rte_tel_data_add_dict_u64(f, "given", s->mp.sf[k].given);
-					rte_tel_data_add_dict_u64(f, "acked", s->mp.sf[k].acked);
-					rte_tel_data_add_dict_u64(f, "cwnd", s->mp.sf[k].cwnd);
-					rte_tel_data_add_dict_u64(f, "stale", s->mp.sf[k].stale);
-					rte_tel_data_add_dict_u64(f, "backup", s->mp.sf[k].backup);
-					snprintf(nm, sizeof(nm), "subflow%d", k);
-					add_child(m, nm, f);
-				}
-				add_child(cd, "mptcp", m);
-			}
-		}
-		add_child(cd, "up", pipe_dict(&s->up));
-		add_child(cd, "down", pipe_dict(&s->down));
-		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->id);
-		rte_tel_data_add_dict_container(d, key, cd, 0);
+static void sock_dict(struct tel_dict *parent, const char *name, const struct hag_sock_snap *s)
+{
+	struct tel_dict t;
+
+	td_open(&t, parent->d != NULL);
+	td_addr(&t, "peer", s->raddr, s->rport);
+	td_addr(&t, "local", s->laddr, s->lport);
+	td_str(&t, "state", tcp_state_name(s->state));
+	td_u64(&t, "mptcp", s->mptcp);
+	td_u64(&t, "snd_una", s->snd_una);
+	td_u64(&t, "snd_nxt", s->snd_nxt);
+	td_u64(&t, "snd_max", s->snd_max);
+	td_u64(&t, "snd_wnd", s->snd_wnd);
+	td_u64(&t, "cwnd", s->cwnd);
+	td_u64(&t, "srtt_us", s->srtt_us);
+	td_u64(&t, "rcv_nxt", s->rcv_nxt);
+	td_u64(&t, "ooo_ranges", s->ooo);
+	td_u64(&t, "retries", s->retries);
+	td_child(parent, name, &t);
+}
+
+static void pipe_dict(struct tel_dict *parent, const char *name, const struct hag_pipe_snap *p)
+{
+	struct tel_dict t;
+
+	td_open(&t, parent->d != NULL);
+	td_u64(&t, "head", p->head);
+	td_u64(&t, "end", p->end);
+	td_u64(&t, "cap", p->cap);
+	td_u64(&t, "ooo_ranges", p->ooo);
+	td_child(parent, name, &t);
+}
+
+static void mptcp_dict(struct tel_dict *parent, const struct hag_lcore *lc, const struct hag_conn_snap *s)
+{
+	struct tel_dict m;
+
+	td_open(&m, parent->d != NULL);
+	td_str(&m, "scheduler", lc->cfg->mptcp_scheduler);
+	td_u64(&m, "subflows", s->mp.subflows);   /* all of them; subflow0.. are the first sf_n */
+	td_u64(&m, "snd_una", s->mp.snd_una);
+	td_u64(&m, "snd_nxt", s->mp.snd_nxt);
+	td_u64(&m, "snd_edge", s->mp.snd_edge);
+	td_u64(&m, "rcv_nxt", s->mp.rcv_nxt);
+	td_u64(&m, "pending_reinject", s->mp.pending_reinject);
+	td_u64(&m, "data_fin_sent", s->mp.fin_sent);
+	td_u64(&m, "data_fin_acked", s->mp.fin_acked);
+	td_u64(&m, "data_fin_received", s->mp.rcv_fin);
+	for (int k = 0; k < s->sf_n; k++) {
+		const struct hag_sf_snap *sf = &lc->sf_snap[s->sf_first + k];
+		struct tel_dict f;
+		char nm[16];
+
+		td_open(&f, m.d != NULL);
+		td_str(&f, "state", tcp_state_name(sf->state));
+		td_u64(&f, "mappings", sf->mappings);
+		td_u64(&f, "given", sf->given);
+		td_u64(&f, "acked", sf->acked);
+		td_u64(&f, "cwnd", sf->cwnd);
+		td_u64(&f, "stale", sf->stale);
+		td_u64(&f, "backup", sf->backup);
+		td_addr(&f, "peer", sf->raddr, sf->rport);
+		td_u64(&f, "srtt_us", sf->srtt_us);
+		snprintf(nm, sizeof(nm), "subflow%d", k);
+		td_child(&m, nm, &f);
 	}
+	td_child(parent, "mptcp", &m);
+}
+
+static void conn_dict(struct tel_dict *cd, const struct hag_lcore *lc, const struct hag_conn_snap *s, bool make)
+{
+	td_open(cd, make);
+	if (make && cd->d == NULL)
+		return;
+	td_u64(cd, "worker", lc->worker);
+	td_u64(cd, "parked", s->parked);
+	if (s->client.valid)
+		sock_dict(cd, "client", &s->client);
+	if (s->server.valid)
+		sock_dict(cd, "server", &s->server);
+	if (s->has_mp)
+		mptcp_dict(cd, lc, s);
+	pipe_dict(cd, "up", &s->up);
+	pipe_dict(cd, "down", &s->down);
+}
+
+void hag_proxy_snap_format(const struct hag_lcore *lc, struct rte_tel_data *d, struct hag_snap_room *room)
+{
+	int i;
+
+	for (i = 0; i < lc->n_snap; i++) {
+		const struct hag_conn_snap *s = &lc->snap[i];
+		struct tel_dict cd;
+		char key[24];
+		size_t need;
+
+		snprintf(key, sizeof(key), "%" PRIu64, s->id);
+		conn_dict(&cd, lc, s, false);
+		need = strlen(key) + 4 + cd.len;
+		if (room->entries == 0 || need > room->bytes)
+			break;
+		conn_dict(&cd, lc, s, true);
+		if (cd.d == NULL)
+			break;
+		rte_tel_data_add_dict_container(d, key, cd.d, 0);
+		room->bytes -= need;
+		room->entries--;
+	}
+	room->left += (uint64_t)(lc->n_snap - i) + lc->n_snap_left;
 }
 
 unsigned hag_proxy_close_all(struct hag_lcore *lc)
@@ -522,6 +672,30 @@ unsigned hag_proxy_close_all(struct hag_lcore *lc)
 	return n;
 }
 
+unsigned hag_proxy_abort_all(struct hag_lcore *lc)
+{
+	struct hag_conn *c, *next;
+	unsigned n = 0;
+
+	/* Each abort may free its connection: walk with the next one in hand. */
+	for (c = TAILQ_FIRST(&lc->conns); c != NULL; c = next) {
+		struct tcp_sock *cl = c->client, *sv = c->server;
+
+		next = TAILQ_NEXT(c, link);
+		n++;
+		c->client = NULL;
+		c->server = NULL;
+		/* A parked MPTCP connection has no subflow to reset: lib/mptcp keeps
+		 * it (and c) until its resume timer or hagd's exit. */
+		if (cl)
+			tcp_abort(cl);
+		if (sv)
+			tcp_abort(sv);
+		conn_maybe_free(c);
+	}
+	return n;
+}
+
 int hag_proxy_listen(struct hag_lcore *lc)
 {
 	TAILQ_INIT(&lc->conns);
@@ -535,5 +709,26 @@ int hag_proxy_listen(struct hag_lcore *lc)
 		if (r != 0)
 			return r;
 	}
+	if (lc->cfg->transparent.enabled) {
+		/* One intercepting listener for every port: rx_transit decided what is intercepted. */
+		lc->transparent.lc = lc;
+		lc->transparent.conf = NULL;
+		return tcp_listen_intercept(lc->tcp, 0, on_accept, &lc->transparent);
+	}
 	return 0;
+}
+
+int hag_proxy_global_init(const struct hag_config *cfg)
+{
+	if (cfg->limit_per_client == 0)
+		return 0;
+	/* Every relayed connection may come from another address. */
+	return hag_climit_init(&g_climit, cfg->limit_per_client,
+			       cfg->limit_conns ? cfg->limit_conns : cfg->tcp_max_conns * cfg->workers);
+}
+
+void hag_proxy_global_fini(void)
+{
+	hag_climit_fini(&g_climit);
+	g_climit.limit = 0;
 }

@@ -25,17 +25,20 @@ struct steer_key {
 	uint16_t lport, rport;
 };
 
-int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id)
+int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id,
+		   uint16_t port_lo, uint16_t port_hi)
 {
 	static unsigned int seq;
 	struct rte_hash_parameters hp = {0};
 	char name[RTE_HASH_NAMESIZE];
 
-	if (n == 0 || self >= n)
+	if (n == 0 || self >= n || port_lo == 0 || port_hi < port_lo || (uint32_t)port_hi - port_lo + 1 < n)
 		return -EINVAL;
 	memset(s, 0, sizeof(*s));
 	s->self = self;
 	s->n = n;
+	s->port_lo = port_lo;
+	s->port_hi = port_hi;
 	if (n == 1)
 		return 0;
 	snprintf(name, sizeof(name), "steer_%u_%u", self, seq++);
@@ -82,8 +85,15 @@ unsigned hag_steer_flow_worker(const struct hag_steer *s, uint32_t laddr, uint16
 	return s->n == 1 ? 0 : flow_worker(s, &k);
 }
 
+unsigned hag_steer_port_owner(const struct hag_steer *s, uint16_t port)
+{
+	if (port < s->port_lo || port > s->port_hi)
+		return s->self;
+	return (unsigned)((uint64_t)(port - s->port_lo) * s->n / ((uint32_t)s->port_hi - s->port_lo + 1));
+}
+
 unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-			 uint32_t tcp_len)
+			 uint32_t tcp_len, bool intercepted)
 {
 	struct steer_key k;
 	uint32_t hlen, token;
@@ -99,8 +109,8 @@ unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, con
 	k.raddr = rte_be_to_cpu_32(ip->src_addr);
 	k.lport = rte_be_to_cpu_16(th->dst_port);
 	k.rport = rte_be_to_cpu_16(th->src_port);
-	if (!hag_steer_is_listener(s, k.lport)) {
-		owner = k.lport % s->n;
+	if (!intercepted && !hag_steer_is_listener(s, k.lport)) {
+		owner = hag_steer_port_owner(s, k.lport);
 		if (owner != s->self)
 			s->mib[STEER_MIB_REPLY_HANDOFF]++;
 		return owner;

@@ -6,8 +6,11 @@
  * reads nothing another worker writes. Every worker decides the same owner
  * for a segment, whichever queue it arrived on:
  *
- *   - a reply to one of our active opens (destination port not a listener's):
- *     the worker whose ephemeral ports hold it, port % n (lib/tcp port_stride);
+ *   - a reply to one of our active opens (to one of our addresses, the
+ *     destination port not a listener's): the worker whose block of
+ *     tcp.local_ports holds the port (hag_port_block);
+ *   - a segment hagd intercepts (transparent mode, to another host's address)
+ *     is steered as a segment to a listener is, below;
  *   - an MP_JOIN SYN to a listener: the owner of its token, token % n;
  *   - any other segment to a listener: the worker of the redirect table when
  *     the 4-tuple is there (a joined subflow owned by its token's worker),
@@ -44,12 +47,17 @@ extern const char *const hag_steer_mib_names[STEER_MIB_MAX];
 struct hag_steer {
 	unsigned self, n;
 	uint64_t listen[65536 / 64];             /* bit p: port p (host order) is a listener's */
+	uint16_t port_lo, port_hi;               /* tcp.local_ports, split in n blocks */
 	struct rte_hash *redirect;                 /* 4-tuple -> owner; NULL with one worker */
 	uint64_t mib[STEER_MIB_MAX];
 };
 
-/* Worker self of n; max_flows redirect entries. 0, or -ENOMEM / -EINVAL. */
-int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id);
+/* Worker self of n; max_flows redirect entries; the workers' upstream ports are
+ * the blocks of port_lo..port_hi (hag_port_block). 0, or -ENOMEM / -EINVAL. */
+int hag_steer_init(struct hag_steer *s, unsigned self, unsigned n, uint32_t max_flows, int socket_id,
+		   uint16_t port_lo, uint16_t port_hi);
+/* The worker whose block of upstream ports holds port (self when outside the range). */
+unsigned hag_steer_port_owner(const struct hag_steer *s, uint16_t port);
 void hag_steer_fini(struct hag_steer *s);
 /* A listener port (host order). 0 or -ENOSPC. */
 int hag_steer_add_listener(struct hag_steer *s, uint16_t port);
@@ -57,11 +65,12 @@ bool hag_steer_is_listener(const struct hag_steer *s, uint16_t port);
 
 /*
  * The worker that must process this IPv4/TCP segment (ip and th point into
- * the received frame; tcp_len is the TCP header and payload length present).
+ * the received frame; tcp_len is the TCP header and payload length present;
+ * intercepted: the destination is another host's, transparent mode).
  * A malformed header is this worker's to count and drop.
  */
 unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-			 uint32_t tcp_len);
+			 uint32_t tcp_len, bool intercepted);
 /* The hash worker of a connection to a listener (our address and port, the client's). */
 unsigned hag_steer_flow_worker(const struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			       uint16_t rport);

@@ -254,18 +254,38 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
  */
 static int conns_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	/* The reply: {"/hagd/conns":{...}} within HAG_TEL_REPLY_MAX, room kept for "omitted". */
+	struct hag_snap_room room = {
+		.bytes = HAG_TEL_REPLY_MAX - sizeof("{\"/hagd/conns\":}") - sizeof("{}") - 48,
+		.entries = RTE_TEL_MAX_DICT_ENTRIES - 1,
+	};
+
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (int i = 0; i < g_n; i++) {
 		struct hag_lcore *lc = &g_lcs[i];
+		size_t all = room.bytes, share;
 
 		__atomic_store_n(&lc->snap_req, 1, __ATOMIC_RELEASE);
 		for (int w = 0; w < 200 && __atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE); w++)
 			usleep(1000);
 		if (__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE))
 			return -EBUSY;      /* the worker did not answer in 200 ms */
-		hag_proxy_snap_format(lc, d);
+		/* An even share of what is left, so that every worker's connections are seen. */
+		share = all / (size_t)(g_n - i);
+		room.bytes = share;
+		hag_proxy_snap_format(lc, d, &room);
+		room.bytes = all - (share - room.bytes);
+	}
+	/* Connections hagd has but did not list: {"omitted": {"conns": N}}, only then. */
+	if (room.left > 0) {
+		struct rte_tel_data *o = dict();
+
+		if (o == NULL)
+			return -ENOMEM;
+		rte_tel_data_add_dict_u64(o, "conns", room.left);
+		add(d, "omitted", o);
 	}
 	return 0;
 }
@@ -386,7 +406,7 @@ int hag_telemetry_init(struct hag_lcore *lcs, int n)
 				       "offer a withdrawn address again: ADD_ADDR. Param: A.B.C.D") != 0)
 		return -1;
 	if (rte_telemetry_register_cmd("/hagd/conns", conns_cb,
-				       "hagd connections (first 32): sockets and pipes") != 0 ||
+				       "hagd connections: sockets, subflows, pipes (32 a worker)") != 0 ||
 	    rte_telemetry_register_cmd("/hagd/ports", ports_cb,
 				       "hagd ports: device, address, MAC, link, MTU, queues, traffic") != 0 ||
 	    rte_telemetry_register_cmd("/hagd/config", config_cb,

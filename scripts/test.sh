@@ -23,7 +23,7 @@ BUILD=${HAGD_BUILD:-build}
 export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
 E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum policy
-	aggregate break_make drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
+	aggregate break_make transparent drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
 BUDGET=${HAG_TEST_BUDGET:-1140}
 START=$SECONDS
 LOGDIR=$(mktemp -d /tmp/hag-test.XXXXXX)
@@ -119,6 +119,15 @@ if ((run_unit)); then
 		((f)) && grep -a -E '^\[(FAIL|----)\]' "$log" | head -n 40 | sed 's/^/    /'
 		((rc == 124)) && echo "    (timed out)"
 	done
+	# Every counter hagctl stats shows has its row in docs/operations.md.
+	if out=$(bash "$ROOT/tests/tools/check_counters_doc.sh" 2>&1); then
+		passed=$((passed + 1))
+		printf '%-24s %s\n' check_counters_doc "$out"
+	else
+		failed=$((failed + 1))
+		printf '%-24s %s\n' check_counters_doc "FAILED"
+		echo "$out" | head -n 20 | sed 's/^/    /'
+	fi
 fi
 
 if ((run_e2e)); then

@@ -520,6 +520,8 @@ def cmd_ping(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     if a.iface:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
+    if a.ttl:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, a.ttl)
     ident = os.getpid() & 0xFFFF
     for seq in range(1, a.count + 1):
         body = b"hagload-ping" + struct.pack("!d", time.time())
@@ -536,6 +538,14 @@ def cmd_ping(a):
                 break
             ihl = (data[0] & 0x0F) * 4
             typ, _, _, rid, rseq = struct.unpack_from("!BBHHH", data, ihl)
+            if typ == 11 and len(data) >= ihl + 8 + 28:
+                # A router's time exceeded, quoting our echo (RFC 792): exit 2.
+                qi = ihl + 8
+                qihl = (data[qi] & 0x0F) * 4
+                qt, _, _, qid, qseq = struct.unpack_from("!BBHHH", data, qi + qihl)
+                if qt == 8 and qid == ident and qseq == seq:
+                    print("time exceeded from %s seq %d" % (src[0], seq))
+                    return 2
             if typ == 0 and rid == ident and rseq == seq and src[0] == a.addr:
                 print("reply from %s seq %d time %.3f ms" % (a.addr, seq,
                       (time.monotonic() - t0) * 1000))
@@ -599,6 +609,8 @@ def main(argv=None):
     q.add_argument("--iface")
     q.add_argument("--count", type=int, default=1)
     q.add_argument("--timeout", type=float, default=1.0, help="per echo")
+    q.add_argument("--ttl", type=int, default=0,
+                   help="IP TTL of the echoes; a time exceeded quoting one: exit 2")
     q = sub.add_parser("kstats", help="kernel counters shaped like hagctl stats")
     q.add_argument("--relay-stats")
     a = p.parse_args(argv)

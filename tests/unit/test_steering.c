@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "mptcp/mptcp_options.h"
+#include "config.h"
 #include "steer.h"
 
 #define SVC_ADDR 0x0a0a0001u     /* 10.10.0.1: the listener */
@@ -61,7 +62,7 @@ static struct seg mkseg(uint32_t src, uint16_t sport, uint16_t dport, uint8_t fl
 
 static unsigned owner_of(struct hag_steer *st, const struct seg *s)
 {
-	return hag_steer_owner(st, &s->ip, &s->th, (uint32_t)((s->th.data_off >> 4) * 4));
+	return hag_steer_owner(st, &s->ip, &s->th, (uint32_t)((s->th.data_off >> 4) * 4), false);
 }
 
 /* MP_JOIN SYN option with this token. */
@@ -83,7 +84,7 @@ static void two_workers(void)
 {
 	eal();
 	for (unsigned i = 0; i < 2; i++) {
-		cr_assert_eq(hag_steer_init(&w[i], i, 2, 1024, SOCKET_ID_ANY), 0);
+		cr_assert_eq(hag_steer_init(&w[i], i, 2, 1024, SOCKET_ID_ANY, 32768, 60999), 0);
 		cr_assert_eq(hag_steer_add_listener(&w[i], SVC_PORT), 0);
 	}
 }
@@ -104,23 +105,70 @@ Test(steering, one_worker_keeps_everything, .description = "With one worker ever
 
 	join_opt(o, 0x12345679);
 	s = mkseg(CLI_ADDR, 40000, SVC_PORT, RTE_TCP_SYN_FLAG, o, 12);
-	cr_assert_eq(hag_steer_init(&one, 0, 1, 64, SOCKET_ID_ANY), 0);
+	cr_assert_eq(hag_steer_init(&one, 0, 1, 64, SOCKET_ID_ANY, 32768, 60999), 0);
 	cr_expect_eq(owner_of(&one, &s), 0);
 	hag_steer_fini(&one);
-	cr_expect_eq(hag_steer_init(&one, 2, 2, 64, SOCKET_ID_ANY), -EINVAL);
+	cr_expect_eq(hag_steer_init(&one, 2, 2, 64, SOCKET_ID_ANY, 32768, 60999), -EINVAL);
 }
 
 Test(steering, replies_go_to_the_port_owner,
-     .description = "A reply to an active open goes to the worker whose ephemeral ports hold its destination port")
+     .description = "A reply to an active open goes to the worker whose block of tcp.local_ports holds its destination port")
 {
-	struct seg odd = mkseg(0x0a140002, 9000, 40001, RTE_TCP_ACK_FLAG, NULL, 0);
-	struct seg even = mkseg(0x0a140002, 9000, 40002, RTE_TCP_ACK_FLAG, NULL, 0);
+	struct seg low = mkseg(0x0a140002, 9000, 40001, RTE_TCP_ACK_FLAG, NULL, 0);
+	struct seg high = mkseg(0x0a140002, 9000, 50000, RTE_TCP_ACK_FLAG, NULL, 0);
 
-	cr_expect_eq(owner_of(&w[0], &odd), 1);
-	cr_expect_eq(owner_of(&w[0], &even), 0);
-	cr_expect_eq(owner_of(&w[1], &odd), 1);
+	/* 32768-60999 in two blocks: 32768-46883 and 46884-60999. */
+	cr_expect_eq(owner_of(&w[0], &low), 0);
+	cr_expect_eq(owner_of(&w[0], &high), 1);
+	cr_expect_eq(owner_of(&w[1], &high), 1);
+	cr_expect_eq(owner_of(&w[1], &low), 0);
 	cr_expect_eq(w[0].mib[STEER_MIB_REPLY_HANDOFF], 1);
-	cr_expect_eq(w[1].mib[STEER_MIB_REPLY_HANDOFF], 0);
+	cr_expect_eq(w[1].mib[STEER_MIB_REPLY_HANDOFF], 1);
+}
+
+Test(steering, port_blocks_agree_with_the_config_split,
+     .description = "For several ranges and worker counts, every port of a worker's block (hag_port_block) steers to that worker; blocks are contiguous, disjoint and cover the range")
+{
+	static const uint16_t ranges[][2] = { {32768, 60999}, {1024, 65535}, {40000, 40063}, {10000, 10130} };
+	static const unsigned ns[] = { 1, 2, 3, 7, 64 };
+
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+			unsigned n = ns[k];
+			struct hag_steer st;
+			uint32_t next = ranges[r][0];
+
+			if ((uint32_t)ranges[r][1] - ranges[r][0] + 1 < n)
+				continue;
+			cr_assert_eq(hag_steer_init(&st, 0, n, 64, SOCKET_ID_ANY, ranges[r][0], ranges[r][1]), 0);
+			for (unsigned wk = 0; wk < n; wk++) {
+				uint16_t lo, hi;
+
+				hag_port_block(ranges[r][0], ranges[r][1], n, wk, &lo, &hi);
+				cr_assert_eq(lo, next, "range %u-%u, %u workers: block %u starts at %u", ranges[r][0],
+					     ranges[r][1], n, wk, lo);
+				cr_assert_geq(hi, lo);
+				for (uint32_t p = lo; p <= hi; p++)
+					cr_assert_eq(hag_steer_port_owner(&st, (uint16_t)p), wk, "port %u", p);
+				next = (uint32_t)hi + 1;
+			}
+			cr_assert_eq(next, (uint32_t)ranges[r][1] + 1, "the blocks cover the range");
+			hag_steer_fini(&st);
+		}
+}
+
+Test(steering, intercepted_segments_are_steered_like_a_listener_s,
+     .description = "Transparent mode: a segment to another host's port (not a listener's) is steered by its flow hash or join token, not as a reply")
+{
+	uint8_t o[12];
+	struct seg data = mkseg(CLI_ADDR, 40001, 50000, RTE_TCP_ACK_FLAG, NULL, 0);
+	unsigned h = hag_steer_flow_worker(&w[0], SVC_ADDR, 50000, CLI_ADDR, 40001);
+
+	cr_expect_eq(hag_steer_owner(&w[0], &data.ip, &data.th, 20, true), h);
+	cr_expect_eq(hag_steer_owner(&w[1], &data.ip, &data.th, 20, true), h);
+	join_opt(o, 0xabcdef01);      /* odd: worker 1 */
+	struct seg syn = mkseg(CLI_ADDR, 40002, 50000, RTE_TCP_SYN_FLAG, o, 12);
+	cr_expect_eq(hag_steer_owner(&w[0], &syn.ip, &syn.th, 32, true), 1);
 }
 
 Test(steering, join_follows_its_token_and_the_subflow_its_owner,
@@ -193,8 +241,8 @@ Test(steering, malformed_header_stays, .description = "A TCP header length past 
 	struct seg s = mkseg(CLI_ADDR, 40300, SVC_PORT, RTE_TCP_ACK_FLAG, NULL, 0);
 
 	s.th.data_off = 0xf0;     /* 60 bytes claimed */
-	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 20), 0);
-	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 10), 0);
+	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 20, false), 0);
+	cr_expect_eq(hag_steer_owner(&w[0], &s.ip, &s.th, 10, false), 0);
 }
 
 Test(steering, join_handed_over_a_ring, .description = "Worker 0 hands a join SYN over worker 1's ring; worker 1 finds it its own")

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Transparent mode (docs/config.md "transparent", docs/deployment.md): the
+# client connects to the server's own address 10.20.0.2:9000 through hagd, its
+# next hop. hagd terminates the MPTCP connection (both subflows: the lte one
+# reaches hagd on the lte port, to the same destination) and connects to the
+# server from its SNAT address 10.20.0.100 (answering ARP for it), from a port
+# of tcp.local_ports; hashes match both ways. A plain TCP connection is
+# intercepted too. A UDP datagram and a ping cross hagd routed (the server sees
+# the client's address, TTL one less); a ping with TTL 1 gets ICMP time
+# exceeded from hagd's dsl address. With transparent.mptcp_only, a plain TCP
+# connection is routed to the server unchanged (it sees the client's address)
+# while an MPTCP one is still terminated.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+DST=$HAG_UPSTREAM_ADDR          # 10.20.0.2: the server itself
+SNAT=10.20.0.100
+CLIENT_PREFIX=10.10.0.0/16
+
+# transparent_conf OUT MPTCP_ONLY: the testbed config with a transparent section.
+transparent_conf() {
+	$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$1" "$2" "$SNAT" "$HAG_UPSTREAM_PORT" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["transparent"] = {
+    "ingress": ["dsl", "lte"],
+    "intercept": [{"prefix": "10.20.0.0/24", "ports": [int(sys.argv[5])]}],
+    "mptcp_only": sys.argv[3] == "1",
+    "snat": [sys.argv[4]],
+    "other": "route",
+}
+c.setdefault("tcp", {})["local_ports"] = "20000-29999"
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PYEOF
+}
+
+# Routes of this test: the client reaches the server network through hagd on
+# dsl (lte: its source-routed table), the server reaches the clients through hagd.
+routes_add() {
+	ip netns exec "$HAG_CLIENT_NS" ip route replace 10.20.0.0/24 via 10.10.1.1 dev dsl
+	ip netns exec "$HAG_SERVER_NS" ip route replace "$CLIENT_PREFIX" via "$HAG_UPSTREAM_GW" dev up
+}
+routes_del() {
+	ip netns exec "$HAG_CLIENT_NS" ip route del 10.20.0.0/24 2>/dev/null
+	ip netns exec "$HAG_SERVER_NS" ip route del "$CLIENT_PREFIX" 2>/dev/null
+	true
+}
+
+# peer_of FILE [LINE]: the address the server saw its client connection come from.
+peer_of() { jget "$1" peer | cut -d: -f1; }
+peer_port() { jget "$1" peer | cut -d: -f2; }
+
+transparent_conf "$WORK/transparent.json" 0
+testbed_restart "$WORK/transparent.json" || { e2e_end; exit 1; }
+routes_add
+base=$(mempool_in_use)
+grep -q "transparent: 1 intercept rule on 2 access ports; other traffic routed" "$HAGD_LOG" &&
+	ok "hagd logs its transparent mode" || not_ok "hagd logs its transparent mode"
+
+# --- 1. MPTCP to the server's own address, terminated by hagd -------------------
+BYTES=$((16 << 20))
+stats_snap "$WORK/before.json"
+nstat_snap "$WORK/nstat.before"
+server_start "$WORK/server" --bytes "$BYTES" --seed tp-down --timeout 30
+client_run "$WORK/client" 120 --addr "$DST" --port "$HAG_UPSTREAM_PORT" --bytes "$BYTES" --seed tp-up --mptcp --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+src=$?
+stats_snap "$WORK/after.json"
+nstat_snap "$WORK/nstat.after"
+check_eq "MPTCP transfer to $DST:$HAG_UPSTREAM_PORT finished" "$crc/$src" 0/0
+((crc == 0)) || show_file client "$WORK/client.err"
+check_pair "transparent MPTCP" "$WORK/client" "$WORK/server"
+check_eq "the server saw hagd's SNAT address" "$(peer_of "$WORK/server")" "$SNAT"
+p=$(peer_port "$WORK/server")
+check "the upstream source port $p is in tcp.local_ports 20000-29999" test -n "$p" -a "${p:-0}" -ge 20000 -a "${p:-0}" -le 29999
+check_moved "$WORK/before.json" "$WORK/after.json" relay.AcceptedTransparent
+check_moved "$WORK/before.json" "$WORK/after.json" relay.AcceptedMPTCP
+check_moved "$WORK/before.json" "$WORK/after.json" ip.Intercepted
+check_moved "$WORK/before.json" "$WORK/after.json" mptcp.MPJoinAckRx
+check_gt "the client's lte subflow joined (MPTcpExtMPJoinSynAckRx)" \
+	"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPJoinSynAckRx)" 0
+check_gt "the client saw MPTCP answered (MPTcpExtMPCapableSYNACKRX)" \
+	"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPCapableSYNACKRX)" 0
+
+# --- 2. plain TCP is intercepted too ------------------------------------------------
+stats_snap "$WORK/before2.json"
+server_start "$WORK/server2" --bytes 1M --seed tp2-down --timeout 30
+client_run "$WORK/client2" 60 --addr "$DST" --port "$HAG_UPSTREAM_PORT" --bytes 1M --seed tp2-up --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+stats_snap "$WORK/after2.json"
+check_eq "plain TCP transfer finished" "$crc" 0
+check_pair "transparent plain TCP" "$WORK/client2" "$WORK/server2"
+check_eq "the server saw the SNAT address for plain TCP too" "$(peer_of "$WORK/server2")" "$SNAT"
+check_eq "relay.AcceptedTransparent +1" "$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" relay.AcceptedTransparent)" 1
+
+# --- 3. other traffic is routed -------------------------------------------------------
+stats_snap "$WORK/before3.json"
+rm -f "$WORK/udp.out"
+cat >"$WORK/udp_rx.py" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+IP_RECVTTL = 12                  # Linux <netinet/in.h>; not in every Python
+s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+s.bind((sys.argv[1], 5353))
+s.settimeout(10)
+data, anc, _, src = s.recvmsg(2048, socket.CMSG_SPACE(4))
+ttl = [int.from_bytes(d[:4], "little") for lvl, typ, d in anc if typ == socket.IP_TTL]
+print("%s %s %d %s" % (src[0], data.decode(), ttl[0] if ttl else -1, len(data)), flush=True)
+PYEOF
+bg_ns "$HAG_SERVER_NS" "$WORK/udp.out" $PY "$WORK/udp_rx.py" "$DST"
+UDP_PID=$BG_PID
+sleep 0.5
+ip netns exec "$HAG_CLIENT_NS" $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 64)
+s.sendto(b"hag-udp-datagram", (sys.argv[1], 5353))' "$DST"
+wait_pid "$UDP_PID" 15
+read -r usrc udata uttl _ <"$WORK/udp.out" 2>/dev/null || true
+check_eq "the UDP datagram crossed hagd unchanged" "$udata" "hag-udp-datagram"
+check_eq "its source is the client's own address (routed, no SNAT)" "$usrc" 10.10.1.2
+check_eq "its TTL is one less (64 -> 63)" "$uttl" 63
+ping_out=$(ip netns exec "$HAG_CLIENT_NS" $PY "$ROOT/tests/tools/hagload.py" ping --count 3 --timeout 2 "$DST" 2>&1)
+check "a ping to $DST crosses hagd and is answered" grep -q "reply from $DST" <<<"$ping_out"
+ttl_out=$(ip netns exec "$HAG_CLIENT_NS" $PY "$ROOT/tests/tools/hagload.py" ping --ttl 1 --count 2 --timeout 2 "$DST" 2>&1)
+ttl_rc=$?
+check_eq "a ping with TTL 1 gets ICMP time exceeded from hagd's dsl address" "$ttl_rc/$(grep -o 'from [0-9.]*' <<<"$ttl_out" | head -n 1)" "2/from 10.10.1.1"
+stats_snap "$WORK/after3.json"
+check_gt "ip.ForwDatagrams counts the routed packets (>= 3: datagram, echo, reply)" \
+	"$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" ip.ForwDatagrams)" 2
+check_moved "$WORK/before3.json" "$WORK/after3.json" ip.TtlExceeded
+check_moved "$WORK/before3.json" "$WORK/after3.json" ip.IcmpOutErrors
+check_mempool "$base"
+
+# --- 4. mptcp_only: plain TCP routed, MPTCP terminated -------------------------------
+transparent_conf "$WORK/mptcp_only.json" 1
+testbed_restart "$WORK/mptcp_only.json" || { routes_del; testbed_restore; e2e_end; exit 1; }
+routes_add
+stats_snap "$WORK/before4.json"
+server_start "$WORK/server4" --bytes 2M --seed tp4-down --timeout 30
+client_run "$WORK/client4" 60 --addr "$DST" --port "$HAG_UPSTREAM_PORT" --bytes 2M --seed tp4-up --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+stats_snap "$WORK/after4.json"
+check_eq "mptcp_only: plain TCP transfer finished" "$crc" 0
+check_pair "mptcp_only plain TCP (routed)" "$WORK/client4" "$WORK/server4"
+check_eq "mptcp_only: the server saw the client's own address" "$(peer_of "$WORK/server4")" 10.10.1.2
+check_still "$WORK/before4.json" "$WORK/after4.json" relay.Accepted
+check_moved "$WORK/before4.json" "$WORK/after4.json" ip.InterceptBypass
+server_start "$WORK/server5" --bytes 2M --seed tp5-down --timeout 30
+client_run "$WORK/client5" 60 --addr "$DST" --port "$HAG_UPSTREAM_PORT" --bytes 2M --seed tp5-up --mptcp --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+stats_snap "$WORK/after5.json"
+check_eq "mptcp_only: MPTCP transfer finished" "$crc" 0
+check_pair "mptcp_only MPTCP (terminated)" "$WORK/client5" "$WORK/server5"
+check_eq "mptcp_only: the server saw the SNAT address for MPTCP" "$(peer_of "$WORK/server5")" "$SNAT"
+check_moved "$WORK/after4.json" "$WORK/after5.json" relay.AcceptedMPTCP
+check_hagd_alive
+
+routes_del
+testbed_restore
+e2e_end
