@@ -93,6 +93,21 @@ if [[ -n "$row" ]] && awk -v n="${row%% *}" -v c="$LTE_ADDR" '
 else
 	not_ok "conns --table: the lte subflow on the line below"; show_file table "$WORK/conns.table"
 fi
+# Its counts move: two JSON snapshots a second apart, both subflows listed each time,
+# the bytes each way and what hagd gave its subflows grown in between.
+"$CTL" --prefix "$PREFIX" conns >"$WORK/conns.a" 2>&1
+sleep 1
+"$CTL" --prefix "$PREFIX" conns >"$WORK/conns.b" 2>&1
+check "conns: both subflows listed, bytes up, down and per subflow moving" $PY -c '
+import json, sys
+a, b, cid = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+ca, cb = a[cid], b[cid]
+sfs = lambda c: [v for k, v in c["mptcp"].items() if k.startswith("subflow") and isinstance(v, dict)]
+given = lambda c: sum(int(v.get("given", 0)) for v in sfs(c))
+ok = len(sfs(ca)) == 2 and len(sfs(cb)) == 2
+ok = ok and int(cb["up"]["end"]) > int(ca["up"]["end"]) and int(cb["down"]["end"]) > int(ca["down"]["end"])
+ok = ok and given(cb) > given(ca)
+sys.exit(not ok)' "$WORK/conns.a" "$WORK/conns.b" "$CID" || show_file conns "$WORK/conns.b"
 # --client: every connection listed has a subflow from the lte prefix, the transfer among them.
 "$CTL" --prefix "$PREFIX" conns --client "${LTE_ADDR%.*}.0/24" --mptcp >"$WORK/conns.lte" 2>&1
 check "conns --client ${LTE_ADDR%.*}.0/24 --mptcp: the transfer, and only connections with such a subflow" $PY -c '

@@ -9,7 +9,9 @@
 # the client's address, TTL one less); a ping with TTL 1 gets ICMP time
 # exceeded from hagd's dsl address. With transparent.mptcp_only, a plain TCP
 # connection is routed to the server unchanged (it sees the client's address)
-# while an MPTCP one is still terminated.
+# while an MPTCP one is still terminated, and limits.per_client 2 refuses a
+# third connection of one client at once (RST, relay.ClientLimitRefused) and
+# lets a later one in.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -17,9 +19,10 @@ DST=$HAG_UPSTREAM_ADDR          # 10.20.0.2: the server itself
 SNAT=10.20.0.100
 CLIENT_PREFIX=10.10.0.0/16
 
-# transparent_conf OUT MPTCP_ONLY: the testbed config with a transparent section.
+# transparent_conf OUT MPTCP_ONLY [PER_CLIENT]: the testbed config with a
+# transparent section (and limits.per_client PER_CLIENT).
 transparent_conf() {
-	$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$1" "$2" "$SNAT" "$HAG_UPSTREAM_PORT" <<'PYEOF'
+	$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$1" "$2" "$SNAT" "$HAG_UPSTREAM_PORT" "${3:-0}" <<'PYEOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["transparent"] = {
@@ -30,6 +33,8 @@ c["transparent"] = {
     "other": "route",
 }
 c.setdefault("tcp", {})["local_ports"] = "20000-29999"
+if int(sys.argv[6]):
+    c["limits"] = {"per_client": int(sys.argv[6])}
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PYEOF
 }
@@ -135,7 +140,7 @@ check_moved "$WORK/before3.json" "$WORK/after3.json" ip.IcmpOutErrors
 check_mempool "$base"
 
 # --- 4. mptcp_only: plain TCP routed, MPTCP terminated -------------------------------
-transparent_conf "$WORK/mptcp_only.json" 1
+transparent_conf "$WORK/mptcp_only.json" 1 2
 testbed_restart "$WORK/mptcp_only.json" || { routes_del; testbed_restore; e2e_end; exit 1; }
 routes_add
 stats_snap "$WORK/before4.json"
@@ -158,6 +163,43 @@ check_eq "mptcp_only: MPTCP transfer finished" "$crc" 0
 check_pair "mptcp_only MPTCP (terminated)" "$WORK/client5" "$WORK/server5"
 check_eq "mptcp_only: the server saw the SNAT address for MPTCP" "$(peer_of "$WORK/server5")" "$SNAT"
 check_moved "$WORK/after4.json" "$WORK/after5.json" relay.AcceptedMPTCP
+
+# --- 5. limits.per_client 2: a third connection at once is refused, a later one not --
+server_start "$WORK/server6" --count 3 --bytes 0 --timeout 20
+cat >"$WORK/limit.py" <<'PYEOF'
+import socket, sys, time
+dst = (sys.argv[1], int(sys.argv[2]))
+def mp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)   # IPPROTO_MPTCP
+    s.settimeout(5)
+    return s
+held = [mp(), mp()]
+for s in held:
+    s.connect(dst)
+third = mp()
+try:
+    third.connect(dst)
+    r3 = "connected"
+except ConnectionRefusedError:
+    r3 = "refused"
+for s in held:
+    s.close()
+time.sleep(1.5)     # both relays end: the address's count goes back to 0
+later = mp()
+try:
+    later.connect(dst)
+    later.sendall(b"x")
+    r4 = "connected"
+except OSError as e:
+    r4 = "error %s" % e
+later.close()
+print(r3, r4)
+PYEOF
+lim=$(ip netns exec "$HAG_CLIENT_NS" timeout 30 $PY "$WORK/limit.py" "$DST" "$HAG_UPSTREAM_PORT" 2>&1)
+wait_pid "$SERVER_PID" 20
+stats_snap "$WORK/after6.json"
+check_eq "limits.per_client 2: the third connection at once refused, one after they closed accepted" "$lim" "refused connected"
+check_eq "relay.ClientLimitRefused +1" "$(ctr_delta "$WORK/after5.json" "$WORK/after6.json" relay.ClientLimitRefused)" 1
 check_hagd_alive
 
 routes_del
