@@ -60,6 +60,7 @@ void hag_config_defaults(struct hag_config *cfg)
 	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
 	cfg->log_level = HAG_LOG_INFO;
 	cfg->drain_timeout_ms = 30000;
+	cfg->tcp_syn_backlog = 1024;
 	cfg->local_port_lo = 32768;
 	cfg->local_port_hi = 60999;
 }
@@ -919,6 +920,7 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 		{ "idle_timeout_upstream_ms", 0, 86400000,
 		  offsetof(struct hag_config, tcp_idle_timeout_upstream_ms) },
 		{ "max_timewait", 0, 4194304, offsetof(struct hag_config, tcp_max_timewait) },
+		{ "syn_backlog", 1, 4194304, offsetof(struct hag_config, tcp_syn_backlog) },
 	};
 	static const char *const keys[] = { "rcvbuf", "sndbuf", "rcvbuf_init", "mem_budget_mb",
 					    "max_conns", "timewait_ms",
@@ -926,7 +928,7 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
 					    "keepalive_interval_ms", "keepalive_probes",
 					    "idle_timeout_access_ms", "idle_timeout_upstream_ms",
-					    "max_timewait", "local_ports", NULL };
+					    "max_timewait", "local_ports", "syn_backlog", "syncookies", NULL };
 	static const char *const ccs[] = { "cubic", "newreno", NULL };
 	json_t *lp = NULL;
 	struct { const char *key; char *dst; } cc[] = {
@@ -951,7 +953,10 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 			return fail(ld, "tcp", cc[i].key, "\"%s\": expected one of cubic, newreno", s);
 		snprintf(cc[i].dst, sizeof(c->tcp_cc_access), "%s", s);
 	}
-	if (rc || (rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
+	if (rc || (rc = get_word(ld, o, "tcp", "syncookies", (const char *const[]){ "auto", "off", "always", NULL },
+				 &c->tcp_syncookies)))
+		return rc;
+	if ((rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
 		return rc;
 	if ((rc = parse_port_range(ld, "tcp", "local_ports", lp, &c->local_port_lo, &c->local_port_hi)))
 		return rc;

@@ -170,6 +170,8 @@ struct hag_config {
 	uint32_t tcp_max_timewait;          /* TIME_WAIT sockets at most, default 16384 */
 	char tcp_cc_access[16];       /* congestion control toward clients: "cubic" (default) | "newreno" */
 	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
+	uint32_t tcp_syn_backlog;     /* half-open connections per worker before SYN cookies, default 1024 */
+	int tcp_syncookies;           /* 0 auto (default), 1 off, 2 always: lib/tcp's enum tcp_syncookies */
 
 	enum hag_log_level log_level; /* default info */
 

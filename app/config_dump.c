@@ -164,6 +164,8 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(o, "idle_timeout_access_ms", json_integer(c->tcp_idle_timeout_access_ms));
 	json_object_set_new(o, "idle_timeout_upstream_ms", json_integer(c->tcp_idle_timeout_upstream_ms));
 	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
+	json_object_set_new(o, "syn_backlog", json_integer(c->tcp_syn_backlog));
+	json_object_set_new(o, "syncookies", json_string((const char *const[]){ "auto", "off", "always" }[c->tcp_syncookies]));
 	json_object_set_new(root, "tcp", o);
 	if (c->transparent.enabled)
 		json_object_set_new(root, "transparent", transparent(c));

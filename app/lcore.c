@@ -766,6 +766,15 @@ static int impair_init(struct hag_lcore *lc)
 	return 0;
 }
 
+/* A stateless SYN/ACK's MPTCP option (lib/tcp SYN cookies). */
+static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
+			  uint32_t room, bool *bit)
+{
+	struct hag_lcore *lc = arg;
+
+	return mptcp_syncookie_opts(lc->mptcp, tmp, syn, opt, room, bit);
+}
+
 int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const struct hag_port *ports,
 		   struct rte_mempool *pool, struct hag_lcore *all, unsigned worker)
 {
@@ -783,6 +792,10 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		 * has its block of tcp.local_ports (docs/performance.md). */
 		.flow_event = cfg->workers > 1 ? flow_event : NULL,
 		.flow_arg = lc,
+		.syn_backlog = cfg->tcp_syn_backlog,
+		.syncookies = (uint8_t)cfg->tcp_syncookies,
+		.syncookie_opts = cfg->mptcp_enabled ? syncookie_opts : NULL,
+		.syncookie_arg = lc,
 	};
 	char name[RTE_RING_NAMESIZE];
 	uint16_t mtu = 65535;

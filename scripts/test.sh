@@ -23,7 +23,7 @@ BUILD=${HAGD_BUILD:-build}
 export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
 E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum policy
-	aggregate break_make transparent drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
+	aggregate break_make transparent synflood drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
 BUDGET=${HAG_TEST_BUDGET:-1140}
 START=$SECONDS
 LOGDIR=$(mktemp -d /tmp/hag-test.XXXXXX)

@@ -105,6 +105,19 @@ void mptcp_ctx_free(struct mptcp_ctx *ctx);
 int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
 
 /*
+ * SYN cookies (lib/tcp's tcp_stack_conf.syncookie_opts): the MP_CAPABLE of a
+ * stateless SYN/ACK for the SYN syn to tmp. Our key is derived from a secret
+ * of ctx, the 4-tuple and the client's ISN (and belongs to this worker), so
+ * that mptcp_accept rebuilds the connection from the handshake's ACK, which
+ * echoes it with the client's key (RFC 8684 3.1; Linux does the same). *bit:
+ * DSS checksums in use. Returns the option's length, 0 for a SYN served as
+ * plain TCP, -1 for an MP_JOIN (it needs state). mptcp_accept on a socket
+ * made from a cookie (sk->syncookie) reads the ACK instead of the SYN.
+ */
+int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, const struct tcp_seg *syn,
+			 uint8_t *opt, uint32_t room, bool *bit);
+
+/*
  * Client role (RFC 8684 as the initiator: hagperf's load, a CPE). Opens an
  * MPTCP connection from laddr to raddr:rport on stack st: the SYN carries
  * MP_CAPABLE, the SYN/ACK's key is taken, the third ACK carries both keys.

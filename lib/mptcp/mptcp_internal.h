@@ -165,6 +165,7 @@ struct mptcp_ctx {
 	uint8_t n_announce;
 	uint32_t announce[8];           /* addresses to announce (host order), id = index + 1 */
 	uint8_t withdrawn;              /* bit i: announce[i] withdrawn by the operator */
+	uint64_t cookie_secret[2];      /* SYN cookies: the keys of stateless SYN/ACKs derive from it */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 

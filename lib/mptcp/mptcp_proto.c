@@ -22,6 +22,7 @@
 #include <rte_tcp.h>
 
 #include "mptcp/mptcp_internal.h"
+#include "net/steer.h"
 
 struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
 {
@@ -48,6 +49,8 @@ struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
 	}
 	ctx->max_subflows = 8;
 	ctx->csum = MPTCP_CSUM_ACCEPT;
+	ctx->cookie_secret[0] = mptcp_crypto_random_key();
+	ctx->cookie_secret[1] = mptcp_crypto_random_key();
 	TAILQ_INIT(&ctx->parked);
 	return ctx;
 }
@@ -237,39 +240,150 @@ void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mi
 	free(sf);
 }
 
-int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
+/*
+ * The key of a stateless SYN/ACK to this 4-tuple and client ISN: 64 bits of
+ * HMAC-SHA256(secret, 4-tuple || ISN || i), for the first i whose token is
+ * this worker's (joins are steered by token). 0 when none is found.
+ */
+static uint64_t cookie_key(const struct mptcp_ctx *ctx, const struct tcp_sock *sk, uint32_t irs)
 {
-	struct mptcp_subflow *sf;
-	struct mptcp_sock *msk;
-	struct mptcp_opts o;
+	for (uint32_t i = 0; i < 64u * (ctx->n_workers ? ctx->n_workers : 1u); i++) {
+		uint8_t msg[20], mac[32];
+		uint64_t key = 0, idsn;
+		uint32_t token;
+
+		memcpy(msg, &sk->laddr, 4);
+		memcpy(msg + 4, &sk->raddr, 4);
+		memcpy(msg + 8, &sk->lport, 2);
+		memcpy(msg + 10, &sk->rport, 2);
+		memcpy(msg + 12, &irs, 4);
+		memcpy(msg + 16, &i, 4);
+		mptcp_crypto_hmac_sha(ctx->cookie_secret[0], ctx->cookie_secret[1], msg, sizeof(msg), mac);
+		for (int k = 0; k < 8; k++)
+			key = key << 8 | mac[k];
+		if (key == 0)
+			continue;
+		mptcp_crypto_key_sha(key, &token, &idsn);
+		if (ctx->n_workers <= 1 || hag_steer_token_worker(token, ctx->n_workers) == ctx->worker)
+			return key;
+	}
+	return 0;
+}
+
+/* MP_CAPABLE flags of a SYN we serve as MPTCP, or -1 to serve it as plain TCP. */
+static int mpc_syn_ok(struct mptcp_ctx *ctx, const struct mptcp_opts *o)
+{
+	/* H (HMAC-SHA256) is the only crypto RFC 8684 defines; a client asking
+	 * for checksums (A) is served as TCP when they are configured off. */
+	if (!(o->mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
+		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+		return -1;
+	}
+	if ((o->mpc_flags & MPTCP_CAP_CHECKSUM_REQD) && ctx->csum == MPTCP_CSUM_OFF) {
+		MPTCP_INC(ctx, MPTCP_MIB_CSUM_REFUSED);
+		return -1;
+	}
+	return o->mpc_flags;
+}
+
+int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, const struct tcp_seg *syn,
+			 uint8_t *opt, uint32_t room, bool *bit)
+{
+	struct mptcp_opts o, w;
+	int flags;
 
 	mptcp_parse_all(ctx, &syn->opt, &o);
 	if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
-		return mptcp_join_accept(ctx, sk, &o);
+		return -1;
 	if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
 		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
 		return 0;
 	}
 	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
-	/* H (HMAC-SHA256) is the only crypto RFC 8684 defines; a client asking
-	 * for checksums (A) is served as TCP when they are configured off. */
-	if (!(o.mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
-		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+	if ((flags = mpc_syn_ok(ctx, &o)) < 0)
 		return 0;
-	}
-	if ((o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) && ctx->csum == MPTCP_CSUM_OFF) {
-		MPTCP_INC(ctx, MPTCP_MIB_CSUM_REFUSED);
+	memset(&w, 0, sizeof(w));
+	w.suboptions = OPTION_MPTCP_MPC_SYNACK;
+	w.mpc_version = 1;
+	/* RFC 8684 3.1: checksums are used when either side sets A. */
+	*bit = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
+	w.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (*bit ? MPTCP_CAP_CHECKSUM_REQD : 0) |
+		      (ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
+	w.sndr_key = cookie_key(ctx, tmp, syn->seq);
+	if (w.sndr_key == 0)
 		return 0;
+	return (int)mptcp_write_options(opt, room, &w);
+}
+
+/* The handshake's ACK of a SYN answered with a cookie: the connection is made
+ * from the keys it echoes. 1: MPTCP, 0: plain TCP, -1: refused. */
+static int accept_cookie(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o,
+			 struct mptcp_sock **out)
+{
+	struct mptcp_sock *msk;
+	uint64_t idsn, key;
+	uint32_t token;
+
+	if (!(o->suboptions & OPTION_MPTCP_MPC_ACK))
+		return 0;       /* the SYN/ACK was plain TCP, or the client fell back */
+	key = cookie_key(ctx, sk, sk->irs);
+	if (key == 0 || o->rcvr_key != key) {
+		MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+		return -1;
 	}
+	mptcp_crypto_key_sha(key, &token, &idsn);
 	msk = calloc(1, sizeof(*msk));
+	if (msk == NULL)
+		return -1;
+	/* Another connection with this token (a 2^-32 chance): refused, the client retries. */
+	if (rte_hash_lookup(ctx->tokens, &token) >= 0 || rte_hash_add_key_data(ctx->tokens, &token, msk) < 0) {
+		free(msk);
+		return -1;
+	}
+	msk->local_key = key;
+	msk->local_token = token;
+	msk->local_idsn = idsn;
+	*out = msk;
+	return 1;
+}
+
+int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
+{
+	struct mptcp_subflow *sf;
+	struct mptcp_sock *msk = NULL;
+	struct mptcp_opts o;
+	int flags = 0;
+
+	mptcp_parse_all(ctx, &syn->opt, &o);
+	if (sk->syncookie) {
+		int r = accept_cookie(ctx, sk, &o, &msk);
+
+		if (r <= 0)
+			return r;
+		flags = sk->syncookie_bit ? MPTCP_CAP_CHECKSUM_REQD : 0;
+	} else {
+		if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
+			return mptcp_join_accept(ctx, sk, &o);
+		if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
+			MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+			return 0;
+		}
+		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
+		if ((flags = mpc_syn_ok(ctx, &o)) < 0)
+			return 0;
+	}
+	if (msk == NULL)
+		msk = calloc(1, sizeof(*msk));
 	sf = calloc(1, sizeof(*sf));
 	if (msk == NULL || sf == NULL) {
+		if (msk && msk->local_token)
+			mptcp_token_del(ctx, msk->local_token);
 		free(msk);
 		free(sf);
-		return 0;
+		return sk->syncookie ? -1 : 0;
 	}
 	msk->ctx = ctx;
-	if (mptcp_token_new(ctx, msk) < 0) {
+	if (!sk->syncookie && mptcp_token_new(ctx, msk) < 0) {
 		free(msk);
 		free(sf);
 		return 0;   /* no token: serve as plain TCP rather than refuse */
@@ -280,7 +394,7 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 	msk->first_laddr = sk->laddr;
 	msk->state = MSK_SYN_RCVD;
 	/* RFC 8684 3.1: checksums are used when either side sets A. */
-	msk->csum = (o.mpc_flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
+	msk->csum = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
 	if (msk->csum)
 		MPTCP_INC(ctx, MPTCP_MIB_CSUM_CONNS);
 	sf->msk = msk;

@@ -66,6 +66,10 @@ struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	if (st->conf.syn_backlog == 0)
+		st->conf.syn_backlog = 1024;
+	st->cookie_key[0] = rte_rand();
+	st->cookie_key[1] = rte_rand();
 	st->next_port = (uint16_t)(st->conf.port_lo +
 				   rte_rand_max((uint64_t)st->conf.port_hi - st->conf.port_lo + 1));
 	return st;
@@ -167,7 +171,7 @@ struct tcp_sock *tcp_flow_find(struct tcp_stack *st, uint32_t laddr, uint16_t lp
 	return rte_hash_lookup_data(st->flows, &key, &data) >= 0 ? data : NULL;
 }
 
-static uint8_t wscale_for(uint32_t space)
+uint8_t tcp_wscale_for(uint32_t space)
 {
 	uint8_t s = 0;
 
@@ -201,7 +205,7 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lpo
 	sk->mss = TCP_DEFAULT_MSS;
 	sk->ssthresh = UINT32_MAX;
 	sk->rcv_fin_pos = -1;
-	sk->rcv_wscale = wscale_for(st->conf.rcvbuf);
+	sk->rcv_wscale = tcp_wscale_for(st->conf.rcvbuf);
 	tcp_set_cc(sk, st->conf.cc);
 	if (rte_hash_add_key_data(st->flows, &key, sk) < 0) {
 		free(sk);
@@ -216,6 +220,11 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lpo
 
 void tcp_set_state(struct tcp_sock *sk, enum tcp_state s)
 {
+	/* The half-open count that decides when SYN cookies start. */
+	if (sk->state == TCP_SYN_RCVD && s != TCP_SYN_RCVD)
+		sk->stack->n_synrcvd--;
+	else if (sk->state != TCP_SYN_RCVD && s == TCP_SYN_RCVD)
+		sk->stack->n_synrcvd++;
 	sk->state = (uint8_t)s;
 }
 
@@ -238,6 +247,8 @@ void tcp_done(struct tcp_sock *sk, int err)
 		return;
 	if (sk->state == TCP_TIME_WAIT)
 		st->n_timewait--;
+	if (sk->state == TCP_SYN_RCVD)
+		st->n_synrcvd--;
 	sk->state = TCP_CLOSED;
 	sk->err = err;
 	rte_hash_del_key(st->flows, &key);

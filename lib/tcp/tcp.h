@@ -84,6 +84,10 @@ enum tcp_mib {
 	TCP_MIB_RCVQ_DROP,          /* TCPRcvQDrop: in-window segments dropped: no ring within the memory budget */
 	TCP_MIB_SNDBUF_GROWN,       /* hagd: tx pipes grown: the flight was capped by the pipe (tcp_txp_grow) */
 	TCP_MIB_HYSTART_EXIT,       /* hagd: slow starts ended by HyStart++'s RTT rise (RFC 9406) */
+	TCP_MIB_SYNCOOKIES_SENT,    /* SyncookiesSent: SYN/ACKs sent without state (SYN cookies) */
+	TCP_MIB_SYNCOOKIES_RECV,    /* SyncookiesRecv: ACKs with a valid cookie: connections made */
+	TCP_MIB_SYNCOOKIES_FAILED,  /* SyncookiesFailed: ACKs to a listener with no valid cookie */
+	TCP_MIB_REQ_QFULL_DROP,     /* TCPReqQFullDrop: SYNs dropped, half-open table full, no cookies */
 	TCP_MIB_MAX
 };
 
@@ -203,6 +207,21 @@ struct tcp_stack_conf {
 	/* The ephemeral range, both ends included (0, 0: 32768-60999). Several
 	 * workers each get a block of the configured range (app/steer.c). */
 	uint16_t port_lo, port_hi;
+	/* SYN flood defence (RFC 4987 3.6): half-open (SYN_RCVD) sockets at most
+	 * before SYN/ACKs go out stateless, with a cookie as ISS (0: 1024). */
+	uint32_t syn_backlog;
+	uint8_t syncookies;         /* enum tcp_syncookies */
+	/*
+	 * A stateless SYN/ACK's ULP options (MPTCP's MP_CAPABLE): write them for
+	 * the SYN syn to tmp (4-tuple, irs, the options the SYN offered) into opt
+	 * and return their length, setting *bit to a bit the cookie carries back
+	 * (tcp_sock.syncookie_bit at the ACK). Return < 0 when this SYN needs
+	 * state (an MP_JOIN): it is then opened as usual while the backlog
+	 * allows. NULL: no ULP options in cookie SYN/ACKs.
+	 */
+	int (*syncookie_opts)(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
+			      uint32_t room, bool *bit);
+	void *syncookie_arg;
 	/* Told when a socket's 4-tuple enters (added) and leaves the stack's flow
 	 * table; NULL: not told. Several workers: the app's software steering. */
 	void (*flow_event)(void *arg, const struct tcp_sock *sk, bool added);
@@ -247,6 +266,9 @@ struct tcp_sock {
 	uint64_t snd_wl1;           /* rcv position of the last window update */
 	uint64_t snd_wl2;           /* snd position of the last window update */
 	uint8_t snd_wscale, rcv_wscale;
+	bool syncookie;             /* made from a SYN cookie at the handshake's ACK */
+	bool syncookie_bit;         /* the ULP's bit of that cookie (syncookie_opts) */
+	uint32_t ts_cookie;         /* a stateless SYN/ACK's TSval (options encoded) */
 	uint16_t mss;               /* effective send MSS (payload per segment, options excluded) */
 	uint16_t peer_mss;
 	uint32_t cwnd, ssthresh;
@@ -320,6 +342,12 @@ struct tcp_sock {
 };
 
 struct tcp_listener;
+
+enum tcp_syncookies {
+	TCP_SYNCOOKIES_AUTO,        /* once syn_backlog half-open sockets exist (default) */
+	TCP_SYNCOOKIES_OFF,         /* never: SYNs beyond the backlog are dropped */
+	TCP_SYNCOOKIES_ALWAYS,      /* every SYN (tests) */
+};
 
 /* Congestion control (lib/tcp/tcp_cc.c). */
 struct tcp_cc_ops {

@@ -61,6 +61,9 @@ struct tcp_stack {
 	uint32_t n_timewait;
 	uint64_t chal_window_us;               /* challenge ACK rate limit: this second's start */
 	uint32_t chal_sent;                    /* and how many went out in it */
+	uint32_t n_synrcvd;                    /* half-open passive sockets */
+	uint64_t cookie_key[2];                /* SipHash key of the SYN cookies */
+	uint64_t cookie_last_us;               /* when the last cookie went out (0: never) */
 	uint64_t mib[TCP_MIB_MAX];
 };
 
@@ -73,11 +76,27 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state s);
 void tcp_done(struct tcp_sock *sk, int err);
 void tcp_mark_dirty(struct tcp_sock *sk);
 uint32_t tcp_rcv_space(const struct tcp_sock *sk);
+uint8_t tcp_wscale_for(uint32_t space);
+
+/* tcp_cookie.c: SYN cookies (RFC 4987 3.6) */
+struct tcp_listener;
+/* Answer the SYN seg to l without state. Returns 0, or < 0 when it needs state. */
+int tcp_cookie_synack(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, void *route);
+/* The ACK seg found no socket: is it the answer to one of our cookies? Then
+ * *o holds the SYN's options it encodes and *bit the ULP's bit. A failed check
+ * while cookies are in use counts SyncookiesFailed. */
+bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, struct tcp_seg_opts *o, bool *bit);
+/* SipHash-2-4 of 32 bytes, for the cookies (and their tests). */
+uint64_t tcp_siphash32(const uint64_t key[2], const uint8_t msg[32]);
 
 /* tcp_output.c */
 void tcp_output(struct tcp_sock *sk);
 void tcp_send_ack(struct tcp_sock *sk);
 int tcp_send_syn(struct tcp_sock *sk, bool synack);
+/* The SYN/ACK of a socket that exists only for it (tcp_cookie.c). */
+int tcp_send_synack_stateless(struct tcp_sock *tmp);
 void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
 		      uint32_t paylen, void *route);
 void tcp_send_rst(struct tcp_sock *sk);

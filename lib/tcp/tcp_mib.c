@@ -48,6 +48,10 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_RCVQ_DROP] = "TCPRcvQDrop",
 	[TCP_MIB_SNDBUF_GROWN] = "SndBufGrown",
 	[TCP_MIB_HYSTART_EXIT] = "HyStartExit",
+	[TCP_MIB_SYNCOOKIES_SENT] = "SyncookiesSent",
+	[TCP_MIB_SYNCOOKIES_RECV] = "SyncookiesRecv",
+	[TCP_MIB_SYNCOOKIES_FAILED] = "SyncookiesFailed",
+	[TCP_MIB_REQ_QFULL_DROP] = "TCPReqQFullDrop",
 };
 
 uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)

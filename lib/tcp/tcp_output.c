@@ -71,7 +71,8 @@ static uint32_t base_options(struct tcp_sock *sk, uint8_t flags, uint8_t *o)
 		}
 		if (!synack || (sk->flags & TF_TS_OK)) {
 			o[n++] = 8; o[n++] = 10;
-			put32(o + n, ts_now(st)); n += 4;
+			/* A stateless SYN/ACK carries the options it agreed to in its TSval. */
+			put32(o + n, synack && sk->ts_cookie ? sk->ts_cookie : ts_now(st)); n += 4;
 			put32(o + n, sk->ts_recent); n += 4;
 		}
 		if (!synack || (sk->flags & TF_WS_OK)) {
@@ -229,6 +230,11 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
 	st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
 	return (int)len;
+}
+
+int tcp_send_synack_stateless(struct tcp_sock *tmp)
+{
+	return tcp_xmit(tmp, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) < 0 ? -ENOMEM : 0;
 }
 
 int tcp_send_syn(struct tcp_sock *sk, bool synack)

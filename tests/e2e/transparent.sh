@@ -165,6 +165,13 @@ check_eq "mptcp_only: the server saw the SNAT address for MPTCP" "$(peer_of "$WO
 check_moved "$WORK/after4.json" "$WORK/after5.json" relay.AcceptedMPTCP
 
 # --- 5. limits.per_client 2: a third connection at once is refused, a later one not --
+# The connections before must be gone first: they count until both sides closed.
+for ((i = 0; i < 50; i++)); do
+	stats_snap "$WORK/idle.json"
+	[[ "$(ctr_get "$WORK/idle.json" relay.Active)" == 0 ]] && break
+	sleep 0.1
+done
+check_eq "no relayed connection left before the limit test" "$(ctr_get "$WORK/idle.json" relay.Active)" 0
 server_start "$WORK/server6" --count 3 --bytes 0 --timeout 20
 cat >"$WORK/limit.py" <<'PYEOF'
 import socket, sys, time
@@ -199,7 +206,7 @@ lim=$(ip netns exec "$HAG_CLIENT_NS" timeout 30 $PY "$WORK/limit.py" "$DST" "$HA
 wait_pid "$SERVER_PID" 20
 stats_snap "$WORK/after6.json"
 check_eq "limits.per_client 2: the third connection at once refused, one after they closed accepted" "$lim" "refused connected"
-check_eq "relay.ClientLimitRefused +1" "$(ctr_delta "$WORK/after5.json" "$WORK/after6.json" relay.ClientLimitRefused)" 1
+check_eq "relay.ClientLimitRefused +1" "$(ctr_delta "$WORK/idle.json" "$WORK/after6.json" relay.ClientLimitRefused)" 1
 check_hagd_alive
 
 routes_del

@@ -1944,3 +1944,110 @@ MP_TEST(handshake, tokens_belong_to_their_worker,
 		ut_clear();
 	}
 }
+
+/* SYN cookies with MPTCP (RFC 8684 3.1: the third ACK carries both keys). */
+static int cookie_opts_cb(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
+			  uint32_t room, bool *bit)
+{
+	return mptcp_syncookie_opts(arg, tmp, syn, opt, room, bit);
+}
+
+static void setup_cookie(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	ut_eal_init();
+	ctx = mptcp_ctx_create(64, SOCKET_ID_ANY);
+	cr_assert_not_null(ctx);
+	c.syncookies = TCP_SYNCOOKIES_ALWAYS;
+	c.syncookie_opts = cookie_opts_cb;
+	c.syncookie_arg = ctx;
+	ut_start(&c);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_mptcp, ctx), 0);
+}
+
+TestSuite(cookie, .init = setup_cookie);
+
+MP_TEST(cookie, mptcp_connection_rebuilt_from_the_third_ack,
+	"syncookies always: the MP_CAPABLE SYN/ACK carries a key and leaves no state (no socket, no MPTCP connection); the third ACK echoing it with the client's key makes the connection, MPTCP, and data flows with DSS")
+{
+	struct ut_seg sa = mp_syn();
+
+	cr_expect_eq(TCPMIB(SYNCOOKIES_SENT), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_expect_neq(key_k, 0, "the SYN/ACK carries our key");
+	cr_expect_eq(mp_opts_of(&sa).suboptions, OPTION_MPTCP_MPC_SYNACK);
+	struct ut_opts o = {0};
+
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &o);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	cr_assert(mptcp_active(ut_ev.sk));
+	cr_expect_eq(TCPMIB(SYNCOOKIES_RECV), 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_ACK_RX), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
+	mp_send(0, 200, 0);
+	ut_expect_rx(0, 200);
+}
+
+MP_TEST(cookie, a_second_syn_gets_the_same_key,
+	"The key is derived, not drawn: the same SYN again (a retransmission) gets the same key, another client ISN another one")
+{
+	uint64_t k1, k2;
+
+	mp_syn();
+	k1 = key_k;
+	mp_syn();
+	k2 = key_k;
+	cr_expect_eq(k1, k2);
+	ut_cl.isn += 1000;
+	mp_syn();
+	cr_expect_neq(key_k, k1);
+}
+
+MP_TEST(cookie, a_wrong_echoed_key_is_refused,
+	"A third ACK with a valid cookie but another receiver key: refused with a RST (mptcp.MPCapableBadKey), nothing left")
+{
+	struct ut_opts o = {0};
+
+	mp_syn();
+	opt_mpc(&o, 20, key_c, key_k ^ 1, 0);
+	ut_clear();
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(BAD_KEY), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect(ut_last().flags & RST);
+}
+
+MP_TEST(cookie, checksums_ride_in_the_cookie,
+	"A client asking for DSS checksums (A): the SYN/ACK says A, and the connection rebuilt at the ACK uses them")
+{
+	struct ut_opts o = {0};
+	struct ut_seg sa;
+
+	mpc_extra_flags = MPTCP_CAP_CHECKSUM_REQD;
+	sa = mp_syn();
+	cr_expect(mp_opts_of(&sa).mpc_flags & MPTCP_CAP_CHECKSUM_REQD);
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &o);
+	mpc_extra_flags = 0;
+	cr_assert(mptcp_active(ut_ev.sk));
+	cr_expect_eq(MPMIB(CSUM_CONNS), 1);
+}
+
+MP_TEST(cookie, plain_tcp_and_joins_still_work,
+	"Under cookies a plain TCP SYN is answered without MPTCP and made at its ACK; an MP_JOIN SYN keeps state (its HMACs need the nonces) and joins")
+{
+	mp_syn();
+	struct ut_opts o = {0};
+
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_send(ACK, NULL, 0, &o);
+	cr_assert(mptcp_active(ut_ev.sk));
+	j_establish();
+	cr_expect_eq(TCPMIB(SYNCOOKIES_SENT), 1, "the join did not get a cookie");
+	cr_expect_eq(tcp_stack_conns(ut_st), 2);
+}

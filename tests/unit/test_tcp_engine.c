@@ -1122,3 +1122,215 @@ ENGINE_TEST(intercept, the_two_kinds_of_listener_do_not_mix,
 	cr_expect_eq(r.flags, SYN | ACK);
 	cr_expect_eq(ic_which, 1, "port 80 intercepted goes to the any-port intercepting listener");
 }
+
+/* SYN cookies (RFC 4987 3.6): past the backlog, no state until the ACK. */
+static void setup_cookies_always(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.syncookies = TCP_SYNCOOKIES_ALWAYS;
+	ut_start(&c);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+TestSuite(cookies, .init = setup_cookies_always);
+
+/* The timestamp option of s (TSval, TSecr); false when absent. */
+static bool seg_ts(const struct ut_seg *s, uint32_t *val, uint32_t *ecr)
+{
+	uint8_t len;
+	const uint8_t *o = ut_find_opt(s, 8, &len);
+
+	if (o == NULL || len != 10)
+		return false;
+	*val = ut_get32(o + 2);
+	*ecr = ut_get32(o + 6);
+	return true;
+}
+
+/* The client's ACK to a cookie SYN/ACK sa, echoing its TSval when it had one. */
+static void cookie_ack(const struct ut_seg *sa, uint32_t ack_delta)
+{
+	struct ut_opts o = {0};
+	uint32_t val, ecr;
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = UT_CPORT, .dport = UT_SPORT,
+		.seq = ut_cl.isn + 1, .ack = sa->seq + 1 + ack_delta, .flags = ACK, .wnd = 1000,
+	};
+
+	if (seg_ts(sa, &val, &ecr))
+		ut_opt_ts(&o, 5000, val);
+	s.opt = o.b;
+	s.optlen = o.n;
+	ut_clear();
+	ut_inject(&s);
+}
+
+ENGINE_TEST(cookies, handshake_without_state_until_the_ack,
+	"syncookies always: the SYN/ACK leaves no socket; the ACK with the cookie makes one, ESTABLISHED, with the SYN's MSS (its cookie class), window scale and SACK from the echoed TSval; data then flows")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg sa;
+	uint32_t val, ecr;
+
+	ut_opt_ts(&o, 4000, 0);
+	sa = ut_syn(&o);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0, "no socket for a cookie SYN/ACK");
+	cr_expect_eq(MIB(SYNCOOKIES_SENT), 1);
+	cr_assert(seg_ts(&sa, &val, &ecr), "the SYN/ACK has timestamps");
+	cr_expect_eq(ecr, 4000);
+	cr_expect(val & 0x20, "TSval %#x marks a cookie", val);
+	cr_expect_eq(val & 0x0f, 2, "window scale 2 in the TSval");
+	cr_expect(val & 0x10, "SACK-permitted in the TSval");
+	cr_expect_leq(val, (uint32_t)(ut_now / 1000), "not ahead of the clock");
+	cr_expect_not_null(ut_find_opt(&sa, 3, NULL), "our window scale offered");
+	cookie_ack(&sa, 0);
+	cr_expect_eq(MIB(SYNCOOKIES_RECV), 1);
+	cr_expect_eq(MIB(PASSIVE_OPENS), 1);
+	cr_assert_eq(tcp_stack_conns(ut_st), 1);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect(ut_ev.sk->syncookie);
+	cr_expect_eq(ut_ev.sk->mss, 1460);
+	cr_expect_eq(ut_ev.sk->snd_wscale, 2);
+	cr_expect(ut_ev.sk->flags & TF_SACK_OK);
+	cr_expect(ut_ev.sk->flags & TF_TS_OK);
+	cr_expect_eq(ut_ev.established, 1);
+	/* Data both ways. */
+	ut_cl.snd_nxt = ut_cl.isn + 1;
+	ut_cl.rcv_nxt = sa.seq + 1;
+	ut_cl.peer_isn = sa.seq;
+	ut_send_data_at(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
+ENGINE_TEST(cookies, a_forged_ack_makes_nothing,
+	"An ACK whose number is no cookie of ours: SyncookiesFailed, a RST, no socket")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg sa = ut_syn(&o);
+
+	cookie_ack(&sa, 12345);
+	cr_expect_eq(MIB(SYNCOOKIES_FAILED), 1);
+	cr_expect_eq(MIB(SYNCOOKIES_RECV), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_assert_eq(ut_ncap, 1);
+	cr_expect(ut_last().flags & RST);
+}
+
+ENGINE_TEST(cookies, no_timestamps_no_window_scale_or_sack,
+	"Without timestamps the cookie cannot carry window scale and SACK: the SYN/ACK offers neither, the connection has neither, the MSS class is kept (1360 for an MSS of 1380)")
+{
+	struct ut_opts o = {0};
+	struct ut_seg sa;
+
+	ut_opt_mss(&o, 1380);
+	ut_opt_sackok(&o);
+	ut_opt_ws(&o, 5);
+	sa = ut_syn(&o);
+	cr_expect_null(ut_find_opt(&sa, 3, NULL), "no window scale offered");
+	cr_expect_null(ut_find_opt(&sa, 4, NULL), "no SACK-permitted offered");
+	cookie_ack(&sa, 0);
+	cr_assert_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ev.sk->mss, 1360);
+	cr_expect_not(ut_ev.sk->flags & (TF_SACK_OK | TF_WS_OK | TF_TS_OK));
+	cr_expect_eq(ut_ev.sk->rcv_wscale, 0);
+}
+
+ENGINE_TEST(cookies, a_cookie_expires,
+	"A cookie is good for about two minutes (two 67 s counts), not after")
+{
+	struct ut_opts o = ut_std_opts();
+	struct ut_seg sa = ut_syn(&o);
+
+	ut_now += 3ull << 26;
+	/* AUTO would not even look; ALWAYS checks and fails. */
+	cookie_ack(&sa, 0);
+	cr_expect_eq(MIB(SYNCOOKIES_FAILED), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+static void setup_cookies_auto(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.syn_backlog = 2;
+	ut_start(&c);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+static void setup_cookies_off(void)
+{
+	struct tcp_stack_conf c = ut_conf();
+
+	c.syn_backlog = 2;
+	c.syncookies = TCP_SYNCOOKIES_OFF;
+	ut_start(&c);
+	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_plain, NULL), 0);
+}
+
+TestSuite(backlog, .init = setup_cookies_auto);
+TestSuite(backlog_off, .init = setup_cookies_off);
+
+/* A SYN from client port cport; returns how many segments answered it. */
+static unsigned syn_from(uint16_t cport)
+{
+	struct ut_seg_spec s = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = cport, .dport = UT_SPORT,
+		.seq = 777, .flags = SYN, .wnd = 65535,
+	};
+
+	ut_clear();
+	ut_inject(&s);
+	return ut_ncap;
+}
+
+ENGINE_TEST(backlog, cookies_start_at_the_backlog,
+	"syn_backlog 2: two SYNs make half-open sockets, the third is answered with a cookie and makes none; once one completes, the next SYN has state again")
+{
+	cr_expect_eq(syn_from(41000), 1);
+	cr_expect_eq(syn_from(41001), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 2);
+	cr_expect_eq(MIB(SYNCOOKIES_SENT), 0);
+	cr_expect_eq(syn_from(41002), 1, "answered");
+	cr_expect_eq(MIB(SYNCOOKIES_SENT), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 2, "without a socket");
+	/* The first completes its handshake: one half-open left. */
+	struct ut_seg_spec a = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = 41000, .dport = UT_SPORT,
+		.seq = 778, .flags = ACK, .wnd = 65535,
+	};
+	struct tcp_sock *sk = tcp_flow_find(ut_st, UT_SADDR, UT_SPORT, UT_CADDR, 41000);
+
+	cr_assert_not_null(sk);
+	a.ack = sk->iss + 1;
+	ut_inject(&a);
+	cr_expect_eq(sk->state, TCP_ESTABLISHED);
+	cr_expect_eq(syn_from(41003), 1);
+	cr_expect_eq(MIB(SYNCOOKIES_SENT), 1, "state again");
+	cr_expect_eq(tcp_stack_conns(ut_st), 3);
+}
+
+ENGINE_TEST(backlog, an_ack_without_recent_cookies_is_not_checked,
+	"No cookie sent lately: an ACK to the listener is answered with a RST (NoPorts) and not counted as a failed cookie")
+{
+	struct ut_seg_spec a = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = 41010, .dport = UT_SPORT,
+		.seq = 5, .ack = 77, .flags = ACK, .wnd = 65535,
+	};
+
+	ut_clear();
+	ut_inject(&a);
+	cr_expect_eq(MIB(SYNCOOKIES_FAILED), 0);
+	cr_expect_eq(MIB(NO_PORT), 1);
+	cr_expect(ut_last().flags & RST);
+}
+
+ENGINE_TEST(backlog_off, without_cookies_the_backlog_drops,
+	"syncookies off, syn_backlog 2: the third SYN is dropped (TCPReqQFullDrop), no answer, no socket")
+{
+	cr_expect_eq(syn_from(42000), 1);
+	cr_expect_eq(syn_from(42001), 1);
+	cr_expect_eq(syn_from(42002), 0);
+	cr_expect_eq(MIB(REQ_QFULL_DROP), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 2);
+}
