@@ -56,7 +56,8 @@ static struct seg mkseg(uint32_t src, uint16_t sport, uint16_t dport, uint8_t fl
 	s.th.dst_port = rte_cpu_to_be_16(dport);
 	s.th.tcp_flags = flags;
 	s.th.data_off = (uint8_t)(((sizeof(s.th) + optlen + 3) / 4) << 4);
-	memcpy(s.opt, opt, optlen);
+	if (optlen)
+		memcpy(s.opt, opt, optlen);
 	return s;
 }
 

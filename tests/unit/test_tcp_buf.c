@@ -35,6 +35,7 @@ Test(seq_ranges, in_order_advances_nxt,
 	cr_expect_eq(seq_ranges_add(&s, 0, 10), 10);
 	cr_expect_eq(seq_ranges_add(&s, 10, 25), 15);
 	expect_ranges(&s, 25, 0, NULL);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, old_and_empty_ranges_change_nothing,
@@ -47,6 +48,7 @@ Test(seq_ranges, old_and_empty_ranges_change_nothing,
 	cr_expect_eq(seq_ranges_add(&s, 200, 200), 0, "empty");
 	cr_expect_eq(seq_ranges_add(&s, 300, 200), 0, "reversed");
 	expect_ranges(&s, 100, 0, NULL);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, partly_old_range_counts_only_new_bytes,
@@ -56,6 +58,7 @@ Test(seq_ranges, partly_old_range_counts_only_new_bytes,
 
 	cr_expect_eq(seq_ranges_add(&s, 90, 130), 30);
 	expect_ranges(&s, 130, 0, NULL);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, out_of_order_is_held_sorted,
@@ -71,6 +74,7 @@ Test(seq_ranges, out_of_order_is_held_sorted,
 	cr_expect_eq(seq_ranges_add(&s, 35, 38), 0);
 	cr_expect_eq(s.last, 1, "inserted between: index 1");
 	expect_ranges(&s, 0, 3, want);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, touching_ranges_merge,
@@ -85,6 +89,7 @@ Test(seq_ranges, touching_ranges_merge,
 	cr_expect_eq(seq_ranges_add(&s, 30, 35), 0);
 	expect_ranges(&s, 0, 2, want);
 	cr_expect_eq(s.last, 0);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, overlapping_range_extends,
@@ -97,6 +102,7 @@ Test(seq_ranges, overlapping_range_extends,
 	seq_ranges_add(&s, 25, 45);
 	seq_ranges_add(&s, 15, 22);
 	expect_ranges(&s, 0, 1, want);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, bridging_several,
@@ -113,6 +119,7 @@ Test(seq_ranges, bridging_several,
 	cr_expect_eq(seq_ranges_add(&s, 15, 70), 0);
 	expect_ranges(&s, 0, 3, want);
 	cr_expect_eq(s.last, 1, "the merged range is the most recently changed");
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, filling_the_hole_absorbs_held_ranges,
@@ -128,6 +135,7 @@ Test(seq_ranges, filling_the_hole_absorbs_held_ranges,
 	expect_ranges(&s, 50, 1, want);
 	cr_expect_eq(seq_ranges_add(&s, 45, 65), 20, "50 -> 70, overlapping the held range");
 	expect_ranges(&s, 70, 0, NULL);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, limit_refuses_one_range_too_many,
@@ -146,6 +154,7 @@ Test(seq_ranges, limit_refuses_one_range_too_many,
 	cr_expect_eq(s.r[0].end, 115);
 	cr_expect_eq(seq_ranges_add(&s, 0, 100), 115, "in-order data is never refused");
 	cr_expect_eq(s.n, SEQ_RANGES_MAX - 1);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, table_held_only_while_out_of_order,
@@ -173,6 +182,7 @@ Test(seq_ranges, table_held_only_while_out_of_order,
 	cr_expect_null(s.r);
 	cr_expect_eq(s.n, 0);
 	cr_expect_eq(s.nxt, 1600, "fini forgets the ranges, not the contiguous end");
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, advance_drops_what_it_passes,
@@ -190,6 +200,7 @@ Test(seq_ranges, advance_drops_what_it_passes,
 	seq_ranges_advance(&s, 5);
 	cr_expect_eq(s.nxt, 55, "never backwards");
 	cr_expect_lt(s.last, s.n);
+	seq_ranges_fini(&s);
 }
 
 Test(seq_ranges, bytes_held, .description = "seq_ranges_bytes sums the out-of-order ranges, not the prefix")
@@ -204,6 +215,7 @@ Test(seq_ranges, bytes_held, .description = "seq_ranges_bytes sums the out-of-or
 	cr_expect_eq(seq_ranges_bytes(&s), 60);
 	seq_ranges_add(&s, 240, 305);
 	cr_expect_eq(seq_ranges_bytes(&s), 110, "merged ranges are not counted twice");
+	seq_ranges_fini(&s);
 }
 
 /* hag_pipe */
