@@ -763,6 +763,8 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
 		/* RFC 8684 3.5: only with our key does it close the connection. */
 		if (o.fastclose_key == msk->local_key) {
+			/* Closed, not lost: no waiting for a join (break-before-make). */
+			msk->fastclose = true;
 			if (msk->master)
 				tcp_reset(owner(msk));
 			if (sk->state != TCP_CLOSED)

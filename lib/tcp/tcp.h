@@ -88,6 +88,8 @@ enum tcp_mib {
 	TCP_MIB_SYNCOOKIES_RECV,    /* SyncookiesRecv: ACKs with a valid cookie: connections made */
 	TCP_MIB_SYNCOOKIES_FAILED,  /* SyncookiesFailed: ACKs to a listener with no valid cookie */
 	TCP_MIB_REQ_QFULL_DROP,     /* TCPReqQFullDrop: SYNs dropped, half-open table full, no cookies */
+	TCP_MIB_NO_ACK_DROP,        /* hagd: segments without ACK (nor a lone SYN) dropped (RFC 9293 3.10.7) */
+	TCP_MIB_RST_OUT_OF_WINDOW,  /* hagd: RSTs outside the window, ignored (RFC 5961 3.2) */
 	TCP_MIB_MAX
 };
 

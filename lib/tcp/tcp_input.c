@@ -650,7 +650,9 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	else
 		acceptable = pos < (int64_t)wnd_end && pos + seg->len > (int64_t)sk->rcv.nxt;
 	if (!acceptable) {
-		if (!(seg->flags & RTE_TCP_RST_FLAG)) {
+		if (seg->flags & RTE_TCP_RST_FLAG) {
+			TCP_INC(st, TCP_MIB_RST_OUT_OF_WINDOW);
+		} else {
 			TCP_INC(st, TCP_MIB_OUT_OF_WINDOW);
 			if (sk->state == TCP_TIME_WAIT && (seg->flags & RTE_TCP_FIN_FLAG)) {
 				sk->t_tw = st->now_us + st->conf.timewait_us + 1;
@@ -682,8 +684,10 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 		tcp_challenge_ack(sk);
 		return;
 	}
-	if (!(seg->flags & RTE_TCP_ACK_FLAG))
+	if (!(seg->flags & RTE_TCP_ACK_FLAG)) {
+		TCP_INC(st, TCP_MIB_NO_ACK_DROP);   /* RFC 9293 3.10.7.4 fifth check */
 		return;
+	}
 	if (sk->ulp && sk->ulp->rx_segment && sk->ulp->rx_segment(sk, seg) < 0)
 		return;
 	if (sk->state == TCP_CLOSED)
@@ -794,6 +798,9 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	} else if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG &&
 		   cookie_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route)) {
 		goto drop;
+	} else if (!(seg.flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) && find_listener(st, key.laddr, key.lport)) {
+		/* RFC 9293 3.10.7.2, LISTEN, fourth: neither SYN, RST nor ACK: dropped. */
+		TCP_INC(st, TCP_MIB_NO_ACK_DROP);
 	} else if (!(seg.flags & RTE_TCP_RST_FLAG)) {
 		TCP_INC(st, TCP_MIB_NO_PORT);
 		tcp_send_rst_for(st, ip, th, seg.len, route);

@@ -2051,3 +2051,20 @@ MP_TEST(cookie, plain_tcp_and_joins_still_work,
 	cr_expect_eq(TCPMIB(SYNCOOKIES_SENT), 1, "the join did not get a cookie");
 	cr_expect_eq(tcp_stack_conns(ut_st), 2);
 }
+
+MP_TEST(park, a_client_fastclose_is_no_path_loss,
+	"With a resume timeout, the client's MP_FASTCLOSE (our key) still ends the connection at once: closed, not parked (RFC 8684 3.5)")
+{
+	uint8_t fc[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_FASTCLOSE << 4, 0};
+	struct ut_opts o = {0};
+
+	mptcp_ctx_set_resume_timeout(ctx, 5000);
+	mp_establish();
+	put64(fc + 4, key_k);
+	ut_opt_bytes(&o, fc, sizeof(fc));
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(ut_ev.parked, 0, "not parked");
+	cr_expect_eq(MPMIB(PARKED), 0);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}

@@ -1334,3 +1334,38 @@ ENGINE_TEST(backlog_off, without_cookies_the_backlog_drops,
 	cr_expect_eq(MIB(REQ_QFULL_DROP), 1);
 	cr_expect_eq(tcp_stack_conns(ut_st), 2);
 }
+
+ENGINE_TEST(passive, segment_without_ack_to_a_listener_is_dropped,
+	"RFC 9293 3.10.7.2 (LISTEN, fourth): a segment with neither SYN, RST nor ACK (no flags, FIN, PSH) is dropped without a RST, counted NoAckDrops; to a port without a listener it gets a RST")
+{
+	static const uint8_t flags[] = { 0, FIN, PSH };
+
+	for (size_t i = 0; i < sizeof(flags); i++) {
+		struct ut_seg_spec s = {
+			.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = (uint16_t)(43000 + i), .dport = UT_SPORT,
+			.seq = 5, .flags = flags[i], .wnd = 1000,
+		};
+
+		ut_clear();
+		ut_inject(&s);
+		cr_expect_eq(ut_ncap, 0, "flags %#x answered", flags[i]);
+	}
+	cr_expect_eq(MIB(NO_ACK_DROP), 3);
+	cr_expect_eq(MIB(NO_PORT), 0);
+	struct ut_seg_spec closed = {
+		.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = 43010, .dport = UT_SPORT + 1, .seq = 5, .wnd = 1000,
+	};
+	ut_inject(&closed);
+	cr_expect_eq(ut_ncap, 1, "CLOSED (no listener): RST");
+	cr_expect_eq(MIB(NO_PORT), 1);
+}
+
+ENGINE_TEST(rx, rst_outside_the_window_is_counted,
+	"RFC 5961 3.2: a RST outside the window is ignored, counted RstOutOfWindow; the connection stays")
+{
+	ut_establish(65535);
+	ut_send_seq(ut_cl.snd_nxt + 10000000, RST, NULL, 0, NULL);
+	cr_expect_eq(MIB(RST_OUT_OF_WINDOW), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect_eq(ut_ncap, 0, "no answer");
+}
