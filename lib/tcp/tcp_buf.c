@@ -143,8 +143,20 @@ static int ring_get(struct hag_pipe *p)
 	if (p->buf != NULL)
 		return 0;
 	if (p->mem && p->mem->budget && p->mem->held + p->cap > p->mem->budget) {
-		p->mem->refused++;
-		return -ENOMEM;
+		/* The pipe is empty: it may start again smaller, down to 4096 bytes,
+		 * rather than wait for room it may never get (a ring grown beyond
+		 * what the budget has left would be refused for ever). Bytes the
+		 * sender sends past the smaller window are refused and sent again. */
+		uint32_t cap = p->cap;
+
+		while (cap > 4096 && p->mem->held + cap > p->mem->budget)
+			cap >>= 1;
+		if (p->mem->held + cap > p->mem->budget) {
+			p->mem->refused++;
+			return -ENOMEM;
+		}
+		p->mem->used -= p->cap - cap;
+		p->cap = cap;
 	}
 	/* Up to the mmap threshold the heap's free chunks are reused: no page faults per connection. */
 	p->buf = malloc(p->cap);

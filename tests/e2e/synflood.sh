@@ -47,6 +47,12 @@ sleep 1
 server_start "$WORK/server1" --bytes "$BYTES" --seed fl1-down --timeout 30
 client_start "$WORK/client1" 120 --bytes "$BYTES" --seed fl1-up --mptcp --timeout 30
 CPID=$BG_PID
+# The short connections' server listens on the same port: once the transfer's
+# server took its one connection (and closed its listener).
+for ((i = 0; i < 100; i++)); do
+	[[ -z "$(ip netns exec "$HAG_SERVER_NS" ss -Hltn "sport = :$HAG_UPSTREAM_PORT" 2>/dev/null)" ]] && break
+	sleep 0.1
+done
 maxconns=0
 for ((i = 0; i < 5; i++)); do
 	server_start "$WORK/server.n$i" --bytes 256K --seed "fln$i-down" --timeout 20

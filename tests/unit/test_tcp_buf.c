@@ -419,7 +419,7 @@ Test(hag_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
 }
 
 Test(hag_pipe, grow_stops_at_max_and_budget,
-     .description = "A pipe does not grow past its maximum; a pipe holding bytes does not grow past the budget of held rings (counted); an empty one grows its capacity only")
+     .description = "A pipe does not grow past its maximum; a pipe holding bytes does not grow past the budget of held rings (counted); an empty one grows its capacity only, and starts again smaller when its ring does not fit")
 {
 	struct hag_mem mem = {.budget = 20000};
 	struct hag_pipe a, b;
@@ -444,11 +444,12 @@ Test(hag_pipe, grow_stops_at_max_and_budget,
 	cr_expect_eq(mem.held, 8192);
 	cr_expect_eq(hag_pipe_grow(&b, 16384), 0, "an empty pipe's capacity grows without a ring");
 	cr_expect_eq(mem.held, 8192);
-	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), -ENOMEM, "8192 held + its 16384 ring > 20000");
-	cr_expect_eq(mem.refused, 2);
-	cr_expect_null(b.buf);
+	/* 8192 held + its 16384 ring > 20000: the empty pipe starts again at 8192. */
+	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1);
+	cr_expect_eq(b.cap, 8192);
+	cr_expect_eq(mem.held, 8192 + 8192);
+	cr_expect_eq(mem.refused, 1);
 	hag_pipe_consume(&a, 100);
-	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1, "once a's ring is gone it fits");
 	hag_pipe_fini(&a);
 	hag_pipe_fini(&b);
 	cr_expect_eq(mem.used, 0);
@@ -535,4 +536,27 @@ Test(hag_pipe, init_refused_over_budget,
 	hag_pipe_fini(&a);
 	hag_pipe_fini(&b);
 	cr_expect_eq(mem.held, 0);
+}
+
+Test(hag_pipe, an_empty_pipe_restarts_smaller_within_the_budget,
+     .description = "A pipe grown to 128 KiB, drained (no ring), whose budget now leaves 64 KiB: its next byte gets a 64 KiB ring instead of being refused for ever; with less than 4096 bytes left it is refused")
+{
+	struct hag_mem mem = {0};
+	struct hag_pipe p;
+	uint8_t b[100] = {1};
+
+	cr_assert_eq(hag_pipe_init_tuned(&p, 131072, 131072, &mem), 0);
+	mem.budget = 65536;
+	mem.held = 0;
+	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), (int64_t)sizeof(b));
+	cr_expect_eq(p.cap, 65536u);
+	cr_expect_eq(mem.held, 65536u);
+	cr_expect_eq(mem.used, 65536u);
+	hag_pipe_consume(&p, 100);
+	cr_expect_null(p.buf, "drained: no ring");
+	mem.held = 63000;          /* other pipes hold all but 2536 bytes */
+	cr_expect_eq(hag_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
+	cr_expect_eq(p.cap, 65536u, "unchanged when even 4096 does not fit");
+	mem.held = 0;
+	hag_pipe_fini(&p);
 }
