@@ -189,6 +189,9 @@ make_network() {
 
 	# hag-client: the CPE with a DSL and an LTE uplink.
 	in_ns "$NS_CLIENT" sysctl -qw net.mptcp.enabled=1
+	# Tests darken paths on purpose: the kernel's MPTCP blackhole detection would
+	# then fall back to plain TCP for an hour (Linux >= 6.12). Off here.
+	in_ns "$NS_CLIENT" sysctl -qw net.mptcp.blackhole_timeout=0 2>/dev/null || true
 	# Replies from 10.10.0.1 arrive on lte for the lte subflow: loose checks.
 	in_ns "$NS_CLIENT" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 	in_ns "$NS_CLIENT" ip addr add 10.10.1.2/24 dev dsl

@@ -27,10 +27,10 @@ conns0=$(ctr_get "$WORK/before.json" tcp.CurrConns)
 
 rm -f "$WORK/srv.ready"
 bg_ns "$HAG_SERVER_NS" "$WORK/server" $SOAK server --port "$HAG_UPSTREAM_PORT" --ready-file "$WORK/srv.ready" \
-	--max-secs $((SECS + 120))
+	--max-secs $((SECS + 420)) --timeout 300
 for ((i = 0; i < 50; i++)); do [[ -s "$WORK/srv.ready" ]] && break; sleep 0.1; done
-bg_ns "$HAG_CLIENT_NS" "$WORK/client" timeout -k 5 $((SECS + 120)) $SOAK client --addr "$HAG_SERVICE_ADDR" \
-	--port "$HAG_SERVICE_PORT" --secs "$SECS" --conc "$CONC" --max-bytes 4M --seed "${SOAK_SEED:-1}" --timeout 60
+bg_ns "$HAG_CLIENT_NS" "$WORK/client" timeout -k 5 $((SECS + 400)) $SOAK client --addr "$HAG_SERVICE_ADDR" \
+	--port "$HAG_SERVICE_PORT" --secs "$SECS" --conc "$CONC" --max-bytes 4M --seed "${SOAK_SEED:-1}" --timeout 300
 CPID=$BG_PID
 
 # The links change every STEP seconds until the load ends.
@@ -55,7 +55,7 @@ while kill -0 "$CPID" 2>/dev/null && ((SECONDS - t0 < SECS + 5)); do
 done
 nft_clear "$HAG_CLIENT_NS"
 path_light
-wait_pid "$CPID" 180
+wait_pid "$CPID" 420
 crc=$?
 [[ -n "$rss_q" ]] || rss_q=$(rss)
 
@@ -82,7 +82,11 @@ check "hagd's RSS did not grow after the first quarter (${rss_q} kB -> ${rss_end
 	awk -v a="${rss_q:-0}" -v b="${rss_end:-0}" 'BEGIN { exit !(a > 0 && b <= a * 1.10) }'
 check_hagd_alive
 mb=$(awk -v u="$(jget "$WORK/client" bytes_up)" -v d="$(jget "$WORK/client" bytes_down)" 'BEGIN { printf "%.0f", (u + d) / 1048576 }')
-echo "soak: minutes=$MIN connections=${done_n:-0} mptcp=$(jget "$WORK/client" mptcp) failed=${failed_n:-?} MiB=$mb steps=$steps rss_kb_quarter=$rss_q rss_kb_end=$rss_end" >"$WORK/figures"
+stats_snap "$WORK/end.json"
+echo "soak: minutes=$MIN connections=${done_n:-0} mptcp_sockets=$(jget "$WORK/client" mptcp)" \
+	"relayed_mptcp=$(ctr_delta "$WORK/before.json" "$WORK/end.json" relay.AcceptedMPTCP) failed=${failed_n:-?} MiB=$mb" \
+	"conn_secs_median=$(jget "$WORK/client" conn_secs_median) p99=$(jget "$WORK/client" conn_secs_p99)" \
+	"max=$(jget "$WORK/client" conn_secs_max) steps=$steps rss_kb_quarter=$rss_q rss_kb_end=$rss_end" >"$WORK/figures"
 diag "$(cat "$WORK/figures")"
 nft_clear "$HAG_CLIENT_NS"
 testbed_restore

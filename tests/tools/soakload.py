@@ -58,9 +58,9 @@ def recv_exact(s, n):
     return bytes(buf)
 
 
-def serve_one(conn):
+def serve_one(conn, timeout):
     try:
-        conn.settimeout(60)
+        conn.settimeout(timeout)
         up, down, seed = HDR.unpack(recv_exact(conn, HDR.size))
         h = hashlib.sha256()
         left = up
@@ -95,7 +95,7 @@ def cmd_server(a):
             conn, _ = ls.accept()
         except socket.timeout:
             continue
-        threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+        threading.Thread(target=serve_one, args=(conn, a.timeout), daemon=True).start()
     return 0
 
 
@@ -106,6 +106,7 @@ class Stats:
         self.up = self.down = 0
         self.errors = {}
         self.samples = []
+        self.durations = []
 
 
 def one_conn(a, st, rnd):
@@ -116,6 +117,7 @@ def one_conn(a, st, rnd):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP if mp else 0)
     s.settimeout(a.timeout)
     err = None
+    t0 = time.monotonic()
     try:
         s.connect((a.addr, a.port))
         data, _ = pattern(seed, up)
@@ -132,6 +134,7 @@ def one_conn(a, st, rnd):
     finally:
         s.close()
     with st.lock:
+        st.durations.append(time.monotonic() - t0)
         if err is None:
             st.done += 1
             st.mptcp += mp
@@ -161,9 +164,12 @@ def cmd_client(a):
     for t in ths:
         t.join(a.secs + a.timeout + 30)
     secs = time.monotonic() - t0
+    d = sorted(st.durations) or [0.0]
     print(json.dumps({"done": st.done, "failed": st.failed, "mptcp": st.mptcp, "bytes_up": st.up,
                       "bytes_down": st.down, "secs": round(secs, 1), "errors": st.errors,
-                      "samples": st.samples}, sort_keys=True))
+                      "conn_secs_median": round(d[len(d) // 2], 3),
+                      "conn_secs_p99": round(d[min(len(d) - 1, len(d) * 99 // 100)], 3),
+                      "conn_secs_max": round(d[-1], 3), "samples": st.samples}, sort_keys=True))
     return 0 if st.failed == 0 else 1
 
 
@@ -183,6 +189,7 @@ def main():
     q.add_argument("--bind", default="0.0.0.0")
     q.add_argument("--ready-file")
     q.add_argument("--max-secs", type=float, default=7200)
+    q.add_argument("--timeout", type=float, default=300, help="per connection (sendall: in all)")
     q = sub.add_parser("client")
     q.add_argument("--addr", required=True)
     q.add_argument("--port", type=int, required=True)
@@ -191,7 +198,7 @@ def main():
     q.add_argument("--mptcp-share", type=float, default=0.5)
     q.add_argument("--max-bytes", type=parse_size, default=4 << 20)
     q.add_argument("--seed", type=int, default=1)
-    q.add_argument("--timeout", type=float, default=60)
+    q.add_argument("--timeout", type=float, default=300)
     a = p.parse_args()
     if a.cmd == "client":
         import math
