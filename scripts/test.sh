@@ -20,7 +20,7 @@
 # report is a failure. With --unit: its unit part only; with --e2e: not run.
 #
 # Environment: HAGD_BUILD (build directory, default build), HAG_TEST_BUDGET
-# (seconds for the whole run, default 1140), HAGD_VDEV (see testbed.sh).
+# (seconds for the whole run, default 1500), HAGD_VDEV (see testbed.sh).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +31,7 @@ export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
 E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum policy
 	aggregate break_make transparent synflood soak exhaustion drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
-BUDGET=${HAG_TEST_BUDGET:-1140}
+BUDGET=${HAG_TEST_BUDGET:-1500}
 START=$SECONDS
 LOGDIR=$(mktemp -d /tmp/hag-test.XXXXXX)
 

@@ -143,20 +143,19 @@ static int ring_get(struct hag_pipe *p)
 	if (p->buf != NULL)
 		return 0;
 	if (p->mem && p->mem->budget && p->mem->held + p->cap > p->mem->budget) {
-		/* The pipe is empty: it may start again smaller, down to 4096 bytes,
-		 * rather than wait for room it may never get (a ring grown beyond
-		 * what the budget has left would be refused for ever). Bytes the
-		 * sender sends past the smaller window are refused and sent again. */
+		/* Refused; but the pipe is empty, so it starts again smaller (down to
+		 * 4096 bytes) for the next write rather than wait for room it may never
+		 * get: a ring grown beyond what the budget has left would be refused
+		 * for ever. This write is dropped whole (its sender sends it again);
+		 * the writers clip to the smaller capacity from now on. */
 		uint32_t cap = p->cap;
 
 		while (cap > 4096 && p->mem->held + cap > p->mem->budget)
 			cap >>= 1;
-		if (p->mem->held + cap > p->mem->budget) {
-			p->mem->refused++;
-			return -ENOMEM;
-		}
 		p->mem->used -= p->cap - cap;
 		p->cap = cap;
+		p->mem->refused++;
+		return -ENOMEM;
 	}
 	/* Up to the mmap threshold the heap's free chunks are reused: no page faults per connection. */
 	p->buf = malloc(p->cap);

@@ -523,11 +523,25 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		schedule_ack(sk, true);
 		return;
 	}
-	if (sk->ulp && sk->ulp->rx_data)
+	if (sk->ulp && sk->ulp->rx_data) {
 		w = sk->ulp->rx_data(sk, start, seg->data + (start - (uint64_t)pos), (uint32_t)(end - start), seg);
-	else
+	} else {
+		/* What the pipe can hold: less than the window offered when memory
+		 * pressure made an empty pipe start again smaller (tcp_buf.c ring_get).
+		 * Bytes past it are not acknowledged: the sender sends them again. */
+		uint64_t plim = (uint64_t)((int64_t)(sk->rxp->head + sk->rxp->cap) - sk->rx_off);
+
+		if (end > plim) {
+			end = plim;
+			if (end <= start) {
+				TCP_INC(st, TCP_MIB_RCVQ_DROP);
+				schedule_ack(sk, true);
+				return;
+			}
+		}
 		w = hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
 				   seg->data + (start - (uint64_t)pos), (uint32_t)(end - start));
+	}
 	if (sk->state == TCP_CLOSED)
 		return;     /* the ULP reset the connection (and counted why) */
 	if (w < 0) {

@@ -444,11 +444,12 @@ Test(hag_pipe, grow_stops_at_max_and_budget,
 	cr_expect_eq(mem.held, 8192);
 	cr_expect_eq(hag_pipe_grow(&b, 16384), 0, "an empty pipe's capacity grows without a ring");
 	cr_expect_eq(mem.held, 8192);
-	/* 8192 held + its 16384 ring > 20000: the empty pipe starts again at 8192. */
-	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1);
+	/* 8192 held + its 16384 ring > 20000: refused, the empty pipe starts again at 8192. */
+	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), -ENOMEM);
 	cr_expect_eq(b.cap, 8192);
+	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1);
 	cr_expect_eq(mem.held, 8192 + 8192);
-	cr_expect_eq(mem.refused, 1);
+	cr_expect_eq(mem.refused, 2);
 	hag_pipe_consume(&a, 100);
 	hag_pipe_fini(&a);
 	hag_pipe_fini(&b);
@@ -548,15 +549,17 @@ Test(hag_pipe, an_empty_pipe_restarts_smaller_within_the_budget,
 	cr_assert_eq(hag_pipe_init_tuned(&p, 131072, 131072, &mem), 0);
 	mem.budget = 65536;
 	mem.held = 0;
-	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), (int64_t)sizeof(b));
-	cr_expect_eq(p.cap, 65536u);
+	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), -ENOMEM, "this write is dropped whole");
+	cr_expect_eq(p.cap, 65536u, "the pipe starts again at what fits");
+	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), (int64_t)sizeof(b), "the resend fits");
 	cr_expect_eq(mem.held, 65536u);
 	cr_expect_eq(mem.used, 65536u);
 	hag_pipe_consume(&p, 100);
 	cr_expect_null(p.buf, "drained: no ring");
 	mem.held = 63000;          /* other pipes hold all but 2536 bytes */
 	cr_expect_eq(hag_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
-	cr_expect_eq(p.cap, 65536u, "unchanged when even 4096 does not fit");
+	cr_expect_eq(p.cap, 4096u, "down to 4096, which does not fit either");
+	cr_expect_eq(hag_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
 	mem.held = 0;
 	hag_pipe_fini(&p);
 }
