@@ -1325,7 +1325,10 @@ static json_t *lc_to_json(config_setting_t *s, config_setting_t **bad)
 	case CONFIG_TYPE_BOOL:
 		return json_boolean(config_setting_get_bool(s));
 	case CONFIG_TYPE_STRING:
-		return json_string_nocheck(config_setting_get_string(s));
+		/* JSON strings are UTF-8: so is the config (hagctl config dumps it). */
+		if ((v = json_string(config_setting_get_string(s))) == NULL)
+			*bad = s;
+		return v;
 	default:
 		return json_null();
 	}
@@ -1444,8 +1447,9 @@ static int load_libconfig(struct loader *ld, struct hag_config *cfg, const char 
 			char kp[256];
 
 			lc_path(bad, kp, sizeof(kp));
-			snprintf(ld->err, ld->errlen, "%s:%d: %s: not a finite number", path,
-				 config_setting_source_line(bad), kp);
+			snprintf(ld->err, ld->errlen, "%s:%d: %s: %s", path, config_setting_source_line(bad), kp,
+				 config_setting_type(bad) == CONFIG_TYPE_STRING ? "not valid UTF-8 text" :
+										   "not a finite number");
 		} else {
 			snprintf(ld->err, ld->errlen, "%s: out of memory", path);
 			rc = -ENOMEM;

@@ -726,6 +726,29 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	mptcp_parse_all(ctx, &seg->opt, &o);
 	if (sk->state == TCP_SYN_SENT)     /* the SYN/ACK of one of our subflows (client role) */
 		return msk->client ? mptcp_client_synack(sk, sf, &o) : 0;
+	/* The handshakes first: nothing else a joining subflow carries is acted
+	 * on before its HMAC is verified. */
+	if (sf->join_pending && msk->client) {
+		if (seg->flags & RTE_TCP_SYN_FLAG) {
+			/* The SYN/ACK again: our third ACK was lost. */
+			sf->mpj_ack_due = true;
+			tcp_ack_send(sk);
+			return -1;
+		}
+		mptcp_client_join_acked(sf);     /* the fourth ACK */
+	} else if (sf->join_pending) {
+		r = mptcp_join_third_ack(sf, &o);
+		if (r < 0)
+			return -1;
+	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
+		r = rx_mpc_handshake(sk, sf, &o);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
+	/* Parked (break-before-make): no first subflow until this join resumes
+	 * the connection when it is established; nothing more to do before. */
+	if (msk->master == NULL)
+		return 0;
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
 	if (o.suboptions & OPTION_MPTCP_PRIO) {
@@ -771,23 +794,6 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 				tcp_reset(sk);
 			return -1;
 		}
-	}
-	if (sf->join_pending && msk->client) {
-		if (seg->flags & RTE_TCP_SYN_FLAG) {
-			/* The SYN/ACK again: our third ACK was lost. */
-			sf->mpj_ack_due = true;
-			tcp_ack_send(sk);
-			return -1;
-		}
-		mptcp_client_join_acked(sf);     /* the fourth ACK */
-	} else if (sf->join_pending) {
-		r = mptcp_join_third_ack(sf, &o);
-		if (r < 0)
-			return -1;
-	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
-		r = rx_mpc_handshake(sk, sf, &o);
-		if (r != 0)
-			return r < 0 ? -1 : 0;
 	}
 	/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
 	if (sf->master && (o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {

@@ -702,6 +702,15 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 		TCP_INC(st, TCP_MIB_NO_ACK_DROP);   /* RFC 9293 3.10.7.4 fifth check */
 		return;
 	}
+	/* RFC 9293 3.10.7.4: in SYN_RCVD an ACK that does not acknowledge our SYN
+	 * gets a RST; the ULP sees only a handshake's real third ACK. */
+	if (sk->state == TCP_SYN_RCVD && seq_extend(sk->snd_una, seg->ack - sk->iss) != 1) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg->m, const struct rte_ipv4_hdr *);
+
+		tcp_send_rst_for(st, ip, (const struct rte_tcp_hdr *)((const uint8_t *)ip + (ip->version_ihl & 0xf) * 4),
+				 seg->len, sk->route);
+		return;
+	}
 	if (sk->ulp && sk->ulp->rx_segment && sk->ulp->rx_segment(sk, seg) < 0)
 		return;
 	if (sk->state == TCP_CLOSED)

@@ -992,3 +992,12 @@ Test(config, loops_and_odd_addresses_are_refused)
 	expect_error(PORTS LISTENERS ", \"mptcp\": { \"announce\": [\"10.10.1.1\", \"10.10.1.1\"] }\n}", "t.json:7:",
 		     "mptcp.announce[1]", "duplicate of announce[0]");
 }
+
+Test(config, libconfig_text_must_be_utf8,
+     .description = "A libconfig string that is not UTF-8 is refused with its line and key (it would vanish from the JSON dump)")
+{
+	cr_assert_eq(load_tmp(".cfg", "ports = ( { name = \"dsl\"; dev = \"net_\xff\"; addr = \"10.10.1.1/24\"; } );\n"
+				      "listeners = ( { listen = \"10.10.1.1:80\"; upstream = \"10.10.1.9:90\"; } );\n"),
+		     -EINVAL);
+	cr_expect(strstr(err, ":1: ports[0].dev: not valid UTF-8 text"), "%s", err);
+}
