@@ -9,6 +9,7 @@ PKGS=(
   libjansson-dev libconfig-dev libcriterion-dev libssl-dev
   iproute2 ethtool iperf3 mptcpize haproxy nftables procps tcpdump jq
   python3 python3-scapy openssl coreutils psmisc
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -108,6 +108,28 @@ run_units() {
 	done
 }
 
+# run_fuzz_replays BUILD TAG: each fuzz target of tests/fuzz run once over its
+# corpus and once over its regression inputs (docs/security.md, "Fuzzing"); a
+# crash or a sanitizer report fails it. Seconds; no clang needed.
+run_fuzz_replays() {
+	local bdir=$1 tag=$2 t set log
+	for t in tcp_options mptcp_options packet config; do
+		for set in corpus regressions; do
+			log=$LOGDIR/$tag.fuzz_${set}_$t.log
+			if LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/fuzz/lsan.supp} \
+			   timeout -k 5 "$(bounded 120)" "$bdir/tests/fuzz/replay_$t" "$ROOT/tests/fuzz/$set/$t" >"$log" 2>&1 &&
+			   ! grep -a -q -E "$SAN_PATTERN" "$log"; then
+				passed=$((passed + 1))
+				printf '%-24s %s\n' "fuzz_${set}_$t" "$(tail -n 1 "$log")"
+			else
+				failed=$((failed + 1))
+				printf '%-24s %s\n' "fuzz_${set}_$t" "FAILED"
+				grep -a -E "replay: |check failed|$SAN_PATTERN|^    #[0-9] " "$log" | head -n 20 | sed 's/^/    /'
+			fi
+		done
+	done
+}
+
 # run_e2e TAG TEST...: the e2e tests on a fresh testbed, hagd from $HAGD_BUILD.
 run_e2e() {
 	local tag=$1 t script log rc s p d f hl
@@ -209,6 +231,7 @@ fi
 if ((run_unit)); then
 	section "unit tests"
 	run_units "$BUILD" unit
+	run_fuzz_replays "$BUILD" unit
 	# Every counter hagctl stats shows has its row in docs/operations.md.
 	if out=$(bash "$ROOT/tests/tools/check_counters_doc.sh" 2>&1); then
 		passed=$((passed + 1))
@@ -242,6 +265,7 @@ if ((run_san)); then
 		export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 		export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 		run_units "$SAN_BUILD" asan
+		run_fuzz_replays "$SAN_BUILD" asan
 		if ((san_e2e)); then
 			# hagd under ASan: no leak report at its exit (DPDK keeps its pools to the end).
 			saved=$HAGD_BUILD

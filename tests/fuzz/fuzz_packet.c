@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fuzz target: the packet input path from Ethernet up, on one lcore, with no
+ * NIC: Ethernet type, ARP, net_ipv4_check, ICMP (echo, destination
+ * unreachable to lib/tcp), transit and transparent interception, then
+ * tcp_input / tcp_input_intercepted into a stack whose listeners are hagd's
+ * own relay (app/proxy.c, linked in: mptcp_accept, the pipes, the upstream
+ * connect), with time advanced, tcp_stack_poll and mptcp_ctx_tick called as
+ * the poll loop calls them. What the stack sends is checked and freed.
+ *
+ * The dispatch below Ethernet follows app/lcore.c (rx_one, rx_ipv4,
+ * rx_transit, rx_intercepted, rx_arp, ip_forward), which cannot be linked
+ * without ethdev ports; keep the two in step.
+ *
+ * Input:
+ *   byte 0..2    variant of the config (see apply_variant)
+ *   then frames  [ctl][dt][len hi][len lo] + len bytes of Ethernet frame
+ * dt: time that passes before the frame: (dt & 63) ms << 3 * (dt >> 6)
+ * (up to 32 s; polled every few ms meanwhile). ctl:
+ *   0x01 FIX_CSUM   IPv4 header, TCP (or ICMP) checksums recomputed
+ *   0x02 FIX_LEN    IPv4 total length = the frame's
+ *   0x04 FIX_ACK    TCP ack = the highest sequence hagd sent on that flow,
+ *                   timestamp echo = hagd's last tsval (ICMP: the quoted
+ *                   sequence number = one hagd has in flight). With a SACK
+ *                   option, the ack and every SACK edge are offsets (their
+ *                   low 16 bits) back from that highest sequence: losses.
+ *   0x08 FIX_MPTCP  MPTCP fields that need hagd's secrets: the key in the
+ *                   third ACK, the join token and HMAC, DATA_ACK = all that
+ *                   hagd sent, DSS / MP_CAPABLE checksums, ADD_ADDR HMAC,
+ *                   MP_FASTCLOSE key
+ *   0x10 FIX_PORT   destination port (and address) = hagd's local side of
+ *                   its latest active open to the frame's source (ICMP: the
+ *                   quoted segment's source)
+ *   0x60            which port it arrived on (index mod the ports)
+ *   0x80            no poll after this frame (part of one RX burst)
+ * The fix-ups (packet_fix.c) let captured conversations
+ * (tests/fuzz/make_corpus.py) and their mutations get past hagd's random
+ * ISNs, keys and nonces; the fuzzer can turn each one off.
+ *
+ * Every frame is an mbuf of the pool whose data is an external buffer of
+ * exactly headroom + frame bytes from malloc, so ASan sees reads past the
+ * frame and uses after free. After each input everything is torn down; the
+ * pool and the external buffers must be back where they were (else abort:
+ * an mbuf leak), and so must the relay's connections.
+ *
+ * Environment: HAG_FUZZ_VERBOSE (every TCP segment in and out, then the
+ * counters, on stderr: for seeds and triage).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "hagd.h"
+#include "mptcp/mptcp_options.h"
+#include "packet_fix.h"
+
+#define FZ_POOL_MBUFS 2047
+#define FZ_HEADROOM RTE_PKTMBUF_HEADROOM
+#define FZ_MAX_FRAME 9018
+#define FZ_START_US 1000000000ull
+#define FZ_POLL_STEP_US 5000u
+
+#define CTL_NO_POLL 0x80
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* hagd's config for every input (variants change a copy). */
+static const char fz_config[] =
+	"{\n"
+	"  \"ports\": [\n"
+	"    { \"name\": \"dsl\", \"dev\": \"net_null0\", \"addr\": \"10.98.1.1/24\" },\n"
+	"    { \"name\": \"lte\", \"dev\": \"net_null1\", \"addr\": \"10.98.2.1/24\" },\n"
+	"    { \"name\": \"upstream\", \"dev\": \"net_null2\", \"addr\": \"10.20.0.1/24\" }\n"
+	"  ],\n"
+	"  \"addresses\": [\"10.10.0.1\"],\n"
+	"  \"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.20.0.254\", \"port\": \"upstream\" } ],\n"
+	"  \"listeners\": [\n"
+	"    { \"listen\": \":7001\", \"upstream\": \"10.20.0.2:9000\" },\n"
+	"    { \"listen\": \"10.10.0.1:8080\", \"upstream\": \"10.20.0.2:9000\" }\n"
+	"  ],\n"
+	"  \"access\": [\n"
+	"    { \"name\": \"dsl\", \"prefix\": \"10.98.1.0/24\", \"cost\": 1 },\n"
+	"    { \"name\": \"lte\", \"prefix\": \"10.98.2.0/24\", \"cost\": 10 }\n"
+	"  ],\n"
+	"  \"mptcp\": { \"announce\": [\"10.98.2.1\"], \"resume_timeout_ms\": 2000 },\n"
+	"  \"tcp\": { \"max_conns\": 64, \"timewait_ms\": 100, \"keepalive_access_ms\": 5000,\n"
+	"           \"keepalive_interval_ms\": 1000, \"keepalive_probes\": 3,\n"
+	"           \"idle_timeout_upstream_ms\": 60000, \"connect_timeout_ms\": 3000 },\n"
+	"  \"transparent\": { \"ingress\": [\"dsl\", \"lte\"],\n"
+	"                   \"intercept\": [ { \"prefix\": \"203.0.113.0/24\", \"ports\": [80, \"443-444\"] } ],\n"
+	"                   \"snat\": [\"10.20.0.100\"] },\n"
+	"  \"limits\": { \"per_client\": 4 }\n"
+	"}\n";
+
+static struct rte_mempool *pool;
+static struct hag_config base_cfg, cfg;
+static struct hag_lcore *lc;
+static unsigned n_ext;            /* external frame buffers not yet freed */
+static bool verbose;              /* HAG_FUZZ_VERBOSE set: what happens, on stderr (seeds, triage) */
+
+static uint64_t now_us;
+
+/* Output: what hagd sends. Checked, learnt from (packet_fix.c), freed. */
+
+static int fz_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
+{
+	const struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint16_t tot, doff, plen;
+	struct tcp_seg_opts so;
+
+	(void)arg;
+	(void)route;
+	CHECK(m->nb_segs == 1 && rte_pktmbuf_pkt_len(m) == rte_pktmbuf_data_len(m), "segmented output");
+	CHECK(rte_pktmbuf_data_len(m) >= sizeof(*ip) + sizeof(*th), "output of %u bytes",
+	      rte_pktmbuf_data_len(m));
+	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	tot = rte_be_to_cpu_16(ip->total_length);
+	CHECK(ip->version_ihl == 0x45 && ip->next_proto_id == IPPROTO_TCP, "not IPv4/TCP: 0x%x proto %u",
+	      ip->version_ihl, ip->next_proto_id);
+	CHECK(tot == rte_pktmbuf_data_len(m), "IP total length %u, mbuf %u", tot, rte_pktmbuf_data_len(m));
+	CHECK(tot <= 1500, "a segment of %u bytes on a 1500-byte MTU", tot);
+	CHECK(rte_raw_cksum(ip, sizeof(*ip)) == 0xffff, "bad IPv4 header checksum");
+	CHECK(rte_be_to_cpu_32(ip->dst_addr) == dst, "routed to %08x, addressed to %08x", dst,
+	      rte_be_to_cpu_32(ip->dst_addr));
+	th = (struct rte_tcp_hdr *)(uintptr_t)(ip + 1);
+	doff = (uint16_t)((th->data_off >> 4) * 4);
+	CHECK(doff >= 20 && doff <= tot - 20, "TCP header length %u in %u", doff, tot);
+	CHECK(rte_ipv4_udptcp_cksum_verify(ip, th) == 0, "bad TCP checksum");
+	CHECK(tcp_parse_options((const uint8_t *)(th + 1), doff - 20u, th->tcp_flags & RTE_TCP_SYN_FLAG, &so) == 0,
+	      "hagd sent options its own parser refuses");
+	plen = (uint16_t)(tot - 20 - doff);
+	if (verbose)
+		fprintf(stderr, "%8.3f ms > %08x:%u flags 0x%02x seq %u ack %u len %u opts %u\n",
+			(double)(now_us - FZ_START_US) / 1000, dst, rte_be_to_cpu_16(th->dst_port), th->tcp_flags,
+			rte_be_to_cpu_32(th->sent_seq), rte_be_to_cpu_32(th->recv_ack), plen, doff - 20u);
+
+	fz_learn_output(ip, th);
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* Input frames: an mbuf around an exact-size malloc'd buffer. */
+
+static void ext_free(void *addr, void *opaque)
+{
+	free(addr);
+	free(opaque);
+	n_ext--;
+}
+
+static struct rte_mbuf *frame_mbuf(const uint8_t *p, uint16_t len, uint16_t port)
+{
+	struct rte_mbuf_ext_shared_info *sh;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *buf;
+
+	if (m == NULL)
+		return NULL;
+	buf = malloc(FZ_HEADROOM + len);
+	sh = malloc(sizeof(*sh));
+	CHECK(buf != NULL && sh != NULL, "out of memory");
+	memset(sh, 0, sizeof(*sh));
+	sh->free_cb = ext_free;
+	sh->fcb_opaque = sh;
+	rte_mbuf_ext_refcnt_set(sh, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, (uint16_t)(FZ_HEADROOM + len), sh);
+	m->data_off = FZ_HEADROOM;
+	memset(buf, 0, FZ_HEADROOM);
+	memcpy(buf + FZ_HEADROOM, p, len);
+	m->data_len = len;
+	m->pkt_len = len;
+	m->port = port;
+	n_ext++;
+	return m;
+}
+
+/* The lcore path (app/lcore.c), for one frame. */
+
+static bool is_local(uint32_t a)
+{
+	for (int i = 0; i < cfg.n_ports; i++)
+		if (cfg.ports[i].addr == a)
+			return true;
+	for (int i = 0; i < cfg.n_addrs; i++)
+		if (cfg.addrs[i] == a)
+			return true;
+	for (int i = 0; i < cfg.transparent.n_snat; i++)
+		if (cfg.transparent.snat[i] == a)
+			return true;
+	return false;
+}
+
+static int route_lookup(uint32_t dst, uint32_t *nh)
+{
+	int best = -1, best_len = -1;
+
+	for (int i = 0; i < cfg.n_ports; i++)
+		if (net_in_prefix(dst, cfg.ports[i].addr, cfg.ports[i].prefixlen) && cfg.ports[i].prefixlen > best_len) {
+			best = i;
+			best_len = cfg.ports[i].prefixlen;
+			*nh = dst;
+		}
+	if (best >= 0)
+		return best;
+	for (int i = 0; i < cfg.n_routes; i++)
+		if (net_in_prefix(dst, cfg.routes[i].prefix, cfg.routes[i].prefixlen) &&
+		    cfg.routes[i].prefixlen > best_len) {
+			best = cfg.routes[i].port;
+			best_len = cfg.routes[i].prefixlen;
+			*nh = cfg.routes[i].via;
+		}
+	return best;
+}
+
+/* What app/proxy.c needs of app/lcore.c. */
+uint32_t hag_src_addr_for(const struct hag_lcore *l, uint32_t dst)
+{
+	uint32_t nh;
+	int port = route_lookup(dst, &nh);
+
+	(void)l;
+	return port < 0 ? 0 : cfg.ports[port].addr;
+}
+
+uint32_t hag_snat_addr_for(const struct hag_lcore *l, uint32_t client, uint32_t dst)
+{
+	const struct hag_transparent_conf *t = &cfg.transparent;
+
+	if (t->n_snat == 0)
+		return hag_src_addr_for(l, dst);
+	return t->snat[((client * 2654435761u) >> 16) % (uint32_t)t->n_snat];
+}
+
+static bool intercepts(uint32_t dst, uint16_t dport)
+{
+	const struct hag_transparent_conf *t = &cfg.transparent;
+
+	for (int i = 0; i < t->n_intercept; i++) {
+		const struct hag_intercept_conf *r = &t->intercept[i];
+
+		if (!net_in_prefix(dst, r->prefix, r->prefixlen))
+			continue;
+		if (r->n_ports == 0)
+			return true;
+		for (int k = 0; k < r->n_ports; k++)
+			if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
+				return true;
+	}
+	return false;
+}
+
+/* An ICMP error about ip (len bytes of it) from the port's address: built, checked, dropped. */
+static void icmp_error(int port, const struct rte_ipv4_hdr *ip, uint32_t len, uint8_t type, uint8_t code,
+		       uint16_t mtu)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (m == NULL)
+		return;
+	if (net_icmp_error(m, ip, len, cfg.ports[port].addr, type, code, mtu, 1) == 0) {
+		const struct rte_ipv4_hdr *e = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+		CHECK(rte_pktmbuf_data_len(m) <= NET_ICMP_ERR_MAX &&
+		      rte_be_to_cpu_16(e->total_length) == rte_pktmbuf_data_len(m), "ICMP error of %u bytes",
+		      rte_pktmbuf_data_len(m));
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void ip_forward(int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr), src = rte_be_to_cpu_32(ip->src_addr), nh = 0;
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	uint32_t have = rte_pktmbuf_data_len(m) - l3;
+	int out;
+
+	if (!cfg.transparent.route_other || dst >= 0xe0000000u || src == 0 || (src >> 24) == 127 ||
+	    src >= 0xe0000000u)
+		goto drop;
+	if (ip->time_to_live <= 1) {
+		icmp_error(port, ip, have, 11, 0, 0);
+		goto drop;
+	}
+	out = route_lookup(dst, &nh);
+	if (out < 0) {
+		icmp_error(port, ip, have, 3, 0, 0);
+		goto drop;
+	}
+	if (tot > cfg.ports[out].mtu) {
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			icmp_error(port, ip, have, 3, 4, cfg.ports[out].mtu);
+		goto drop;
+	}
+	net_ipv4_ttl_dec(ip);
+	CHECK(rte_raw_cksum(ip, (ip->version_ihl & 0xf) * 4u) == 0xffff, "TTL decrement broke the checksum");
+	rte_pktmbuf_adj(m, l3);
+	if (rte_pktmbuf_data_len(m) > tot)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - tot));
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void rx_intercepted(int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+
+	if (cfg.transparent.mptcp_only && tot >= ihl + sizeof(*th) &&
+	    tcp_flow_find(lc->tcp, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port),
+			  rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(th->src_port)) == NULL) {
+		uint32_t doff = (uint32_t)(th->data_off >> 4) * 4;
+		bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
+
+		if (!syn || doff < sizeof(*th) || ihl + doff > tot ||
+		    !mptcp_syn_is_multipath((const uint8_t *)(th + 1), doff - sizeof(*th))) {
+			ip_forward(port, m);
+			return;
+		}
+	}
+	rte_pktmbuf_adj(m, l3);
+	tcp_input_intercepted(lc->tcp, m, NULL, now_us);
+}
+
+static void rx_transit(int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct hag_transparent_conf *t = &cfg.transparent;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+
+	if (!t->enabled) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (ip->next_proto_id == IPPROTO_TCP && (t->ingress >> port & 1) && tot >= ihl + 4) {
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+
+		if (intercepts(rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
+			rx_intercepted(port, m);
+			return;
+		}
+	}
+	ip_forward(port, m);
+}
+
+static void rx_ipv4(int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip;
+
+	if (net_ipv4_check(m, l3) != NET_IP_OK)
+		goto drop;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
+	{
+		/* What net_ipv4_check promises the layers above. */
+		uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+
+		CHECK(ihl >= 20 && tot >= ihl && rte_pktmbuf_data_len(m) == l3 + tot,
+		      "net_ipv4_check passed IHL %u, total %u in a frame of %u", ihl, tot, rte_pktmbuf_data_len(m));
+	}
+	if (!is_local(rte_be_to_cpu_32(ip->dst_addr))) {
+		rx_transit(port, m);
+		return;
+	}
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		rte_pktmbuf_adj(m, l3);
+		tcp_input(lc->tcp, m, NULL, now_us);
+		return;
+	case IPPROTO_ICMP: {
+		uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
+		const uint8_t *ic = (const uint8_t *)ip + ihl;
+
+		if (tot >= ihl + 8 && ic[0] == 3) {
+			if (rte_raw_cksum(ic, tot - ihl) != 0xffff)
+				goto drop;
+			tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
+				       (uint32_t)(tot - ihl - 8), now_us);
+			goto drop;
+		}
+		if (net_icmp_echo_reply(m, l3) == 0) {
+			const struct rte_ipv4_hdr *r = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
+
+			CHECK(rte_raw_cksum(r, (r->version_ihl & 0xf) * 4u) == 0xffff, "echo reply header checksum");
+		}
+		goto drop;
+	}
+	default:
+		goto drop;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static struct net_arp_table arp;
+
+static void rx_arp(int port, struct rte_mbuf *m)
+{
+	const struct hag_port_conf *pc = &cfg.ports[port];
+	struct rte_arp_hdr *ah;
+	struct rte_ether_addr sha, mac = {{0x02, 0, 0, 0, 0, (uint8_t)port}};
+	uint32_t sip, tip;
+	bool target = false;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
+		goto drop;
+	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	if (ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ah->arp_hlen != 6 || ah->arp_plen != 4)
+		goto drop;
+	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
+	sha = ah->arp_data.arp_sha;
+	target = tip == pc->addr;
+	for (int i = 0; i < cfg.transparent.n_snat; i++)
+		target |= cfg.transparent.snat[i] == tip && net_in_prefix(tip, pc->addr, pc->prefixlen);
+	if (!target)
+		goto drop;
+	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
+		struct net_arp_entry *e = net_arp_get(&arp, sip);
+
+		if (e != NULL) {
+			CHECK(e->ip == sip, "ARP entry for %08x holds %08x", sip, e->ip);
+			e->resolved = true;
+			e->mac = sha;
+			e->port = (uint16_t)port;
+			e->updated_us = now_us;
+			CHECK(net_arp_lookup(&arp, sip) == e, "ARP lookup misses what get made");
+		}
+	}
+	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+		net_arp_build(m, RTE_ARP_OP_REPLY, &mac, tip, &sha, sip);
+		CHECK(rte_pktmbuf_data_len(m) == sizeof(struct rte_ether_hdr) + sizeof(*ah), "ARP reply of %u bytes",
+		      rte_pktmbuf_data_len(m));
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void rx_one(int port, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	switch (rte_be_to_cpu_16(eh->ether_type)) {
+	case RTE_ETHER_TYPE_IPV4:
+		rx_ipv4(port, m);
+		break;
+	case RTE_ETHER_TYPE_ARP:
+		rx_arp(port, m);
+		break;
+	default:
+		rte_pktmbuf_free(m);
+	}
+}
+
+static bool frame_is_tcp(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return p[12] == 8 && p[13] == 0 && p[14 + 9] == IPPROTO_TCP;
+}
+
+static void show_frame(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, 14);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + (ip->version_ihl & 0xf) * 4);
+
+	fprintf(stderr, "%8.3f ms < %08x:%u flags 0x%02x seq %u ack %u iplen %u\n",
+		(double)(now_us - FZ_START_US) / 1000, rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(th->src_port),
+		th->tcp_flags, rte_be_to_cpu_32(th->sent_seq), rte_be_to_cpu_32(th->recv_ack),
+		rte_be_to_cpu_16(ip->total_length));
+}
+
+/* One poll of the loop. */
+static void poll_once(void)
+{
+	lc->now_us = now_us;
+	tcp_stack_poll(lc->tcp, now_us);
+	mptcp_ctx_tick(lc->mptcp, now_us);
+}
+
+static void advance(uint64_t us)
+{
+	uint64_t end = now_us + us;
+
+	while (now_us < end) {
+		now_us = end - now_us > FZ_POLL_STEP_US ? now_us + FZ_POLL_STEP_US : end;
+		poll_once();
+	}
+}
+
+/* Setup and teardown. */
+
+static void init_once(void)
+{
+	static bool done;
+	char prefix[32], err[512];
+
+	if (done)
+		return;
+	snprintf(prefix, sizeof(prefix), "fz%d", (int)getpid());
+	{
+		char *argv[] = {"fuzz_packet", "--no-huge", "--no-pci", "-m", "128", "--no-shconf", "--no-telemetry",
+				"--log-level=*:error", "--file-prefix", prefix, "-l", "0", NULL};
+
+		CHECK(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) >= 0, "rte_eal_init failed");
+	}
+	rmdir(rte_eal_get_runtime_dir());
+	pool = rte_pktmbuf_pool_create("fz_pool", FZ_POOL_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	CHECK(pool != NULL, "pktmbuf pool");
+	CHECK(hag_config_load_string(fz_config, "fuzz_packet", &base_cfg, err, sizeof(err)) == 0, "%s", err);
+	CHECK(hag_proxy_global_init(&base_cfg) == 0, "limits.per_client table");
+	verbose = getenv("HAG_FUZZ_VERBOSE") != NULL;
+	lc = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*lc), RTE_CACHE_LINE_SIZE));
+	CHECK(lc != NULL, "out of memory");
+	done = true;
+}
+
+/* Bytes 0..2 of the input: which of hagd's settings this run uses. */
+static void apply_variant(uint8_t a, uint8_t b, uint8_t c)
+{
+	static const char *const sched[] = {"minrtt", "redundant", "cost", "minrtt"};
+	static const char *const mcc[] = {"uncoupled", "lia", "olia", "uncoupled"};
+	static const int csum[] = {HAG_CSUM_ACCEPT, HAG_CSUM_OFF, HAG_CSUM_REQUIRE, HAG_CSUM_ACCEPT};
+	static const uint32_t subflows[] = {8, 1, 2, 4};
+
+	cfg = base_cfg;        /* shallow: eal_args stay base_cfg's */
+	snprintf(cfg.mptcp_scheduler, sizeof(cfg.mptcp_scheduler), "%s", sched[a & 3]);
+	cfg.mptcp_checksum = csum[(a >> 2) & 3];
+	snprintf(cfg.mptcp_cc, sizeof(cfg.mptcp_cc), "%s", mcc[(a >> 4) & 3]);
+	cfg.mptcp_enabled = !(a & 0x40);
+	cfg.transparent.mptcp_only = a & 0x80;
+	cfg.mptcp_deny_join_initial = b & 1;
+	cfg.mptcp_resume_timeout_ms = (b & 2) ? 0 : base_cfg.mptcp_resume_timeout_ms;
+	cfg.mptcp_max_subflows = subflows[(b >> 2) & 3];
+	if (b & 0x10) {
+		snprintf(cfg.tcp_cc_access, sizeof(cfg.tcp_cc_access), "newreno");
+		snprintf(cfg.tcp_cc_upstream, sizeof(cfg.tcp_cc_upstream), "newreno");
+	}
+	cfg.limit_conns = (b & 0x20) ? 1 : 0;
+	if (b & 0x40) {
+		cfg.tcp_rcvbuf_init = 4096;
+		cfg.tcp_rcvbuf = cfg.tcp_sndbuf = 16384;
+	}
+	cfg.tcp_mem_budget_mb = (b & 0x80) ? 1 : base_cfg.tcp_mem_budget_mb;
+	/* SYN cookies (RFC 4987; MPTCP rebuilt from the third ACK): auto, off,
+	 * always, or auto past a backlog of 2 half-open connections. */
+	cfg.tcp_syncookies = (c & 3) == 3 ? 0 : c & 3;
+	cfg.tcp_syn_backlog = (c & 3) == 3 ? 2 : base_cfg.tcp_syn_backlog;
+}
+
+/* As app/lcore.c: a stateless SYN/ACK's MPTCP option (lib/tcp SYN cookies). */
+static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
+			  uint32_t room, bool *bit)
+{
+	struct hag_lcore *l = arg;
+
+	return mptcp_syncookie_opts(l->mptcp, tmp, syn, opt, room, bit);
+}
+
+/* As hag_lcore_init: the stack, the MPTCP context, the relay's listeners. */
+static void lcore_start(void)
+{
+	struct tcp_stack_conf tc = {
+		.pool = pool,
+		.max_conns = cfg.tcp_max_conns,
+		.rcvbuf = cfg.tcp_rcvbuf > cfg.tcp_sndbuf ? cfg.tcp_rcvbuf : cfg.tcp_sndbuf,
+		.timewait_us = cfg.tcp_timewait_ms * 1000u,
+		.syn_retries = cfg.tcp_syn_retries,
+		.max_timewait = cfg.tcp_max_timewait,
+		.mss = 1500 - 40,
+		.output = fz_output,
+		.socket_id = SOCKET_ID_ANY,
+		.syn_backlog = cfg.tcp_syn_backlog,
+		.syncookies = (uint8_t)cfg.tcp_syncookies,
+		.syncookie_opts = cfg.mptcp_enabled ? syncookie_opts : NULL,
+	};
+	struct mptcp_ctx *mp;
+
+	memset(lc, 0, sizeof(*lc));
+	lc->cfg = &cfg;
+	lc->pool = pool;
+	lc->n_workers = 1;
+	lc->all = lc;
+	lc->n_ports = cfg.n_ports;
+	lc->now_us = now_us;
+	lc->mem.budget = (uint64_t)cfg.tcp_mem_budget_mb << 20;
+	hag_port_block(cfg.local_port_lo, cfg.local_port_hi, 1, 0, &tc.port_lo, &tc.port_hi);
+	tc.output_arg = lc;
+	tc.syncookie_arg = lc;
+	lc->tcp = tcp_stack_create(&tc);
+	CHECK(lc->tcp != NULL, "tcp_stack_create");
+	mp = lc->mptcp = mptcp_ctx_create(cfg.tcp_max_conns, SOCKET_ID_ANY);
+	CHECK(mp != NULL, "mptcp_ctx_create");
+	mptcp_ctx_set_worker(mp, 0, 1);
+	mptcp_ctx_set_max_subflows(mp, cfg.mptcp_max_subflows);
+	if (strcmp(cfg.mptcp_cc, "lia") == 0)
+		mptcp_ctx_set_cc(mp, &mptcp_cc_lia);
+	else if (strcmp(cfg.mptcp_cc, "olia") == 0)
+		mptcp_ctx_set_cc(mp, &mptcp_cc_olia);
+	mptcp_ctx_set_scheduler(mp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg.mptcp_scheduler));
+	mptcp_ctx_set_checksum(mp, cfg.mptcp_checksum == HAG_CSUM_OFF ? MPTCP_CSUM_OFF :
+				   cfg.mptcp_checksum == HAG_CSUM_REQUIRE ? MPTCP_CSUM_REQUIRE : MPTCP_CSUM_ACCEPT);
+	mptcp_ctx_set_deny_join_initial(mp, cfg.mptcp_deny_join_initial);
+	mptcp_ctx_set_resume_timeout(mp, cfg.mptcp_resume_timeout_ms);
+	for (int i = 0; i < cfg.n_announce; i++)
+		mptcp_ctx_add_announce(mp, cfg.mptcp_announce[i]);
+	for (int i = 0; i < cfg.n_access; i++)
+		mptcp_ctx_add_access(mp, cfg.access[i].prefix, cfg.access[i].prefixlen, cfg.access[i].cost,
+				     cfg.access[i].backup);
+	CHECK(hag_proxy_listen(lc) == 0, "hag_proxy_listen");
+}
+
+static void show_counters(void)
+{
+	for (int i = 0; i < TCP_MIB_MAX; i++)
+		if (tcp_mib_get(lc->tcp, (enum tcp_mib)i))
+			fprintf(stderr, "  tcp.%s %" PRIu64 "\n", tcp_mib_names[i], tcp_mib_get(lc->tcp, (enum tcp_mib)i));
+	for (int i = 0; i < MPTCP_MIB_MAX; i++)
+		if (mptcp_mib_get(lc->mptcp, (enum mptcp_mib)i))
+			fprintf(stderr, "  mptcp.%s %" PRIu64 "\n", mptcp_mib_names[i],
+				mptcp_mib_get(lc->mptcp, (enum mptcp_mib)i));
+	for (int i = 0; i < RELAY_MIB_MAX; i++)
+		if (lc->relay_mib[i])
+			fprintf(stderr, "  relay.%s %" PRIu64 "\n", hag_relay_mib_names[i], lc->relay_mib[i]);
+}
+
+/* Everything goes; what it held must come back. */
+static void lcore_stop(void)
+{
+	if (verbose)
+		show_counters();
+	hag_proxy_abort_all(lc);
+	advance(1000);
+	/* Parked MPTCP connections end at their resume timeout (the relay frees them then). */
+	if (mptcp_ctx_parked(lc->mptcp) > 0)
+		advance((uint64_t)cfg.mptcp_resume_timeout_ms * 1000u + 1000000u);
+	CHECK(lc->relay_active == 0, "%u relayed connections left after hag_proxy_abort_all and the resume "
+	      "timeout", lc->relay_active);
+	tcp_stack_free(lc->tcp);
+	mptcp_ctx_free(lc->mptcp);
+	lc->tcp = NULL;
+	lc->mptcp = NULL;
+	CHECK(rte_mempool_in_use_count(pool) == 0, "%u mbufs leaked", rte_mempool_in_use_count(pool));
+	CHECK(n_ext == 0, "%u received frames never freed", n_ext);
+}
+
+/* EAL and the pool once per process, before any input (libFuzzer and the replay driver call it). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	init_once();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t off = 3;
+
+	if (size < 3)
+		return 0;
+	init_once();
+	apply_variant(data[0], data[1], data[2]);
+	fz_fix_reset();
+	memset(&arp, 0, sizeof(arp));
+	now_us = FZ_START_US;
+	rte_srand(0x6861676431ull);    /* ISNs, nonces, ports: the same for the same input */
+	lcore_start();
+
+	while (size - off >= 4) {
+		uint8_t ctl = data[off], dt = data[off + 1];
+		size_t len = (size_t)data[off + 2] << 8 | data[off + 3];
+		uint8_t *frame;
+		struct rte_mbuf *m;
+
+		off += 4;
+		if (len > size - off)
+			len = size - off;
+		if (len > FZ_MAX_FRAME)
+			len = FZ_MAX_FRAME;
+		if (dt)
+			advance((uint64_t)((dt & 63) * 1000u) << (3 * (dt >> 6)));
+		frame = malloc(len ? len : 1);
+		CHECK(frame != NULL, "out of memory");
+		memcpy(frame, data + off, len);
+		off += len;
+		fz_fix_frame(ctl, frame, (uint32_t)len);
+		m = frame_mbuf(frame, (uint16_t)len, (uint16_t)(((ctl >> 5) & 3) % cfg.n_ports));
+		free(frame);
+		if (m == NULL)
+			continue;
+		lc->now_us = now_us;
+		if (verbose && len >= 14 + 40 && frame_is_tcp(m))
+			show_frame(m);
+		rx_one(m->port, m);
+		if (!(ctl & CTL_NO_POLL))
+			poll_once();
+	}
+	advance(1000);
+	lcore_stop();
+	return 0;
+}
