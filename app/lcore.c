@@ -96,36 +96,6 @@ bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr)
 	return false;
 }
 
-/* An address hagd answers ARP for on port: its own there, or a SNAT address in its prefix. */
-static bool arp_target(const struct hag_lcore *lc, int port, uint32_t tip)
-{
-	const struct hag_port_conf *pc = &lc->cfg->ports[port];
-
-	if (tip == pc->addr)
-		return true;
-	for (int i = 0; i < lc->cfg->transparent.n_snat; i++)
-		if (lc->cfg->transparent.snat[i] == tip && net_in_prefix(tip, pc->addr, pc->prefixlen))
-			return true;
-	return false;
-}
-
-/* transparent.intercept: a TCP segment to dst:dport is terminated by hagd. */
-static bool intercepts(const struct hag_transparent_conf *t, uint32_t dst, uint16_t dport)
-{
-	for (int i = 0; i < t->n_intercept; i++) {
-		const struct hag_intercept_conf *r = &t->intercept[i];
-
-		if (!net_in_prefix(dst, r->prefix, r->prefixlen))
-			continue;
-		if (r->n_ports == 0)
-			return true;
-		for (int k = 0; k < r->n_ports; k++)
-			if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
-				return true;
-	}
-	return false;
-}
-
 /* Connected prefixes first, then the static routes, longest prefix first. */
 static int route_lookup(const struct hag_lcore *lc, uint32_t dst, uint32_t *nh)
 {
@@ -425,7 +395,7 @@ static void rx_arp(struct hag_lcore *lc, int port, struct rte_mbuf *m, bool shar
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
 	sha = ah->arp_data.arp_sha;
-	if (!arp_target(lc, port, tip))
+	if (!hag_config_arp_target(lc->cfg, port, tip))
 		goto drop;
 	/* RFC 826: the target merges the sender's mapping; every worker keeps its own table. */
 	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
@@ -578,7 +548,7 @@ static void rx_transit(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	if (ip->next_proto_id == IPPROTO_TCP && (t->ingress >> port & 1) && tot >= ihl + 4) {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
 
-		if (intercepts(t, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
+		if (hag_config_intercepts(lc->cfg, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
 			if (lc->n_workers > 1) {
 				unsigned w = hag_steer_owner(&lc->steer, ip, th, tot - ihl, true);
 

@@ -248,23 +248,6 @@ uint32_t hag_snat_addr_for(const struct hag_lcore *l, uint32_t client, uint32_t 
 	return t->snat[((client * 2654435761u) >> 16) % (uint32_t)t->n_snat];
 }
 
-static bool intercepts(uint32_t dst, uint16_t dport)
-{
-	const struct hag_transparent_conf *t = &cfg.transparent;
-
-	for (int i = 0; i < t->n_intercept; i++) {
-		const struct hag_intercept_conf *r = &t->intercept[i];
-
-		if (!net_in_prefix(dst, r->prefix, r->prefixlen))
-			continue;
-		if (r->n_ports == 0)
-			return true;
-		for (int k = 0; k < r->n_ports; k++)
-			if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
-				return true;
-	}
-	return false;
-}
 
 /* An ICMP error about ip (len bytes of it) from the port's address: built, checked, dropped. */
 static void icmp_error(int port, const struct rte_ipv4_hdr *ip, uint32_t len, uint8_t type, uint8_t code,
@@ -356,7 +339,7 @@ static void rx_transit(int port, struct rte_mbuf *m)
 	if (ip->next_proto_id == IPPROTO_TCP && (t->ingress >> port & 1) && tot >= ihl + 4) {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
 
-		if (intercepts(rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
+		if (hag_config_intercepts(&cfg, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
 			rx_intercepted(port, m);
 			return;
 		}
@@ -421,7 +404,6 @@ static void rx_arp(int port, struct rte_mbuf *m)
 	struct rte_arp_hdr *ah;
 	struct rte_ether_addr sha, mac = {{0x02, 0, 0, 0, 0, (uint8_t)port}};
 	uint32_t sip, tip;
-	bool target = false;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
 		goto drop;
@@ -432,10 +414,7 @@ static void rx_arp(int port, struct rte_mbuf *m)
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
 	sha = ah->arp_data.arp_sha;
-	target = tip == pc->addr;
-	for (int i = 0; i < cfg.transparent.n_snat; i++)
-		target |= cfg.transparent.snat[i] == tip && net_in_prefix(tip, pc->addr, pc->prefixlen);
-	if (!target)
+	if (!hag_config_arp_target(&cfg, port, tip))
 		goto drop;
 	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
 		struct net_arp_entry *e = net_arp_get(&arp, sip);
