@@ -83,6 +83,11 @@ enum mptcp_mib {
 	MPTCP_MIB_MPJOIN_SYNACK_RX,     /* MPJoinSynAckRx: join SYN/ACKs, HMAC verified */
 	MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL, /* MPJoinSynAckHMacFailure: join SYN/ACK with a wrong HMAC: reset */
 	MPTCP_MIB_SCHED_NO_MEMORY,      /* SchedNoMemory: a subflow's mapping table could not be allocated: data waits */
+	MPTCP_MIB_MISPLACED_OPT,        /* hagd: options where RFC 8684 gives them no meaning (MP_CAPABLE or
+	                                 * MP_JOIN SYN forms after the handshake, ADD_ADDR or DSS in a SYN): ignored */
+	MPTCP_MIB_DATA_ACK_UNSENT,      /* hagd: DATA_ACKs past the data hagd sent: ignored (RFC 8684 3.3.2) */
+	MPTCP_MIB_HOLE_RETRANS,         /* hagd: data its subflow acknowledged but the DATA_ACK never covered, sent
+	                                 * again at once (the client dropped it at data level) */
 	MPTCP_MIB_MAX
 };
 

@@ -118,6 +118,10 @@ struct mptcp_sock {
 	uint64_t snd_nxt;               /* data position the scheduler gives out next */
 	uint64_t snd_edge;              /* right edge of the client's data-level window (0: not yet known) */
 	uint32_t rtx_us;                /* data-level retransmission interval (backs off) */
+	/* A hole at snd_una: its bytes acknowledged by their subflow, not by DATA_ACK. */
+	uint8_t hole_acks;              /* DATA_ACKs at snd_una seen with the hole open */
+	uint64_t hole_since;            /* us, when the first of them came */
+	uint64_t hole_fixed;            /* snd_una + 1 when its hole was sent again (0: none) */
 	bool pushing;                   /* mptcp_push is running */
 	bool fastclose;                 /* the owner aborts: RSTs carry MP_FASTCLOSE (RFC 8684 3.5) */
 	uint8_t addr_echoed;            /* bit i: announce[i] was echoed */

@@ -66,6 +66,9 @@ const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 	[MPTCP_MIB_MPJOIN_SYNACK_RX] = "MPJoinSynAckRx",
 	[MPTCP_MIB_MPJOIN_SYNACK_HMAC_FAIL] = "MPJoinSynAckHMacFailure",
 	[MPTCP_MIB_SCHED_NO_MEMORY] = "SchedNoMemory",
+	[MPTCP_MIB_MISPLACED_OPT] = "MisplacedOption",
+	[MPTCP_MIB_DATA_ACK_UNSENT] = "DataAckUnsent",
+	[MPTCP_MIB_HOLE_RETRANS] = "HoleRetrans",
 };
 
 uint64_t mptcp_mib_get(const struct mptcp_ctx *ctx, enum mptcp_mib c)

@@ -362,6 +362,9 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 			return r;
 		flags = sk->syncookie_bit ? MPTCP_CAP_CHECKSUM_REQD : 0;
 	} else {
+		/* RFC 8684: a SYN carries MP_CAPABLE or MP_JOIN and nothing else of MPTCP. */
+		if (o.suboptions & ~(OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPJ_SYN))
+			MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
 		if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
 			return mptcp_join_accept(ctx, sk, &o);
 		if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
@@ -517,6 +520,85 @@ static void check_data_fin(struct mptcp_sock *msk)
 		maybe_close_subflows(msk);
 }
 
+/*
+ * Bytes from snd_una that no subflow holds in flight and no reinjection has
+ * queued: their subflow acknowledged them, yet the DATA_ACK does not cover
+ * them. 0 when snd_una's byte is still in flight somewhere (or nothing is out).
+ */
+static uint64_t hole_len(const struct mptcp_sock *msk)
+{
+	uint64_t una = msk->snd_una, end = msk->snd_nxt;
+	const struct mptcp_subflow *sf;
+
+	if (end > una + MPTCP_CHUNK_MAX)
+		end = una + MPTCP_CHUNK_MAX;
+	for (int i = 0; i < msk->n_rj; i++) {
+		if (msk->rj[i].dpos <= una && una < msk->rj[i].dpos + msk->rj[i].len)
+			return 0;
+		if (msk->rj[i].dpos > una && msk->rj[i].dpos < end)
+			end = msk->rj[i].dpos;
+	}
+	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+		for (uint16_t i = 0; i < sf->ch_n; i++) {
+			const struct mptcp_chunk *c = &sf->ch[(sf->ch_head + i) % MPTCP_CHUNKS];
+
+			if (c->dpos <= una && una < c->dpos + c->len)
+				return 0;
+			if (c->dpos > una && c->dpos < end)
+				end = c->dpos;
+		}
+	return end > una ? end - una : 0;
+}
+
+/* The smallest smoothed RTT of the subflows (us), at least 1 ms; 10 ms before any sample. */
+static uint64_t min_srtt(const struct mptcp_sock *msk)
+{
+	const struct mptcp_subflow *sf;
+	uint64_t r = 0;
+
+	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+		if (sf->sk->srtt_us && (r == 0 || sf->sk->srtt_us < r))
+			r = sf->sk->srtt_us;
+	return r == 0 ? 10000 : r < 1000 ? 1000 : r;
+}
+
+/*
+ * A DATA_ACK that did not move. When the bytes at snd_una were acknowledged by
+ * their subflow, the client had them and lost them above TCP (Linux drops a
+ * subflow's received data when it resets the subflow, and a subflow that died
+ * unseen cannot tell us). Waiting for the data-level timer (200 ms and more,
+ * backed off) lets the other subflows fill the client's window with data past
+ * the hole; a Linux client then stops taking data from its subflows once
+ * out-of-order data fills its buffer, the hole's bytes sent again included,
+ * and the connection never moves again (found by the soak: 1 MPTCP download
+ * in 20 000). So the hole goes out again after 3 such DATA_ACKs and one
+ * smallest RTT, once per position (decision 36); the timer stays the fallback.
+ */
+static void hole_check(struct mptcp_sock *msk)
+{
+	uint64_t now = tcp_now(owner(msk)), len;
+
+	if (msk->hole_fixed == msk->snd_una + 1 || (len = hole_len(msk)) == 0) {
+		msk->hole_acks = 0;
+		return;
+	}
+	if (msk->hole_acks == 0)
+		msk->hole_since = now;
+	if (msk->hole_acks < 255)
+		msk->hole_acks++;
+	if (msk->hole_acks < 3 || now - msk->hole_since < min_srtt(msk) || msk->n_rj == MPTCP_REINJECT_MAX)
+		return;
+	/* First in the reinjection queue: nothing else matters before it. */
+	memmove(&msk->rj[1], &msk->rj[0], msk->n_rj * sizeof(msk->rj[0]));
+	msk->rj[0].dpos = msk->snd_una;
+	msk->rj[0].len = (uint32_t)len;
+	msk->n_rj++;
+	msk->hole_fixed = msk->snd_una + 1;
+	msk->hole_acks = 0;
+	MPTCP_INC(msk->ctx, MPTCP_MIB_HOLE_RETRANS);
+	mptcp_push(msk);
+}
+
 static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
 	struct tcp_sock *m = owner(msk);
@@ -528,9 +610,19 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 
 	if (msk->snd_fin_sent)
 		sent = end + 1;
-	if (apos <= (int64_t)msk->snd_una || apos > (int64_t)sent)
+	if (apos > (int64_t)sent) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_ACK_UNSENT);
 		return;
+	}
+	if (apos < (int64_t)msk->snd_una)
+		return;     /* old (reordered across subflows) */
+	if (apos == (int64_t)msk->snd_una) {
+		if (msk->snd_una < msk->snd_nxt)
+			hole_check(msk);
+		return;
+	}
 	msk->snd_una = (uint64_t)apos;
+	msk->hole_acks = 0;
 	hag_pipe_consume(m->txp, msk->snd_una < end ? msk->snd_una : end);
 	mptcp_rtx_arm(msk, true);
 	if (msk->snd_fin_sent && msk->snd_una == end + 1) {
@@ -712,6 +804,23 @@ static int rx_mp_fail(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 	return 1;
 }
 
+/* RFC 8684 3.1, 3.2: the SYN forms of MP_CAPABLE and MP_JOIN belong to SYNs
+ * and SYN/ACKs, and MP_CAPABLE's ACK form to the first subflow, carrying the
+ * connection's keys (its third ACK and first data, sent again when lost). Seen
+ * anywhere else they are ignored. (A repeated MP_JOIN third ACK is a lost
+ * fourth ACK, not an error.) */
+static bool misplaced_opts(const struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+	const struct mptcp_sock *msk = sf->msk;
+
+	if (o->suboptions & (OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPC_SYNACK |
+			     OPTION_MPTCP_MPJ_SYN | OPTION_MPTCP_MPJ_SYNACK))
+		return true;
+	if (!(o->suboptions & OPTION_MPTCP_MPC_ACK))
+		return false;
+	return !sf->master || o->rcvr_key != msk->local_key || o->sndr_key != msk->remote_key;
+}
+
 static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
@@ -749,6 +858,8 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * the connection when it is established; nothing more to do before. */
 	if (msk->master == NULL)
 		return 0;
+	if (misplaced_opts(sf, &o))
+		MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
 	if (o.suboptions & OPTION_MPTCP_RST)
 		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
 	if (o.suboptions & OPTION_MPTCP_PRIO) {
@@ -828,7 +939,8 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 
 			/* RFC 8684 3.3.4: the window is relative to this DATA_ACK. */
 			if (edge > msk->snd_edge && dack - base <= msk->snd_nxt + 1) {
-				opened = msk->snd_edge != 0 && msk->snd_nxt >= msk->snd_edge;
+				/* (mptcp_push keeps the end of the window free: any growth may unblock) */
+				opened = msk->snd_edge != 0;
 				msk->snd_edge = edge;
 			}
 			rx_data_ack(msk, &o);

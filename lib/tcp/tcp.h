@@ -90,6 +90,8 @@ enum tcp_mib {
 	TCP_MIB_REQ_QFULL_DROP,     /* TCPReqQFullDrop: SYNs dropped, half-open table full, no cookies */
 	TCP_MIB_NO_ACK_DROP,        /* hagd: segments without ACK (nor a lone SYN) dropped (RFC 9293 3.10.7) */
 	TCP_MIB_RST_OUT_OF_WINDOW,  /* hagd: RSTs outside the window, ignored (RFC 5961 3.2) */
+	TCP_MIB_RST_NO_SOCKET,      /* hagd: RSTs to a listener or a closed port, ignored (RFC 9293 3.10.7.1-2) */
+	TCP_MIB_MPTCP_OPT_PLAIN,    /* hagd: segments with MPTCP options on a plain TCP connection, ignored */
 	TCP_MIB_MAX
 };
 

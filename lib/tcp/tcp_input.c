@@ -711,8 +711,14 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 				 seg->len, sk->route);
 		return;
 	}
-	if (sk->ulp && sk->ulp->rx_segment && sk->ulp->rx_segment(sk, seg) < 0)
-		return;
+	if (sk->ulp && sk->ulp->rx_segment) {
+		if (sk->ulp->rx_segment(sk, seg) < 0)
+			return;
+	} else if (seg->opt.n_mptcp) {
+		/* RFC 8684 3.1: a connection whose SYN had no MP_CAPABLE is plain TCP;
+		 * MPTCP options later on it mean nothing. */
+		TCP_INC(st, TCP_MIB_MPTCP_OPT_PLAIN);
+	}
 	if (sk->state == TCP_CLOSED)
 		return;
 	if (!rcv_ack(sk, seg, pos))
@@ -827,6 +833,9 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	} else if (!(seg.flags & RTE_TCP_RST_FLAG)) {
 		TCP_INC(st, TCP_MIB_NO_PORT);
 		tcp_send_rst_for(st, ip, th, seg.len, route);
+	} else {
+		/* RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (LISTEN): a RST is ignored. */
+		TCP_INC(st, TCP_MIB_RST_NO_SOCKET);
 	}
 drop:
 	rte_pktmbuf_free(m);

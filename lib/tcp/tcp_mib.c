@@ -54,6 +54,8 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_REQ_QFULL_DROP] = "TCPReqQFullDrop",
 	[TCP_MIB_NO_ACK_DROP] = "NoAckDrops",
 	[TCP_MIB_RST_OUT_OF_WINDOW] = "RstOutOfWindow",
+	[TCP_MIB_RST_NO_SOCKET] = "RstNoSocket",
+	[TCP_MIB_MPTCP_OPT_PLAIN] = "MptcpOptOnPlain",
 };
 
 uint64_t tcp_mib_get(const struct tcp_stack *st, enum tcp_mib c)

@@ -138,14 +138,14 @@ f1_synfin_listen           synack_acks_syn_only
 f1_synfin_listen           tcp.PassiveOpens>=1
 f2_synrst_listen           answer=nothing
 f2_synrst_listen           tcp.PassiveOpens=0
-f2_synrst_listen           gap    TODO a RST in LISTEN is ignored as RFC 9293 3.10.7.2 says, but counted nowhere (only tcp.InSegs): lib/tcp/tcp_input.c tcp_input(), last else-if
+f2_synrst_listen           tcp.RstNoSocket>=1
 f3_null_listen             answer=nothing
 f3_null_listen             tcp.NoAckDrops>=1
 f3_null_listen             tcp.NoPort=0
 f3_null_listen             tcp.PassiveOpens=0
 f4_xmas_listen             answer=nothing
 f4_xmas_listen             tcp.PassiveOpens=0
-f4_xmas_listen             gap    TODO all flags (RST among them) in LISTEN: ignored as RFC 9293 says, counted nowhere (only tcp.InSegs)
+f4_xmas_listen             tcp.RstNoSocket>=1
 # ... and to an established connection (RFC 9293 3.10.7.4; RFC 5961 3.2 and 4.2: challenge ACKs).
 f5_fin_noack_estab         answer=nothing
 f5_fin_noack_estab         data_after
@@ -175,16 +175,16 @@ w1_mpc_syn_on_data         acked
 w1_mpc_syn_on_data         mptcp.MPCapableSYNRX=0
 w1_mpc_syn_on_data         mptcp.MPCapableBadKey=0
 w1_mpc_syn_on_data         data_after
-w1_mpc_syn_on_data         gap    TODO MP_CAPABLE on a data segment of an established connection is ignored, counted nowhere: lib/mptcp/mptcp_proto.c ulp_rx_segment()
+w1_mpc_syn_on_data         mptcp.MisplacedOption>=1
 w2_mpc_ack_on_data         acked
 w2_mpc_ack_on_data         mptcp.MPCapableACKRX=0
 w2_mpc_ack_on_data         mptcp.MPCapableBadKey=0
 w2_mpc_ack_on_data         data_after
-w2_mpc_ack_on_data         gap    TODO MP_CAPABLE (ACK form, other keys) on later data is ignored, counted nowhere: ulp_rx_segment()
+w2_mpc_ack_on_data         mptcp.MisplacedOption>=1
 w3_mpj_on_data             acked
 w3_mpj_on_data             mptcp.MPJoinSynRx=0
 w3_mpj_on_data             data_after
-w3_mpj_on_data             gap    TODO MP_JOIN on a data segment is ignored, counted nowhere: ulp_rx_segment()
+w3_mpj_on_data             mptcp.MisplacedOption>=1
 w4_mpj_on_ack              answer=R
 w4_mpj_on_ack              rst_seq_is_ack
 w4_mpj_on_ack              tcp.NoPort>=1
@@ -195,7 +195,7 @@ w5_addaddr_in_syn          synack_mptcp=MP_CAPABLE
 w5_addaddr_in_syn          mptcp.MPCapableSYNRX>=1
 w5_addaddr_in_syn          mptcp.AddAddr=0
 w5_addaddr_in_syn          mptcp.AddAddrHMacFailure=0
-w5_addaddr_in_syn          gap    TODO ADD_ADDR in a SYN is ignored, counted nowhere: lib/mptcp/mptcp_proto.c mptcp_accept()
+w5_addaddr_in_syn          mptcp.MisplacedOption>=1
 w6_dss_in_syn              answer=SA
 w6_dss_in_syn              synack_mptcp=
 w6_dss_in_syn              mptcp.PlainSYNRX>=1
@@ -205,7 +205,7 @@ w7_mpc_ack_on_plain        no_mptcp_answers
 w7_mpc_ack_on_plain        mptcp.PlainSYNRX>=1
 w7_mpc_ack_on_plain        mptcp.MPCapableACKRX=0
 w7_mpc_ack_on_plain        mptcp.MPCapableBadKey=0
-w7_mpc_ack_on_plain        gap    TODO MP_CAPABLE on the third ACK of a plain TCP connection is ignored (lib/tcp has no ULP on it), counted nowhere
+w7_mpc_ack_on_plain        tcp.MptcpOptOnPlain>=1
 # s: DSS beyond the data-level windows.
 s1_dss_old                 subflow_acked
 s1_dss_old                 data_ack_kept
@@ -228,7 +228,7 @@ s4_dss_far_ahead           data_after
 s5_data_ack_unsent         answer=nothing
 s5_data_ack_unsent         relay.BytesDown=0
 s5_data_ack_unsent         data_after
-s5_data_ack_unsent         gap    TODO a DATA_ACK past what hagd sent is ignored (nothing freed), counted nowhere: lib/mptcp/mptcp_proto.c rx_data_ack(), "apos > sent" returns silently
+s5_data_ack_unsent         mptcp.DataAckUnsent>=1
 s6_data_ack_right          relay.BytesDown>=1024
 s6_data_ack_right          data_after
 # r: RST storms on a live plain connection (RFC 5961 3.2, 7).

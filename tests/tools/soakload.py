@@ -48,13 +48,15 @@ def pattern_sha(seed, n):
     return h.digest()
 
 
-def recv_exact(s, n):
+def recv_exact(s, n, prog=None):
     buf = bytearray()
     while len(buf) < n:
         b = s.recv(min(1 << 20, n - len(buf)))
         if not b:
             raise ConnectionError("EOF after %d of %d bytes" % (len(buf), n))
         buf += b
+        if prog is not None:
+            prog["got"] = len(buf)
     return bytes(buf)
 
 
@@ -102,6 +104,7 @@ def cmd_server(a):
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
+        self.active = {}
         self.done = self.failed = self.mptcp = 0
         self.up = self.down = 0
         self.errors = {}
@@ -118,12 +121,16 @@ def one_conn(a, st, rnd):
     s.settimeout(a.timeout)
     err = None
     t0 = time.monotonic()
+    prog = {"t0": t0, "mptcp": mp, "up": up, "down": down, "got": 0, "lport": 0}
+    with st.lock:
+        st.active[id(prog)] = prog
     try:
         s.connect((a.addr, a.port))
+        prog["lport"] = s.getsockname()[1]
         data, _ = pattern(seed, up)
         t = threading.Thread(target=lambda: s.sendall(HDR.pack(up, down, seed) + data), daemon=True)
         t.start()
-        got = recv_exact(s, down + 32)
+        got = recv_exact(s, down + 32, prog)
         t.join(a.timeout)
         if hashlib.sha256(got[:down]).digest() != pattern_sha(seed + 1, down):
             err = "down bytes differ"
@@ -134,6 +141,7 @@ def one_conn(a, st, rnd):
     finally:
         s.close()
     with st.lock:
+        st.active.pop(id(prog), None)
         st.durations.append(time.monotonic() - t0)
         if err is None:
             st.done += 1
@@ -145,7 +153,8 @@ def one_conn(a, st, rnd):
             key = err.split(":")[0]
             st.errors[key] = st.errors.get(key, 0) + 1
             if len(st.samples) < 10:
-                st.samples.append({"mptcp": mp, "up": up, "down": down, "error": err})
+                st.samples.append({"mptcp": mp, "up": up, "down": down, "lport": prog["lport"],
+                                   "got": prog["got"], "error": err})
 
 
 def worker(a, st, idx, end):
@@ -154,10 +163,29 @@ def worker(a, st, idx, end):
         one_conn(a, st, rnd)
 
 
+def watch_slow(a, st, end):
+    """Appends a line to --slow-log for each connection older than --slow-secs
+    (once per connection): its local port, sizes and what it received so far,
+    so that the test can capture hagd's view of it while it hangs."""
+    told = set()
+    while time.monotonic() < end:
+        time.sleep(1.0)
+        now = time.monotonic()
+        with st.lock:
+            slow = [p for k, p in st.active.items() if now - p["t0"] > a.slow_secs and k not in told]
+            told.update(k for k, p in st.active.items() if now - p["t0"] > a.slow_secs)
+        for p in slow:
+            with open(a.slow_log, "a") as f:
+                f.write(json.dumps({"lport": p["lport"], "mptcp": p["mptcp"], "up": p["up"], "down": p["down"],
+                                    "got": p["got"], "age": round(now - p["t0"], 1)}, sort_keys=True) + "\n")
+
+
 def cmd_client(a):
     st = Stats()
     end = time.monotonic() + a.secs
     ths = [threading.Thread(target=worker, args=(a, st, i, end), daemon=True) for i in range(a.conc)]
+    if a.slow_log:
+        threading.Thread(target=watch_slow, args=(a, st, end + a.timeout + 30), daemon=True).start()
     t0 = time.monotonic()
     for t in ths:
         t.start()
@@ -199,6 +227,8 @@ def main():
     q.add_argument("--max-bytes", type=parse_size, default=4 << 20)
     q.add_argument("--seed", type=int, default=1)
     q.add_argument("--timeout", type=float, default=300)
+    q.add_argument("--slow-log", help="append a JSON line per connection older than --slow-secs")
+    q.add_argument("--slow-secs", type=float, default=10)
     a = p.parse_args()
     if a.cmd == "client":
         import math

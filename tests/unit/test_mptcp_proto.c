@@ -1065,6 +1065,77 @@ MP_TEST(join, dead_subflow_data_is_reinjected,
 	cr_expect_eq(first, 0, "from data offset 0");
 }
 
+MP_TEST(join, hole_acked_by_its_subflow_is_sent_again,
+	"Bytes a joined subflow acknowledged that the DATA_ACK never covers (the client lost them above TCP): after 3 such DATA_ACKs and an RTT they go again on the other subflow from the hole, once (HoleRetrans)")
+{
+	struct dss d = {.ack = true};
+	uint32_t first, on_master, first_j, on_join;
+
+	mp_establish();
+	j_establish();
+	ut_queue_tx(14600);          /* all on the joined subflow (lower RTT) */
+	ut_poll();
+	d.data_ack = idsn_k + 1;
+	for (int i = 0; i < 4; i++)
+		mp_send_dss(&d);
+	cr_expect_eq(MPMIB(HOLE_RETRANS), 0, "in flight on the joined subflow: no hole");
+	j_send(J_ISN + 1, j_peer_isn + 1 + 14600, ACK, NULL, NULL, 0);   /* acknowledged by the subflow */
+	ut_clear();
+	mp_send_dss(&d);
+	mp_send_dss(&d);
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(HOLE_RETRANS), 0, "not within an RTT (the DATA_ACK may lag)");
+	ut_now += 20000;
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(HOLE_RETRANS), 1);
+	ut_poll();
+	on_master = check_mapped(UT_CPORT, &first);
+	on_join = check_mapped(J_PORT, &first_j);
+	cr_expect_eq(on_master + on_join, 14600, "the hole sent again, where the scheduler chose (%u + %u)",
+		     on_master, on_join);
+	cr_expect_eq(first < first_j ? first : first_j, 0, "from data offset 0");
+	/* Acknowledged again by its subflow, still not by DATA_ACK: not a second time (the timer's job). */
+	if (on_join)
+		j_send(J_ISN + 1, j_peer_isn + 1 + 2 * 14600, ACK, NULL, NULL, 0);
+	else
+		ut_cl.rcv_nxt = ut_cl.peer_isn + 1 + 14600;
+	for (int i = 0; i < 4; i++) {
+		ut_now += 20000;
+		mp_send_dss(&d);
+	}
+	cr_expect_eq(MPMIB(HOLE_RETRANS), 1);
+	d.data_ack = idsn_k + 1 + 14600;
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(HOLE_RETRANS), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(join, end_of_the_window_kept_free_with_two_subflows,
+	"Two subflows, a data-level window of 20 000 bytes: data fills it but for 1/16 of it and two segments (decision 36); a DATA_ACK moves it on")
+{
+	struct dss d = {.ack = true};
+	uint32_t first, first_j, sent, keep, mss;
+
+	mp_establish();
+	j_establish();
+	mss = ut_ev.sk->mss;
+	ut_cl.wnd = 5000;            /* << 2 (the client's window scale): 20 000 bytes */
+	d.data_ack = idsn_k + 1;
+	mp_send_dss(&d);
+	ut_clear();
+	ut_queue_tx(60000);
+	ut_poll();
+	sent = check_mapped(UT_CPORT, &first) + check_mapped(J_PORT, &first_j);
+	keep = 20000 / 16 + 2 * mss;
+	cr_expect_leq(sent, 20000 - keep, "sent %u of a 20000-byte window (keep %u)", sent, keep);
+	cr_expect_geq(sent, 20000 - keep - mss, "sent %u: the window minus what is kept, in whole segments", sent);
+	ut_clear();
+	d.data_ack = idsn_k + 1 + sent;
+	mp_send_dss(&d);
+	ut_poll();
+	cr_expect_gt(check_mapped(UT_CPORT, &first) + check_mapped(J_PORT, &first_j), 0, "the DATA_ACK opened room");
+}
+
 MP_TEST(join, stale_subflow_data_goes_on_the_other,
 	"A subflow with repeated RTOs is stale: its unacknowledged bytes go again on the other subflow; an ACK makes it live again")
 {
@@ -1738,6 +1809,71 @@ MP_TEST(forged, add_addr_with_a_bad_hmac_counted,
 	cr_expect_eq(MPMIB(ADD_ADDR_RX), 1);
 	mp_send(0, 100, 0);
 	ut_expect_rx(0, 100);
+}
+
+MP_TEST(forged, misplaced_options_ignored_and_counted,
+	"MP_CAPABLE (SYN form, or ACK form with other keys) and MP_JOIN's SYN form on data of an established connection: ignored, counted MisplacedOption; the data is taken; the third ACK's MP_CAPABLE again is not counted")
+{
+	struct ut_opts o = {0};
+	struct dss d = {.ack = true, .ack32 = true, .map = true, .dsn32 = true};   /* 18 bytes: room for 20 */
+	uint8_t mpj[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_JOIN << 4, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+
+	mp_establish();
+	d.data_ack = idsn_k + 1;
+	/* Each: 100 bytes mapped by a DSS, with the misplaced option beside it. */
+	for (int i = 0; i < 4; i++) {
+		memset(&o, 0, sizeof(o));
+		d.dsn = idsn_c + 1 + 100 * i;
+		d.ssn = 1 + 100 * i;
+		d.len = 100;
+		opt_dss(&o, &d);
+		if (i == 0)
+			opt_mpc(&o, 4, 0, 0, 0);
+		else if (i == 1)
+			opt_mpc(&o, 20, key_c ^ 1, key_k, 0);
+		else if (i == 2)
+			ut_opt_bytes(&o, mpj, sizeof(mpj));
+		else
+			opt_mpc(&o, 20, key_c, key_k, 0);    /* the third ACK's option, sent again: fine */
+		ut_send_data_opts(100 * i, 100, 0, &o);
+	}
+	ut_expect_rx(0, 400);
+	cr_expect_eq(MPMIB(MISPLACED_OPT), 3);
+	cr_expect_eq(MPMIB(BAD_KEY), 0);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+MP_TEST(forged, add_addr_in_a_syn_is_counted,
+	"A SYN with MP_CAPABLE and ADD_ADDR: the connection opens as MPTCP, the ADD_ADDR is ignored, counted MisplacedOption")
+{
+	uint8_t aa[16] = {TCPOPT_MPTCP, 16, MPTCPOPT_ADD_ADDR << 4, 5, 10, 10, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8};
+	struct ut_opts o = syn_opts(true);
+
+	ut_opt_bytes(&o, aa, sizeof(aa));
+	mp_syn_with(&o);
+	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 1);
+	cr_expect_eq(MPMIB(MISPLACED_OPT), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_RX), 0);
+}
+
+MP_TEST(forged, data_ack_past_what_was_sent_is_counted,
+	"A DATA_ACK past the data hagd sent frees nothing, counted DataAckUnsent; an old one is not counted; the right one frees")
+{
+	struct dss d = {.ack = true};
+
+	mp_establish();
+	ut_queue_tx(1000);
+	ut_poll();
+	d.data_ack = idsn_k + 1 + (1ull << 40);
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_ACK_UNSENT), 1);
+	d.data_ack = idsn_k + 1;
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_ACK_UNSENT), 1, "an old DATA_ACK is not an error");
+	d.data_ack = idsn_k + 1 + 1000;
+	mp_send_dss(&d);
+	cr_expect_eq(MPMIB(DATA_ACK_UNSENT), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
 }
 
 /* Break-before-make (RFC 8684 3.3.3: a connection may lose every subflow and go on) */

@@ -1360,6 +1360,45 @@ ENGINE_TEST(passive, segment_without_ack_to_a_listener_is_dropped,
 	cr_expect_eq(MIB(NO_PORT), 1);
 }
 
+ENGINE_TEST(passive, rst_without_a_connection_is_ignored_and_counted,
+	"RFC 9293 3.10.7.1-2: a RST (alone, with SYN, or with every flag) to a listener or to a closed port gets no answer and opens nothing, counted RstNoSocket")
+{
+	static const uint8_t flags[] = { RST, SYN | RST, SYN | ACK | RST | FIN | PSH | RTE_TCP_URG_FLAG };
+
+	for (size_t i = 0; i < sizeof(flags); i++) {
+		for (uint16_t port = UT_SPORT; port <= UT_SPORT + 1; port++) {
+			struct ut_seg_spec s = {
+				.saddr = UT_CADDR, .daddr = UT_SADDR, .sport = (uint16_t)(43100 + i), .dport = port,
+				.seq = 5, .ack = 9, .flags = flags[i], .wnd = 1000,
+			};
+
+			ut_clear();
+			ut_inject(&s);
+			cr_expect_eq(ut_ncap, 0, "flags %#x to port %u answered", flags[i], port);
+		}
+	}
+	cr_expect_eq(MIB(RST_NO_SOCKET), 6);
+	cr_expect_eq(MIB(NO_PORT), 0);
+	cr_expect_eq(MIB(PASSIVE_OPENS), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+}
+
+ENGINE_TEST(rx, mptcp_options_on_a_plain_connection_are_counted,
+	"RFC 8684 3.1: MPTCP options on a connection opened without MP_CAPABLE (no ULP) are ignored, counted MptcpOptOnPlain; its data is taken")
+{
+	static const uint8_t mpc[20] = { 30, 20, 0x01, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	struct ut_opts o = {0};
+
+	ut_establish(65535);
+	ut_opt_bytes(&o, mpc, sizeof(mpc));
+	ut_send_data_opts(0, 100, 0, &o);
+	ut_expect_rx(0, 100);
+	cr_expect_eq(MIB(MPTCP_OPT_PLAIN), 1);
+	ut_send_data_at(100, 100, 0);
+	cr_expect_eq(MIB(MPTCP_OPT_PLAIN), 1, "segments without them are not counted");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
 ENGINE_TEST(rx, rst_outside_the_window_is_counted,
 	"RFC 5961 3.2: a RST outside the window is ignored, counted RstOutOfWindow; the connection stays")
 {
