@@ -39,6 +39,7 @@ enum hag_ip_mib {
 	IP_MIB_ARP_IN,           /* hagd: ARP packets received */
 	IP_MIB_ARP_OUT,          /* hagd: ARP packets sent */
 	IP_MIB_ARP_PENDING_DROPS,/* hagd: packets dropped waiting for ARP */
+	IP_MIB_ARP_EVICTIONS,    /* hagd: ARP entries evicted to make room for a new next hop */
 	IP_MIB_ICMP_ECHO_IN,     /* IcmpInEchos */
 	IP_MIB_ICMP_ECHO_OUT,    /* IcmpOutEchoReps */
 	IP_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors: bad checksum or not an echo request */
@@ -253,13 +254,36 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		   struct rte_mempool *pool, struct hag_lcore *all, unsigned worker);
 int hag_lcore_run(void *arg);
 void hag_lcore_fini(struct hag_lcore *lc);
+/* A frame (Ethernet header in place) out of port: lcore.c's through ethdev; a test's or fuzzer's own. */
+void hag_port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m);
+
+/* dispatch.c: a worker's receive path and output, without the ports (they go through hag_port_tx). */
+/* A received frame (Ethernet header at its start) from port. */
+void hag_rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m);
+/* A frame another worker handed over (port and flags in m->hash.usr). */
+void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m);
+/* Send the hand-overs gathered during a burst to their workers' inboxes. */
+void hag_handoff_flush(struct hag_lcore *lc);
+/* lib/tcp's output: an IPv4 packet to dst, routed, its next hop resolved by ARP. */
 int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route);
+/* The port that routes to dst (connected prefixes and routes, longest prefix), its next hop in *nh; -1: none. */
+int hag_route_lookup(const struct hag_lcore *lc, uint32_t dst, uint32_t *nh);
 bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr);
 /* The address of the port that routes to dst; 0 when there is no route. */
 uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst);
 /* Transparent mode: the source address of client's upstream connections to dst
  * (a transparent.snat address; without any, the upstream port's own). */
 uint32_t hag_snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t dst);
+/*
+ * The TCP stack and MPTCP context of lc (cfg, pool, worker, n_workers and
+ * now_us set) from its config, and the relay's listeners. tc holds what the
+ * caller decides (socket_id, flow_event, port_ok; output when not hag_output;
+ * mss when not from the ports' MTU); the rest comes from lc->cfg.
+ */
+int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc);
+/* ... and their end (ARP packets still held are freed too). */
+void hag_engine_fini(struct hag_lcore *lc);
+void hag_arp_flush(struct hag_lcore *lc);
 extern volatile bool hag_quit;
 extern volatile bool hag_draining;  /* the first SIGTERM/SIGINT: finish, refuse new, then quit */
 

@@ -162,18 +162,73 @@ struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip)
 	return NULL;
 }
 
-struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip)
+/* Slot i emptied: later entries of its probe chain move back over it (Knuth 6.4, algorithm R). */
+static void arp_remove(struct net_arp_table *t, uint32_t i)
 {
-	uint32_t h = arp_hash(ip);
+	const uint32_t mask = NET_ARP_SLOTS - 1;
+	uint32_t j = i;
+
+	for (;;) {
+		uint32_t k;
+
+		j = (j + 1) & mask;
+		if (t->e[j].ip == 0)
+			break;
+		k = arp_hash(t->e[j].ip) & mask;
+		/* Entry j stays when its home slot k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->e[i] = t->e[j];
+		i = j;
+	}
+	memset(&t->e[i], 0, sizeof(t->e[i]));
+	t->n--;
+}
+
+/* The slot of the entry to evict: the oldest unresolved, else the least recently used. */
+static uint32_t arp_victim(const struct net_arp_table *t)
+{
+	uint32_t best = NET_ARP_SLOTS;
 
 	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
-		struct net_arp_entry *e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
+		const struct net_arp_entry *e = &t->e[i], *b = best < NET_ARP_SLOTS ? &t->e[best] : NULL;
 
-		if (e->ip == ip)
-			return e;
+		if (e->ip == 0)
+			continue;
+		if (b == NULL || (!e->resolved && b->resolved) ||
+		    (e->resolved == b->resolved &&
+		     (e->resolved ? e->used_us < b->used_us : e->updated_us < b->updated_us)))
+			best = i;
+	}
+	return best;
+}
+
+struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip, struct net_arp_evicted *ev)
+{
+	struct net_arp_entry *e = net_arp_lookup(t, ip);
+	uint32_t h = arp_hash(ip);
+
+	if (ev)
+		ev->ip = 0;
+	if (e != NULL)
+		return e;
+	if (t->n >= NET_ARP_MAX) {
+		uint32_t v;
+
+		if (ev == NULL || (v = arp_victim(t)) == NET_ARP_SLOTS)
+			return NULL;
+		ev->ip = t->e[v].ip;
+		ev->resolved = t->e[v].resolved;
+		ev->n_pending = t->e[v].n_pending;
+		memcpy(ev->pending, t->e[v].pending, sizeof(ev->pending));
+		arp_remove(t, v);
+	}
+	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
+		e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
 		if (e->ip == 0) {
 			memset(e, 0, sizeof(*e));
 			e->ip = ip;
+			t->n++;
 			return e;
 		}
 	}

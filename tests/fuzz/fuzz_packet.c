@@ -8,9 +8,12 @@
  * connect), with time advanced, tcp_stack_poll and mptcp_ctx_tick called as
  * the poll loop calls them. What the stack sends is checked and freed.
  *
- * The dispatch below Ethernet follows app/lcore.c (rx_one, rx_ipv4,
- * rx_transit, rx_intercepted, rx_arp, ip_forward), which cannot be linked
- * without ethdev ports; keep the two in step.
+ * Below Ethernet it is hagd's own code: app/dispatch.c (hag_rx_one: ARP,
+ * the IPv4 checks, ICMP, interception, forwarding; hag_output and the ARP
+ * table) with the frames it sends out of a port caught by hag_port_tx here,
+ * checked and freed. lib/tcp's output goes to fz_output instead of
+ * hag_output, so that the fix-ups learn every segment at once (not held
+ * for ARP).
  *
  * Input:
  *   byte 0..2    variant of the config (see apply_variant)
@@ -191,271 +194,34 @@ static struct rte_mbuf *frame_mbuf(const uint8_t *p, uint16_t len, uint16_t port
 	return m;
 }
 
-/* The lcore path (app/lcore.c), for one frame. */
-
-static bool is_local(uint32_t a)
+/* What hagd sends out of a port other than lib/tcp's segments: ARP, echo
+ * replies, ICMP errors, routed packets. Checked and freed. */
+void hag_port_tx(struct hag_lcore *l, int port, struct rte_mbuf *m)
 {
-	for (int i = 0; i < cfg.n_ports; i++)
-		if (cfg.ports[i].addr == a)
-			return true;
-	for (int i = 0; i < cfg.n_addrs; i++)
-		if (cfg.addrs[i] == a)
-			return true;
-	for (int i = 0; i < cfg.transparent.n_snat; i++)
-		if (cfg.transparent.snat[i] == a)
-			return true;
-	return false;
-}
-
-static int route_lookup(uint32_t dst, uint32_t *nh)
-{
-	int best = -1, best_len = -1;
-
-	for (int i = 0; i < cfg.n_ports; i++)
-		if (net_in_prefix(dst, cfg.ports[i].addr, cfg.ports[i].prefixlen) && cfg.ports[i].prefixlen > best_len) {
-			best = i;
-			best_len = cfg.ports[i].prefixlen;
-			*nh = dst;
-		}
-	if (best >= 0)
-		return best;
-	for (int i = 0; i < cfg.n_routes; i++)
-		if (net_in_prefix(dst, cfg.routes[i].prefix, cfg.routes[i].prefixlen) &&
-		    cfg.routes[i].prefixlen > best_len) {
-			best = cfg.routes[i].port;
-			best_len = cfg.routes[i].prefixlen;
-			*nh = cfg.routes[i].via;
-		}
-	return best;
-}
-
-/* What app/proxy.c needs of app/lcore.c. */
-uint32_t hag_src_addr_for(const struct hag_lcore *l, uint32_t dst)
-{
-	uint32_t nh;
-	int port = route_lookup(dst, &nh);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t len = rte_pktmbuf_data_len(m);
 
 	(void)l;
-	return port < 0 ? 0 : cfg.ports[port].addr;
-}
+	CHECK(port >= 0 && port < cfg.n_ports, "sent out of port %d", port);
+	CHECK(m->nb_segs == 1 && rte_pktmbuf_pkt_len(m) == len, "segmented frame");
+	CHECK(len >= sizeof(*eh), "a frame of %u bytes", len);
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		CHECK(len == sizeof(*eh) + sizeof(struct rte_arp_hdr), "ARP of %u bytes", len);
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+		uint32_t ihl;
 
-uint32_t hag_snat_addr_for(const struct hag_lcore *l, uint32_t client, uint32_t dst)
-{
-	const struct hag_transparent_conf *t = &cfg.transparent;
-
-	if (t->n_snat == 0)
-		return hag_src_addr_for(l, dst);
-	return t->snat[((client * 2654435761u) >> 16) % (uint32_t)t->n_snat];
-}
-
-
-/* An ICMP error about ip (len bytes of it) from the port's address: built, checked, dropped. */
-static void icmp_error(int port, const struct rte_ipv4_hdr *ip, uint32_t len, uint8_t type, uint8_t code,
-		       uint16_t mtu)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-
-	if (m == NULL)
-		return;
-	if (net_icmp_error(m, ip, len, cfg.ports[port].addr, type, code, mtu, 1) == 0) {
-		const struct rte_ipv4_hdr *e = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-
-		CHECK(rte_pktmbuf_data_len(m) <= NET_ICMP_ERR_MAX &&
-		      rte_be_to_cpu_16(e->total_length) == rte_pktmbuf_data_len(m), "ICMP error of %u bytes",
-		      rte_pktmbuf_data_len(m));
+		CHECK(eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4), "ether type 0x%04x",
+		      rte_be_to_cpu_16(eh->ether_type));
+		CHECK(len >= sizeof(*eh) + sizeof(*ip), "IPv4 frame of %u bytes", len);
+		ihl = (ip->version_ihl & 0xf) * 4u;
+		CHECK(ihl >= 20 && len >= sizeof(*eh) + ihl, "IHL %u in %u", ihl, len);
+		CHECK(rte_raw_cksum(ip, ihl) == 0xffff, "bad IPv4 header checksum out of port %d", port);
+		CHECK(rte_be_to_cpu_16(ip->total_length) >= ihl &&
+		      rte_be_to_cpu_16(ip->total_length) <= len - sizeof(*eh),
+		      "IPv4 total length %u in a frame of %u", rte_be_to_cpu_16(ip->total_length), len);
 	}
 	rte_pktmbuf_free(m);
-}
-
-static void ip_forward(int port, struct rte_mbuf *m)
-{
-	const uint16_t l3 = sizeof(struct rte_ether_hdr);
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
-	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr), src = rte_be_to_cpu_32(ip->src_addr), nh = 0;
-	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
-	uint32_t have = rte_pktmbuf_data_len(m) - l3;
-	int out;
-
-	if (!cfg.transparent.route_other || dst >= 0xe0000000u || src == 0 || (src >> 24) == 127 ||
-	    src >= 0xe0000000u)
-		goto drop;
-	if (ip->time_to_live <= 1) {
-		icmp_error(port, ip, have, 11, 0, 0);
-		goto drop;
-	}
-	out = route_lookup(dst, &nh);
-	if (out < 0) {
-		icmp_error(port, ip, have, 3, 0, 0);
-		goto drop;
-	}
-	if (tot > cfg.ports[out].mtu) {
-		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
-			icmp_error(port, ip, have, 3, 4, cfg.ports[out].mtu);
-		goto drop;
-	}
-	net_ipv4_ttl_dec(ip);
-	CHECK(rte_raw_cksum(ip, (ip->version_ihl & 0xf) * 4u) == 0xffff, "TTL decrement broke the checksum");
-	rte_pktmbuf_adj(m, l3);
-	if (rte_pktmbuf_data_len(m) > tot)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - tot));
-drop:
-	rte_pktmbuf_free(m);
-}
-
-static void rx_intercepted(int port, struct rte_mbuf *m)
-{
-	const uint16_t l3 = sizeof(struct rte_ether_hdr);
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
-	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
-	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
-
-	if (cfg.transparent.mptcp_only && tot >= ihl + sizeof(*th) &&
-	    tcp_flow_find(lc->tcp, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port),
-			  rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(th->src_port)) == NULL) {
-		uint32_t doff = (uint32_t)(th->data_off >> 4) * 4;
-		bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
-
-		if (!syn || doff < sizeof(*th) || ihl + doff > tot ||
-		    !mptcp_syn_is_multipath((const uint8_t *)(th + 1), doff - sizeof(*th))) {
-			ip_forward(port, m);
-			return;
-		}
-	}
-	rte_pktmbuf_adj(m, l3);
-	tcp_input_intercepted(lc->tcp, m, NULL, now_us);
-}
-
-static void rx_transit(int port, struct rte_mbuf *m)
-{
-	const uint16_t l3 = sizeof(struct rte_ether_hdr);
-	const struct hag_transparent_conf *t = &cfg.transparent;
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
-	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
-
-	if (!t->enabled) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (ip->next_proto_id == IPPROTO_TCP && (t->ingress >> port & 1) && tot >= ihl + 4) {
-		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
-
-		if (hag_config_intercepts(&cfg, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(th->dst_port))) {
-			rx_intercepted(port, m);
-			return;
-		}
-	}
-	ip_forward(port, m);
-}
-
-static void rx_ipv4(int port, struct rte_mbuf *m)
-{
-	const uint16_t l3 = sizeof(struct rte_ether_hdr);
-	struct rte_ipv4_hdr *ip;
-
-	if (net_ipv4_check(m, l3) != NET_IP_OK)
-		goto drop;
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
-	{
-		/* What net_ipv4_check promises the layers above. */
-		uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
-
-		CHECK(ihl >= 20 && tot >= ihl && rte_pktmbuf_data_len(m) == l3 + tot,
-		      "net_ipv4_check passed IHL %u, total %u in a frame of %u", ihl, tot, rte_pktmbuf_data_len(m));
-	}
-	if (!is_local(rte_be_to_cpu_32(ip->dst_addr))) {
-		rx_transit(port, m);
-		return;
-	}
-	switch (ip->next_proto_id) {
-	case IPPROTO_TCP:
-		rte_pktmbuf_adj(m, l3);
-		tcp_input(lc->tcp, m, NULL, now_us);
-		return;
-	case IPPROTO_ICMP: {
-		uint16_t ihl = (ip->version_ihl & 0xf) * 4, tot = rte_be_to_cpu_16(ip->total_length);
-		const uint8_t *ic = (const uint8_t *)ip + ihl;
-
-		if (tot >= ihl + 8 && ic[0] == 3) {
-			if (rte_raw_cksum(ic, tot - ihl) != 0xffff)
-				goto drop;
-			tcp_icmp_input(lc->tcp, ic[0], ic[1], (uint16_t)(ic[6] << 8 | ic[7]), ic + 8,
-				       (uint32_t)(tot - ihl - 8), now_us);
-			goto drop;
-		}
-		if (net_icmp_echo_reply(m, l3) == 0) {
-			const struct rte_ipv4_hdr *r = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
-
-			CHECK(rte_raw_cksum(r, (r->version_ihl & 0xf) * 4u) == 0xffff, "echo reply header checksum");
-		}
-		goto drop;
-	}
-	default:
-		goto drop;
-	}
-drop:
-	rte_pktmbuf_free(m);
-}
-
-static struct net_arp_table arp;
-
-static void rx_arp(int port, struct rte_mbuf *m)
-{
-	const struct hag_port_conf *pc = &cfg.ports[port];
-	struct rte_arp_hdr *ah;
-	struct rte_ether_addr sha, mac = {{0x02, 0, 0, 0, 0, (uint8_t)port}};
-	uint32_t sip, tip;
-
-	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))
-		goto drop;
-	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
-	if (ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-	    ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ah->arp_hlen != 6 || ah->arp_plen != 4)
-		goto drop;
-	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
-	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
-	sha = ah->arp_data.arp_sha;
-	if (!hag_config_arp_target(&cfg, port, tip))
-		goto drop;
-	if (sip != 0 && net_in_prefix(sip, pc->addr, pc->prefixlen)) {
-		struct net_arp_entry *e = net_arp_get(&arp, sip);
-
-		if (e != NULL) {
-			CHECK(e->ip == sip, "ARP entry for %08x holds %08x", sip, e->ip);
-			e->resolved = true;
-			e->mac = sha;
-			e->port = (uint16_t)port;
-			e->updated_us = now_us;
-			CHECK(net_arp_lookup(&arp, sip) == e, "ARP lookup misses what get made");
-		}
-	}
-	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
-		net_arp_build(m, RTE_ARP_OP_REPLY, &mac, tip, &sha, sip);
-		CHECK(rte_pktmbuf_data_len(m) == sizeof(struct rte_ether_hdr) + sizeof(*ah), "ARP reply of %u bytes",
-		      rte_pktmbuf_data_len(m));
-	}
-drop:
-	rte_pktmbuf_free(m);
-}
-
-static void rx_one(int port, struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eh;
-
-	if (rte_pktmbuf_data_len(m) < sizeof(*eh)) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	switch (rte_be_to_cpu_16(eh->ether_type)) {
-	case RTE_ETHER_TYPE_IPV4:
-		rx_ipv4(port, m);
-		break;
-	case RTE_ETHER_TYPE_ARP:
-		rx_arp(port, m);
-		break;
-	default:
-		rte_pktmbuf_free(m);
-	}
 }
 
 static bool frame_is_tcp(const struct rte_mbuf *m)
@@ -554,33 +320,14 @@ static void apply_variant(uint8_t a, uint8_t b, uint8_t c)
 	cfg.tcp_syn_backlog = (c & 3) == 3 ? 2 : base_cfg.tcp_syn_backlog;
 }
 
-/* As app/lcore.c: a stateless SYN/ACK's MPTCP option (lib/tcp SYN cookies). */
-static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
-			  uint32_t room, bool *bit)
-{
-	struct hag_lcore *l = arg;
-
-	return mptcp_syncookie_opts(l->mptcp, tmp, syn, opt, room, bit);
-}
-
 /* As hag_lcore_init: the stack, the MPTCP context, the relay's listeners. */
 static void lcore_start(void)
 {
 	struct tcp_stack_conf tc = {
-		.pool = pool,
-		.max_conns = cfg.tcp_max_conns,
-		.rcvbuf = cfg.tcp_rcvbuf > cfg.tcp_sndbuf ? cfg.tcp_rcvbuf : cfg.tcp_sndbuf,
-		.timewait_us = cfg.tcp_timewait_ms * 1000u,
-		.syn_retries = cfg.tcp_syn_retries,
-		.max_timewait = cfg.tcp_max_timewait,
-		.mss = 1500 - 40,
 		.output = fz_output,
 		.socket_id = SOCKET_ID_ANY,
-		.syn_backlog = cfg.tcp_syn_backlog,
-		.syncookies = (uint8_t)cfg.tcp_syncookies,
-		.syncookie_opts = cfg.mptcp_enabled ? syncookie_opts : NULL,
+		.mss = 1500 - 40,
 	};
-	struct mptcp_ctx *mp;
 
 	memset(lc, 0, sizeof(*lc));
 	lc->cfg = &cfg;
@@ -589,31 +336,10 @@ static void lcore_start(void)
 	lc->all = lc;
 	lc->n_ports = cfg.n_ports;
 	lc->now_us = now_us;
-	lc->mem.budget = (uint64_t)cfg.tcp_mem_budget_mb << 20;
-	hag_port_block(cfg.local_port_lo, cfg.local_port_hi, 1, 0, &tc.port_lo, &tc.port_hi);
 	tc.output_arg = lc;
-	tc.syncookie_arg = lc;
-	lc->tcp = tcp_stack_create(&tc);
-	CHECK(lc->tcp != NULL, "tcp_stack_create");
-	mp = lc->mptcp = mptcp_ctx_create(cfg.tcp_max_conns, SOCKET_ID_ANY);
-	CHECK(mp != NULL, "mptcp_ctx_create");
-	mptcp_ctx_set_worker(mp, 0, 1);
-	mptcp_ctx_set_max_subflows(mp, cfg.mptcp_max_subflows);
-	if (strcmp(cfg.mptcp_cc, "lia") == 0)
-		mptcp_ctx_set_cc(mp, &mptcp_cc_lia);
-	else if (strcmp(cfg.mptcp_cc, "olia") == 0)
-		mptcp_ctx_set_cc(mp, &mptcp_cc_olia);
-	mptcp_ctx_set_scheduler(mp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg.mptcp_scheduler));
-	mptcp_ctx_set_checksum(mp, cfg.mptcp_checksum == HAG_CSUM_OFF ? MPTCP_CSUM_OFF :
-				   cfg.mptcp_checksum == HAG_CSUM_REQUIRE ? MPTCP_CSUM_REQUIRE : MPTCP_CSUM_ACCEPT);
-	mptcp_ctx_set_deny_join_initial(mp, cfg.mptcp_deny_join_initial);
-	mptcp_ctx_set_resume_timeout(mp, cfg.mptcp_resume_timeout_ms);
-	for (int i = 0; i < cfg.n_announce; i++)
-		mptcp_ctx_add_announce(mp, cfg.mptcp_announce[i]);
-	for (int i = 0; i < cfg.n_access; i++)
-		mptcp_ctx_add_access(mp, cfg.access[i].prefix, cfg.access[i].prefixlen, cfg.access[i].cost,
-				     cfg.access[i].backup);
-	CHECK(hag_proxy_listen(lc) == 0, "hag_proxy_listen");
+	CHECK(hag_engine_init(lc, &tc) == 0, "hag_engine_init");
+	for (int i = 0; i < cfg.n_ports; i++)
+		lc->ports[i].mac.addr_bytes[5] = (uint8_t)(i + 1);
 }
 
 static void show_counters(void)
@@ -642,10 +368,8 @@ static void lcore_stop(void)
 		advance((uint64_t)cfg.mptcp_resume_timeout_ms * 1000u + 1000000u);
 	CHECK(lc->relay_active == 0, "%u relayed connections left after hag_proxy_abort_all and the resume "
 	      "timeout", lc->relay_active);
-	tcp_stack_free(lc->tcp);
-	mptcp_ctx_free(lc->mptcp);
-	lc->tcp = NULL;
-	lc->mptcp = NULL;
+	CHECK(lc->arp.n <= NET_ARP_MAX, "ARP table holds %u entries", lc->arp.n);
+	hag_engine_fini(lc);
 	CHECK(rte_mempool_in_use_count(pool) == 0, "%u mbufs leaked", rte_mempool_in_use_count(pool));
 	CHECK(n_ext == 0, "%u received frames never freed", n_ext);
 }
@@ -670,7 +394,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init_once();
 	apply_variant(data[0], data[1], data[2]);
 	fz_fix_reset();
-	memset(&arp, 0, sizeof(arp));
 	now_us = FZ_START_US;
 	rte_srand(0x6861676431ull);    /* ISNs, nonces, ports: the same for the same input */
 	lcore_start();
@@ -700,7 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lc->now_us = now_us;
 		if (verbose && len >= 14 + 40 && frame_is_tcp(m))
 			show_frame(m);
-		rx_one(m->port, m);
+		hag_rx_one(lc, m->port, m);
 		if (!(ctl & CTL_NO_POLL))
 			poll_once();
 	}

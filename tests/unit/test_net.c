@@ -323,37 +323,139 @@ NET_TEST(arp, get_creates_lookup_finds, "net_arp_get creates an entry that looku
 
 	memset(&t, 0, sizeof(t));
 	cr_expect_null(net_arp_lookup(&t, 0x0a000002));
-	e = net_arp_get(&t, 0x0a000002);
+	e = net_arp_get(&t, 0x0a000002, NULL);
 	cr_assert_not_null(e);
 	cr_expect_eq(e->ip, 0x0a000002);
 	cr_expect_not(e->resolved);
 	e->resolved = true;
 	e->mac.addr_bytes[5] = 0x42;
 	cr_expect_eq(net_arp_lookup(&t, 0x0a000002), e);
-	cr_expect_eq(net_arp_get(&t, 0x0a000002), e, "get of a known address returns it");
+	cr_expect_eq(net_arp_get(&t, 0x0a000002, NULL), e, "get of a known address returns it");
 	cr_expect(e->resolved, "and does not reset it");
 	cr_expect_eq(e->mac.addr_bytes[5], 0x42);
 	cr_expect_null(net_arp_lookup(&t, 0x0a000003));
 }
 
 NET_TEST(arp, collisions_and_a_full_table,
-	 "All NET_ARP_SLOTS addresses fit despite collisions; one more is refused")
+	 "NET_ARP_MAX addresses fit despite collisions; without eviction one more is refused")
 {
 	static struct net_arp_table t;
-	struct net_arp_entry *seen[NET_ARP_SLOTS];
+	struct net_arp_entry *seen[NET_ARP_MAX];
 
 	memset(&t, 0, sizeof(t));
 	/* Addresses of a /24 plus more: slots collide long before the table is full. */
-	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
-		seen[i] = net_arp_get(&t, 0x0a000001 + i * 256);
+	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
+		seen[i] = net_arp_get(&t, 0x0a000001 + i * 256, NULL);
 		cr_assert_not_null(seen[i], "address %u refused before the table is full", i);
 		for (uint32_t j = 0; j < i; j++)
 			cr_assert_neq(seen[i], seen[j], "two addresses share entry (%u, %u)", i, j);
 	}
-	cr_expect_null(net_arp_get(&t, 0xc0a80001), "full table");
-	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++)
+	cr_expect_eq(t.n, NET_ARP_MAX);
+	cr_expect_null(net_arp_get(&t, 0xc0a80001, NULL), "full table");
+	for (uint32_t i = 0; i < NET_ARP_MAX; i++)
 		cr_expect_eq(net_arp_lookup(&t, 0x0a000001 + i * 256), seen[i], "lookup %u", i);
 	cr_expect_null(net_arp_lookup(&t, 0xc0a80001));
+}
+
+/* A full table of colliding addresses, each resolved and used at time i (or unresolved, asked at time i). */
+static void arp_fill(struct net_arp_table *t, bool resolved)
+{
+	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
+		struct net_arp_entry *e = net_arp_get(t, 0x0a000001 + i * 256, NULL);
+
+		cr_assert_not_null(e);
+		e->resolved = resolved;
+		e->used_us = e->updated_us = 1000 + i;
+	}
+}
+
+/* Every address of the table is found, and its entry holds it. */
+static void arp_expect_consistent(struct net_arp_table *t, uint32_t skip)
+{
+	uint32_t found = 0;
+
+	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
+		uint32_t ip = 0x0a000001 + i * 256;
+		struct net_arp_entry *e = net_arp_lookup(t, ip);
+
+		if (ip == skip) {
+			cr_expect_null(e, "the evicted %08x is still found", ip);
+			continue;
+		}
+		cr_expect_not_null(e, "address %u lost by the eviction", i);
+		if (e)
+			found += e->ip == ip;
+	}
+	cr_expect_eq(found, NET_ARP_MAX - (skip != 0));
+}
+
+NET_TEST(arp, full_table_evicts_the_least_recently_used,
+	 "Full of resolved entries: a new next hop evicts the one used longest ago; every other entry is still found (the probe chains are repaired)")
+{
+	static struct net_arp_table t;
+	struct net_arp_evicted ev;
+	struct net_arp_entry *e;
+
+	arp_fill(&t, true);
+	net_arp_lookup(&t, 0x0a000001)->used_us = 5000;   /* the first one was used lately */
+	e = net_arp_get(&t, 0xc0a80001, &ev);
+	cr_assert_not_null(e);
+	cr_expect_eq(e->ip, 0xc0a80001);
+	cr_expect_not(e->resolved);
+	cr_expect_eq(ev.ip, 0x0a000001 + 256, "the least recently used one went (%08x)", ev.ip);
+	cr_expect(ev.resolved);
+	cr_expect_eq(t.n, NET_ARP_MAX);
+	arp_expect_consistent(&t, ev.ip);
+	cr_expect_eq(net_arp_lookup(&t, 0xc0a80001), e);
+}
+
+NET_TEST(arp, unresolved_entries_go_first_with_their_packets,
+	 "A full table with one unresolved entry among resolved ones: that one is evicted, however recent, and its held packets are handed back")
+{
+	static struct net_arp_table t;
+	struct net_arp_evicted ev;
+	struct net_arp_entry *u;
+	struct rte_mbuf *fake = (struct rte_mbuf *)&t;    /* never dereferenced */
+
+	arp_fill(&t, true);
+	u = net_arp_lookup(&t, 0x0a000001 + 100 * 256);
+	u->resolved = false;
+	u->updated_us = 999999;
+	u->n_pending = 2;
+	u->pending[0] = u->pending[1] = fake;
+	cr_assert_not_null(net_arp_get(&t, 0xc0a80001, &ev));
+	cr_expect_eq(ev.ip, 0x0a000001 + 100 * 256);
+	cr_expect_not(ev.resolved);
+	cr_expect_eq(ev.n_pending, 2);
+	cr_expect_eq(ev.pending[1], fake);
+	arp_expect_consistent(&t, ev.ip);
+	/* All unresolved: the oldest request goes. */
+	arp_fill(&t, false);
+	cr_assert_not_null(net_arp_get(&t, 0xc0a80001, &ev));
+	cr_expect_eq(ev.ip, 0x0a000001);
+	arp_expect_consistent(&t, ev.ip);
+}
+
+NET_TEST(arp, churn_keeps_the_table_whole,
+	 "10 000 new next hops through a full table: it stays at NET_ARP_MAX entries, the newest are all found")
+{
+	static struct net_arp_table t;
+	struct net_arp_evicted ev;
+
+	arp_fill(&t, true);
+	for (uint32_t i = 0; i < 10000; i++) {
+		struct net_arp_entry *e = net_arp_get(&t, 0x0b000001 + i * 97, &ev);
+
+		cr_assert_not_null(e);
+		e->resolved = true;
+		e->used_us = 100000 + i;
+		cr_assert_neq(ev.ip, 0, "a full table evicts");
+		cr_assert_null(net_arp_lookup(&t, ev.ip));
+	}
+	cr_expect_eq(t.n, NET_ARP_MAX);
+	for (uint32_t i = 10000 - NET_ARP_MAX; i < 10000; i++)
+		cr_expect_not_null(net_arp_lookup(&t, 0x0b000001 + i * 97), "recent %u", i);
 }
 
 static const struct rte_ether_addr mac_a = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}};
