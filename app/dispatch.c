@@ -641,6 +641,19 @@ static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tc
 	return mptcp_syncookie_opts(lc->mptcp, tmp, syn, opt, room, bit);
 }
 
+void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->cfg = cfg;
+	lc->pool = pool;
+	lc->n_workers = 1;
+	lc->all = lc;
+	lc->n_ports = cfg->n_ports;
+	lc->now_us = now_us;
+	for (int i = 0; i < cfg->n_ports; i++)
+		lc->ports[i].mac.addr_bytes[5] = (uint8_t)(0x10 + i);
+}
+
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 {
 	const struct hag_config *cfg = lc->cfg;

@@ -281,6 +281,8 @@ uint32_t hag_snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t
  * mss when not from the ports' MTU); the rest comes from lc->cfg.
  */
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc);
+/* lc as the one worker of cfg without ports (their MACs 00:..:10+i): tests and fuzzing. */
+void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us);
 /* ... and their end (ARP packets still held are freed too). */
 void hag_engine_fini(struct hag_lcore *lc);
 void hag_arp_flush(struct hag_lcore *lc);

@@ -329,17 +329,9 @@ static void lcore_start(void)
 		.mss = 1500 - 40,
 	};
 
-	memset(lc, 0, sizeof(*lc));
-	lc->cfg = &cfg;
-	lc->pool = pool;
-	lc->n_workers = 1;
-	lc->all = lc;
-	lc->n_ports = cfg.n_ports;
-	lc->now_us = now_us;
+	hag_lcore_bare(lc, &cfg, pool, now_us);
 	tc.output_arg = lc;
 	CHECK(hag_engine_init(lc, &tc) == 0, "hag_engine_init");
-	for (int i = 0; i < cfg.n_ports; i++)
-		lc->ports[i].mac.addr_bytes[5] = (uint8_t)(i + 1);
 }
 
 static void show_counters(void)

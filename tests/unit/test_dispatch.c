@@ -105,15 +105,7 @@ static void start(void (*edit)(struct hag_config *))
 	cr_assert_eq(hag_proxy_global_init(&cfg), 0);
 	lc = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*lc), RTE_CACHE_LINE_SIZE));
 	cr_assert_not_null(lc);
-	memset(lc, 0, sizeof(*lc));
-	lc->cfg = &cfg;
-	lc->pool = pool;
-	lc->n_workers = 1;
-	lc->all = lc;
-	lc->n_ports = cfg.n_ports;
-	lc->now_us = now_us;
-	for (int i = 0; i < cfg.n_ports; i++)
-		lc->ports[i].mac.addr_bytes[5] = (uint8_t)(0x10 + i);
+	hag_lcore_bare(lc, &cfg, pool, now_us);
 	cr_assert_eq(hag_engine_init(lc, &tc), 0);
 }
 
