@@ -570,8 +570,8 @@ static uint64_t min_srtt(const struct mptcp_sock *msk)
  * backed off) lets the other subflows fill the client's window with data past
  * the hole; a Linux client then stops taking data from its subflows once
  * out-of-order data fills its buffer, the hole's bytes sent again included,
- * and the connection never moves again (found by the soak: 1 MPTCP download
- * in 20 000). So the hole goes out again after 3 such DATA_ACKs and one
+ * and the connection never moves again (the soak stalled about one MPTCP
+ * download in 10 000). So the hole goes out again after 3 such DATA_ACKs and one
  * smallest RTT, once per position (decision 36); the timer stays the fallback.
  */
 static void hole_check(struct mptcp_sock *msk)
