@@ -155,7 +155,8 @@ cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
 corp=$(sed -n 's/.* corp: \([0-9]*\(\/[0-9a-zA-Z]*\)\{0,1\}\).*/\1/p' <<<"$last")
 new=$(ls "$NEW" | wc -l)
-found=$(find "$CRASHES" -maxdepth 1 -type f -newer "$SCRATCH/started" ! -name '*.log' | sort)
+# This target's only: another target's run may write into the same directory meanwhile.
+found=$(find "$CRASHES" -maxdepth 1 -type f -newer "$SCRATCH/started" -name "$target-*" ! -name '*.log' | sort)
 crashes=$(grep -c . <<<"$found" || true)
 echo "target $target: ${execs:-?} executions in $took s (${rate:-?}/s), coverage ${cov:-?} edges, ${ft:-?} features," \
 	"corpus ${corp:-?}, $new new inputs, $crashes crashes"
