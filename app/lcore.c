@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The poll loop of a worker lcore: RX burst on every port, Ethernet/ARP,
- * IPv4 checks, ICMP echo, TCP demux into lib/tcp, timers, TX flush.
+ * The poll loop of a worker lcore: RX burst on every port (each frame to
+ * app/dispatch.c's hag_rx_one), the hand-over inboxes, steering news, timers,
+ * TX flush; the ports themselves (hag_port_tx) and their test-only impairment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,17 +12,13 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_icmp.h>
-#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
 #include "hagd.h"
-#include "mptcp/mptcp_options.h"
 
 volatile bool hag_quit;
 volatile bool hag_draining;
