@@ -119,7 +119,7 @@ struct mptcp_sock {
 	uint64_t snd_edge;              /* right edge of the client's data-level window (0: not yet known) */
 	uint32_t rtx_us;                /* data-level retransmission interval (backs off) */
 	/* A hole at snd_una: its bytes acknowledged by their subflow, not by DATA_ACK. */
-	uint8_t hole_acks;              /* DATA_ACKs at snd_una seen with the hole open */
+	uint8_t hole_acks;              /* DATA_ACKs at snd_una that did not move it, since hole_since */
 	uint64_t hole_since;            /* us, when the first of them came */
 	uint64_t hole_fixed;            /* snd_una + 1 when its hole was sent again (0: none) */
 	bool pushing;                   /* mptcp_push is running */
@@ -145,6 +145,11 @@ struct mptcp_sock {
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
 };
+
+/* Every subflow of msk: the first (master, when there is one), then the joined ones. */
+#define MPTCP_FOR_EACH_SF(msk, sf) \
+	for ((sf) = (msk)->master; (sf) != NULL; \
+	     (sf) = (sf) == (msk)->master ? LIST_FIRST(&(msk)->joined) : LIST_NEXT((sf), link))
 
 struct mptcp_access {
 	uint32_t prefix, cost;

@@ -538,7 +538,7 @@ static uint64_t hole_len(const struct mptcp_sock *msk)
 		if (msk->rj[i].dpos > una && msk->rj[i].dpos < end)
 			end = msk->rj[i].dpos;
 	}
-	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+	MPTCP_FOR_EACH_SF(msk, sf)
 		for (uint16_t i = 0; i < sf->ch_n; i++) {
 			const struct mptcp_chunk *c = &sf->ch[(sf->ch_head + i) % MPTCP_CHUNKS];
 
@@ -556,7 +556,7 @@ static uint64_t min_srtt(const struct mptcp_sock *msk)
 	const struct mptcp_subflow *sf;
 	uint64_t r = 0;
 
-	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+	MPTCP_FOR_EACH_SF(msk, sf)
 		if (sf->sk->srtt_us && (r == 0 || sf->sk->srtt_us < r))
 			r = sf->sk->srtt_us;
 	return r == 0 ? 10000 : r < 1000 ? 1000 : r;
@@ -573,21 +573,25 @@ static uint64_t min_srtt(const struct mptcp_sock *msk)
  * and the connection never moves again (the soak stalled about one MPTCP
  * download in 10 000). So the hole goes out again after 3 such DATA_ACKs and one
  * smallest RTT, once per position (decision 36); the timer stays the fallback.
+ * Counting is all a DATA_ACK costs until then: the subflows' mappings are
+ * looked through (hole_len) once that much has passed, not on every ACK.
  */
 static void hole_check(struct mptcp_sock *msk)
 {
 	uint64_t now = tcp_now(owner(msk)), len;
 
-	if (msk->hole_fixed == msk->snd_una + 1 || (len = hole_len(msk)) == 0) {
-		msk->hole_acks = 0;
+	if (msk->hole_fixed == msk->snd_una + 1)
 		return;
-	}
 	if (msk->hole_acks == 0)
 		msk->hole_since = now;
 	if (msk->hole_acks < 255)
 		msk->hole_acks++;
 	if (msk->hole_acks < 3 || now - msk->hole_since < min_srtt(msk) || msk->n_rj == MPTCP_REINJECT_MAX)
 		return;
+	if ((len = hole_len(msk)) == 0) {
+		msk->hole_acks = 0;      /* still in flight: count again from here */
+		return;
+	}
 	/* First in the reinjection queue: nothing else matters before it. */
 	memmove(&msk->rj[1], &msk->rj[0], msk->n_rj * sizeof(msk->rj[0]));
 	msk->rj[0].dpos = msk->snd_una;

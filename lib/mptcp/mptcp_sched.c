@@ -111,10 +111,10 @@ static struct mptcp_subflow *pick(struct mptcp_sock *msk)
 	struct mptcp_subflow *best = NULL, *sf;
 	int cls = 4;
 
-	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+	MPTCP_FOR_EACH_SF(msk, sf)
 		if (can_send(sf) && sf_class(sf) < cls)
 			cls = sf_class(sf);
-	for (sf = msk->master; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+	MPTCP_FOR_EACH_SF(msk, sf)
 		if (can_send(sf) && sf_class(sf) == cls && room(sf) >= sf->sk->mss &&
 		    (!best || better(msk, sf, best)))
 			best = sf;
@@ -192,10 +192,10 @@ static uint64_t whole_segs(uint64_t len, uint32_t seg)
 /* The largest smoothed RTT among the subflows that can send. */
 static uint64_t max_srtt(const struct mptcp_sock *msk)
 {
-	const struct mptcp_subflow *sf = msk->master;
+	const struct mptcp_subflow *sf;
 	uint64_t rtt = 0;
 
-	for (; sf; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link))
+	MPTCP_FOR_EACH_SF(msk, sf)
 		if (can_send(sf) && sf->sk->srtt_us > rtt)
 			rtt = sf->sk->srtt_us;
 	return rtt;

@@ -147,19 +147,25 @@ static uint32_t arp_hash(uint32_t ip)
 	return (ip * 2654435761u) >> 24;
 }
 
-struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip)
+/* The entry of ip, or the free slot that ends its probe chain (never NULL: the table keeps free slots). */
+static struct net_arp_entry *arp_probe(struct net_arp_table *t, uint32_t ip)
 {
 	uint32_t h = arp_hash(ip);
+	struct net_arp_entry *e = NULL;
 
 	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
-		struct net_arp_entry *e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
-
-		if (e->ip == ip)
-			return e;
-		if (e->ip == 0)
-			return NULL;
+		e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
+		if (e->ip == ip || e->ip == 0)
+			break;
 	}
-	return NULL;
+	return e;
+}
+
+struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip)
+{
+	struct net_arp_entry *e = arp_probe(t, ip);
+
+	return e->ip == ip ? e : NULL;
 }
 
 /* Slot i emptied: later entries of its probe chain move back over it (Knuth 6.4, algorithm R). */
@@ -205,12 +211,11 @@ static uint32_t arp_victim(const struct net_arp_table *t)
 
 struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip, struct net_arp_evicted *ev)
 {
-	struct net_arp_entry *e = net_arp_lookup(t, ip);
-	uint32_t h = arp_hash(ip);
+	struct net_arp_entry *e = arp_probe(t, ip);
 
 	if (ev)
 		ev->ip = 0;
-	if (e != NULL)
+	if (e->ip == ip)
 		return e;
 	if (t->n >= NET_ARP_MAX) {
 		uint32_t v;
@@ -222,17 +227,12 @@ struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip, struct n
 		ev->n_pending = t->e[v].n_pending;
 		memcpy(ev->pending, t->e[v].pending, sizeof(ev->pending));
 		arp_remove(t, v);
+		e = arp_probe(t, ip);       /* entries moved back: the chain's free slot may be earlier */
 	}
-	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
-		e = &t->e[(h + i) & (NET_ARP_SLOTS - 1)];
-		if (e->ip == 0) {
-			memset(e, 0, sizeof(*e));
-			e->ip = ip;
-			t->n++;
-			return e;
-		}
-	}
-	return NULL;
+	memset(e, 0, sizeof(*e));
+	e->ip = ip;
+	t->n++;
+	return e;
 }
 
 void net_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip,

@@ -23,17 +23,8 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond, ...)                                                                 \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_config: %s:%d: check failed: %s: ", __FILE__, \
-				__LINE__, #cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                             \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -24,17 +24,10 @@
 
 #include "mptcp/mptcp_options.h"
 #include "tcp/tcp.h"
+#include "fuzz_check.h"
 
 #define TCP_OPT_MAX 40
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_tcp_options: %s:%d: check failed: %s\n",   \
-				__FILE__, __LINE__, #cond);                              \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

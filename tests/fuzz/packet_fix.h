@@ -10,23 +10,13 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "fuzz_check.h"
+
 #define FIX_CSUM 0x01
 #define FIX_LEN 0x02
 #define FIX_ACK 0x04
 #define FIX_MPTCP 0x08
 #define FIX_PORT 0x10
-
-/* A broken promise of hagd's: a bug to report. */
-#define CHECK(cond, ...)                                                                 \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_packet: %s:%d: check failed: %s: ", __FILE__, \
-				__LINE__, #cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                             \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
 
 /* Forget every flow and MPTCP connection learnt (a new input). */
 void fz_fix_reset(void);

@@ -22,6 +22,7 @@
 #include <rte_udp.h>
 
 #include "hagd.h"
+#include "seghelp.h"
 
 static const char conf_json[] =
 	"{\n"
@@ -38,7 +39,6 @@ static const char conf_json[] =
 	"                   \"intercept\": [ { \"prefix\": \"203.0.113.0/24\", \"ports\": [80] } ] }\n"
 	"}\n";
 
-#define POOL_MBUFS 4096
 #define MAX_OUT 512
 #define DSL 0
 #define UPSTREAM 2
@@ -46,7 +46,6 @@ static const char conf_json[] =
 #define GW 0x0a1400feu           /* 10.20.0.254, the routes' next hop */
 #define FAR 0xc6336405u          /* 198.51.100.5, behind it */
 
-static struct rte_mempool *pool;
 static struct hag_config cfg;
 static struct hag_lcore *lc;
 static uint64_t now_us = 1000000000ull;
@@ -74,38 +73,20 @@ static void out_clear(void)
 	n_out = 0;
 }
 
-static void eal_once(void)
-{
-	static bool done;
-	char prefix[32];
-
-	if (done)
-		return;
-	snprintf(prefix, sizeof(prefix), "ud%d", (int)getpid());
-	char *argv[] = {"ud", "--no-huge", "--no-pci", "-m", "64", "--no-shconf", "--no-telemetry",
-			"--log-level=*:error", "--file-prefix", prefix, "-l", "0", NULL};
-
-	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0, "rte_eal_init");
-	rmdir(rte_eal_get_runtime_dir());
-	pool = rte_pktmbuf_pool_create("ud_pool", POOL_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	cr_assert_not_null(pool);
-	done = true;
-}
-
 /* A worker on conf_json, with its config changed by edit (may be NULL). */
 static void start(void (*edit)(struct hag_config *))
 {
 	char err[512];
 	struct tcp_stack_conf tc = {.socket_id = SOCKET_ID_ANY};
 
-	eal_once();
+	ut_eal_init();
 	cr_assert_eq(hag_config_load_string(conf_json, "test_dispatch", &cfg, err, sizeof(err)), 0, "%s", err);
 	if (edit)
 		edit(&cfg);
 	cr_assert_eq(hag_proxy_global_init(&cfg), 0);
 	lc = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*lc), RTE_CACHE_LINE_SIZE));
 	cr_assert_not_null(lc);
-	hag_lcore_bare(lc, &cfg, pool, now_us);
+	hag_lcore_bare(lc, &cfg, ut_pool, now_us);
 	cr_assert_eq(hag_engine_init(lc, &tc), 0);
 }
 
@@ -116,7 +97,7 @@ static void stop(void)
 	tcp_stack_poll(lc->tcp, lc->now_us + 1000);
 	out_clear();
 	hag_engine_fini(lc);
-	cr_expect_eq(rte_mempool_in_use_count(pool), 0, "%u mbufs not back in the pool", rte_mempool_in_use_count(pool));
+	cr_expect_eq(rte_mempool_in_use_count(ut_pool), 0, "%u mbufs not back in the pool", rte_mempool_in_use_count(ut_pool));
 	free(lc);
 	hag_proxy_global_fini();
 	hag_config_free(&cfg);
@@ -131,7 +112,7 @@ static uint64_t ip_ctr(enum hag_ip_mib c)
 static struct rte_mbuf *ip_frame(uint8_t proto, uint32_t src, uint32_t dst, uint8_t ttl, bool df,
 				 uint16_t payload_len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
 	struct rte_ether_hdr *eh;
 	struct rte_ipv4_hdr *ip;
 	uint8_t *p;
@@ -176,7 +157,7 @@ static void rx(int port, struct rte_mbuf *m)
 /* The neighbour ip on port tells its MAC (an ARP request to hagd's address): hagd learns it. */
 static void neighbour(int port, uint32_t ip, uint8_t mac_last)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
 	struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, mac_last}};
 
 	cr_assert_not_null(m);
@@ -396,7 +377,7 @@ Test(arp, forwarded_external_buffer_freed_as_such,
 	sh->free_cb = ext_free;
 	sh->fcb_opaque = sh;
 	rte_mbuf_ext_refcnt_set(sh, 1);
-	m = rte_pktmbuf_alloc(pool);
+	m = rte_pktmbuf_alloc(ut_pool);
 	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, (uint16_t)(RTE_PKTMBUF_HEADROOM + len), sh);
 	m->data_off = RTE_PKTMBUF_HEADROOM;
 	memcpy(buf + RTE_PKTMBUF_HEADROOM, rte_pktmbuf_mtod(src, void *), len);
