@@ -82,7 +82,11 @@ SAN_PATTERN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error: '
 run_units() {
 	local bdir=$1 tag=$2 b name log rc syn p f
 	mapfile -t bins < <(find "$bdir/tests/unit" -maxdepth 1 -type f -name 'test_*' -executable 2>/dev/null | sort)
-	((${#bins[@]})) || echo "no unit test binaries in $bdir/tests/unit"
+	if ((${#bins[@]} == 0)); then
+		echo "not ok - no unit test binaries in $bdir/tests/unit"
+		failed=$((failed + 1))
+		return
+	fi
 	for b in "${bins[@]}"; do
 		name=$(basename "$b")
 		log=$LOGDIR/$tag.$name.log
@@ -232,6 +236,15 @@ if ((run_unit)); then
 	section "unit tests"
 	run_units "$BUILD" unit
 	run_fuzz_replays "$BUILD" unit
+	# Nothing in the tree refers to a path outside it (a clone has nothing beside it).
+	if out=$(/usr/bin/python3 "$ROOT/tests/tools/check_self_contained.py" "$ROOT" 2>&1); then
+		passed=$((passed + 1))
+		printf '%-24s %s\n' check_self_contained "$out"
+	else
+		failed=$((failed + 1))
+		printf '%-24s %s\n' check_self_contained "FAILED"
+		echo "$out" | head -n 20 | sed 's/^/    /'
+	fi
 	# Every counter hagctl stats shows has its row in docs/operations.md.
 	if out=$(bash "$ROOT/tests/tools/check_counters_doc.sh" 2>&1); then
 		passed=$((passed + 1))

@@ -10,8 +10,8 @@
 #   testbed.sh status           what exists, whether hagd is alive, key counters
 #
 # Environment:
-#   HAGD_VDEV=af_xdp|af_packet  PMD to use (default af_xdp; af_xdp falls back to
-#                               af_packet once if hagd dies in its first seconds)
+#   HAGD_VDEV=af_xdp|af_packet  PMD to use (default af_xdp; no fallback: if hagd
+#                               dies at start, `up` fails)
 #   HAGD_CONF=path              config (default conf/testbed.json)
 #   HAGD_BUILD=dir              build directory holding app/hagd (default build)
 #   HAG_RUN_DIR=dir             log, pid file, config copy (default /tmp/hagd-testbed)
@@ -358,13 +358,9 @@ cmd_up() {
 	fi
 	: >"$HAGD_LOG"
 	local vdev=${HAGD_VDEV:-af_xdp} rc=0
+	# No second try on another vdev: a hagd that dies at start is a failure to
+	# look at, not something to run around (HAGD_VDEV=af_packet is asked for).
 	start_hagd "$vdev" || rc=$?
-	if ((rc == 2)) && [[ $vdev == af_xdp ]]; then
-		log "hagd died early with af_xdp: retrying once with af_packet"
-		rm -rf "/var/run/dpdk/$(file_prefix)"
-		rc=0
-		start_hagd af_packet || rc=$?
-	fi
 	if ((rc != 0)); then
 		log "hagd did not come up; see $HAGD_LOG. Taking the testbed down."
 		cmd_down

@@ -6,8 +6,8 @@
 
 writes OUTDIR/{tcp_options,mptcp_options,packet,config}/NAME, one input per
 file, in the formats the targets read (see the comment at the top of each
-fuzz_*.c). PCAP_DIR (default ../shared/testdata/pcap next to the repository)
-holds the testbed captures of a Linux MPTCP client (../shared/testdata/README.md).
+fuzz_*.c). PCAP_DIR (default tests/data/pcap in this tree)
+holds the captures of a Linux MPTCP client (tests/data/README.md).
 scripts/fuzz.sh --seed runs this and merges (libFuzzer -merge=1) what adds
 coverage into tests/fuzz/corpus/TARGET.
 
@@ -440,7 +440,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     outdir = sys.argv[1]
-    pcaps = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, '..', 'shared', 'testdata', 'pcap')
+    pcaps = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'tests', 'data', 'pcap')
     files = sorted(glob.glob(os.path.join(pcaps, '*.pcap')))
     if not files:
         sys.exit('no pcap files in %s' % pcaps)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Every MPTCP option a real Linux 6.18 peer sent (testdata/pcap, see its
+ * Every MPTCP option a real Linux 6.18 peer sent (tests/data/pcap, see its
  * README) goes through mptcp_parse_option; what the traces prove (keys,
  * tokens, join HMACs, the ADD_ADDR HMAC, DSS checksums) is recomputed with
  * hagd's own code, and every option is written back byte for byte.
