@@ -389,13 +389,16 @@ uint64_t conns_omitted(json_t *reply)
 }
 
 /* The table: cells first, then columns as wide as their widest cell. */
-enum { C_ID, C_WORKER, C_STATE, C_UP, C_DOWN, C_SCHED, C_CLIENT, C_SRTT, C_CWND, C_UPSTREAM, N_COLS };
+enum { C_ID, C_WORKER, C_STATE, C_UP, C_DOWN, C_SCHED, C_CLIENT, C_CC, C_KEEP, C_IDLE, C_SRTT, C_CWND,
+       C_UPSTREAM, N_COLS };
 
 static const char *const heads[N_COLS] = {
-	"ID", "W", "STATE", "UP", "DOWN", "SCHED", "CLIENT", "SRTT(ms)", "CWND", "UPSTREAM",
+	"ID", "W", "STATE", "UP", "DOWN", "SCHED", "CLIENT", "CC", "KEEP(s)", "IDLE(s)", "SRTT(ms)", "CWND",
+	"UPSTREAM",
 };
 static const bool right[N_COLS] = {
-	[C_WORKER] = true, [C_UP] = true, [C_DOWN] = true, [C_SRTT] = true, [C_CWND] = true,
+	[C_WORKER] = true, [C_UP] = true, [C_DOWN] = true, [C_KEEP] = true, [C_IDLE] = true, [C_SRTT] = true,
+	[C_CWND] = true,
 };
 
 struct row {
@@ -449,14 +452,40 @@ static void put_num(char *cell, size_t n, json_t *o, const char *k)
 		snprintf(cell, n, "-");
 }
 
-/* A client subflow (or a plain TCP client side) into the CLIENT, SRTT and CWND cells. */
+/* A duration in ms as seconds ("60", "1.5"); "off" for 0, "-" when hagd did not say. */
+static void put_secs(char *cell, size_t n, json_t *o, const char *k)
+{
+	json_t *v = sub(o, k);
+	uint64_t ms;
+	int len;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		snprintf(cell, n, "-");
+		return;
+	}
+	ms = (uint64_t)json_integer_value(v);
+	if (ms == 0) {
+		snprintf(cell, n, "off");
+		return;
+	}
+	len = snprintf(cell, n, "%" PRIu64 ".%03u", ms / 1000, (unsigned)(ms % 1000));
+	while (len > 0 && (size_t)len < n && cell[len - 1] == '0')
+		cell[--len] = 0;
+	if (len > 0 && (size_t)len < n && cell[len - 1] == '.')
+		cell[--len] = 0;
+}
+
+/* A client subflow (or a plain TCP client side) into the CLIENT, CC, KEEP, IDLE, SRTT and CWND cells. */
 static void put_subflow(struct row *r, json_t *sk)
 {
-	const char *peer = str(sk, "peer");
+	const char *peer = str(sk, "peer"), *cc = str(sk, "cc");
 	const char *marks = num(sk, "backup") && num(sk, "stale") ? " bs" : num(sk, "backup") ? " b"
 			    : num(sk, "stale") ? " s" : "";
 
 	snprintf(r->c[C_CLIENT], sizeof(r->c[C_CLIENT]), "%s%s", peer ? peer : "?", marks);
+	snprintf(r->c[C_CC], sizeof(r->c[C_CC]), "%s", cc ? cc : "-");
+	put_secs(r->c[C_KEEP], sizeof(r->c[C_KEEP]), sk, "keepalive_ms");
+	put_secs(r->c[C_IDLE], sizeof(r->c[C_IDLE]), sk, "idle_timeout_ms");
 	put_srtt(r->c[C_SRTT], sizeof(r->c[C_SRTT]), sk);
 	put_num(r->c[C_CWND], sizeof(r->c[C_CWND]), sk, "cwnd");
 }
@@ -490,9 +519,8 @@ static int conn_rows(struct grid *g, const char *id, json_t *c)
 		if (cl) {
 			put_subflow(r, cl);
 		} else {         /* parked: no subflow left */
-			snprintf(r->c[C_CLIENT], sizeof(r->c[C_CLIENT]), "-");
-			snprintf(r->c[C_SRTT], sizeof(r->c[C_SRTT]), "-");
-			snprintf(r->c[C_CWND], sizeof(r->c[C_CWND]), "-");
+			for (int i = C_CLIENT; i <= C_CWND; i++)
+				snprintf(r->c[i], sizeof(r->c[i]), "-");
 		}
 		return 0;
 	}

@@ -63,7 +63,8 @@ uint64_t conns_omitted(json_t *reply);
  * One row per connection of reply, in its order, into out: ID, worker,
  * state (client side/upstream), bytes up and down, scheduler, then each
  * client subflow (address:port, "b" when backup, "s" when stale) with its
- * srtt (ms) and cwnd (bytes), one line each, and the upstream
+ * congestion control, keepalive and idle timeout (seconds, "off"), srtt (ms)
+ * and cwnd (bytes), one line each, and the upstream
  * local:port->server:port. Returns the connections shown.
  */
 size_t conns_table(FILE *out, json_t *reply);

@@ -139,6 +139,8 @@ struct hag_sock_snap {
 	bool valid, mptcp;
 	uint8_t state, retries, ooo;
 	uint32_t laddr, raddr, snd_wnd, cwnd, srtt_us;
+	const char *cc;               /* congestion control (a static name) */
+	uint32_t keep_ms, idle_ms;    /* keepalive idle time, idle timeout; 0: off */
 	uint16_t lport, rport;
 	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;
 };
@@ -146,6 +148,8 @@ struct hag_sock_snap {
 /* One subflow of a listed MPTCP connection. */
 struct hag_sf_snap {
 	uint32_t raddr, cwnd, srtt_us;
+	const char *cc;               /* as hag_sock_snap */
+	uint32_t keep_ms, idle_ms;
 	uint16_t rport, mappings;
 	uint8_t state;
 	bool stale, backup;
@@ -193,6 +197,7 @@ struct hag_lcore {
 	uint64_t relay_mib[RELAY_MIB_MAX];
 	uint32_t relay_active;
 	TAILQ_HEAD(, hag_conn) conns;     /* relayed connections, for hagctl conns */
+	struct tcp_sock_conf access_conf; /* tcp.*_access: client connections and all their subflows */
 	/* hagctl conns: the telemetry thread sets snap_req, the worker fills snap and clears it. */
 	volatile int snap_req;
 	/* hagctl withdraw/announce: 1 withdraw, 2 offer again addr_req_addr; the worker answers in addr_req_result. */

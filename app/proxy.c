@@ -385,11 +385,8 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	sk->user = c;
 	sk->rxp = &c->up;
 	sk->txp = &c->down;
-	tcp_set_cc(sk, tcp_cc_find(lc->cfg->tcp_cc_access));
-	/* CGNAT and home gateway state on the access side expires without traffic. */
-	tcp_set_keepalive(sk, lc->cfg->tcp_keepalive_access_ms * 1000u,
-			  lc->cfg->tcp_keepalive_interval_ms * 1000u, (uint8_t)lc->cfg->tcp_keepalive_probes);
-	tcp_set_idle_timeout(sk, lc->cfg->tcp_idle_timeout_access_ms * 1000u);
+	/* The access side's settings, for this subflow and every one that joins it. */
+	mptcp_sock_configure(sk, &lc->access_conf);
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
 	if (mp > 0)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
@@ -422,6 +419,9 @@ static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 	o->snd_nxt = sk->snd_nxt;
 	o->snd_max = sk->snd_max;
 	o->rcv_nxt = sk->rcv.nxt;
+	o->cc = sk->cc_ops ? sk->cc_ops->name : "?";
+	o->keep_ms = sk->keep_idle_us / 1000u;
+	o->idle_ms = sk->idle_us / 1000u;
 }
 
 static void pipe_snap(struct hag_pipe_snap *o, const struct hag_pipe *p)
@@ -460,6 +460,9 @@ static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const s
 		f->backup = sfi[i].backup;
 		f->given = sfi[i].given;
 		f->acked = sfi[i].sk->snd_una;
+		f->cc = sfi[i].sk->cc_ops ? sfi[i].sk->cc_ops->name : "?";
+		f->keep_ms = sfi[i].sk->keep_idle_us / 1000u;
+		f->idle_ms = sfi[i].sk->idle_us / 1000u;
 		o->sf_n++;
 	}
 }
@@ -561,6 +564,9 @@ static void sock_dict(struct tel_dict *parent, const char *name, const struct ha
 	td_u64(&t, "rcv_nxt", s->rcv_nxt);
 	td_u64(&t, "ooo_ranges", s->ooo);
 	td_u64(&t, "retries", s->retries);
+	td_str(&t, "cc", s->cc);
+	td_u64(&t, "keepalive_ms", s->keep_ms);
+	td_u64(&t, "idle_timeout_ms", s->idle_ms);
 	td_child(parent, name, &t);
 }
 
@@ -606,6 +612,9 @@ static void mptcp_dict(struct tel_dict *parent, const struct hag_lcore *lc, cons
 		td_u64(&f, "backup", sf->backup);
 		td_addr(&f, "peer", sf->raddr, sf->rport);
 		td_u64(&f, "srtt_us", sf->srtt_us);
+		td_str(&f, "cc", sf->cc);
+		td_u64(&f, "keepalive_ms", sf->keep_ms);
+		td_u64(&f, "idle_timeout_ms", sf->idle_ms);
 		snprintf(nm, sizeof(nm), "subflow%d", k);
 		td_child(&m, nm, &f);
 	}
@@ -698,7 +707,18 @@ unsigned hag_proxy_abort_all(struct hag_lcore *lc)
 
 int hag_proxy_listen(struct hag_lcore *lc)
 {
+	const struct hag_config *cfg = lc->cfg;
+
 	TAILQ_INIT(&lc->conns);
+	/* Keepalives: CGNAT and home gateway state on the access side expires
+	 * without traffic. lib/mptcp puts mptcp.cc, when set, in place of tcp.cc_access. */
+	lc->access_conf = (struct tcp_sock_conf){
+		.cc = tcp_cc_find(cfg->tcp_cc_access),
+		.keep_idle_us = cfg->tcp_keepalive_access_ms * 1000u,
+		.keep_intvl_us = cfg->tcp_keepalive_interval_ms * 1000u,
+		.keep_probes = (uint8_t)cfg->tcp_keepalive_probes,
+		.idle_us = cfg->tcp_idle_timeout_access_ms * 1000u,
+	};
 	for (int i = 0; i < lc->cfg->n_listeners; i++) {
 		const struct hag_listener_conf *lcf = &lc->cfg->listeners[i];
 		int r;

@@ -7,7 +7,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk dpdk-dev
   libjansson-dev libconfig-dev libcriterion-dev libssl-dev
-  iproute2 ethtool iperf3 mptcpize haproxy nftables procps tcpdump jq
+  iproute2 ethtool iperf3 mptcpize haproxy nginx curl nftables procps tcpdump jq
   python3 python3-scapy openssl coreutils psmisc
   clang libclang-rt-14-dev
 )

@@ -41,7 +41,8 @@ enum mptcp_mib {
 	MPTCP_MIB_DATA_FIN_RX,          /* hagd: DATA_FINs received */
 	MPTCP_MIB_DATA_FIN_TX,          /* hagd: DATA_FINs sent (first transmissions) */
 	MPTCP_MIB_OPTION_MALFORMED,     /* hagd: MPTCP options with a bad length, truncated or bad version */
-	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx */
+	MPTCP_MIB_FASTCLOSE_RX,         /* MPFastcloseRx: MP_FASTCLOSE with our key: the connection closed */
+	MPTCP_MIB_FASTCLOSE_BAD_KEY,    /* hagd: MP_FASTCLOSE with a key that is not ours: ignored */
 	MPTCP_MIB_FASTCLOSE_TX,         /* MPFastcloseTx: connections aborted with MP_FASTCLOSE */
 	MPTCP_MIB_RST_TX,               /* MPRstTx: subflow RSTs with MP_TCPRST */
 	MPTCP_MIB_ADD_ADDR_TX,          /* AddAddrTx: ADD_ADDR sent (first sends and resends) */
@@ -51,7 +52,16 @@ enum mptcp_mib {
 	MPTCP_MIB_MP_PRIO_RX,           /* MPPrioRx: MP_PRIO received (backup flag of a subflow changed) */
 	MPTCP_MIB_RM_ADDR_RX,           /* RmAddr: REMOVE_ADDR received */
 	MPTCP_MIB_RM_SUBFLOW,           /* RmSubflow: subflows closed because their address was removed */
-	MPTCP_MIB_RST_RX,               /* MPRstRx: MP_TCPRST received */
+	MPTCP_MIB_RST_RX,               /* MPRstRx: RSTs received with MP_TCPRST */
+	/* ... by reason (RFC 8684 3.6), in enum mptcp_rst_reason's order: */
+	MPTCP_MIB_RST_RX_UNSPEC,        /* hagd: unspecified error */
+	MPTCP_MIB_RST_RX_MPTCP,         /* hagd: MPTCP-specific error */
+	MPTCP_MIB_RST_RX_RESOURCE,      /* hagd: lack of resources */
+	MPTCP_MIB_RST_RX_PROHIBIT,      /* hagd: administratively prohibited */
+	MPTCP_MIB_RST_RX_WQ2BIG,        /* hagd: too much outstanding data */
+	MPTCP_MIB_RST_RX_BADPERF,       /* hagd: unacceptable performance */
+	MPTCP_MIB_RST_RX_MIDDLEBOX,     /* hagd: middlebox interference */
+	MPTCP_MIB_RST_RX_UNKNOWN,       /* hagd: a reason code RFC 8684 does not define */
 	MPTCP_MIB_ESTAB,                /* hagd: MPTCP connections established */
 	MPTCP_MIB_REINJECT,             /* hagd: data ranges of a dead or stale subflow given to the others */
 	MPTCP_MIB_RETRANS,              /* MPTCPRetrans: data-level retransmissions (DATA_ACK stalled) */
@@ -214,6 +224,16 @@ double mptcp_olia_alpha(const struct tcp_sock *sk);
 /* Congestion control for MPTCP subflows: NULL (each subflow uses the socket's own, as set
  * by its owner) or a coupled one. */
 void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc);
+/*
+ * The owner's settings for sk (the relay: the access side's congestion
+ * control, keepalive and idle timeout), applied to sk now and, when sk
+ * carries MPTCP, kept for its connection: every join gets them once verified,
+ * and a subflow that takes the connection over (walk-out, break-before-make)
+ * gets the keepalive and idle timeout again. On an established MPTCP
+ * connection the coupled control (mptcp_ctx_set_cc) takes c->cc's place;
+ * c->cc stays for plain TCP and after a fallback. c is copied.
+ */
+void mptcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c);
 
 /* Data-level state of the connection sk belongs to (for hagctl conns). */
 struct mptcp_conn_info {

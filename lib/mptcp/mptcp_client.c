@@ -237,8 +237,7 @@ void mptcp_client_join_acked(struct mptcp_subflow *sf)
 	struct mptcp_sock *msk = sf->msk;
 
 	sf->join_pending = false;
-	if (msk->ctx->cc)
-		tcp_set_cc(sf->sk, msk->ctx->cc);
+	mptcp_sf_configure(msk, sf->sk, true);
 	mptcp_push(msk);
 }
 

@@ -124,6 +124,7 @@ struct mptcp_sock {
 	uint64_t hole_fixed;            /* snd_una + 1 when its hole was sent again (0: none) */
 	bool pushing;                   /* mptcp_push is running */
 	bool fastclose;                 /* the owner aborts: RSTs carry MP_FASTCLOSE (RFC 8684 3.5) */
+	bool fastclose_rx;              /* ... or the client did (fastclose set too): ours carry MP_TCPRST only */
 	uint8_t addr_echoed;            /* bit i: announce[i] was echoed */
 	uint8_t rm_pending;             /* bit i: announce[i] withdrawn, REMOVE_ADDR to send */
 	uint8_t rm_tries;               /* pure ACKs that carried it so far */
@@ -137,9 +138,8 @@ struct mptcp_sock {
 		void *user;
 		struct hag_pipe *txp, *rxp;
 		int64_t tx_off;
-		uint32_t keep_idle, keep_intvl;
-		uint8_t keep_probes;
 	} parked_owner;
+	struct tcp_sock_conf sk_conf;   /* the owner's settings for every subflow (mptcp_sock_configure) */
 	uint32_t first_laddr;           /* address of the first subflow (join address id 0) */
 	TAILQ_ENTRY(mptcp_sock) park_link;
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
@@ -187,6 +187,18 @@ void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struc
 /* RFC 8684 3.7: sk goes on as plain TCP (sf and, with it, the connection are freed). */
 void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why);
 
+/* A parked connection ends now: freed, then its owner's last call (parked, sk NULL, err). */
+void mptcp_park_end(struct mptcp_sock *msk, int err);
+
+/* mptcp_reset.c: the peer's MP_FASTCLOSE and MP_TCPRST (RFC 8684 3.5, 3.6) */
+/* tcp_ulp_ops.rx_reset: an acceptable RST on a subflow. */
+void mptcp_rx_reset(struct tcp_sock *sk, const struct tcp_seg *seg);
+/* MP_FASTCLOSE with key came on sf: false when the key is not ours (counted,
+ * nothing done); true when it is: the connection ends. sf's socket is the
+ * caller's to close (a RST: lib/tcp; an ACK: reset it); the other subflows
+ * are reset and the owner told, now or, when sf is the first, as it closes. */
+bool mptcp_fastclose_rx(struct mptcp_subflow *sf, uint64_t key);
+
 /* mptcp_csum.c: DSS checksums (RFC 8684 3.3.1) */
 uint32_t mptcp_ring_sum(const struct hag_pipe *p, uint64_t pos, uint32_t len);
 /* Record a received mapping with its checksum: 0, -ENOMEM, -ENOSPC (too many waiting). */
@@ -206,6 +218,8 @@ void mptcp_csum_free(struct mptcp_subflow *sf);
 int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* The owner's settings (msk->sk_conf) on a subflow; with_cc false leaves its congestion control. */
+void mptcp_sf_configure(const struct mptcp_sock *msk, struct tcp_sock *sk, bool with_cc);
 /* mptcp_client.c: the initiator's handshakes. */
 uint32_t mptcp_client_syn_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 uint32_t mptcp_client_ack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);

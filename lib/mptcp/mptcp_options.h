@@ -58,6 +58,18 @@ enum {
 
 #define MPTCP_RM_ADDR_MAX 8
 
+/* MP_TCPRST reason codes (RFC 8684 3.6; Linux's MPTCP_RST_*). */
+enum mptcp_rst_reason {
+	MPTCP_RST_EUNSPEC = 0x00,       /* unspecified error */
+	MPTCP_RST_EMPTCP = 0x01,        /* MPTCP-specific error */
+	MPTCP_RST_ERESOURCE = 0x02,     /* lack of resources */
+	MPTCP_RST_EPROHIBIT = 0x03,     /* administratively prohibited */
+	MPTCP_RST_EWQ2BIG = 0x04,       /* too much outstanding data */
+	MPTCP_RST_EBADPERF = 0x05,      /* unacceptable performance */
+	MPTCP_RST_EMIDDLEBOX = 0x06,    /* middlebox interference */
+	MPTCP_RST_REASONS               /* codes from here on are not defined */
+};
+
 struct mptcp_opts {
 	uint32_t suboptions;           /* OPTION_MPTCP_* bits seen or to write */
 
@@ -120,7 +132,7 @@ struct mptcp_opts {
 
 	/* MP_TCPRST */
 	uint8_t reset_flags;           /* U V W T */
-	uint8_t reset_reason;
+	uint8_t reset_reason;          /* enum mptcp_rst_reason (other codes kept as received) */
 };
 
 /* Why a parse failed; each maps to a counter in the caller. */

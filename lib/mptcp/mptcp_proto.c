@@ -810,15 +810,15 @@ static int rx_mp_fail(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 
 /* RFC 8684 3.1, 3.2: the SYN forms of MP_CAPABLE and MP_JOIN belong to SYNs
  * and SYN/ACKs, and MP_CAPABLE's ACK form to the first subflow, carrying the
- * connection's keys (its third ACK and first data, sent again when lost). Seen
- * anywhere else they are ignored. (A repeated MP_JOIN third ACK is a lost
- * fourth ACK, not an error.) */
+ * connection's keys (its third ACK and first data, sent again when lost); 3.6:
+ * MP_TCPRST to RSTs (mptcp_rx_reset). Seen anywhere else they are ignored. (A
+ * repeated MP_JOIN third ACK is a lost fourth ACK, not an error.) */
 static bool misplaced_opts(const struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
 	const struct mptcp_sock *msk = sf->msk;
 
 	if (o->suboptions & (OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPC_SYNACK |
-			     OPTION_MPTCP_MPJ_SYN | OPTION_MPTCP_MPJ_SYNACK))
+			     OPTION_MPTCP_MPJ_SYN | OPTION_MPTCP_MPJ_SYNACK | OPTION_MPTCP_RST))
 		return true;
 	if (!(o->suboptions & OPTION_MPTCP_MPC_ACK))
 		return false;
@@ -864,8 +864,6 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return 0;
 	if (misplaced_opts(sf, &o))
 		MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
-	if (o.suboptions & OPTION_MPTCP_RST)
-		MPTCP_INC(ctx, MPTCP_MIB_RST_RX);
 	if (o.suboptions & OPTION_MPTCP_PRIO) {
 		/* RFC 8684 3.3.8: the peer changes the priority of the subflow it came on. */
 		sf->backup = o.prio_backup;
@@ -897,18 +895,11 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if ((o.suboptions & OPTION_MPTCP_FAIL) && rx_mp_fail(sk, sf, &o) != 0)
 		return sk->state == TCP_CLOSED ? -1 : 0;
-	if (o.suboptions & OPTION_MPTCP_FASTCLOSE) {
-		MPTCP_INC(ctx, MPTCP_MIB_FASTCLOSE_RX);
-		/* RFC 8684 3.5: only with our key does it close the connection. */
-		if (o.fastclose_key == msk->local_key) {
-			/* Closed, not lost: no waiting for a join (break-before-make). */
-			msk->fastclose = true;
-			if (msk->master)
-				tcp_reset(owner(msk));
-			if (sk->state != TCP_CLOSED)
-				tcp_reset(sk);
-			return -1;
-		}
+	/* RFC 8684 3.5, the ACK form: with our key, every subflow is reset. */
+	if ((o.suboptions & OPTION_MPTCP_FASTCLOSE) && mptcp_fastclose_rx(sf, o.fastclose_key)) {
+		if (sk->state != TCP_CLOSED)
+			tcp_reset(sk);
+		return -1;
 	}
 	/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
 	if (sf->master && (o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {
@@ -1045,18 +1036,18 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 			return 0;
 		/* RFC 8684 3.5 / 3.6: an abort closes the whole connection with the
 		 * peer's key; any other reset tells why this subflow goes. */
-		if (msk->fastclose) {
+		if (msk->fastclose && !msk->fastclose_rx) {
 			o.suboptions |= OPTION_MPTCP_FASTCLOSE;
 			o.fastclose_key = msk->remote_key;
 			MPTCP_INC(msk->ctx, MPTCP_MIB_FASTCLOSE_TX);
 		}
 		o.suboptions |= OPTION_MPTCP_RST;
-		o.reset_reason = msk->fastclose ? 0 : 1;   /* unspecified / MPTCP-specific error */
+		o.reset_reason = msk->fastclose ? MPTCP_RST_EUNSPEC : MPTCP_RST_EMPTCP;
 		if (sf->fail_rst) {
-			/* RFC 8684 3.7: the checksum failed here; 6 = middlebox interference. */
+			/* RFC 8684 3.7: the checksum failed here. */
 			o.suboptions |= OPTION_MPTCP_FAIL;
 			o.fail_seq = sf->fail_seq;
-			o.reset_reason = 6;
+			o.reset_reason = MPTCP_RST_EMIDDLEBOX;
 		}
 		MPTCP_INC(msk->ctx, MPTCP_MIB_RST_TX);
 		return (uint32_t)mptcp_write_options(opt, room, &o);
@@ -1407,15 +1398,19 @@ static struct mptcp_subflow *heir(struct mptcp_sock *msk)
 }
 
 /* RFC 8684 3.3.3 / walk-out: the connection moves to a joined subflow; the owner follows. */
-/* What the owner (the relay) set on the first subflow; carried to the next one. */
+/* What the owner (the relay) hooked on the first subflow; carried to the next one. */
 static struct mptcp_owner owner_of_sock(const struct tcp_sock *sk)
 {
 	return (struct mptcp_owner){ .ops = sk->ops, .user = sk->user, .txp = sk->txp, .rxp = sk->rxp,
-				     .tx_off = sk->tx_off, .keep_idle = sk->keep_idle_us,
-				     .keep_intvl = sk->keep_intvl_us, .keep_probes = sk->keep_probes };
+				     .tx_off = sk->tx_off };
 }
 
-/* The joined subflow j becomes the first one and takes the owner's state. */
+/*
+ * The joined subflow j becomes the first one and takes the owner's state,
+ * keepalive and idle timeout included (it has them since its join: they run
+ * on, an idle connection is not given a second idle timeout). Its congestion
+ * control, the connection's since its join, keeps what it learnt.
+ */
 static void promote(struct mptcp_sock *msk, struct mptcp_subflow *j, const struct mptcp_owner *ow)
 {
 	struct tcp_sock *nsk = j->sk;
@@ -1428,7 +1423,7 @@ static void promote(struct mptcp_sock *msk, struct mptcp_subflow *j, const struc
 	nsk->tx_off = ow->tx_off;
 	nsk->user = ow->user;
 	nsk->ops = ow->ops;
-	tcp_set_keepalive(nsk, ow->keep_idle, ow->keep_intvl, ow->keep_probes);
+	mptcp_sf_configure(msk, nsk, false);
 }
 
 /* After a promotion: the DATA_FIN, the data-level timer (it died with the old
@@ -1498,16 +1493,21 @@ void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
 	carry_on(msk);
 }
 
+void mptcp_park_end(struct mptcp_sock *msk, int err)
+{
+	struct mptcp_owner ow = msk->parked_owner;
+
+	msk_free(msk);           /* unlinks it; pending joins are reset */
+	ow.ops->parked(ow.user, NULL, err);
+}
+
 void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)
 {
 	struct mptcp_sock *msk;
 
 	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL && msk->park_deadline <= now_us) {
-		struct mptcp_owner ow = msk->parked_owner;
-
 		MPTCP_INC(ctx, MPTCP_MIB_PARK_EXPIRED);
-		msk_free(msk);           /* unlinks it; pending joins are reset */
-		ow.ops->parked(ow.user, NULL, -ETIMEDOUT);
+		mptcp_park_end(msk, -ETIMEDOUT);
 	}
 }
 
@@ -1554,6 +1554,7 @@ static void ulp_release(struct tcp_sock *sk)
 
 const struct tcp_ulp_ops mptcp_ulp = {
 	.rx_segment = ulp_rx_segment,
+	.rx_reset = mptcp_rx_reset,
 	.rx_data = ulp_rx_data,
 	.tx_options = ulp_tx_options,
 	.rcv_space = ulp_rcv_space,

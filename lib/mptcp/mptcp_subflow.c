@@ -5,7 +5,8 @@
  * the truncated HMAC; the third ACK's 160-bit HMAC proves the client knows
  * both keys, and our next ACK (the fourth) confirms the subflow. A joined
  * subflow shares the connection's receive pipe, and the scheduler gives it
- * data to send once the join is verified.
+ * data to send once the join is verified. Every subflow gets the settings the
+ * owner gave the connection (mptcp_sock_configure).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -101,8 +102,7 @@ int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 		return -1;
 	}
 	sf->join_pending = false;
-	if (msk->ctx->cc)
-		tcp_set_cc(sf->sk, msk->ctx->cc);
+	mptcp_sf_configure(msk, sf->sk, true);
 	MPTCP_INC(msk->ctx, MPTCP_MIB_MPJOIN_ACK_RX);
 	tcp_ack_now(sf->sk);     /* the fourth ACK: the subflow is fully established */
 	if (msk->parked) {
@@ -111,6 +111,37 @@ int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 	}
 	mptcp_push(msk);
 	return 0;
+}
+
+/*
+ * RFC 8684 leaves a subflow's settings to the implementation. As Linux does
+ * (net/mptcp/sockopt.c: what the application set on the MPTCP socket is
+ * synced to every subflow), each subflow gets the owner's: its keepalive keeps
+ * the NAT state of its own path alive, its idle timeout ends it like a TCP
+ * connection. The coupled control replaces the owner's once both keys are
+ * known (RFC 6356 couples the subflows of one connection).
+ */
+void mptcp_sf_configure(const struct mptcp_sock *msk, struct tcp_sock *sk, bool with_cc)
+{
+	struct tcp_sock_conf c = msk->sk_conf;
+
+	if (!with_cc)
+		c.cc = NULL;
+	else if (msk->ctx->cc && msk->state == MSK_ESTABLISHED)
+		c.cc = msk->ctx->cc;
+	tcp_sock_configure(sk, &c);
+}
+
+void mptcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c)
+{
+	struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
+
+	if (sf == NULL || sf->msk == NULL) {
+		tcp_sock_configure(sk, c);
+		return;
+	}
+	sf->msk->sk_conf = *c;
+	mptcp_sf_configure(sf->msk, sk, true);
 }
 
 /* The connection is going: joined subflows are reset (RFC 8684 3.3.3 "abrupt close"). */

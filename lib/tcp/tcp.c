@@ -373,11 +373,15 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 	}
 }
 
+/* Keepalive defaults when the owner gives none: Linux's tcp_keepalive_intvl and _probes. */
+#define TCP_KEEP_INTVL_US 75000000u
+#define TCP_KEEP_PROBES 9
+
 void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes)
 {
 	sk->keep_idle_us = idle_us;
-	sk->keep_intvl_us = intvl_us ? intvl_us : 75000000u;
-	sk->keep_probes = probes ? probes : 9;
+	sk->keep_intvl_us = intvl_us ? intvl_us : TCP_KEEP_INTVL_US;
+	sk->keep_probes = probes ? probes : TCP_KEEP_PROBES;
 	sk->keep_sent = 0;
 	sk->t_keep = idle_us ? sk->stack->now_us + idle_us : 0;
 	tcp_timer_update(sk);
@@ -388,6 +392,19 @@ void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us)
 	sk->idle_us = us;
 	sk->t_idle = us ? sk->stack->now_us + us : 0;
 	tcp_timer_update(sk);
+}
+
+/* A setting sk has already is left running: its window, its timers' deadlines. */
+void tcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c)
+{
+	if (c->cc && c->cc != sk->cc_ops)
+		tcp_set_cc(sk, c->cc);
+	if (sk->keep_idle_us != c->keep_idle_us ||
+	    sk->keep_intvl_us != (c->keep_intvl_us ? c->keep_intvl_us : TCP_KEEP_INTVL_US) ||
+	    sk->keep_probes != (c->keep_probes ? c->keep_probes : TCP_KEEP_PROBES))
+		tcp_set_keepalive(sk, c->keep_idle_us, c->keep_intvl_us, c->keep_probes);
+	if (sk->idle_us != c->idle_us)
+		tcp_set_idle_timeout(sk, c->idle_us);
 }
 
 void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at)

@@ -140,8 +140,9 @@ struct tcp_sock_ops {
 	void (*replaced)(struct tcp_sock *sk, struct tcp_sock *by);
 	/* MPTCP break-before-make (user is the owner's): the connection lost its
 	 * last subflow and waits for a join (sk NULL, err 0); a join resumed it
-	 * (sk the new subflow, now the owner's); or nobody came (sk NULL,
-	 * err -ETIMEDOUT: the last call, as closed()). */
+	 * (sk the new subflow, now the owner's); or it ended (sk NULL, the last
+	 * call, as closed()): err -ETIMEDOUT, nobody came; -ECONNRESET, the
+	 * client closed it (MP_FASTCLOSE). */
 	void (*parked)(void *user, struct tcp_sock *sk, int err);
 };
 
@@ -149,8 +150,13 @@ struct tcp_sock_ops {
  * Upper layer protocol hooks (lib/mptcp on a subflow). All optional.
  */
 struct tcp_ulp_ops {
-	/* Every accepted segment, before ACK and data processing. Return <0 to drop it. */
+	/* Every accepted segment, before ACK and data processing. Return <0 to drop it.
+	 * Not a RST: rx_reset sees those. */
 	int (*rx_segment)(struct tcp_sock *sk, const struct tcp_seg *seg);
+	/* A RST that passed the RFC 5961 3.2 checks (exactly at RCV.NXT), before sk
+	 * closes: the ULP reads the options it carries. It may end other sockets,
+	 * never sk: lib/tcp closes sk when this returns, as for any RST. */
+	void (*rx_reset)(struct tcp_sock *sk, const struct tcp_seg *seg);
 	/* In-window payload at subflow stream position pos (instead of the rx pipe).
 	 * Returns 0, or -ENOSPC to refuse it (then it is not acknowledged). */
 	int (*rx_data)(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, uint32_t len,
@@ -454,6 +460,17 @@ void tcp_shutdown(struct tcp_sock *sk);
 void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes);
 /* Reset the connection after us without payload either way. 0: off. */
 void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us);
+/* What an owner sets on its sockets, as one template (hagd: the access side's,
+ * for a client connection and every MPTCP subflow of it). */
+struct tcp_sock_conf {
+	const struct tcp_cc_ops *cc;           /* NULL: the socket keeps its own */
+	uint32_t keep_idle_us, keep_intvl_us;  /* tcp_set_keepalive; keep_idle_us 0: off */
+	uint8_t keep_probes;
+	uint32_t idle_us;                      /* tcp_set_idle_timeout; 0: off */
+};
+/* Apply c to sk: congestion control, keepalive and idle timeout. A setting sk
+ * already has is left as it runs (its window, its timers' deadlines). */
+void tcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c);
 /*
  * An ICMP error about one of our segments: inner is the quoted IPv4 header
  * (with at least 8 bytes of TCP after it, inner_len bytes in all).

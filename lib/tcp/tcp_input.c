@@ -4,8 +4,8 @@
  *   tcp_input: header and checksum checks, options, demux by 4-tuple
  *     -> listener: new passive connection (SYN_RCVD, SYN/ACK)
  *     -> tcp_rcv_syn_sent: active open completes
- *     -> tcp_rcv: acceptability, RST (RFC 5961), SYN, ACK (RTT, congestion
- *        control, window update, FIN acknowledged), data, FIN.
+ *     -> tcp_rcv: acceptability, RST (RFC 5961; then the ULP's rx_reset), SYN,
+ *        ACK (RTT, congestion control, window update, FIN acknowledged), data, FIN.
  * Output that becomes due is sent once per poll from the flush list.
  */
 #include <errno.h>
@@ -680,6 +680,9 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	if (seg->flags & RTE_TCP_RST_FLAG) {
 		if (pos == (int64_t)sk->rcv.nxt || (sk->flags & TF_PEER_FIN && pos == (int64_t)sk->rcv.nxt + 1)) {
 			TCP_INC(st, TCP_MIB_IN_RSTS);
+			/* Acceptable: now the ULP may act on what it carries (MP_FASTCLOSE). */
+			if (sk->ulp && sk->ulp->rx_reset)
+				sk->ulp->rx_reset(sk, seg);
 			/* Both streams were complete: the peer just forgot us early. */
 			if (sk->state == TCP_TIME_WAIT) {
 				tcp_done(sk, 0);

@@ -5,7 +5,9 @@
  * the same keys in the same order): two workers, an MPTCP connection with a
  * backup subflow, one whose subflows were not all listed (a stale one among
  * them), plain TCP (one still connecting upstream, one fallen back), a
- * parked one, and hagd's "omitted".
+ * parked one, and hagd's "omitted". Each client socket and subflow carries
+ * its congestion control, keepalive and idle timeout (coupled ones on the
+ * MPTCP subflows, a keepalive of 1.5 s, none at all).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +19,15 @@
 #include "conns_view.h"
 
 /* hagd's dicts (proxy.c sock_dict, mptcp_dict, pipe_dict), key for key. */
-#define SOCK(peer, local, state, mptcp, cwnd, srtt)                                                        \
+#define SOCK(peer, local, state, mptcp, cwnd, srtt, cc, keep, idle)                                          \
 	"{\"peer\":\"" peer "\",\"local\":\"" local "\",\"state\":\"" state "\",\"mptcp\":" #mptcp          \
 	",\"snd_una\":1,\"snd_nxt\":1,\"snd_max\":1,\"snd_wnd\":65535,\"cwnd\":" #cwnd ",\"srtt_us\":" #srtt \
-	",\"rcv_nxt\":1,\"ooo_ranges\":0,\"retries\":0}"
-#define SF(peer, state, cwnd, srtt, backup, stale)                                                           \
+	",\"rcv_nxt\":1,\"ooo_ranges\":0,\"retries\":0,\"cc\":\"" cc "\",\"keepalive_ms\":" #keep            \
+	",\"idle_timeout_ms\":" #idle "}"
+#define SF(peer, state, cwnd, srtt, backup, stale, cc, keep, idle)                                             \
 	"{\"state\":\"" state "\",\"mappings\":3,\"given\":1000,\"acked\":900,\"cwnd\":" #cwnd ",\"stale\":" \
-	#stale ",\"backup\":" #backup ",\"peer\":\"" peer "\",\"srtt_us\":" #srtt "}"
+	#stale ",\"backup\":" #backup ",\"peer\":\"" peer "\",\"srtt_us\":" #srtt ",\"cc\":\"" cc            \
+	"\",\"keepalive_ms\":" #keep ",\"idle_timeout_ms\":" #idle "}"
 #define MPTCP(n, subflows)                                                                                  \
 	"{\"scheduler\":\"minrtt\",\"subflows\":" #n ",\"snd_una\":0,\"snd_nxt\":0,\"snd_edge\":0,\"rcv_nxt\":0," \
 	"\"pending_reinject\":0,\"data_fin_sent\":0,\"data_fin_acked\":0,\"data_fin_received\":0," subflows "}"
@@ -33,27 +37,27 @@
 static const char *const REPLY =
 	"{"
 	"\"4\":{\"worker\":0,\"parked\":0,"
-	"\"client\":" SOCK("10.10.1.2:40001", "10.10.0.1:8080", "ESTABLISHED", 1, 28960, 1500) ","
-	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1025", "ESTABLISHED", 0, 144800, 120) ","
-	"\"mptcp\":" MPTCP(2, "\"subflow0\":" SF("10.10.1.2:40001", "ESTABLISHED", 28960, 1500, 0, 0) ","
-			      "\"subflow1\":" SF("10.10.2.2:40002", "ESTABLISHED", 14480, 23450, 1, 0)) ","
+	"\"client\":" SOCK("10.10.1.2:40001", "10.10.0.1:8080", "ESTABLISHED", 1, 28960, 1500, "lia", 60000, 0) ","
+	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1025", "ESTABLISHED", 0, 144800, 120, "cubic", 0, 0) ","
+	"\"mptcp\":" MPTCP(2, "\"subflow0\":" SF("10.10.1.2:40001", "ESTABLISHED", 28960, 1500, 0, 0, "lia", 60000, 0) ","
+			      "\"subflow1\":" SF("10.10.2.2:40002", "ESTABLISHED", 14480, 23450, 1, 0, "lia", 60000, 0)) ","
 	"\"up\":" PIPE(0, 1000) ",\"down\":" PIPE(4000000, 5000000) "},"
 	"\"6\":{\"worker\":0,\"parked\":0,"
-	"\"client\":" SOCK("10.10.1.3:50000", "10.10.0.1:8080", "ESTABLISHED", 0, 14600, 800) ","
-	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1026", "SYN_SENT", 0, 14600, 0) ","
+	"\"client\":" SOCK("10.10.1.3:50000", "10.10.0.1:8080", "ESTABLISHED", 0, 14600, 800, "newreno", 0, 0) ","
+	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1026", "SYN_SENT", 0, 14600, 0, "cubic", 0, 0) ","
 	"\"up\":" PIPE(0, 300) ",\"down\":" PIPE(0, 0) "},"
 	"\"8\":{\"worker\":0,\"parked\":1,"
-	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1027", "ESTABLISHED", 0, 28960, 300) ","
+	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1027", "ESTABLISHED", 0, 28960, 300, "cubic", 0, 0) ","
 	"\"up\":" PIPE(2048, 2048) ",\"down\":" PIPE(0, 65536) "},"
 	"\"3\":{\"worker\":1,\"parked\":0,"
-	"\"client\":" SOCK("192.168.7.10:33000", "10.10.0.1:8443", "CLOSE_WAIT", 1, 43440, 61000) ","
-	"\"server\":" SOCK("10.20.0.3:9001", "10.20.0.1:1030", "FIN_WAIT_2", 0, 144800, 95) ","
-	"\"mptcp\":" MPTCP(3, "\"subflow0\":" SF("192.168.7.10:33000", "CLOSE_WAIT", 43440, 61000, 0, 0) ","
-			      "\"subflow1\":" SF("172.16.0.5:33001", "ESTABLISHED", 2896, 250000, 0, 1)) ","
+	"\"client\":" SOCK("192.168.7.10:33000", "10.10.0.1:8443", "CLOSE_WAIT", 1, 43440, 61000, "olia", 1500, 600000) ","
+	"\"server\":" SOCK("10.20.0.3:9001", "10.20.0.1:1030", "FIN_WAIT_2", 0, 144800, 95, "cubic", 0, 0) ","
+	"\"mptcp\":" MPTCP(3, "\"subflow0\":" SF("192.168.7.10:33000", "CLOSE_WAIT", 43440, 61000, 0, 0, "olia", 1500, 600000) ","
+			      "\"subflow1\":" SF("172.16.0.5:33001", "ESTABLISHED", 2896, 250000, 0, 1, "olia", 1500, 600000)) ","
 	"\"up\":" PIPE(7340000, 7340032) ",\"down\":" PIPE(12, 12) "},"
 	"\"5\":{\"worker\":1,\"parked\":0,"
-	"\"client\":" SOCK("10.10.2.2:41000", "10.10.0.1:8080", "ESTABLISHED", 0, 14480, 0) ","
-	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1031", "ESTABLISHED", 0, 14480, 110) ","
+	"\"client\":" SOCK("10.10.2.2:41000", "10.10.0.1:8080", "ESTABLISHED", 0, 14480, 0, "cubic", 60000, 300000) ","
+	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1031", "ESTABLISHED", 0, 14480, 110, "cubic", 0, 0) ","
 	"\"up\":" PIPE(10, 10) ",\"down\":" PIPE(20, 20) "},"
 	"\"omitted\":{\"conns\":7}"
 	"}";
@@ -268,15 +272,21 @@ Test(conns_table, text)
 	json_t *r = reply(), *sel = conns_select(&o.f, r);
 	char *t = table_of(sel);
 	const char *want =
-		"ID  W  STATE                       UP     DOWN  SCHED   CLIENT              SRTT(ms)   CWND  UPSTREAM\n"
-		"3   1  CLOSE-WAIT/FIN-WAIT-2  7340032       12  minrtt  192.168.7.10:33000     61.00  43440  10.20.0.1:1030->10.20.0.3:9001\n"
-		"                                                        172.16.0.5:33001 s    250.00   2896\n"
+		"ID  W  STATE                       UP     DOWN  SCHED   CLIENT              CC       KEEP(s)  IDLE(s)  SRTT(ms)   CWND"
+		"  UPSTREAM\n"
+		"3   1  CLOSE-WAIT/FIN-WAIT-2  7340032       12  minrtt  192.168.7.10:33000  olia         1.5      600     61.00  43440"
+		"  10.20.0.1:1030->10.20.0.3:9001\n"
+		"                                                        172.16.0.5:33001 s  olia         1.5      600    250.00   2896\n"
 		"                                                        (+1 not listed)\n"
-		"4   0  ESTAB/ESTAB               1000  5000000  minrtt  10.10.1.2:40001         1.50  28960  10.20.0.1:1025->10.20.0.2:9000\n"
-		"                                                        10.10.2.2:40002 b      23.45  14480\n"
-		"5   1  ESTAB/ESTAB                 10       20  -       10.10.2.2:41000            -  14480  10.20.0.1:1031->10.20.0.2:9000\n"
-		"6   0  ESTAB/SYN-SENT             300        0  -       10.10.1.3:50000         0.80  14600  10.20.0.1:1026->10.20.0.2:9000\n"
-		"8   0  PARKED/ESTAB              2048    65536  -       -                          -      -  10.20.0.1:1027->10.20.0.2:9000\n";
+		"4   0  ESTAB/ESTAB               1000  5000000  minrtt  10.10.1.2:40001     lia           60      off      1.50  28960"
+		"  10.20.0.1:1025->10.20.0.2:9000\n"
+		"                                                        10.10.2.2:40002 b   lia           60      off     23.45  14480\n"
+		"5   1  ESTAB/ESTAB                 10       20  -       10.10.2.2:41000     cubic         60      300         -  14480"
+		"  10.20.0.1:1031->10.20.0.2:9000\n"
+		"6   0  ESTAB/SYN-SENT             300        0  -       10.10.1.3:50000     newreno      off      off      0.80  14600"
+		"  10.20.0.1:1026->10.20.0.2:9000\n"
+		"8   0  PARKED/ESTAB              2048    65536  -       -                   -              -        -         -      -"
+		"  10.20.0.1:1027->10.20.0.2:9000\n";
 
 	cr_assert_str_eq(t, want, "got:\n%s", t);
 	for (char *l = t, *nl; (nl = strchr(l, '\n')) != NULL; l = nl + 1)
@@ -304,13 +314,15 @@ Test(conns_table, filtered_and_empty)
 	o = args_ok("--state TIME_WAIT");
 	sel = conns_select(&o.f, r);
 	t = table_of(sel);
-	cr_assert_str_eq(t, "ID  W  STATE  UP  DOWN  SCHED  CLIENT  SRTT(ms)  CWND  UPSTREAM\n", "the header alone");
+	cr_assert_str_eq(t, "ID  W  STATE  UP  DOWN  SCHED  CLIENT  CC  KEEP(s)  IDLE(s)  SRTT(ms)  CWND  UPSTREAM\n",
+			 "the header alone");
 	free(t);
 	json_decref(sel);
 	json_decref(r);
 }
 
-/* An older hagd (no worker, local, subflow peer or srtt): a row still, "?" and "-" for what is missing. */
+/* An older hagd (no worker, local, subflow peer, srtt, cc, keepalive or idle timeout): a row still, "?"
+ * and "-" for what is missing. */
 Test(conns_table, sparse_json)
 {
 	json_t *r = json_loads("{\"1\":{\"client\":{\"peer\":\"10.0.0.2:5000\",\"state\":\"ESTABLISHED\",\"mptcp\":1},"
@@ -322,8 +334,9 @@ Test(conns_table, sparse_json)
 	cr_assert_not_null(r);
 	t = table_of(r);
 	cr_assert_str_eq(t,
-		"ID  W  STATE        UP  DOWN  SCHED  CLIENT  SRTT(ms)  CWND  UPSTREAM\n"
-		"1   -  ESTAB/ESTAB   1     2  ?      ?              -   100  ?->10.20.0.2:9000\n", "got:\n%s", t);
+		"ID  W  STATE        UP  DOWN  SCHED  CLIENT  CC  KEEP(s)  IDLE(s)  SRTT(ms)  CWND  UPSTREAM\n"
+		"1   -  ESTAB/ESTAB   1     2  ?      ?       -         -        -         -   100  ?->10.20.0.2:9000\n",
+		"got:\n%s", t);
 	free(t);
 	json_decref(r);
 }

@@ -25,6 +25,8 @@ static int accept_ret = 99;                       /* what mptcp_accept returned 
 static uint64_t key_c = 0x0123456789abcdefull;    /* the client's key */
 static uint64_t key_k;                            /* ours, from the SYN/ACK */
 static uint64_t idsn_c, idsn_k;
+static const struct tcp_sock_conf *owner_conf;    /* set: the owner's settings, given as app/proxy.c does */
+static struct tcp_sock *joined_sk;                /* the last subflow that joined */
 
 static int accept_mptcp(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
@@ -34,8 +36,11 @@ static int accept_mptcp(void *arg, struct tcp_sock *sk, const struct tcp_seg *sy
 	accept_ret = mptcp_accept(arg, sk, syn);
 	if (accept_ret == MPTCP_ACCEPT_JOINED) {
 		ut_ev.sk = first;   /* lib/mptcp owns a joined subflow; the owner keeps the first */
+		joined_sk = sk;
 		return 0;
 	}
+	if (accept_ret >= 0 && owner_conf)
+		mptcp_sock_configure(sk, owner_conf);
 	if (accept_ret < 0) {
 		/* As app/proxy.c: lib/tcp frees a refused socket. */
 		sk->ops = NULL;
@@ -520,7 +525,7 @@ MP_TEST(dss, malformed_dss_counted_and_ignored,
 }
 
 MP_TEST(resets, mp_fastclose_with_our_key,
-	"RFC 8684 3.5: MP_FASTCLOSE carrying our key -> RST; with another key it is ignored")
+	"RFC 8684 3.5: MP_FASTCLOSE carrying our key -> RST; with another key it is ignored (MPFastcloseBadKey)")
 {
 	uint8_t fc[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_FASTCLOSE << 4, 0};
 	struct ut_opts o = {0};
@@ -534,7 +539,8 @@ MP_TEST(resets, mp_fastclose_with_our_key,
 	o.n = 0;
 	ut_opt_bytes(&o, fc, sizeof(fc));
 	ut_send(ACK, NULL, 0, &o);
-	cr_expect_eq(MPMIB(FASTCLOSE_RX), 2);
+	cr_expect_eq(MPMIB(FASTCLOSE_BAD_KEY), 1);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 1);
 	cr_expect_eq(ut_ev.closed, 1);
 	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
 	cr_assert_geq(ut_ncap, 1);
@@ -2203,4 +2209,411 @@ MP_TEST(park, a_client_fastclose_is_no_path_loss,
 	cr_expect_eq(MPMIB(PARKED), 0);
 	cr_expect_eq(ut_ev.closed, 1);
 	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+/*
+ * The owner's settings on every subflow (mptcp_sock_configure). RFC 8684
+ * leaves them to the implementation; like Linux, which syncs what was set on
+ * the MPTCP socket to each subflow, the relay's access-side congestion
+ * control, keepalive (RFC 9293 3.8.4) and idle timeout hold for the first
+ * subflow, each verified join and the one that takes the connection over.
+ */
+
+/* The relay's access side as hagd's config would give it: tcp.cc_access newreno,
+ * keepalive after 10 s (3 probes 1 s apart), idle timeout 30 s. */
+static struct tcp_sock_conf owner = {
+	.cc = &tcp_cc_newreno, .keep_idle_us = 10000000, .keep_intvl_us = 1000000, .keep_probes = 3,
+	.idle_us = 30000000,
+};
+
+static void setup_owner(void)
+{
+	setup();
+	owner_conf = &owner;
+}
+
+TestSuite(owner, .init = setup_owner);
+
+/* The first subflow, then a verified join of it; the join's settings are checked by the caller. */
+static void owner_two_subflows(void)
+{
+	joined_sk = NULL;
+	mp_establish();
+	j_establish();
+	cr_assert_not_null(joined_sk);
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+}
+
+/* The client resets the first subflow: the join carries the connection on (walk-out). */
+static void owner_takeover(void)
+{
+	ut_clear();
+	ut_send(RST, NULL, 0, NULL);
+	cr_assert_eq(MPMIB(TAKEOVER), 1);
+	cr_assert_eq(ut_ev.sk, joined_sk, "the owner follows the joined subflow");
+}
+
+static void expect_owner_timers(const struct tcp_sock *sk, const char *which)
+{
+	cr_expect_eq(sk->keep_idle_us, owner.keep_idle_us, "%s: keepalive idle time", which);
+	cr_expect_eq(sk->keep_intvl_us, owner.keep_intvl_us, "%s: keepalive interval", which);
+	cr_expect_eq(sk->keep_probes, owner.keep_probes, "%s: keepalive probes", which);
+	cr_expect_eq(sk->idle_us, owner.idle_us, "%s: idle timeout", which);
+}
+
+/* Probes at SND.NXT - 1 on the joined subflow among what was captured. */
+static unsigned int join_probes(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+
+		if (s.dport == J_PORT && s.len == 0 && !(s.flags & RST) && s.seq == j_peer_isn)
+			n++;
+	}
+	return n;
+}
+
+MP_TEST(owner, join_runs_the_owner_cc,
+	"Without a coupled control a verified join runs the owner's congestion control (tcp.cc_access), as the first subflow does")
+{
+	owner_two_subflows();
+	cr_expect_eq(ut_ev.sk->cc_ops, &tcp_cc_newreno, "the first subflow");
+	cr_expect_eq(joined_sk->cc_ops, &tcp_cc_newreno, "the join, not the stack's default (cubic)");
+}
+
+MP_TEST(owner, join_runs_the_coupled_cc,
+	"RFC 6356: with a coupled control (mptcp.cc) the first subflow and every verified join run it in place of the owner's")
+{
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	owner_two_subflows();
+	cr_expect_eq(ut_ev.sk->cc_ops, &mptcp_cc_lia, "the first subflow");
+	cr_expect_eq(joined_sk->cc_ops, &mptcp_cc_lia, "the join");
+}
+
+MP_TEST(owner, join_probes_its_path_when_silent,
+	"RFC 9293 3.8.4 on each path: a join silent for the owner's keepalive time is probed at SND.NXT - 1, every interval")
+{
+	owner_two_subflows();
+	expect_owner_timers(joined_sk, "join");
+	ut_clear();
+	ut_advance(owner.keep_idle_us - 2000);
+	cr_expect_eq(join_probes(), 0, "nothing before the keepalive time");
+	ut_advance(3000);
+	cr_expect_eq(join_probes(), 1, "a probe on the join's own path");
+	ut_advance(owner.keep_intvl_us);
+	cr_expect_eq(join_probes(), 2, "the next one an interval later");
+}
+
+MP_TEST(owner, join_without_payload_times_out,
+	"A join that carries no payload for the owner's idle timeout is reset (IdleTimeouts); the connection goes on on the first")
+{
+	owner.keep_idle_us = 0;           /* the idle timeout alone */
+	owner_two_subflows();
+	expect_owner_timers(joined_sk, "join");
+	ut_advance(owner.idle_us / 2);
+	mp_send(0, 100, 0);               /* payload on the first subflow only */
+	ut_expect_rx(0, 100);
+	ut_clear();
+	ut_advance(owner.idle_us / 2 + 2000);
+	cr_expect_eq(TCPMIB(IDLE_TIMEOUT), 1, "the join timed out");
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+	cr_expect_eq(ut_ev.closed, 0, "the connection did not end");
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	mp_send(100, 100, 0);
+	ut_expect_rx(0, 200);
+}
+
+MP_TEST(owner, promoted_subflow_keeps_the_owner_cc,
+	"Walk-out without a coupled control: the join that takes the connection over runs the owner's congestion control")
+{
+	owner_two_subflows();
+	owner_takeover();
+	cr_expect_eq(ut_ev.sk->cc_ops, &tcp_cc_newreno);
+}
+
+MP_TEST(owner, promoted_subflow_keeps_the_coupled_cc_and_its_window,
+	"Walk-out with LIA: the join that takes the connection over stays coupled, with the window it had (not restarted)")
+{
+	uint32_t cwnd, ssthresh;
+
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	owner_two_subflows();
+	joined_sk->cwnd = 7 * joined_sk->mss;   /* as after a loss on its path */
+	joined_sk->ssthresh = 5 * joined_sk->mss;
+	joined_sk->cc.lia.acc = 1000.0;
+	cwnd = joined_sk->cwnd;
+	ssthresh = joined_sk->ssthresh;
+	owner_takeover();
+	cr_expect_eq(ut_ev.sk->cc_ops, &mptcp_cc_lia);
+	cr_expect_eq(ut_ev.sk->cwnd, cwnd);
+	cr_expect_eq(ut_ev.sk->ssthresh, ssthresh);
+	cr_expect_float_eq(ut_ev.sk->cc.lia.acc, 1000.0, 1e-9, "LIA's state not reset");
+}
+
+MP_TEST(owner, promoted_subflow_keeps_the_keepalive,
+	"RFC 9293 3.8.4 after a walk-out: the new first subflow probes its silent path, and unanswered probes end the connection")
+{
+	owner.idle_us = 0;                /* the keepalive alone */
+	owner_two_subflows();
+	owner_takeover();
+	expect_owner_timers(ut_ev.sk, "promoted");
+	ut_clear();
+	ut_advance(owner.keep_idle_us);
+	cr_expect_geq(join_probes(), 1, "probed after the keepalive time");
+	ut_advance((uint64_t)owner.keep_probes * owner.keep_intvl_us + 2000);
+	cr_expect_eq(TCPMIB(KEEPALIVE_ABORT), 1);
+	cr_expect_eq(ut_ev.closed, 1, "the owner hears the connection end");
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(owner, promoted_subflow_keeps_the_idle_timeout,
+	"After a walk-out the owner's idle timeout ends the connection, counted from the join's last payload (the takeover does not restart it)")
+{
+	uint64_t deadline;
+
+	owner.keep_idle_us = 0;           /* the idle timeout alone */
+	owner_two_subflows();
+	deadline = joined_sk->t_idle;
+	cr_assert_eq(deadline, ut_now + owner.idle_us, "armed when the join was verified");
+	ut_advance(owner.idle_us / 3);
+	owner_takeover();
+	expect_owner_timers(ut_ev.sk, "promoted");
+	cr_expect_eq(ut_ev.sk->t_idle, deadline, "the same deadline");
+	ut_advance(deadline - ut_now - 2000);
+	cr_expect_eq(ut_ev.closed, 0, "not before it");
+	ut_advance(4000);
+	cr_expect_eq(TCPMIB(IDLE_TIMEOUT), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(owner, resumed_connection_runs_the_owner_settings,
+	"Break-before-make: the join that resumes a parked connection runs the coupled control, the keepalive and the idle timeout")
+{
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	mptcp_ctx_set_resume_timeout(ctx, 5000);
+	mp_establish();
+	ut_send(RST, NULL, 0, NULL);
+	cr_assert_eq(ut_ev.parked, 1);
+	joined_sk = NULL;
+	j_establish();
+	ut_poll();
+	cr_assert_eq(ut_ev.resumed, 1);
+	cr_assert_eq(ut_ev.sk, joined_sk);
+	cr_expect_eq(ut_ev.sk->cc_ops, &mptcp_cc_lia);
+	expect_owner_timers(ut_ev.sk, "resumed");
+}
+
+MP_TEST(owner, plain_tcp_client_gets_the_owner_settings,
+	"A client without MP_CAPABLE is plain TCP with the owner's congestion control, keepalive and idle timeout")
+{
+	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
+	ut_establish(65535);
+	cr_assert(!mptcp_active(ut_ev.sk));
+	cr_expect_eq(ut_ev.sk->cc_ops, &tcp_cc_newreno, "not the coupled control: one path");
+	expect_owner_timers(ut_ev.sk, "plain");
+}
+
+/* A peer's resets (RFC 8684 3.5, 3.6): what a Linux client puts on the RSTs of
+ * a connection whose application died (MP_TCPRST, MP_FASTCLOSE), read once
+ * RFC 5961 3.2 made the RST acceptable. */
+
+static void opt_fastclose(struct ut_opts *o, uint64_t key)
+{
+	uint8_t b[12] = {TCPOPT_MPTCP, 12, MPTCPOPT_MP_FASTCLOSE << 4, 0};
+
+	put64(b + 4, key);
+	ut_opt_bytes(o, b, sizeof(b));
+}
+
+static void opt_tcprst(struct ut_opts *o, uint8_t flags, uint8_t reason)
+{
+	const uint8_t b[4] = {TCPOPT_MPTCP, 4, (uint8_t)(MPTCPOPT_MP_TCPRST << 4 | flags), reason};
+
+	ut_opt_bytes(o, b, sizeof(b));
+}
+
+/* RSTs we sent to the client's port dport since the last clear. */
+static unsigned int rsts_to(uint16_t dport)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+
+		n += s.dport == dport && (s.flags & RST);
+	}
+	return n;
+}
+
+static uint64_t rst_reasons_counted(void)
+{
+	uint64_t n = 0;
+
+	for (int c = MPTCP_MIB_RST_RX_UNSPEC; c <= MPTCP_MIB_RST_RX_UNKNOWN; c++)
+		n += mptcp_mib_get(ctx, c);
+	return n;
+}
+
+MP_TEST(resets, rst_with_fastclose_ends_the_connection_at_once,
+	"RFC 8684 3.5: a RST with MP_FASTCLOSE (our key) on the first subflow, a join up, a resume timeout set: the connection ends at once (no takeover, no park), the owner hears -ECONNRESET, the joined subflow is reset, the RST is not answered")
+{
+	struct ut_opts o = {0};
+
+	mptcp_ctx_set_resume_timeout(ctx, 5000);
+	mp_establish();
+	j_establish();
+	cr_assert_eq(tcp_stack_conns(ut_st), 2);
+	ut_clear();
+	opt_tcprst(&o, 0, MPTCP_RST_EUNSPEC);
+	opt_fastclose(&o, key_k);
+	ut_send(RST, NULL, 0, &o);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 1);
+	cr_expect_eq(ut_ev.closed, 1, "the owner (the relay) is told at once: it resets upstream");
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_expect_eq(ut_ev.replaced + ut_ev.parked, 0, "no takeover, no park");
+	cr_expect_eq(MPMIB(TAKEOVER) + MPMIB(PARKED), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_expect_eq(rsts_to(J_PORT), 1, "the joined subflow is reset");
+	cr_expect_eq(rsts_to(UT_CPORT), 0, "a RST is never answered with a RST");
+	cr_expect_eq(MPMIB(FASTCLOSE_TX), 0, "the client's close is not ours");
+	cr_expect_eq(MPMIB(RST_RX), 1);
+	cr_expect_eq(MPMIB(RST_RX_UNSPEC), 1);
+}
+
+MP_TEST(resets, rst_with_fastclose_on_a_joined_subflow,
+	"RFC 8684 3.5: the same RST on a joined subflow first: the first subflow is reset (MP_TCPRST, no MP_FASTCLOSE back), the owner hears -ECONNRESET, nothing is left")
+{
+	struct ut_opts o = {0};
+	bool seen = false;
+
+	mp_establish();
+	j_establish();
+	opt_tcprst(&o, 0, MPTCP_RST_EUNSPEC);
+	opt_fastclose(&o, key_k);
+	j_send(J_ISN + 1, j_peer_isn + 1, RST, &o, NULL, 0);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_expect_eq(rsts_to(J_PORT), 0, "a RST is never answered with a RST");
+	cr_expect_eq(rsts_to(UT_CPORT), 1, "the first subflow is reset");
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+		struct mptcp_opts m;
+
+		if (s.dport != UT_CPORT || !(s.flags & RST))
+			continue;
+		m = mp_opts_of(&s);
+		seen = true;
+		cr_expect(m.suboptions & OPTION_MPTCP_RST, "MP_TCPRST on it");
+		cr_expect_not(m.suboptions & OPTION_MPTCP_FASTCLOSE, "the client's key is not sent back");
+	}
+	cr_expect(seen);
+	cr_expect_eq(MPMIB(FASTCLOSE_TX), 0);
+}
+
+MP_TEST(resets, rst_reason_counted,
+	"RFC 8684 3.6: MP_TCPRST on a RST is counted by reason (MPRstRx, MPRstRxBadPerf; an undefined code: MPRstRxUnknown); the subflow ends as on any RST, the connection goes on; on an ACK it means nothing (MisplacedOption)")
+{
+	struct ut_opts o = {0};
+
+	mp_establish();
+	j_establish();
+	opt_tcprst(&o, 1, MPTCP_RST_EBADPERF);      /* T: transient */
+	j_send(J_ISN + 1, j_peer_isn + 1, RST, &o, NULL, 0);
+	cr_expect_eq(MPMIB(RST_RX), 1);
+	cr_expect_eq(MPMIB(RST_RX_BADPERF), 1);
+	cr_expect_eq(rst_reasons_counted(), 1);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1, "that subflow is gone");
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1, "the connection is not");
+	cr_expect_eq(ut_ev.closed, 0);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	/* Only a RST gives MP_TCPRST a meaning. */
+	o.n = 0;
+	opt_tcprst(&o, 0, MPTCP_RST_EMIDDLEBOX);
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(MISPLACED_OPT), 1);
+	cr_expect_eq(MPMIB(RST_RX), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	o.n = 0;
+	opt_tcprst(&o, 0, 0x2a);
+	ut_send(RST, NULL, 0, &o);
+	cr_expect_eq(MPMIB(RST_RX), 2);
+	cr_expect_eq(MPMIB(RST_RX_UNKNOWN), 1);
+	cr_expect_eq(rst_reasons_counted(), 2);
+	cr_expect_eq(ut_ev.closed, 1);
+}
+
+MP_TEST(resets, rst_with_a_wrong_fastclose_key_is_an_ordinary_reset,
+	"RFC 8684 3.5: a RST whose MP_FASTCLOSE carries another key than ours (here the client's own) is counted (MPFastcloseBadKey) and is an ordinary subflow reset: the joined subflow takes over")
+{
+	struct ut_opts o = {0};
+
+	mp_establish();
+	j_establish();
+	opt_fastclose(&o, key_c);
+	ut_send(RST, NULL, 0, &o);
+	cr_expect_eq(MPMIB(FASTCLOSE_BAD_KEY), 1);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 0);
+	cr_expect_eq(MPMIB(TAKEOVER), 1);
+	cr_expect_eq(ut_ev.replaced, 1);
+	cr_expect_eq(ut_ev.closed, 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
+}
+
+MP_TEST(resets, unacceptable_rst_with_fastclose_is_not_read,
+	"RFC 5961 3.2 before RFC 8684 3.5: a RST with MP_FASTCLOSE (our key) in the window but not at RCV.NXT gets a challenge ACK, one outside the window is dropped; neither is read. The exact one is")
+{
+	struct ut_opts o = {0};
+
+	mp_establish();
+	opt_tcprst(&o, 0, MPTCP_RST_EUNSPEC);
+	opt_fastclose(&o, key_k);
+	ut_send_seq(ut_cl.snd_nxt + 100, RST, NULL, 0, &o);
+	cr_expect_eq(TCPMIB(CHALLENGE_ACK), 1);
+	cr_assert_geq(ut_ncap, 1);
+	cr_expect_eq(ut_last().flags, ACK, "a challenge ACK");
+	ut_clear();
+	ut_send_seq(ut_cl.snd_nxt + 0x40000000u, RST, NULL, 0, &o);
+	cr_expect_eq(TCPMIB(RST_OUT_OF_WINDOW), 1);
+	cr_expect_eq(ut_ncap, 0);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX) + MPMIB(FASTCLOSE_BAD_KEY) + MPMIB(RST_RX), 0, "not read");
+	cr_expect_eq(ut_ev.closed, 0);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+	cr_expect(mptcp_active(ut_ev.sk));
+	ut_send(RST, NULL, 0, &o);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 1);
+	cr_expect_eq(ut_ev.closed, 1);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+}
+
+MP_TEST(park, rst_with_fastclose_ends_a_parked_connection,
+	"A parked connection's joining subflow reset with MP_FASTCLOSE (our key): the connection ends at once (the owner's last call, -ECONNRESET), not at the resume timeout")
+{
+	struct ut_opts o = {0};
+
+	mptcp_ctx_set_resume_timeout(ctx, 5000);
+	mp_establish();
+	ut_send(RST, NULL, 0, NULL);
+	cr_assert_eq(ut_ev.parked, 1);
+	j_syn(0x2468ace0, false);
+	opt_tcprst(&o, 0, MPTCP_RST_EUNSPEC);
+	opt_fastclose(&o, key_k);
+	j_send(J_ISN + 1, 0, RST, &o, NULL, 0);
+	cr_expect_eq(MPMIB(FASTCLOSE_RX), 1);
+	cr_expect_eq(ut_ev.park_ended, 1);
+	cr_expect_eq(ut_ev.closed_err, -ECONNRESET);
+	cr_expect_eq(MPMIB(PARK_EXPIRED), 0);
+	cr_expect_eq(mptcp_ctx_parked(ctx), 0);
+	cr_expect_eq(mptcp_ctx_conns(ctx), 0);
+	cr_expect_eq(tcp_stack_conns(ut_st), 0);
+	cr_expect_eq(ut_ncap, 0, "a RST is never answered with a RST");
 }
