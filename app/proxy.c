@@ -123,9 +123,9 @@ static void client_established(struct tcp_sock *sk)
 		return;
 	}
 	tcp_set_cc(c->server, tcp_cc_find(lc->cfg->tcp_cc_upstream));
-	tcp_set_keepalive(c->server, lc->cfg->tcp_keepalive_upstream_ms * 1000u,
-			  lc->cfg->tcp_keepalive_interval_ms * 1000u, (uint8_t)lc->cfg->tcp_keepalive_probes);
-	tcp_set_idle_timeout(c->server, lc->cfg->tcp_idle_timeout_upstream_ms * 1000u);
+	tcp_set_keepalive(c->server, lc->cfg->tcp_keepalive_upstream_ms,
+			  lc->cfg->tcp_keepalive_interval_ms, (uint8_t)lc->cfg->tcp_keepalive_probes);
+	tcp_set_idle_timeout(c->server, lc->cfg->tcp_idle_timeout_upstream_ms);
 	tcp_connect_timeout(c->server, lc->now_us + (uint64_t)lc->cfg->tcp_connect_timeout_ms * 1000u);
 }
 
@@ -420,8 +420,8 @@ static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 	o->snd_max = sk->snd_max;
 	o->rcv_nxt = sk->rcv.nxt;
 	o->cc = sk->cc_ops ? sk->cc_ops->name : "?";
-	o->keep_ms = sk->keep_idle_us / 1000u;
-	o->idle_ms = sk->idle_us / 1000u;
+	o->keep_ms = sk->keep_idle_ms;
+	o->idle_ms = sk->idle_ms;
 }
 
 static void pipe_snap(struct hag_pipe_snap *o, const struct hag_pipe *p)
@@ -461,8 +461,8 @@ static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const s
 		f->given = sfi[i].given;
 		f->acked = sfi[i].sk->snd_una;
 		f->cc = sfi[i].sk->cc_ops ? sfi[i].sk->cc_ops->name : "?";
-		f->keep_ms = sfi[i].sk->keep_idle_us / 1000u;
-		f->idle_ms = sfi[i].sk->idle_us / 1000u;
+		f->keep_ms = sfi[i].sk->keep_idle_ms;
+		f->idle_ms = sfi[i].sk->idle_ms;
 		o->sf_n++;
 	}
 }
@@ -714,10 +714,10 @@ int hag_proxy_listen(struct hag_lcore *lc)
 	 * without traffic. lib/mptcp puts mptcp.cc, when set, in place of tcp.cc_access. */
 	lc->access_conf = (struct tcp_sock_conf){
 		.cc = tcp_cc_find(cfg->tcp_cc_access),
-		.keep_idle_us = cfg->tcp_keepalive_access_ms * 1000u,
-		.keep_intvl_us = cfg->tcp_keepalive_interval_ms * 1000u,
+		.keep_idle_ms = cfg->tcp_keepalive_access_ms,
+		.keep_intvl_ms = cfg->tcp_keepalive_interval_ms,
 		.keep_probes = (uint8_t)cfg->tcp_keepalive_probes,
-		.idle_us = cfg->tcp_idle_timeout_access_ms * 1000u,
+		.idle_ms = cfg->tcp_idle_timeout_access_ms,
 	};
 	for (int i = 0; i < lc->cfg->n_listeners; i++) {
 		const struct hag_listener_conf *lcf = &lc->cfg->listeners[i];

@@ -374,23 +374,23 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 }
 
 /* Keepalive defaults when the owner gives none: Linux's tcp_keepalive_intvl and _probes. */
-#define TCP_KEEP_INTVL_US 75000000u
+#define TCP_KEEP_INTVL_MS 75000u
 #define TCP_KEEP_PROBES 9
 
-void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes)
+void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_ms, uint32_t intvl_ms, uint8_t probes)
 {
-	sk->keep_idle_us = idle_us;
-	sk->keep_intvl_us = intvl_us ? intvl_us : TCP_KEEP_INTVL_US;
+	sk->keep_idle_ms = idle_ms;
+	sk->keep_intvl_ms = intvl_ms ? intvl_ms : TCP_KEEP_INTVL_MS;
 	sk->keep_probes = probes ? probes : TCP_KEEP_PROBES;
 	sk->keep_sent = 0;
-	sk->t_keep = idle_us ? sk->stack->now_us + idle_us : 0;
+	sk->t_keep = idle_ms ? sk->stack->now_us + idle_ms * 1000ull : 0;
 	tcp_timer_update(sk);
 }
 
-void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us)
+void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t ms)
 {
-	sk->idle_us = us;
-	sk->t_idle = us ? sk->stack->now_us + us : 0;
+	sk->idle_ms = ms;
+	sk->t_idle = ms ? sk->stack->now_us + ms * 1000ull : 0;
 	tcp_timer_update(sk);
 }
 
@@ -399,12 +399,12 @@ void tcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c)
 {
 	if (c->cc && c->cc != sk->cc_ops)
 		tcp_set_cc(sk, c->cc);
-	if (sk->keep_idle_us != c->keep_idle_us ||
-	    sk->keep_intvl_us != (c->keep_intvl_us ? c->keep_intvl_us : TCP_KEEP_INTVL_US) ||
+	if (sk->keep_idle_ms != c->keep_idle_ms ||
+	    sk->keep_intvl_ms != (c->keep_intvl_ms ? c->keep_intvl_ms : TCP_KEEP_INTVL_MS) ||
 	    sk->keep_probes != (c->keep_probes ? c->keep_probes : TCP_KEEP_PROBES))
-		tcp_set_keepalive(sk, c->keep_idle_us, c->keep_intvl_us, c->keep_probes);
-	if (sk->idle_us != c->idle_us)
-		tcp_set_idle_timeout(sk, c->idle_us);
+		tcp_set_keepalive(sk, c->keep_idle_ms, c->keep_intvl_ms, c->keep_probes);
+	if (sk->idle_ms != c->idle_ms)
+		tcp_set_idle_timeout(sk, c->idle_ms);
 }
 
 void tcp_ulp_timer(struct tcp_sock *sk, uint64_t at)

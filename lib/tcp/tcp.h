@@ -335,7 +335,7 @@ struct tcp_sock {
 	uint64_t t_rto, t_delack, t_persist, t_tw, t_conn, t_ulp;
 	uint64_t t_loss;            /* RACK reordering window or TLP probe timeout */
 	uint64_t t_keep, t_idle;    /* keepalive, idle timeout */
-	uint32_t keep_idle_us, keep_intvl_us, idle_us;
+	uint32_t keep_idle_ms, keep_intvl_ms, idle_ms;   /* ms: a day's worth fits (us would wrap at 71 min) */
 	uint8_t keep_probes, keep_sent;
 	uint64_t at_pos, at_ts;     /* receive autotuning: rx ring end (rx.nxt) at at_ts */
 	uint64_t t_sched;           /* when the wheel will look at us */
@@ -455,18 +455,18 @@ void tcp_txp_grow(struct tcp_sock *sk, uint64_t rtt_us);
 uint32_t tcp_seg_payload(const struct tcp_sock *sk, uint32_t ulp_opt_len);
 /* End our stream after the bytes in the tx pipe (send FIN). */
 void tcp_shutdown(struct tcp_sock *sk);
-/* Keepalive (RFC 9293 3.8.4): after idle_us without a segment from the peer,
- * up to probes probes every intvl_us, then the connection is reset. 0: off. */
-void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_us, uint32_t intvl_us, uint8_t probes);
-/* Reset the connection after us without payload either way. 0: off. */
-void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t us);
+/* Keepalive (RFC 9293 3.8.4): after idle_ms without a segment from the peer,
+ * up to probes probes every intvl_ms, then the connection is reset. 0: off. */
+void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_ms, uint32_t intvl_ms, uint8_t probes);
+/* Reset the connection after ms without payload either way. 0: off. */
+void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t ms);
 /* What an owner sets on its sockets, as one template (hagd: the access side's,
  * for a client connection and every MPTCP subflow of it). */
 struct tcp_sock_conf {
 	const struct tcp_cc_ops *cc;           /* NULL: the socket keeps its own */
-	uint32_t keep_idle_us, keep_intvl_us;  /* tcp_set_keepalive; keep_idle_us 0: off */
+	uint32_t keep_idle_ms, keep_intvl_ms;  /* tcp_set_keepalive; keep_idle_ms 0: off */
 	uint8_t keep_probes;
-	uint32_t idle_us;                      /* tcp_set_idle_timeout; 0: off */
+	uint32_t idle_ms;                      /* tcp_set_idle_timeout; 0: off */
 };
 /* Apply c to sk: congestion control, keepalive and idle timeout. A setting sk
  * already has is left as it runs (its window, its timers' deadlines). */

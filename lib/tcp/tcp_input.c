@@ -645,13 +645,13 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	if (seg->opt.ts && (sk->flags & TF_TS_OK) && pos <= (int64_t)sk->rcv.nxt &&
 	    (int32_t)(seg->opt.tsval - sk->ts_recent) >= 0)
 		sk->ts_recent = seg->opt.tsval;
-	if (sk->keep_idle_us) {
+	if (sk->keep_idle_ms) {
 		sk->keep_sent = 0;
-		sk->t_keep = st->now_us + sk->keep_idle_us;   /* later than filed: no re-filing */
+		sk->t_keep = st->now_us + sk->keep_idle_ms * 1000ull;   /* later than filed: no re-filing */
 		tcp_timer_update(sk);
 	}
-	if (sk->idle_us && seg->len) {
-		sk->t_idle = st->now_us + sk->idle_us;
+	if (sk->idle_ms && seg->len) {
+		sk->t_idle = st->now_us + sk->idle_ms * 1000ull;
 		tcp_timer_update(sk);
 	}
 

@@ -225,8 +225,8 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	}
 	if (pos < sk->snd_max && (len || (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG))))
 		TCP_INC(st, TCP_MIB_RETRANS_SEGS);
-	if (len && sk->idle_us)
-		sk->t_idle = st->now_us + sk->idle_us;   /* later than filed: the wheel re-files lazily */
+	if (len && sk->idle_ms)
+		sk->t_idle = st->now_us + sk->idle_ms * 1000ull;   /* later than filed: the wheel re-files lazily */
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
 	st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
 	return (int)len;

@@ -142,7 +142,7 @@ static void keepalive_expired(struct tcp_sock *sk)
 		return;
 	if (sk->snd_max > sk->snd_una) {
 		/* Data in flight: the RTO watches the peer. Look again later. */
-		sk->t_keep = st->now_us + sk->keep_intvl_us;
+		sk->t_keep = st->now_us + sk->keep_intvl_ms * 1000ull;
 		return;
 	}
 	if (sk->keep_sent >= sk->keep_probes) {
@@ -156,7 +156,7 @@ static void keepalive_expired(struct tcp_sock *sk)
 	TCP_INC(st, TCP_MIB_KEEPALIVE);
 	/* Like a window probe: SEG.SEQ = SND.NXT - 1 makes the peer answer with an ACK. */
 	tcp_send_probe_seq(sk);
-	sk->t_keep = st->now_us + sk->keep_intvl_us;
+	sk->t_keep = st->now_us + sk->keep_intvl_ms * 1000ull;
 }
 
 static void sock_expire(struct tcp_sock *sk, uint64_t now)

@@ -2222,8 +2222,8 @@ MP_TEST(park, a_client_fastclose_is_no_path_loss,
 /* The relay's access side as hagd's config would give it: tcp.cc_access newreno,
  * keepalive after 10 s (3 probes 1 s apart), idle timeout 30 s. */
 static struct tcp_sock_conf owner = {
-	.cc = &tcp_cc_newreno, .keep_idle_us = 10000000, .keep_intvl_us = 1000000, .keep_probes = 3,
-	.idle_us = 30000000,
+	.cc = &tcp_cc_newreno, .keep_idle_ms = 10000, .keep_intvl_ms = 1000, .keep_probes = 3,
+	.idle_ms = 30000,
 };
 
 static void setup_owner(void)
@@ -2255,10 +2255,10 @@ static void owner_takeover(void)
 
 static void expect_owner_timers(const struct tcp_sock *sk, const char *which)
 {
-	cr_expect_eq(sk->keep_idle_us, owner.keep_idle_us, "%s: keepalive idle time", which);
-	cr_expect_eq(sk->keep_intvl_us, owner.keep_intvl_us, "%s: keepalive interval", which);
+	cr_expect_eq(sk->keep_idle_ms, owner.keep_idle_ms, "%s: keepalive idle time", which);
+	cr_expect_eq(sk->keep_intvl_ms, owner.keep_intvl_ms, "%s: keepalive interval", which);
 	cr_expect_eq(sk->keep_probes, owner.keep_probes, "%s: keepalive probes", which);
-	cr_expect_eq(sk->idle_us, owner.idle_us, "%s: idle timeout", which);
+	cr_expect_eq(sk->idle_ms, owner.idle_ms, "%s: idle timeout", which);
 }
 
 /* Probes at SND.NXT - 1 on the joined subflow among what was captured. */
@@ -2298,25 +2298,25 @@ MP_TEST(owner, join_probes_its_path_when_silent,
 	owner_two_subflows();
 	expect_owner_timers(joined_sk, "join");
 	ut_clear();
-	ut_advance(owner.keep_idle_us - 2000);
+	ut_advance(owner.keep_idle_ms * 1000ull - 2000);
 	cr_expect_eq(join_probes(), 0, "nothing before the keepalive time");
 	ut_advance(3000);
 	cr_expect_eq(join_probes(), 1, "a probe on the join's own path");
-	ut_advance(owner.keep_intvl_us);
+	ut_advance(owner.keep_intvl_ms * 1000ull);
 	cr_expect_eq(join_probes(), 2, "the next one an interval later");
 }
 
 MP_TEST(owner, join_without_payload_times_out,
 	"A join that carries no payload for the owner's idle timeout is reset (IdleTimeouts); the connection goes on on the first")
 {
-	owner.keep_idle_us = 0;           /* the idle timeout alone */
+	owner.keep_idle_ms = 0;           /* the idle timeout alone */
 	owner_two_subflows();
 	expect_owner_timers(joined_sk, "join");
-	ut_advance(owner.idle_us / 2);
+	ut_advance(owner.idle_ms * 1000ull / 2);
 	mp_send(0, 100, 0);               /* payload on the first subflow only */
 	ut_expect_rx(0, 100);
 	ut_clear();
-	ut_advance(owner.idle_us / 2 + 2000);
+	ut_advance(owner.idle_ms * 1000ull / 2 + 2000);
 	cr_expect_eq(TCPMIB(IDLE_TIMEOUT), 1, "the join timed out");
 	cr_expect_eq(tcp_stack_conns(ut_st), 1);
 	cr_expect_eq(ut_ev.closed, 0, "the connection did not end");
@@ -2355,14 +2355,14 @@ MP_TEST(owner, promoted_subflow_keeps_the_coupled_cc_and_its_window,
 MP_TEST(owner, promoted_subflow_keeps_the_keepalive,
 	"RFC 9293 3.8.4 after a walk-out: the new first subflow probes its silent path, and unanswered probes end the connection")
 {
-	owner.idle_us = 0;                /* the keepalive alone */
+	owner.idle_ms = 0;                /* the keepalive alone */
 	owner_two_subflows();
 	owner_takeover();
 	expect_owner_timers(ut_ev.sk, "promoted");
 	ut_clear();
-	ut_advance(owner.keep_idle_us);
+	ut_advance(owner.keep_idle_ms * 1000ull);
 	cr_expect_geq(join_probes(), 1, "probed after the keepalive time");
-	ut_advance((uint64_t)owner.keep_probes * owner.keep_intvl_us + 2000);
+	ut_advance((uint64_t)owner.keep_probes * owner.keep_intvl_ms * 1000 + 2000);
 	cr_expect_eq(TCPMIB(KEEPALIVE_ABORT), 1);
 	cr_expect_eq(ut_ev.closed, 1, "the owner hears the connection end");
 	cr_expect_eq(ut_ev.closed_err, -ETIMEDOUT);
@@ -2374,11 +2374,11 @@ MP_TEST(owner, promoted_subflow_keeps_the_idle_timeout,
 {
 	uint64_t deadline;
 
-	owner.keep_idle_us = 0;           /* the idle timeout alone */
+	owner.keep_idle_ms = 0;           /* the idle timeout alone */
 	owner_two_subflows();
 	deadline = joined_sk->t_idle;
-	cr_assert_eq(deadline, ut_now + owner.idle_us, "armed when the join was verified");
-	ut_advance(owner.idle_us / 3);
+	cr_assert_eq(deadline, ut_now + owner.idle_ms * 1000ull, "armed when the join was verified");
+	ut_advance(owner.idle_ms * 1000ull / 3);
 	owner_takeover();
 	expect_owner_timers(ut_ev.sk, "promoted");
 	cr_expect_eq(ut_ev.sk->t_idle, deadline, "the same deadline");

@@ -100,7 +100,7 @@ ROBUST_TEST(idle, keepalive_probes_then_reset,
 	struct ut_seg p;
 
 	ut_establish(65535);
-	tcp_set_keepalive(ut_ev.sk, 1000000, 100000, 3);
+	tcp_set_keepalive(ut_ev.sk, 1000, 100, 3);
 	ut_advance(999000);
 	cr_expect_eq(ut_ncap, 0, "nothing before the idle time");
 	ut_advance(2000);
@@ -120,11 +120,25 @@ ROBUST_TEST(idle, keepalive_probes_then_reset,
 	cr_expect_eq(ut_last().flags & RST, RST, "the peer is told with a RST");
 }
 
+ROBUST_TEST(idle, long_keepalive_and_idle_times,
+	    "Linux's default keepalive time (7200 s) and a day's idle timeout (the config's maximum) are armed as given: no wrap of a 32-bit microsecond count at 71.6 min")
+{
+	ut_establish(65535);
+	tcp_set_keepalive(ut_ev.sk, 7200000, 75000, 9);
+	cr_expect_eq(ut_ev.sk->t_keep - ut_now, 7200000000ull, "keepalive deadline %llu us away",
+		     (unsigned long long)(ut_ev.sk->t_keep - ut_now));
+	tcp_set_idle_timeout(ut_ev.sk, 86400000);
+	cr_expect_eq(ut_ev.sk->t_idle - ut_now, 86400000000ull, "idle deadline %llu us away",
+		     (unsigned long long)(ut_ev.sk->t_idle - ut_now));
+	ut_advance(10000);
+	cr_expect_eq(ut_ncap, 0, "nothing sent early");
+}
+
 ROBUST_TEST(idle, keepalive_answer_restarts_the_idle_time,
 	    "An answer to a probe (any segment) resets the probe count and the idle timer")
 {
 	ut_establish(65535);
-	tcp_set_keepalive(ut_ev.sk, 1000000, 100000, 2);
+	tcp_set_keepalive(ut_ev.sk, 1000, 100, 2);
 	ut_advance(1001000);
 	cr_expect_eq(MIB(KEEPALIVE), 1);
 	ut_send(ACK, NULL, 0, NULL);          /* the peer answers */
@@ -141,7 +155,7 @@ ROBUST_TEST(idle, idle_timeout_resets,
 	    "No payload either way for the idle timeout: RST, closed(-ETIMEDOUT), IdleTimeouts")
 {
 	ut_establish(65535);
-	tcp_set_idle_timeout(ut_ev.sk, 500000);
+	tcp_set_idle_timeout(ut_ev.sk, 500);
 	ut_advance(300000);
 	ut_send_data_at(0, 100, PSH);         /* payload restarts it */
 	ut_advance(400000);
