@@ -30,7 +30,7 @@ BUILD=${HAGD_BUILD:-build}
 export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
 E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum policy
-	aggregate break_make transparent synflood soak exhaustion drain hagctl workers faults_access faults_upstream faults_both bench_smoke)
+	aggregate break_make transparent synflood soak exhaustion drain hagctl workers abort faults_access faults_upstream faults_both bench_smoke)
 BUDGET=${HAG_TEST_BUDGET:-1500}
 START=$SECONDS
 LOGDIR=$(mktemp -d /tmp/hag-test.XXXXXX)
@@ -119,6 +119,8 @@ run_fuzz_replays() {
 	local bdir=$1 tag=$2 t set log
 	for t in tcp_options mptcp_options packet config; do
 		for set in corpus regressions; do
+			# No inputs, no check (a replay of nothing tests nothing).
+			[[ -n "$(find "$ROOT/tests/fuzz/$set/$t" -maxdepth 1 -type f ! -name '.*' -print -quit 2>/dev/null)" ]] || continue
 			log=$LOGDIR/$tag.fuzz_${set}_$t.log
 			if LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/fuzz/lsan.supp} \
 			   timeout -k 5 "$(bounded 120)" "$bdir/tests/fuzz/replay_$t" "$ROOT/tests/fuzz/$set/$t" >"$log" 2>&1 &&

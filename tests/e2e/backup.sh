@@ -48,9 +48,9 @@ PYEOF
 CONNS="${HAGCTL% stats} conns"     # hagd's open connections, as JSON
 
 if endpoint backup && ip -n "$HAG_CLIENT_NS" mptcp endpoint show | grep -q backup; then
-	ok "client lte endpoint is a backup subflow ($(ip -n "$HAG_CLIENT_NS" mptcp endpoint show | head -n 1))"
+	diag "harness: client lte endpoint is a backup subflow ($(ip -n "$HAG_CLIENT_NS" mptcp endpoint show | head -n 1))"
 else
-	not_ok "client lte endpoint re-added as backup"
+	not_ok "harness: client lte endpoint re-added as backup"
 	e2e_end
 fi
 base=$(mempool_in_use)
@@ -98,7 +98,7 @@ client_start "$WORK/client2" 100 \
 CLIENT2=$BG_PID
 sleep 1
 stats_snap "$WORK/dark.json"
-path_dark dsl || diag "nft failed: the dsl path did not go dark"
+harness_step "the dsl path dark (nft)" path_dark dsl
 sleep 2
 $CONNS >"$WORK/conns2.json" 2>/dev/null
 wait_pid "$CLIENT2" 100

@@ -32,10 +32,10 @@ ip netns exec "$HAG_CLIENT_NS" ss -K dst "$HAG_SERVICE_ADDR" dport = "$HAG_SERVI
 sleep 1
 stats_snap "$WORK/broken.json"
 check_moved "$WORK/before.json" "$WORK/broken.json" mptcp.Parked
-check_eq "no subflow left at the client" \
-	"$(ip netns exec "$HAG_CLIENT_NS" ss -Htn state established dst "$HAG_SERVICE_ADDR" dport = "$HAG_SERVICE_PORT" | wc -l)" 0
+left=$(ip netns exec "$HAG_CLIENT_NS" ss -Htn state established dst "$HAG_SERVICE_ADDR" dport = "$HAG_SERVICE_PORT" | wc -l)
+harness_step "the break: no subflow left at the client (ss -K; $left left)" test "$left" -eq 0
 # The make: the path manager opens a subflow for the existing connection.
-endpoint || diag "endpoint add failed"
+harness_step "the make: the client's lte endpoint added again" endpoint
 wait_pid "$cpid" 90
 crc=$?
 wait_pid "$SERVER_PID" 40

@@ -30,9 +30,9 @@ rc=$?
 stats_snap "$WORK/after.json"
 
 if ((rc == 0)) && [[ -n "$(jget "$WORK/craft.json" dst)" ]]; then
-	ok "craft.py ran"
+	diag "harness: craft.py ran"
 else
-	not_ok "craft.py ran"; diag "exit $rc: $(tail -n 5 "$WORK/craft.err")"
+	not_ok "harness: craft.py ran"; diag "exit $rc: $(tail -n 5 "$WORK/craft.err")"
 fi
 # One line per case: what hagd answered.
 $PY - "$WORK/craft.json" <<'PYEOF' | while IFS= read -r l; do diag "$l"; done
@@ -267,7 +267,8 @@ t2_join_other_token        mptcp.MPJoinAckRx=0
 t2_join_other_token        b_data_after
 t2_join_other_token        a_data_after
 t3_fastclose_other_key     answer=nothing
-t3_fastclose_other_key     mptcp.MPFastcloseRx>=1
+t3_fastclose_other_key     mptcp.MPFastcloseBadKey>=1
+t3_fastclose_other_key     mptcp.MPFastcloseRx=0
 t3_fastclose_other_key     a_data_after
 t3_fastclose_other_key     b_data_after
 t4_fastclose_own_key       rst

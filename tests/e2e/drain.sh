@@ -43,7 +43,7 @@ check_exit() {
 
 # --- 1. a transfer in flight finishes; new connections are refused ---------------
 drain_conf "$WORK/drain20.json" 20000
-testbed_restart "$WORK/drain20.json" || { e2e_end; exit 1; }
+restart_or_fail "$WORK/drain20.json" "lifecycle.drain_timeout_ms 20000" || { testbed_restore; e2e_end; }
 BYTES=$((192 * 1048576))
 server_start "$WORK/server" --bytes "$BYTES" --seed drain
 client_start "$WORK/client" 120 --bytes "$BYTES" --mptcp --seed drainc --timeout 60
@@ -81,7 +81,7 @@ check "hagd logged that nothing was left" grep -q "drained: no connection left" 
 
 # --- 2. an idle connection past the drain timeout is closed in order -----------------
 drain_conf "$WORK/drain2.json" 2000
-testbed_restart "$WORK/drain2.json" || { e2e_end; exit 1; }
+restart_or_fail "$WORK/drain2.json" "lifecycle.drain_timeout_ms 2000" || { testbed_restore; e2e_end; }
 # Server: accepts one connection, reads to EOF, closes. Client: MPTCP, sends 5 bytes, reads to EOF.
 bg_ns "$HAG_SERVER_NS" "$WORK/idle.server" timeout 30 $PY -c '
 import socket, sys

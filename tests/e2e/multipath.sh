@@ -46,7 +46,7 @@ client_start "$WORK/client2" 100 \
 	--timeout 60 --rate-mbit 40
 CLIENT2=$BG_PID
 sleep 1
-path_dark dsl || diag "nft failed: the dsl path did not go dark"
+harness_step "the dsl path dark one second into the transfer (nft)" path_dark dsl
 wait_pid "$CLIENT2" 100
 crc=$?
 wait_pid "$SERVER_PID" 30
@@ -97,7 +97,7 @@ PYEOF
 }
 CONNS="${HAGCTL% stats} conns"
 dark_on() {
-	path_dark dsl || diag "nft failed: the dsl path did not go dark"
+	harness_step "the dsl path dark (nft)" path_dark dsl
 }
 stats_snap "$WORK/before4.json"
 server_start "$WORK/server4" --bytes 24M --seed back-down --timeout 60 --rate-mbit 24
@@ -157,26 +157,32 @@ check_moved "$WORK/before5.json" "$WORK/after5.json" mptcp.MPCapableSYNRX
 diag "new connection: dsl tx +$new_tx rx +$new_rx B, lte tx +$(ctr_delta "$WORK/before5.json" "$WORK/after5.json" ports.lte.tx_bytes) rx +$(ctr_delta "$WORK/before5.json" "$WORK/after5.json" ports.lte.rx_bytes) B"
 
 # 3. 5 % loss on one path only (frames toward the client on lte); both paths in use.
-# Paced to 40 Mbit/s like part 2: unpaced, dsl (a veth, gigabits) fills the
-# client's whole data-level window (up to hagd's 4 MiB send buffer) during one
-# RTO of the lossy lte subflow, and the Linux 6.18 client then stalls for good
-# about one run in five: the bytes it waits for sit in its lte subflow's
-# receive queue, not moved to the MPTCP socket, whose memory is full of the
-# out-of-order bytes from dsl (docs/testbed.md, "Bandwidth aggregation").
+# Unpaced: dsl (a veth, gigabits) fills the client's data-level window during
+# an RTO of the lossy lte subflow. Before decision 36 (docs/decisions.md) the
+# Linux 6.18 client then stalled for good about one run in five (its MPTCP
+# socket's memory full of out-of-order bytes from dsl, the hole's bytes left in
+# the lte subflow's queue), and this part was paced to 40 Mbit/s; hagd now
+# leaves the window's last 1/16 unused while subflows are joined.
 stats_snap "$WORK/before3.json"
-ip netns exec "$HAG_CLIENT_NS" nft -f - <<NFT || diag "nft failed: no loss on lte"
+lossy_lte() {
+	ip netns exec "$HAG_CLIENT_NS" nft -f - <<NFT
 table netdev hag_lossy {
+	counter lost { }
 	chain ig {
 		type filter hook ingress device "lte" priority 0; policy accept;
-		numgen random mod 100 < 5 drop
+		numgen random mod 100 < 5 counter name lost drop
 	}
 }
 NFT
-server_start "$WORK/server3" --bytes 8M --seed lossy-down --timeout 30 --rate-mbit 40
-client_run "$WORK/client3" 120 --bytes 8M --seed lossy-up --mptcp --timeout 30 --rate-mbit 40
+}
+harness_step "5 % loss toward the client on lte (nft)" lossy_lte
+server_start "$WORK/server3" --bytes 8M --seed lossy-down --timeout 30
+client_run "$WORK/client3" 120 --bytes 8M --seed lossy-up --mptcp --timeout 30
 crc=$?
 wait_pid "$SERVER_PID" 30
 src=$?
+lost=$(ip netns exec "$HAG_CLIENT_NS" nft list counter netdev hag_lossy lost 2>/dev/null | awk '$1 == "packets" { print $2 }')
+harness_step "nft dropped frames hagd sent on lte (${lost:-none})" test "${lost:-0}" -gt 0
 ip netns exec "$HAG_CLIENT_NS" nft delete table netdev hag_lossy 2>/dev/null
 stats_snap "$WORK/after3.json"
 check_eq "transfer finished with 5 % loss on lte" "$crc/$src" 0/0

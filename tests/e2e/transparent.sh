@@ -56,7 +56,7 @@ peer_of() { jget "$1" peer | cut -d: -f1; }
 peer_port() { jget "$1" peer | cut -d: -f2; }
 
 transparent_conf "$WORK/transparent.json" 0
-testbed_restart "$WORK/transparent.json" || { e2e_end; exit 1; }
+restart_or_fail "$WORK/transparent.json" "transparent mode" || { testbed_restore; e2e_end; }
 routes_add
 base=$(mempool_in_use)
 grep -q "transparent: 1 intercept rule on 2 access ports; other traffic routed" "$HAGD_LOG" &&
@@ -141,7 +141,8 @@ check_mempool "$base"
 
 # --- 4. mptcp_only: plain TCP routed, MPTCP terminated -------------------------------
 transparent_conf "$WORK/mptcp_only.json" 1 2
-testbed_restart "$WORK/mptcp_only.json" || { routes_del; testbed_restore; e2e_end; exit 1; }
+restart_or_fail "$WORK/mptcp_only.json" "transparent.mptcp_only and limits.per_client 2" ||
+	{ routes_del; testbed_restore; e2e_end; }
 routes_add
 stats_snap "$WORK/before4.json"
 server_start "$WORK/server4" --bytes 2M --seed tp4-down --timeout 30

@@ -272,16 +272,31 @@ def cmd_client(a):
         emit(r)
         return 2
     t0 = time.monotonic()
-    try:
-        if a.bind:
-            s.bind((a.bind, 0))
-        s.connect((a.addr, a.port))
-    except Exception as e:  # noqa: BLE001
-        r.update(error=err_name(e), error_text=str(e), secs=round(time.monotonic() - t0, 4),
-                 rx_bytes=0, tx_bytes=0)
-        emit(r)
-        s.close()
-        return 2
+    refused = 0
+    while True:
+        try:
+            if a.bind:
+                s.bind((a.bind, 0))
+            s.connect((a.addr, a.port))
+            break
+        except ConnectionRefusedError as e:
+            # Refused at the handshake (a RST to the SYN): a new socket, after a pause.
+            s.close()
+            if refused >= a.retry_refused:
+                r.update(error=err_name(e), error_text=str(e), secs=round(time.monotonic() - t0, 4),
+                         rx_bytes=0, tx_bytes=0, refused=refused + 1)
+                emit(r)
+                return 2
+            refused += 1
+            time.sleep(0.1)
+            s = new_socket(a.mptcp, a.timeout)
+        except Exception as e:  # noqa: BLE001
+            r.update(error=err_name(e), error_text=str(e), secs=round(time.monotonic() - t0, 4),
+                     rx_bytes=0, tx_bytes=0, refused=refused)
+            emit(r)
+            s.close()
+            return 2
+    r["refused"] = refused
     r["local"] = "%s:%d" % s.getsockname()
     snap = {}
 
@@ -595,6 +610,8 @@ def main(argv=None):
         else:
             q.add_argument("--addr", required=True)
             q.add_argument("--bind", help="local address to connect from")
+            q.add_argument("--retry-refused", type=int, default=0,
+                           help="connect again (after 0.1 s) up to N times when refused; the JSON's refused counts them")
             q.add_argument("--wait-first", action="store_true",
                            help="send nothing until something was received")
     q = sub.add_parser("relay", help="kernel stand-in for hagd")
