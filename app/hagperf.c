@@ -23,6 +23,9 @@
  * --open-rate R (new connections per millisecond at most, 64),
  * --mptcp (clients open MPTCP connections from the dsl address and join a
  * second subflow from the lte address once established),
+ * --takeover N (MPTCP: the first N connections whose join is up reset their
+ * first subflow, in stream mode once everyone sends: the joined subflow
+ * takes the connection over, on both sides; "takeovers" counts them),
  * --stats FILE (JSON at the end, and at once on SIGUSR1: a benchmark reads
  * its counters at the edges of a window), --ready-file FILE, --start-after S (open
  * nothing for S seconds once the ports answer: a memory baseline can be taken).
@@ -34,6 +37,7 @@
 #include <malloc.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +69,8 @@
 enum { P_DSL, P_LTE, P_UP, P_MAX };
 /* cps with MPTCP: clients that have their response and wait for their join before closing. */
 #define MAX_WAITING 4096
+/* --takeover: connections waiting for their join before their first subflow is reset. */
+#define MAX_TAKEOVER 1024
 enum mode { M_STREAM, M_CPS, M_IDLE };
 
 struct gport {
@@ -95,6 +101,10 @@ static struct {
 	uint64_t joins, join_fails;
 	struct end *waiting[MAX_WAITING];
 	unsigned n_waiting;
+	unsigned takeover;                  /* --takeover N: first subflows still to reset */
+	struct end *tk[MAX_TAKEOVER];       /* their connections, join not yet up */
+	unsigned n_tk;
+	uint64_t takeovers, takeover_skipped;
 	const char *stats, *ready;
 	struct rte_mempool *pool;
 	struct tcp_stack *tcp;
@@ -215,10 +225,15 @@ static void ev_established(struct tcp_sock *sk)
 	g.established++;
 	if (g.mptcp && mptcp_active(sk)) {
 		/* The second subflow: from the lte address of the same client. */
-		if (mptcp_join(sk, sk->laddr + 0x100, false, g.now_us) == 0)
+		if (mptcp_join(sk, sk->laddr + 0x100, false, g.now_us) == 0) {
 			g.joins++;
-		else
+			if (g.takeover > 0 && g.n_tk < MAX_TAKEOVER) {
+				g.takeover--;
+				g.tk[g.n_tk++] = e;
+			}
+		} else {
 			g.join_fails++;
+		}
 	}
 	if (sends(e))
 		fill(e, UINT64_MAX);
@@ -301,6 +316,12 @@ static void ev_closed(struct tcp_sock *sk, int err)
 			g.waiting[i] = g.waiting[--g.n_waiting];
 			break;
 		}
+	for (unsigned i = 0; i < g.n_tk; i++)
+		if (g.tk[i] == e) {
+			g.tk[i] = g.tk[--g.n_tk];
+			g.takeover_skipped++;
+			break;
+		}
 	if (e->client) {
 		g.open--;
 		if (err == 0 && e->got == (g.mode == M_CPS ? g.bytes : e->got))
@@ -311,13 +332,56 @@ static void ev_closed(struct tcp_sock *sk, int err)
 	end_free(e);
 }
 
+/*
+ * MPTCP takeover (lib/mptcp take_over): the first subflow died and a joined
+ * one carries the connection on; sk is freed once this returns, without
+ * closed(). Everything that names the connection's socket follows it: e->sk
+ * (fill, gate_check, close_joined, takeover_kick); the lists hold e, not sk.
+ */
+static void ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)
+{
+	struct end *e = sk->user;
+
+	e->sk = by;
+	g.takeovers++;
+}
+
 static const struct tcp_sock_ops ops = {
 	.established = ev_established,
 	.readable = ev_readable,
 	.writable = ev_writable,
 	.peer_fin = ev_peer_fin,
 	.closed = ev_closed,
+	.replaced = ev_replaced,
 };
+
+/*
+ * --takeover: once a candidate's join is up (no join pending, two subflows),
+ * reset its first subflow (an RST with MP_TCPRST, no MP_FASTCLOSE: RFC 8684
+ * 3.6 ends that subflow only). Both ends move the connection to the join; a
+ * candidate whose join failed is skipped (a reset would end the connection).
+ */
+static void takeover_kick(void)
+{
+	if (g.mode == M_STREAM && !g.gate_open)
+		return;          /* in stream mode, once data moves */
+	for (unsigned i = 0; i < g.n_tk;) {
+		struct end *e = g.tk[i];
+		struct mptcp_subflow_info sf[2];
+		int pending = mptcp_joins_pending(e->sk);
+		int n = mptcp_subflows(e->sk, sf, 2);
+
+		if (pending > 0 && n > 0) {
+			i++;
+			continue;
+		}
+		g.tk[i] = g.tk[--g.n_tk];
+		if (n == 2 && sf[1].sk->state == TCP_ESTABLISHED)
+			tcp_reset(e->sk);    /* ev_replaced: e->sk is the join now */
+		else
+			g.takeover_skipped++;
+	}
+}
 
 static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
@@ -495,7 +559,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hagperf [EAL args] -- --mode stream|cps|idle [--conns N] [--secs S] [--bytes B]\n"
 			"       [--dir both|up|down] [--listeners K] [--clients A] [--open-rate R]\n"
-			"       [--stats FILE] [--ready-file FILE] [--start-after S] [--mptcp]\n");
+			"       [--stats FILE] [--ready-file FILE] [--start-after S] [--mptcp] [--takeover N]\n");
 }
 
 static int parse(int argc, char **argv)
@@ -504,7 +568,7 @@ static int parse(int argc, char **argv)
 		{"mode", 1, 0, 'm'}, {"conns", 1, 0, 'n'}, {"secs", 1, 0, 's'}, {"bytes", 1, 0, 'b'},
 		{"dir", 1, 0, 'd'}, {"listeners", 1, 0, 'l'}, {"clients", 1, 0, 'c'}, {"open-rate", 1, 0, 'r'},
 		{"stats", 1, 0, 'o'}, {"ready-file", 1, 0, 'R'}, {"start-after", 1, 0, 'A'}, {"mptcp", 0, 0, 'M'},
-		{0, 0, 0, 0},
+		{"takeover", 1, 0, 'T'}, {0, 0, 0, 0},
 	};
 	int c;
 
@@ -540,35 +604,90 @@ static int parse(int argc, char **argv)
 		case 'R': g.ready = optarg; break;
 		case 'A': g.start_after = strtod(optarg, NULL); break;
 		case 'M': g.mptcp = true; break;
+		case 'T': g.takeover = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return -1;
 		}
 	}
 	if (g.bytes == 0)
 		g.bytes = g.mode == M_STREAM ? 65536 : 64;
 	if (g.conns == 0 || g.listeners == 0 || g.listeners > 64 || g.clients == 0 || g.clients > 200 ||
-	    g.open_rate == 0 || g.secs <= 0)
+	    g.open_rate == 0 || g.secs <= 0 || (g.takeover > 0 && !g.mptcp) || g.takeover > MAX_TAKEOVER)
 		return -1;
 	return 0;
+}
+
+/* Appends to the report line; a line that does not fit is cut (n stays at its size). */
+static size_t put(char *buf, size_t size, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static size_t put(char *buf, size_t size, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (n >= size)
+		return n;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+	return k < 0 ? n : n + (size_t)k;
+}
+
+/* The counters that moved, by their MIB names: a run's resets and timeouts are read here. */
+static size_t put_mibs(char *buf, size_t size, size_t n, const char *key, const char *const *names,
+		       unsigned count, uint64_t (*get)(unsigned))
+{
+	const char *sep = "";
+
+	n = put(buf, size, n, ", \"%s\": {", key);
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t v = get(i);
+
+		if (v == 0)
+			continue;
+		n = put(buf, size, n, "%s\"%s\": %" PRIu64, sep, names[i], v);
+		sep = ", ";
+	}
+	return put(buf, size, n, "}");
+}
+
+static uint64_t tcp_mib_at(unsigned i)
+{
+	return tcp_mib_get(g.tcp, (enum tcp_mib)i);
+}
+
+static uint64_t mptcp_mib_at(unsigned i)
+{
+	return g.mp ? mptcp_mib_get(g.mp, (enum mptcp_mib)i) : 0;
 }
 
 /* The figures as one JSON line: into --stats, and on stdout at the end. */
 static void report(double secs, bool final)
 {
-	char line[1024];
+	char line[8192];
+	size_t n;
 	FILE *f;
 
-	snprintf(line, sizeof(line),
-		 "{\"mode\": \"%s\", \"conns\": %u, \"secs\": %.3f, \"started\": %" PRIu64 ", \"established\": %" PRIu64
-		 ", \"completed\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"open\": %u, \"idle_ready\": %u"
-		 ", \"rx_client_bytes\": %" PRIu64 ", \"rx_server_bytes\": %" PRIu64 ", \"tcp_retrans\": %" PRIu64
-		 ", \"tcp_in_segs\": %" PRIu64 ", \"tcp_out_segs\": %" PRIu64 ", \"mptcp\": %s, \"joins\": %" PRIu64
-		 ", \"join_fails\": %" PRIu64 ", \"mp_established\": %" PRIu64 ", \"mp_joins_acked\": %" PRIu64 "}",
-		 g.mode == M_STREAM ? "stream" : g.mode == M_CPS ? "cps" : "idle", g.conns, secs, g.started,
-		 g.established, g.completed, g.failed, g.open, g.idle_ready, g.rx_client, g.rx_server,
-		 tcp_mib_get(g.tcp, TCP_MIB_RETRANS_SEGS), tcp_mib_get(g.tcp, TCP_MIB_IN_SEGS),
-		 tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS), g.mptcp ? "true" : "false", g.joins, g.join_fails,
-		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPCAPABLE_SYNACK_RX) : 0,
-		 g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPJOIN_SYNACK_RX) : 0);
+	n = put(line, sizeof(line), 0,
+		"{\"mode\": \"%s\", \"conns\": %u, \"secs\": %.3f, \"started\": %" PRIu64 ", \"established\": %" PRIu64
+		", \"completed\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"open\": %u, \"idle_ready\": %u"
+		", \"rx_client_bytes\": %" PRIu64 ", \"rx_server_bytes\": %" PRIu64 ", \"tcp_retrans\": %" PRIu64
+		", \"tcp_in_segs\": %" PRIu64 ", \"tcp_out_segs\": %" PRIu64 ", \"mptcp\": %s, \"joins\": %" PRIu64
+		", \"join_fails\": %" PRIu64 ", \"mp_established\": %" PRIu64 ", \"mp_joins_acked\": %" PRIu64
+		", \"takeovers\": %" PRIu64 ", \"takeover_skipped\": %" PRIu64,
+		g.mode == M_STREAM ? "stream" : g.mode == M_CPS ? "cps" : "idle", g.conns, secs, g.started,
+		g.established, g.completed, g.failed, g.open, g.idle_ready, g.rx_client, g.rx_server,
+		tcp_mib_get(g.tcp, TCP_MIB_RETRANS_SEGS), tcp_mib_get(g.tcp, TCP_MIB_IN_SEGS),
+		tcp_mib_get(g.tcp, TCP_MIB_OUT_SEGS), g.mptcp ? "true" : "false", g.joins, g.join_fails,
+		g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPCAPABLE_SYNACK_RX) : 0,
+		g.mp ? mptcp_mib_get(g.mp, MPTCP_MIB_MPJOIN_SYNACK_RX) : 0, g.takeovers, g.takeover_skipped);
+	n = put_mibs(line, sizeof(line), n, "tcp_mib", tcp_mib_names, TCP_MIB_MAX, tcp_mib_at);
+	n = put_mibs(line, sizeof(line), n, "mptcp_mib", mptcp_mib_names, MPTCP_MIB_MAX, mptcp_mib_at);
+	n = put(line, sizeof(line), n, "}");
+	if (n >= sizeof(line)) {
+		/* Never half a JSON object: the counters go, the figures stay. */
+		fprintf(stderr, "hagperf: report line too long (%zu bytes)\n", n);
+		return;
+	}
 	if (final) {
 		printf("%s\n", line);
 		fflush(stdout);
@@ -641,6 +760,12 @@ int main(int argc, char **argv)
 	tc.rcvbuf = g.mode == M_STREAM ? g.bytes : 4096;
 	tc.timewait_us = 1000;       /* a generator: its TIME_WAIT would only hold ports */
 	tc.syn_retries = 3;
+	/* Every handshake with state: hagd opens an upstream connection per client
+	 * at --open-rate (10 000 in 160 ms), past the default backlog of 1024. With
+	 * SYN cookies a lost third ACK made hagd's next segment fail the cookie check
+	 * (SyncookiesFailed): our RST reset its upstream side and hagd closed the
+	 * client with MP_FASTCLOSE. A generator measures hagd, not its own defence. */
+	tc.syn_backlog = tc.max_conns;
 	tc.mss = 1460;
 	tc.output = output;
 	tc.socket_id = (int)rte_socket_id();
@@ -714,6 +839,8 @@ int main(int argc, char **argv)
 		}
 		if (g.n_waiting)
 			close_joined();
+		if (g.n_tk)
+			takeover_kick();
 		gate_check();
 		tcp_stack_poll(g.tcp, g.now_us);
 		for (int p = 0; p < P_MAX; p++)

@@ -20,7 +20,11 @@
 #                          default 100000), each with
 #                          one byte relayed each way: growth of hagd's resident
 #                          memory (smaps Rss, the memif rings left out) per connection.
-#   --smoke                each part once, small and short (./scripts/test.sh).
+#   --smoke                each part once, small and short (./scripts/test.sh);
+#                          engine: in each MPTCP case hagperf resets the first
+#                          subflow of 1 connection in 10 once its join is up
+#                          (--takeover), so that the run covers a takeover on
+#                          both sides (the takeovers are counted in the results).
 #
 # Writes bench/results/DATE-engine.json (-cps, -memory); prints one table.
 set -euo pipefail
@@ -37,15 +41,27 @@ CRASHED=0
 
 die() { echo "bench: $*" >&2; exit 1; }
 
+# Whatever ended the script (a die, a signal, the end): hagd and hagperf stop.
+# Every step may fail (a process already gone): none may end the trap under
+# set -e before hagd is stopped, or hagd is left busy-polling its core.
 cleanup() {
-	[[ -n "$PERF_PID" ]] && kill "$PERF_PID" 2>/dev/null
-	[[ -n "$HAGD_PID" ]] && kill "$HAGD_PID" 2>/dev/null
-	sleep 0.3
-	[[ -n "$PERF_PID" ]] && kill -9 "$PERF_PID" 2>/dev/null
-	[[ -n "$HAGD_PID" ]] && kill -9 "$HAGD_PID" 2>/dev/null
+	local rc=$? p
+	for p in "$PERF_PID" "$HAGD_PID"; do
+		[[ -z "$p" ]] || kill "$p" 2>/dev/null || true
+	done
+	for p in "$PERF_PID" "$HAGD_PID"; do
+		[[ -n "$p" ]] || continue
+		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	PERF_PID="" HAGD_PID=""
 	rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/hagperf"
-	((CRASHED)) && echo "bench: hagd crashed during the run: see $W" >&2
-	return 0
+	if ((CRASHED)); then
+		echo "bench: hagd crashed during the run: see $W" >&2
+		((rc != 0)) || rc=1
+	fi
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -118,10 +134,30 @@ perf_start() {   # perf_start OUT ARGS...: hagperf in the background
 	PERF_PID=$!
 }
 
-perf_stop() {   # the load ends (SIGTERM: hagperf prints its figures and exits 0)
-	kill "$PERF_PID" 2>/dev/null || true
-	wait "$PERF_PID" || die "hagperf failed: $(tail -n 3 "$W/hagperf.log")"
+# perf_died WHAT: hagperf ended before we stopped it (a crash, or its time
+# ran out within the window): the figures of WHAT cannot be trusted.
+perf_died() {
+	local rc=0
+	wait "$PERF_PID" 2>/dev/null || rc=$?
 	PERF_PID=""
+	((rc <= 128)) || die "hagperf died of signal $((rc - 128)) during $1 (log in $W): $(tail -n 3 "$W/hagperf.log")"
+	die "hagperf ended (status $rc) before the end of $1 (log in $W): $(tail -n 3 "$W/hagperf.log")"
+}
+
+perf_stop() {   # perf_stop WHAT: the load ends (SIGTERM: hagperf prints its figures and exits 0)
+	local rc=0
+	kill "$PERF_PID" 2>/dev/null || true
+	for _ in $(seq 300); do kill -0 "$PERF_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$PERF_PID" 2>/dev/null; then
+		kill -9 "$PERF_PID" 2>/dev/null || true
+		wait "$PERF_PID" 2>/dev/null || true
+		PERF_PID=""
+		die "hagperf did not stop within 30 s of SIGTERM after $1 (log in $W)"
+	fi
+	wait "$PERF_PID" || rc=$?
+	PERF_PID=""
+	((rc <= 128)) || die "hagperf died of signal $((rc - 128)) during $1 (log in $W): $(tail -n 3 "$W/hagperf.log")"
+	((rc == 0)) || die "hagperf failed (status $rc) in $1 (log in $W): $(tail -n 3 "$W/hagperf.log")"
 }
 
 now() { date +%s.%N; }
@@ -150,6 +186,7 @@ window() {
 	t0=$(now); ctl >"$W/$3.a.json" || die "hagd stopped answering during $3 (log in $W)"
 	sleep "$2"
 	t1=$(now); ctl >"$W/$3.b.json" || die "hagd stopped answering during $3 (log in $W)"
+	kill -0 "$PERF_PID" 2>/dev/null || perf_died "$3"
 	echo "$t0 $t1" >"$W/$3.t"
 }
 
@@ -165,9 +202,10 @@ engine)
 	conf "$W/hagd.json" 1 '{"rcvbuf_init": 16384}'
 	cases=()
 	for proto in mptcp tcp; do
-		pflag=()
-		[[ $proto == mptcp ]] && pflag=(--mptcp)
 		for c in "${CONNS[@]}"; do
+			pflag=()
+			[[ $proto == mptcp ]] && pflag=(--mptcp)
+			[[ $proto == mptcp ]] && ((smoke)) && pflag+=(--takeover "$(((c + 9) / 10))")
 			buf=65536
 			((c >= 10000)) && buf=16384
 			for d in up down; do
@@ -177,7 +215,7 @@ engine)
 					perf_start "$W/$name.perf" --mode stream --conns "$c" --dir "$d" --bytes "$buf" \
 						--secs "$((WARM + SECS + 5))" "${pflag[@]}"
 					window "$WARM" "$SECS" "$name" "$c"
-					perf_stop
+					perf_stop "$name"
 					hagd_stop
 					cases+=("$name")
 				done
@@ -207,7 +245,7 @@ cps)
 			perf_start "$W/$name.perf" --mode cps --conns "$cc" --listeners 64 --clients 16 --open-rate 1000 \
 				--secs "$((WARM + SECS + 5))" "${pflag[@]}"
 			window "$WARM" "$SECS" "$name"
-			perf_stop
+			perf_stop "$name"
 			hagd_stop
 			cases+=("$name")
 		done
@@ -237,19 +275,16 @@ memory)
 	ctl >"$W/mem.a.json"
 	for _ in $(seq 1200); do
 		[[ -e "$W/ready" ]] && break
-		kill -0 "$PERF_PID" 2>/dev/null || break
+		kill -0 "$PERF_PID" 2>/dev/null || perf_died "the memory ramp"
 		sleep 0.25
 	done
 	[[ -e "$W/ready" ]] || die "the $N connections did not all come up: $(ctl | head -c 600)"
 	sleep 1
 	rss1=$(rss_kib)
 	ctl >"$W/mem.b.json"
+	kill -0 "$PERF_PID" 2>/dev/null || perf_died "the memory window"
 	echo "$rss0 $rss1 $N" >"$W/mem.rss"
-	kill "$PERF_PID" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$PERF_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$PERF_PID" 2>/dev/null || true
-	wait "$PERF_PID" 2>/dev/null || true
-	PERF_PID=""
+	perf_stop memory
 	hagd_stop
 	cases=(mem)
 	;;
@@ -287,9 +322,16 @@ if part == "engine":
         segs = by / 1448.0
         cyc = d("workers.0.busy_cycles")
         hz = b["tsc_hz"]
+        # hagperf's own figures at its end (its clients' failures, the takeovers
+        # it saw); hagd's MPTCP counters since its start (a takeover happens in
+        # the warm-up as often as in the window).
+        perf = json.load(open("%s/%s.perf" % (w, name)))
         rows.setdefault((proto, int(c), d_), []).append({
             "cycles_per_seg": cyc / segs if segs else None, "mpps": segs / dt / 1e6,
-            "gbps": by * 8 / dt / 1e9, "busy": cyc / (dt * hz), "retrans": d("tcp.RetransSegs")})
+            "gbps": by * 8 / dt / 1e9, "busy": cyc / (dt * hz), "retrans": d("tcp.RetransSegs"),
+            "perf_failed": perf["failed"], "perf_takeovers": perf.get("takeovers", 0),
+            "hagd_takeovers": b["mptcp"].get("Takeover", 0), "hagd_fastclose_tx": b["mptcp"].get("MPFastcloseTx", 0),
+            "hagd_upstream_resets": b["relay"].get("UpstreamResets", 0)})
     for (proto, c, d_), xs in sorted(rows.items()):
         med = lambda k: statistics.median(x[k] for x in xs if x[k] is not None)
         out["results"].append({"proto": proto, "conns": c, "dir": d_, "runs": len(xs),
@@ -301,6 +343,13 @@ if part == "engine":
     for x in out["results"]:
         print("  %-6s %-7d %-5s %12.0f %8.3f %8.2f %5.0f%%" % (x["proto"], x["conns"], x["dir"], x["cycles_per_seg"],
                                                              x["mpps"], x["gbps"], 100 * x["busy"]))
+    for x in out["results"]:
+        for k, y in enumerate(x["raw"]):
+            if y["perf_failed"] or y["perf_takeovers"] or y["hagd_takeovers"] or y["hagd_fastclose_tx"]:
+                print("  %s c%d %s run %d: hagperf %d connections failed, %d takeovers; hagd %d takeovers,"
+                      " %d MP_FASTCLOSE sent, %d upstream resets" % (x["proto"], x["conns"], x["dir"], k + 1,
+                      y["perf_failed"], y["perf_takeovers"], y["hagd_takeovers"], y["hagd_fastclose_tx"],
+                      y["hagd_upstream_resets"]))
 elif part == "cps":
     print("cps: full lifecycles (connect, 64 B request, 64 B response, close both sides; MPTCP: with one"
           " MP_JOIN), 64 at a time (MPTCP 512)")

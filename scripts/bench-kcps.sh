@@ -45,20 +45,40 @@ PERF_PID="" GW_PID=""
 
 die() { echo "bench kcps: $*" >&2; exit 1; }
 
-stop_pid() {   # stop_pid PID: SIGTERM twice (hagd: drain, then at once), SIGKILL after 5 s
-	local p=$1
+# stop_pid PID: SIGTERM twice (hagd: drain, then at once), SIGKILL after 5 s.
+# Returns the process's exit status (128 + N: ended by signal N).
+stop_pid() {
+	local p=$1 rc=0
 	[[ -n "$p" ]] || return 0
 	kill "$p" 2>/dev/null || true
 	sleep 0.2
 	kill "$p" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || rc=$?
+	return "$rc"
 }
 
+# stop_checked WHAT PID OK...: stop_pid PID; the benchmark fails when WHAT had
+# died before we stopped it (its figures cannot be trusted) or ended with a
+# status not in OK (hagperf: 0, it handles SIGTERM; a gateway: 0 or 143).
+stop_checked() {
+	local what=$1 p=$2 alive=1 rc=0 ok; shift 2
+	kill -0 "$p" 2>/dev/null || alive=0
+	stop_pid "$p" || rc=$?
+	if ((!alive && rc > 128)); then
+		die "$what died of signal $((rc - 128)) before it was stopped (logs in $W)"
+	fi
+	((alive)) || die "$what ended (status $rc) before it was stopped (logs in $W)"
+	for ok in "$@"; do ((rc == ok)) && return 0; done
+	die "$what ended with status $rc when stopped (logs in $W)"
+}
+
+# Whatever ended the script: hagperf and the gateway stop (neither may be left
+# running: every step here tolerates a process already gone).
 net_down() {
-	stop_pid "$PERF_PID"; PERF_PID=""
-	stop_pid "$GW_PID"; GW_PID=""
+	stop_pid "$PERF_PID" || true; PERF_PID=""
+	stop_pid "$GW_PID" || true; GW_PID=""
 	ip netns del "$NS_P" 2>/dev/null || true
 	ip netns del "$NS_G" 2>/dev/null || true
 	rm -rf "/var/run/dpdk/$PREFIX" /var/run/dpdk/hagperf-kcps
@@ -159,9 +179,10 @@ EOF
 	die "hagd did not start"
 }
 
-gw_stop() {
-	stop_pid "$GW_PID"
+gw_stop() {   # gw_stop NAME
+	local p=$GW_PID
 	GW_PID=""
+	stop_checked "the gateway ($1)" "$p" 0 143
 	rm -rf "/var/run/dpdk/$PREFIX"
 	in_g ip -4 addr flush dev dsl-gw
 	in_g ip -4 addr flush dev lte-gw
@@ -216,10 +237,11 @@ for gw in kgw hagd; do
 			snap "$name" a
 			sleep "$SECS"
 			snap "$name" b
-			stop_pid "$PERF_PID"
+			p=$PERF_PID
 			PERF_PID=""
+			stop_checked "hagperf ($name)" "$p" 0
 			[[ $gw == hagd ]] && "$BUILD/app/hagctl" --prefix "$PREFIX" stats >"$W/$name.end.hagd"
-			gw_stop
+			gw_stop "$name"
 			cases+=("$name")
 		done
 	done

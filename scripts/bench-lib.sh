@@ -14,7 +14,7 @@ transfer() {
 	srv=$!
 	sleep 0.5
 	ip netns exec hag-client timeout 300 $LOAD client --addr "$addr" --port "$port" --bytes "$bytes" \
-		--timeout 60 $mp >"$OUT/cli.json" 2>"$OUT/cli.err" || { cat "$OUT/cli.err" >&2; wait "$srv"; return 1; }
+		--timeout 60 $mp >"$OUT/cli.json" 2>"$OUT/cli.err" || { cat "$OUT/cli.err" >&2; wait "$srv" || true; return 1; }
 	wait "$srv" || { cat "$OUT/srv.err" >&2; return 1; }
 	$PY - "$OUT/cli.json" "$OUT/srv.json" <<'PYEOF'
 import json, sys
@@ -49,7 +49,8 @@ testpmd_up() {
 }
 
 testpmd_down() {
-	[[ -n "$TPMD_PID" ]] && kill "$TPMD_PID" 2>/dev/null
+	# Under set -e (and in EXIT traps): a testpmd already gone must not end the teardown.
+	[[ -z "$TPMD_PID" ]] || kill "$TPMD_PID" 2>/dev/null || true
 	pkill -f 'sleep 100000' 2>/dev/null || true
 	wait 2>/dev/null || true
 	TPMD_PID=""
