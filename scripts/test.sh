@@ -136,6 +136,20 @@ run_fuzz_replays() {
 	done
 }
 
+# run_tree_check NAME CMD...: one check of the tree (docs, paths), passed when CMD exits 0.
+run_tree_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		passed=$((passed + 1))
+		printf '%-24s %s\n' "$name" "$out"
+	else
+		failed=$((failed + 1))
+		printf '%-24s %s\n' "$name" "FAILED"
+		echo "$out" | head -n 20 | sed 's/^/    /'
+	fi
+}
+
 # run_e2e TAG TEST...: the e2e tests on a fresh testbed, hagd from $HAGD_BUILD.
 run_e2e() {
 	local tag=$1 t script log rc s p d f hl
@@ -239,23 +253,9 @@ if ((run_unit)); then
 	run_units "$BUILD" unit
 	run_fuzz_replays "$BUILD" unit
 	# Nothing in the tree refers to a path outside it (a clone has nothing beside it).
-	if out=$(/usr/bin/python3 "$ROOT/tests/tools/check_self_contained.py" "$ROOT" 2>&1); then
-		passed=$((passed + 1))
-		printf '%-24s %s\n' check_self_contained "$out"
-	else
-		failed=$((failed + 1))
-		printf '%-24s %s\n' check_self_contained "FAILED"
-		echo "$out" | head -n 20 | sed 's/^/    /'
-	fi
+	run_tree_check check_self_contained /usr/bin/python3 "$ROOT/tests/tools/check_self_contained.py" "$ROOT"
 	# Every counter hagctl stats shows has its row in docs/operations.md.
-	if out=$(bash "$ROOT/tests/tools/check_counters_doc.sh" 2>&1); then
-		passed=$((passed + 1))
-		printf '%-24s %s\n' check_counters_doc "$out"
-	else
-		failed=$((failed + 1))
-		printf '%-24s %s\n' check_counters_doc "FAILED"
-		echo "$out" | head -n 20 | sed 's/^/    /'
-	fi
+	run_tree_check check_counters_doc bash "$ROOT/tests/tools/check_counters_doc.sh"
 fi
 
 if ((run_e2e)); then
