@@ -82,6 +82,8 @@ static void free_later_flush(struct tcp_stack *st)
 	while ((sk = TAILQ_FIRST(&st->free_later)) != NULL) {
 		TAILQ_REMOVE(&st->free_later, sk, dq);
 		seq_ranges_fini(&sk->sacked);
+		seq_ranges_fini(&sk->lost);
+		tcp_txlog_free(sk);
 		seq_ranges_fini(&sk->rcv);
 		free(sk);
 	}

@@ -70,6 +70,10 @@ enum tcp_mib {
 	TCP_MIB_LOSS_PROBES,        /* TCPLossProbes: tail loss probes sent (RFC 8985 7) */
 	TCP_MIB_RACK_RECOVERY,      /* hagd: recoveries started by the reordering timer (RFC 8985 6) */
 	TCP_MIB_LOST_RETRANSMIT,    /* TCPLostRetransmit: a retransmission found lost (RFC 8985 6.2) */
+	TCP_MIB_SACK_FAILURES,      /* TCPSackFailures: RTOs during a SACK recovery */
+	TCP_MIB_LOSS_FAILURES,      /* TCPLossFailures: RTOs again while resending after an RTO */
+	TCP_MIB_SACK_REORDER,       /* TCPSACKReorder: reordering seen in SACKs (RFC 8985 RACK.reordering_seen) */
+	TCP_MIB_RACK_LOST,          /* hagd: segments marked lost (RACK, RFC 8985 6.2; or not SACKed at an RTO) */
 	TCP_MIB_PAWS_ESTAB,         /* PAWSEstabRejected: old timestamp, segment dropped (RFC 7323 5) */
 	TCP_MIB_KEEPALIVE,          /* TCPKeepAlive: keepalive probes sent */
 	TCP_MIB_KEEPALIVE_ABORT,    /* hagd: connections closed after unanswered keepalives */
@@ -99,6 +103,7 @@ extern const char *const tcp_mib_names[TCP_MIB_MAX];
 
 struct tcp_sock;
 struct tcp_stack;
+struct tcp_txlog;
 
 /* Options parsed from one segment (RFC 9293 3.1, RFC 7323, RFC 2018). */
 struct tcp_seg_opts {
@@ -256,9 +261,11 @@ struct tcp_stack_conf {
 #define TF_IN_DIRTY     0x0080  /* on the stack's flush list */
 #define TF_RECOVERY     0x0100  /* NewReno fast recovery */
 #define TF_NO_TX_FREE   0x0200  /* acked bytes are freed by the ULP (MPTCP data level) */
+#define TF_LOSS         0x0400  /* after an RTO (SACK): resending what is marked lost, up to recover */
 #define TF_PEER_FIN     0x0800  /* FIN received (in order) */
 #define TF_CLOSED_CB    0x1000  /* closed() delivered */
 #define TF_RTX_FIRST    0x4000  /* recovery just started: resend the first hole whatever the pipe */
+#define TF_RACK_TIMER   0x2000  /* t_loss is RACK's reordering timer, not a loss probe */
 #define TF_TLP_SENT     0x8000  /* a tail loss probe is out for this flight */
 
 struct tcp_sock {
@@ -309,9 +316,16 @@ struct tcp_sock {
 	uint64_t recover;           /* recovery point (RFC 6582 / RFC 6675 RecoveryPoint) */
 	uint8_t dupacks;
 	struct seq_ranges sacked;   /* scoreboard: sacked.nxt = snd_una, r[] = SACKed ranges */
-	uint64_t high_rxt;          /* RFC 6675 HighRxt: holes below are retransmitted */
-	uint64_t rtx_mark;          /* snd_max when the first hole was last resent (0: none) */
+	struct seq_ranges lost;     /* marked lost (RACK, RTO), not SACKed, not resent since (lost.nxt = snd_una) */
+	struct tcp_txlog *txlog;    /* transmit times of what is in flight (tcp_recovery.c); NULL: none */
 	uint8_t reo_mult;           /* RFC 8985 reo_wnd_mult: grows with D-SACKs (reordering seen) */
+	bool rack_reord;            /* RFC 8985 RACK.reordering_seen: an original segment SACKed below the highest SACK */
+	/* RFC 8985 RACK: the most recently sent segment delivered (its transmit
+	 * time and end), the RTT it measured, the smallest RTT seen. */
+	uint64_t rack_ts, rack_end;
+	uint32_t rack_rtt_us, rack_min_rtt_us;
+	/* RFC 6937 PRR: bytes delivered and sent since recovery began, the flight then. */
+	uint64_t prr_delivered, prr_out, recover_fs;
 
 	/* RTT (RFC 6298), microseconds. */
 	uint32_t srtt_us, rttvar_us, rto_us;

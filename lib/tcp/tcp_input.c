@@ -311,10 +311,7 @@ static void cc_ack(struct tcp_sock *sk, uint64_t acked, uint64_t ack)
 			sk->flags &= ~TF_RECOVERY;
 			sk->cwnd = sk->ssthresh;
 		} else if (sk->flags & TF_SACK_OK) {
-			/* RFC 6675: the pipe rules output; a partial ACK only moves HighRxt up. */
-			if (sk->high_rxt < ack)
-				sk->high_rxt = ack;
-			tcp_mark_dirty(sk);
+			tcp_mark_dirty(sk);     /* PRR sets cwnd (tcp_recovery_ack) */
 		} else {
 			/* Partial ACK: resend the next hole, deflate by what was acked. */
 			tcp_retransmit_una(sk);
@@ -333,17 +330,9 @@ static void cc_dupack(struct tcp_sock *sk)
 {
 	struct tcp_stack *st = sk->stack;
 
-	if (sk->flags & TF_SACK_OK) {
-		/* RFC 6675 5: DupThresh duplicate ACKs, or that much SACKed above snd_una. */
-		/* Once the path showed reordering (D-SACK), only the RACK timer decides. */
-		if (!(sk->flags & TF_RECOVERY) && sk->reo_mult <= 1 &&
-		    (++sk->dupacks >= 3 || seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss))
-			tcp_enter_recovery(sk);
-		else if (sk->flags & TF_RECOVERY)
-			tcp_mark_dirty(sk);
-		return;
-	}
-	if (++sk->dupacks == 3 && !(sk->flags & TF_RECOVERY)) {
+	if (sk->flags & TF_SACK_OK)
+		return;     /* RACK decides what is lost (tcp_recovery_ack) */
+	if (++sk->dupacks == 3 && !(sk->flags & (TF_RECOVERY | TF_LOSS))) {
 		sk->cc_ops->on_congestion(sk);
 		sk->recover = sk->snd_max;
 		sk->flags |= TF_RECOVERY;
@@ -364,6 +353,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	uint64_t ack = seq_extend(sk->snd_una, seg->ack - sk->iss);
 	uint32_t wnd = (uint32_t)seg->wnd << sk->snd_wscale;
 	bool sack_news = false;
+	uint64_t delivered = 0;
 
 	if (sk->state == TCP_SYN_RCVD) {
 		if (ack != 1) {
@@ -397,8 +387,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		schedule_ack(sk, true);
 		return false;
 	}
-	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una && (seg->opt.n_sack || sk->sacked.n))
-		sack_news = tcp_sack_update(sk, seg, ack);
+	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una)
+		delivered = tcp_sack_ack(sk, seg, ack, &sack_news);
 	if (ack > sk->snd_una) {
 		uint64_t acked = ack - sk->snd_una;
 		uint64_t data_acked = acked - (sk->snd_una == 0 ? 1 : 0);   /* our SYN is not data */
@@ -416,6 +406,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			sk->rtt_pos = 0;
 		sk->snd_una = ack;
 		sk->flags &= ~TF_TLP_SENT;
+		if ((sk->flags & TF_LOSS) && ack >= sk->recover)
+			sk->flags &= ~TF_LOSS;      /* all sent before the RTO is acknowledged */
 		if (sk->snd_nxt < ack)
 			sk->snd_nxt = ack;
 		sk->retries = 0;
@@ -438,11 +430,6 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		if (data_acked > 0 && !(sk->flags & TF_NO_TX_FREE) && sk->ops && sk->ops->writable)
 			sk->ops->writable(sk);
 		tcp_mark_dirty(sk);
-		sk->rtx_mark = 0;
-		/* SACK above the new snd_una may already prove a loss (RFC 6675 5). */
-		if (sack_news && !(sk->flags & TF_RECOVERY) && sk->reo_mult <= 1 &&
-		    seq_ranges_bytes(&sk->sacked) >= 3u * sk->mss)
-			tcp_enter_recovery(sk);
 	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&
 		   (wnd == sk->snd_wnd || sack_news) && sk->snd_max > sk->snd_una) {
 		cc_dupack(sk);
@@ -460,17 +447,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			tcp_mark_dirty(sk);
 		}
 	}
-	/* RFC 8985 6.2: data sent after our resend of the first hole got through
-	 * while the hole did not: the resend was lost too; start over from snd_una. */
-	if ((sk->flags & TF_RECOVERY) && sack_news && sk->rtx_mark &&
-	    tcp_sack_high(sk) > sk->rtx_mark) {
-		TCP_INC(st, TCP_MIB_LOST_RETRANSMIT);
-		sk->rtx_mark = 0;
-		sk->high_rxt = sk->snd_una;
-		sk->flags |= TF_RTX_FIRST;
-		tcp_mark_dirty(sk);
-	}
-	tcp_loss_timer_arm(sk);
+	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una)
+		tcp_recovery_ack(sk, delivered);
 	return true;
 }
 

@@ -107,12 +107,22 @@ int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len);
 
 void tcp_challenge_ack(struct tcp_sock *sk);
 
-/* tcp_sack.c */
-bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack);
+/* tcp_sack.c: the scoreboard (RFC 6675) */
+uint64_t tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack, bool *news);
 uint64_t tcp_sack_high(const struct tcp_sock *sk);
 uint64_t tcp_pipe(const struct tcp_sock *sk);
-bool tcp_sack_next_hole(const struct tcp_sock *sk, uint64_t *pos, uint64_t *len);
 uint64_t tcp_sack_skip(const struct tcp_sock *sk, uint64_t pos, uint64_t *lim);
+
+/* tcp_recovery.c: transmit log, RACK-TLP (RFC 8985), PRR (RFC 6937), loss after an RTO */
+void tcp_rack_sent(struct tcp_sock *sk, uint64_t pos, uint64_t end);
+void tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struct tcp_seg *seg, uint64_t fack);
+void tcp_txlog_free(struct tcp_sock *sk);
+void tcp_lost_remove(struct tcp_sock *sk, uint64_t a, uint64_t b);
+bool tcp_lost_next(const struct tcp_sock *sk, uint64_t *pos, uint64_t *len);
+void tcp_recovery_ack(struct tcp_sock *sk, uint64_t delivered);
+void tcp_prr_sent(struct tcp_sock *sk, uint32_t len);
+void tcp_rack_rto(struct tcp_sock *sk);
+void tcp_rack_rto_resend(struct tcp_sock *sk);
 void tcp_enter_recovery(struct tcp_sock *sk);
 void tcp_loss_timer_arm(struct tcp_sock *sk);
 void tcp_loss_timer(struct tcp_sock *sk);

@@ -225,6 +225,10 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	}
 	if (pos < sk->snd_max && (len || (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG))))
 		TCP_INC(st, TCP_MIB_RETRANS_SEGS);
+	if (pos && (len || (flags & RTE_TCP_FIN_FLAG)) && !(flags & RTE_TCP_SYN_FLAG)) {
+		tcp_rack_sent(sk, pos, pos + len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0));
+		tcp_prr_sent(sk, len ? len : 1);
+	}
 	if (len && sk->idle_ms)
 		sk->t_idle = st->now_us + sk->idle_ms * 1000ull;   /* later than filed: the wheel re-files lazily */
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
@@ -406,23 +410,33 @@ void tcp_output(struct tcp_sock *sk)
 		return;
 	}
 
-	/* RFC 6675 6: in SACK recovery, holes first, as far as the pipe allows. */
-	if ((sk->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK)) {
-		uint64_t hpos, hlen;
-		int n;
+	/* RFC 6675 NextSeg rule 1 with RACK's IsLost (RFC 8985): what is marked
+	 * lost goes first, as far as the pipe allows; the first one of a recovery
+	 * at once (RFC 6675 5 step 4.3). */
+	if (sk->flags & TF_SACK_OK) {
+		uint64_t lpos, llen;
 
-		/* RFC 6675 5 (4.3): the first hole goes out at once, whatever the pipe. */
 		while ((tcp_pipe(sk) + sk->mss <= sk->cwnd || (sk->flags & TF_RTX_FIRST)) &&
-		       tcp_sack_next_hole(sk, &hpos, &hlen)) {
+		       tcp_lost_next(sk, &lpos, &llen)) {
+			uint64_t end = tcp_tx_end(sk);
+			int n;
+
 			sk->flags &= ~TF_RTX_FIRST;
-			n = tcp_xmit(sk, hpos, (uint32_t)(hlen > sk->mss ? sk->mss : hlen),
-				     RTE_TCP_ACK_FLAG);
-			if (n <= 0)
-				break;
-			TCP_INC(st, TCP_MIB_FAST_RETRANS);
-			if (hpos == sk->snd_una)
-				sk->rtx_mark = sk->snd_max;
-			sk->high_rxt = hpos + (uint64_t)n;
+			if (lpos >= end) {
+				/* Only our FIN is lost. */
+				if (!(sk->flags & TF_FIN_SENT) ||
+				    tcp_xmit(sk, end, 0, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG) < 0)
+					break;
+				n = 1;
+			} else {
+				n = tcp_xmit(sk, lpos, (uint32_t)RTE_MIN(RTE_MIN(llen, (uint64_t)sk->mss), end - lpos),
+					     RTE_TCP_ACK_FLAG);
+				if (n <= 0)
+					break;
+			}
+			tcp_lost_remove(sk, lpos, lpos + (uint64_t)n);
+			if (sk->flags & TF_RECOVERY)
+				TCP_INC(st, TCP_MIB_FAST_RETRANS);
 			sent = true;
 		}
 	}
@@ -434,12 +448,12 @@ void tcp_output(struct tcp_sock *sk)
 		uint8_t flags = RTE_TCP_ACK_FLAG;
 		int n;
 
-		if ((sk->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK)) {
-			/* New data in recovery: the pipe, not snd_una + cwnd, is the limit. */
-			uint64_t pipe = tcp_pipe(sk);
-
+		if ((sk->flags & TF_SACK_OK) &&
+		    ((sk->flags & (TF_RECOVERY | TF_LOSS)) || sk->sacked.n || sk->lost.n)) {
+			/* RFC 6675 NextSeg rule 2: new data once nothing lost waits, within
+			 * the peer's window, while the pipe (not snd_una + cwnd) allows. */
 			limit = sk->snd_una + sk->snd_wnd;
-			if (pipe + sk->mss > sk->cwnd)
+			if (sk->lost.n || tcp_pipe(sk) + sk->mss > sk->cwnd)
 				limit = sk->snd_nxt;
 		}
 		if (sk->snd_nxt < sk->snd_max && sk->sacked.n) {

@@ -111,15 +111,28 @@ static void rto_expired(struct tcp_sock *sk)
 		tcp_done(sk, -ETIMEDOUT);
 		return;
 	}
-	/* RFC 5681 3.1 loss window after the CC's decrease; RFC 6298 5.5-5.7 backoff. */
-	sk->cc_ops->on_congestion(sk);
+	/* RFC 5681 3.1 loss window after the CC's decrease, once per loss
+	 * episode: an RTO during a recovery, or again while resending after one,
+	 * keeps the ssthresh that episode set (as Linux's tcp_enter_loss); from
+	 * a cwnd already down to one segment it would fall to 2 segments.
+	 * RFC 6298 5.5-5.7 backoff. */
+	if (!(sk->flags & (TF_LOSS | TF_RECOVERY)))
+		sk->cc_ops->on_congestion(sk);
 	sk->cwnd = sk->mss;
+	if (sk->flags & TF_SACK_OK)
+		tcp_rack_rto(sk);               /* all not SACKed is lost: resent first, SACKed never */
+	else
+		sk->snd_nxt = sk->snd_una;      /* go back: resend from the first unacked byte */
+	/* RFC 6582 4.1: no fast retransmit for what was sent before the RTO. */
+	sk->recover = sk->snd_max;
+	sk->flags |= TF_LOSS;
 	sk->flags &= ~(TF_RECOVERY | TF_RTX_FIRST | TF_TLP_SENT);
+	if (sk->flags & TF_SACK_OK)
+		tcp_rack_rto_resend(sk);
 	sk->t_loss = 0;
 	sk->dupacks = 0;
 	sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : sk->rto_us * 2;
 	sk->rtt_pos = 0;
-	sk->snd_nxt = sk->snd_una;          /* go back: resend from the first unacked byte */
 	if (sk->state == TCP_SYN_RCVD)
 		return;
 	if (sk->ulp && sk->ulp->rto) {

@@ -677,6 +677,90 @@ ENGINE_TEST(tx, sack_recovery_resends_the_hole_at_once,
 	cr_expect_eq(MIB(TIMEOUTS), 0);
 }
 
+/* An ACK of offset ack from the client with SACK blocks of segments [a, b) (of 1460 bytes). */
+static void sack_segs(uint32_t ack, int n, const int (*seg)[2])
+{
+	uint32_t blk[4][2];
+	struct ut_opts o = {0};
+
+	for (int i = 0; i < n; i++) {
+		blk[i][0] = ut_cl.peer_isn + 1 + 1460u * (uint32_t)seg[i][0];
+		blk[i][1] = ut_cl.peer_isn + 1 + 1460u * (uint32_t)seg[i][1];
+	}
+	ut_opt_sack(&o, n, blk);
+	ut_cl.rcv_nxt = ut_cl.peer_isn + 1 + ack;
+	ut_send(ACK, NULL, 0, &o);
+}
+
+/* Was the segment at offset off among the captured ones? */
+static bool sent_at(uint32_t off)
+{
+	for (unsigned int i = 0; i < ut_ncap; i++) {
+		struct ut_seg s = ut_seg(i);
+
+		if (s.len && s.seq == ut_cl.peer_isn + 1 + off)
+			return true;
+	}
+	return false;
+}
+
+ENGINE_TEST(tx, lost_retransmission_resent_without_rto,
+	    "RFC 8985 6.2: data sent after a retransmission is SACKed while the retransmission is not: it is lost, resent at once")
+{
+	const int s1[][2] = {{1, 2}}, s2[][2] = {{1, 3}}, s3[][2] = {{1, 4}}, s4[][2] = {{1, 5}},
+		  s5[][2] = {{1, 6}}, s6[][2] = {{10, 11}, {1, 6}};
+
+	ut_establish(65535);
+	ut_queue_tx(30000);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10);
+	ut_clear();
+	ut_advance(10000);
+	sack_segs(0, 1, s1);                /* segment 0 lost, 1.. arrive */
+	sack_segs(0, 1, s2);
+	sack_segs(0, 1, s3);
+	cr_expect_eq(MIB(SACK_RECOVERY), 1, "three segments SACKed above the hole: recovery");
+	cr_assert(sent_at(0), "the hole resent at once");
+	ut_clear();
+	sack_segs(0, 1, s4);                /* the resend is lost too; 4 and 5 arrive */
+	sack_segs(0, 1, s5);
+	cr_assert(sent_at(14600), "PRR: new data for what was delivered");
+	cr_expect(!sent_at(0));
+	ut_clear();
+	ut_advance(10000);
+	sack_segs(0, 2, s6);                /* segment 10, sent after the resend, arrived */
+	cr_expect(sent_at(0), "the lost resend was sent again before any RTO");
+	cr_expect_eq(MIB(LOST_RETRANSMIT), 1);
+	cr_expect_eq(MIB(TIMEOUTS), 0);
+}
+
+ENGINE_TEST(tx, rto_resends_only_what_the_peer_lacks,
+	    "RFC 6675 5.1: after an RTO the holes are resent in slow start; SACKed segments never again")
+{
+	const int s1[][2] = {{2, 10}};
+
+	ut_establish(65535);
+	ut_queue_tx(14600);
+	ut_poll();
+	cr_assert_eq(ut_ncap, 10);
+	ut_advance(10000);
+	sack_segs(0, 1, s1);                /* 0 and 1 lost: resent in recovery, lost again */
+	cr_assert(sent_at(0));
+	ut_clear();
+	ut_advance(400000);
+	cr_expect_eq(MIB(TIMEOUTS), 1, "nothing sent after the resends: only the RTO finds them");
+	cr_expect_eq(MIB(SACK_FAILURES), 1);
+	cr_assert(sent_at(0), "the first hole after the RTO");
+	ut_clear();
+	ut_ack_upto(1460);
+	cr_expect(sent_at(1460), "the second hole");
+	for (uint32_t k = 2; k < 10; k++)
+		cr_expect(!sent_at(1460 * k), "SACKed segment %u sent again", k);
+	ut_clear();
+	ut_ack_upto(14600);
+	cr_expect_eq(ut_ev.sk->snd_una, ut_ev.sk->snd_max, "all delivered");
+}
+
 ENGINE_TEST(tx, zero_window_probe_then_open,
 	    "RFC 9293 3.8.6.1: a zero window stops data; the persist timer sends a probe; an opening ACK "
 	    "lets data flow")

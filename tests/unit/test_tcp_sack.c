@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The sender's SACK scoreboard, pipe and next hole (RFC 6675) on scripted
- * loss patterns, without EAL: a socket whose peer SACKs what a pattern says.
+ * The sender's SACK scoreboard and pipe (RFC 6675), RACK's loss marks (RFC
+ * 8985) and the state after an RTO, on scripted loss patterns, without EAL:
+ * a socket whose peer SACKs what a pattern says, and a clock the test moves.
  */
 #include <string.h>
 
@@ -10,28 +11,48 @@
 #include "tcp/tcp_internal.h"
 
 #define MSS 1000u
+#define RTT 10000u      /* us */
 
 static struct tcp_stack st;
 static struct tcp_sock sk;
 
-/* 20 segments in flight (positions 1..20000), ISS 0. */
+/* 20 segments in flight (positions 1..20000), ISS 0, each sent 10 us after the last from t = 1 s. */
 static void setup(void)
 {
 	memset(&st, 0, sizeof(st));
 	memset(&sk, 0, sizeof(sk));
 	sk.stack = &st;
+	sk.state = TCP_CLOSED;          /* no timer wheel, no flush list here */
+	sk.flags = TF_SACK_OK;
+	sk.cc_ops = &tcp_cc_newreno;
 	sk.iss = 0;
 	sk.mss = MSS;
-	sk.snd_una = 1;
-	sk.snd_nxt = sk.snd_max = 1 + 20 * MSS;
+	sk.cwnd = 20 * MSS;
+	sk.ssthresh = UINT32_MAX;
+	sk.srtt_us = RTT;
+	sk.snd_una = sk.snd_nxt = sk.snd_max = 1;
 	sk.sacked.nxt = 1;
-	sk.high_rxt = 1;
+	st.now_us = 1000000;
+	for (int i = 0; i < 20; i++) {
+		tcp_rack_sent(&sk, sk.snd_max, sk.snd_max + MSS);
+		sk.snd_nxt = sk.snd_max += MSS;
+		st.now_us += 10;
+	}
 }
 
-/* An ACK of ack (position) with SACK blocks for segment numbers [a, b) (0-based). */
+static void teardown(void)
+{
+	seq_ranges_fini(&sk.sacked);
+	seq_ranges_fini(&sk.lost);
+	tcp_txlog_free(&sk);
+}
+
+/* An ACK of ack (position) with SACK blocks for segment numbers [a, b) (0-based), as rcv_ack takes it. */
 static bool ack_with(uint64_t ack, int nblk, const int (*seg)[2])
 {
 	struct tcp_seg s;
+	uint64_t delivered;
+	bool news = false;
 
 	memset(&s, 0, sizeof(s));
 	s.opt.n_sack = (uint8_t)nblk;
@@ -39,54 +60,172 @@ static bool ack_with(uint64_t ack, int nblk, const int (*seg)[2])
 		s.opt.sack[i][0] = (uint32_t)(1 + seg[i][0] * MSS);
 		s.opt.sack[i][1] = (uint32_t)(1 + seg[i][1] * MSS);
 	}
-	return tcp_sack_update(&sk, &s, ack);
+	delivered = tcp_sack_ack(&sk, &s, ack, &news);
+	if (ack > sk.snd_una)
+		sk.snd_una = ack;
+	tcp_recovery_ack(&sk, delivered);
+	return news;
 }
 
-TestSuite(sack, .init = setup);
+/* Resend segment i now, as tcp_output does for a lost one. */
+static void resend(int i)
+{
+	tcp_rack_sent(&sk, 1 + (uint64_t)i * MSS, 1 + (uint64_t)(i + 1) * MSS);
+	tcp_lost_remove(&sk, 1 + (uint64_t)i * MSS, 1 + (uint64_t)(i + 1) * MSS);
+}
 
-Test(sack, one_loss_one_hole)
+static bool is_lost(int i)
+{
+	for (int k = 0; k < sk.lost.n; k++)
+		if (sk.lost.r[k].start <= 1 + (uint64_t)i * MSS && 1 + (uint64_t)(i + 1) * MSS <= sk.lost.r[k].end)
+			return true;
+	return false;
+}
+
+TestSuite(sack, .init = setup, .fini = teardown);
+
+Test(sack, one_loss_one_hole_rack_marks_it)
 {
 	const int b[][2] = {{1, 5}};
-	uint64_t pos, len;
 
+	st.now_us += RTT;
 	cr_assert(ack_with(1, 1, b), "new SACK information");
 	/* Segment 0 lost, 1..4 SACKed, 5..19 still out. */
 	cr_expect_eq(tcp_sack_high(&sk), 1 + 5 * MSS);
 	cr_expect_eq(seq_ranges_bytes(&sk.sacked), 4 * MSS);
-	/* pipe = 20 in flight - 4 SACKed - 1 hole presumed lost = 15 segments */
+	/* RFC 8985 6.2: segment 0 was sent before segment 4, the newest one
+	 * delivered, and DupThresh segments are SACKed: reo_wnd is 0, it is lost. */
+	cr_expect(is_lost(0));
+	cr_expect(!is_lost(5), "sent after what was delivered: not lost");
+	cr_expect_eq(st.mib[TCP_MIB_SACK_RECOVERY], 1);
+	/* pipe = 20 in flight - 4 SACKed - 1 lost = 15 segments */
 	cr_expect_eq(tcp_pipe(&sk), 15 * MSS);
-	cr_assert(tcp_sack_next_hole(&sk, &pos, &len));
-	cr_expect_eq(pos, 1);
-	cr_expect_eq(len, MSS);
 }
 
-Test(sack, retransmitted_hole_counts_in_the_pipe_again)
+Test(sack, resent_hole_counts_in_the_pipe_again)
 {
 	const int b[][2] = {{1, 5}};
-	uint64_t pos, len;
 
+	st.now_us += RTT;
 	ack_with(1, 1, b);
-	sk.high_rxt = 1 + MSS;          /* the hole was resent: RFC 6675 HighRxt */
+	resend(0);
 	cr_expect_eq(tcp_pipe(&sk), 16 * MSS, "the resent hole is in flight again");
-	cr_expect(!tcp_sack_next_hole(&sk, &pos, &len), "no hole left below the highest SACK");
+	cr_expect_eq(sk.lost.n, 0, "nothing left to resend");
+}
+
+Test(sack, one_sacked_segment_waits_for_the_reordering_window)
+{
+	const int b[][2] = {{1, 2}};
+
+	st.now_us += RTT;
+	ack_with(1, 1, b);
+	/* One segment SACKed: reordering is possible; the hole waits min_rtt/4. */
+	cr_expect(!is_lost(0), "lost before the reordering window ran out");
+	cr_expect(sk.flags & TF_RACK_TIMER, "the reordering timer runs");
+	cr_expect_gt(sk.t_loss, st.now_us);
+	st.now_us = sk.t_loss;
+	tcp_loss_timer(&sk);
+	cr_expect(is_lost(0), "RFC 8985 6.3: lost when the reordering window ran out");
+	cr_expect_eq(st.mib[TCP_MIB_RACK_RECOVERY], 1);
 }
 
 Test(sack, several_holes_in_order)
 {
 	const int b[][2] = {{12, 14}, {8, 10}, {2, 4}};
-	uint64_t pos, len;
 
+	st.now_us += RTT;
 	ack_with(1, 3, b);
-	/* Holes: 0-1, 4-7, 10-11 (below the highest SACK at 14); 14..19 not yet known. */
+	/* Holes 0-1, 4-7, 10-11 were all sent before segment 13: lost; 14..19 not. */
 	cr_expect_eq(seq_ranges_bytes(&sk.sacked), 6 * MSS);
+	cr_expect_eq(sk.lost.n, 3);
+	cr_expect_eq(sk.lost.r[0].start, 1);
+	cr_expect_eq(sk.lost.r[0].end, 1 + 2 * MSS);
+	cr_expect_eq(sk.lost.r[1].start, 1 + 4 * MSS);
+	cr_expect_eq(sk.lost.r[1].end, 1 + 8 * MSS);
 	cr_expect_eq(tcp_pipe(&sk), (20 - 6 - 2 - 4 - 2) * MSS);
-	cr_assert(tcp_sack_next_hole(&sk, &pos, &len));
-	cr_expect_eq(pos, 1);
-	cr_expect_eq(len, 2 * MSS);
-	sk.high_rxt = 1 + 2 * MSS;
-	cr_assert(tcp_sack_next_hole(&sk, &pos, &len));
-	cr_expect_eq(pos, 1 + 4 * MSS, "the next hole after HighRxt");
-	cr_expect_eq(len, 4 * MSS);
+}
+
+Test(sack, lost_retransmission_found_without_rto)
+{
+	const int b1[][2] = {{1, 5}}, b2[][2] = {{20, 21}, {1, 5}};
+
+	st.now_us += RTT;
+	ack_with(1, 1, b1);
+	cr_assert(is_lost(0));
+	resend(0);                          /* the resend is lost too */
+	st.now_us += 10;
+	tcp_rack_sent(&sk, sk.snd_max, sk.snd_max + MSS);   /* segment 20, sent after it */
+	sk.snd_nxt = sk.snd_max += MSS;
+	st.now_us += RTT;
+	ack_with(1, 2, b2);                 /* segment 20 arrived, the resend did not */
+	cr_expect(is_lost(0), "RFC 8985 6.2: data sent after the resend was delivered: the resend is lost");
+	cr_expect_eq(st.mib[TCP_MIB_LOST_RETRANSMIT], 1);
+	cr_expect_eq(st.mib[TCP_MIB_TIMEOUTS], 0);
+}
+
+Test(sack, lost_retransmission_of_a_later_hole)
+{
+	const int b1[][2] = {{6, 10}, {1, 5}}, b2[][2] = {{20, 21}, {6, 10}};
+
+	st.now_us += RTT;
+	ack_with(1, 2, b1);
+	cr_assert(is_lost(0) && is_lost(5));
+	resend(0);
+	resend(5);                          /* this one is lost again */
+	st.now_us += 10;
+	tcp_rack_sent(&sk, sk.snd_max, sk.snd_max + MSS);
+	sk.snd_nxt = sk.snd_max += MSS;
+	st.now_us += RTT;
+	/* The first resend arrived (the cumulative ACK moves to segment 5), and so did segment 20. */
+	ack_with(1 + 5 * MSS, 2, b2);
+	cr_expect(is_lost(5), "a resend that is not the first hole's is found lost too");
+	cr_expect_eq(st.mib[TCP_MIB_LOST_RETRANSMIT], 1);
+}
+
+Test(sack, resend_younger_than_an_rtt_is_not_lost)
+{
+	const int b1[][2] = {{1, 5}}, b2[][2] = {{5, 6}, {1, 5}};
+
+	st.now_us += RTT;
+	ack_with(1, 1, b1);
+	resend(0);
+	st.now_us += 100;
+	ack_with(1, 2, b2);                 /* segment 5 was sent before the resend */
+	cr_expect(!is_lost(0), "the resend was sent after everything delivered since");
+	cr_expect_eq(st.mib[TCP_MIB_LOST_RETRANSMIT], 0);
+}
+
+Test(sack, rto_marks_all_but_the_sacked_lost)
+{
+	const int b[][2] = {{3, 6}, {10, 12}};
+
+	st.now_us += RTT;
+	ack_with(1, 2, b);
+	tcp_rack_rto(&sk);
+	/* RFC 6675 5.1: the SACKed ranges are not sent again, everything else is. */
+	cr_expect_eq(sk.lost.n, 3);
+	cr_expect_eq(sk.lost.r[0].start, 1);
+	cr_expect_eq(sk.lost.r[0].end, 1 + 3 * MSS);
+	cr_expect_eq(sk.lost.r[1].start, 1 + 6 * MSS);
+	cr_expect_eq(sk.lost.r[1].end, 1 + 10 * MSS);
+	cr_expect_eq(sk.lost.r[2].start, 1 + 12 * MSS);
+	cr_expect_eq(sk.lost.r[2].end, 1 + 20 * MSS);
+	cr_expect_eq(tcp_pipe(&sk), 0, "nothing is in flight after an RTO");
+	cr_expect(sk.flags & TF_LOSS);
+	cr_expect_eq(st.mib[TCP_MIB_SACK_FAILURES], 1, "the RTO ended a SACK recovery");
+}
+
+Test(sack, sacked_after_being_marked_lost_is_not_resent)
+{
+	const int b1[][2] = {{3, 6}}, b2[][2] = {{1, 2}, {3, 6}};
+
+	st.now_us += RTT;
+	ack_with(1, 1, b1);
+	tcp_rack_rto(&sk);
+	cr_expect(is_lost(1));
+	ack_with(1, 2, b2);                 /* segment 1 came late */
+	cr_expect(!is_lost(1), "what the peer holds is never resent");
+	cr_expect(is_lost(0));
 }
 
 Test(sack, cumulative_ack_trims_the_scoreboard)
@@ -96,7 +235,6 @@ Test(sack, cumulative_ack_trims_the_scoreboard)
 
 	ack_with(1, 2, b);
 	cr_expect_eq(sk.sacked.n, 2);
-	sk.snd_una = 1 + 5 * MSS;
 	ack_with(1 + 5 * MSS, 0, none);
 	cr_expect_eq(sk.sacked.n, 1, "the block below the new snd_una is gone");
 	cr_expect_eq(sk.sacked.r[0].start, 1 + 6 * MSS);
