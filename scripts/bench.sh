@@ -6,9 +6,13 @@
 #       share of the frames arriving at the client's dsl veth and at the server's up
 #       veth), a plain TCP transfer of MIB MiB each way (default 32) between the
 #       kernel client and the kernel server, (a) through testpmd io-forward (the
-#       kernel's own TCP end to end) and (b) through hagd (two TCP connections,
-#       hagd's TCP on the inside of both). Medians of RUNS (default 3); the ratio
-#       hagd / kernel per direction. Writes bench/results/DATE-tcp-loss.json.
+#       kernel's own TCP end to end), once with the host's default congestion
+#       control (the namespaces inherit it; its name, from
+#       net.ipv4.tcp_congestion_control, goes into the results) and once with
+#       CUBIC, hagd's, set on every socket (tests/tools/cc_wrap.py), and (b)
+#       through hagd (two TCP connections, hagd's TCP on the inside of both).
+#       Medians of RUNS (default 3); the ratios hagd / kernel CUBIC and hagd /
+#       kernel default per direction. Writes bench/results/DATE-tcp-loss.json.
 #   scripts/bench.sh --smoke   one run of 4 MiB at 1 % (for ./scripts/test.sh)
 #
 #   scripts/bench.sh e2e [MIB] [RUNS]
@@ -186,10 +190,21 @@ runs() {   # runs FILE ARGS...: RUNS transfers into FILE
 }
 
 testpmd_up
+# The namespaces run the host's default congestion control (their sysctl is
+# read-only); CUBIC, hagd's, is set per socket on hagload's (client and server).
+KERNEL_CC=$(ip netns exec hag-client sysctl -n net.ipv4.tcp_congestion_control)
+cc_srv=$(ip netns exec hag-server sysctl -n net.ipv4.tcp_congestion_control)
+[[ "$cc_srv" == "$KERNEL_CC" ]] || KERNEL_CC="$KERNEL_CC/$cc_srv"   # client/server
+LOAD_DEFAULT=$LOAD
+LOAD_CUBIC="$PY $ROOT/tests/tools/cc_wrap.py cubic $ROOT/tests/tools/hagload.py"
 for l in "${LOSSES[@]}"; do
 	loss_on "$l"
+	LOAD=$LOAD_DEFAULT
 	runs "$OUT/kernel.$l" 10.30.0.3 9001 9001
+	LOAD=$LOAD_CUBIC
+	runs "$OUT/kernel_cubic.$l" 10.30.0.3 9001 9001
 done
+LOAD=$LOAD_DEFAULT
 loss_on 0
 testpmd_down
 
@@ -205,28 +220,44 @@ loss_on 0
 mkdir -p "$ROOT/bench/results"
 res=$ROOT/bench/results/$(date +%F)-tcp-loss.json
 [[ "${MIB}" == 4 && "${RUNS}" == 1 ]] && res=$OUT/smoke.json
-{
-	printf '{"part": "tcp-loss", "mib_each_way": %s, "runs": %s, "date": "%s", "results": [' "$MIB" "$RUNS" "$(date -Is)"
-	sep=""
-	for l in "${LOSSES[@]}"; do
-		ku=$(cut -d' ' -f1 "$OUT/kernel.$l" | median); kd=$(cut -d' ' -f2 "$OUT/kernel.$l" | median)
-		hu=$(cut -d' ' -f1 "$OUT/hagd.$l" | median); hd=$(cut -d' ' -f2 "$OUT/hagd.$l" | median)
-		printf '%s{"loss_pct": %s, "kernel_up_gbps": %s, "kernel_down_gbps": %s, "hagd_up_gbps": %s, "hagd_down_gbps": %s}' \
-			"$sep" "$l" "$ku" "$kd" "$hu" "$hd"
-		sep=", "
-	done
-	printf ']}\n'
-} >"$res"
-printf 'tcp-loss: %s MiB each way at once, plain TCP, median of %s (Gbit/s); hagd / kernel\n' "$MIB" "$RUNS"
-printf '  %-6s %-16s %-16s %-12s\n' loss "kernel up/down" "hagd up/down" "ratio up/down"
-$PY - "$res" <<'PYEOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-for x in r["results"]:
-    ru = x["hagd_up_gbps"] / x["kernel_up_gbps"] if x["kernel_up_gbps"] else 0
-    rd = x["hagd_down_gbps"] / x["kernel_down_gbps"] if x["kernel_down_gbps"] else 0
-    print("  %-6s %-16s %-16s %-12s" % ("%d %%" % x["loss_pct"],
-          "%.3f/%.3f" % (x["kernel_up_gbps"], x["kernel_down_gbps"]),
-          "%.3f/%.3f" % (x["hagd_up_gbps"], x["hagd_down_gbps"]), "%.2f/%.2f" % (ru, rd)))
+# kernel_*: the host's default congestion control (kernel_cc); kernel_cubic_*: CUBIC per socket.
+$PY - "$res" "$OUT" "$MIB" "$RUNS" "$(date -Is)" "$KERNEL_CC" "${HAGD_CONF:-$ROOT/conf/testbed.json}" "${LOSSES[@]}" <<'PYEOF'
+import json, statistics, sys
+res, out, mib, runs, date, cc, conf = sys.argv[1:8]
+try:   # hagd's congestion control: tcp.cc_access toward the client, tcp.cc_upstream toward the server
+    t = json.load(open(conf)).get("tcp", {})
+    hcc = [t.get("cc_access", "cubic"), t.get("cc_upstream", "cubic")]
+    hagd_cc = hcc[0] if hcc[0] == hcc[1] else "/".join(hcc)
+except (OSError, ValueError):
+    hagd_cc = "unknown"
+def raw(side, l):
+    return [[float(v) for v in line.split()] for line in open("%s/%s.%s" % (out, side, l)) if line.strip()]
+def ratio(a, b):
+    return round(a / b, 2) if b else 0
+results = []
+for l in sys.argv[8:]:
+    x = {"loss_pct": int(l)}
+    for side in ("kernel", "kernel_cubic", "hagd"):
+        r = raw(side, l)
+        x[side + "_up_gbps"] = statistics.median(v[0] for v in r)
+        x[side + "_down_gbps"] = statistics.median(v[1] for v in r)
+        x[side + "_raw"] = r
+    for d in ("up", "down"):
+        x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_cubic_%s_gbps" % d])
+        x["hagd_per_kernel_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_%s_gbps" % d])
+    results.append(x)
+json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "date": date,
+           "kernel_cc": cc, "kernel_cubic_cc": "cubic", "hagd_cc": hagd_cc, "results": results},
+          open(res, "w"), indent=1)
+print("tcp-loss: %s MiB each way at once, plain TCP, median of %s (Gbit/s); kernel %s (the host's"
+      " default) and kernel cubic (set per socket); hagd runs %s" % (mib, runs, cc, hagd_cc))
+print("  %-6s %-16s %-16s %-16s %-16s %-16s" % ("loss", "kernel %s" % cc, "kernel cubic", "hagd",
+      "hagd/cubic", "hagd/%s" % cc))
+for x in results:
+    f = lambda k: "%.3f/%.3f" % (x[k + "_up_gbps"], x[k + "_down_gbps"])
+    g = lambda k: "%.2f/%.2f" % (x[k + "_up"], x[k + "_down"])
+    print("  %-6s %-16s %-16s %-16s %-16s %-16s" % ("%d %%" % x["loss_pct"], f("kernel"), f("kernel_cubic"),
+          f("hagd"), g("hagd_per_kernel_cubic"), g("hagd_per_kernel")))
+print("  (each column up/down)")
 PYEOF
 echo "results: $res"

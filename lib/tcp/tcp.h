@@ -74,6 +74,7 @@ enum tcp_mib {
 	TCP_MIB_LOSS_FAILURES,      /* TCPLossFailures: RTOs again while resending after an RTO */
 	TCP_MIB_SACK_REORDER,       /* TCPSACKReorder: reordering seen in SACKs (RFC 8985 RACK.reordering_seen) */
 	TCP_MIB_RACK_LOST,          /* hagd: segments marked lost (RACK, RFC 8985 6.2; or not SACKed at an RTO) */
+	TCP_MIB_RACK_LOG_NO_MEMORY, /* hagd: transmit logs not allocated: RACK blind, the RTO repairs */
 	TCP_MIB_PAWS_ESTAB,         /* PAWSEstabRejected: old timestamp, segment dropped (RFC 7323 5) */
 	TCP_MIB_KEEPALIVE,          /* TCPKeepAlive: keepalive probes sent */
 	TCP_MIB_KEEPALIVE_ABORT,    /* hagd: connections closed after unanswered keepalives */

@@ -38,6 +38,7 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_LOSS_FAILURES] = "TCPLossFailures",
 	[TCP_MIB_SACK_REORDER] = "TCPSACKReorder",
 	[TCP_MIB_RACK_LOST] = "RackLost",
+	[TCP_MIB_RACK_LOG_NO_MEMORY] = "RackLogNoMemory",
 	[TCP_MIB_PAWS_ESTAB] = "PAWSEstabRejected",
 	[TCP_MIB_KEEPALIVE] = "TCPKeepAlive",
 	[TCP_MIB_KEEPALIVE_ABORT] = "KeepAliveAborts",

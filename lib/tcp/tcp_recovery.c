@@ -139,8 +139,11 @@ void tcp_rack_sent(struct tcp_sock *sk, uint64_t pos, uint64_t end)
 		return;
 	if (l == NULL) {
 		l = sk->txlog = malloc(sizeof(*l));
-		if (l == NULL)
-			return;             /* RACK stays blind: the RTO repairs */
+		if (l == NULL) {
+			/* RACK stays blind: the RTO repairs */
+			TCP_INC(sk->stack, TCP_MIB_RACK_LOG_NO_MEMORY);
+			return;
+		}
 		l->head = 0;
 		l->n = 0;
 		l->nx = 0;

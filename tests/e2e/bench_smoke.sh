@@ -34,8 +34,8 @@ PYEOF
 }
 
 smoke tcp-loss --smoke
-check "tcp-loss smoke: hagd and kernel figures in $RESULT" \
-	figures "$RESULT" 'all(x[k] > 0 for x in r["results"] for k in ("kernel_up_gbps", "kernel_down_gbps", "hagd_up_gbps", "hagd_down_gbps"))'
+check "tcp-loss smoke: hagd, kernel (host default, named) and kernel CUBIC figures in $RESULT" \
+	figures "$RESULT" 'r["kernel_cc"] and all(x[s + d] > 0 for x in r["results"] for s in ("kernel", "kernel_cubic", "hagd") for d in ("_up_gbps", "_down_gbps"))'
 smoke e2e e2e --smoke
 check "e2e smoke: hagd and kernel gateway figures, both with the lte join, in $RESULT" \
 	figures "$RESULT" 'all(r["results"][s]["up_gbps"] > 0 and r["results"][s]["down_gbps"] > 0 and r["results"][s]["client_mp_joins"] > 0 for s in ("hagd", "kgw"))'

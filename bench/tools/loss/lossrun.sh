@@ -15,7 +15,7 @@ for side in "$@"; do
 		LOAD0=$LOAD
 		# The host's default (bbr, inherited by the namespaces; their sysctl is read-only here),
 		# or cubic set on every socket of hagload (TCP_CONGESTION).
-		[[ $side == kernel-cubic ]] && LOAD="$PY $ROOT/bench/tools/loss/cc_wrap.py cubic $ROOT/tests/tools/hagload.py"
+		[[ $side == kernel-cubic ]] && LOAD="$PY $ROOT/tests/tools/cc_wrap.py cubic $ROOT/tests/tools/hagload.py"
 		for ns in hag-client hag-server; do
 			if [[ $side == kernel-cubic ]]; then echo cubic; else ip netns exec $ns sysctl -n net.ipv4.tcp_congestion_control; fi >"$RES/$side.$ns.cc"
 		done
