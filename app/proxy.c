@@ -399,6 +399,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	return 0;
 }
 
+static const char *sock_cc_name(const struct tcp_sock *sk)
+{
+	return sk->cc_ops ? sk->cc_ops->name : "?";
+}
+
 static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 {
 	o->valid = sk != NULL;
@@ -419,7 +424,7 @@ static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 	o->snd_nxt = sk->snd_nxt;
 	o->snd_max = sk->snd_max;
 	o->rcv_nxt = sk->rcv.nxt;
-	o->cc = sk->cc_ops ? sk->cc_ops->name : "?";
+	o->cc = sock_cc_name(sk);
 	o->keep_ms = sk->keep_idle_ms;
 	o->idle_ms = sk->idle_ms;
 }
@@ -460,7 +465,7 @@ static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const s
 		f->backup = sfi[i].backup;
 		f->given = sfi[i].given;
 		f->acked = sfi[i].sk->snd_una;
-		f->cc = sfi[i].sk->cc_ops ? sfi[i].sk->cc_ops->name : "?";
+		f->cc = sock_cc_name(sfi[i].sk);
 		f->keep_ms = sfi[i].sk->keep_idle_ms;
 		f->idle_ms = sfi[i].sk->idle_ms;
 		o->sf_n++;

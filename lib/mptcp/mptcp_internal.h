@@ -230,6 +230,12 @@ void mptcp_client_confirmed(struct mptcp_sock *msk);
 /* A verified join of a parked connection becomes its first subflow. */
 void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j);
 void mptcp_join_detach_all(struct mptcp_sock *msk);
+/* A joined subflow leaves the connection's list (it stays msk's until sf->msk is cleared). */
+static inline void mptcp_join_unlink(struct mptcp_sock *msk, struct mptcp_subflow *sf)
+{
+	LIST_REMOVE(sf, link);
+	msk->n_joined--;
+}
 
 /* mptcp_sched.c: which subflow sends which data-level bytes */
 void mptcp_push(struct mptcp_sock *msk);

@@ -1415,8 +1415,7 @@ static void promote(struct mptcp_sock *msk, struct mptcp_subflow *j, const struc
 {
 	struct tcp_sock *nsk = j->sk;
 
-	LIST_REMOVE(j, link);
-	msk->n_joined--;
+	mptcp_join_unlink(msk, j);
 	j->master = true;
 	msk->master = j;
 	nsk->txp = ow->txp;
@@ -1543,8 +1542,7 @@ static void ulp_release(struct tcp_sock *sk)
 		struct mptcp_sock *msk = sf->msk;
 
 		mptcp_reinject_from(sf, false);
-		LIST_REMOVE(sf, link);
-		msk->n_joined--;
+		mptcp_join_unlink(msk, sf);
 		mptcp_push(msk);
 	}
 	mptcp_csum_free(sf);

@@ -32,8 +32,7 @@ bool mptcp_fastclose_rx(struct mptcp_subflow *sf, uint64_t key)
 	if (sf->master)
 		return true;            /* its end (the caller's) ends the rest, and tells the owner */
 	/* A joined subflow leaves first: the caller closes it, nobody resets it. */
-	LIST_REMOVE(sf, link);
-	msk->n_joined--;
+	mptcp_join_unlink(msk, sf);
 	sf->msk = NULL;
 	if (msk->parked)
 		mptcp_park_end(msk, -ECONNRESET);

@@ -150,8 +150,7 @@ void mptcp_join_detach_all(struct mptcp_sock *msk)
 	struct mptcp_subflow *j;
 
 	while ((j = LIST_FIRST(&msk->joined)) != NULL) {
-		LIST_REMOVE(j, link);
-		msk->n_joined--;
+		mptcp_join_unlink(msk, j);
 		j->msk = NULL;
 		tcp_reset(j->sk);
 	}

@@ -379,11 +379,14 @@ void tcp_rx_space_freed(struct tcp_sock *sk)
 #define TCP_KEEP_INTVL_MS 75000u
 #define TCP_KEEP_PROBES 9
 
+static uint32_t keep_intvl_ms(uint32_t ms) { return ms ? ms : TCP_KEEP_INTVL_MS; }
+static uint8_t keep_probes(uint8_t n) { return n ? n : TCP_KEEP_PROBES; }
+
 void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_ms, uint32_t intvl_ms, uint8_t probes)
 {
 	sk->keep_idle_ms = idle_ms;
-	sk->keep_intvl_ms = intvl_ms ? intvl_ms : TCP_KEEP_INTVL_MS;
-	sk->keep_probes = probes ? probes : TCP_KEEP_PROBES;
+	sk->keep_intvl_ms = keep_intvl_ms(intvl_ms);
+	sk->keep_probes = keep_probes(probes);
 	sk->keep_sent = 0;
 	sk->t_keep = idle_ms ? sk->stack->now_us + idle_ms * 1000ull : 0;
 	tcp_timer_update(sk);
@@ -402,8 +405,7 @@ void tcp_sock_configure(struct tcp_sock *sk, const struct tcp_sock_conf *c)
 	if (c->cc && c->cc != sk->cc_ops)
 		tcp_set_cc(sk, c->cc);
 	if (sk->keep_idle_ms != c->keep_idle_ms ||
-	    sk->keep_intvl_ms != (c->keep_intvl_ms ? c->keep_intvl_ms : TCP_KEEP_INTVL_MS) ||
-	    sk->keep_probes != (c->keep_probes ? c->keep_probes : TCP_KEEP_PROBES))
+	    sk->keep_intvl_ms != keep_intvl_ms(c->keep_intvl_ms) || sk->keep_probes != keep_probes(c->keep_probes))
 		tcp_set_keepalive(sk, c->keep_idle_ms, c->keep_intvl_ms, c->keep_probes);
 	if (sk->idle_ms != c->idle_ms)
 		tcp_set_idle_timeout(sk, c->idle_ms);

@@ -26,7 +26,7 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 SKIP_PREFIXES = ('tests/fuzz/corpus/', 'tests/fuzz/regressions/', 'tests/data/pcap/')
 
-# `../..`, `$X/../..`, `"${ROOT}"/../shared`: the text before the dots says where it starts.
+# `../..`, `$X/../..`, `"${ROOT}"/../x`: the text before the dots says where it starts.
 SLASH_UPS = re.compile(r'(?<![\w.])\.\.(?:/\.\.)*(?=/|$|[\s"\'`)\]])')
 # The expression a path starts from: the text before it back to a space, '=' or '('.
 PREFIX = re.compile(r'[^\s=(,]*$')
