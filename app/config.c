@@ -607,13 +607,47 @@ static int check_port_unique(struct loader *ld, const char *path, const struct h
 	return 0;
 }
 
+/* ports[].impair.gilbert: the two-state burst loss chain (struct hag_impair_gilbert). */
+static int parse_gilbert(struct loader *ld, json_t *impair, const char *ipath,
+			 struct hag_impair_gilbert *g)
+{
+	static const char *const keys[] = { "good_to_bad_pct", "bad_to_good_pct", "loss_good_pct",
+					    "loss_bad_pct", NULL };
+	char path[112];
+	json_t *o;
+	int rc;
+
+	if ((rc = get_member(ld, impair, ipath, "gilbert", JSON_OBJECT, false, &o)) || !o)
+		return rc;
+	snprintf(path, sizeof(path), "%s.gilbert", ipath);
+	if ((rc = check_keys(ld, o, path, keys)))
+		return rc;
+	/* Both transitions or neither: a chain with one is not the model anyone meant. */
+	for (int i = 0; i < 2; i++)
+		if (!json_object_get(o, keys[i]))
+			return fail(ld, path, keys[i], "required key missing (a chain needs both "
+				    "good_to_bad_pct and bad_to_good_pct)");
+	if ((rc = get_num(ld, o, path, "good_to_bad_pct", 0, 100, &g->good_to_bad_pct)) ||
+	    (rc = get_num(ld, o, path, "bad_to_good_pct", 0, 100, &g->bad_to_good_pct)) ||
+	    (rc = get_num(ld, o, path, "loss_good_pct", 0, 100, &g->loss_good_pct)) ||
+	    (rc = get_num(ld, o, path, "loss_bad_pct", 0, 100, &g->loss_bad_pct)))
+		return rc;
+	if (g->good_to_bad_pct > 0 && g->bad_to_good_pct == 0)
+		return fail(ld, path, "bad_to_good_pct", "0 with good_to_bad_pct %g: the link would "
+			    "stay in the bad state for ever", g->good_to_bad_pct);
+	if (g->loss_bad_pct < g->loss_good_pct)
+		return fail(ld, path, "loss_bad_pct", "%g below loss_good_pct %g: the bad state is "
+			    "the one that loses more", g->loss_bad_pct, g->loss_good_pct);
+	return 0;
+}
+
 /* ports[].impair: test-only; enabled only when some effect is non-zero. */
 static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
 			struct hag_impair_conf *im)
 {
 	static const char *const keys[] = { "delay_ms", "jitter_ms", "loss_pct", "dup_pct",
 					    "reorder_pct", "corrupt_pct", "rate_mbit", "seed",
-					    "direction", "limit", NULL };
+					    "direction", "limit", "gilbert", NULL };
 	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
 					    [HAG_IMPAIR_BOTH] = "both" };
 	char path[96];
@@ -623,6 +657,7 @@ static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
 	im->direction = HAG_IMPAIR_BOTH;
 	im->limit = HAG_IMPAIR_MAX_LIMIT;
 	im->seed = 1;
+	im->gilbert.loss_bad_pct = 100;
 	if ((rc = get_member(ld, port, ppath, "impair", JSON_OBJECT, false, &o)) || !o)
 		return rc;
 	snprintf(path, sizeof(path), "%s.impair", ppath);
@@ -630,6 +665,7 @@ static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
 	    (rc = get_num(ld, o, path, "delay_ms", 0, 10000, &im->delay_ms)) ||
 	    (rc = get_num(ld, o, path, "jitter_ms", 0, 10000, &im->jitter_ms)) ||
 	    (rc = get_num(ld, o, path, "loss_pct", 0, 100, &im->loss_pct)) ||
+	    (rc = parse_gilbert(ld, o, path, &im->gilbert)) ||
 	    (rc = get_num(ld, o, path, "dup_pct", 0, 100, &im->dup_pct)) ||
 	    (rc = get_num(ld, o, path, "reorder_pct", 0, 100, &im->reorder_pct)) ||
 	    (rc = get_num(ld, o, path, "corrupt_pct", 0, 100, &im->corrupt_pct)) ||
@@ -655,6 +691,7 @@ static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
 		im->direction = (uint8_t)d;
 	}
 	im->enabled = im->delay_ms > 0 || im->jitter_ms > 0 || im->loss_pct > 0 ||
+		      im->gilbert.good_to_bad_pct > 0 || im->gilbert.loss_good_pct > 0 ||
 		      im->dup_pct > 0 || im->reorder_pct > 0 || im->corrupt_pct > 0 ||
 		      im->rate_mbit > 0;
 	return 0;
@@ -958,7 +995,7 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
 					    "keepalive_interval_ms", "keepalive_probes",
 					    "idle_timeout_access_ms", "idle_timeout_upstream_ms",
-					    "max_timewait", "local_ports", "syn_backlog", "syncookies", NULL };
+					    "max_timewait", "local_ports", "syn_backlog", "syncookies", "ecn", NULL };
 	static const char *const ccs[] = { "cubic", "newreno", NULL };
 	json_t *lp = NULL;
 	struct { const char *key; char *dst; } cc[] = {
@@ -985,6 +1022,9 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 	}
 	if (rc || (rc = get_word(ld, o, "tcp", "syncookies", (const char *const[]){ "auto", "off", "always", NULL },
 				 &c->tcp_syncookies)))
+		return rc;
+	/* In enum tcp_ecn order. */
+	if ((rc = get_word(ld, o, "tcp", "ecn", (const char *const[]){ "accept", "off", "on", NULL }, &c->tcp_ecn)))
 		return rc;
 	if ((rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
 		return rc;

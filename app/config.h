@@ -29,6 +29,20 @@ enum hag_impair_dir {
 #define HAG_IMPAIR_MAX_LIMIT 65536
 
 /*
+ * Gilbert-Elliott loss (netem's "loss gemodel"): the link is good or bad; after
+ * each frame it moves from good to bad with good_to_bad_pct (p) and back with
+ * bad_to_good_pct (r), and each state loses frames with its own chance. The
+ * bad state holds 1/r frames on average; in the long run the link is bad for
+ * p / (p + r) of the frames. On when good_to_bad_pct or loss_good_pct is non-zero.
+ */
+struct hag_impair_gilbert {
+	double good_to_bad_pct;       /* 0..100 */
+	double bad_to_good_pct;       /* 0..100, not 0 when good_to_bad_pct is not */
+	double loss_good_pct;         /* default 0 */
+	double loss_bad_pct;          /* default 100, not below loss_good_pct */
+};
+
+/*
  * Test-only link impairment of a port (app/impair.c), in the spirit of netem
  * and VPP's nsim; off unless ports[].impair sets some effect.
  */
@@ -39,6 +53,7 @@ struct hag_impair_conf {
 	double delay_ms;              /* 0..10000 */
 	double jitter_ms;             /* 0..10000: delay +- uniform(jitter) */
 	double loss_pct;              /* 0..100 each */
+	struct hag_impair_gilbert gilbert; /* burst loss, before loss_pct */
 	double dup_pct;
 	double reorder_pct;           /* sent at once, ahead of those held */
 	double corrupt_pct;           /* one bit flipped, checksums left alone */
@@ -172,6 +187,7 @@ struct hag_config {
 	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
 	uint32_t tcp_syn_backlog;     /* half-open connections per worker before SYN cookies, default 1024 */
 	int tcp_syncookies;           /* 0 auto (default), 1 off, 2 always: lib/tcp's enum tcp_syncookies */
+	int tcp_ecn;                  /* 0 accept (default), 1 off, 2 on: lib/tcp's enum tcp_ecn */
 
 	enum hag_log_level log_level; /* default info */
 

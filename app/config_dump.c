@@ -42,11 +42,24 @@ static json_t *impair(const struct hag_impair_conf *im)
 	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
 					    [HAG_IMPAIR_BOTH] = "both" };
 
-	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:I}", "delay_ms", im->delay_ms,
-			 "jitter_ms", im->jitter_ms, "loss_pct", im->loss_pct, "dup_pct", im->dup_pct,
-			 "reorder_pct", im->reorder_pct, "corrupt_pct", im->corrupt_pct, "rate_mbit",
-			 im->rate_mbit, "seed", (json_int_t)im->seed, "direction", dirs[im->direction],
-			 "limit", (json_int_t)im->limit);
+	const struct hag_impair_gilbert *g = &im->gilbert;
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:I}", "delay_ms", im->delay_ms,
+			      "jitter_ms", im->jitter_ms, "loss_pct", im->loss_pct, "dup_pct", im->dup_pct,
+			      "reorder_pct", im->reorder_pct, "corrupt_pct", im->corrupt_pct, "rate_mbit",
+			      im->rate_mbit, "seed", (json_int_t)im->seed, "direction", dirs[im->direction],
+			      "limit", (json_int_t)im->limit);
+
+	/* Only when on: the dump of a config without it stays as it was. */
+	if (o && (g->good_to_bad_pct > 0 || g->loss_good_pct > 0) &&
+	    json_object_set_new(o, "gilbert", json_pack("{s:f, s:f, s:f, s:f}", "good_to_bad_pct",
+							 g->good_to_bad_pct, "bad_to_good_pct",
+							 g->bad_to_good_pct, "loss_good_pct",
+							 g->loss_good_pct, "loss_bad_pct",
+							 g->loss_bad_pct))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* "LO-HI", the form the loader reads. */
@@ -166,6 +179,7 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
 	json_object_set_new(o, "syn_backlog", json_integer(c->tcp_syn_backlog));
 	json_object_set_new(o, "syncookies", json_string((const char *const[]){ "auto", "off", "always" }[c->tcp_syncookies]));
+	json_object_set_new(o, "ecn", json_string((const char *const[]){ "accept", "off", "on" }[c->tcp_ecn]));
 	json_object_set_new(root, "tcp", o);
 	if (c->transparent.enabled)
 		json_object_set_new(root, "transparent", transparent(c));

@@ -670,6 +670,9 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	}
 	tc->syn_backlog = cfg->tcp_syn_backlog;
 	tc->syncookies = (uint8_t)cfg->tcp_syncookies;
+	_Static_assert(TCP_ECN_ACCEPT == 0 && TCP_ECN_OFF == 1 && TCP_ECN_ON == 2,
+		       "config.c's tcp.ecn words are in enum tcp_ecn order");
+	tc->ecn = (uint8_t)cfg->tcp_ecn;
 	tc->syncookie_opts = cfg->mptcp_enabled ? syncookie_opts : NULL;
 	tc->syncookie_arg = lc;
 	if (tc->mss == 0) {

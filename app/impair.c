@@ -2,7 +2,8 @@
 /*
  * Link impairment for tests (see impair.h).
  *
- * A packet goes through, in order: loss; duplication (a deep copy, which
+ * A packet goes through, in order: Gilbert-Elliott loss, then independent
+ * loss; duplication (a deep copy, which
  * then goes its own way); corruption; then it is given a release time:
  *   now                                  with reorder_pct (it jumps the queue,
  *                                        as netem's reorder does),
@@ -27,6 +28,7 @@ const char *const hag_impair_ctr_names[HAG_IMPAIR_CTR_MAX] = {
 	[HAG_IMPAIR_IN] = "in",
 	[HAG_IMPAIR_OUT] = "out",
 	[HAG_IMPAIR_DROPPED_LOSS] = "dropped_loss",
+	[HAG_IMPAIR_DROPPED_GILBERT] = "dropped_gilbert",
 	[HAG_IMPAIR_DUPLICATED] = "duplicated",
 	[HAG_IMPAIR_DUP_NOMEM] = "dup_nomem",
 	[HAG_IMPAIR_REORDERED] = "reordered",
@@ -48,6 +50,9 @@ struct hag_impair {
 	struct rte_mempool *pool;
 	/* probabilities in [0, 1]; 0 disables the effect and draws nothing */
 	double loss, dup, reorder, corrupt;
+	/* Gilbert-Elliott: state, chance to leave it (good, bad), loss in it (good, bad) */
+	bool ge_on, ge_bad;
+	double ge_leave[2], ge_loss[2];
 	double delay_us, jitter_us;
 	double us_per_byte;     /* 8 / rate_mbit; 0 = unlimited */
 	double wire_us;         /* release time of the last packet on the rate clock */
@@ -123,6 +128,34 @@ static struct rte_mbuf *heap_pop(struct hag_impair *imp)
 	return m;
 }
 
+static bool pct_ok(double x)
+{
+	return x >= 0 && x <= 100;
+}
+
+/* What the config loader checks, for callers that fill the struct themselves. */
+static bool gilbert_valid(const struct hag_impair_gilbert *g)
+{
+	return pct_ok(g->good_to_bad_pct) && pct_ok(g->bad_to_good_pct) &&
+	       pct_ok(g->loss_good_pct) && pct_ok(g->loss_bad_pct) &&
+	       !(g->good_to_bad_pct > 0 && g->bad_to_good_pct == 0);
+}
+
+/*
+ * Whether the Gilbert-Elliott chain loses this packet: the packet meets the
+ * link in its present state, then the chain takes its step (netem's
+ * loss_gilb_ell does the same). One step per packet offered, lost or not.
+ */
+static bool gilbert_lost(struct hag_impair *imp)
+{
+	int s = imp->ge_bad;
+	bool lost = chance(imp, imp->ge_loss[s]);
+
+	if (chance(imp, imp->ge_leave[s]))
+		imp->ge_bad = !s;
+	return lost;
+}
+
 struct hag_impair *hag_impair_create(const struct hag_impair_conf *c, struct rte_mempool *pool,
 				     int socket)
 {
@@ -135,7 +168,7 @@ struct hag_impair *hag_impair_create(const struct hag_impair_conf *c, struct rte
 	}
 	cap = c->limit ? c->limit : HAG_IMPAIR_MAX_LIMIT;
 	if (pool == NULL || cap > HAG_IMPAIR_MAX_LIMIT || !(c->delay_ms >= 0) ||
-	    !(c->jitter_ms >= 0) || !(c->rate_mbit >= 0)) {
+	    !(c->jitter_ms >= 0) || !(c->rate_mbit >= 0) || !gilbert_valid(&c->gilbert)) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -151,6 +184,11 @@ struct hag_impair *hag_impair_create(const struct hag_impair_conf *c, struct rte
 	imp->dup = c->dup_pct / 100;
 	imp->reorder = c->reorder_pct / 100;
 	imp->corrupt = c->corrupt_pct / 100;
+	imp->ge_on = c->gilbert.good_to_bad_pct > 0 || c->gilbert.loss_good_pct > 0;
+	imp->ge_leave[0] = c->gilbert.good_to_bad_pct / 100;
+	imp->ge_leave[1] = c->gilbert.bad_to_good_pct / 100;
+	imp->ge_loss[0] = c->gilbert.loss_good_pct / 100;
+	imp->ge_loss[1] = c->gilbert.loss_bad_pct / 100;
 	imp->delay_us = c->delay_ms * 1000;
 	imp->jitter_us = c->jitter_ms * 1000;
 	imp->us_per_byte = c->rate_mbit > 0 ? 8 / c->rate_mbit : 0;
@@ -312,6 +350,11 @@ uint16_t hag_impair_process(struct hag_impair *imp, struct rte_mbuf **pkts, uint
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m[2] = { pkts[i], NULL };
 
+		if (imp->ge_on && gilbert_lost(imp)) {
+			imp->ctr[HAG_IMPAIR_DROPPED_GILBERT]++;
+			rte_pktmbuf_free(m[0]);
+			continue;
+		}
 		if (chance(imp, imp->loss)) {
 			imp->ctr[HAG_IMPAIR_DROPPED_LOSS]++;
 			rte_pktmbuf_free(m[0]);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Test-only link impairment at the port layer: delay, jitter, reordering,
- * loss, duplication, corruption and a rate limit, for end-to-end tests on a
- * machine without tc netem (in the spirit of VPP's nsim).
+ * loss (independent, or in bursts from a Gilbert-Elliott chain), duplication,
+ * corruption and a rate limit, for end-to-end tests on a machine without tc
+ * netem (in the spirit of VPP's nsim).
  *
  * One struct hag_impair per port and direction, made only when the port's
  * config enables it; callers keep a NULL pointer otherwise, so the cost when
@@ -28,6 +29,7 @@ enum hag_impair_ctr {
 	HAG_IMPAIR_IN,            /* packets given to hag_impair_process() */
 	HAG_IMPAIR_OUT,           /* packets handed back, at once or by poll */
 	HAG_IMPAIR_DROPPED_LOSS,  /* freed by loss_pct */
+	HAG_IMPAIR_DROPPED_GILBERT, /* freed by the Gilbert-Elliott chain (either state) */
 	HAG_IMPAIR_DUPLICATED,    /* extra copies made by dup_pct */
 	HAG_IMPAIR_DUP_NOMEM,     /* copies not made: the mempool was empty */
 	HAG_IMPAIR_REORDERED,     /* sent at once ahead of packets still held */
@@ -58,7 +60,8 @@ struct hag_impair;
  *   NUMA socket for the queue of held packets.
  * @return
  *   The impairer; NULL with rte_errno 0 when c is not enabled, NULL with
- *   rte_errno EINVAL (bad config) or ENOMEM otherwise.
+ *   rte_errno EINVAL (bad config: a value out of its range, a Gilbert chain
+ *   that can enter its bad state but not leave it) or ENOMEM otherwise.
  */
 struct hag_impair *hag_impair_create(const struct hag_impair_conf *c, struct rte_mempool *pool,
 				     int socket);
@@ -75,7 +78,8 @@ void hag_impair_share_wire(struct hag_impair *imp, uint64_t *clock_ns);
 void hag_impair_free(struct hag_impair *imp);
 
 /**
- * Impair a burst: free lost packets, duplicate, corrupt, and schedule each
+ * Impair a burst: free lost packets (the Gilbert chain moves once per packet,
+ * then loss_pct), duplicate, corrupt, and schedule each
  * packet for release at now + delay +- jitter, spaced by the rate limit.
  * Without jitter and reordering, packets come out in the order they went in.
  *

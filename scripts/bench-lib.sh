@@ -1,5 +1,6 @@
 # Shared by scripts/ceiling.sh and scripts/bench.sh (sourced): transfers with
-# hagload, medians, and the testpmd io-forward path between dsl-gw and up-gw.
+# hagload, medians, and the kernel's paths between dsl-gw and up-gw: testpmd
+# io-forward, and hag-linkem (the same with hagd's impairment stage).
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 PY=/usr/bin/python3
 LOAD="$PY $ROOT/tests/tools/hagload.py"
@@ -58,24 +59,74 @@ testpmd_down() {
 	rm -rf /var/run/dpdk/hag-ceiling
 }
 
-# loss_on PCT: nftables drops PCT % of the frames arriving at the client's dsl
-# and at the server's up (the two ends of either path); 0 removes the rules.
+# loss_on PCT: nftables drops PCT % (steps of 0.1: 0.5 is 5 in 1000) of the
+# frames arriving at the client's dsl and at the server's up (the two ends of
+# either path); 0 removes the rules.
 loss_on() {
-	local pct=$1 ns dev
+	local pct=$1 permille ns dev
+	permille=$(awk -v p="$pct" 'BEGIN { if (p !~ /^[0-9]+(\.[0-9]+)?$/ || p > 100) exit 1; printf "%d", p * 10 + 0.5 }') ||
+		{ echo "loss_on: \"$pct\" is not a loss in % (0..100)" >&2; return 1; }
 	for ns_dev in "hag-client dsl" "hag-server up"; do
 		set -- $ns_dev
 		ns=$1 dev=$2
 		ip netns exec "$ns" nft delete table netdev hag_bench 2>/dev/null || true
-		((pct > 0)) || continue
+		((permille > 0)) || continue
 		ip netns exec "$ns" nft -f - <<NFT
 table netdev hag_bench {
 	chain ig {
 		type filter hook ingress device "$dev" priority 0; policy accept;
-		numgen random mod 1000 < $((pct * 10)) drop
+		numgen random mod 1000 < $permille drop
 	}
 }
 NFT
 	done
+}
+
+# hag-linkem (tests/tools/linkem.c) as the kernel's path: testpmd_up's network,
+# forwarded by hag-linkem with the impairment CONF's ports dsl (toward and from
+# the client) and upstream (toward and from the server) set, hagd's own, on
+# hagd's lcore. linkem_up CONF STATS: STATS gets its counters when it stops.
+LINKEM_PID=""
+linkem_up() {
+	local conf=$1 stats=$2 bin
+	bin=${HAGD_BUILD:-$ROOT/build}
+	[[ "$bin" = /* ]] || bin=$ROOT/$bin
+	bin=$bin/tests/tools/hag-linkem
+	[[ -x "$bin" ]] || { echo "$bin not built (meson setup build && ninja -C build)" >&2; return 1; }
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	# One queue per veth: hag-linkem reads queue 0 only (whatever HAGD_CONF says).
+	HAGD_CONF='' "$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
+	ip netns exec hag-client ip addr add 10.30.0.2/24 dev dsl
+	ip netns exec hag-server ip addr add 10.30.0.3/24 dev up
+	ip netns exec hag-gw "$bin" --no-huge --no-pci -m 1024 --no-shconf --file-prefix hag-linkem \
+		-l 0 --log-level '*:notice' --vdev net_af_xdp0,iface=dsl-gw --vdev net_af_xdp1,iface=up-gw -- \
+		-c "$conf" -p dsl,upstream -s "$stats" >"$OUT/linkem.log" 2>&1 </dev/null &
+	LINKEM_PID=$!
+	for _ in $(seq 50); do
+		kill -0 "$LINKEM_PID" 2>/dev/null || break
+		ip netns exec hag-client $LOAD ping --iface dsl 10.30.0.3 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "hag-linkem path did not come up:" >&2
+	tail -n 15 "$OUT/linkem.log" >&2
+	return 1
+}
+
+# Stops hag-linkem (it writes its counters on SIGTERM; KILL after 5 s) and the network.
+linkem_down() {
+	local i
+	if [[ -n "$LINKEM_PID" ]]; then
+		kill -TERM "$LINKEM_PID" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$LINKEM_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$LINKEM_PID" 2>/dev/null || true
+		wait "$LINKEM_PID" 2>/dev/null || true
+	fi
+	LINKEM_PID=""
+	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
+	rm -rf /var/run/dpdk/hag-linkem
 }
 
 # veth_offloads off|on: GSO, GRO and TSO on every veth of the testbed. "off"

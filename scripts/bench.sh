@@ -2,18 +2,28 @@
 # hagd benchmarks: tcp-loss, e2e, engine, cps, memory, kcps.
 #
 #   scripts/bench.sh tcp-loss [MIB] [RUNS]
-#       Loss recovery beside the kernel: for 0, 1 and 5 % loss (nftables drops that
-#       share of the frames arriving at the client's dsl veth and at the server's up
-#       veth), a plain TCP transfer of MIB MiB each way (default 32) between the
-#       kernel client and the kernel server, (a) through testpmd io-forward (the
-#       kernel's own TCP end to end), once with the host's default congestion
-#       control (the namespaces inherit it; its name, from
+#       Loss recovery beside the kernel over issue 15's grid: random loss 0,
+#       0.5, 1, 2, 5 and 10 % (nftables drops that share of the frames arriving
+#       at the client's dsl veth and at the server's up veth), bursts
+#       (Gilbert-Elliott, 1 % of the frames lost in bursts of 4 on average) and
+#       reordering (25 +- 5 ms of delay each way), the last two from hagd's
+#       impairment stage on the frames sent toward the client and toward the
+#       server (decision 42). At each point a plain TCP transfer of MIB MiB each
+#       way at once (default 32) between the kernel client and the kernel
+#       server, (a) through hag-linkem (tests/tools/linkem.c: testpmd's io
+#       forwarding with hagd's impairment stage, the same config; the kernel's
+#       own TCP end to end), once with the host's default congestion control
+#       (the namespaces inherit it; its name, from
 #       net.ipv4.tcp_congestion_control, goes into the results) and once with
 #       CUBIC, hagd's, set on every socket (tests/tools/cc_wrap.py), and (b)
 #       through hagd (two TCP connections, hagd's TCP on the inside of both).
-#       Medians of RUNS (default 3); the ratios hagd / kernel CUBIC and hagd /
-#       kernel default per direction. Writes bench/results/DATE-tcp-loss.json.
-#   scripts/bench.sh --smoke   one run of 4 MiB at 1 % (for ./scripts/test.sh)
+#       Medians of RUNS (default 5); the ratios hagd / kernel CUBIC and hagd /
+#       kernel default per direction. Writes bench/results/DATE-tcp-loss.json
+#       (with MIB 4 and RUNS 1, a trial of the harness: a file in /tmp).
+#       TCP_LOSS_POINTS="0 1 bursts" measures only those points,
+#       TCP_LOSS_RESULT=FILE writes the JSON there; HAGD_BUILD (hagd and
+#       hag-linkem) and HAGD_CONF as for testbed.sh.
+#   scripts/bench.sh --smoke   one run of 4 MiB at 1 % and in bursts (for ./scripts/test.sh)
 #
 #   scripts/bench.sh e2e [MIB] [RUNS]
 #       The kernel MPTCP client (dsl + lte) -> gateway -> kernel TCP server, MIB
@@ -163,10 +173,11 @@ e2e_runs() {
 
 part=${1:-tcp-loss}
 MIB=${2:-32}
-RUNS=${3:-3}
-LOSSES=(0 1 5)
+RUNS=${3:-5}
+# The grid: a number is random loss in % (nftables), a word an impairment model below.
+read -r -a POINTS <<<"${TCP_LOSS_POINTS:-0 0.5 1 2 5 10 bursts jitter}"
 if [[ "$part" == --smoke ]]; then
-	part=tcp-loss MIB=4 RUNS=1 LOSSES=(1)
+	part=tcp-loss MIB=4 RUNS=1 POINTS=(1 bursts)
 fi
 if [[ "$part" == e2e ]]; then
 	e2e_main "${@:2}"
@@ -177,87 +188,211 @@ engine | cps | memory) exec "$ROOT/scripts/bench-engine.sh" "$part" "${@:2}" ;;
 kcps) exec "$ROOT/scripts/bench-kcps.sh" "${@:2}" ;;
 esac
 [[ "$part" == tcp-loss ]] || { echo "usage: $0 tcp-loss [MIB] [RUNS] | --smoke | e2e [MIB] [RUNS] | e2e --smoke | engine|cps|memory|kcps [--smoke] ..." >&2; exit 2; }
+
+# The impairment models: hagd's ports[].impair on dsl and upstream, direction
+# tx (the frames sent toward the client and toward the server, where nftables
+# drops for the random points); the same object for hagd and for hag-linkem.
+declare -A MODEL=(
+	# Gilbert-Elliott: the bad state (every frame lost) is entered after 1 frame
+	# in 400 and left after 4 on average: 0.25 / (0.25 + 25) = 0.99 % of the
+	# frames lost, in bursts of 1 / 0.25 = 4.
+	[bursts]='{"gilbert": {"good_to_bad_pct": 0.25, "bad_to_good_pct": 25, "loss_good_pct": 0, "loss_bad_pct": 100}, "direction": "tx"}'
+	# 25 +- 5 ms each way (50 ms round trip added): frames up to 10 ms apart swap places.
+	[jitter]='{"delay_ms": 25, "jitter_ms": 5, "direction": "tx"}'
+)
+# model_of POINT: random (a number) or the name of a model.
+model_of() { if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo random; else echo "$1"; fi; }
+models=()
+for p in "${POINTS[@]}"; do
+	m=$(model_of "$p")
+	[[ $m == random || -n "${MODEL[$m]:-}" ]] || { echo "tcp-loss: unknown grid point \"$p\" (a loss in %, or one of: ${!MODEL[*]})" >&2; exit 2; }
+	[[ " ${models[*]} " == *" $m "* ]] || models+=("$m")
+done
 BYTES=$((MIB * 1048576))
 OUT=$(mktemp -d /tmp/hag-bench.XXXXXX)
+BASE_CONF=${HAGD_CONF:-$ROOT/conf/testbed.json}
 # shellcheck source=scripts/bench-lib.sh
 . "$ROOT/scripts/bench-lib.sh"
-trap 'loss_on 0 2>/dev/null; testpmd_down' EXIT
+trap 'loss_on 0 2>/dev/null; linkem_down; "$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true' EXIT
 
-runs() {   # runs FILE ARGS...: RUNS transfers into FILE
-	: >"$1"
-	local f=$1; shift
-	for _ in $(seq "$RUNS"); do transfer "$@" "$BYTES" >>"$f"; done
+# conf_of MODEL: the config with it ($OUT/MODEL.json); for random, the base config.
+# Each port gets its own seed (dsl 1, upstream 2) unless the model sets one: with
+# the same seed the two directions would lose the same frames of their sequences.
+conf_of() {
+	if [[ $1 == random ]]; then
+		echo "$BASE_CONF"
+		return
+	fi
+	$PY - "$BASE_CONF" "$OUT/$1.json" "${MODEL[$1]}" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for p in c["ports"]:
+    if p["name"] in ("dsl", "upstream"):
+        p["impair"] = dict({"seed": 1 if p["name"] == "dsl" else 2}, **json.loads(sys.argv[3]))
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PYEOF
+	echo "$OUT/$1.json"
 }
 
-testpmd_up
-# The namespaces run the host's default congestion control (their sysctl is
-# read-only); CUBIC, hagd's, is set per socket on hagload's (client and server).
-KERNEL_CC=$(ip netns exec hag-client sysctl -n net.ipv4.tcp_congestion_control)
-cc_srv=$(ip netns exec hag-server sysctl -n net.ipv4.tcp_congestion_control)
-[[ "$cc_srv" == "$KERNEL_CC" ]] || KERNEL_CC="$KERNEL_CC/$cc_srv"   # client/server
+# point_loss POINT: its nftables loss (the number; 0 for a model).
+point_loss() { if [[ $(model_of "$1") == random ]]; then echo "$1"; else echo 0; fi; }
+
+# runs FILE ARGS...: RUNS transfers into FILE. One that fails (a stall past
+# hagload's timeouts at 10 % loss) is made again, twice at most, and listed in
+# FILE.failed; data that arrived changed ends the benchmark.
+runs() {
+	local f=$1 r try ok
+	shift
+	: >"$f"
+	: >"$f.failed"
+	for r in $(seq "$RUNS"); do
+		ok=0
+		for try in 1 2 3; do
+			if transfer "$@" "$BYTES" >>"$f" 2>"$OUT/transfer.err"; then
+				ok=1
+				break
+			fi
+			cat "$OUT/transfer.err" >&2
+			if grep -q "digest mismatch" "$OUT/transfer.err"; then
+				echo "tcp-loss: ${f##*/}: run $r: the data arrived changed" >&2
+				return 1
+			fi
+			echo "tcp-loss: ${f##*/}: run $r, try $try failed: not counted" >&2
+			echo "$r.$try" >>"$f.failed"
+		done
+		((ok)) || { echo "tcp-loss: ${f##*/}: run $r failed 3 times" >&2; return 1; }
+	done
+}
+
 LOAD_DEFAULT=$LOAD
 LOAD_CUBIC="$PY $ROOT/tests/tools/cc_wrap.py cubic $ROOT/tests/tools/hagload.py"
-for l in "${LOSSES[@]}"; do
-	loss_on "$l"
+KERNEL_CC=""
+# One model at a time: the kernel through hag-linkem, then hagd, both with the
+# model's config, each over the model's points.
+for m in "${models[@]}"; do
+	conf=$(conf_of "$m")
+	linkem_up "$conf" "$OUT/linkem.$m.json"
+	if [[ -z "$KERNEL_CC" ]]; then
+		# The namespaces run the host's default congestion control (their sysctl is
+		# read-only); CUBIC, hagd's, is set per socket on hagload's (client and server).
+		KERNEL_CC=$(ip netns exec hag-client sysctl -n net.ipv4.tcp_congestion_control)
+		cc_srv=$(ip netns exec hag-server sysctl -n net.ipv4.tcp_congestion_control)
+		[[ "$cc_srv" == "$KERNEL_CC" ]] || KERNEL_CC="$KERNEL_CC/$cc_srv"   # client/server
+	fi
+	for p in "${POINTS[@]}"; do
+		[[ $(model_of "$p") == "$m" ]] || continue
+		loss_on "$(point_loss "$p")"
+		LOAD=$LOAD_DEFAULT
+		runs "$OUT/kernel.$p" 10.30.0.3 9001 9001
+		LOAD=$LOAD_CUBIC
+		runs "$OUT/kernel_cubic.$p" 10.30.0.3 9001 9001
+	done
 	LOAD=$LOAD_DEFAULT
-	runs "$OUT/kernel.$l" 10.30.0.3 9001 9001
-	LOAD=$LOAD_CUBIC
-	runs "$OUT/kernel_cubic.$l" 10.30.0.3 9001 9001
-done
-LOAD=$LOAD_DEFAULT
-loss_on 0
-testpmd_down
+	loss_on 0
+	linkem_down
 
-"$ROOT/scripts/testbed.sh" up >/dev/null
-# shellcheck disable=SC1091
-source "$ROOT/testbed.env"
-for l in "${LOSSES[@]}"; do
-	loss_on "$l"
-	runs "$OUT/hagd.$l" "$HAG_SERVICE_ADDR" "$HAG_SERVICE_PORT" "$HAG_UPSTREAM_PORT"
+	HAGD_CONF=$conf "$ROOT/scripts/testbed.sh" up >/dev/null
+	# shellcheck disable=SC1091
+	source "$ROOT/testbed.env"
+	for p in "${POINTS[@]}"; do
+		[[ $(model_of "$p") == "$m" ]] || continue
+		loss_on "$(point_loss "$p")"
+		runs "$OUT/hagd.$p" "$HAG_SERVICE_ADDR" "$HAG_SERVICE_PORT" "$HAG_UPSTREAM_PORT"
+	done
+	loss_on 0
+	$HAGCTL >"$OUT/hagd.$m.stats.json" 2>/dev/null || echo '{}' >"$OUT/hagd.$m.stats.json"
+	HAGD_CONF=$conf "$ROOT/scripts/testbed.sh" down >/dev/null 2>&1
 done
-loss_on 0
 
 mkdir -p "$ROOT/bench/results"
-res=$ROOT/bench/results/$(date +%F)-tcp-loss.json
+res=${TCP_LOSS_RESULT:-$ROOT/bench/results/$(date +%F)-tcp-loss.json}
 [[ "${MIB}" == 4 && "${RUNS}" == 1 ]] && res=$OUT/smoke.json
+for m in "${!MODEL[@]}"; do printf '%s\n' "${MODEL[$m]}" >"$OUT/model.$m"; done
 # kernel_*: the host's default congestion control (kernel_cc); kernel_cubic_*: CUBIC per socket.
-$PY - "$res" "$OUT" "$MIB" "$RUNS" "$(date -Is)" "$KERNEL_CC" "${HAGD_CONF:-$ROOT/conf/testbed.json}" "${LOSSES[@]}" <<'PYEOF'
-import json, statistics, sys
+$PY - "$res" "$OUT" "$MIB" "$RUNS" "$(date -Is)" "$KERNEL_CC" "$BASE_CONF" "${POINTS[@]}" <<'PYEOF'
+import json, re, statistics, sys
 res, out, mib, runs, date, cc, conf = sys.argv[1:8]
+points = sys.argv[8:]
 try:   # hagd's congestion control: tcp.cc_access toward the client, tcp.cc_upstream toward the server
     t = json.load(open(conf)).get("tcp", {})
     hcc = [t.get("cc_access", "cubic"), t.get("cc_upstream", "cubic")]
     hagd_cc = hcc[0] if hcc[0] == hcc[1] else "/".join(hcc)
 except (OSError, ValueError):
     hagd_cc = "unknown"
-def raw(side, l):
-    return [[float(v) for v in line.split()] for line in open("%s/%s.%s" % (out, side, l)) if line.strip()]
+def model_of(p):
+    return "random" if re.match(r"^[0-9]+(\.[0-9]+)?$", p) else p
+models = {m: json.load(open("%s/model.%s" % (out, m))) for m in {model_of(p) for p in points} if m != "random"}
+def raw(side, p):
+    return [[float(v) for v in line.split()] for line in open("%s/%s.%s" % (out, side, p)) if line.strip()]
 def ratio(a, b):
     return round(a / b, 2) if b else 0
+def impair_seen(path):
+    """What the impairers did over the model's runs, {port: {rx|tx: counters}}: hagd's
+    `hagctl stats` (ports.NAME.impair) or hag-linkem's exit counters, the same shape."""
+    try:
+        s = json.load(open(path))
+    except (OSError, ValueError):
+        return {}
+    return {n: {d: v for d, v in p.get("impair", {}).items() if isinstance(v, dict)}
+            for n, p in s.get("ports", {}).items() if isinstance(p, dict) and p.get("impair")}
+LABELS = {"bursts": "GE bursts", "jitter": "25+-5 ms"}
 results = []
-for l in sys.argv[8:]:
-    x = {"loss_pct": int(l)}
+for p in points:
+    m = model_of(p)
+    x = {"point": "%g %%" % float(p) if m == "random" else LABELS.get(m, m), "model": m}
+    if m == "random":
+        x["loss_pct"] = float(p)
+    else:
+        x["impair"] = models[m]
+        g = models[m].get("gilbert")
+        if g:   # the chain's long-run figures (app/config.h, struct hag_impair_gilbert)
+            pg, r = g["good_to_bad_pct"] / 100, g["bad_to_good_pct"] / 100
+            pib = pg / (pg + r)
+            x["loss_pct"] = round((1 - pib) * g["loss_good_pct"] + pib * g["loss_bad_pct"], 3)
+            if g["loss_good_pct"] == 0 and g["loss_bad_pct"] == 100:
+                x["mean_burst_frames"] = round(1 / r, 2)
+        x["impair_seen"] = {"kernel": impair_seen("%s/linkem.%s.json" % (out, m)),
+                            "hagd": impair_seen("%s/hagd.%s.stats.json" % (out, m))}
     for side in ("kernel", "kernel_cubic", "hagd"):
-        r = raw(side, l)
-        x[side + "_up_gbps"] = statistics.median(v[0] for v in r)
-        x[side + "_down_gbps"] = statistics.median(v[1] for v in r)
-        x[side + "_raw"] = r
+        r_ = raw(side, p)
+        x[side + "_up_gbps"] = statistics.median(v[0] for v in r_)
+        x[side + "_down_gbps"] = statistics.median(v[1] for v in r_)
+        x[side + "_raw"] = r_
+        x[side + "_failed_runs"] = len(open("%s/%s.%s.failed" % (out, side, p)).read().split())
     for d in ("up", "down"):
         x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_cubic_%s_gbps" % d])
         x["hagd_per_kernel_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_%s_gbps" % d])
     results.append(x)
 json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "date": date,
-           "kernel_cc": cc, "kernel_cubic_cc": "cubic", "hagd_cc": hagd_cc, "results": results},
+           "kernel_cc": cc, "kernel_cubic_cc": "cubic", "hagd_cc": hagd_cc,
+           "kernel_path": "hag-linkem: io forwarding through hagd's impairment stage, the same config",
+           "random_loss": "nftables, ingress of the client's dsl and of the server's up",
+           "models": models, "results": results},
           open(res, "w"), indent=1)
 print("tcp-loss: %s MiB each way at once, plain TCP, median of %s (Gbit/s); kernel %s (the host's"
-      " default) and kernel cubic (set per socket); hagd runs %s" % (mib, runs, cc, hagd_cc))
-print("  %-6s %-16s %-16s %-16s %-16s %-16s" % ("loss", "kernel %s" % cc, "kernel cubic", "hagd",
+      " default) and kernel cubic (set per socket) through hag-linkem; hagd runs %s" % (mib, runs, cc, hagd_cc))
+print("  %-10s %-16s %-16s %-16s %-16s %-16s" % ("point", "kernel %s" % cc, "kernel cubic", "hagd",
       "hagd/cubic", "hagd/%s" % cc))
 for x in results:
     f = lambda k: "%.3f/%.3f" % (x[k + "_up_gbps"], x[k + "_down_gbps"])
     g = lambda k: "%.2f/%.2f" % (x[k + "_up"], x[k + "_down"])
-    print("  %-6s %-16s %-16s %-16s %-16s %-16s" % ("%d %%" % x["loss_pct"], f("kernel"), f("kernel_cubic"),
+    print("  %-10s %-16s %-16s %-16s %-16s %-16s" % (x["point"], f("kernel"), f("kernel_cubic"),
           f("hagd"), g("hagd_per_kernel_cubic"), g("hagd_per_kernel")))
 print("  (each column up/down)")
+for x in results:
+    for side in ("kernel", "kernel_cubic", "hagd"):
+        if x[side + "_failed_runs"]:
+            print("  %-10s %s: %d failed tries, made again, not counted" % (x["point"], side, x[side + "_failed_runs"]))
+for m, c in sorted(models.items()):
+    print("  %-10s %s on dsl and upstream" % (LABELS.get(m, m), json.dumps(c)))
+# What each side's impairers did (toward the client: dsl; toward the server: upstream).
+for x in results:
+    for side, ports in sorted(x.get("impair_seen", {}).items()):
+        for n, dirs in sorted(ports.items()):
+            for d, c in sorted(dirs.items()):
+                drop = c.get("dropped_gilbert", 0) + c.get("dropped_loss", 0)
+                print("  %-10s %-6s %-8s %s: %d frames, %d lost (%.2f %%), %d dropped_full" % (
+                    x["point"], side, n, d, c.get("in", 0), drop, 100.0 * drop / max(1, c.get("in", 0)),
+                    c.get("dropped_full", 0)))
 PYEOF
 echo "results: $res"

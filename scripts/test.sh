@@ -29,7 +29,7 @@ BUILD=${HAGD_BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD=$ROOT/$BUILD
 export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
-E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum policy
+E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum ecn policy
 	aggregate break_make transparent synflood soak exhaustion drain hagctl workers abort faults_access faults_upstream faults_both bench_smoke)
 BUDGET=${HAG_TEST_BUDGET:-1500}
 START=$SECONDS

@@ -66,6 +66,8 @@ enum tcp_mib {
 	TCP_MIB_SACK_RECOVERY,      /* TCPSackRecovery: recoveries driven by SACK (RFC 6675) */
 	TCP_MIB_RENO_RECOVERY,      /* TCPRenoRecovery: NewReno recoveries (peer without SACK) */
 	TCP_MIB_DSACK_RECV,         /* TCPDSACKRecv: D-SACK blocks received (RFC 2883) */
+	TCP_MIB_DSACK_OLD_SENT,     /* TCPDSACKOldSent: D-SACKs sent for data below rcv.nxt (RFC 2883 4) */
+	TCP_MIB_DSACK_OFO_SENT,     /* TCPDSACKOfoSent: D-SACKs sent for data already held out of order */
 	TCP_MIB_SACK_DISCARD,       /* TCPSACKDiscard: SACK blocks outside the sent range */
 	TCP_MIB_LOSS_PROBES,        /* TCPLossProbes: tail loss probes sent (RFC 8985 7) */
 	TCP_MIB_RACK_RECOVERY,      /* hagd: recoveries started by the reordering timer (RFC 8985 6) */
@@ -75,6 +77,12 @@ enum tcp_mib {
 	TCP_MIB_SACK_REORDER,       /* TCPSACKReorder: reordering seen in SACKs (RFC 8985 RACK.reordering_seen) */
 	TCP_MIB_RACK_LOST,          /* hagd: segments marked lost (RACK, RFC 8985 6.2; or not SACKed at an RTO) */
 	TCP_MIB_RACK_LOG_NO_MEMORY, /* hagd: transmit logs not allocated: RACK blind, the RTO repairs */
+	TCP_MIB_LOSS_PROBE_RECOVERY,/* TCPLossProbeRecovery: losses a tail loss probe repaired (RFC 8985 7.4) */
+	TCP_MIB_DSACK_UNDO,         /* TCPDSACKUndo: reductions undone: D-SACKs showed every retransmission spurious */
+	TCP_MIB_FULL_UNDO,          /* TCPFullUndo: reductions undone at recovery's end: timestamps showed it spurious */
+	TCP_MIB_LOSS_UNDO,          /* TCPLossUndo: RTO reductions undone (D-SACK or timestamps) */
+	TCP_MIB_SPURIOUS_RTOS,      /* TCPSpuriousRTOs: RTOs F-RTO (RFC 5682) found spurious, reduction undone */
+	TCP_MIB_DSACK_IGNORED,      /* TCPDSACKIgnoredNoUndo: D-SACKs for data not retransmitted in an episode */
 	TCP_MIB_PAWS_ESTAB,         /* PAWSEstabRejected: old timestamp, segment dropped (RFC 7323 5) */
 	TCP_MIB_KEEPALIVE,          /* TCPKeepAlive: keepalive probes sent */
 	TCP_MIB_KEEPALIVE_ABORT,    /* hagd: connections closed after unanswered keepalives */
@@ -88,7 +96,10 @@ enum tcp_mib {
 	TCP_MIB_RCVBUF_LIMITED,     /* hagd: growths refused by the memory budget */
 	TCP_MIB_RCVQ_DROP,          /* TCPRcvQDrop: in-window segments dropped: no ring within the memory budget */
 	TCP_MIB_SNDBUF_GROWN,       /* hagd: tx pipes grown: the flight was capped by the pipe (tcp_txp_grow) */
-	TCP_MIB_HYSTART_EXIT,       /* hagd: slow starts ended by HyStart++'s RTT rise (RFC 9406) */
+	TCP_MIB_HYSTART_EXIT,       /* hagd: initial slow starts ended by HyStart++ after its CSS rounds (RFC 9406 4.2) */
+	TCP_MIB_HYSTART_DELAY_DETECT, /* TCPHystartDelayDetect: RTT rises that ended standard slow start (into CSS) */
+	TCP_MIB_HYSTART_DELAY_CWND, /* TCPHystartDelayCwnd: sum of cwnd (segments) at those RTT rises */
+	TCP_MIB_HYSTART_CSS_SPURIOUS, /* hagd: CSS left for slow start again: the RTT fell below its baseline */
 	TCP_MIB_SYNCOOKIES_SENT,    /* SyncookiesSent: SYN/ACKs sent without state (SYN cookies) */
 	TCP_MIB_SYNCOOKIES_RECV,    /* SyncookiesRecv: ACKs with a valid cookie: connections made */
 	TCP_MIB_SYNCOOKIES_FAILED,  /* SyncookiesFailed: ACKs to a listener with no valid cookie */
@@ -97,6 +108,11 @@ enum tcp_mib {
 	TCP_MIB_RST_OUT_OF_WINDOW,  /* hagd: RSTs outside the window, ignored (RFC 5961 3.2) */
 	TCP_MIB_RST_NO_SOCKET,      /* hagd: RSTs to a listener or a closed port, ignored (RFC 9293 3.10.7.1-2) */
 	TCP_MIB_MPTCP_OPT_PLAIN,    /* hagd: segments with MPTCP options on a plain TCP connection, ignored */
+	TCP_MIB_ECN_NEGOTIATED,     /* hagd: handshakes that agreed on ECN (RFC 3168 6.1.1) */
+	TCP_MIB_ECN_CE_RX,          /* hagd: segments received with CE on an ECN connection (answered with ECE) */
+	TCP_MIB_ECN_ECE_RX,         /* hagd: segments received with ECE on an ECN connection */
+	TCP_MIB_ECN_CWR_TX,         /* hagd: segments sent with CWR: cwnd reduced for ECE (RFC 3168 6.1.2) */
+	TCP_MIB_DELIVERED_CE,       /* TCPDeliveredCE: segments acknowledged by ACKs carrying ECE */
 	TCP_MIB_MAX
 };
 
@@ -227,6 +243,7 @@ struct tcp_stack_conf {
 	 * before SYN/ACKs go out stateless, with a cookie as ISS (0: 1024). */
 	uint32_t syn_backlog;
 	uint8_t syncookies;         /* enum tcp_syncookies */
+	uint8_t ecn;                /* enum tcp_ecn */
 	/*
 	 * A stateless SYN/ACK's ULP options (MPTCP's MP_CAPABLE): write them for
 	 * the SYN syn to tmp (4-tuple, irs, the options the SYN offered) into opt
@@ -296,31 +313,56 @@ struct tcp_sock {
 	bool cwnd_limited;          /* the flight reached cwnd in the current round */
 	uint32_t max_flight;        /* the largest flight of the current round */
 	uint64_t cwnd_round;        /* where the current round ends */
-	/* HyStart++ (RFC 9406), in the initial slow start only: it ends when a
-	 * round's smallest RTT exceeds the previous round's by an eighth (4..16 ms). */
-	uint64_t hs_round_end;      /* the current round ends once snd_una reaches it */
+	/* HyStart++ (RFC 9406), in the initial slow start only (tcp_cc.c): a
+	 * round's smallest RTT an eighth (4..16 ms) above the previous round's
+	 * leads into conservative slow start (CSS), and after 5 rounds of it to
+	 * congestion avoidance. */
+	uint32_t hs_round_end;      /* windowEnd: low 32 bits of the position that ends the round */
 	uint32_t hs_last_min;       /* smallest RTT sample of the previous round, us (0: none) */
 	uint32_t hs_cur_min;        /* ... of the current round */
 	uint32_t hs_sample;         /* this ACK's RTT sample, counted after the round check (0: none) */
+	uint32_t hs_css_base;       /* cssBaselineMinRtt: the round's smallest RTT when CSS began */
 	uint8_t hs_samples;         /* RTT samples in the current round */
+	uint8_t hs_css;             /* the CSS round we are in (1..5), 0: not in CSS */
 	const struct tcp_cc_ops *cc_ops;
 	union {
-		struct { uint64_t acc; } reno;
+		/* prior_*: cwnd and ssthresh before the last congestion event, for undo (0: none saved) */
+		struct { uint64_t acc; uint32_t prior_cwnd, prior_ssthresh; } reno;
 		struct { double acc; } lia;      /* lib/mptcp's coupled control: bytes not yet added */
 		/* lib/mptcp's OLIA: acc as lia; bytes acked since the last loss (l1), between the last two (l2) */
 		struct { double acc; uint64_t l1, l2; } olia;
 		struct tcp_cc_cubic {
 			double w_max, k, w_est, acc;   /* segments; k in seconds */
 			uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
+			/* RFC 9438 4.6 cwnd_prior (bytes; also 4.9's prior_cwnd) and the
+			 * rest of the state before the last congestion event, for undo
+			 * (4.9; prior_ssthresh 0: none saved). */
+			uint32_t cwnd_prior, prior_ssthresh;
+			float prior_w_max, prior_k, prior_w_est;
+			uint64_t prior_epoch_us;
 		} cubic;
 	} cc;
 	uint64_t recover;           /* recovery point (RFC 6582 / RFC 6675 RecoveryPoint) */
+	uint64_t ecn_high;          /* RFC 3168 6.1.2: no cwnd reduction for ECE until snd_una reaches it */
 	uint8_t dupacks;
+	uint8_t ecn;                /* TE_* (tcp_internal.h): RFC 3168 state */
 	struct seq_ranges sacked;   /* scoreboard: sacked.nxt = snd_una, r[] = SACKed ranges */
 	struct seq_ranges lost;     /* marked lost (RACK, RTO), not SACKed, not resent since (lost.nxt = snd_una) */
 	struct tcp_txlog *txlog;    /* transmit times of what is in flight (tcp_recovery.c); NULL: none */
 	uint8_t reo_mult;           /* RFC 8985 reo_wnd_mult: grows with D-SACKs (reordering seen) */
 	bool rack_reord;            /* RFC 8985 RACK.reordering_seen: an original segment SACKed below the highest SACK */
+	uint8_t reo_persist;        /* RFC 8985 RACK.reo_wnd_persist: recoveries left before reo_mult falls back to 1 */
+	uint8_t rflags;             /* TR_* (tcp_internal.h): loss probe, F-RTO and undo state */
+	uint64_t rack_dsack_round;  /* RFC 8985 RACK.dsack_round: one reo_mult step per round trip (0: none) */
+	uint64_t tlp_end;           /* RFC 8985 TLP.end_seq: snd_max after the probe (TF_TLP_SENT) */
+	/* Undo (RFC 2883 / RFC 3708 D-SACK, RFC 3522 timestamps, RFC 5682 F-RTO):
+	 * cwnd and ssthresh before the episode's reduction, the TSval of its first
+	 * retransmission, and how many of its retransmissions are not yet known
+	 * to have been spurious. undo_marker 0: nothing to undo. */
+	uint64_t undo_marker, frto_high;
+	uint32_t prior_cwnd, prior_ssthresh;
+	uint32_t retrans_stamp;
+	int32_t undo_retrans;
 	/* RFC 8985 RACK: the most recently sent segment delivered (its transmit
 	 * time and end), the RTT it measured, the smallest RTT seen. */
 	uint64_t rack_ts, rack_end;
@@ -341,6 +383,7 @@ struct tcp_sock {
 	uint16_t unacked_segs;      /* full segments received since our last ACK */
 	int64_t rcv_fin_pos;        /* position of a FIN received out of order, -1 none */
 	uint64_t sack_recent[3];    /* starts of the latest out-of-order arrivals (RFC 2018 4 order) */
+	uint64_t dsack_start, dsack_end;   /* RFC 2883: data received twice, for the next ACK (equal: none) */
 
 	/* Bytes: rx pipe written at rx position + rx_off; tx pipe read at tx position + tx_off. */
 	struct hag_pipe *rxp, *txp;
@@ -374,6 +417,14 @@ enum tcp_syncookies {
 	TCP_SYNCOOKIES_ALWAYS,      /* every SYN (tests) */
 };
 
+/* ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn: a passive open answers an
+ * ECN-setup SYN unless off; an active open requests ECN when on. */
+enum tcp_ecn {
+	TCP_ECN_ACCEPT,             /* answer ECN-setup SYNs, request nothing (default; Linux's 2) */
+	TCP_ECN_OFF,                /* no ECN */
+	TCP_ECN_ON,                 /* also request ECN in our SYNs (Linux's 1) */
+};
+
 /* Congestion control (lib/tcp/tcp_cc.c). */
 struct tcp_cc_ops {
 	const char *name;
@@ -382,6 +433,9 @@ struct tcp_cc_ops {
 	void (*on_ack)(struct tcp_sock *sk, uint64_t acked);
 	/* Loss detected (recovery starts, or an RTO): set ssthresh. */
 	void (*on_congestion)(struct tcp_sock *sk);
+	/* The last congestion event was spurious (RFC 9438 4.9): put back the
+	 * cwnd, ssthresh and state it saved. NULL: the module cannot undo. */
+	void (*undo)(struct tcp_sock *sk);
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;

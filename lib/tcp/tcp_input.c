@@ -75,6 +75,50 @@ static void schedule_ack(struct tcp_sock *sk, bool now)
 	tcp_mark_dirty(sk);
 }
 
+/*
+ * RFC 2883 4: the first SACK block of the next ACK reports [a, b), bytes
+ * received twice. One block is kept, as Linux's tcp_dsack_set/_extend: a range
+ * touching the pending one widens it, another replaces it (counted anew).
+ */
+static void dsack_set(struct tcp_sock *sk, uint64_t a, uint64_t b, enum tcp_mib c)
+{
+	if (!(sk->flags & TF_SACK_OK) || a >= b)
+		return;
+	if (tcp_dsack_pending(sk) && a <= sk->dsack_end && b >= sk->dsack_start) {
+		sk->dsack_start = RTE_MIN(a, sk->dsack_start);
+		sk->dsack_end = RTE_MAX(b, sk->dsack_end);
+		return;
+	}
+	TCP_INC(sk->stack, c);
+	sk->dsack_start = a;
+	sk->dsack_end = b;
+}
+
+/* RFC 2883 4 (Linux's tcp_send_dupack): payload below RCV.NXT came again. A
+ * keepalive without payload duplicates nothing; nothing lies before position 1. */
+static void dsack_old(struct tcp_sock *sk, const struct tcp_seg *seg, int64_t pos)
+{
+	int64_t nxt = (int64_t)sk->rcv.nxt;
+
+	if (seg->len == 0 || pos >= nxt)
+		return;
+	dsack_set(sk, (uint64_t)RTE_MAX(pos, (int64_t)1), (uint64_t)RTE_MIN(pos + seg->len, nxt),
+		  TCP_MIB_DSACK_OLD_SENT);
+}
+
+/* RFC 2883 4.1: [a, b) overlaps data held out of order (Linux's
+ * tcp_data_queue_ofo, tcp_ofo_queue): the first overlap is reported. */
+static void dsack_ofo(struct tcp_sock *sk, uint64_t a, uint64_t b)
+{
+	const struct seq_ranges *r = &sk->rcv;
+
+	for (uint8_t i = 0; i < r->n && r->r[i].start < b; i++)
+		if (r->r[i].end > a) {
+			dsack_set(sk, RTE_MAX(a, r->r[i].start), RTE_MIN(b, r->r[i].end), TCP_MIB_DSACK_OFO_SENT);
+			return;
+		}
+}
+
 /* The most specific listener: an exact address before "any" (and, for
  * intercepted segments, an exact port before "any port"). */
 static struct tcp_listener *find_listener(struct tcp_stack *st, uint32_t laddr, uint16_t lport)
@@ -147,6 +191,7 @@ static void passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t lad
 	sk->tx_off = -1;
 	tcp_set_state(sk, TCP_SYN_RCVD);
 	apply_syn_options(sk, seg);
+	tcp_ecn_syn_rcvd(sk, seg);
 	sk->snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
 	if (!listener_accepts(st, l, sk, seg, ip, th, route))
 		return;
@@ -224,6 +269,7 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 	sk->rcv.nxt = 1;
 	sk->rcv_adv = 1;
 	apply_syn_options(sk, seg);
+	tcp_ecn_syn_sent_rcv(sk, seg);
 	sk->snd_wnd = seg->wnd;
 	if (!ack) {
 		/* Simultaneous open (RFC 9293 3.5, figure 8). */
@@ -352,8 +398,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	struct tcp_stack *st = sk->stack;
 	uint64_t ack = seq_extend(sk->snd_una, seg->ack - sk->iss);
 	uint32_t wnd = (uint32_t)seg->wnd << sk->snd_wscale;
-	bool sack_news = false;
-	uint64_t delivered = 0;
+	struct tcp_ackinfo ai = { .prior_una = sk->snd_una, .orig_lo = UINT64_MAX };
 
 	if (sk->state == TCP_SYN_RCVD) {
 		if (ack != 1) {
@@ -388,13 +433,19 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		return false;
 	}
 	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una)
-		delivered = tcp_sack_ack(sk, seg, ack, &sack_news);
+		tcp_sack_ack(sk, seg, ack, &ai);
 	if (ack > sk->snd_una) {
 		uint64_t acked = ack - sk->snd_una;
 		uint64_t data_acked = acked - (sk->snd_una == 0 ? 1 : 0);   /* our SYN is not data */
 		uint64_t end = tcp_tx_end(sk);
+		uint32_t rtt = tcp_rack_rtt(sk, sk->snd_una, ack);
 
-		if ((sk->flags & TF_TS_OK) && seg->opt.ts && seg->opt.tsecr) {
+		/* RFC 6298 with Karn's rule: the transmit log's microseconds when no
+		 * retransmission was acknowledged (as Linux's seq_rtt_us), else the
+		 * echoed timestamp (RFC 7323 4.1, milliseconds). */
+		if (rtt) {
+			tcp_rtt_sample(sk, rtt);
+		} else if ((sk->flags & TF_TS_OK) && seg->opt.ts && seg->opt.tsecr) {
 			uint32_t ms = (uint32_t)(st->now_us / 1000) - seg->opt.tsecr;
 
 			if (ms < 60000)
@@ -405,7 +456,6 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		if (sk->rtt_pos && ack >= sk->rtt_pos)
 			sk->rtt_pos = 0;
 		sk->snd_una = ack;
-		sk->flags &= ~TF_TLP_SENT;
 		if ((sk->flags & TF_LOSS) && ack >= sk->recover)
 			sk->flags &= ~TF_LOSS;      /* all sent before the RTO is acknowledged */
 		if (sk->snd_nxt < ack)
@@ -431,9 +481,10 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			sk->ops->writable(sk);
 		tcp_mark_dirty(sk);
 	} else if (ack == sk->snd_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) &&
-		   (wnd == sk->snd_wnd || sack_news) && sk->snd_max > sk->snd_una) {
+		   (wnd == sk->snd_wnd || ai.news) && sk->snd_max > sk->snd_una) {
 		cc_dupack(sk);
 	}
+	ai.dup = ack == ai.prior_una && seg->len == 0 && !(seg->flags & RTE_TCP_FIN_FLAG) && wnd == sk->snd_wnd;
 	/* RFC 9293 3.10.7.4 window update rule (SND.WL1 / SND.WL2). */
 	if ((uint64_t)pos > sk->snd_wl1 || ((uint64_t)pos == sk->snd_wl1 && ack >= sk->snd_wl2)) {
 		bool opened = sk->snd_wnd == 0 && wnd > 0;
@@ -447,8 +498,10 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			tcp_mark_dirty(sk);
 		}
 	}
-	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una)
-		tcp_recovery_ack(sk, delivered);
+	if ((sk->flags & TF_SACK_OK) && ack >= sk->snd_una) {
+		ai.tsecr = (sk->flags & TF_TS_OK) && seg->opt.ts ? seg->opt.tsecr : 0;
+		tcp_recovery_ack(sk, &ai);
+	}
 	return true;
 }
 
@@ -496,6 +549,11 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	end = (uint64_t)pos + seg->len;
 	if (end > wnd_end)
 		end = wnd_end;
+	/* One D-SACK per segment: its old head, else what it repeats of the queue. */
+	if (pos < (int64_t)nxt)
+		dsack_old(sk, seg, pos);
+	else
+		dsack_ofo(sk, start, end);
 	if (end <= start) {
 		TCP_INC(st, TCP_MIB_DUP_DATA);
 		schedule_ack(sk, true);
@@ -551,7 +609,7 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	/* RFC 9293 3.8.6.3 / RFC 1122: ACK at least every second segment; RFC
 	 * 5681 4.2: at once when the segment filled (part of) a hole. */
 	sk->unacked_segs++;
-	schedule_ack(sk, had_holes || sk->unacked_segs >= 2);
+	schedule_ack(sk, had_holes || sk->unacked_segs >= 2 || tcp_dsack_pending(sk));
 }
 
 /*
@@ -600,7 +658,7 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 {
 	struct tcp_stack *st = sk->stack;
 	int64_t pos = (int64_t)seq_extend(sk->rcv.nxt, seg->seq - sk->irs);
-	uint64_t wnd_end;
+	uint64_t wnd_end, una;
 	bool acceptable;
 
 	if (sk->state == TCP_SYN_SENT) {
@@ -617,6 +675,7 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	if (seg->opt.ts && (sk->flags & TF_TS_OK) && !(seg->flags & RTE_TCP_RST_FLAG) &&
 	    (int32_t)(sk->ts_recent - seg->opt.tsval) > TCP_PAWS_WINDOW) {
 		TCP_INC(st, TCP_MIB_PAWS_ESTAB);
+		dsack_old(sk, seg, pos);
 		schedule_ack(sk, true);
 		return;
 	}
@@ -646,6 +705,7 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 			TCP_INC(st, TCP_MIB_RST_OUT_OF_WINDOW);
 		} else {
 			TCP_INC(st, TCP_MIB_OUT_OF_WINDOW);
+			dsack_old(sk, seg, pos);
 			if (sk->state == TCP_TIME_WAIT && (seg->flags & RTE_TCP_FIN_FLAG)) {
 				sk->t_tw = st->now_us + st->conf.timewait_us + 1;
 				tcp_timer_update(sk);
@@ -702,8 +762,10 @@ static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	}
 	if (sk->state == TCP_CLOSED)
 		return;
+	una = sk->snd_una;
 	if (!rcv_ack(sk, seg, pos))
 		return;
+	tcp_ecn_rcv(sk, seg, una);
 
 	switch (sk->state) {
 	case TCP_ESTABLISHED: case TCP_FIN_WAIT_1: case TCP_FIN_WAIT_2:

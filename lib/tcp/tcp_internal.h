@@ -14,6 +14,7 @@
 #define TCP_RTO_MIN_US      200000u      /* as Linux, below RFC 6298's 1 s; see docs/decisions.md */
 #define TCP_RTO_MAX_US      60000000u
 #define TCP_DELACK_US       40000u
+#define TCP_WC_DELACK_US    200000u      /* RFC 8985 7.2 WCDelAckT: a peer's longest delayed ACK */
 #define TCP_DEFAULT_MSS     536
 #define TCP_MAX_WSCALE      14
 #define TCP_INIT_CWND_SEGS  10           /* RFC 6928 */
@@ -107,25 +108,54 @@ int tcp_xmit_data(struct tcp_sock *sk, uint64_t pos, uint32_t len);
 
 void tcp_challenge_ack(struct tcp_sock *sk);
 
+/* What one ACK told a SACK sender: tcp_sack_ack fills it, tcp_recovery_ack reads it. */
+struct tcp_ackinfo {
+	uint64_t delivered;         /* RFC 6937 DeliveredData: bytes newly ACKed or SACKed */
+	uint64_t prior_una;         /* snd_una before the ACK */
+	uint64_t dsack_s, dsack_e;  /* its D-SACK block (RFC 2883); dsack_e > dsack_s when it had one */
+	uint32_t tsecr;             /* its TSecr (0: none) */
+	bool news;                  /* the scoreboard grew */
+	uint64_t orig_lo;           /* the lowest never-retransmitted byte it ACKed or SACKed (UINT64_MAX: none) */
+	bool dup;                   /* a duplicate ACK: no data, same window, snd_una unmoved (RFC 5681 2) */
+};
+
 /* tcp_sack.c: the scoreboard (RFC 6675) */
-uint64_t tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack, bool *news);
+void tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack, struct tcp_ackinfo *ai);
 uint64_t tcp_sack_high(const struct tcp_sock *sk);
 uint64_t tcp_pipe(const struct tcp_sock *sk);
 uint64_t tcp_sack_skip(const struct tcp_sock *sk, uint64_t pos, uint64_t *lim);
 
 /* tcp_recovery.c: transmit log, RACK-TLP (RFC 8985), PRR (RFC 6937), loss after an RTO */
 void tcp_rack_sent(struct tcp_sock *sk, uint64_t pos, uint64_t end);
-void tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struct tcp_seg *seg, uint64_t fack);
+uint64_t tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struct tcp_seg *seg, uint64_t fack);
 void tcp_txlog_free(struct tcp_sock *sk);
+/* The RTT (us) an ACK of [a, b) measures, if none of it was retransmitted; 0: none. */
+uint32_t tcp_rack_rtt(const struct tcp_sock *sk, uint64_t a, uint64_t b);
 void tcp_lost_remove(struct tcp_sock *sk, uint64_t a, uint64_t b);
 bool tcp_lost_next(const struct tcp_sock *sk, uint64_t *pos, uint64_t *len);
-void tcp_recovery_ack(struct tcp_sock *sk, uint64_t delivered);
+void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+/* An RTO is about to cut cwnd: remember what to undo (RFC 5682 F-RTO). */
+void tcp_undo_rto(struct tcp_sock *sk);
 void tcp_prr_sent(struct tcp_sock *sk, uint32_t len);
 void tcp_rack_rto(struct tcp_sock *sk);
 void tcp_rack_rto_resend(struct tcp_sock *sk);
 void tcp_enter_recovery(struct tcp_sock *sk);
 void tcp_loss_timer_arm(struct tcp_sock *sk);
 void tcp_loss_timer(struct tcp_sock *sk);
+
+/* The bits of struct tcp_sock.rflags (tcp_recovery.c). */
+#define TR_TLP_RTX   0x01   /* the outstanding loss probe was a retransmission (RFC 8985 TLP.is_retrans) */
+#define TR_FRTO      0x02   /* F-RTO (RFC 5682) runs after this RTO */
+#define TR_FRTO_NEW  0x04   /* F-RTO step 2b: the next output sends new data, not lost data */
+
+/* tcp_ecn.c: ECN (RFC 3168). The bits of struct tcp_sock.ecn: */
+#define TE_OK   0x01    /* ECN in use (in SYN_SENT: our SYN asked for it) */
+#define TE_ECE  0x02    /* a CE arrived: ECE on what we send until the peer's CWR */
+#define TE_CWR  0x04    /* cwnd was reduced: CWR on the next new data segment */
+void tcp_ecn_syn_rcvd(struct tcp_sock *sk, const struct tcp_seg *syn);
+void tcp_ecn_syn_sent_rcv(struct tcp_sock *sk, const struct tcp_seg *seg);
+void tcp_ecn_rcv(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t prior_una);
+uint8_t tcp_ecn_out(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t *flags);
 
 /* tcp_timer.c */
 void tcp_timer_update(struct tcp_sock *sk);
@@ -148,6 +178,12 @@ static inline uint32_t tcp_ack_of(const struct tcp_sock *sk)
 static inline uint64_t tcp_flight(const struct tcp_sock *sk)
 {
 	return sk->snd_nxt - sk->snd_una;
+}
+
+/* A D-SACK block (RFC 2883) waits for the next ACK. */
+static inline bool tcp_dsack_pending(const struct tcp_sock *sk)
+{
+	return sk->dsack_start < sk->dsack_end;
 }
 
 /* End of the bytes the owner put in the tx pipe, as a tx stream position. */

@@ -98,34 +98,50 @@ uint32_t tcp_seg_payload(const struct tcp_sock *sk, uint32_t ulp_opt_len)
 	return sk->mss > olen ? sk->mss - olen : 1;
 }
 
-/* RFC 2018 4: SACK blocks, the one holding the latest arrival first, then the
- * ones of the arrivals before it, then the rest in sequence order. */
+/*
+ * RFC 2018 4: SACK blocks, the one holding the latest arrival first, then the
+ * ones of the arrivals before it, then the rest in sequence order. RFC 2883 4:
+ * a pending D-SACK block goes first, once; when the duplicate lies above the
+ * cumulative ACK, the block holding it comes second.
+ */
 static uint32_t sack_options(struct tcp_sock *sk, uint8_t *o, uint32_t room)
 {
 	const struct seq_ranges *r = &sk->rcv;
+	uint32_t dsack = tcp_dsack_pending(sk) ? 1 : 0;
 	uint32_t nblk, n = 0;
 	uint8_t order[SEQ_RANGES_MAX];
 	bool used[SEQ_RANGES_MAX] = {false};
 	uint8_t k = 0;
 
-	if (!(sk->flags & TF_SACK_OK) || r->n == 0 || room < 12)
+	if (!(sk->flags & TF_SACK_OK) || r->n + dsack == 0 || room < 12)
 		return 0;
 	nblk = (room - 4) / 8;
-	if (nblk > r->n)
-		nblk = r->n;
-	for (int h = 0; h < 3 && k < nblk; h++)
+	if (nblk > r->n + dsack)
+		nblk = r->n + dsack;
+	for (uint8_t i = 0; dsack && nblk > 1 && i < r->n; i++)
+		if (sk->dsack_start >= r->r[i].start && sk->dsack_start < r->r[i].end) {
+			used[i] = true;
+			order[k++] = i;
+			break;
+		}
+	for (int h = 0; h < 3 && k < nblk - dsack; h++)
 		for (uint8_t i = 0; i < r->n; i++)
 			if (!used[i] && sk->sack_recent[h] >= r->r[i].start && sk->sack_recent[h] < r->r[i].end) {
 				used[i] = true;
 				order[k++] = i;
 				break;
 			}
-	for (uint8_t i = 0; i < r->n && k < nblk; i++)
+	for (uint8_t i = 0; i < r->n && k < nblk - dsack; i++)
 		if (!used[i])
 			order[k++] = i;
 	o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP;
 	o[n++] = 5; o[n++] = (uint8_t)(2 + 8 * nblk);
-	for (uint32_t b = 0; b < nblk; b++) {
+	if (dsack) {
+		put32(o + n, sk->irs + (uint32_t)sk->dsack_start); n += 4;
+		put32(o + n, sk->irs + (uint32_t)sk->dsack_end); n += 4;
+		sk->dsack_start = sk->dsack_end = 0;
+	}
+	for (uint32_t b = 0; b < k; b++) {
 		put32(o + n, sk->irs + (uint32_t)r->r[order[b]].start); n += 4;
 		put32(o + n, sk->irs + (uint32_t)r->r[order[b]].end); n += 4;
 	}
@@ -196,7 +212,7 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 		hag_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
 
 	ip->version_ihl = 0x45;
-	ip->type_of_service = 0;
+	ip->type_of_service = tcp_ecn_out(sk, pos, len, &flags);   /* before th->tcp_flags: ECE, CWR */
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
 	ip->packet_id = rte_cpu_to_be_16(st->ip_id++);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
@@ -266,6 +282,8 @@ void tcp_send_ack(struct tcp_sock *sk)
 		return;
 	}
 	tcp_xmit(sk, sk->snd_nxt, 0, RTE_TCP_ACK_FLAG);
+	/* RFC 2883 4: a D-SACK is for the next ACK only, even one without room for it. */
+	sk->dsack_start = sk->dsack_end = 0;
 }
 
 void tcp_send_rst(struct tcp_sock *sk)
@@ -412,8 +430,9 @@ void tcp_output(struct tcp_sock *sk)
 
 	/* RFC 6675 NextSeg rule 1 with RACK's IsLost (RFC 8985): what is marked
 	 * lost goes first, as far as the pipe allows; the first one of a recovery
-	 * at once (RFC 6675 5 step 4.3). */
-	if (sk->flags & TF_SACK_OK) {
+	 * at once (RFC 6675 5 step 4.3). F-RTO's step 2b (RFC 5682) sends new
+	 * data instead, once. */
+	if ((sk->flags & TF_SACK_OK) && !(sk->rflags & TR_FRTO_NEW)) {
 		uint64_t lpos, llen;
 
 		while ((tcp_pipe(sk) + sk->mss <= sk->cwnd || (sk->flags & TF_RTX_FIRST)) &&
@@ -453,7 +472,7 @@ void tcp_output(struct tcp_sock *sk)
 			/* RFC 6675 NextSeg rule 2: new data once nothing lost waits, within
 			 * the peer's window, while the pipe (not snd_una + cwnd) allows. */
 			limit = sk->snd_una + sk->snd_wnd;
-			if (sk->lost.n || tcp_pipe(sk) + sk->mss > sk->cwnd)
+			if ((sk->lost.n && !(sk->rflags & TR_FRTO_NEW)) || tcp_pipe(sk) + sk->mss > sk->cwnd)
 				limit = sk->snd_nxt;
 		}
 		if (sk->snd_nxt < sk->snd_max && sk->sacked.n) {
@@ -511,7 +530,9 @@ void tcp_output(struct tcp_sock *sk)
 		}
 		break;
 	}
-	if (!sent && (sk->flags & TF_ACK_NOW))
+	sk->rflags &= (uint8_t)~TR_FRTO_NEW;
+	/* A D-SACK that no data segment had room for goes in an ACK of its own. */
+	if ((!sent && (sk->flags & TF_ACK_NOW)) || tcp_dsack_pending(sk))
 		tcp_send_ack(sk);
 	if (sent)
 		tcp_loss_timer_arm(sk);

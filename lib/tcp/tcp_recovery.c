@@ -150,7 +150,17 @@ void tcp_rack_sent(struct tcp_sock *sk, uint64_t pos, uint64_t end)
 		l->start = sk->snd_una;
 	}
 	if (pos < sk->snd_max) {
-		rtx_record(l, pos, end < sk->snd_max ? end : sk->snd_max, now);
+		uint64_t re = end < sk->snd_max ? end : sk->snd_max;
+
+		rtx_record(l, pos, re, now);
+		if (sk->undo_marker) {
+			/* Undo's count of this episode's retransmissions, and when the first went out. */
+			if (sk->undo_retrans < 0) {
+				sk->undo_retrans = 0;
+				sk->retrans_stamp = (uint32_t)(now / 1000);   /* the TSval it carries */
+			}
+			sk->undo_retrans += (int32_t)((re - pos + sk->mss - 1) / sk->mss);
+		}
 		if (end <= sk->snd_max)
 			return;
 		pos = sk->snd_max;
@@ -223,21 +233,24 @@ static uint64_t ts_of(const struct tcp_sock *sk, uint64_t pos, bool *rtx, uint64
  * than the smallest RTT, or older than the echoed timestamp, is ambiguous
  * (the original got through) and is left out. Step 3: an original segment
  * delivered below fack (the highest SACKed byte before this ACK) was
- * reordered.
+ * reordered. Returns where the first never-retransmitted byte among them
+ * is (UINT64_MAX: none), for F-RTO.
  */
-void tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struct tcp_seg *seg, uint64_t fack)
+uint64_t tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struct tcp_seg *seg, uint64_t fack)
 {
-	uint64_t now = sk->stack->now_us, best_ts = 0, best_end = 0, p = a;
+	uint64_t now = sk->stack->now_us, best_ts = 0, best_end = 0, p = a, orig = UINT64_MAX;
 	bool best_rtx = false;
 
 	if (sk->txlog == NULL || b <= a)
-		return;
+		return UINT64_MAX;
 	while (p < b) {
 		bool rtx;
 		uint64_t pe, ts = ts_of(sk, p, &rtx, &pe);
 
 		if (pe > b)
 			pe = b;
+		if (ts && !rtx && p < orig)
+			orig = p;
 		if (ts && (ts > best_ts || (ts == best_ts && pe > best_end))) {
 			best_ts = ts;
 			best_end = pe;
@@ -250,13 +263,13 @@ void tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struc
 		p = pe;
 	}
 	if (best_ts == 0)
-		return;
+		return orig;
 	if (best_rtx) {
 		if (now - best_ts < sk->rack_min_rtt_us)
-			return;
+			return orig;
 		if ((sk->flags & TF_TS_OK) && seg && seg->opt.ts && seg->opt.tsecr &&
 		    (int32_t)(seg->opt.tsecr - (uint32_t)(best_ts / 1000)) < 0)
-			return;
+			return orig;
 	}
 	sk->rack_rtt_us = (uint32_t)(now - best_ts);
 	if (!best_rtx && (sk->rack_min_rtt_us == 0 || sk->rack_rtt_us < sk->rack_min_rtt_us))
@@ -265,6 +278,24 @@ void tcp_rack_delivered(struct tcp_sock *sk, uint64_t a, uint64_t b, const struc
 		sk->rack_ts = best_ts;
 		sk->rack_end = best_end;
 	}
+	return orig;
+}
+
+uint32_t tcp_rack_rtt(const struct tcp_sock *sk, uint64_t a, uint64_t b)
+{
+	const struct tcp_txlog *l = sk->txlog;
+	uint64_t pe, ts;
+	bool rtx;
+
+	if (l == NULL || b <= a)
+		return 0;
+	for (int i = 0; i < l->nx; i++)
+		if (l->x[i].start < b && l->x[i].end > a)
+			return 0;           /* Karn: a retransmission was acknowledged */
+	ts = ts_of(sk, a, &rtx, &pe);
+	if (ts == 0 || rtx || ts > sk->stack->now_us)
+		return 0;
+	return sk->stack->now_us - ts ? (uint32_t)(sk->stack->now_us - ts) : 1;
 }
 
 /* The lost set keeps nxt at 0: its ranges are only ever added, cut and trimmed here. */
@@ -403,9 +434,158 @@ static uint64_t rack_detect(struct tcp_sock *sk)
 	return timeout;
 }
 
+/* A loss episode begins (Linux's tcp_init_undo): what its reduction may have to give back. */
+static void undo_init(struct tcp_sock *sk)
+{
+	sk->undo_marker = sk->snd_una ? sk->snd_una : 1;
+	sk->prior_cwnd = sk->cwnd;
+	sk->prior_ssthresh = sk->ssthresh;
+	sk->undo_retrans = -1;          /* no retransmission yet */
+	sk->retrans_stamp = 0;
+}
+
+/* RFC 8985 6.2 step 4 (RACK_update_reo_wnd), an episode's end: after 16
+ * recoveries without a D-SACK the reordering window is back to min_rtt/4. */
+static void reo_episode_end(struct tcp_sock *sk)
+{
+	if (sk->reo_persist && --sk->reo_persist == 0)
+		sk->reo_mult = 1;
+}
+
+/*
+ * The reduction was not needed: the peer had the data all along (every
+ * retransmission came back as a duplicate, RFC 3708; the echoed timestamp
+ * predates the first retransmission, RFC 3522; or F-RTO, RFC 5682). cwnd and
+ * ssthresh go back to what they were (Linux's tcp_undo_cwnd_reduction), and
+ * the loss marks go.
+ */
+static void undo(struct tcp_sock *sk, enum tcp_mib c)
+{
+	uint32_t cwnd = sk->cwnd;
+
+	if (sk->cc_ops->undo)
+		sk->cc_ops->undo(sk);      /* its own state (CUBIC's W_max, K, epoch) */
+	if (sk->cwnd < cwnd)
+		sk->cwnd = cwnd;
+	if (sk->cwnd < sk->prior_cwnd)
+		sk->cwnd = sk->prior_cwnd;
+	if (sk->ssthresh < sk->prior_ssthresh)
+		sk->ssthresh = sk->prior_ssthresh;
+	/* What was marked lost was marked with too small a reordering window
+	 * (or by the RTO): RACK marks again what really is. */
+	seq_ranges_fini(&sk->lost);
+	if (sk->flags & TF_LOSS)
+		sk->retries = 0;
+	sk->flags &= (uint16_t)~(TF_RECOVERY | TF_LOSS | TF_RTX_FIRST);
+	sk->rflags &= (uint8_t)~(TR_FRTO | TR_FRTO_NEW);
+	sk->undo_marker = 0;
+	reo_episode_end(sk);
+	TCP_INC(sk->stack, c);
+	tcp_mark_dirty(sk);
+}
+
+/* The episode's retransmissions are all known to be spurious, or the echoed TSval predates the first (Eifel). */
+static bool may_undo(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	if (sk->undo_marker == 0)
+		return false;
+	if (sk->undo_retrans == 0)
+		return true;
+	return sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0;
+}
+
+/*
+ * A D-SACK (RFC 2883): one round trip's worth widens RACK's reordering window
+ * (RFC 8985 6.2 step 4); one for a retransmission of the current episode
+ * counts towards undo (RFC 3708); one for the loss probe says the probe was
+ * not needed (RFC 8985 7.4.2).
+ */
+static void dsack_rcv(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	uint64_t s = ai->dsack_s, e = ai->dsack_e;
+
+	if (sk->rack_dsack_round && sk->snd_una >= sk->rack_dsack_round)
+		sk->rack_dsack_round = 0;
+	if (e <= s)
+		return;
+	if (sk->rack_dsack_round == 0) {
+		sk->rack_dsack_round = sk->snd_max;
+		if (sk->reo_mult < UINT8_MAX)
+			sk->reo_mult = (uint8_t)((sk->reo_mult ? sk->reo_mult : 1) + 1);
+		sk->reo_persist = 16;
+	}
+	if (sk->undo_marker && sk->undo_retrans > 0 && e > sk->undo_marker) {
+		int32_t segs = (int32_t)((e - s + sk->mss - 1) / sk->mss);
+
+		sk->undo_retrans = sk->undo_retrans > segs ? sk->undo_retrans - segs : 0;
+	} else if ((sk->flags & TF_TLP_SENT) && (sk->rflags & TR_TLP_RTX) &&
+		   s < sk->tlp_end && e + sk->mss >= sk->tlp_end) {
+		;   /* the probe's duplicate: tlp_ack */
+	} else {
+		TCP_INC(sk->stack, TCP_MIB_DSACK_IGNORED);
+	}
+}
+
+/*
+ * RFC 8985 7.4.2: what became of the tail loss probe. A probe of new data,
+ * or a resend that came back as a duplicate, repaired nothing; a resend
+ * acknowledged beyond the probe (or answered by a plain duplicate ACK)
+ * repaired a loss, which congestion control answers as one
+ * (TCPLossProbeRecovery; Linux's tcp_process_tlp_ack).
+ */
+static void tlp_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	bool dup_of_probe;
+
+	if (!(sk->flags & TF_TLP_SENT) || sk->snd_una < sk->tlp_end)
+		return;
+	dup_of_probe = ai->dsack_e > ai->dsack_s && ai->dsack_s < sk->tlp_end && ai->dsack_e + sk->mss >= sk->tlp_end;
+	if (!(sk->rflags & TR_TLP_RTX) || dup_of_probe) {
+		sk->flags &= (uint16_t)~TF_TLP_SENT;
+		return;
+	}
+	if (sk->snd_una > sk->tlp_end || (ai->dup && !ai->news)) {
+		sk->flags &= (uint16_t)~TF_TLP_SENT;
+		TCP_INC(sk->stack, TCP_MIB_LOSS_PROBE_RECOVERY);
+		sk->cc_ops->on_congestion(sk);
+		sk->cwnd = sk->ssthresh;
+	}
+}
+
+/*
+ * F-RTO (RFC 5682 3.1, the SACK-enhanced algorithm, as Linux's
+ * tcp_process_loss): after the RTO's resend, the first ACK that moves
+ * snd_una lets two new segments out instead of more resends (step 2b); an
+ * ACK of data sent before the RTO (or before step 2b) and never resent
+ * says the originals were delivered and the RTO was spurious (3b): the
+ * reduction is undone. A
+ * duplicate ACK or new SACK after the new data says the loss was real (3a).
+ */
+static bool frto_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	/* Only data sent before frto_high counts (Linux's high_seq): the new
+	 * data of step 2b is never-retransmitted by nature. */
+	if (ai->orig_lo < sk->frto_high) {
+		undo(sk, TCP_MIB_SPURIOUS_RTOS);
+		return true;
+	}
+	if (sk->snd_max > sk->frto_high) {
+		if (ai->news || ai->dup)
+			sk->rflags &= (uint8_t)~TR_FRTO;
+	} else if (sk->snd_una > ai->prior_una) {
+		sk->frto_high = sk->snd_max;
+		if (tcp_tx_end(sk) > sk->snd_max && sk->snd_max < sk->snd_una + sk->snd_wnd)
+			sk->rflags |= TR_FRTO_NEW;
+		else
+			sk->rflags &= (uint8_t)~TR_FRTO;
+	}
+	return false;
+}
+
 /* RFC 6675 5 / RFC 6937: a loss was found; cwnd follows PRR from here on. */
 void tcp_enter_recovery(struct tcp_sock *sk)
 {
+	undo_init(sk);
 	sk->cc_ops->on_congestion(sk);
 	sk->recover = sk->snd_max;
 	sk->recover_fs = sk->snd_max - sk->snd_una;    /* RFC 6937bis: RecoverFS = SND.NXT - SND.UNA */
@@ -456,6 +636,25 @@ void tcp_prr_sent(struct tcp_sock *sk, uint32_t len)
 }
 
 /*
+ * An RTO, before the congestion control's cut (Linux's tcp_enter_loss): a
+ * new episode saves what undo would restore; F-RTO watches the ACKs unless
+ * the RTO ends a fast recovery the first time (its resends were lost, not late).
+ */
+void tcp_undo_rto(struct tcp_sock *sk)
+{
+	bool in_recovery = sk->flags & TF_RECOVERY;
+
+	if (!(sk->flags & (TF_RECOVERY | TF_LOSS)) || sk->undo_marker == 0)
+		undo_init(sk);
+	sk->rflags &= (uint8_t)~(TR_FRTO | TR_FRTO_NEW);
+	if ((sk->flags & TF_SACK_OK) && (!in_recovery || sk->retries > 1)) {
+		sk->rflags |= TR_FRTO;
+		sk->frto_high = sk->snd_max;
+	}
+	sk->flags &= (uint16_t)~TF_TLP_SENT;
+}
+
+/*
  * After an RTO (RFC 6675 5.1, RFC 8985 6.3, Linux's tcp_enter_loss):
  * everything in flight that the peer does not hold is lost; it is resent
  * first, in order, as cwnd (slow start from one segment) allows. SACKed
@@ -479,8 +678,6 @@ void tcp_rack_rto(struct tcp_sock *sk)
 		if (i < sa->n)
 			p = sa->r[i].end;
 	}
-	if (sk->txlog)
-		sk->txlog->nx = 0;
 	sk->recover = sk->snd_max;
 	sk->flags |= TF_LOSS;
 	sk->flags &= ~TF_RACK_TIMER;
@@ -511,18 +708,44 @@ bool tcp_lost_next(const struct tcp_sock *sk, uint64_t *pos, uint64_t *len)
  * (delivered: RFC 6937 DeliveredData): loss detection, recovery, PRR, and
  * the one timer.
  */
-void tcp_recovery_ack(struct tcp_sock *sk, uint64_t delivered)
+void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
 	struct tcp_stack *st = sk->stack;
-	uint64_t timeout;
+	uint64_t timeout, delivered = ai->delivered;
 
+	dsack_rcv(sk, ai);
+	tlp_ack(sk, ai);
+	if ((sk->flags & TF_LOSS) && (sk->rflags & TR_FRTO) && frto_ack(sk, ai)) {
+		/* Spurious: no loss detection on this ACK (as Linux), the rest of
+		 * the flight's ACKs are on their way. */
+		lost_trim(sk, sk->snd_una);
+		sk->flags &= (uint16_t)~TF_RACK_TIMER;
+		tcp_loss_timer_arm(sk);
+		return;
+	}
 	lost_trim(sk, sk->snd_una);
 	if ((sk->flags & TF_LOSS) && sk->snd_una >= sk->recover)
 		sk->flags &= ~TF_LOSS;
+	if (sk->undo_marker) {
+		bool loss = sk->flags & TF_LOSS;
+
+		if ((sk->flags & (TF_RECOVERY | TF_LOSS)) && sk->undo_retrans == 0) {
+			undo(sk, loss ? TCP_MIB_LOSS_UNDO : TCP_MIB_DSACK_UNDO);
+		} else if (!(sk->flags & (TF_RECOVERY | TF_LOSS))) {
+			/* The episode ended this ACK (RFC 3522 / 3708 at its end). */
+			if (may_undo(sk, ai)) {
+				undo(sk, TCP_MIB_FULL_UNDO);
+			} else {
+				sk->undo_marker = 0;
+				reo_episode_end(sk);
+			}
+			sk->rflags &= (uint8_t)~(TR_FRTO | TR_FRTO_NEW);
+		}
+	}
 	if (sk->snd_una >= sk->snd_max) {
 		tcp_txlog_free(sk);
 		seq_ranges_fini(&sk->lost);
-		sk->flags &= ~(TF_LOSS | TF_RACK_TIMER);
+		sk->flags &= ~(TF_LOSS | TF_RACK_TIMER | TF_TLP_SENT);
 		sk->t_loss = 0;
 		return;
 	}
@@ -564,7 +787,12 @@ void tcp_loss_timer_arm(struct tcp_sock *sk)
 		sk->t_loss = 0;
 		return;
 	}
-	at = now + (2 * srtt > 10000 ? 2 * srtt : 10000);
+	/* RFC 8985 7.2: PTO = 2 SRTT (at least 10 ms, Linux's floor), plus the
+	 * worst-case delayed ACK when one segment is all that is out. */
+	at = 2 * srtt > 10000 ? 2 * srtt : 10000;
+	if (sk->snd_max - sk->snd_una <= sk->mss)
+		at += TCP_WC_DELACK_US;
+	at += now;
 	if (sk->t_rto && at >= sk->t_rto) {
 		sk->t_loss = 0;
 		return;     /* the RTO comes first anyway */
@@ -604,6 +832,7 @@ void tcp_loss_timer(struct tcp_sock *sk)
 	/* Tail loss probe: new data if the window allows, else the last segment again. */
 	TCP_INC(st, TCP_MIB_LOSS_PROBES);
 	sk->flags |= TF_TLP_SENT;
+	sk->rflags &= (uint8_t)~TR_TLP_RTX;
 	if (tcp_tx_end(sk) > sk->snd_nxt && sk->snd_nxt < sk->snd_una + sk->snd_wnd) {
 		uint32_t cwnd = sk->cwnd;
 
@@ -622,5 +851,7 @@ void tcp_loss_timer(struct tcp_sock *sk)
 		} else {
 			tcp_retransmit_una(sk);
 		}
+		sk->rflags |= TR_TLP_RTX;
 	}
+	sk->tlp_end = sk->snd_max;      /* RFC 8985 7.3: TLP.end_seq = SND.NXT */
 }

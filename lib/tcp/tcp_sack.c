@@ -8,8 +8,10 @@
  */
 #include "tcp/tcp_internal.h"
 
-/* The parts of [s, e) not yet SACKed were just delivered: tell RACK. */
-static void sack_newly(struct tcp_sock *sk, uint64_t s, uint64_t e, const struct tcp_seg *seg, uint64_t fack)
+/* The parts of [s, e) not yet SACKed were just delivered: tell RACK (and
+ * the ACK's summary where the first of it never retransmitted begins). */
+static void sack_newly(struct tcp_sock *sk, uint64_t s, uint64_t e, const struct tcp_seg *seg, uint64_t fack,
+		       struct tcp_ackinfo *ai)
 {
 	const struct seq_ranges *r = &sk->sacked;
 	uint64_t cur = s;
@@ -20,25 +22,25 @@ static void sack_newly(struct tcp_sock *sk, uint64_t s, uint64_t e, const struct
 		if (r->r[i].start >= e)
 			break;
 		if (r->r[i].start > cur)
-			tcp_rack_delivered(sk, cur, r->r[i].start, seg, fack);
+			ai->orig_lo = RTE_MIN(ai->orig_lo, tcp_rack_delivered(sk, cur, r->r[i].start, seg, fack));
 		cur = r->r[i].end;
 	}
 	if (cur < e)
-		tcp_rack_delivered(sk, cur, e, seg, fack);
+		ai->orig_lo = RTE_MIN(ai->orig_lo, tcp_rack_delivered(sk, cur, e, seg, fack));
 }
 
 /*
  * Fold an ACK's cumulative part and SACK blocks into the scoreboard (and
- * into RACK, tcp_rack_delivered). Returns the bytes newly delivered (RFC
- * 6937 DeliveredData); *news: the scoreboard grew.
+ * into RACK, tcp_rack_delivered). Fills ai: the bytes newly delivered (RFC
+ * 6937 DeliveredData), whether the scoreboard grew, the D-SACK block.
  */
-uint64_t tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack, bool *news)
+void tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t ack, struct tcp_ackinfo *ai)
 {
 	struct tcp_stack *st = sk->stack;
 	uint64_t before = seq_ranges_bytes(&sk->sacked), fack = tcp_sack_high(sk), after;
 
 	if (ack > sk->snd_una)
-		sack_newly(sk, sk->snd_una, ack, seg, fack);
+		sack_newly(sk, sk->snd_una, ack, seg, fack, ai);
 	seq_ranges_advance(&sk->sacked, ack);
 	after = seq_ranges_bytes(&sk->sacked);
 	for (int i = 0; i < seg->opt.n_sack; i++) {
@@ -50,14 +52,14 @@ uint64_t tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t a
 			continue;
 		}
 		/* RFC 2883: a first block below the cumulative ACK (or inside the
-		 * second one) reports a duplicate: our retransmission was spurious. */
+		 * second one) reports a duplicate: our retransmission was spurious
+		 * (what it means is tcp_recovery_ack's: reordering, undo, TLP). */
 		if (i == 0 && (e <= ack || (seg->opt.n_sack > 1 &&
 		    s >= seq_extend(sk->snd_una, seg->opt.sack[1][0] - sk->iss) &&
 		    e <= seq_extend(sk->snd_una, seg->opt.sack[1][1] - sk->iss)))) {
 			TCP_INC(st, TCP_MIB_DSACK_RECV);
-			/* RFC 8985 6.2.4: a spurious retransmission widens the reordering window. */
-			if (sk->reo_mult < 4)
-				sk->reo_mult = sk->reo_mult ? sk->reo_mult + 1 : 2;
+			ai->dsack_s = s;
+			ai->dsack_e = e;
 			continue;
 		}
 		if (e > sk->snd_max || s < ack) {
@@ -70,13 +72,13 @@ uint64_t tcp_sack_ack(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t a
 			if (e > sk->snd_max)
 				e = sk->snd_max;
 		}
-		sack_newly(sk, s, e, seg, fack);
+		sack_newly(sk, s, e, seg, fack, ai);
 		tcp_lost_remove(sk, s, e);
 		seq_ranges_add(&sk->sacked, s, e);   /* full scoreboard: the block is forgotten */
 	}
-	*news = seq_ranges_bytes(&sk->sacked) > after;
+	ai->news = seq_ranges_bytes(&sk->sacked) > after;
 	after = ack - sk->snd_una + seq_ranges_bytes(&sk->sacked);
-	return after > before ? after - before : 0;
+	ai->delivered = after > before ? after - before : 0;
 }
 
 uint64_t tcp_sack_high(const struct tcp_sock *sk)

@@ -116,6 +116,8 @@ static void rto_expired(struct tcp_sock *sk)
 	 * keeps the ssthresh that episode set (as Linux's tcp_enter_loss); from
 	 * a cwnd already down to one segment it would fall to 2 segments.
 	 * RFC 6298 5.5-5.7 backoff. */
+	if (sk->flags & TF_SACK_OK)
+		tcp_undo_rto(sk);               /* undo's state, F-RTO (before the cut) */
 	if (!(sk->flags & (TF_LOSS | TF_RECOVERY)))
 		sk->cc_ops->on_congestion(sk);
 	sk->cwnd = sk->mss;

@@ -1018,3 +1018,23 @@ Test(config, intercept_rules_and_arp_targets,
 	cr_expect_not(hag_config_arp_target(&cfg, 0, 0x0a140009), "not on another port");
 	cr_expect_not(hag_config_arp_target(&cfg, 1, 0x0a140002), "not a server's");
 }
+
+Test(config, tcp_ecn_words)
+{
+	static const char cfgtext[] =
+		"ports = ( { name = \"dsl\"; dev = \"net_a\"; addr = \"10.10.1.1/24\"; } );\n"
+		"listeners = ( { listen = \":80\"; upstream = \"10.10.1.2:90\"; } );\n"
+		"tcp = { ecn = \"off\"; };\n";
+
+	cr_assert_eq(load(PORTS LISTENERS "\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_ecn, 0, "default: accept (0), as Linux's tcp_ecn 2");
+	hag_config_free(&cfg);
+	cr_assert_eq(load(PORTS LISTENERS ",\n  \"tcp\": { \"ecn\": \"on\" }\n}"), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_ecn, 2, "on");
+	hag_config_free(&cfg);
+	cr_assert_eq(load_tmp(".cfg", cfgtext), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_ecn, 1, "off");
+	hag_config_free(&cfg);
+	expect_error(PORTS LISTENERS ",\n  \"tcp\": { \"ecn\": \"yes\" }\n}", ":", "tcp.ecn",
+		     "expected one of accept, off, on");
+}

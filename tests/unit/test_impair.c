@@ -3,7 +3,8 @@
  * Link impairment (app/impair.c): each effect does what netem's would, with a
  * fixed seed so that every run sees the same packets lost, late or damaged;
  * statistical effects stay within five standard deviations of the binomial
- * mean. Every test ends with every mbuf back in the pool.
+ * mean (of the Markov chain's, for Gilbert-Elliott loss). Every test ends with
+ * every mbuf back in the pool.
  */
 #include <errno.h>
 #include <math.h>
@@ -238,7 +239,7 @@ static uint32_t run_loss(const struct hag_impair_conf *c, uint32_t n, bool *pass
 	}
 	cr_expect_eq(held(imp), 0);
 	cr_expect_eq(ctr(imp, HAG_IMPAIR_IN), n);
-	cr_expect_eq(ctr(imp, HAG_IMPAIR_DROPPED_LOSS), n - out);
+	cr_expect_eq(ctr(imp, HAG_IMPAIR_DROPPED_LOSS) + ctr(imp, HAG_IMPAIR_DROPPED_GILBERT), n - out);
 	finish(imp);
 	return out;
 }
@@ -698,4 +699,231 @@ Test(impair, free_releases_every_held_packet)
 	cr_expect_eq(held(imp), 2048 + ctr(imp, HAG_IMPAIR_DUPLICATED), "%u held", held(imp));
 	cr_expect_eq(rte_mempool_in_use_count(pool), held(imp));
 	finish(imp);
+}
+
+/*
+ * The Gilbert-Elliott chain's long-run figures (state 0 good, 1 bad; p and r
+ * the chances of leaving them, e[s] the loss chance in state s):
+ *   share of frames seen in each state  pi = (r, p) / (p + r)
+ *   loss rate                           L = pi . e
+ *   mean burst (lost frames per run of lost frames; a run ends where a lost
+ *   frame is followed by a kept one)    L / sum_s sum_u pi_s e_s T(s,u) (1 - e_u)
+ * With e = (0, 1) (Gilbert's model): L = p / (p + r), mean burst 1 / r.
+ * The standard deviation of each estimate over n frames: the frames' losses
+ * are correlated through the state, Cov(L_0, L_k) = (e_b - e_g)^2 pi_g pi_b
+ * lambda^k with lambda = 1 - p - r, so Var(mean) = (L (1 - L) + 2 (e_b -
+ * e_g)^2 pi_g pi_b lambda / (1 - lambda)) / n. A burst goes on with chance
+ * at most q = max_s sum_u T(s,u) e_u, so its length is at most geometric:
+ * E[len^2] <= (1 + q) / (1 - q)^2, over the n * P(burst ends) bursts.
+ */
+struct ge_theory {
+	double loss, burst, loss_sd, burst_sd;
+};
+
+static struct ge_theory ge_theory(const struct hag_impair_gilbert *g, uint32_t n)
+{
+	double p = g->good_to_bad_pct / 100, r = g->bad_to_good_pct / 100;
+	double e[2] = { g->loss_good_pct / 100, g->loss_bad_pct / 100 };
+	double pi[2] = { r / (p + r), p / (p + r) };
+	double T[2][2] = { { 1 - p, p }, { r, 1 - r } };
+	double lambda = 1 - p - r, ends = 0, q = 0, de = e[1] - e[0];
+	struct ge_theory t;
+
+	t.loss = pi[0] * e[0] + pi[1] * e[1];
+	for (int s = 0; s < 2; s++) {
+		double qs = 0;
+
+		for (int u = 0; u < 2; u++) {
+			ends += pi[s] * e[s] * T[s][u] * (1 - e[u]);
+			qs += T[s][u] * e[u];
+		}
+		q = fmax(q, qs);
+	}
+	t.burst = t.loss / ends;
+	t.loss_sd = sqrt((t.loss * (1 - t.loss) + 2 * de * de * pi[0] * pi[1] * lambda / (1 - lambda)) / n);
+	t.burst_sd = sqrt((1 + q) / ((1 - q) * (1 - q)) / (n * ends));
+	return t;
+}
+
+/* Loss rate and mean burst length of what run_loss() marked as passed. */
+static void measure(const bool *passed, uint32_t n, double *loss, double *burst)
+{
+	uint32_t lost = 0, bursts = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		lost += !passed[i];
+		bursts += !passed[i] && (i + 1 == n || passed[i + 1]);
+	}
+	*loss = (double)lost / n;
+	*burst = bursts ? (double)lost / bursts : 0;
+}
+
+#define GE_FRAMES 400000
+
+Test(impair, gilbert_loses_p_over_p_plus_r_in_bursts_of_mean_length_one_over_r)
+{
+	static bool a[GE_FRAMES], b[GE_FRAMES];
+	struct hag_impair_conf c = base();
+	struct ge_theory t;
+	double loss, burst;
+
+	/* Gilbert's model: the good state loses nothing, the bad state everything. */
+	c.gilbert = (struct hag_impair_gilbert){ .good_to_bad_pct = 1, .bad_to_good_pct = 20,
+						 .loss_good_pct = 0, .loss_bad_pct = 100 };
+	t = ge_theory(&c.gilbert, GE_FRAMES);
+	cr_assert_float_eq(t.loss, 0.01 / 0.21, 1e-12, "p / (p + r)");
+	cr_assert_float_eq(t.burst, 5, 1e-9, "1 / r");
+	run_loss(&c, GE_FRAMES, a);
+	measure(a, GE_FRAMES, &loss, &burst);
+	cr_expect(fabs(loss - t.loss) <= 5 * t.loss_sd, "loss rate %.5f, the chain's %.5f +- 5 * %.5f",
+		  loss, t.loss, t.loss_sd);
+	cr_expect(fabs(burst - t.burst) <= 5 * t.burst_sd, "mean burst %.3f, the chain's %.3f +- 5 * %.3f",
+		  burst, t.burst, t.burst_sd);
+	/* Independent loss of the same rate would make bursts of 1 / (1 - L) = 1.05 frames. */
+	cr_expect(burst > 4, "bursts, not scattered losses: %.3f", burst);
+
+	run_loss(&c, GE_FRAMES, b);
+	cr_expect(!memcmp(a, b, sizeof(a)), "same seed, the same packets lost");
+}
+
+Test(impair, gilbert_elliott_with_loss_in_both_states_meets_the_chains_figures)
+{
+	static bool a[GE_FRAMES];
+	struct hag_impair_conf c = base();
+	struct ge_theory t;
+	double loss, burst;
+
+	c.gilbert = (struct hag_impair_gilbert){ .good_to_bad_pct = 2, .bad_to_good_pct = 10,
+						 .loss_good_pct = 0.5, .loss_bad_pct = 60 };
+	t = ge_theory(&c.gilbert, GE_FRAMES);
+	run_loss(&c, GE_FRAMES, a);
+	measure(a, GE_FRAMES, &loss, &burst);
+	cr_expect(fabs(loss - t.loss) <= 5 * t.loss_sd, "loss rate %.5f, the chain's %.5f +- 5 * %.5f",
+		  loss, t.loss, t.loss_sd);
+	cr_expect(fabs(burst - t.burst) <= 5 * t.burst_sd, "mean burst %.3f, the chain's %.3f +- 5 * %.3f",
+		  burst, t.burst, t.burst_sd);
+}
+
+Test(impair, gilbert_counts_its_own_drops_and_steps_for_every_packet)
+{
+	struct hag_impair_conf c = base();
+	struct hag_impair *imp;
+	struct rte_mbuf *pkts[32];
+	uint32_t out = 0;
+
+	/* loss_pct 50 on top: the chain still moves once per packet offered. */
+	c.gilbert = (struct hag_impair_gilbert){ .good_to_bad_pct = 5, .bad_to_good_pct = 50,
+						 .loss_bad_pct = 100 };
+	c.loss_pct = 50;
+	imp = make(&c);
+	for (uint32_t sent = 0; sent < 3200; sent += 32) {
+		uint16_t got;
+
+		for (uint16_t i = 0; i < 32; i++)
+			pkts[i] = tcp_pkt(sent + i, 80);
+		got = hag_impair_process(imp, pkts, 32, T0 + sent);
+		out += got;
+		free_all(pkts, got);
+	}
+	cr_expect_gt(ctr(imp, HAG_IMPAIR_DROPPED_GILBERT), 0);
+	cr_expect_gt(ctr(imp, HAG_IMPAIR_DROPPED_LOSS), 0);
+	cr_expect_eq(ctr(imp, HAG_IMPAIR_IN), 3200);
+	cr_expect_eq(ctr(imp, HAG_IMPAIR_OUT) + ctr(imp, HAG_IMPAIR_DROPPED_LOSS) +
+		     ctr(imp, HAG_IMPAIR_DROPPED_GILBERT), 3200, "in = out + dropped");
+	cr_expect_eq(ctr(imp, HAG_IMPAIR_OUT), out);
+	cr_expect_str_eq(hag_impair_ctr_names[HAG_IMPAIR_DROPPED_GILBERT], "dropped_gilbert");
+	finish(imp);
+}
+
+Test(impair, gilbert_values_a_caller_cannot_mean_are_refused)
+{
+	struct hag_impair_conf c = base();
+
+	c.gilbert = (struct hag_impair_gilbert){ .good_to_bad_pct = 1, .bad_to_good_pct = 0,
+						 .loss_bad_pct = 100 };
+	cr_expect_null(hag_impair_create(&c, pool, SOCKET_ID_ANY), "a bad state with no way out");
+	cr_expect_eq(rte_errno, EINVAL);
+	c.gilbert.bad_to_good_pct = 101;
+	cr_expect_null(hag_impair_create(&c, pool, SOCKET_ID_ANY));
+	cr_expect_eq(rte_errno, EINVAL);
+	c.gilbert.bad_to_good_pct = 10;
+	c.gilbert.loss_bad_pct = -1;
+	cr_expect_null(hag_impair_create(&c, pool, SOCKET_ID_ANY));
+	cr_expect_eq(rte_errno, EINVAL);
+	finish(NULL);
+}
+
+/* ports[].impair.gilbert in the config loader (app/config.c). */
+static struct hag_config cfg;
+static char err[512];
+
+#define GE_CONF(gilbert)                                                                     \
+	"{\n"                                                                                \
+	"  \"ports\": [\n"                                                                   \
+	"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\",\n"          \
+	"      \"impair\": { \"direction\": \"tx\", \"gilbert\": " gilbert " } },\n"          \
+	"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n"           \
+	"  ],\n"                                                                             \
+	"  \"listeners\": [ { \"listen\": \"10.10.1.1:80\", \"upstream\": \"10.20.0.2:90\" } ]\n" \
+	"}"
+
+static void conf_fini(void)
+{
+	hag_config_free(&cfg);
+}
+
+Test(impair, gilbert_config_alone_turns_the_impairment_on, .fini = conf_fini)
+{
+	const struct hag_impair_gilbert *g = &cfg.ports[0].impair.gilbert;
+
+	cr_assert_eq(hag_config_load_string(GE_CONF("{ \"good_to_bad_pct\": 0.25, \"bad_to_good_pct\": 25 }"),
+					    "t.json", &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_expect(cfg.ports[0].impair.enabled);
+	cr_expect_float_eq(g->good_to_bad_pct, 0.25, 1e-12);
+	cr_expect_float_eq(g->bad_to_good_pct, 25, 1e-12);
+	cr_expect_float_eq(g->loss_good_pct, 0, 1e-12, "good loses nothing by default");
+	cr_expect_float_eq(g->loss_bad_pct, 100, 1e-12, "bad loses everything by default");
+	cr_expect(!cfg.ports[1].impair.enabled);
+	hag_config_free(&cfg);
+
+	cr_assert_eq(hag_config_load_string(GE_CONF("{ \"good_to_bad_pct\": 0, \"bad_to_good_pct\": 0 }"),
+					    "t.json", &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_expect(!cfg.ports[0].impair.enabled, "a chain that never leaves the good state loses nothing");
+}
+
+/* The load fails with one line naming the file, the key path and why. */
+static void expect_refused(const char *gilbert_text, const char *path, const char *why)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), GE_CONF("%s"), gilbert_text);
+	err[0] = '\0';
+	cr_expect_eq(hag_config_load_string(text, "t.json", &cfg, err, sizeof(err)), -EINVAL,
+		     "loaded: %s", gilbert_text);
+	cr_expect(strstr(err, "t.json:4:"), "no line in: %s", err);
+	cr_expect(strstr(err, path), "no \"%s\" in: %s", path, err);
+	cr_expect(strstr(err, why), "no \"%s\" in: %s", why, err);
+	hag_config_free(&cfg);
+}
+
+Test(impair, gilbert_bad_config_is_named_with_its_key_and_why, .fini = conf_fini)
+{
+	expect_refused("{ \"good_to_bad_pct\": 1 }", "ports[0].impair.gilbert.bad_to_good_pct",
+		       "required key missing (a chain needs both good_to_bad_pct and bad_to_good_pct)");
+	expect_refused("{ \"bad_to_good_pct\": 10 }", "ports[0].impair.gilbert.good_to_bad_pct",
+		       "required key missing");
+	expect_refused("{ \"good_to_bad_pct\": 1, \"bad_to_good_pct\": 0 }",
+		       "ports[0].impair.gilbert.bad_to_good_pct",
+		       "0 with good_to_bad_pct 1: the link would stay in the bad state for ever");
+	expect_refused("{ \"good_to_bad_pct\": 1, \"bad_to_good_pct\": 10, \"loss_good_pct\": 5,"
+		       " \"loss_bad_pct\": 2 }", "ports[0].impair.gilbert.loss_bad_pct",
+		       "2 below loss_good_pct 5: the bad state is the one that loses more");
+	expect_refused("{ \"good_to_bad_pct\": 101, \"bad_to_good_pct\": 10 }",
+		       "ports[0].impair.gilbert.good_to_bad_pct", "101 out of range 0..100");
+	expect_refused("{ \"good_to_bad_pct\": \"1\", \"bad_to_good_pct\": 10 }",
+		       "ports[0].impair.gilbert.good_to_bad_pct",
+		       "expected number, got string \"1\" (drop the quotes)");
+	expect_refused("{ \"good_to_bad_pct\": 1, \"bad_to_good\": 10 }",
+		       "ports[0].impair.gilbert.bad_to_good", "bad_to_good_pct");
+	expect_refused("[1, 10]", "ports[0].impair.gilbert", "expected object, got array");
 }

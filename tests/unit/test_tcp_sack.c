@@ -51,8 +51,7 @@ static void teardown(void)
 static bool ack_with(uint64_t ack, int nblk, const int (*seg)[2])
 {
 	struct tcp_seg s;
-	uint64_t delivered;
-	bool news = false;
+	struct tcp_ackinfo ai = { .prior_una = sk.snd_una, .orig_lo = UINT64_MAX };
 
 	memset(&s, 0, sizeof(s));
 	s.opt.n_sack = (uint8_t)nblk;
@@ -60,11 +59,36 @@ static bool ack_with(uint64_t ack, int nblk, const int (*seg)[2])
 		s.opt.sack[i][0] = (uint32_t)(1 + seg[i][0] * MSS);
 		s.opt.sack[i][1] = (uint32_t)(1 + seg[i][1] * MSS);
 	}
-	delivered = tcp_sack_ack(&sk, &s, ack, &news);
+	tcp_sack_ack(&sk, &s, ack, &ai);
 	if (ack > sk.snd_una)
 		sk.snd_una = ack;
-	tcp_recovery_ack(&sk, delivered);
-	return news;
+	tcp_recovery_ack(&sk, &ai);
+	return ai.news;
+}
+
+/* An ACK echoing tsecr, with a first block [d0, d1) (segment numbers) that may be a D-SACK. */
+static struct tcp_ackinfo ack_ts(uint64_t ack, int nblk, const int (*seg)[2], uint32_t tsecr)
+{
+	struct tcp_seg s;
+	struct tcp_ackinfo ai = { .prior_una = sk.snd_una, .tsecr = tsecr, .orig_lo = UINT64_MAX };
+
+	memset(&s, 0, sizeof(s));
+	s.opt.n_sack = (uint8_t)nblk;
+	for (int i = 0; i < nblk; i++) {
+		s.opt.sack[i][0] = (uint32_t)(1 + seg[i][0] * MSS);
+		s.opt.sack[i][1] = (uint32_t)(1 + seg[i][1] * MSS);
+	}
+	tcp_sack_ack(&sk, &s, ack, &ai);
+	ai.dup = ack == sk.snd_una;
+	if (ack > sk.snd_una)
+		sk.snd_una = ack;
+	/* rcv_ack's part: a recovery ends once snd_una reaches the recovery point (cc_ack). */
+	if ((sk.flags & TF_RECOVERY) && sk.snd_una >= sk.recover) {
+		sk.flags &= (uint16_t)~TF_RECOVERY;
+		sk.cwnd = sk.ssthresh;
+	}
+	tcp_recovery_ack(&sk, &ai);
+	return ai;
 }
 
 /* Resend segment i now, as tcp_output does for a lost one. */
@@ -271,4 +295,229 @@ Test(sack, skip_over_sacked_when_resending_after_rto)
 	cr_expect_eq(lim, 1 + 3 * MSS, "up to the SACKed range");
 	p = tcp_sack_skip(&sk, 1 + 3 * MSS, &lim);
 	cr_expect_eq(p, 1 + 6 * MSS, "the SACKed range is skipped");
+}
+
+/* Undo, F-RTO and the loss probe's outcome (RFC 3708, RFC 3522, RFC 5682, RFC 8985 7.4). */
+
+#define SEG(i) (1 + (uint64_t)(i) * MSS)
+
+/* Segment 0 is found lost (four SACKed after it) and resent: a recovery with one retransmission. */
+static void recover_seg0(void)
+{
+	const int b[][2] = {{1, 5}};
+
+	st.now_us += RTT;
+	ack_ts(1, 1, b, 0);
+	cr_assert(sk.flags & TF_RECOVERY);
+	resend(0);
+}
+
+Test(sack, dsack_of_every_retransmission_undoes_the_reduction)
+{
+	const int d[][2] = {{0, 1}};
+
+	recover_seg0();
+	cr_expect_lt(sk.ssthresh, 20 * MSS, "recovery cut ssthresh");
+	cr_expect_eq(sk.undo_retrans, 1);
+	st.now_us += RTT;
+	ack_ts(SEG(5), 1, d, 0);            /* the original arrived too: the resend is reported twice */
+	cr_expect_eq(st.mib[TCP_MIB_DSACK_UNDO], 1, "RFC 3708: all retransmissions were spurious");
+	cr_expect_eq(sk.cwnd, 20 * MSS, "cwnd back to before the episode");
+	cr_expect_eq(sk.ssthresh, UINT32_MAX, "ssthresh back too");
+	cr_expect(!(sk.flags & TF_RECOVERY));
+}
+
+Test(sack, dsack_of_data_never_resent_undoes_nothing)
+{
+	const int d[][2] = {{0, 1}};
+
+	sk.snd_una = sk.sacked.nxt = SEG(2);
+	ack_ts(SEG(2), 1, d, 0);
+	cr_expect_eq(st.mib[TCP_MIB_DSACK_IGNORED], 1);
+	cr_expect_eq(st.mib[TCP_MIB_DSACK_UNDO], 0);
+}
+
+Test(sack, echoed_timestamp_older_than_the_resend_undoes_at_recovery_end)
+{
+	const int none[][2] = {{0, 0}};
+	uint32_t stamp;
+
+	recover_seg0();
+	stamp = sk.retrans_stamp;
+	cr_expect_eq(stamp, (uint32_t)(st.now_us / 1000), "the first resend's TSval");
+	st.now_us += RTT;
+	/* The cumulative ACK past the recovery point echoes the original's TSval (Eifel, RFC 3522). */
+	ack_ts(SEG(20), 0, none, stamp - 5);
+	cr_expect_eq(st.mib[TCP_MIB_FULL_UNDO], 1);
+	cr_expect_eq(sk.cwnd, 20 * MSS);
+}
+
+Test(sack, echoed_timestamp_of_the_resend_keeps_the_reduction)
+{
+	const int none[][2] = {{0, 0}};
+	uint32_t ss;
+
+	recover_seg0();
+	ss = sk.ssthresh;
+	st.now_us += RTT;
+	ack_ts(SEG(20), 0, none, sk.retrans_stamp);
+	cr_expect_eq(st.mib[TCP_MIB_FULL_UNDO], 0, "the resend filled the hole: the loss was real");
+	cr_expect_eq(sk.cwnd, ss, "recovery ends at ssthresh");
+	cr_expect_eq(sk.undo_marker, 0, "the episode is over");
+}
+
+/* The RTO path of rto_expired for a SACK sender, on the fixture. */
+static void rto_now(void)
+{
+	sk.retries++;
+	tcp_undo_rto(&sk);
+	if (!(sk.flags & (TF_LOSS | TF_RECOVERY)))
+		sk.cc_ops->on_congestion(&sk);
+	sk.cwnd = MSS;
+	tcp_rack_rto(&sk);
+	sk.flags &= (uint16_t)~(TF_RECOVERY | TF_RTX_FIRST);
+}
+
+Test(sack, frto_originals_acked_after_the_rto_make_it_spurious)
+{
+	const int none[][2] = {{0, 0}};
+
+	st.now_us += 300000;
+	rto_now();
+	cr_expect(sk.rflags & TR_FRTO, "RFC 5682: F-RTO watches this RTO");
+	resend(0);
+	st.now_us += RTT;
+	/* The ACK covers segments 1..9, which were never resent: the originals got through. */
+	ack_ts(SEG(10), 0, none, 0);
+	cr_expect_eq(st.mib[TCP_MIB_SPURIOUS_RTOS], 1);
+	cr_expect_eq(sk.cwnd, 20 * MSS, "cwnd as before the RTO");
+	cr_expect(!(sk.flags & TF_LOSS));
+	cr_expect_eq(sk.lost.n, 0, "nothing is lost");
+}
+
+Test(sack, frto_only_resent_data_acked_keeps_the_rto)
+{
+	const int none[][2] = {{0, 0}}, b[][2] = {{2, 3}};
+
+	st.now_us += 300000;
+	rto_now();
+	resend(0);
+	st.now_us += RTT;
+	ack_ts(SEG(1), 0, none, 0);         /* the resend itself: step 2 */
+	cr_expect_eq(st.mib[TCP_MIB_SPURIOUS_RTOS], 0);
+	cr_expect(sk.flags & TF_LOSS);
+	resend(1);
+	resend(2);
+	st.now_us += RTT;
+	ack_ts(SEG(2), 1, b, 0);            /* resent data again: no proof of a spurious RTO */
+	cr_expect_eq(st.mib[TCP_MIB_SPURIOUS_RTOS], 0);
+	cr_expect(is_lost(3), "the rest is still resent");
+}
+
+Test(sack, rto_ending_a_recovery_gets_no_frto)
+{
+	recover_seg0();
+	st.now_us += 300000;
+	rto_now();
+	cr_expect(!(sk.rflags & TR_FRTO), "Linux: the recovery's resends were lost, not late");
+	cr_expect_eq(st.mib[TCP_MIB_SACK_FAILURES], 1);
+}
+
+Test(sack, loss_probe_resend_acked_beyond_it_repaired_a_loss)
+{
+	const int none[][2] = {{0, 0}};
+
+	/* A probe resent segment 19 and new data went out after it. */
+	sk.flags |= TF_TLP_SENT;
+	sk.rflags |= TR_TLP_RTX;
+	sk.tlp_end = SEG(20);
+	tcp_rack_sent(&sk, SEG(19), SEG(20));
+	tcp_rack_sent(&sk, SEG(20), SEG(21));
+	sk.snd_nxt = sk.snd_max = SEG(21);
+	st.now_us += RTT;
+	ack_ts(SEG(21), 0, none, 0);
+	cr_expect_eq(st.mib[TCP_MIB_LOSS_PROBE_RECOVERY], 1, "RFC 8985 7.4.2: the probe repaired a loss");
+	cr_expect_lt(sk.cwnd, 20 * MSS, "answered as a loss");
+	cr_expect(!(sk.flags & TF_TLP_SENT));
+}
+
+Test(sack, loss_probe_reported_twice_repaired_nothing)
+{
+	const int d[][2] = {{19, 20}};
+
+	sk.flags |= TF_TLP_SENT;
+	sk.rflags |= TR_TLP_RTX;
+	sk.tlp_end = SEG(20);
+	tcp_rack_sent(&sk, SEG(19), SEG(20));
+	st.now_us += RTT;
+	ack_ts(SEG(20), 1, d, 0);
+	cr_expect_eq(st.mib[TCP_MIB_LOSS_PROBE_RECOVERY], 0, "original and probe both arrived");
+	cr_expect_eq(sk.cwnd, 20 * MSS);
+	cr_expect(!(sk.flags & TF_TLP_SENT));
+}
+
+Test(sack, loss_probe_of_new_data_repaired_nothing)
+{
+	const int none[][2] = {{0, 0}};
+
+	sk.flags |= TF_TLP_SENT;
+	sk.tlp_end = SEG(21);
+	tcp_rack_sent(&sk, SEG(20), SEG(21));
+	sk.snd_nxt = sk.snd_max = SEG(21);
+	st.now_us += RTT;
+	ack_ts(SEG(21), 0, none, 0);
+	cr_expect_eq(st.mib[TCP_MIB_LOSS_PROBE_RECOVERY], 0);
+	cr_expect_eq(sk.cwnd, 20 * MSS);
+}
+
+Test(sack, reordering_window_grows_once_per_round_and_decays)
+{
+	const int d0[][2] = {{0, 1}}, d1[][2] = {{1, 2}};
+	const int none[][2] = {{0, 0}};
+
+	sk.snd_una = sk.sacked.nxt = SEG(2);
+	ack_ts(SEG(2), 1, d0, 0);
+	ack_ts(SEG(2), 1, d1, 0);
+	cr_expect_eq(sk.reo_mult, 2, "RFC 8985 6.2 step 4: one step per round trip");
+	cr_expect_eq(sk.reo_persist, 16);
+	ack_ts(SEG(20), 0, none, 0);        /* the round (SND.NXT at the D-SACK) is over */
+	sk.snd_max = sk.snd_nxt = SEG(22);
+	tcp_rack_sent(&sk, SEG(20), SEG(22));
+	ack_ts(SEG(20), 1, d1, 0);
+	cr_expect_eq(sk.reo_mult, 3, "a D-SACK in a later round: one more step");
+	for (int i = 0; i < 16; i++) {
+		sk.undo_marker = 1;             /* an episode ends without a D-SACK */
+		ack_ts(sk.snd_una, 0, none, 0);
+	}
+	cr_expect_eq(sk.reo_mult, 1, "16 recoveries without a D-SACK: back to min_rtt/4");
+}
+
+Test(sack, rtt_from_the_transmit_log_in_microseconds)
+{
+	st.now_us += 137;
+	/* The 20 segments went out within 190 us: one burst of the log, timed by its last send. */
+	cr_expect_eq(tcp_rack_rtt(&sk, SEG(0), SEG(1)), 10 + 137, "last sent at t0 + 190, now t0 + 200 + 137 us");
+	resend(1);
+	cr_expect_eq(tcp_rack_rtt(&sk, SEG(0), SEG(2)), 0, "Karn: a retransmission among the acked");
+}
+
+Test(sack, frto_new_data_sacked_past_a_real_loss_is_no_proof)
+{
+	const int none[][2] = {{0, 0}}, b[][2] = {{20, 22}};
+
+	st.now_us += 300000;
+	rto_now();
+	resend(0);
+	st.now_us += RTT;
+	ack_ts(SEG(1), 0, none, 0);
+	/* Step 2b as tcp_output does it with data waiting: two new segments past frto_high. */
+	sk.frto_high = SEG(20);
+	sk.rflags |= TR_FRTO;
+	tcp_rack_sent(&sk, SEG(20), SEG(22));
+	sk.snd_nxt = sk.snd_max = SEG(22);
+	st.now_us += RTT;
+	ack_ts(SEG(1), 1, b, 0);            /* segment 1, sent before the RTO, is still missing */
+	cr_expect_eq(st.mib[TCP_MIB_SPURIOUS_RTOS], 0, "new data is never-resent by nature: no proof");
+	cr_expect(!(sk.rflags & TR_FRTO), "RFC 5682 3a: the loss was real");
+	cr_expect(sk.flags & TF_LOSS);
 }
