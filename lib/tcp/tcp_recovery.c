@@ -586,7 +586,12 @@ static bool frto_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 void tcp_enter_recovery(struct tcp_sock *sk)
 {
 	undo_init(sk);
-	sk->cc_ops->on_congestion(sk);
+	/* An ECE already reduced for this window (RFC 3168 6.1.2; Linux's
+	 * tcp_in_cwnd_reduction): the loss is the same congestion, ssthresh stays. */
+	if (!((sk->ecn & TE_OK) && sk->snd_una < sk->ecn_high))
+		sk->cc_ops->on_congestion(sk);
+	else
+		sk->undo_marker = 0;        /* a signalled congestion is not undone */
 	sk->recover = sk->snd_max;
 	sk->recover_fs = sk->snd_max - sk->snd_una;    /* RFC 6937bis: RecoverFS = SND.NXT - SND.UNA */
 	sk->prr_delivered = 0;

@@ -521,3 +521,19 @@ Test(sack, frto_new_data_sacked_past_a_real_loss_is_no_proof)
 	cr_expect(!(sk.rflags & TR_FRTO), "RFC 5682 3a: the loss was real");
 	cr_expect(sk.flags & TF_LOSS);
 }
+
+Test(sack, loss_in_the_window_of_an_ece_reduction_cuts_no_further)
+{
+	const int b[][2] = {{1, 5}};
+
+	/* An ECE reduced for this window (tcp_ecn.c: ssthresh cut, ecn_high = SND.NXT). */
+	sk.ecn = TE_OK;
+	sk.ecn_high = SEG(20);
+	sk.ssthresh = 14 * MSS;
+	sk.cwnd = 14 * MSS;
+	st.now_us += RTT;
+	ack_ts(1, 1, b, 0);
+	cr_expect(sk.flags & TF_RECOVERY, "the loss is repaired");
+	cr_expect_eq(sk.ssthresh, 14 * MSS, "RFC 3168 6.1.2: one reduction per window");
+	cr_expect_eq(sk.undo_marker, 0, "nothing to undo: the network marked congestion");
+}
