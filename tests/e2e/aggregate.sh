@@ -16,24 +16,24 @@
 #  The test checks that both limits hold (wire rate of each port, hagd's
 #  counters) before it trusts the figures.
 #
-# Measurement: each direction is its own connection of HAG_AGG_MIB (56) MiB,
-# about 8 s at 90 % of the sum (the other side sends nothing and keeps its
+# Measurement: each direction is its own connection of HAG_AGG_MIB (112) MiB,
+# about 16 s at 90 % of the sum (the other side sends nothing and keeps its
 # write side open: a DATA_FIN would close the connection to the lte join).
-# The goodput is taken from the receiver's byte counter sampled every 250 ms
-# (hagload --sample-ms), from HAG_AGG_WARM (2) s in to HAG_AGG_TAIL (1) s
-# before the stream was complete: slow start over the 60 ms path and the
-# tail (the lte path's last bytes while dsl has nothing left) do not count.
-# The port counters are sampled from WARM to WARM + 4 s. The bottleneck
-# queue toward the client is HAG_AGG_QUEUE_BDP (2.5) BDPs deep (LTE and DSL
-# access nodes buffer deeply); at 1.5 BDPs the 60 ms path's slow-start
-# overshoot sometimes ends in repeated RTOs that lib/tcp recovers from too
-# slowly (docs/testbed.md).
+# The goodput is the whole transfer's: the receiver's bytes over its time
+# from the connection's start to the last byte (hagload rx_bytes / rx_secs),
+# slow start over the 60 ms path and the tail (the lte path's last bytes
+# while dsl has nothing left) included. The rate of the steady part (from
+# HAG_AGG_WARM (2) s to HAG_AGG_TAIL (1) s before the end, 250 ms samples)
+# is printed beside it. The port counters are sampled from WARM to WARM + 4
+# s. The bottleneck queue toward the client is HAG_AGG_QUEUE_BDP (1.5) BDPs
+# deep, as the upload's tbf (issue 15: with 1.5 BDPs the 60 ms path's
+# slow-start overshoot once ended in repeated RTOs; the queue had been 2.5).
 #
-# Checks: with the minrtt scheduler (default), goodput >= 90 % of the sum of
-# the path rates both ways, both subflows carried data, hashes match; with
-# the cost scheduler (dsl cost 1, lte cost 10, as policy.sh), the cheap path
-# toward the client runs at >= 85 % of its rate while lte carries data.
-# The fractions (both schedulers, both ways) are printed as diagnostics.
+# Checks: with the minrtt scheduler (default) and with the cost scheduler
+# (dsl cost 1, lte cost 10, as policy.sh), goodput >= 90 % of the sum of the
+# path rates both ways, both subflows carried data, hashes match; with cost,
+# the cheap path toward the client also runs at >= 85 % of its rate while
+# lte carries data.
 # The default testbed is restored at the end.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
@@ -42,13 +42,13 @@ DSL_MBIT=${HAG_AGG_DSL_MBIT:-40}
 LTE_MBIT=${HAG_AGG_LTE_MBIT:-25}
 DSL_RTT_MS=10
 LTE_RTT_MS=60
-QUEUE_BDP=${HAG_AGG_QUEUE_BDP:-2.5}   # bottleneck queue toward the client, in BDPs (docs/testbed.md)
-MIB=${HAG_AGG_MIB:-56}
+QUEUE_BDP=${HAG_AGG_QUEUE_BDP:-1.5}   # bottleneck queue toward the client, in BDPs (docs/testbed.md)
+MIB=${HAG_AGG_MIB:-112}     # the whole transfer counts: slow start and tail weigh half what they did at 56
 BYTES=$((MIB << 20))
 WARM=${HAG_AGG_WARM:-2}
 TAIL=${HAG_AGG_TAIL:-1}     # the last second (the slow path's tail) is not steady state
 MEAS=4
-MIN_PCT=90          # minrtt: of the sum of the path rates, each way
+MIN_PCT=90          # of the sum of the path rates, each way, both schedulers
 COST_DSL_PCT=85     # cost: the cheap path's share of its rate toward the client
 SUM_MBIT=$((DSL_MBIT + LTE_MBIT))
 
@@ -131,10 +131,16 @@ transfer() {
 		not_ok "$name: the paths are limited to $DSL_MBIT and $LTE_MBIT Mbit/s"
 		diag "  wire rates dsl $RATE_DSL, lte $RATE_LTE Mbit/s"
 	fi
-	local good; good=$(rx_rate "$rx" "$WARM" "$TAIL")
+	local good steady
+	good=$(awk -v b="$(jget "$rx" rx_bytes)" -v t="$(jget "$rx" rx_secs)" 'BEGIN { if (t > 0) printf "%.2f", b * 8 / t / 1e6 }')
+	steady=$(rx_rate "$rx" "$WARM" "$TAIL")
 	PCT[$name]=$(awk -v g="${good:-0}" -v s="$SUM_MBIT" 'BEGIN { printf "%.1f", g * 100 / s }')
-	diag "$name: goodput ${good:-?} Mbit/s from ${WARM} s = ${PCT[$name]} % of $SUM_MBIT Mbit/s; wire dsl $RATE_DSL, lte $RATE_LTE Mbit/s; whole transfer dsl $whole_dsl B, lte $whole_lte B, $(jget "$rx" secs) s"
-	diag "$name: hagd RetransSegs +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.RetransSegs), HyStartExit +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.HyStartExit), SndBufGrown +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.SndBufGrown), RcvBufGrown +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.RcvBufGrown)"
+	diag "$name: goodput ${good:-?} Mbit/s over the whole transfer ($(jget "$rx" rx_secs) s) = ${PCT[$name]} % of $SUM_MBIT Mbit/s; steady part ${steady:-?} Mbit/s; wire dsl $RATE_DSL, lte $RATE_LTE Mbit/s; whole transfer dsl $whole_dsl B, lte $whole_lte B"
+	local c d=""
+	for c in RetransSegs TCPSackRecovery TCPLossProbes TCPTimeouts TCPHystartDelayDetect HyStartExit SndBufGrown RcvBufGrown; do
+		d+=" $c +$(ctr_delta "$WORK/$name.s0.json" "$WORK/$name.s1.json" tcp.$c)"
+	done
+	diag "$name: hagd$d"
 }
 
 for sched in minrtt cost; do
@@ -147,13 +153,12 @@ for sched in minrtt cost; do
 	shape_upload
 	base=$(mempool_in_use)
 	transfer "$sched" down
-	if [[ $sched == minrtt ]]; then
-		if ge "${PCT[minrtt.down]}" "$MIN_PCT"; then
-			ok "minrtt toward the client: ${PCT[minrtt.down]} % of the sum of the path rates (>= $MIN_PCT %)"
-		else
-			not_ok "minrtt toward the client: ${PCT[minrtt.down]} % of the sum of the path rates, want >= $MIN_PCT %"
-		fi
+	if ge "${PCT[$sched.down]}" "$MIN_PCT"; then
+		ok "$sched toward the client: ${PCT[$sched.down]} % of the sum of the path rates (>= $MIN_PCT %)"
 	else
+		not_ok "$sched toward the client: ${PCT[$sched.down]} % of the sum of the path rates, want >= $MIN_PCT %"
+	fi
+	if [[ $sched == cost ]]; then
 		# While lte carries data (checked above over the whole transfer, and
 		# here in the window), the cheap path is full.
 		if ge "${RATE_DSL:-0}" "$(awk -v r="$DSL_MBIT" -v p="$COST_DSL_PCT" 'BEGIN { print r * p / 100 }')" &&
@@ -165,12 +170,10 @@ for sched in minrtt cost; do
 		fi
 	fi
 	transfer "$sched" up
-	if [[ $sched == minrtt ]]; then
-		if ge "${PCT[minrtt.up]}" "$MIN_PCT"; then
-			ok "minrtt toward the server: ${PCT[minrtt.up]} % of the sum of the path rates (>= $MIN_PCT %)"
-		else
-			not_ok "minrtt toward the server: ${PCT[minrtt.up]} % of the sum of the path rates, want >= $MIN_PCT %"
-		fi
+	if ge "${PCT[$sched.up]}" "$MIN_PCT"; then
+		ok "$sched toward the server: ${PCT[$sched.up]} % of the sum of the path rates (>= $MIN_PCT %)"
+	else
+		not_ok "$sched toward the server: ${PCT[$sched.up]} % of the sum of the path rates, want >= $MIN_PCT %"
 	fi
 	check_hagd_alive
 	check_mempool "$base"
