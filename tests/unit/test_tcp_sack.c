@@ -423,15 +423,26 @@ Test(sack, rto_ending_a_recovery_gets_no_frto)
 	cr_expect_eq(st.mib[TCP_MIB_SACK_FAILURES], 1);
 }
 
+/* A loss probe is out: a resend of segment 19 (rtx) or new segment 20. */
+static void probe_out(bool rtx)
+{
+	sk.flags |= TF_TLP_SENT;
+	sk.rflags |= rtx ? TR_TLP_RTX : 0;
+	sk.tlp_end = rtx ? SEG(20) : SEG(21);
+	if (rtx) {
+		tcp_rack_sent(&sk, SEG(19), SEG(20));
+		return;
+	}
+	tcp_rack_sent(&sk, SEG(20), SEG(21));
+	sk.snd_nxt = sk.snd_max = SEG(21);
+}
+
 Test(sack, loss_probe_resend_acked_beyond_it_repaired_a_loss)
 {
 	const int none[][2] = {{0, 0}};
 
 	/* A probe resent segment 19 and new data went out after it. */
-	sk.flags |= TF_TLP_SENT;
-	sk.rflags |= TR_TLP_RTX;
-	sk.tlp_end = SEG(20);
-	tcp_rack_sent(&sk, SEG(19), SEG(20));
+	probe_out(true);
 	tcp_rack_sent(&sk, SEG(20), SEG(21));
 	sk.snd_nxt = sk.snd_max = SEG(21);
 	st.now_us += RTT;
@@ -445,10 +456,7 @@ Test(sack, loss_probe_reported_twice_repaired_nothing)
 {
 	const int d[][2] = {{19, 20}};
 
-	sk.flags |= TF_TLP_SENT;
-	sk.rflags |= TR_TLP_RTX;
-	sk.tlp_end = SEG(20);
-	tcp_rack_sent(&sk, SEG(19), SEG(20));
+	probe_out(true);
 	st.now_us += RTT;
 	ack_ts(SEG(20), 1, d, 0);
 	cr_expect_eq(st.mib[TCP_MIB_LOSS_PROBE_RECOVERY], 0, "original and probe both arrived");
@@ -460,10 +468,7 @@ Test(sack, loss_probe_of_new_data_repaired_nothing)
 {
 	const int none[][2] = {{0, 0}};
 
-	sk.flags |= TF_TLP_SENT;
-	sk.tlp_end = SEG(21);
-	tcp_rack_sent(&sk, SEG(20), SEG(21));
-	sk.snd_nxt = sk.snd_max = SEG(21);
+	probe_out(false);
 	st.now_us += RTT;
 	ack_ts(SEG(21), 0, none, 0);
 	cr_expect_eq(st.mib[TCP_MIB_LOSS_PROBE_RECOVERY], 0);
