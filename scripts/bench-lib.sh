@@ -28,25 +28,39 @@ PYEOF
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-# The kernel path: the network without hagd, client and server on one L2 subnet
-# (10.30.0.2 <-> 10.30.0.3) through testpmd io-forward on dsl-gw/up-gw.
-testpmd_up() {
+# The kernel's network: the testbed without hagd, client and server on one L2
+# subnet (10.30.0.2 <-> 10.30.0.3) across dsl-gw/up-gw, where a forwarder goes.
+# One queue per veth: the forwarders read queue 0 only (the default config,
+# whatever HAGD_CONF says).
+kernel_net_up() {
 	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
-	# One queue per veth: testpmd reads queue 0 only (the default config, whatever HAGD_CONF says).
-	HAGD_CONF= "$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
+	HAGD_CONF='' "$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
 	ip netns exec hag-client ip addr add 10.30.0.2/24 dev dsl
 	ip netns exec hag-server ip addr add 10.30.0.3/24 dev up
+}
+
+# kernel_path_wait NAME PID LOG: until the client reaches the server through
+# forwarder PID (10 s at most; it must not have exited).
+kernel_path_wait() {
+	for _ in $(seq 50); do
+		[[ -z "$2" ]] || kill -0 "$2" 2>/dev/null || break
+		ip netns exec hag-client $LOAD ping --iface dsl 10.30.0.3 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "$1 path did not come up:" >&2
+	tail -n 15 "$3" >&2
+	return 1
+}
+
+# The kernel path through testpmd io-forward.
+testpmd_up() {
+	kernel_net_up
 	sleep 100000 | ip netns exec hag-gw dpdk-testpmd --no-huge --no-pci -m 1024 --no-shconf \
 		--file-prefix hag-ceiling -l 0,1 --log-level '*:notice' \
 		--vdev net_af_xdp0,iface=dsl-gw --vdev net_af_xdp1,iface=up-gw -- \
 		--forward-mode=io --nb-cores=1 --auto-start >"$OUT/testpmd.log" 2>&1 &
 	TPMD_PID=$(pgrep -n -f 'dpdk-testpmd.*hag-ceiling' || true)
-	for _ in $(seq 50); do
-		ip netns exec hag-client $LOAD ping --iface dsl 10.30.0.3 >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "testpmd path did not come up" >&2
-	return 1
+	kernel_path_wait testpmd "$TPMD_PID" "$OUT/testpmd.log"
 }
 
 testpmd_down() {
@@ -93,23 +107,12 @@ linkem_up() {
 	[[ "$bin" = /* ]] || bin=$ROOT/$bin
 	bin=$bin/tests/tools/hag-linkem
 	[[ -x "$bin" ]] || { echo "$bin not built (meson setup build && ninja -C build)" >&2; return 1; }
-	"$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true
-	# One queue per veth: hag-linkem reads queue 0 only (whatever HAGD_CONF says).
-	HAGD_CONF='' "$ROOT/scripts/testbed.sh" up --no-hagd >/dev/null
-	ip netns exec hag-client ip addr add 10.30.0.2/24 dev dsl
-	ip netns exec hag-server ip addr add 10.30.0.3/24 dev up
+	kernel_net_up
 	ip netns exec hag-gw "$bin" --no-huge --no-pci -m 1024 --no-shconf --file-prefix hag-linkem \
 		-l 0 --log-level '*:notice' --vdev net_af_xdp0,iface=dsl-gw --vdev net_af_xdp1,iface=up-gw -- \
 		-c "$conf" -p dsl,upstream -s "$stats" >"$OUT/linkem.log" 2>&1 </dev/null &
 	LINKEM_PID=$!
-	for _ in $(seq 50); do
-		kill -0 "$LINKEM_PID" 2>/dev/null || break
-		ip netns exec hag-client $LOAD ping --iface dsl 10.30.0.3 >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "hag-linkem path did not come up:" >&2
-	tail -n 15 "$OUT/linkem.log" >&2
-	return 1
+	kernel_path_wait hag-linkem "$LINKEM_PID" "$OUT/linkem.log"
 }
 
 # Stops hag-linkem (it writes its counters on SIGTERM; KILL after 5 s) and the network.
@@ -121,7 +124,11 @@ linkem_down() {
 			kill -0 "$LINKEM_PID" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$LINKEM_PID" 2>/dev/null || true
+		if kill -0 "$LINKEM_PID" 2>/dev/null; then
+			# Its counters (the impair_seen of the results) are lost: say so.
+			echo "hag-linkem did not stop in 5 s: killed, no counters" >&2
+			kill -KILL "$LINKEM_PID" 2>/dev/null || true
+		fi
 		wait "$LINKEM_PID" 2>/dev/null || true
 	fi
 	LINKEM_PID=""

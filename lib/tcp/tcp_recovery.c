@@ -494,6 +494,13 @@ static bool may_undo(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 	return sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0;
 }
 
+/* The ACK's D-SACK reports the outstanding loss probe's resend (RFC 8985 7.4.2). */
+static bool dsack_of_probe(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	return (sk->flags & TF_TLP_SENT) && (sk->rflags & TR_TLP_RTX) && ai->dsack_e > ai->dsack_s &&
+	       ai->dsack_s < sk->tlp_end && ai->dsack_e + sk->mss >= sk->tlp_end;
+}
+
 /*
  * A D-SACK (RFC 2883): one round trip's worth widens RACK's reordering window
  * (RFC 8985 6.2 step 4); one for a retransmission of the current episode
@@ -518,10 +525,7 @@ static void dsack_rcv(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 		int32_t segs = (int32_t)((e - s + sk->mss - 1) / sk->mss);
 
 		sk->undo_retrans = sk->undo_retrans > segs ? sk->undo_retrans - segs : 0;
-	} else if ((sk->flags & TF_TLP_SENT) && (sk->rflags & TR_TLP_RTX) &&
-		   s < sk->tlp_end && e + sk->mss >= sk->tlp_end) {
-		;   /* the probe's duplicate: tlp_ack */
-	} else {
+	} else if (!dsack_of_probe(sk, ai)) {      /* that one is tlp_ack's */
 		TCP_INC(sk->stack, TCP_MIB_DSACK_IGNORED);
 	}
 }
@@ -535,12 +539,9 @@ static void dsack_rcv(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
  */
 static void tlp_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
-	bool dup_of_probe;
-
 	if (!(sk->flags & TF_TLP_SENT) || sk->snd_una < sk->tlp_end)
 		return;
-	dup_of_probe = ai->dsack_e > ai->dsack_s && ai->dsack_s < sk->tlp_end && ai->dsack_e + sk->mss >= sk->tlp_end;
-	if (!(sk->rflags & TR_TLP_RTX) || dup_of_probe) {
+	if (!(sk->rflags & TR_TLP_RTX) || dsack_of_probe(sk, ai)) {
 		sk->flags &= (uint16_t)~TF_TLP_SENT;
 		return;
 	}
@@ -578,6 +579,18 @@ static bool frto_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 			sk->rflags |= TR_FRTO_NEW;
 		else
 			sk->rflags &= (uint8_t)~TR_FRTO;
+	}
+	return false;
+}
+
+/* After an RTO: F-RTO's proof, or D-SACKs for every resend (RFC 3708), undo it. */
+static bool rto_undone(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	if ((sk->rflags & TR_FRTO) && frto_ack(sk, ai))
+		return true;
+	if (sk->undo_marker && sk->undo_retrans == 0) {
+		undo(sk, TCP_MIB_LOSS_UNDO);
+		return true;
 	}
 	return false;
 }
@@ -720,22 +733,20 @@ void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 
 	dsack_rcv(sk, ai);
 	tlp_ack(sk, ai);
-	if ((sk->flags & TF_LOSS) && (sk->rflags & TR_FRTO) && frto_ack(sk, ai)) {
-		/* Spurious: no loss detection on this ACK (as Linux), the rest of
-		 * the flight's ACKs are on their way. */
-		lost_trim(sk, sk->snd_una);
+	lost_trim(sk, sk->snd_una);
+	if ((sk->flags & TF_LOSS) && rto_undone(sk, ai)) {
+		/* The RTO was spurious (Linux's tcp_try_undo_loss): no loss
+		 * detection on this ACK, the rest of the flight's ACKs are on their
+		 * way; RACK would call all of it lost, being older than the resend. */
 		sk->flags &= (uint16_t)~TF_RACK_TIMER;
 		tcp_loss_timer_arm(sk);
 		return;
 	}
-	lost_trim(sk, sk->snd_una);
 	if ((sk->flags & TF_LOSS) && sk->snd_una >= sk->recover)
 		sk->flags &= ~TF_LOSS;
 	if (sk->undo_marker) {
-		bool loss = sk->flags & TF_LOSS;
-
-		if ((sk->flags & (TF_RECOVERY | TF_LOSS)) && sk->undo_retrans == 0) {
-			undo(sk, loss ? TCP_MIB_LOSS_UNDO : TCP_MIB_DSACK_UNDO);
+		if ((sk->flags & TF_RECOVERY) && sk->undo_retrans == 0) {
+			undo(sk, TCP_MIB_DSACK_UNDO);
 		} else if (!(sk->flags & (TF_RECOVERY | TF_LOSS))) {
 			/* The episode ended this ACK (RFC 3522 / 3708 at its end). */
 			if (may_undo(sk, ai)) {

@@ -542,3 +542,20 @@ Test(sack, loss_in_the_window_of_an_ece_reduction_cuts_no_further)
 	cr_expect_eq(sk.ssthresh, 14 * MSS, "RFC 3168 6.1.2: one reduction per window");
 	cr_expect_eq(sk.undo_marker, 0, "nothing to undo: the network marked congestion");
 }
+
+Test(sack, dsack_of_the_rto_resend_undoes_the_rto)
+{
+	const int d[][2] = {{0, 1}};
+
+	st.now_us += 300000;
+	rto_now();
+	resend(0);
+	cr_expect_eq(sk.undo_retrans, 1);
+	st.now_us += RTT;
+	/* The resend is reported twice: the original had arrived, the RTO cut for nothing. */
+	ack_ts(SEG(1), 1, d, 0);
+	cr_expect_eq(st.mib[TCP_MIB_LOSS_UNDO], 1);
+	cr_expect_eq(sk.cwnd, 20 * MSS, "cwnd as before the RTO");
+	cr_expect(!(sk.flags & TF_LOSS));
+	cr_expect_eq(sk.lost.n, 0, "the RTO's loss marks are gone");
+}
