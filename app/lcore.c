@@ -161,11 +161,13 @@ static int impair_init(struct hag_lcore *lc)
 				hag_impair_share_wire(p->imp_tx, &wire_clock[i][1]);
 		}
 		HAG_LOG(WARNING, "port %s: TEST-ONLY impairment on %s: delay %.3g ms jitter %.3g ms "
-			"loss %.3g%% dup %.3g%% reorder %.3g%% corrupt %.3g%% rate %.6g Mbit/s seed %" PRIu64,
+			"loss %.3g%% gilbert %.3g/%.3g%% (loss %.3g/%.3g%%) dup %.3g%% reorder %.3g%% "
+			"corrupt %.3g%% rate %.6g Mbit/s seed %" PRIu64,
 			lc->cfg->ports[i].name, ic->direction == HAG_IMPAIR_BOTH ? "rx+tx" :
 			ic->direction == HAG_IMPAIR_RX ? "rx" : "tx", ic->delay_ms, ic->jitter_ms,
-			ic->loss_pct, ic->dup_pct, ic->reorder_pct, ic->corrupt_pct, ic->rate_mbit,
-			ic->seed);
+			ic->loss_pct, ic->gilbert.good_to_bad_pct, ic->gilbert.bad_to_good_pct,
+			ic->gilbert.loss_good_pct, ic->gilbert.loss_bad_pct, ic->dup_pct, ic->reorder_pct,
+			ic->corrupt_pct, ic->rate_mbit, ic->seed);
 	}
 	return 0;
 }
