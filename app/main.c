@@ -18,9 +18,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_mbuf_pool_ops.h>
 
 #include "hagd.h"
+#include "mbuf_pool.h"
 
 int hag_logtype;
 
@@ -32,43 +32,6 @@ static void on_signal(int sig)
 		hag_quit = true;
 	else
 		hag_draining = true;
-}
-
-/*
- * The mbuf pool. net_af_xdp (DPDK 22.11) registers the pool's memory as the
- * AF_XDP UMEM, sized populated_size * object size from the first object: it
- * takes the objects to follow each other without gaps. Without hugepages the
- * mempool would give every object a 4 KiB page of its own (objects must not
- * cross a page unless told that IOVA contiguity does not matter), so the
- * objects past about 58 % of the pool lie outside the UMEM and the kernel
- * drops their TX descriptors without completing them (xsk tx_invalid_descs):
- * frames lost, mbufs leaked, and the TX ring stalled until the next kick.
- * No device does DMA into --no-huge memory, so the objects are packed.
- * (DPDK 24.03 sizes the UMEM from the pool's memory range instead.)
- */
-static struct rte_mempool *mbuf_pool_create(uint32_t n)
-{
-	struct rte_pktmbuf_pool_private priv = { .mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE };
-	unsigned int flags = rte_eal_has_hugepages() ? 0 : RTE_MEMPOOL_F_NO_IOVA_CONTIG;
-	struct rte_mempool *mp;
-	int r;
-
-	mp = rte_mempool_create_empty("hag_mbufs", n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
-				      256, sizeof(priv), (int)rte_socket_id(), flags);
-	if (mp == NULL)
-		return NULL;
-	r = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
-	if (r == 0) {
-		rte_pktmbuf_pool_init(mp, &priv);
-		r = rte_mempool_populate_default(mp);
-	}
-	if (r < 0) {
-		rte_mempool_free(mp);
-		rte_errno = -r;
-		return NULL;
-	}
-	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
-	return mp;
 }
 
 /*
@@ -187,7 +150,7 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
-	pool = mbuf_pool_create(cfg.mbufs);
+	pool = hag_mbuf_pool_create("hag_mbufs", cfg.mbufs, (int)rte_socket_id());
 	if (pool == NULL) {
 		HAG_LOG(ERR, "mempool of %u mbufs: %s", cfg.mbufs, rte_strerror(rte_errno));
 		rte_eal_cleanup();

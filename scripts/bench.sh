@@ -8,7 +8,9 @@
 #       (Gilbert-Elliott, 1 % of the frames lost in bursts of 4 on average) and
 #       reordering (25 +- 5 ms of delay each way), the last two from hagd's
 #       impairment stage on the frames sent toward the client and toward the
-#       server (decision 42). At each point a plain TCP transfer of MIB MiB each
+#       server (decision 42); and random loss 0.5, 1, 2 and 5 % with 5 ms of
+#       delay toward the client (rtt5:LOSS, the download only: decision 44).
+#       At each point a plain TCP transfer of MIB MiB each
 #       way at once (default 32) between the kernel client and the kernel
 #       server, (a) through hag-linkem (tests/tools/linkem.c: testpmd's io
 #       forwarding with hagd's impairment stage, the same config; the kernel's
@@ -23,7 +25,7 @@
 #       TCP_LOSS_POINTS="0 1 bursts" measures only those points,
 #       TCP_LOSS_RESULT=FILE writes the JSON there; HAGD_BUILD (hagd and
 #       hag-linkem) and HAGD_CONF as for testbed.sh.
-#   scripts/bench.sh --smoke   one run of 4 MiB at 1 % and in bursts (for ./scripts/test.sh)
+#   scripts/bench.sh --smoke   one run of 4 MiB at 1 %, in bursts and at 1 % +5 ms (for ./scripts/test.sh)
 #
 #   scripts/bench.sh e2e [MIB] [RUNS]
 #       The kernel MPTCP client (dsl + lte) -> gateway -> kernel TCP server, MIB
@@ -175,9 +177,9 @@ part=${1:-tcp-loss}
 MIB=${2:-32}
 RUNS=${3:-5}
 # The grid: a number is random loss in % (nftables), a word an impairment model below.
-read -r -a POINTS <<<"${TCP_LOSS_POINTS:-0 0.5 1 2 5 10 bursts jitter}"
+read -r -a POINTS <<<"${TCP_LOSS_POINTS:-0 0.5 1 2 5 10 bursts jitter rtt5:0.5 rtt5:1 rtt5:2 rtt5:5}"
 if [[ "$part" == --smoke ]]; then
-	part=tcp-loss MIB=4 RUNS=1 POINTS=(1 bursts)
+	part=tcp-loss MIB=4 RUNS=1 POINTS=(1 bursts rtt5:1)
 fi
 if [[ "$part" == e2e ]]; then
 	e2e_main "${@:2}"
@@ -199,13 +201,24 @@ declare -A MODEL=(
 	[bursts]='{"gilbert": {"good_to_bad_pct": 0.25, "bad_to_good_pct": 25, "loss_good_pct": 0, "loss_bad_pct": 100}, "direction": "tx"}'
 	# 25 +- 5 ms each way (50 ms round trip added): frames up to 10 ms apart swap places.
 	[jitter]='{"delay_ms": 25, "jitter_ms": 5, "direction": "tx"}'
+	# 5 ms toward the client only, with nftables loss (points rtt5:LOSS): the
+	# download's lossy leg has the same round trip on both sides, 5 ms plus each
+	# side's own processing, so the sender's loss recovery and congestion control
+	# are compared rather than each side's per-packet latency (decision 44). The
+	# upload is not comparable (hagd's upstream leg has no delay, the kernel's
+	# ACKs cross dsl): no upload ratio.
+	[rtt5]='{"delay_ms": 5, "direction": "tx"}'
 )
-# model_of POINT: random (a number) or the name of a model.
-model_of() { if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo random; else echo "$1"; fi; }
+# The ports a model is set on, when not both.
+declare -A MODEL_PORTS=([rtt5]=dsl)
+# model_of POINT: random (a number), a model's name, or MODEL:LOSS (the model
+# with that nftables loss, %).
+model_of() { if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo random; else echo "${1%%:*}"; fi; }
 models=()
 for p in "${POINTS[@]}"; do
 	m=$(model_of "$p")
-	[[ $m == random || -n "${MODEL[$m]:-}" ]] || { echo "tcp-loss: unknown grid point \"$p\" (a loss in %, or one of: ${!MODEL[*]})" >&2; exit 2; }
+	[[ $m == random || -n "${MODEL[$m]:-}" ]] || { echo "tcp-loss: unknown grid point \"$p\" (a loss in %, one of: ${!MODEL[*]}, or MODEL:LOSS)" >&2; exit 2; }
+	[[ $p != *:* || ${p#*:} =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "tcp-loss: grid point \"$p\": the loss after \":\" is not a number" >&2; exit 2; }
 	[[ " ${models[*]} " == *" $m "* ]] || models+=("$m")
 done
 BYTES=$((MIB * 1048576))
@@ -223,19 +236,21 @@ conf_of() {
 		echo "$BASE_CONF"
 		return
 	fi
-	$PY - "$BASE_CONF" "$OUT/$1.json" "${MODEL[$1]}" <<'PYEOF'
+	$PY - "$BASE_CONF" "$OUT/$1.json" "${MODEL[$1]}" ${MODEL_PORTS[$1]:-dsl upstream} <<'PYEOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
 for p in c["ports"]:
-    if p["name"] in ("dsl", "upstream"):
+    if p["name"] in sys.argv[4:]:
         p["impair"] = dict({"seed": 1 if p["name"] == "dsl" else 2}, **json.loads(sys.argv[3]))
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PYEOF
 	echo "$OUT/$1.json"
 }
 
-# point_loss POINT: its nftables loss (the number; 0 for a model).
-point_loss() { if [[ $(model_of "$1") == random ]]; then echo "$1"; else echo 0; fi; }
+# point_loss POINT: its nftables loss (the number, after the model's ":", or 0).
+point_loss() {
+	if [[ $(model_of "$1") == random ]]; then echo "$1"; elif [[ $1 == *:* ]]; then echo "${1#*:}"; else echo 0; fi
+}
 
 # runs FILE ARGS...: RUNS transfers into FILE. One that fails (a stall past
 # hagload's timeouts: the kernel's CUBIC at 10 % loss or 25+-5 ms) is made
@@ -283,25 +298,27 @@ KERNEL_CC=""
 # model's config, each over the model's points.
 for m in "${models[@]}"; do
 	conf=$(conf_of "$m")
-	linkem_up "$conf" "$OUT/linkem.$m.json"
-	if [[ -z "$KERNEL_CC" ]]; then
-		# The namespaces run the host's default congestion control (their sysctl is
-		# read-only); CUBIC, hagd's, is set per socket on hagload's (client and server).
-		KERNEL_CC=$(ip netns exec hag-client sysctl -n net.ipv4.tcp_congestion_control)
-		cc_srv=$(ip netns exec hag-server sysctl -n net.ipv4.tcp_congestion_control)
-		[[ "$cc_srv" == "$KERNEL_CC" ]] || KERNEL_CC="$KERNEL_CC/$cc_srv"   # client/server
-	fi
+	# A fresh hag-linkem (and network) for each point and congestion control: each
+	# side's runs start from an empty path, whatever the side before it left held.
 	for p in "${POINTS[@]}"; do
 		[[ $(model_of "$p") == "$m" ]] || continue
-		loss_on "$(point_loss "$p")"
-		LOAD=$LOAD_DEFAULT
-		runs "$OUT/kernel.$p" 10.30.0.3 9001 9001
-		LOAD=$LOAD_CUBIC
-		runs "$OUT/kernel_cubic.$p" 10.30.0.3 9001 9001
+		for side in kernel kernel_cubic; do
+			linkem_up "$conf" "$OUT/linkem.$side.$p.json"
+			if [[ -z "$KERNEL_CC" ]]; then
+				# The namespaces run the host's default congestion control (their sysctl is
+				# read-only); CUBIC, hagd's, is set per socket on hagload's (client and server).
+				KERNEL_CC=$(ip netns exec hag-client sysctl -n net.ipv4.tcp_congestion_control)
+				cc_srv=$(ip netns exec hag-server sysctl -n net.ipv4.tcp_congestion_control)
+				[[ "$cc_srv" == "$KERNEL_CC" ]] || KERNEL_CC="$KERNEL_CC/$cc_srv"   # client/server
+			fi
+			loss_on "$(point_loss "$p")"
+			if [[ $side == kernel ]]; then LOAD=$LOAD_DEFAULT; else LOAD=$LOAD_CUBIC; fi
+			runs "$OUT/$side.$p" 10.30.0.3 9001 9001
+			LOAD=$LOAD_DEFAULT
+			loss_on 0
+			linkem_down
+		done
 	done
-	LOAD=$LOAD_DEFAULT
-	loss_on 0
-	linkem_down
 
 	HAGD_CONF=$conf "$ROOT/scripts/testbed.sh" up >/dev/null
 	# shellcheck disable=SC1091
@@ -319,7 +336,10 @@ done
 mkdir -p "$ROOT/bench/results"
 res=${TCP_LOSS_RESULT:-$ROOT/bench/results/$(date +%F)-tcp-loss.json}
 [[ "${MIB}" == 4 && "${RUNS}" == 1 ]] && res=$OUT/smoke.json
-for m in "${!MODEL[@]}"; do printf '%s\n' "${MODEL[$m]}" >"$OUT/model.$m"; done
+for m in "${!MODEL[@]}"; do
+	printf '%s\n' "${MODEL[$m]}" >"$OUT/model.$m"
+	echo "${MODEL_PORTS[$m]:-dsl upstream}" >"$OUT/ports.$m"
+done
 # kernel_*: the host's default congestion control (kernel_cc); kernel_cubic_*: CUBIC per socket.
 $PY - "$res" "$OUT" "$MIB" "$RUNS" "$(date -Is)" "$KERNEL_CC" "$BASE_CONF" "${POINTS[@]}" <<'PYEOF'
 import json, re, statistics, sys
@@ -332,8 +352,9 @@ try:   # hagd's congestion control: tcp.cc_access toward the client, tcp.cc_upst
 except (OSError, ValueError):
     hagd_cc = "unknown"
 def model_of(p):
-    return "random" if re.match(r"^[0-9]+(\.[0-9]+)?$", p) else p
+    return "random" if re.match(r"^[0-9]+(\.[0-9]+)?$", p) else p.split(":")[0]
 models = {m: json.load(open("%s/model.%s" % (out, m))) for m in {model_of(p) for p in points} if m != "random"}
+ports = {m: open("%s/ports.%s" % (out, m)).read().split() for m in models}
 def raw(side, p):
     return [[float(v) for v in line.split()] for line in open("%s/%s.%s" % (out, side, p)) if line.strip()]
 def ratio(a, b):
@@ -347,15 +368,19 @@ def impair_seen(path):
         return {}
     return {n: {d: v for d, v in p.get("impair", {}).items() if isinstance(v, dict)}
             for n, p in s.get("ports", {}).items() if isinstance(p, dict) and p.get("impair")}
-LABELS = {"bursts": "GE bursts", "jitter": "25+-5 ms"}
+LABELS = {"bursts": "GE bursts", "jitter": "25+-5 ms", "rtt5": "+5 ms"}
 results = []
 for p in points:
     m = model_of(p)
     x = {"point": "%g %%" % float(p) if m == "random" else LABELS.get(m, m), "model": m}
     if m == "random":
         x["loss_pct"] = float(p)
-    else:
+    elif ":" in p:
+        x["loss_pct"] = float(p.split(":")[1])
+        x["point"] = "%g %% %s" % (x["loss_pct"], LABELS.get(m, m))
+    if m != "random":
         x["impair"] = models[m]
+        x["impair_ports"] = ports[m]
         g = models[m].get("gilbert")
         if g:   # the chain's long-run figures (app/config.h, struct hag_impair_gilbert)
             pg, r = g["good_to_bad_pct"] / 100, g["bad_to_good_pct"] / 100
@@ -363,7 +388,9 @@ for p in points:
             x["loss_pct"] = round((1 - pib) * g["loss_good_pct"] + pib * g["loss_bad_pct"], 3)
             if g["loss_good_pct"] == 0 and g["loss_bad_pct"] == 100:
                 x["mean_burst_frames"] = round(1 / r, 2)
-        x["impair_seen"] = {"kernel": impair_seen("%s/linkem.%s.json" % (out, m)),
+        # The kernel's: hag-linkem's counters over the CUBIC runs at this point
+        # (a fresh one per point and side); hagd's: over the model's points.
+        x["impair_seen"] = {"kernel": impair_seen("%s/linkem.kernel_cubic.%s.json" % (out, p)),
                             "hagd": impair_seen("%s/hagd.%s.stats.json" % (out, m))}
     for side in ("kernel", "kernel_cubic", "hagd"):
         r_ = raw(side, p)
@@ -374,8 +401,11 @@ for p in points:
         x[side + "_failed_runs"] = len(open("%s/%s.%s.failed" % (out, side, p)).read().split())
         x[side + "_collapsed_runs"] = len(open("%s/%s.%s.collapsed" % (out, side, p)).read().split())
     for d in ("up", "down"):
-        x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_cubic_%s_gbps" % d])
-        x["hagd_per_kernel_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_%s_gbps" % d])
+        # A model on dsl only delays the download's lossy leg alike on both sides,
+        # not the upload's: no upload ratio.
+        same = m == "random" or "upstream" in ports[m] or d == "down"
+        x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_cubic_%s_gbps" % d]) if same else None
+        x["hagd_per_kernel_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_%s_gbps" % d]) if same else None
     results.append(x)
 json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "date": date,
            "kernel_cc": cc, "kernel_cubic_cc": "cubic", "hagd_cc": hagd_cc,
@@ -402,7 +432,8 @@ for x in results:
             print("  %-10s %s: a run failed 3 times (no data for hagload's 60 s): collapsed, later runs skipped"
                   % (x["point"], side))
 for m, c in sorted(models.items()):
-    print("  %-10s %s on dsl and upstream" % (LABELS.get(m, m), json.dumps(c)))
+    print("  %-10s %s on %s%s" % (LABELS.get(m, m), json.dumps(c), " and ".join(ports[m]),
+          "" if "upstream" in ports[m] else " (the upload's lossy leg differs: no upload ratio)"))
 # What each side's impairers did (toward the client: dsl; toward the server: upstream).
 for x in results:
     for side, ports in sorted(x.get("impair_seen", {}).items()):

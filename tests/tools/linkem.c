@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "impair.h"
+#include "mbuf_pool.h"
 
 #define BURST 32
 #define POOL_MBUFS 65535    /* held frames are mbufs: delay x frame rate of them per direction */
@@ -226,8 +227,7 @@ int main(int argc, char **argv)
 			rte_eth_dev_count_avail());
 		return 1;
 	}
-	pool = rte_pktmbuf_pool_create("linkem", POOL_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       (int)rte_socket_id());
+	pool = hag_mbuf_pool_create("linkem", POOL_MBUFS, (int)rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, "hag-linkem: mempool: %s\n", rte_strerror(rte_errno));
 		return 1;
