@@ -80,6 +80,7 @@ enum tcp_mib {
 	TCP_MIB_LOSS_PROBE_RECOVERY,/* TCPLossProbeRecovery: losses a tail loss probe repaired (RFC 8985 7.4) */
 	TCP_MIB_DSACK_UNDO,         /* TCPDSACKUndo: reductions undone: D-SACKs showed every retransmission spurious */
 	TCP_MIB_FULL_UNDO,          /* TCPFullUndo: reductions undone at recovery's end: timestamps showed it spurious */
+	TCP_MIB_PARTIAL_UNDO,       /* TCPPartialUndo: reductions undone on a partial ACK: the hole was filled by the delayed original */
 	TCP_MIB_LOSS_UNDO,          /* TCPLossUndo: RTO reductions undone (D-SACK or timestamps) */
 	TCP_MIB_SPURIOUS_RTOS,      /* TCPSpuriousRTOs: RTOs F-RTO (RFC 5682) found spurious, reduction undone */
 	TCP_MIB_DSACK_IGNORED,      /* TCPDSACKIgnoredNoUndo: D-SACKs for data not retransmitted in an episode */

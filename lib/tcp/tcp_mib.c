@@ -44,6 +44,7 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_LOSS_PROBE_RECOVERY] = "TCPLossProbeRecovery",
 	[TCP_MIB_DSACK_UNDO] = "TCPDSACKUndo",
 	[TCP_MIB_FULL_UNDO] = "TCPFullUndo",
+	[TCP_MIB_PARTIAL_UNDO] = "TCPPartialUndo",
 	[TCP_MIB_LOSS_UNDO] = "TCPLossUndo",
 	[TCP_MIB_SPURIOUS_RTOS] = "TCPSpuriousRTOs",
 	[TCP_MIB_DSACK_IGNORED] = "TCPDSACKIgnoredNoUndo",

@@ -494,6 +494,57 @@ static bool may_undo(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 	return sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0;
 }
 
+/* The end of the range of r that holds p, or p when none does. */
+static uint64_t covered_to(const struct seq_ranges *r, uint64_t p)
+{
+	for (int k = 0; k < r->n; k++)
+		if (r->r[k].start <= p && p < r->r[k].end)
+			return r->r[k].end;
+	return p;
+}
+
+/* A retransmission still in flight: resent, above snd_una, neither SACKed nor marked lost again (Linux's retrans_out). */
+static bool rtx_in_flight(const struct tcp_sock *sk)
+{
+	const struct tcp_txlog *l = sk->txlog;
+
+	if (l == NULL)
+		return false;
+	for (int i = 0; i < l->nx; i++) {
+		uint64_t p = l->x[i].start > sk->snd_una ? l->x[i].start : sk->snd_una;
+
+		while (p < l->x[i].end) {
+			uint64_t q = covered_to(&sk->lost, covered_to(&sk->sacked, p));
+
+			if (q == p)
+				return true;
+			p = q;
+		}
+	}
+	return false;
+}
+
+/*
+ * A partial ACK of a fast recovery (Linux's tcp_try_undo_partial): when
+ * nothing was resent yet, or the ACK echoes a TSval older than the first
+ * resend, the original filled the hole: it was delayed, not lost. With no
+ * resend left in flight the reduction is undone (TCPPartialUndo); with some,
+ * the reordering is deeper than RACK's window: true, and this ACK marks
+ * nothing more lost (new data still goes out under PRR).
+ */
+static bool partial_undo(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	if (!(sk->flags & TF_RECOVERY) || sk->undo_marker == 0 || sk->snd_una <= ai->prior_una)
+		return false;
+	if (sk->undo_retrans >= 0 &&
+	    !(sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0))
+		return false;
+	if (rtx_in_flight(sk))
+		return true;
+	undo(sk, TCP_MIB_PARTIAL_UNDO);
+	return false;
+}
+
 /* The ACK's D-SACK reports the outstanding loss probe's resend (RFC 8985 7.4.2). */
 static bool dsack_of_probe(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
@@ -730,6 +781,7 @@ void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
 	struct tcp_stack *st = sk->stack;
 	uint64_t timeout, delivered = ai->delivered;
+	bool delayed;
 
 	dsack_rcv(sk, ai);
 	tlp_ack(sk, ai);
@@ -744,6 +796,7 @@ void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 	}
 	if ((sk->flags & TF_LOSS) && sk->snd_una >= sk->recover)
 		sk->flags &= ~TF_LOSS;
+	delayed = partial_undo(sk, ai);
 	if (sk->undo_marker) {
 		if ((sk->flags & TF_RECOVERY) && sk->undo_retrans == 0) {
 			undo(sk, TCP_MIB_DSACK_UNDO);
@@ -763,6 +816,15 @@ void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 		seq_ranges_fini(&sk->lost);
 		sk->flags &= ~(TF_LOSS | TF_RACK_TIMER | TF_TLP_SENT);
 		sk->t_loss = 0;
+		return;
+	}
+	if (delayed) {
+		/* Resends of a hole the original filled are still out: no loss
+		 * detection on this ACK (Linux returns likewise), PRR goes on. */
+		prr_ack(sk, delivered);
+		if (delivered)
+			tcp_mark_dirty(sk);
+		tcp_loss_timer_arm(sk);
 		return;
 	}
 	timeout = rack_detect(sk);

@@ -366,6 +366,86 @@ Test(sack, echoed_timestamp_of_the_resend_keeps_the_reduction)
 	cr_expect_eq(sk.undo_marker, 0, "the episode is over");
 }
 
+/* Partial ACKs of a fast recovery (Linux's tcp_try_undo_partial). */
+
+Test(sack, partial_ack_of_a_delayed_original_undoes_the_reduction)
+{
+	const int none[][2] = {{0, 0}};
+
+	recover_seg0();
+	cr_expect_lt(sk.ssthresh, 20 * MSS, "recovery cut ssthresh");
+	st.now_us += RTT;
+	/* snd_una moves, short of the recovery point, and the ACK echoes the original's TSval. */
+	ack_ts(SEG(5), 0, none, sk.retrans_stamp - 5);
+	cr_expect_eq(st.mib[TCP_MIB_PARTIAL_UNDO], 1, "the original filled the hole");
+	cr_expect_eq(sk.cwnd, 20 * MSS, "cwnd back to before the episode");
+	cr_expect_eq(sk.ssthresh, UINT32_MAX, "ssthresh back too");
+	cr_expect(!(sk.flags & TF_RECOVERY), "the recovery is over");
+	cr_expect_eq(st.mib[TCP_MIB_FULL_UNDO] + st.mib[TCP_MIB_DSACK_UNDO], 0);
+}
+
+Test(sack, partial_ack_before_any_resend_undoes_the_reduction)
+{
+	const int b[][2] = {{1, 5}};
+	const int none[][2] = {{0, 0}};
+
+	st.now_us += RTT;
+	ack_ts(1, 1, b, 0);
+	cr_assert(sk.flags & TF_RECOVERY);
+	cr_assert(is_lost(0));
+	st.now_us += 100;
+	/* Segment 0 arrives before its resend left: nothing was resent, nothing was lost. */
+	ack_ts(SEG(5), 0, none, 0);
+	cr_expect_eq(st.mib[TCP_MIB_PARTIAL_UNDO], 1);
+	cr_expect_eq(sk.cwnd, 20 * MSS);
+	cr_expect(!(sk.flags & TF_RECOVERY));
+	cr_expect(!is_lost(0) && sk.lost.n == 0, "no loss marks left");
+}
+
+Test(sack, partial_ack_echoing_the_resend_keeps_the_recovery)
+{
+	const int none[][2] = {{0, 0}};
+	uint32_t ss;
+
+	recover_seg0();
+	ss = sk.ssthresh;
+	st.now_us += RTT;
+	ack_ts(SEG(5), 0, none, sk.retrans_stamp);
+	cr_expect_eq(st.mib[TCP_MIB_PARTIAL_UNDO], 0, "the resend filled the hole: a real loss");
+	cr_expect(sk.flags & TF_RECOVERY, "recovery goes on to its recovery point");
+	cr_expect_eq(sk.ssthresh, ss);
+}
+
+Test(sack, partial_ack_with_a_resend_still_out_undoes_nothing_yet)
+{
+	const int b[][2] = {{1, 2}, {3, 8}};
+	const int b2[][2] = {{3, 8}};
+	const int none[][2] = {{0, 0}};
+	uint32_t ss, stamp;
+
+	st.now_us += RTT;
+	ack_ts(1, 2, b, 0);
+	cr_assert(sk.flags & TF_RECOVERY);
+	cr_assert(is_lost(0) && is_lost(2), "two holes");
+	resend(0);
+	resend(2);
+	ss = sk.ssthresh;
+	stamp = sk.retrans_stamp;
+	st.now_us += RTT / 2;
+	/* The original of segment 0 arrives: delayed, but the resend of 2 is still out. */
+	ack_ts(SEG(2), 1, b2, stamp - 5);
+	cr_expect_eq(st.mib[TCP_MIB_PARTIAL_UNDO], 0, "a resend is in flight");
+	cr_expect(sk.flags & TF_RECOVERY);
+	cr_expect_eq(sk.ssthresh, ss, "the reduction stands");
+	cr_expect(!is_lost(2), "the resend in flight is not marked lost again");
+	/* Segment 2's original arrives too, the resend is the only one out no more: undo. */
+	st.now_us += RTT / 4;
+	ack_ts(SEG(8), 0, none, stamp - 5);
+	cr_expect_eq(st.mib[TCP_MIB_PARTIAL_UNDO], 1);
+	cr_expect(!(sk.flags & TF_RECOVERY));
+	cr_expect_eq(sk.cwnd, 20 * MSS);
+}
+
 /* The RTO path of rto_expired for a SACK sender, on the fixture. */
 static void rto_now(void)
 {
