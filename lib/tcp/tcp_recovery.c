@@ -818,9 +818,10 @@ void tcp_recovery_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 		sk->t_loss = 0;
 		return;
 	}
-	if (delayed) {
+	if (delayed && (sk->flags & TF_RECOVERY)) {
 		/* Resends of a hole the original filled are still out: no loss
-		 * detection on this ACK (Linux returns likewise), PRR goes on. */
+		 * detection on this ACK (Linux returns likewise), PRR goes on
+		 * (unless D-SACKs just undid the episode). */
 		prr_ack(sk, delivered);
 		if (delivered)
 			tcp_mark_dirty(sk);
