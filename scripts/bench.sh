@@ -327,9 +327,10 @@ for m in "${models[@]}"; do
 		[[ $(model_of "$p") == "$m" ]] || continue
 		loss_on "$(point_loss "$p")"
 		runs "$OUT/hagd.$p" "$HAG_SERVICE_ADDR" "$HAG_SERVICE_PORT" "$HAG_UPSTREAM_PORT"
+		# Counters since hagd started: the point's are the difference to the previous point's.
+		$HAGCTL >"$OUT/hagd.$p.stats.json" 2>/dev/null || echo '{}' >"$OUT/hagd.$p.stats.json"
 	done
 	loss_on 0
-	$HAGCTL >"$OUT/hagd.$m.stats.json" 2>/dev/null || echo '{}' >"$OUT/hagd.$m.stats.json"
 	HAGD_CONF=$conf "$ROOT/scripts/testbed.sh" down >/dev/null 2>&1
 done
 
@@ -359,15 +360,23 @@ def raw(side, p):
     return [[float(v) for v in line.split()] for line in open("%s/%s.%s" % (out, side, p)) if line.strip()]
 def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
-def impair_seen(path):
-    """What the impairers did over the model's runs, {port: {rx|tx: counters}}: hagd's
-    `hagctl stats` (ports.NAME.impair) or hag-linkem's exit counters, the same shape."""
+def impair_seen(path, before=None):
+    """What the impairers did, {port: {rx|tx: counters}}: hagd's `hagctl stats`
+    (ports.NAME.impair) or hag-linkem's exit counters, the same shape; minus what
+    the file before held (hagd's counters run over the model's points)."""
     try:
         s = json.load(open(path))
     except (OSError, ValueError):
         return {}
-    return {n: {d: v for d, v in p.get("impair", {}).items() if isinstance(v, dict)}
+    seen = {n: {d: v for d, v in p.get("impair", {}).items() if isinstance(v, dict)}
             for n, p in s.get("ports", {}).items() if isinstance(p, dict) and p.get("impair")}
+    b = impair_seen(before) if before else {}
+    for n, dirs in seen.items():
+        for d, c in dirs.items():
+            prev = b.get(n, {}).get(d, {})
+            # "held" is a level, not a count
+            dirs[d] = {k: v - prev.get(k, 0) if isinstance(v, int) and k != "held" else v for k, v in c.items()}
+    return seen
 LABELS = {"bursts": "GE bursts", "jitter": "25+-5 ms", "rtt5": "+5 ms"}
 results = []
 for p in points:
@@ -389,9 +398,11 @@ for p in points:
             if g["loss_good_pct"] == 0 and g["loss_bad_pct"] == 100:
                 x["mean_burst_frames"] = round(1 / r, 2)
         # The kernel's: hag-linkem's counters over the CUBIC runs at this point
-        # (a fresh one per point and side); hagd's: over the model's points.
+        # (a fresh one per point and side); hagd's: over this point's runs.
+        prev = [q for q in points[:points.index(p)] if model_of(q) == m]
         x["impair_seen"] = {"kernel": impair_seen("%s/linkem.kernel_cubic.%s.json" % (out, p)),
-                            "hagd": impair_seen("%s/hagd.%s.stats.json" % (out, m))}
+                            "hagd": impair_seen("%s/hagd.%s.stats.json" % (out, p),
+                                                "%s/hagd.%s.stats.json" % (out, prev[-1]) if prev else None)}
     for side in ("kernel", "kernel_cubic", "hagd"):
         r_ = raw(side, p)
         # No run completed (three failed tries): no figure, the collapse is the result.
