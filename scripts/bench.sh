@@ -18,13 +18,14 @@
 #       (the namespaces inherit it; its name, from
 #       net.ipv4.tcp_congestion_control, goes into the results) and once with
 #       CUBIC, hagd's, set on every socket (tests/tools/cc_wrap.py), and (b)
-#       through hagd (two TCP connections, hagd's TCP on the inside of both).
+#       through hagd (two TCP connections, hagd's TCP on the inside of both),
+#       busy-polling as hag-linkem does (dpdk.idle_sleep_us 0: decision 47).
 #       Medians of RUNS (default 5); the ratios hagd / kernel CUBIC and hagd /
 #       kernel default per direction. Writes bench/results/DATE-tcp-loss.json
 #       (with MIB 4 and RUNS 1, a trial of the harness: a file in /tmp).
 #       TCP_LOSS_POINTS="0 1 bursts" measures only those points,
 #       TCP_LOSS_RESULT=FILE writes the JSON there; HAGD_BUILD (hagd and
-#       hag-linkem) and HAGD_CONF as for testbed.sh.
+#       hag-linkem) and HAGD_CONF (its idle_sleep_us set to 0) as for testbed.sh.
 #   scripts/bench.sh --smoke   one run of 4 MiB at 1 %, in bursts and at 1 % +5 ms (for ./scripts/test.sh)
 #
 #   scripts/bench.sh e2e [MIB] [RUNS]
@@ -228,19 +229,19 @@ BASE_CONF=${HAGD_CONF:-$ROOT/conf/testbed.json}
 . "$ROOT/scripts/bench-lib.sh"
 trap 'loss_on 0 2>/dev/null; linkem_down; "$ROOT/scripts/testbed.sh" down >/dev/null 2>&1 || true' EXIT
 
-# conf_of MODEL: the config with it ($OUT/MODEL.json); for random, the base config.
+# conf_of MODEL: the base config with the model's impairment ($OUT/MODEL.json; none
+# for random) and hagd busy-polling (dpdk.idle_sleep_us 0, decision 47).
 # Each port gets its own seed (dsl 1, upstream 2) unless the model sets one: with
 # the same seed the two directions would lose the same frames of their sequences.
 conf_of() {
-	if [[ $1 == random ]]; then
-		echo "$BASE_CONF"
-		return
-	fi
-	$PY - "$BASE_CONF" "$OUT/$1.json" "${MODEL[$1]}" ${MODEL_PORTS[$1]:-dsl upstream} <<'PYEOF'
+	$PY - "$BASE_CONF" "$OUT/$1.json" "${MODEL[$1]:-}" ${MODEL_PORTS[$1]:-dsl upstream} <<'PYEOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
+# hagd busy-polls as hag-linkem does (decision 47): a sleeping poll loop adds its
+# wake-up to every round trip, which the zero-delay points measure.
+c.setdefault("dpdk", {})["idle_sleep_us"] = 0
 for p in c["ports"]:
-    if p["name"] in sys.argv[4:]:
+    if sys.argv[3] and p["name"] in sys.argv[4:]:
         p["impair"] = dict({"seed": 1 if p["name"] == "dsl" else 2}, **json.loads(sys.argv[3]))
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PYEOF
@@ -422,6 +423,7 @@ json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "dat
            "kernel_cc": cc, "kernel_cubic_cc": "cubic", "hagd_cc": hagd_cc,
            "kernel_path": "hag-linkem: io forwarding through hagd's impairment stage, the same config",
            "random_loss": "nftables, ingress of the client's dsl and of the server's up",
+           "hagd_poll": "busy (dpdk.idle_sleep_us 0), as hag-linkem",
            "models": models, "results": results},
           open(res, "w"), indent=1)
 print("tcp-loss: %s MiB each way at once, plain TCP, median of %s (Gbit/s); kernel %s (the host's"
