@@ -105,6 +105,20 @@ uint64_t seq_ranges_bytes(const struct seq_ranges *s)
 	return b;
 }
 
+uint64_t seq_ranges_skip(const struct seq_ranges *s, uint64_t pos, uint64_t *lim)
+{
+	*lim = UINT64_MAX;
+	for (int i = 0; i < s->n; i++) {
+		if (pos < s->r[i].start) {
+			*lim = s->r[i].start;
+			return pos;
+		}
+		if (pos < s->r[i].end)
+			pos = s->r[i].end;
+	}
+	return pos;
+}
+
 static uint32_t pow2_at_least(uint32_t v)
 {
 	uint32_t c = 4096;

@@ -51,6 +51,9 @@ void seq_ranges_advance(struct seq_ranges *s, uint64_t nxt);
 /* Bytes held in the out-of-order ranges. */
 uint64_t seq_ranges_bytes(const struct seq_ranges *s);
 
+/* pos, or past the ranges it falls in (adjacent ones too); *lim: the start of the next range above (UINT64_MAX: none). */
+uint64_t seq_ranges_skip(const struct seq_ranges *s, uint64_t pos, uint64_t *lim);
+
 /*
  * A memory budget shared by the pipes of one lcore. A pipe's ring exists
  * only while the pipe holds bytes: it is allocated (at the pipe's capacity)

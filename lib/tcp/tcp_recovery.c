@@ -484,23 +484,18 @@ static void undo(struct tcp_sock *sk, enum tcp_mib c)
 	tcp_mark_dirty(sk);
 }
 
+/* The ACK echoes a TSval older than the episode's first retransmission (Eifel, RFC 3522). */
+static bool echo_predates_resend(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
+{
+	return sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0;
+}
+
 /* The episode's retransmissions are all known to be spurious, or the echoed TSval predates the first (Eifel). */
 static bool may_undo(const struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
 	if (sk->undo_marker == 0)
 		return false;
-	if (sk->undo_retrans == 0)
-		return true;
-	return sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0;
-}
-
-/* The end of the range of r that holds p, or p when none does. */
-static uint64_t covered_to(const struct seq_ranges *r, uint64_t p)
-{
-	for (int k = 0; k < r->n; k++)
-		if (r->r[k].start <= p && p < r->r[k].end)
-			return r->r[k].end;
-	return p;
+	return sk->undo_retrans == 0 || echo_predates_resend(sk, ai);
 }
 
 /* A retransmission still in flight: resent, above snd_una, neither SACKed nor marked lost again (Linux's retrans_out). */
@@ -514,7 +509,7 @@ static bool rtx_in_flight(const struct tcp_sock *sk)
 		uint64_t p = l->x[i].start > sk->snd_una ? l->x[i].start : sk->snd_una;
 
 		while (p < l->x[i].end) {
-			uint64_t q = covered_to(&sk->lost, covered_to(&sk->sacked, p));
+			uint64_t lim, q = seq_ranges_skip(&sk->lost, seq_ranges_skip(&sk->sacked, p, &lim), &lim);
 
 			if (q == p)
 				return true;
@@ -536,8 +531,7 @@ static bool partial_undo(struct tcp_sock *sk, const struct tcp_ackinfo *ai)
 {
 	if (!(sk->flags & TF_RECOVERY) || sk->undo_marker == 0 || sk->snd_una <= ai->prior_una)
 		return false;
-	if (sk->undo_retrans >= 0 &&
-	    !(sk->retrans_stamp && ai->tsecr && (int32_t)(ai->tsecr - sk->retrans_stamp) < 0))
+	if (sk->undo_retrans >= 0 && !echo_predates_resend(sk, ai))
 		return false;
 	if (rtx_in_flight(sk))
 		return true;

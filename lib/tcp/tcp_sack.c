@@ -100,16 +100,5 @@ uint64_t tcp_pipe(const struct tcp_sock *sk)
 /* Where sending from pos should go on: past a SACKed range it falls in; *lim is the next SACKed start. */
 uint64_t tcp_sack_skip(const struct tcp_sock *sk, uint64_t pos, uint64_t *lim)
 {
-	const struct seq_ranges *r = &sk->sacked;
-
-	*lim = UINT64_MAX;
-	for (int i = 0; i < r->n; i++) {
-		if (pos < r->r[i].start) {
-			*lim = r->r[i].start;
-			return pos;
-		}
-		if (pos < r->r[i].end)
-			pos = r->r[i].end;
-	}
-	return pos;
+	return seq_ranges_skip(&sk->sacked, pos, lim);
 }
