@@ -90,6 +90,7 @@ enum tcp_mib {
 	TCP_MIB_IDLE_TIMEOUT,       /* hagd: connections reset by the idle timeout */
 	TCP_MIB_TW_OVERFLOW,        /* TCPTimeWaitOverflow: TIME_WAIT skipped, the table was full */
 	TCP_MIB_CHALLENGE_THROTTLED,/* hagd: challenge ACKs not sent (RFC 5961 7 rate limit) */
+	TCP_MIB_TOO_OLD_ACK,        /* hagd: segments dropped, ACK below SND.UNA - MAX.SND.WND (RFC 5961 5.2; Linux's drop reason TCP_TOO_OLD_ACK) */
 	TCP_MIB_ICMP_FRAG_NEEDED,   /* hagd: ICMP fragmentation-needed accepted: path MSS lowered */
 	TCP_MIB_ICMP_IGNORED,       /* hagd: ICMP errors ignored (no connection, bad sequence, bogus MTU) */
 	TCP_MIB_ICMP_REFUSED,       /* hagd: connects failed by ICMP port/protocol unreachable */
@@ -299,6 +300,7 @@ struct tcp_sock {
 	uint32_t iss;
 	uint64_t snd_una, snd_nxt, snd_max;
 	uint32_t snd_wnd;           /* peer's window, scaled */
+	uint32_t max_snd_wnd;       /* the largest it advertised (RFC 5961 5.2 MAX.SND.WND) */
 	uint64_t snd_wl1;           /* rcv position of the last window update */
 	uint64_t snd_wl2;           /* snd position of the last window update */
 	uint8_t snd_wscale, rcv_wscale;

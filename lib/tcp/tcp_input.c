@@ -192,7 +192,7 @@ static void passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t lad
 	tcp_set_state(sk, TCP_SYN_RCVD);
 	apply_syn_options(sk, seg);
 	tcp_ecn_syn_rcvd(sk, seg);
-	sk->snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
+	sk->snd_wnd = sk->max_snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
 	if (!listener_accepts(st, l, sk, seg, ip, th, route))
 		return;
 	tcp_send_syn(sk, true);
@@ -270,7 +270,7 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 	sk->rcv_adv = 1;
 	apply_syn_options(sk, seg);
 	tcp_ecn_syn_sent_rcv(sk, seg);
-	sk->snd_wnd = seg->wnd;
+	sk->snd_wnd = sk->max_snd_wnd = seg->wnd;
 	if (!ack) {
 		/* Simultaneous open (RFC 9293 3.5, figure 8). */
 		tcp_set_state(sk, TCP_SYN_RCVD);
@@ -397,6 +397,9 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 {
 	struct tcp_stack *st = sk->stack;
 	uint64_t ack = seq_extend(sk->snd_una, seg->ack - sk->iss);
+	/* How far SEG.ACK is below SND.UNA in sequence space (0 if not below). */
+	int32_t d = (int32_t)(seg->ack - sk->iss - (uint32_t)sk->snd_una);
+	uint32_t behind = d < 0 ? (uint32_t)-(int64_t)d : 0;
 	uint32_t wnd = (uint32_t)seg->wnd << sk->snd_wscale;
 	struct tcp_ackinfo ai = { .prior_una = sk->snd_una, .orig_lo = UINT64_MAX };
 
@@ -412,6 +415,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		}
 		sk->snd_una = 1;
 		sk->snd_wnd = wnd;
+		if (wnd > sk->max_snd_wnd)
+			sk->max_snd_wnd = wnd;
 		sk->snd_wl1 = (uint64_t)pos;
 		sk->snd_wl2 = ack;
 		if (sk->retries == 0)   /* Karn: only an unretransmitted SYN/ACK is timed */
@@ -427,8 +432,18 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		if (sk->state == TCP_CLOSED)
 			return false;
 	}
+	if (behind > sk->max_snd_wnd) {
+		/* RFC 5961 5.2: older than any window the peer offered (in sequence
+		 * space: before the ISS too), a blind injection's guess: the segment
+		 * is dropped and answered with a (rate-limited) challenge ACK, as
+		 * Linux's TCP_TOO_OLD_ACK. */
+		TCP_INC(st, TCP_MIB_TOO_OLD_ACK);
+		tcp_challenge_ack(sk);
+		return false;
+	}
 	if (ack > sk->snd_max) {
-		/* RFC 9293 3.10.7.4: acks something not yet sent. */
+		/* RFC 9293 3.10.7.4: acks something not yet sent (or, early on, an
+		 * old ACK from before the ISS: no peer that took our SYN sends one). */
 		schedule_ack(sk, true);
 		return false;
 	}
@@ -490,6 +505,8 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 		bool opened = sk->snd_wnd == 0 && wnd > 0;
 
 		sk->snd_wnd = wnd;
+		if (wnd > sk->max_snd_wnd)
+			sk->max_snd_wnd = wnd;
 		sk->snd_wl1 = (uint64_t)pos;
 		sk->snd_wl2 = ack;
 		if (opened) {

@@ -54,6 +54,7 @@ const char *const tcp_mib_names[TCP_MIB_MAX] = {
 	[TCP_MIB_IDLE_TIMEOUT] = "IdleTimeouts",
 	[TCP_MIB_TW_OVERFLOW] = "TCPTimeWaitOverflow",
 	[TCP_MIB_CHALLENGE_THROTTLED] = "ChallengeACKThrottled",
+	[TCP_MIB_TOO_OLD_ACK] = "TooOldAck",
 	[TCP_MIB_ICMP_FRAG_NEEDED] = "IcmpFragNeeded",
 	[TCP_MIB_ICMP_IGNORED] = "IcmpIgnored",
 	[TCP_MIB_ICMP_REFUSED] = "IcmpRefused",

@@ -167,6 +167,11 @@ f9_xmas_estab              tcp.InRsts=0
 f9_xmas_estab              data_after
 f10_urg_data               acked
 f10_urg_data               data_after
+f11_too_old_ack            !acked
+f11_too_old_ack            challenge_ack
+f11_too_old_ack            tcp.TooOldAck>=1
+f11_too_old_ack            tcp.TCPChallengeACK>=1
+f11_too_old_ack            data_after
 f_close                    fin_acked
 f_close                    peer_fin
 f_close                    relay.Completed>=1

@@ -794,6 +794,16 @@ def case_flags(c, used):
                "challenge_ack": k.challenge_acks(r) > 0, "rst": has_flag(r, "R")}
         res["data_after"] = k.data(100)   # also: a FIN taken would have made this data unacceptable
         c.record(name, res, before)
+    # RFC 5961 5.2: data whose ACK is older than any window we offered (64240,
+    # unscaled) is dropped and answered with a challenge ACK; the same bytes
+    # with the right ACK are then taken (f_close checks what reached upstream).
+    before = c.mib()
+    t = time.monotonic()
+    ok = k.data(100, ack=k.rcv - 100000)
+    r = k.c.responses(k.sport, t)
+    c.record("f11_too_old_ack", {"sent": "100 bytes at RCV.NXT acknowledging SND.UNA - 100000", "sport": k.sport,
+                                 "responses": r, "acked": ok, "challenge_ack": k.challenge_acks(r) > 0,
+                                 "data_after": k.data(100)}, before)
     before = c.mib()
     payload_n = 100
     t = time.monotonic()

@@ -2,7 +2,8 @@
 /*
  * lib/tcp against old duplicates, idle peers and ICMP: PAWS (RFC 7323 5),
  * keepalive (RFC 9293 3.8.4), idle timeouts, path MTU (RFC 1191, RFC 5927),
- * ICMP hard errors on connect, challenge ACK rate limit (RFC 5961 7).
+ * ICMP hard errors on connect, challenge ACK rate limit (RFC 5961 7), too old
+ * ACKs (RFC 5961 5.2).
  */
 #include <errno.h>
 #include <string.h>
@@ -246,6 +247,59 @@ ROBUST_TEST(challenge, acks_are_rate_limited,
 	ut_send_seq(ut_cl.snd_nxt + 100, RST, NULL, 0, NULL);
 	cr_expect_eq(ut_ncap, 1, "a new second, a new budget");
 	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+ROBUST_TEST(challenge, too_old_ack_is_dropped,
+	    "RFC 5961 5.2: a segment whose ACK is below SND.UNA - MAX.SND.WND is dropped with a challenge ACK; one within it is taken")
+{
+	struct ut_opts o = ut_std_opts();
+	uint32_t acked;
+
+	ut_cl.wnd = 250;                /* the SYN's 250, then 250 << 2: MAX.SND.WND is 1000 */
+	ut_establish_with(&o, 250);
+	for (int i = 0; i < 3; i++) {
+		ut_queue_tx(1000);
+		ut_poll();
+		cr_assert_eq(ut_ncap, 1, "round %d: one segment of the window", i);
+		cr_assert_eq(ut_last().len, 1000);
+		ut_cl.rcv_nxt += 1000;
+		ut_send(ACK, NULL, 0, NULL);
+		ut_clear();
+	}
+	acked = ut_cl.rcv_nxt;          /* SND.UNA = 3001 */
+
+	ut_cl.rcv_nxt = acked - 1001;   /* one byte older than the largest window */
+	ut_send_data_at(0, 100, PSH);
+	cr_expect_eq(ut_rxp.rx.nxt, 0, "the data of a segment with a too old ACK is not taken");
+	cr_expect_eq(MIB(TOO_OLD_ACK), 1);
+	cr_expect_eq(MIB(CHALLENGE_ACK), 1);
+	ut_one_ack(ut_cl.isn + 1, "challenge ACK");
+	cr_expect_eq(ut_last().seq, acked, "at SND.NXT");
+
+	ut_clear();
+	ut_cl.rcv_nxt = acked - 1000;   /* exactly SND.UNA - MAX.SND.WND: acceptable (old, not new) */
+	ut_send_data_at(0, 100, PSH);
+	ut_expect_rx(0, 100);
+	cr_expect_eq(MIB(TOO_OLD_ACK), 1);
+	cr_expect_eq(ut_state(), TCP_ESTABLISHED);
+}
+
+ROBUST_TEST(challenge, too_old_ack_before_the_iss,
+	    "RFC 5961 5.2 in sequence space: early on, an ACK far below SND.UNA lies before the ISS; it is too old all the same")
+{
+	uint32_t acked;
+
+	ut_establish(65535);            /* MAX.SND.WND 65535 << 2, SND.UNA = ISS + 1 */
+	acked = ut_cl.rcv_nxt;
+	ut_cl.rcv_nxt = acked - 300000;
+	ut_send_data_at(0, 100, PSH);
+	cr_expect_eq(ut_rxp.rx.nxt, 0);
+	cr_expect_eq(MIB(TOO_OLD_ACK), 1);
+	ut_one_ack(ut_cl.isn + 1, "challenge ACK");
+	ut_clear();
+	ut_cl.rcv_nxt = acked;
+	ut_send_data_at(0, 100, PSH);
+	ut_expect_rx(0, 100);
 }
 
 static struct hag_mem tune_mem;
