@@ -83,10 +83,11 @@ static void send_impaired(struct side *s, struct rte_mbuf **pkts, uint16_t n, ui
 }
 
 /* One poll of the direction from -> to; every loop ends when nothing more is due at now. */
-static void forward(struct side *from, struct side *to, uint64_t now)
+static uint16_t forward(struct side *from, struct side *to, uint64_t now)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n = rte_eth_rx_burst(from->port, 0, pkts, BURST);
+	uint16_t got = n;
 
 	from->rx_pkts += n;
 	if (from->rx != NULL) {
@@ -98,8 +99,11 @@ static void forward(struct side *from, struct side *to, uint64_t now)
 		send_impaired(to, pkts, n, now);
 	}
 	if (to->tx != NULL)
-		while ((n = hag_impair_poll(to->tx, pkts, BURST, now)) > 0)
+		while ((n = hag_impair_poll(to->tx, pkts, BURST, now)) > 0) {
 			xmit(to, pkts, n);
+			got += n;
+		}
+	return got;
 }
 
 static int port_init(struct side *s, const struct hag_port_conf *pc, struct rte_mempool *pool)
@@ -151,9 +155,13 @@ static void print_impair(FILE *f, const char *dir, const struct hag_impair *imp)
 	fprintf(f, ", \"held\": %" PRIu32 "}", st.held);
 }
 
+/* Loops that moved a frame and their TSC cycles (hagd's busy_polls / busy_cycles). */
+static uint64_t polls, busy_polls, busy_cycles;
+
 static void print_stats(FILE *f, const struct side *sides)
 {
-	fprintf(f, "{\"ports\": {");
+	fprintf(f, "{\"polls\": %" PRIu64 ", \"busy_polls\": %" PRIu64 ", \"busy_cycles\": %" PRIu64
+		", \"tsc_hz\": %" PRIu64 ", \"ports\": {", polls, busy_polls, busy_cycles, rte_get_tsc_hz());
 	for (int i = 0; i < 2; i++) {
 		const struct side *s = &sides[i];
 
@@ -253,10 +261,16 @@ int main(int argc, char **argv)
 
 	us_per_cycle = 1e6 / (double)rte_get_tsc_hz();
 	while (!stop) {
-		uint64_t now = (uint64_t)((double)rte_get_tsc_cycles() * us_per_cycle);
+		uint64_t t0 = rte_get_tsc_cycles();
+		uint64_t now = (uint64_t)((double)t0 * us_per_cycle);
+		uint32_t got = forward(&sides[0], &sides[1], now);
 
-		forward(&sides[0], &sides[1], now);
-		forward(&sides[1], &sides[0], now);
+		got += forward(&sides[1], &sides[0], now);
+		polls++;
+		if (got) {
+			busy_polls++;
+			busy_cycles += rte_get_tsc_cycles() - t0;
+		}
 	}
 
 	f = stats_path ? fopen(stats_path, "w") : stdout;
