@@ -256,6 +256,8 @@ if ((run_unit)); then
 	run_tree_check check_self_contained /usr/bin/python3 "$ROOT/tests/tools/check_self_contained.py" "$ROOT"
 	# Every counter hagctl stats shows has its row in docs/operations.md.
 	run_tree_check check_counters_doc bash "$ROOT/tests/tools/check_counters_doc.sh"
+	# Every lib/ and app/ source has its row in docs/architecture.md; nothing includes upward.
+	run_tree_check check_layout bash "$ROOT/tests/tools/check_layout.sh" "$ROOT"
 fi
 
 if ((run_e2e)); then
