@@ -48,7 +48,7 @@ void hag_config_defaults(struct hag_config *cfg)
 	snprintf(cfg->mptcp_scheduler, sizeof(cfg->mptcp_scheduler), "minrtt");
 	cfg->mptcp_max_subflows = 8;
 	snprintf(cfg->mptcp_cc, sizeof(cfg->mptcp_cc), "uncoupled");
-	cfg->mptcp_checksum = HAG_CSUM_ACCEPT;
+	cfg->mptcp_checksum = MPTCP_CSUM_ACCEPT;
 	cfg->mptcp_resume_timeout_ms = 30000;
 	cfg->tcp_mem_budget_mb = 2048;
 	cfg->tcp_keepalive_access_ms = 60000;
@@ -387,6 +387,16 @@ static int get_bool(struct loader *ld, json_t *obj, const char *path, const char
 		*out = json_is_true(v);
 	return rc;
 }
+
+const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1] = {
+	[TCP_SYNCOOKIES_AUTO] = "auto", [TCP_SYNCOOKIES_OFF] = "off", [TCP_SYNCOOKIES_ALWAYS] = "always",
+};
+const char *const hag_words_ecn[TCP_ECN_MODES + 1] = {
+	[TCP_ECN_ACCEPT] = "accept", [TCP_ECN_OFF] = "off", [TCP_ECN_ON] = "on",
+};
+const char *const hag_words_csum[MPTCP_CSUM_MODES + 1] = {
+	[MPTCP_CSUM_OFF] = "off", [MPTCP_CSUM_ACCEPT] = "accept", [MPTCP_CSUM_REQUIRE] = "require",
+};
 
 /* A string that must be one of words (NULL-terminated): *idx gets its index. */
 static int get_word(struct loader *ld, json_t *obj, const char *path, const char *key,
@@ -1020,11 +1030,10 @@ static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 			return fail(ld, "tcp", cc[i].key, "\"%s\": expected one of cubic, newreno", s);
 		snprintf(cc[i].dst, sizeof(c->tcp_cc_access), "%s", s);
 	}
-	if (rc || (rc = get_word(ld, o, "tcp", "syncookies", (const char *const[]){ "auto", "off", "always", NULL },
+	if (rc || (rc = get_word(ld, o, "tcp", "syncookies", hag_words_syncookies,
 				 &c->tcp_syncookies)))
 		return rc;
-	/* In enum tcp_ecn order. */
-	if ((rc = get_word(ld, o, "tcp", "ecn", (const char *const[]){ "accept", "off", "on", NULL }, &c->tcp_ecn)))
+	if ((rc = get_word(ld, o, "tcp", "ecn", hag_words_ecn, &c->tcp_ecn)))
 		return rc;
 	if ((rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
 		return rc;
@@ -1045,8 +1054,8 @@ static int parse_announce(struct loader *ld, json_t *o, struct hag_config *c)
 
 	if ((rc = get_member(ld, o, "mptcp", "announce", JSON_ARRAY, false, &v)) || !v)
 		return rc;
-	if (json_array_size(v) > 8)
-		return fail(ld, "mptcp", "announce", "%zu addresses, at most 8", json_array_size(v));
+	if (json_array_size(v) > MPTCP_MAX_ANNOUNCE)
+		return fail(ld, "mptcp", "announce", "%zu addresses, at most %d", json_array_size(v), MPTCP_MAX_ANNOUNCE);
 	json_array_foreach(v, i, e) {
 		char kp[48];
 		uint32_t a;
@@ -1073,15 +1082,13 @@ static int parse_mptcp(struct loader *ld, json_t *o, struct hag_config *c)
 					    "checksum", "deny_join_initial", "resume_timeout_ms", NULL };
 	static const char *const scheds[] = { "minrtt", "redundant", "cost", NULL };
 	static const char *const ccs[] = { "uncoupled", "lia", "olia", NULL };
-	/* In enum hag_mptcp_csum order. */
-	static const char *const csums[] = { "off", "accept", "require", NULL };
 	int sched = -1, cc = -1, rc;
 
 	if ((rc = check_keys(ld, o, "mptcp", keys)) ||
 	    (rc = get_bool(ld, o, "mptcp", "enabled", &c->mptcp_enabled)) ||
 	    (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)) ||
 	    (rc = get_word(ld, o, "mptcp", "cc", ccs, &cc)) ||
-	    (rc = get_word(ld, o, "mptcp", "checksum", csums, &c->mptcp_checksum)) ||
+	    (rc = get_word(ld, o, "mptcp", "checksum", hag_words_csum, &c->mptcp_checksum)) ||
 	    (rc = get_bool(ld, o, "mptcp", "deny_join_initial", &c->mptcp_deny_join_initial)) ||
 	    (rc = get_uint(ld, o, "mptcp", "resume_timeout_ms", 0, 3600000, &c->mptcp_resume_timeout_ms)) ||
 	    (rc = parse_announce(ld, o, c)) ||

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "mptcp/mptcp_params.h"
+#include "tcp/tcp_params.h"
+
 #define HAG_MAX_PORTS      8
 #define HAG_MAX_WORKERS    64
 #define HAG_MAX_ROUTES     32
@@ -124,12 +127,14 @@ struct hag_transparent_conf {
 
 enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
 
-/* mptcp.checksum: DSS checksums (RFC 8684 3.3.1). */
-enum hag_mptcp_csum {
-	HAG_CSUM_OFF,                 /* never: a client asking for them is served as plain TCP */
-	HAG_CSUM_ACCEPT,              /* when the client asks for them (default) */
-	HAG_CSUM_REQUIRE,             /* always: asked for in our SYN/ACK */
-};
+/*
+ * The words of the config's keys whose values are lib/ modes, indexed by the
+ * lib's enum (designated in config.c) and NULL-terminated: the loader accepts
+ * them, the dump writes them.
+ */
+extern const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1];   /* tcp.syncookies */
+extern const char *const hag_words_ecn[TCP_ECN_MODES + 1];                 /* tcp.ecn */
+extern const char *const hag_words_csum[MPTCP_CSUM_MODES + 1];             /* mptcp.checksum */
 
 struct hag_config {
 	char path[512];               /* the file it was loaded from */
@@ -158,11 +163,11 @@ struct hag_config {
 	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
 	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
 	char mptcp_cc[16];            /* "uncoupled" (default) | "lia" (RFC 6356) | "olia" (Khalili et al.) */
-	int mptcp_checksum;           /* enum hag_mptcp_csum, default HAG_CSUM_ACCEPT */
+	int mptcp_checksum;           /* enum mptcp_csum_mode, default MPTCP_CSUM_ACCEPT */
 	bool mptcp_deny_join_initial; /* MP_CAPABLE "C" flag (RFC 8684 3.1); default false */
 	uint32_t mptcp_resume_timeout_ms; /* no subflow left: wait this long for a join; default 30000 */
 	int n_announce;
-	uint32_t mptcp_announce[8];   /* own addresses announced with ADD_ADDR (host order) */
+	uint32_t mptcp_announce[MPTCP_MAX_ANNOUNCE];   /* own addresses announced with ADD_ADDR (host order) */
 
 	int n_access;
 	struct hag_access_conf access[HAG_MAX_ACCESS];
@@ -186,8 +191,8 @@ struct hag_config {
 	char tcp_cc_access[16];       /* congestion control toward clients: "cubic" (default) | "newreno" */
 	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
 	uint32_t tcp_syn_backlog;     /* half-open connections per worker before SYN cookies, default 1024 */
-	int tcp_syncookies;           /* 0 auto (default), 1 off, 2 always: lib/tcp's enum tcp_syncookies */
-	int tcp_ecn;                  /* 0 accept (default), 1 off, 2 on: lib/tcp's enum tcp_ecn */
+	int tcp_syncookies;           /* enum tcp_syncookies, default TCP_SYNCOOKIES_AUTO */
+	int tcp_ecn;                  /* enum tcp_ecn, default TCP_ECN_ACCEPT */
 
 	enum hag_log_level log_level; /* default info */
 

@@ -102,7 +102,6 @@ static json_t *transparent(const struct hag_config *c)
 json_t *hag_config_to_json(const struct hag_config *c)
 {
 	static const char *const levels[] = { "err", "warn", "info", "debug" };
-	static const char *const csums[] = { "off", "accept", "require" };
 	json_t *root = json_object(), *a, *o;
 
 	if (root == NULL)
@@ -154,7 +153,7 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(root, "mptcp", json_pack("{s:b, s:s, s:I, s:s, s:s, s:b, s:I, s:o}", "enabled",
 						     c->mptcp_enabled, "scheduler", c->mptcp_scheduler,
 						     "max_subflows", (json_int_t)c->mptcp_max_subflows, "cc",
-						     c->mptcp_cc, "checksum", csums[c->mptcp_checksum],
+						     c->mptcp_cc, "checksum", hag_words_csum[c->mptcp_checksum],
 						     "deny_join_initial", c->mptcp_deny_join_initial,
 						     "resume_timeout_ms", (json_int_t)c->mptcp_resume_timeout_ms,
 						     "announce", a));
@@ -178,8 +177,8 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(o, "idle_timeout_upstream_ms", json_integer(c->tcp_idle_timeout_upstream_ms));
 	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
 	json_object_set_new(o, "syn_backlog", json_integer(c->tcp_syn_backlog));
-	json_object_set_new(o, "syncookies", json_string((const char *const[]){ "auto", "off", "always" }[c->tcp_syncookies]));
-	json_object_set_new(o, "ecn", json_string((const char *const[]){ "accept", "off", "on" }[c->tcp_ecn]));
+	json_object_set_new(o, "syncookies", json_string(hag_words_syncookies[c->tcp_syncookies]));
+	json_object_set_new(o, "ecn", json_string(hag_words_ecn[c->tcp_ecn]));
 	json_object_set_new(root, "tcp", o);
 	if (c->transparent.enabled)
 		json_object_set_new(root, "transparent", transparent(c));

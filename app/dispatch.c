@@ -670,8 +670,6 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	}
 	tc->syn_backlog = cfg->tcp_syn_backlog;
 	tc->syncookies = (uint8_t)cfg->tcp_syncookies;
-	_Static_assert(TCP_ECN_ACCEPT == 0 && TCP_ECN_OFF == 1 && TCP_ECN_ON == 2,
-		       "config.c's tcp.ecn words are in enum tcp_ecn order");
 	tc->ecn = (uint8_t)cfg->tcp_ecn;
 	tc->syncookie_opts = cfg->mptcp_enabled ? syncookie_opts : NULL;
 	tc->syncookie_arg = lc;
@@ -699,14 +697,9 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	/* Tokens this worker hands out map to it (token % workers): joins find their owner. */
 	mptcp_ctx_set_worker(lc->mptcp, lc->worker, lc->n_workers);
 	mptcp_ctx_set_max_subflows(lc->mptcp, cfg->mptcp_max_subflows);
-	if (strcmp(cfg->mptcp_cc, "lia") == 0)
-		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_lia);
-	else if (strcmp(cfg->mptcp_cc, "olia") == 0)
-		mptcp_ctx_set_cc(lc->mptcp, &mptcp_cc_olia);
+	mptcp_ctx_set_cc(lc->mptcp, mptcp_cc_find(cfg->mptcp_cc));
 	mptcp_ctx_set_scheduler(lc->mptcp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg->mptcp_scheduler));
-	mptcp_ctx_set_checksum(lc->mptcp, cfg->mptcp_checksum == HAG_CSUM_OFF ? MPTCP_CSUM_OFF :
-					  cfg->mptcp_checksum == HAG_CSUM_REQUIRE ? MPTCP_CSUM_REQUIRE :
-					  MPTCP_CSUM_ACCEPT);
+	mptcp_ctx_set_checksum(lc->mptcp, (enum mptcp_csum_mode)cfg->mptcp_checksum);
 	mptcp_ctx_set_deny_join_initial(lc->mptcp, cfg->mptcp_deny_join_initial);
 	mptcp_ctx_set_resume_timeout(lc->mptcp, cfg->mptcp_resume_timeout_ms);
 	for (int i = 0; i < cfg->n_announce; i++)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "tcp/tcp.h"
+#include "mptcp/mptcp_params.h"
 
 /* Counters; names follow the kernel's MPTcpExt* without the prefix where they mean the same. */
 enum mptcp_mib {
@@ -177,7 +178,7 @@ int mptcp_sched_by_name(const char *name);
  * backup class; subflows from it get them. Returns 0 or -ENOSPC (16 at most). */
 int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, uint32_t cost, bool backup);
 /* An address (host order) announced to every client with ADD_ADDR (RFC 8684 3.4.1),
- * address id = its order from 1. Returns 0 or -ENOSPC (8 at most). */
+ * address id = its order from 1. Returns 0 or -ENOSPC (MPTCP_MAX_ANNOUNCE at most). */
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
 /*
  * The operator takes an announced address out of service (withdraw true):
@@ -189,9 +190,7 @@ int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
  */
 int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw);
 
-/* DSS checksums (RFC 8684 3.3.1): never (a client asking for them is served as
- * plain TCP), when the client asks (default), or always (we ask in the SYN/ACK). */
-enum mptcp_csum_mode { MPTCP_CSUM_OFF, MPTCP_CSUM_ACCEPT, MPTCP_CSUM_REQUIRE };
+/* DSS checksums: enum mptcp_csum_mode (mptcp_params.h). */
 void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode);
 /* RFC 8684 3.1 flag C: clients must not join the address of the first subflow
  * (hagd behind a load balancer); they join what mptcp.announce gives them. */
@@ -218,6 +217,9 @@ double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total);
 /* OLIA (Khalili et al., CoNEXT 2012; draft-khalili-mptcp-congestion-control) coupled
  * congestion control for MPTCP subflows; a plain TCP socket using it behaves like NewReno. */
 extern const struct tcp_cc_ops mptcp_cc_olia;
+/* mptcp.cc's word -> the coupled control ("lia", "olia"; their ops' names), or NULL
+ * for "uncoupled" and any other word (the config has checked it). */
+const struct tcp_cc_ops *mptcp_cc_find(const char *name);
 /* OLIA's alpha_r for sk among its connection's subflows: > 0 on a best path without the
  * largest window, < 0 on the largest windows while such a path exists, else 0. */
 double mptcp_olia_alpha(const struct tcp_sock *sk);

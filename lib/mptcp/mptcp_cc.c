@@ -254,3 +254,13 @@ const struct tcp_cc_ops mptcp_cc_olia = {
 	.on_ack = olia_on_ack,
 	.on_congestion = olia_on_congestion,
 };
+
+const struct tcp_cc_ops *mptcp_cc_find(const char *name)
+{
+	static const struct tcp_cc_ops *const coupled[] = { &mptcp_cc_lia, &mptcp_cc_olia };
+
+	for (size_t i = 0; name != NULL && i < sizeof(coupled) / sizeof(coupled[0]); i++)
+		if (strcmp(name, coupled[i]->name) == 0)
+			return coupled[i];
+	return NULL;
+}

@@ -172,11 +172,19 @@ struct mptcp_ctx {
 	uint8_t n_access;
 	struct mptcp_access access[16];
 	uint8_t n_announce;
-	uint32_t announce[8];           /* addresses to announce (host order), id = index + 1 */
+	uint32_t announce[MPTCP_MAX_ANNOUNCE];  /* addresses to announce (host order), id = index + 1 */
 	uint8_t withdrawn;              /* bit i: announce[i] withdrawn by the operator */
 	uint64_t cookie_secret[2];      /* SYN cookies: the keys of stateless SYN/ACKs derive from it */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
+
+/* One bit per announced address in these masks. */
+_Static_assert(MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_ctx *)0)->withdrawn),
+	       "mptcp_ctx.withdrawn has a bit per announced address");
+_Static_assert(MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_sock *)0)->addr_echoed) &&
+	       MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_sock *)0)->rm_pending),
+	       "mptcp_sock.addr_echoed and rm_pending have a bit per announced address");
+_Static_assert(MPTCP_MAX_ANNOUNCE < 256, "address ids are 8 bits, n_announce too");
 
 #define MPTCP_INC(ctx, c) ((ctx)->mib[(c)]++)
 

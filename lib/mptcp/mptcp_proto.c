@@ -102,7 +102,7 @@ void mptcp_ctx_set_worker(struct mptcp_ctx *ctx, unsigned self, unsigned n)
 
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
 {
-	if (ctx->n_announce == sizeof(ctx->announce) / sizeof(ctx->announce[0]))
+	if (ctx->n_announce == MPTCP_MAX_ANNOUNCE)
 		return -ENOSPC;
 	ctx->announce[ctx->n_announce++] = addr;
 	return 0;
@@ -640,8 +640,16 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 		mptcp_push(msk);     /* the data-level window moved */
 }
 
-/* A DSS mapping (RFC 8684 3.3.1). Returns <0 when the subflow was reset, 1 after a fallback. */
-static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
+/* What a DSS mapping (RFC 8684 3.3.1) leaves of its segment. */
+enum map_verdict {
+	MAP_TAKEN,      /* recorded (or a DATA_FIN alone, or one ignored): the segment goes on */
+	MAP_FALLBACK,   /* an infinite mapping: the subflow is plain TCP from here */
+	MAP_DROP,       /* the segment is dropped unacknowledged (no checksum where one is due) */
+	MAP_RESET,      /* the subflow was reset */
+};
+
+/* A DSS mapping (RFC 8684 3.3.1). */
+static enum map_verdict rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
 	struct mptcp_sock *msk = sf->msk;
 	uint64_t base = msk->remote_idsn + 1;
@@ -655,25 +663,25 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 		if (!sf->master || msk->n_joined) {
 			MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
 			tcp_reset(sk);   /* only a lone subflow can fall back */
-			return -1;
+			return MAP_RESET;
 		}
 		sf->map_valid = true;
 		sf->map_data = dpos;
 		sf->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
 		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
-		return 1;
+		return MAP_FALLBACK;
 	}
 	if (o->data_fin && len > 0)
 		len--;   /* the DATA_FIN takes the last byte of the data-level length */
 	if (msk->csum && !o->csum_present) {
 		/* RFC 8684 3.3.1: every mapping carries the checksum once negotiated. */
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
-		return -1;     /* the segment is dropped unacknowledged */
+		return MAP_DROP;
 	}
 	if (msk->csum && len == 0 &&
 	    mptcp_dss_csum_finish(dsn, o->subflow_seq, o->data_len, 0) != o->csum) {
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
-		return 0;      /* a DATA_FIN with a wrong sum is ignored; it is resent */
+		return MAP_TAKEN;      /* a DATA_FIN with a wrong sum is ignored; it is resent */
 	}
 	if (o->data_fin) {
 		uint64_t fpos = dpos + len;
@@ -690,14 +698,14 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 	}
 	msk->dss_seen = true;
 	if (len == 0)
-		return 0;   /* a DATA_FIN alone (subflow sequence 0) */
+		return MAP_TAKEN;   /* a DATA_FIN alone (subflow sequence 0) */
 	ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
 	/* A mapping that overlaps the current one must say the same thing. */
 	if (sf->map_valid && ssn < sf->map_ssn + sf->map_len && sf->map_ssn < ssn + len &&
 	    (int64_t)(dpos - ssn) != (int64_t)(sf->map_data - sf->map_ssn)) {
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
 		tcp_reset(sk);
-		return -1;
+		return MAP_RESET;
 	}
 	sf->map_valid = true;
 	sf->map_data = dpos;
@@ -705,7 +713,7 @@ static int rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struc
 	sf->map_len = len;
 	if (msk->csum)
 		(void)mptcp_csum_map_rx(sk, sf, ssn, dpos, len, o->data_len, o->csum);   /* unrecorded: bytes refused */
-	return 0;
+	return MAP_TAKEN;
 }
 
 /* Third ACK of the MP_CAPABLE handshake (RFC 8684 3.1). Returns <0 to drop. */
@@ -945,9 +953,15 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
 			return -1;
 		if (o.use_map) {
-			r = rx_mapping(sk, sf, &o);
-			if (r != 0)
-				return r < 0 ? -1 : 0;
+			switch (rx_mapping(sk, sf, &o)) {
+			case MAP_TAKEN:
+				break;
+			case MAP_FALLBACK:
+				return 0;       /* plain TCP now: no DATA_FIN to check */
+			case MAP_DROP:
+			case MAP_RESET:
+				return -1;
+			}
 		}
 		check_data_fin(msk);
 		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)

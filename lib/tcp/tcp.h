@@ -18,6 +18,7 @@
 
 #include "tcp/tcp_buf.h"
 #include "tcp/tcp_seq.h"
+#include "tcp/tcp_params.h"
 
 enum tcp_state {
 	TCP_CLOSED = 0,
@@ -413,20 +414,6 @@ struct tcp_sock {
 };
 
 struct tcp_listener;
-
-enum tcp_syncookies {
-	TCP_SYNCOOKIES_AUTO,        /* once syn_backlog half-open sockets exist (default) */
-	TCP_SYNCOOKIES_OFF,         /* never: SYNs beyond the backlog are dropped */
-	TCP_SYNCOOKIES_ALWAYS,      /* every SYN (tests) */
-};
-
-/* ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn: a passive open answers an
- * ECN-setup SYN unless off; an active open requests ECN when on. */
-enum tcp_ecn {
-	TCP_ECN_ACCEPT,             /* answer ECN-setup SYNs, request nothing (default; Linux's 2) */
-	TCP_ECN_OFF,                /* no ECN */
-	TCP_ECN_ON,                 /* also request ECN in our SYNs (Linux's 1) */
-};
 
 /* Congestion control (lib/tcp/tcp_cc.c). */
 struct tcp_cc_ops {

@@ -292,7 +292,7 @@ static void apply_variant(uint8_t a, uint8_t b, uint8_t c)
 {
 	static const char *const sched[] = {"minrtt", "redundant", "cost", "minrtt"};
 	static const char *const mcc[] = {"uncoupled", "lia", "olia", "uncoupled"};
-	static const int csum[] = {HAG_CSUM_ACCEPT, HAG_CSUM_OFF, HAG_CSUM_REQUIRE, HAG_CSUM_ACCEPT};
+	static const int csum[] = {MPTCP_CSUM_ACCEPT, MPTCP_CSUM_OFF, MPTCP_CSUM_REQUIRE, MPTCP_CSUM_ACCEPT};
 	static const uint32_t subflows[] = {8, 1, 2, 4};
 
 	cfg = base_cfg;        /* shallow: eal_args stay base_cfg's */

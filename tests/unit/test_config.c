@@ -157,7 +157,7 @@ Test(config, defaults_fill_what_the_file_leaves_out)
 	cr_expect_str_eq(cfg.tcp_cc_access, "cubic");
 	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
 	cr_expect_str_eq(cfg.mptcp_cc, "uncoupled");
-	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_ACCEPT);
+	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_ACCEPT);
 	cr_expect(!cfg.mptcp_deny_join_initial);
 	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 30000);
 	cr_expect_eq(cfg.log_level, HAG_LOG_INFO);
@@ -575,6 +575,25 @@ Test(config, scheduler_defaults_and_errors)
 		     "access[0].prefix", "host bits");
 }
 
+Test(config, announce_limit_is_mptcp_max_announce)
+{
+	/* ports 10.10.1.1 and 10.20.0.1 plus 8 service addresses: 10 of hagd's own. */
+	const char *own = "  \"addresses\": [\"10.10.0.1\", \"10.10.0.2\", \"10.10.0.3\", \"10.10.0.4\",\n"
+			  "    \"10.10.0.5\", \"10.10.0.6\", \"10.10.0.7\", \"10.10.0.8\"],\n";
+	char text[2048];
+
+	cr_assert_eq(MPTCP_MAX_ANNOUNCE, 8, "the limit the error text below names");
+	snprintf(text, sizeof(text), PORTS "%s" LISTENERS ",\n  \"mptcp\": { \"announce\": [\"10.10.1.1\", \"10.20.0.1\",\n"
+		 "    \"10.10.0.1\", \"10.10.0.2\", \"10.10.0.3\", \"10.10.0.4\", \"10.10.0.5\", \"10.10.0.6\"] }\n}", own);
+	cr_assert_eq(load(text), 0, "%s", err);
+	cr_expect_eq(cfg.n_announce, MPTCP_MAX_ANNOUNCE);
+	hag_config_free(&cfg);
+	snprintf(text, sizeof(text), PORTS "%s" LISTENERS ",\n  \"mptcp\": { \"announce\": [\"10.10.1.1\", \"10.20.0.1\",\n"
+		 "    \"10.10.0.1\", \"10.10.0.2\", \"10.10.0.3\", \"10.10.0.4\", \"10.10.0.5\", \"10.10.0.6\", \"10.10.0.7\"] }\n}",
+		 own);
+	expect_error(text, "t.json:", "mptcp.announce", "9 addresses, at most 8");
+}
+
 Test(config, announce_must_be_our_address)
 {
 	cr_assert_eq(load(PORTS LISTENERS ",\n  \"mptcp\": { \"announce\": [ \"10.10.1.1\" ] }\n}"), 0, "%s", err);
@@ -608,13 +627,13 @@ Test(config, mptcp_coupled_congestion_control)
 Test(config, mptcp_checksum_modes)
 {
 	cr_assert_eq(load(MPTCP("\"checksum\": \"off\"")), 0, "%s", err);
-	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_OFF);
+	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_OFF);
 	hag_config_free(&cfg);
 	cr_assert_eq(load(MPTCP("\"checksum\": \"accept\"")), 0, "%s", err);
-	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_ACCEPT);
+	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_ACCEPT);
 	hag_config_free(&cfg);
 	cr_assert_eq(load(MPTCP("\"checksum\": \"require\"")), 0, "%s", err);
-	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_REQUIRE);
+	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_REQUIRE);
 	hag_config_free(&cfg);
 	expect_error(MPTCP("\"checksum\": \"on\""), "t.json:8:14:", "mptcp.checksum",
 		     "\"on\": expected one of off, accept, require");
@@ -677,7 +696,7 @@ Test(config, mptcp_keys_in_libconfig)
 
 	cr_assert_eq(load_tmp(".cfg", text), 0, "%s", err);
 	cr_expect_str_eq(cfg.mptcp_cc, "olia");
-	cr_expect_eq(cfg.mptcp_checksum, HAG_CSUM_REQUIRE);
+	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_REQUIRE);
 	cr_expect(cfg.mptcp_deny_join_initial);
 	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 5000);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1019,6 +1038,34 @@ Test(config, intercept_rules_and_arp_targets,
 	cr_expect_not(hag_config_arp_target(&cfg, 1, 0x0a140002), "not a server's");
 }
 
+/* Each lib/ mode has its word, each word loads as its mode: the tables are indexed by the enums. */
+Test(config, mode_words_are_the_lib_enums)
+{
+	static const struct {
+		const char *section, *key;
+		const char *const *words;
+		int n;
+		const int *field;
+	} t[] = {
+		{ "tcp", "syncookies", hag_words_syncookies, TCP_SYNCOOKIES_MODES, &cfg.tcp_syncookies },
+		{ "tcp", "ecn", hag_words_ecn, TCP_ECN_MODES, &cfg.tcp_ecn },
+		{ "mptcp", "checksum", hag_words_csum, MPTCP_CSUM_MODES, &cfg.mptcp_checksum },
+	};
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		cr_expect_null(t[i].words[t[i].n], "%s.%s: the table ends with NULL", t[i].section, t[i].key);
+		for (int v = 0; v < t[i].n; v++) {
+			cr_assert_not_null(t[i].words[v], "%s.%s: no word for mode %d", t[i].section, t[i].key, v);
+			snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"%s\": { \"%s\": \"%s\" }\n}",
+				 t[i].section, t[i].key, t[i].words[v]);
+			cr_assert_eq(load(text), 0, "%s", err);
+			cr_expect_eq(*t[i].field, v, "%s.%s = %s", t[i].section, t[i].key, t[i].words[v]);
+			hag_config_free(&cfg);
+		}
+	}
+}
+
 Test(config, tcp_ecn_words)
 {
 	static const char cfgtext[] =
@@ -1027,13 +1074,13 @@ Test(config, tcp_ecn_words)
 		"tcp = { ecn = \"off\"; };\n";
 
 	cr_assert_eq(load(PORTS LISTENERS "\n}"), 0, "%s", err);
-	cr_expect_eq(cfg.tcp_ecn, 0, "default: accept (0), as Linux's tcp_ecn 2");
+	cr_expect_eq(cfg.tcp_ecn, TCP_ECN_ACCEPT, "default: accept, as Linux's tcp_ecn 2");
 	hag_config_free(&cfg);
 	cr_assert_eq(load(PORTS LISTENERS ",\n  \"tcp\": { \"ecn\": \"on\" }\n}"), 0, "%s", err);
-	cr_expect_eq(cfg.tcp_ecn, 2, "on");
+	cr_expect_eq(cfg.tcp_ecn, TCP_ECN_ON, "on");
 	hag_config_free(&cfg);
 	cr_assert_eq(load_tmp(".cfg", cfgtext), 0, "%s", err);
-	cr_expect_eq(cfg.tcp_ecn, 1, "off");
+	cr_expect_eq(cfg.tcp_ecn, TCP_ECN_OFF, "off");
 	hag_config_free(&cfg);
 	expect_error(PORTS LISTENERS ",\n  \"tcp\": { \"ecn\": \"yes\" }\n}", ":", "tcp.ecn",
 		     "expected one of accept, off, on");

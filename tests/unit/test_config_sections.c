@@ -199,7 +199,7 @@ static void check_mptcp(const struct hag_config *c)
 	cr_expect_str_eq(c->mptcp_scheduler, "redundant");
 	cr_expect_eq(c->mptcp_max_subflows, 4);
 	cr_expect_str_eq(c->mptcp_cc, "olia");
-	cr_expect_eq(c->mptcp_checksum, HAG_CSUM_REQUIRE);
+	cr_expect_eq(c->mptcp_checksum, MPTCP_CSUM_REQUIRE);
 	cr_expect(c->mptcp_deny_join_initial);
 	cr_expect_eq(c->mptcp_resume_timeout_ms, 5000);
 	cr_assert_eq(c->n_announce, 2);

@@ -391,3 +391,14 @@ Test(olia, window_never_below_one_mss,
 		cr_assert_geq(sk[0].cwnd, MSS, "ack %d: cwnd %u", k, sk[0].cwnd);
 	}
 }
+
+Test(lia, find_by_config_word,
+     .description = "mptcp.cc's words: lia and olia name their ops, uncoupled (or anything else) none")
+{
+	cr_expect_eq(mptcp_cc_find("lia"), &mptcp_cc_lia);
+	cr_expect_eq(mptcp_cc_find("olia"), &mptcp_cc_olia);
+	cr_expect_null(mptcp_cc_find("uncoupled"));
+	cr_expect_null(mptcp_cc_find("cubic"));
+	cr_expect_null(mptcp_cc_find(NULL));
+}
+
