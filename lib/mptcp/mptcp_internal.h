@@ -190,13 +190,32 @@ _Static_assert(MPTCP_MAX_ANNOUNCE < 256, "address ids are 8 bits, n_announce too
 
 extern const struct tcp_ulp_ops mptcp_ulp;
 
-/* mptcp_proto.c */
+/* mptcp_ctx.c: the context, and the end of a connection */
+/* The connection leaves its context: unparked, joins detached, token freed. */
+void mptcp_msk_free(struct mptcp_sock *msk);
+
+/* mptcp_proto.c: the data level */
 void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o);
 /* RFC 8684 3.7: sk goes on as plain TCP (sf and, with it, the connection are freed). */
 void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mib why);
+/* Every usable subflow sends a pure ACK now: each carries the DATA_FIN when due. */
+void mptcp_data_fin_kick(struct mptcp_sock *msk);
 
+/* mptcp_pm.c: address signalling (RFC 8684 3.4) */
+/* The next announced address the client has not echoed yet (and may still be sent), or -1. */
+int mptcp_pm_addr_pending(const struct mptcp_sock *msk);
+/* The client's REMOVE_ADDR: its subflows from those address ids are reset. */
+void mptcp_pm_rm_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o);
+
+/* mptcp_failover.c: stale subflows, take-over, break-before-make */
+/* tcp_ulp_ops.rto: a subflow that timed out again is stale; its data goes on the others. */
+void mptcp_sf_rto(struct tcp_sock *sk);
+/* The first subflow (old, sf) is gone: take-over or park; false when the connection ends. */
+bool mptcp_failover(struct tcp_sock *old, struct mptcp_subflow *sf);
 /* A parked connection ends now: freed, then its owner's last call (parked, sk NULL, err). */
 void mptcp_park_end(struct mptcp_sock *msk, int err);
+/* A verified join of a parked connection becomes its first subflow. */
+void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j);
 
 /* mptcp_reset.c: the peer's MP_FASTCLOSE and MP_TCPRST (RFC 8684 3.5, 3.6) */
 /* tcp_ulp_ops.rx_reset: an acceptable RST on a subflow. */
@@ -235,8 +254,6 @@ int mptcp_client_synack(struct tcp_sock *sk, struct mptcp_subflow *sf, const str
 void mptcp_client_established(struct tcp_sock *sk, struct mptcp_subflow *sf);
 void mptcp_client_join_acked(struct mptcp_subflow *sf);
 void mptcp_client_confirmed(struct mptcp_sock *msk);
-/* A verified join of a parked connection becomes its first subflow. */
-void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j);
 void mptcp_join_detach_all(struct mptcp_sock *msk);
 /* A joined subflow leaves the connection's list (it stays msk's until sf->msk is cleared). */
 static inline void mptcp_join_unlink(struct mptcp_sock *msk, struct mptcp_subflow *sf)

@@ -2,8 +2,9 @@
 /*
  * MPTCP v1 server side (RFC 8684 3.1, 3.3, 3.7): MP_CAPABLE handshake,
  * DSS mappings in and out, DATA_ACK, DATA_FIN, fallback to TCP, and the
- * data level shared by joined subflows (mptcp_subflow.c does the joins).
- * Implemented as lib/tcp ULP hooks on every subflow.
+ * data level shared by joined subflows (mptcp_subflow.c does the joins,
+ * mptcp_pm.c the addresses, mptcp_failover.c what follows a subflow's death,
+ * mptcp_ctx.c the context). Implemented as lib/tcp ULP hooks on every subflow.
  *
  * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). The
  * master (MP_CAPABLE) subflow carries all our data in this release: data
@@ -24,181 +25,6 @@
 #include "mptcp/mptcp_internal.h"
 #include "net/steer.h"
 
-struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id)
-{
-	static unsigned int seq;
-	struct rte_hash_parameters hp = {0};
-	struct mptcp_ctx *ctx;
-	char name[RTE_HASH_NAMESIZE];
-
-	ctx = calloc(1, sizeof(*ctx));
-	if (ctx == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	snprintf(name, sizeof(name), "mptok_%u_%u", rte_lcore_id(), seq++);
-	hp.name = name;
-	hp.entries = max_conns < 1024 ? 1024 : max_conns * 2;
-	hp.key_len = sizeof(uint32_t);
-	hp.hash_func = rte_hash_crc;
-	hp.socket_id = socket_id;
-	ctx->tokens = rte_hash_create(&hp);
-	if (ctx->tokens == NULL) {
-		free(ctx);
-		return NULL;
-	}
-	ctx->max_subflows = 8;
-	ctx->csum = MPTCP_CSUM_ACCEPT;
-	ctx->cookie_secret[0] = mptcp_crypto_random_key();
-	ctx->cookie_secret[1] = mptcp_crypto_random_key();
-	TAILQ_INIT(&ctx->parked);
-	return ctx;
-}
-
-static void msk_free(struct mptcp_sock *msk);
-
-void mptcp_ctx_free(struct mptcp_ctx *ctx)
-{
-	struct mptcp_sock *msk;
-
-	if (ctx == NULL)
-		return;
-	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL)
-		msk_free(msk);     /* the owners go with the process */
-	rte_hash_free(ctx->tokens);
-	free(ctx);
-}
-
-void mptcp_ctx_set_cc(struct mptcp_ctx *ctx, const struct tcp_cc_ops *cc)
-{
-	ctx->cc = cc;
-}
-
-void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode)
-{
-	ctx->csum = mode;
-}
-
-void mptcp_ctx_set_deny_join_initial(struct mptcp_ctx *ctx, bool deny)
-{
-	ctx->deny_join_initial = deny;
-}
-
-void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms)
-{
-	ctx->resume_us = ms > 4000000u ? 4000000000u : ms * 1000u;
-}
-
-uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx)
-{
-	return ctx->n_parked;
-}
-
-void mptcp_ctx_set_worker(struct mptcp_ctx *ctx, unsigned self, unsigned n)
-{
-	ctx->n_workers = (uint16_t)(n ? n : 1);
-	ctx->worker = (uint16_t)(self < ctx->n_workers ? self : 0);
-}
-
-int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
-{
-	if (ctx->n_announce == MPTCP_MAX_ANNOUNCE)
-		return -ENOSPC;
-	ctx->announce[ctx->n_announce++] = addr;
-	return 0;
-}
-
-#define MPTCP_ADD_ADDR_TRIES 8
-
-/* The next address still to be echoed, or -1. */
-static int addr_pending(const struct mptcp_sock *msk)
-{
-	if (msk->addr_tries >= MPTCP_ADD_ADDR_TRIES * msk->ctx->n_announce)
-		return -1;
-	for (int i = 0; i < msk->ctx->n_announce; i++)
-		if (!(msk->addr_echoed & (1u << i)) && !(msk->ctx->withdrawn & (1u << i)))
-			return i;
-	return -1;
-}
-
-
-void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n)
-{
-	ctx->max_subflows = n == 0 ? 1 : n > MPTCP_SUBFLOWS_MAX ? MPTCP_SUBFLOWS_MAX : n;
-}
-
-uint32_t mptcp_ctx_conns(const struct mptcp_ctx *ctx)
-{
-	return ctx->n_conns;
-}
-
-bool mptcp_active(const struct tcp_sock *sk)
-{
-	return sk->ulp == &mptcp_ulp;
-}
-
-int mptcp_subflows(const struct tcp_sock *sk, struct mptcp_subflow_info *out, int n)
-{
-	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
-	const struct mptcp_sock *msk = sf ? sf->msk : NULL;
-	int k = 0;
-
-	if (msk == NULL || msk->master == NULL)
-		return -ENOENT;
-	for (sf = msk->master; sf != NULL; sf = sf == msk->master ? LIST_FIRST(&msk->joined) : LIST_NEXT(sf, link), k++) {
-		if (k >= n)
-			continue;
-		out[k].sk = sf->sk;
-		out[k].given = sf->tx_end;
-		out[k].mappings = sf->ch_n;
-		out[k].stale = sf->stale;
-		out[k].backup = sf->backup;
-		out[k].master = sf->master;
-	}
-	return k;
-}
-
-int mptcp_conn_info(const struct tcp_sock *sk, struct mptcp_conn_info *ci)
-{
-	const struct mptcp_subflow *sf = sk->ulp == &mptcp_ulp ? sk->ulp_ctx : NULL;
-	const struct mptcp_sock *msk = sf ? sf->msk : NULL;
-
-	if (msk == NULL || msk->master == NULL)
-		return -ENOENT;
-	ci->snd_una = msk->snd_una;
-	ci->snd_nxt = msk->snd_nxt;
-	ci->snd_edge = msk->snd_edge;
-	ci->rcv_nxt = sk->rxp ? sk->rxp->rx.nxt : 0;
-	ci->subflows = (uint8_t)(1 + msk->n_joined);
-	ci->pending_reinject = msk->n_rj;
-	ci->fin_sent = msk->snd_fin_sent;
-	ci->fin_acked = msk->snd_fin_acked;
-	ci->rcv_fin = msk->rcv_fin_done;
-	memset(ci->sf, 0, sizeof(ci->sf));
-	for (int i = 0; i < 4; i++) {
-		const struct mptcp_subflow *j = i == 0 ? msk->master : NULL;
-
-		if (i > 0) {
-			int k = 1;
-
-			LIST_FOREACH(j, &msk->joined, link)
-				if (k++ == i)
-					break;
-		}
-		if (j == NULL)
-			break;
-		ci->sf[i].mappings = j->ch_n;
-		ci->sf[i].state = j->sk->state;
-		ci->sf[i].stale = j->stale;
-		ci->sf[i].backup = j->backup;
-		ci->sf[i].master = j->master;
-		ci->sf[i].given = j->tx_end;
-		ci->sf[i].acked = j->sk->snd_una;
-		ci->sf[i].cwnd = j->sk->cwnd;
-	}
-	return 0;
-}
-
 /* Parse every MPTCP option of a segment; malformed ones are counted and ignored. */
 void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
 {
@@ -209,18 +35,6 @@ void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struc
 		if (e != MPTCP_PARSE_OK && e != MPTCP_PARSE_UNKNOWN)
 			MPTCP_INC(ctx, MPTCP_MIB_OPTION_MALFORMED);
 	}
-}
-
-static void msk_free(struct mptcp_sock *msk)
-{
-	if (msk->parked) {
-		TAILQ_REMOVE(&msk->ctx->parked, msk, park_link);
-		msk->ctx->n_parked--;
-	}
-	mptcp_join_detach_all(msk);
-	mptcp_token_del(msk->ctx, msk->local_token);
-	msk->ctx->n_conns--;
-	free(msk);
 }
 
 /* RFC 8684 3.7: go on as plain TCP; data position = subflow position + rx_off. */
@@ -235,7 +49,7 @@ void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mi
 	sk->ulp = NULL;
 	sk->ulp_ctx = NULL;
 	sk->flags &= ~TF_NO_TX_FREE;
-	msk_free(msk);   /* joined subflows cannot outlive a fallback: they are reset */
+	mptcp_msk_free(msk);   /* joined subflows cannot outlive a fallback: they are reset */
 	mptcp_chunks_free(sf);
 	free(sf);
 }
@@ -417,72 +231,9 @@ static struct tcp_sock *owner(const struct mptcp_sock *msk)
 	return msk->master->sk;
 }
 
-/* Withdraw (or offer again) announce[i] on one connection. */
-static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool withdraw)
-{
-	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
-	struct mptcp_subflow *j;
-	int n = 0;
-
-	if (msk->state != MSK_ESTABLISHED)
-		return;
-	if (!withdraw) {
-		msk->addr_echoed &= (uint8_t)~(1u << i);
-		msk->rm_pending &= (uint8_t)~(1u << i);
-		msk->addr_tries = 0;
-		msk->addr_due = true;
-		if (msk->master) {
-			tcp_ack_now(owner(msk));
-			mptcp_rtx_arm(msk, false);
-		}
-		return;
-	}
-	msk->rm_pending |= (uint8_t)(1u << i);
-	msk->rm_tries = 0;
-	LIST_FOREACH(j, &msk->joined, link)
-		if (j->sk->laddr == addr && n < MPTCP_SUBFLOWS_MAX)
-			victims[n++] = j->sk;
-	for (int k = 0; k < n; k++) {
-		MPTCP_INC(msk->ctx, MPTCP_MIB_RM_SUBFLOW);
-		tcp_reset(victims[k]);
-	}
-	if (msk->master)
-		tcp_ack_now(owner(msk));
-}
-
-int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
-{
-	struct mptcp_sock **all;
-	const void *key;
-	void *data;
-	uint32_t iter = 0;
-	int i, n = 0;
-
-	for (i = 0; i < ctx->n_announce && ctx->announce[i] != addr; i++)
-		;
-	if (i == ctx->n_announce)
-		return -ENOENT;
-	if (withdraw)
-		ctx->withdrawn |= (uint8_t)(1u << i);
-	else
-		ctx->withdrawn &= (uint8_t)~(1u << i);
-	if (ctx->n_conns == 0)
-		return 0;
-	/* Resets below may end connections: collect them first. */
-	all = malloc(ctx->n_conns * sizeof(*all));
-	if (all == NULL)
-		return -ENOMEM;
-	while (n < (int)ctx->n_conns && rte_hash_iterate(ctx->tokens, &key, &data, &iter) >= 0)
-		all[n++] = data;
-	for (int k = 0; k < n; k++)
-		withdraw_one(all[k], i, addr, withdraw);
-	free(all);
-	return n;
-}
-
 static uint64_t data_end(const struct mptcp_sock *msk)
 {
-	return owner(msk)->txp->rx.nxt;
+	return msk->master->sk->txp->rx.nxt;
 }
 
 static void close_subflow(struct tcp_sock *sk)
@@ -502,12 +253,12 @@ static void maybe_close_subflows(struct mptcp_sock *msk)
 		return;
 	LIST_FOREACH(j, &msk->joined, link)
 		close_subflow(j->sk);
-	close_subflow(owner(msk));
+	close_subflow(msk->master->sk);
 }
 
 static void check_data_fin(struct mptcp_sock *msk)
 {
-	struct tcp_sock *m = owner(msk);
+	struct tcp_sock *m = msk->master->sk;
 
 	if (!msk->rcv_fin_pending || msk->rcv_fin_done || m->rxp->rx.nxt != msk->rcv_fin_pos)
 		return;
@@ -578,7 +329,7 @@ static uint64_t min_srtt(const struct mptcp_sock *msk)
  */
 static void hole_check(struct mptcp_sock *msk)
 {
-	uint64_t now = tcp_now(owner(msk)), len;
+	uint64_t now = tcp_now(msk->master->sk), len;
 
 	if (msk->hole_fixed == msk->snd_una + 1)
 		return;
@@ -605,7 +356,7 @@ static void hole_check(struct mptcp_sock *msk)
 
 static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
-	struct tcp_sock *m = owner(msk);
+	struct tcp_sock *m = msk->master->sk;
 	uint64_t base = msk->local_idsn + 1;
 	uint64_t ack = o->ack64 ? o->data_ack : dsn_expand32(base + msk->snd_una, (uint32_t)o->data_ack);
 	uint64_t end = data_end(msk);
@@ -763,33 +514,6 @@ static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const
 }
 
 /*
- * RFC 8684 3.4.2: the client no longer has these addresses: their subflows are
- * reset (their data goes to the others; the first subflow's loss is a walk-out).
- * msk may be gone afterwards: the caller checks its own socket first.
- */
-static void remove_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
-{
-	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
-	struct mptcp_ctx *ctx = msk->ctx;
-	struct mptcp_subflow *j;
-	int n = 0;
-
-	for (int k = 0; k < o->rm_count; k++) {
-		if (msk->master && msk->master->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
-			victims[n++] = msk->master->sk;
-		LIST_FOREACH(j, &msk->joined, link)
-			if (j->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
-				victims[n++] = j->sk;
-	}
-	for (int k = 0; k < n; k++) {
-		if (victims[k]->state == TCP_CLOSED)
-			continue;      /* already gone with the connection */
-		MPTCP_INC(ctx, MPTCP_MIB_RM_SUBFLOW);
-		tcp_reset(victims[k]);
-	}
-}
-
-/*
  * MP_FAIL from the client (RFC 8684 3.7): our data arrived with a wrong
  * checksum. On the only subflow, with the subflow stream still the data
  * stream, we echo it and our next data carries an infinite mapping: TCP from
@@ -880,7 +604,7 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if (o.suboptions & OPTION_MPTCP_RM_ADDR) {
 		MPTCP_INC(ctx, MPTCP_MIB_RM_ADDR_RX);
-		remove_addrs(msk, &o);
+		mptcp_pm_rm_addrs(msk, &o);
 		if (sk->state == TCP_CLOSED)
 			return -1;     /* this subflow went with its address (or with the connection) */
 	}
@@ -1012,7 +736,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 
 		if (r <= 0 || sk->ulp != &mptcp_ulp)
 			return r < 0 ? r : 0;   /* waiting, refused, reset, or fell back */
-		m = owner(msk);
+		m = msk->master->sk;
 		if (m->ops && m->ops->readable)
 			m->ops->readable(m);
 		if (sk->state != TCP_CLOSED && sk->ulp_ctx == sf && sf->msk)
@@ -1027,7 +751,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 		MPTCP_INC(msk->ctx, MPTCP_MIB_DUPLICATE_DATA);
 	else if (dpos > old)
 		MPTCP_INC(msk->ctx, MPTCP_MIB_OFO_QUEUE);
-	m = owner(msk);
+	m = msk->master->sk;
 	if (adv > 0 && m->ops && m->ops->readable)
 		m->ops->readable(m);
 	if (sk->state != TCP_CLOSED && sk->ulp_ctx == sf && sf->msk)
@@ -1114,7 +838,7 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 			}
 		} else if (msk->csum) {
 			o.csum = mptcp_dss_csum_finish(o.data_seq, o.subflow_seq, o.data_len,
-						       mptcp_ring_sum(owner(msk)->txp, c->dpos + (pos - c->ssn), len));
+						       mptcp_ring_sum(msk->master->sk->txp, c->dpos + (pos - c->ssn), len));
 		}
 	} else if (msk->fail_echo_due && sf->master) {
 		/* RFC 8684 3.7: MP_FAIL with the DSN of the failed mapping (ours or the echo). */
@@ -1143,11 +867,11 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 			o.suboptions &= ~OPTION_MPTCP_RM_ADDR;
 			o.rm_count = 0;
 		}
-	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->addr_due && addr_pending(msk) >= 0 &&
+	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->addr_due && mptcp_pm_addr_pending(msk) >= 0 &&
 		   !(msk->snd_fin_queued && !msk->snd_fin_acked)) {
 		/* RFC 8684 3.4.1: announce with the truncated HMAC (sender's key first);
 		 * resent on pure ACKs until the client echoes it. */
-		int i = addr_pending(msk);
+		int i = mptcp_pm_addr_pending(msk);
 		uint32_t a = msk->ctx->announce[i];
 
 		o.ack64 = false;     /* 8 bytes of DSS: room for the 16 of ADD_ADDR beside timestamps */
@@ -1162,7 +886,7 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 			msk->addr_due = false;
 			msk->addr_tries++;
 			MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_TX);
-			if (addr_pending(msk) < 0)
+			if (mptcp_pm_addr_pending(msk) < 0)
 				MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_DROP);
 		} else {
 			o.suboptions &= ~OPTION_MPTCP_ADD_ADDR;
@@ -1219,11 +943,11 @@ static void ulp_space_freed(struct tcp_sock *sk)
 }
 
 /* Every usable subflow sends a pure ACK now: each carries the DATA_FIN when due. */
-static void data_fin_kick(struct mptcp_sock *msk)
+void mptcp_data_fin_kick(struct mptcp_sock *msk)
 {
 	struct mptcp_subflow *j;
 
-	tcp_ack_now(owner(msk));
+	tcp_ack_now(msk->master->sk);
 	LIST_FOREACH(j, &msk->joined, link)
 		if (!j->join_pending && j->sk->state != TCP_CLOSED)
 			tcp_ack_now(j->sk);
@@ -1239,11 +963,11 @@ void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart)
 {
 	struct tcp_sock *m;
 	bool outstanding = msk->snd_una < msk->snd_nxt ||
-			   (msk->snd_fin_queued && !msk->snd_fin_acked) || addr_pending(msk) >= 0;
+			   (msk->snd_fin_queued && !msk->snd_fin_acked) || mptcp_pm_addr_pending(msk) >= 0;
 
 	if (msk->master == NULL)
 		return;      /* parked: armed again on the subflow that resumes it */
-	m = owner(msk);
+	m = msk->master->sk;
 	if (!outstanding) {
 		if (m->t_ulp)
 			tcp_ulp_timer(m, 0);
@@ -1265,7 +989,7 @@ static void ulp_shutdown(struct tcp_sock *sk)
 	if (msk == NULL || !sf->master || msk->snd_fin_queued)
 		return;
 	msk->snd_fin_queued = true;
-	data_fin_kick(msk);
+	mptcp_data_fin_kick(msk);
 	mptcp_rtx_arm(msk, false);
 }
 
@@ -1349,14 +1073,14 @@ static void ulp_timeout(struct tcp_sock *sk)
 		mptcp_push(msk);
 	}
 	if (msk->snd_fin_queued && !msk->snd_fin_acked)
-		data_fin_kick(msk);     /* resend the DATA_FIN until it is DATA_ACKed */
-	else if (addr_pending(msk) >= 0) {
+		mptcp_data_fin_kick(msk);     /* resend the DATA_FIN until it is DATA_ACKed */
+	else if (mptcp_pm_addr_pending(msk) >= 0) {
 		msk->addr_due = true;   /* resend the ADD_ADDR not echoed yet */
 		tcp_ack_now(sk);
 	}
 	msk->rtx_us = msk->rtx_us * 2 > 60000000u ? 60000000u : msk->rtx_us * 2;
 	if (msk->snd_una < msk->snd_nxt || (msk->snd_fin_queued && !msk->snd_fin_acked) ||
-	    addr_pending(msk) >= 0)
+	    mptcp_pm_addr_pending(msk) >= 0)
 		tcp_ulp_timer(sk, tcp_now(sk) + msk->rtx_us);
 }
 
@@ -1381,149 +1105,6 @@ static void ulp_abort(struct tcp_sock *sk)
 		sf->msk->fastclose = true;
 }
 
-/* Repeated RTOs (Linux's stale_loss_cnt is 4; paths here fail faster): stop scheduling on it. */
-#define MPTCP_STALE_RTOS 2
-
-static void ulp_rto(struct tcp_sock *sk)
-{
-	struct mptcp_subflow *sf = sk->ulp_ctx;
-	struct mptcp_sock *msk = sf->msk;
-
-	if (msk == NULL || sf->stale || sk->retries < MPTCP_STALE_RTOS || msk->n_joined == 0)
-		return;
-	sf->stale = true;
-	MPTCP_INC(msk->ctx, MPTCP_MIB_SUBFLOW_STALE);
-	mptcp_reinject_from(sf, true);
-	mptcp_push(msk);
-}
-
-/* A joined subflow that can carry the connection when the first one dies. */
-static struct mptcp_subflow *heir(struct mptcp_sock *msk)
-{
-	struct mptcp_subflow *j, *best = NULL;
-
-	if ((msk->snd_fin_acked && msk->rcv_fin_done) || msk->fastclose)
-		return NULL;    /* finished at data level, or aborted: nothing to carry on */
-	LIST_FOREACH(j, &msk->joined, link)
-		if (!j->join_pending && (j->sk->state == TCP_ESTABLISHED || j->sk->state == TCP_CLOSE_WAIT) &&
-		    (!best || (best->stale && !j->stale)))
-			best = j;
-	return best;
-}
-
-/* RFC 8684 3.3.3 / walk-out: the connection moves to a joined subflow; the owner follows. */
-/* What the owner (the relay) hooked on the first subflow; carried to the next one. */
-static struct mptcp_owner owner_of_sock(const struct tcp_sock *sk)
-{
-	return (struct mptcp_owner){ .ops = sk->ops, .user = sk->user, .txp = sk->txp, .rxp = sk->rxp,
-				     .tx_off = sk->tx_off };
-}
-
-/*
- * The joined subflow j becomes the first one and takes the owner's state,
- * keepalive and idle timeout included (it has them since its join: they run
- * on, an idle connection is not given a second idle timeout). Its congestion
- * control, the connection's since its join, keeps what it learnt.
- */
-static void promote(struct mptcp_sock *msk, struct mptcp_subflow *j, const struct mptcp_owner *ow)
-{
-	struct tcp_sock *nsk = j->sk;
-
-	mptcp_join_unlink(msk, j);
-	j->master = true;
-	msk->master = j;
-	nsk->txp = ow->txp;
-	nsk->tx_off = ow->tx_off;
-	nsk->user = ow->user;
-	nsk->ops = ow->ops;
-	mptcp_sf_configure(msk, nsk, false);
-}
-
-/* After a promotion: the DATA_FIN, the data-level timer (it died with the old
- * socket) and the data go on from the new first subflow. */
-static void carry_on(struct mptcp_sock *msk)
-{
-	if (msk->snd_fin_queued && !msk->snd_fin_acked)
-		data_fin_kick(msk);
-	mptcp_rtx_arm(msk, true);
-	mptcp_push(msk);
-}
-
-static void take_over(struct tcp_sock *old, struct mptcp_subflow *sf, struct mptcp_subflow *j)
-{
-	struct mptcp_sock *msk = sf->msk;
-	struct mptcp_owner ow = owner_of_sock(old);
-
-	mptcp_reinject_from(sf, false);
-	promote(msk, j, &ow);
-	old->ops = NULL;         /* no closed() for the socket that died */
-	MPTCP_INC(msk->ctx, MPTCP_MIB_TAKEOVER);
-	if (ow.ops && ow.ops->replaced)
-		ow.ops->replaced(old, j->sk);
-	carry_on(msk);
-}
-
-/*
- * Break-before-make: the last subflow died but the connection is not over at
- * data level. It keeps its token, its data and its owner's pipes, and waits
- * for a join (mptcp_resume) until ctx->resume_us runs out (mptcp_ctx_tick).
- */
-static bool park(struct tcp_sock *old, struct mptcp_subflow *sf)
-{
-	struct mptcp_sock *msk = sf->msk;
-	struct mptcp_ctx *ctx = msk->ctx;
-	const struct tcp_sock_ops *ops = old->ops;
-
-	if (ctx->resume_us == 0 || msk->state != MSK_ESTABLISHED || msk->fastclose ||
-	    (msk->snd_fin_acked && msk->rcv_fin_done) || ops == NULL || ops->parked == NULL || old->txp == NULL)
-		return false;
-	mptcp_reinject_from(sf, false);     /* its unacked data goes on the next subflow */
-	msk->parked_owner = owner_of_sock(old);
-	old->ops = NULL;                    /* no closed(): the owner hears parked() */
-	msk->master = NULL;
-	msk->parked = true;
-	msk->park_deadline = tcp_now(old) + ctx->resume_us;
-	TAILQ_INSERT_TAIL(&ctx->parked, msk, park_link);
-	ctx->n_parked++;
-	MPTCP_INC(ctx, MPTCP_MIB_PARKED);
-	ops->parked(old->user, NULL, 0);
-	return true;
-}
-
-void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
-{
-	struct tcp_sock *nsk = j->sk;
-	struct mptcp_ctx *ctx = msk->ctx;
-
-	msk->parked = false;
-	TAILQ_REMOVE(&ctx->parked, msk, park_link);
-	ctx->n_parked--;
-	promote(msk, j, &msk->parked_owner);
-	MPTCP_INC(ctx, MPTCP_MIB_RESUMED);
-	msk->parked_owner.ops->parked(msk->parked_owner.user, nsk, 0);
-	if (nsk->state == TCP_CLOSED || msk->master != j)
-		return;
-	carry_on(msk);
-}
-
-void mptcp_park_end(struct mptcp_sock *msk, int err)
-{
-	struct mptcp_owner ow = msk->parked_owner;
-
-	msk_free(msk);           /* unlinks it; pending joins are reset */
-	ow.ops->parked(ow.user, NULL, err);
-}
-
-void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)
-{
-	struct mptcp_sock *msk;
-
-	while ((msk = TAILQ_FIRST(&ctx->parked)) != NULL && msk->park_deadline <= now_us) {
-		MPTCP_INC(ctx, MPTCP_MIB_PARK_EXPIRED);
-		mptcp_park_end(msk, -ETIMEDOUT);
-	}
-}
-
 /* Break-before-make: the verified join of a parked connection is established. */
 static void ulp_established(struct tcp_sock *sk)
 {
@@ -1541,17 +1122,14 @@ static void ulp_established(struct tcp_sock *sk)
 
 static void ulp_release(struct tcp_sock *sk)
 {
-	struct mptcp_subflow *sf = sk->ulp_ctx, *j;
+	struct mptcp_subflow *sf = sk->ulp_ctx;
 
 	if (sf == NULL)
 		return;
 	sk->ulp_ctx = NULL;
 	if (sf->msk && sf->master) {
-		j = heir(sf->msk);
-		if (j)
-			take_over(sk, sf, j);
-		else if (!park(sk, sf))
-			msk_free(sf->msk);      /* the connection ends with its last subflow */
+		if (!mptcp_failover(sk, sf))
+			mptcp_msk_free(sf->msk);      /* the connection ends with its last subflow */
 	} else if (sf->msk) {
 		struct mptcp_sock *msk = sf->msk;
 
@@ -1579,7 +1157,7 @@ const struct tcp_ulp_ops mptcp_ulp = {
 	.peer_fin = ulp_peer_fin,
 	.space_freed = ulp_space_freed,
 	.timeout = ulp_timeout,
-	.rto = ulp_rto,
+	.rto = mptcp_sf_rto,
 	.abort = ulp_abort,
 	.release = ulp_release,
 	.established = ulp_established,

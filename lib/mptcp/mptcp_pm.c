@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The path manager, server side (RFC 8684 3.4): the addresses a context
+ * announces (ADD_ADDR, sent by the option writer while one is not echoed),
+ * the operator's withdraw and offer-again (REMOVE_ADDR, subflows on the
+ * address reset), and the client's REMOVE_ADDR.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_hash.h>
+
+#include "mptcp/mptcp_internal.h"
+
+/* ADD_ADDR sends per announced address before it is given up on (not echoed). */
+#define MPTCP_ADD_ADDR_TRIES 8
+
+int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
+{
+	if (ctx->n_announce == MPTCP_MAX_ANNOUNCE)
+		return -ENOSPC;
+	ctx->announce[ctx->n_announce++] = addr;
+	return 0;
+}
+
+/* The next address still to be echoed, or -1. */
+int mptcp_pm_addr_pending(const struct mptcp_sock *msk)
+{
+	if (msk->addr_tries >= MPTCP_ADD_ADDR_TRIES * msk->ctx->n_announce)
+		return -1;
+	for (int i = 0; i < msk->ctx->n_announce; i++)
+		if (!(msk->addr_echoed & (1u << i)) && !(msk->ctx->withdrawn & (1u << i)))
+			return i;
+	return -1;
+}
+
+/* Withdraw (or offer again) announce[i] on one connection. */
+static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool withdraw)
+{
+	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
+	struct mptcp_subflow *j;
+	int n = 0;
+
+	if (msk->state != MSK_ESTABLISHED)
+		return;
+	if (!withdraw) {
+		msk->addr_echoed &= (uint8_t)~(1u << i);
+		msk->rm_pending &= (uint8_t)~(1u << i);
+		msk->addr_tries = 0;
+		msk->addr_due = true;
+		if (msk->master) {
+			tcp_ack_now(msk->master->sk);
+			mptcp_rtx_arm(msk, false);
+		}
+		return;
+	}
+	msk->rm_pending |= (uint8_t)(1u << i);
+	msk->rm_tries = 0;
+	LIST_FOREACH(j, &msk->joined, link)
+		if (j->sk->laddr == addr && n < MPTCP_SUBFLOWS_MAX)
+			victims[n++] = j->sk;
+	for (int k = 0; k < n; k++) {
+		MPTCP_INC(msk->ctx, MPTCP_MIB_RM_SUBFLOW);
+		tcp_reset(victims[k]);
+	}
+	if (msk->master)
+		tcp_ack_now(msk->master->sk);
+}
+
+int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+{
+	struct mptcp_sock **all;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int i, n = 0;
+
+	for (i = 0; i < ctx->n_announce && ctx->announce[i] != addr; i++)
+		;
+	if (i == ctx->n_announce)
+		return -ENOENT;
+	if (withdraw)
+		ctx->withdrawn |= (uint8_t)(1u << i);
+	else
+		ctx->withdrawn &= (uint8_t)~(1u << i);
+	if (ctx->n_conns == 0)
+		return 0;
+	/* Resets below may end connections: collect them first. */
+	all = malloc(ctx->n_conns * sizeof(*all));
+	if (all == NULL)
+		return -ENOMEM;
+	while (n < (int)ctx->n_conns && rte_hash_iterate(ctx->tokens, &key, &data, &iter) >= 0)
+		all[n++] = data;
+	for (int k = 0; k < n; k++)
+		withdraw_one(all[k], i, addr, withdraw);
+	free(all);
+	return n;
+}
+
+/*
+ * RFC 8684 3.4.2: the client no longer has these addresses: their subflows are
+ * reset (their data goes to the others; the first subflow's loss is a walk-out).
+ * msk may be gone afterwards: the caller checks its own socket first.
+ */
+void mptcp_pm_rm_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
+	struct mptcp_ctx *ctx = msk->ctx;
+	struct mptcp_subflow *j;
+	int n = 0;
+
+	for (int k = 0; k < o->rm_count; k++) {
+		if (msk->master && msk->master->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
+			victims[n++] = msk->master->sk;
+		LIST_FOREACH(j, &msk->joined, link)
+			if (j->remote_id == o->rm_ids[k] && n < MPTCP_SUBFLOWS_MAX)
+				victims[n++] = j->sk;
+	}
+	for (int k = 0; k < n; k++) {
+		if (victims[k]->state == TCP_CLOSED)
+			continue;      /* already gone with the connection */
+		MPTCP_INC(ctx, MPTCP_MIB_RM_SUBFLOW);
+		tcp_reset(victims[k]);
+	}
+}
