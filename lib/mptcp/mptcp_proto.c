@@ -100,21 +100,42 @@ static int mpc_syn_ok(struct mptcp_ctx *ctx, const struct mptcp_opts *o)
 	return o->mpc_flags;
 }
 
+/* What a SYN asks for (RFC 8684 3.1, 3.2), and its counters: one classifier for
+ * the stateful path (mptcp_accept) and the stateless one (mptcp_syncookie_opts). */
+enum syn_kind {
+	SYN_PLAIN,      /* no MP_CAPABLE (or one we serve as plain TCP) */
+	SYN_MPC,        /* MP_CAPABLE we serve; *flags are its flags */
+	SYN_JOIN,       /* MP_JOIN */
+};
+
+static enum syn_kind classify_syn(struct mptcp_ctx *ctx, const struct mptcp_opts *o, int *flags)
+{
+	/* RFC 8684: a SYN carries MP_CAPABLE or MP_JOIN and nothing else of MPTCP. */
+	if (o->suboptions & ~(OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPJ_SYN))
+		MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
+	if (o->suboptions & OPTION_MPTCP_MPJ_SYN)
+		return SYN_JOIN;
+	if (!(o->suboptions & OPTION_MPTCP_MPC_SYN)) {
+		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+		return SYN_PLAIN;
+	}
+	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
+	*flags = mpc_syn_ok(ctx, o);
+	return *flags < 0 ? SYN_PLAIN : SYN_MPC;
+}
+
 int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, const struct tcp_seg *syn,
 			 uint8_t *opt, uint32_t room, bool *bit)
 {
 	struct mptcp_opts o, w;
-	int flags;
+	int flags = 0;
 
 	mptcp_parse_all(ctx, &syn->opt, &o);
+	/* A join needs its connection's state: lib/tcp gives it a socket, and
+	 * mptcp_accept classifies (and counts) it then. */
 	if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
 		return -1;
-	if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
-		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
-		return 0;
-	}
-	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
-	if ((flags = mpc_syn_ok(ctx, &o)) < 0)
+	if (classify_syn(ctx, &o, &flags) != SYN_MPC)
 		return 0;
 	memset(&w, 0, sizeof(w));
 	w.suboptions = OPTION_MPTCP_MPC_SYNACK;
@@ -176,18 +197,14 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 			return r;
 		flags = sk->syncookie_bit ? MPTCP_CAP_CHECKSUM_REQD : 0;
 	} else {
-		/* RFC 8684: a SYN carries MP_CAPABLE or MP_JOIN and nothing else of MPTCP. */
-		if (o.suboptions & ~(OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPJ_SYN))
-			MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
-		if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
+		switch (classify_syn(ctx, &o, &flags)) {
+		case SYN_JOIN:
 			return mptcp_join_accept(ctx, sk, &o);
-		if (!(o.suboptions & OPTION_MPTCP_MPC_SYN)) {
-			MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
+		case SYN_PLAIN:
 			return 0;
+		case SYN_MPC:
+			break;
 		}
-		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
-		if ((flags = mpc_syn_ok(ctx, &o)) < 0)
-			return 0;
 	}
 	if (msk == NULL)
 		msk = calloc(1, sizeof(*msk));

@@ -2133,6 +2133,21 @@ MP_TEST(cookie, mptcp_connection_rebuilt_from_the_third_ack,
 	ut_expect_rx(0, 200);
 }
 
+MP_TEST(cookie, misplaced_option_in_a_syn_is_counted,
+	"syncookies always: a SYN with MP_CAPABLE and ADD_ADDR is answered statelessly as MPTCP and counted MisplacedOption, as without cookies (one SYN classifier)")
+{
+	uint8_t aa[16] = {TCPOPT_MPTCP, 16, MPTCPOPT_ADD_ADDR << 4, 5, 10, 10, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8};
+	struct ut_opts o = syn_opts(true);
+
+	ut_opt_bytes(&o, aa, sizeof(aa));
+	mp_syn_with(&o);
+	cr_expect_eq(TCPMIB(SYNCOOKIES_SENT), 1);
+	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 1);
+	cr_expect_eq(MPMIB(MISPLACED_OPT), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_RX), 0);
+	cr_expect_neq(key_k, 0, "the SYN/ACK carries our key");
+}
+
 MP_TEST(cookie, a_second_syn_gets_the_same_key,
 	"The key is derived, not drawn: the same SYN again (a retransmission) gets the same key, another client ISN another one")
 {
