@@ -206,6 +206,11 @@ void mptcp_data_fin_kick(struct mptcp_sock *msk);
 int mptcp_pm_addr_pending(const struct mptcp_sock *msk);
 /* The client's REMOVE_ADDR: its subflows from those address ids are reset. */
 void mptcp_pm_rm_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o);
+/* The option writer's part (o: a pure ACK's DSS; room: what the segment has left). */
+void mptcp_pm_tx_rm_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room);
+bool mptcp_pm_add_addr_due(const struct mptcp_sock *msk);
+void mptcp_pm_tx_add_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room);
+void mptcp_pm_tx_prio(struct mptcp_subflow *sf, struct mptcp_opts *o, uint32_t room);
 
 /* mptcp_failover.c: stale subflows, take-over, break-before-make */
 /* tcp_ulp_ops.rto: a subflow that timed out again is stale; its data goes on the others. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <rte_byteorder.h>
 #include <rte_hash.h>
 
 #include "mptcp/mptcp_internal.h"
@@ -123,3 +124,69 @@ void mptcp_pm_rm_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o)
 		tcp_reset(victims[k]);
 	}
 }
+
+/* RFC 8684 3.4.2: the withdrawn ids, on a few pure ACKs (o: the DSS of one). */
+void mptcp_pm_tx_rm_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room)
+{
+	o->ack64 = false;
+	o->suboptions |= OPTION_MPTCP_RM_ADDR;
+	for (int i = 0; i < msk->ctx->n_announce && o->rm_count < MPTCP_RM_ADDR_MAX; i++)
+		if (msk->rm_pending & (1u << i))
+			o->rm_ids[o->rm_count++] = (uint8_t)(i + 1);
+	if (mptcp_options_len(o) <= room) {
+		if (msk->rm_tries++ == 0)
+			MPTCP_INC(msk->ctx, MPTCP_MIB_RM_ADDR_TX);
+		if (msk->rm_tries >= MPTCP_PRIO_SENDS) {
+			msk->rm_pending = 0;
+			msk->rm_tries = 0;
+		}
+	} else {
+		o->suboptions &= ~OPTION_MPTCP_RM_ADDR;
+		o->rm_count = 0;
+	}
+}
+
+bool mptcp_pm_add_addr_due(const struct mptcp_sock *msk)
+{
+	return msk->addr_due && mptcp_pm_addr_pending(msk) >= 0 && !(msk->snd_fin_queued && !msk->snd_fin_acked);
+}
+
+/* RFC 8684 3.4.1: announce with the truncated HMAC (sender's key first);
+ * resent on pure ACKs until the client echoes it. */
+void mptcp_pm_tx_add_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room)
+{
+	int i = mptcp_pm_addr_pending(msk);
+	uint32_t a = msk->ctx->announce[i];
+
+	o->ack64 = false;     /* 8 bytes of DSS: room for the 16 of ADD_ADDR beside timestamps */
+	o->suboptions |= OPTION_MPTCP_ADD_ADDR;
+	o->add_addr_ipver = 4;
+	o->addr_id = (uint8_t)(i + 1);
+	o->addr4 = rte_cpu_to_be_32(a);
+	o->add_addr_has_hmac = true;
+	o->add_addr_hmac = mptcp_crypto_add_addr_hmac4(msk->local_key, msk->remote_key, o->addr_id,
+						       o->addr4, 0);
+	if (mptcp_options_len(o) <= room) {
+		msk->addr_due = false;
+		msk->addr_tries++;
+		MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_TX);
+		if (mptcp_pm_addr_pending(msk) < 0)
+			MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_DROP);
+	} else {
+		o->suboptions &= ~OPTION_MPTCP_ADD_ADDR;
+	}
+}
+
+/* RFC 8684 3.3.8: MP_PRIO (this subflow's backup flag) on a few pure ACKs. */
+void mptcp_pm_tx_prio(struct mptcp_subflow *sf, struct mptcp_opts *o, uint32_t room)
+{
+	o->suboptions |= OPTION_MPTCP_PRIO;
+	o->prio_backup = sf->backup;
+	if (mptcp_options_len(o) <= room) {
+		if (sf->prio_tx-- == MPTCP_PRIO_SENDS)
+			MPTCP_INC(sf->msk->ctx, MPTCP_MIB_MP_PRIO_TX);
+	} else {
+		o->suboptions &= ~OPTION_MPTCP_PRIO;
+	}
+}
+

@@ -776,6 +776,116 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 	return 0;
 }
 
+/* RFC 8684 3.5 / 3.6: an abort closes the whole connection with the peer's
+ * key; any other reset tells why this subflow goes. */
+static uint32_t tx_rst_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_opts o;
+
+	if (msk->state != MSK_ESTABLISHED || sf->join_pending)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	if (msk->fastclose && !msk->fastclose_rx) {
+		o.suboptions |= OPTION_MPTCP_FASTCLOSE;
+		o.fastclose_key = msk->remote_key;
+		MPTCP_INC(msk->ctx, MPTCP_MIB_FASTCLOSE_TX);
+	}
+	o.suboptions |= OPTION_MPTCP_RST;
+	o.reset_reason = msk->fastclose ? MPTCP_RST_EUNSPEC : MPTCP_RST_EMPTCP;
+	if (sf->fail_rst) {
+		/* RFC 8684 3.7: the checksum failed here. */
+		o.suboptions |= OPTION_MPTCP_FAIL;
+		o.fail_seq = sf->fail_seq;
+		o.reset_reason = MPTCP_RST_EMIDDLEBOX;
+	}
+	MPTCP_INC(msk->ctx, MPTCP_MIB_RST_TX);
+	return (uint32_t)mptcp_write_options(opt, room, &o);
+}
+
+static uint32_t tx_syn_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_opts o;
+
+	if (msk->client)
+		return mptcp_client_syn_options(sf, opt, room);
+	if (!sf->master)
+		return (uint32_t)mptcp_join_synack_options(sf, opt, room);
+	/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
+	memset(&o, 0, sizeof(o));
+	o.suboptions = OPTION_MPTCP_MPC_SYNACK;
+	o.mpc_version = 1;
+	o.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (msk->csum ? MPTCP_CAP_CHECKSUM_REQD : 0) |
+		      (msk->ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
+	o.sndr_key = msk->local_key;
+	return (uint32_t)mptcp_write_options(opt, room, &o);
+}
+
+/* The mapping of the len bytes at subflow position pos: one per segment,
+ * exactly its bytes, so that a resend says the same. */
+static void tx_mapping(struct mptcp_subflow *sf, uint64_t pos, uint32_t len, struct mptcp_opts *o)
+{
+	struct mptcp_sock *msk = sf->msk;
+	const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
+
+	if (c == NULL)
+		return;      /* cannot happen */
+	o->use_map = true;
+	o->dsn64 = true;
+	o->data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
+	o->subflow_seq = (uint32_t)pos;
+	o->data_len = (uint16_t)len;
+	o->csum_present = msk->csum;
+	if (msk->infinite_due && sf->master) {
+		/* RFC 8684 3.7: the answer to the client's MP_FAIL: from this
+		 * byte on the subflow is the stream (length 0, checksum 0). */
+		o->data_len = 0;
+		o->ack64 = false;
+		if (!msk->infinite_sent) {
+			msk->infinite_sent = true;
+			msk->infinite_pos = pos;
+			MPTCP_INC(msk->ctx, MPTCP_MIB_INFINITE_MAP_TX);
+		}
+	} else if (msk->csum) {
+		o->csum = mptcp_dss_csum_finish(o->data_seq, o->subflow_seq, o->data_len,
+						mptcp_ring_sum(msk->master->sk->txp, c->dpos + (pos - c->ssn), len));
+	}
+}
+
+/* RFC 8684 3.7: MP_FAIL with the DSN of the failed mapping (ours or the echo). */
+static void tx_fail_echo(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room)
+{
+	o->ack64 = false;
+	o->suboptions |= OPTION_MPTCP_FAIL;
+	o->fail_seq = msk->fail_echo_seq;
+	if (mptcp_options_len(o) <= room)
+		msk->fail_echo_due = false;
+	else
+		o->suboptions &= ~OPTION_MPTCP_FAIL;
+}
+
+/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
+static void tx_data_fin(struct mptcp_sock *msk, struct mptcp_opts *o)
+{
+	o->use_map = true;
+	o->dsn64 = true;
+	o->data_fin = true;
+	o->data_seq = msk->local_idsn + 1 + data_end(msk);
+	o->subflow_seq = 0;
+	o->data_len = 1;
+	o->csum_present = msk->csum;
+	if (msk->csum)
+		o->csum = mptcp_dss_csum_finish(o->data_seq, 0, 1, 0);
+	if (!msk->snd_fin_sent) {
+		msk->snd_fin_sent = true;
+		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_TX);
+	}
+}
+
+/* tcp_ulp_ops.tx_options: the MPTCP options of every segment a subflow sends.
+ * A pure ACK carries at most one of MP_FAIL, REMOVE_ADDR, ADD_ADDR and the
+ * DATA_FIN (in that order of precedence), and MP_PRIO beside it. */
 static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos, uint32_t len,
 			       uint8_t *opt, uint32_t room)
 {
@@ -785,158 +895,34 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 
 	if (msk == NULL)
 		return 0;
-	memset(&o, 0, sizeof(o));
-	if (flags & RTE_TCP_RST_FLAG) {
-		if (msk->state != MSK_ESTABLISHED || sf->join_pending)
-			return 0;
-		/* RFC 8684 3.5 / 3.6: an abort closes the whole connection with the
-		 * peer's key; any other reset tells why this subflow goes. */
-		if (msk->fastclose && !msk->fastclose_rx) {
-			o.suboptions |= OPTION_MPTCP_FASTCLOSE;
-			o.fastclose_key = msk->remote_key;
-			MPTCP_INC(msk->ctx, MPTCP_MIB_FASTCLOSE_TX);
-		}
-		o.suboptions |= OPTION_MPTCP_RST;
-		o.reset_reason = msk->fastclose ? MPTCP_RST_EUNSPEC : MPTCP_RST_EMPTCP;
-		if (sf->fail_rst) {
-			/* RFC 8684 3.7: the checksum failed here. */
-			o.suboptions |= OPTION_MPTCP_FAIL;
-			o.fail_seq = sf->fail_seq;
-			o.reset_reason = MPTCP_RST_EMIDDLEBOX;
-		}
-		MPTCP_INC(msk->ctx, MPTCP_MIB_RST_TX);
-		return (uint32_t)mptcp_write_options(opt, room, &o);
-	}
-	if (flags & RTE_TCP_SYN_FLAG) {
-		if (msk->client)
-			return mptcp_client_syn_options(sf, opt, room);
-		if (!sf->master)
-			return (uint32_t)mptcp_join_synack_options(sf, opt, room);
-		/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
-		o.suboptions = OPTION_MPTCP_MPC_SYNACK;
-		o.mpc_version = 1;
-		o.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (msk->csum ? MPTCP_CAP_CHECKSUM_REQD : 0) |
-			      (msk->ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
-		o.sndr_key = msk->local_key;
-		return (uint32_t)mptcp_write_options(opt, room, &o);
-	}
+	if (flags & RTE_TCP_RST_FLAG)
+		return tx_rst_options(sf, opt, room);
+	if (flags & RTE_TCP_SYN_FLAG)
+		return tx_syn_options(sf, opt, room);
 	if ((sf->mpc_ack_due || sf->mpj_ack_due) && len == 0)
 		return mptcp_client_ack_options(sf, opt, room);    /* our third ACK (client role) */
 	if (msk->state != MSK_ESTABLISHED)
 		return 0;
 	if (msk->infinite_sent && !(len > 0 && pos == msk->infinite_pos))
 		return 0;      /* fell back with an infinite mapping: no MPTCP options any more */
+	memset(&o, 0, sizeof(o));
 	o.suboptions = OPTION_MPTCP_DSS;
 	o.use_ack = true;
 	/* A 32-bit DATA_ACK leaves room for a second SACK block when it matters. */
 	o.ack64 = !(len == 0 && sk->rcv.n > 0);
 	o.data_ack = msk->remote_idsn + 1 + sk->rxp->rx.nxt + (msk->rcv_fin_done ? 1 : 0);
-	if (len > 0) {
-		const struct mptcp_chunk *c = mptcp_chunk_at(sf, pos);
-
-		if (c == NULL)
-			return (uint32_t)mptcp_write_options(opt, room, &o);   /* cannot happen */
-		/* One mapping per segment, exactly its bytes: a resend says the same. */
-		o.use_map = true;
-		o.dsn64 = true;
-		o.data_seq = msk->local_idsn + 1 + c->dpos + (pos - c->ssn);
-		o.subflow_seq = (uint32_t)pos;
-		o.data_len = (uint16_t)len;
-		o.csum_present = msk->csum;
-		if (msk->infinite_due && sf->master) {
-			/* RFC 8684 3.7: the answer to the client's MP_FAIL: from this
-			 * byte on the subflow is the stream (length 0, checksum 0). */
-			o.data_len = 0;
-			o.ack64 = false;
-			if (!msk->infinite_sent) {
-				msk->infinite_sent = true;
-				msk->infinite_pos = pos;
-				MPTCP_INC(msk->ctx, MPTCP_MIB_INFINITE_MAP_TX);
-			}
-		} else if (msk->csum) {
-			o.csum = mptcp_dss_csum_finish(o.data_seq, o.subflow_seq, o.data_len,
-						       mptcp_ring_sum(msk->master->sk->txp, c->dpos + (pos - c->ssn), len));
-		}
-	} else if (msk->fail_echo_due && sf->master) {
-		/* RFC 8684 3.7: MP_FAIL with the DSN of the failed mapping (ours or the echo). */
-		o.ack64 = false;
-		o.suboptions |= OPTION_MPTCP_FAIL;
-		o.fail_seq = msk->fail_echo_seq;
-		if (mptcp_options_len(&o) <= room)
-			msk->fail_echo_due = false;
-		else
-			o.suboptions &= ~OPTION_MPTCP_FAIL;
-	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->rm_pending) {
-		/* RFC 8684 3.4.2: the withdrawn ids, on a few pure ACKs. */
-		o.ack64 = false;
-		o.suboptions |= OPTION_MPTCP_RM_ADDR;
-		for (int i = 0; i < msk->ctx->n_announce && o.rm_count < MPTCP_RM_ADDR_MAX; i++)
-			if (msk->rm_pending & (1u << i))
-				o.rm_ids[o.rm_count++] = (uint8_t)(i + 1);
-		if (mptcp_options_len(&o) <= room) {
-			if (msk->rm_tries++ == 0)
-				MPTCP_INC(msk->ctx, MPTCP_MIB_RM_ADDR_TX);
-			if (msk->rm_tries >= MPTCP_PRIO_SENDS) {
-				msk->rm_pending = 0;
-				msk->rm_tries = 0;
-			}
-		} else {
-			o.suboptions &= ~OPTION_MPTCP_RM_ADDR;
-			o.rm_count = 0;
-		}
-	} else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->addr_due && mptcp_pm_addr_pending(msk) >= 0 &&
-		   !(msk->snd_fin_queued && !msk->snd_fin_acked)) {
-		/* RFC 8684 3.4.1: announce with the truncated HMAC (sender's key first);
-		 * resent on pure ACKs until the client echoes it. */
-		int i = mptcp_pm_addr_pending(msk);
-		uint32_t a = msk->ctx->announce[i];
-
-		o.ack64 = false;     /* 8 bytes of DSS: room for the 16 of ADD_ADDR beside timestamps */
-		o.suboptions |= OPTION_MPTCP_ADD_ADDR;
-		o.add_addr_ipver = 4;
-		o.addr_id = (uint8_t)(i + 1);
-		o.addr4 = rte_cpu_to_be_32(a);
-		o.add_addr_has_hmac = true;
-		o.add_addr_hmac = mptcp_crypto_add_addr_hmac4(msk->local_key, msk->remote_key, o.addr_id,
-							      o.addr4, 0);
-		if (mptcp_options_len(&o) <= room) {
-			msk->addr_due = false;
-			msk->addr_tries++;
-			MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_TX);
-			if (mptcp_pm_addr_pending(msk) < 0)
-				MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_DROP);
-		} else {
-			o.suboptions &= ~OPTION_MPTCP_ADD_ADDR;
-		}
-	} else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end &&
-		   mptcp_all_sent(msk)) {
-		/* On any subflow with nothing of its own left to send: one of them
-		 * may be dark (RFC 8684 3.3.3 allows the DATA_FIN on any). */
-		/* RFC 8684 3.3.3: a DATA_FIN with no data: subflow sequence 0, length 1. */
-		o.use_map = true;
-		o.dsn64 = true;
-		o.data_fin = true;
-		o.data_seq = msk->local_idsn + 1 + data_end(msk);
-		o.subflow_seq = 0;
-		o.data_len = 1;
-		o.csum_present = msk->csum;
-		if (msk->csum)
-			o.csum = mptcp_dss_csum_finish(o.data_seq, 0, 1, 0);
-		if (!msk->snd_fin_sent) {
-			msk->snd_fin_sent = true;
-			MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_TX);
-		}
-	}
-	if (len == 0 && sf->prio_tx && !sf->join_pending && !(flags & RTE_TCP_FIN_FLAG)) {
-		o.suboptions |= OPTION_MPTCP_PRIO;
-		o.prio_backup = sf->backup;
-		if (mptcp_options_len(&o) <= room) {
-			if (sf->prio_tx-- == MPTCP_PRIO_SENDS)
-				MPTCP_INC(msk->ctx, MPTCP_MIB_MP_PRIO_TX);
-		} else {
-			o.suboptions &= ~OPTION_MPTCP_PRIO;
-		}
-	}
+	if (len > 0)
+		tx_mapping(sf, pos, len, &o);
+	else if (msk->fail_echo_due && sf->master)
+		tx_fail_echo(msk, &o, room);
+	else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && msk->rm_pending)
+		mptcp_pm_tx_rm_addr(msk, &o, room);
+	else if (sf->master && !(flags & RTE_TCP_FIN_FLAG) && mptcp_pm_add_addr_due(msk))
+		mptcp_pm_tx_add_addr(msk, &o, room);
+	else if (msk->snd_fin_queued && !msk->snd_fin_acked && pos == sf->tx_end && mptcp_all_sent(msk))
+		tx_data_fin(msk, &o);   /* on any subflow with nothing of its own left: one may be dark */
+	if (len == 0 && sf->prio_tx && !sf->join_pending && !(flags & RTE_TCP_FIN_FLAG))
+		mptcp_pm_tx_prio(sf, &o, room);
 	return (uint32_t)mptcp_write_options(opt, room, &o);
 }
 
