@@ -206,6 +206,8 @@ void mptcp_data_fin_kick(struct mptcp_sock *msk);
 int mptcp_pm_addr_pending(const struct mptcp_sock *msk);
 /* The client's REMOVE_ADDR: its subflows from those address ids are reset. */
 void mptcp_pm_rm_addrs(struct mptcp_sock *msk, const struct mptcp_opts *o);
+/* The client's MP_PRIO, REMOVE_ADDR, ADD_ADDR (and echo); false when sk went with its address. */
+bool mptcp_pm_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
 /* The option writer's part (o: a pure ACK's DSS; room: what the segment has left). */
 void mptcp_pm_tx_rm_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room);
 bool mptcp_pm_add_addr_due(const struct mptcp_sock *msk);

@@ -190,3 +190,43 @@ void mptcp_pm_tx_prio(struct mptcp_subflow *sf, struct mptcp_opts *o, uint32_t r
 	}
 }
 
+/* The client's address signals on a subflow (RFC 8684 3.3.8, 3.4): MP_PRIO,
+ * REMOVE_ADDR, ADD_ADDR and its echo of ours. false when sk went with a
+ * removed address (or with the connection). */
+bool mptcp_pm_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_ctx *ctx = msk->ctx;
+
+	if (o->suboptions & OPTION_MPTCP_PRIO) {
+		/* RFC 8684 3.3.8: the peer changes the priority of the subflow it came on. */
+		sf->backup = o->prio_backup;
+		MPTCP_INC(ctx, MPTCP_MIB_MP_PRIO_RX);
+		mptcp_push(msk);
+	}
+	if (o->suboptions & OPTION_MPTCP_RM_ADDR) {
+		MPTCP_INC(ctx, MPTCP_MIB_RM_ADDR_RX);
+		mptcp_pm_rm_addrs(msk, o);
+		if (sk->state == TCP_CLOSED)
+			return false;
+	}
+	if (o->suboptions & OPTION_MPTCP_ADD_ADDR) {
+		if (!o->add_addr_echo) {
+			/* RFC 8684 3.4.1: signed by the sender's key first. A forged one is
+			 * counted and ignored (hagd opens no subflows toward clients). */
+			if (o->add_addr_ipver == 4 && o->add_addr_has_hmac &&
+			    o->add_addr_hmac != mptcp_crypto_add_addr_hmac4(msk->remote_key, msk->local_key, o->addr_id,
+									    o->addr4, o->add_addr_has_port ?
+									    o->add_addr_port : 0))
+				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_HMAC_FAIL);
+			else
+				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
+		} else if (o->addr_id >= 1 && o->addr_id <= ctx->n_announce && o->add_addr_ipver == 4 &&
+			   rte_be_to_cpu_32(o->addr4) == ctx->announce[o->addr_id - 1]) {
+			msk->addr_echoed |= (uint8_t)(1u << (o->addr_id - 1));
+			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
+		}
+	}
+	return true;
+}
+

@@ -574,74 +574,135 @@ static bool misplaced_opts(const struct mptcp_subflow *sf, const struct mptcp_op
 	return !sf->master || o->rcvr_key != msk->local_key || o->sndr_key != msk->remote_key;
 }
 
+/* What a part of ulp_rx_segment leaves of the segment. */
+enum rx_verdict {
+	RX_GO_ON,       /* the next part looks at it */
+	RX_DONE,        /* lib/tcp takes it as it is; nothing more of MPTCP */
+	RX_DROP,        /* lib/tcp drops it (the subflow may be gone) */
+};
+
+/* The handshakes first: nothing else a joining subflow carries is acted on
+ * before its HMAC is verified. */
+static enum rx_verdict rx_handshakes(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o,
+				     const struct tcp_seg *seg)
+{
+	struct mptcp_sock *msk = sf->msk;
+
+	if (sk->state == TCP_SYN_SENT)     /* the SYN/ACK of one of our subflows (client role) */
+		return msk->client && mptcp_client_synack(sk, sf, o) < 0 ? RX_DROP : RX_DONE;
+	if (sf->join_pending && msk->client) {
+		if (seg->flags & RTE_TCP_SYN_FLAG) {
+			/* The SYN/ACK again: our third ACK was lost. */
+			sf->mpj_ack_due = true;
+			tcp_ack_send(sk);
+			return RX_DROP;
+		}
+		mptcp_client_join_acked(sf);     /* the fourth ACK */
+	} else if (sf->join_pending) {
+		if (mptcp_join_third_ack(sf, o) < 0)
+			return RX_DROP;
+	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
+		int r = rx_mpc_handshake(sk, sf, o);
+
+		if (r != 0)
+			return r < 0 ? RX_DROP : RX_DONE;
+	}
+	/* Parked (break-before-make): no first subflow until this join resumes
+	 * the connection when it is established; nothing more to do before. */
+	return msk->master == NULL ? RX_DONE : RX_GO_ON;
+}
+
+/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
+static enum rx_verdict rx_mpc_data(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+	struct mptcp_sock *msk = sf->msk;
+	struct mptcp_ctx *ctx = msk->ctx;
+
+	if (o->rcvr_key != msk->local_key || o->sndr_key != msk->remote_key) {
+		MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
+		tcp_reset(sk);
+		return RX_DROP;
+	}
+	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_DATA_RX);
+	if (msk->csum && !o->csum_present) {
+		MPTCP_INC(ctx, MPTCP_MIB_DATA_CSUM_ERR);
+		return RX_DROP;     /* dropped unacknowledged; the client resends it */
+	}
+	sf->map_valid = true;
+	sf->map_data = 0;
+	sf->map_ssn = 1;
+	sf->map_len = o->mpc_data_len;
+	msk->dss_seen = true;
+	if (msk->csum)
+		(void)mptcp_csum_map_rx(sk, sf, 1, 0, o->mpc_data_len, o->mpc_data_len, o->csum);
+	return RX_GO_ON;
+}
+
+/* DSS (RFC 8684 3.3): the DATA_ACK with its window, then the mapping. */
+static enum rx_verdict rx_dss(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o,
+			      const struct tcp_seg *seg)
+{
+	struct mptcp_sock *msk = sf->msk;
+
+	if (msk->client && !msk->fully_established && sf->master)
+		mptcp_client_confirmed(msk);
+	if (o->use_ack) {
+		uint64_t base = msk->local_idsn + 1;
+		uint64_t dack = o->ack64 ? o->data_ack :
+				dsn_expand32(base + msk->snd_una, (uint32_t)o->data_ack);
+		uint64_t edge = dack - base + ((uint64_t)seg->wnd << sk->snd_wscale);
+
+		bool opened = false;
+
+		/* RFC 8684 3.3.4: the window is relative to this DATA_ACK. */
+		if (edge > msk->snd_edge && dack - base <= msk->snd_nxt + 1) {
+			/* (mptcp_push keeps the end of the window free: any growth may unblock) */
+			opened = msk->snd_edge != 0;
+			msk->snd_edge = edge;
+		}
+		rx_data_ack(msk, o);
+		if (opened && sk->state != TCP_CLOSED && sk->ulp_ctx == sf)
+			mptcp_push(msk);    /* a window update alone can unblock us */
+	}
+	if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
+		return RX_DROP;
+	if (o->use_map) {
+		switch (rx_mapping(sk, sf, o)) {
+		case MAP_TAKEN:
+			break;
+		case MAP_FALLBACK:
+			return RX_DONE;       /* plain TCP now: no DATA_FIN to check */
+		case MAP_DROP:
+		case MAP_RESET:
+			return RX_DROP;
+		}
+	}
+	check_data_fin(msk);
+	if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
+		return RX_DROP;
+	return RX_GO_ON;
+}
+
+/* tcp_ulp_ops.rx_segment: the MPTCP options of an acceptable segment, before
+ * lib/tcp takes its ACK and data. Returns < 0 to drop it. */
 static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
 	struct mptcp_sock *msk = sf->msk;
 	struct mptcp_ctx *ctx;
 	struct mptcp_opts o;
-	int r;
+	enum rx_verdict v;
 
 	if (msk == NULL)
 		return 0;   /* the connection is gone; the subflow is being reset */
 	ctx = msk->ctx;
 	mptcp_parse_all(ctx, &seg->opt, &o);
-	if (sk->state == TCP_SYN_SENT)     /* the SYN/ACK of one of our subflows (client role) */
-		return msk->client ? mptcp_client_synack(sk, sf, &o) : 0;
-	/* The handshakes first: nothing else a joining subflow carries is acted
-	 * on before its HMAC is verified. */
-	if (sf->join_pending && msk->client) {
-		if (seg->flags & RTE_TCP_SYN_FLAG) {
-			/* The SYN/ACK again: our third ACK was lost. */
-			sf->mpj_ack_due = true;
-			tcp_ack_send(sk);
-			return -1;
-		}
-		mptcp_client_join_acked(sf);     /* the fourth ACK */
-	} else if (sf->join_pending) {
-		r = mptcp_join_third_ack(sf, &o);
-		if (r < 0)
-			return -1;
-	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
-		r = rx_mpc_handshake(sk, sf, &o);
-		if (r != 0)
-			return r < 0 ? -1 : 0;
-	}
-	/* Parked (break-before-make): no first subflow until this join resumes
-	 * the connection when it is established; nothing more to do before. */
-	if (msk->master == NULL)
-		return 0;
+	if ((v = rx_handshakes(sk, sf, &o, seg)) != RX_GO_ON)
+		return v == RX_DROP ? -1 : 0;
 	if (misplaced_opts(sf, &o))
 		MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
-	if (o.suboptions & OPTION_MPTCP_PRIO) {
-		/* RFC 8684 3.3.8: the peer changes the priority of the subflow it came on. */
-		sf->backup = o.prio_backup;
-		MPTCP_INC(ctx, MPTCP_MIB_MP_PRIO_RX);
-		mptcp_push(msk);
-	}
-	if (o.suboptions & OPTION_MPTCP_RM_ADDR) {
-		MPTCP_INC(ctx, MPTCP_MIB_RM_ADDR_RX);
-		mptcp_pm_rm_addrs(msk, &o);
-		if (sk->state == TCP_CLOSED)
-			return -1;     /* this subflow went with its address (or with the connection) */
-	}
-	if (o.suboptions & OPTION_MPTCP_ADD_ADDR) {
-		if (!o.add_addr_echo) {
-			/* RFC 8684 3.4.1: signed by the sender's key first. A forged one is
-			 * counted and ignored (hagd opens no subflows toward clients). */
-			if (o.add_addr_ipver == 4 && o.add_addr_has_hmac &&
-			    o.add_addr_hmac != mptcp_crypto_add_addr_hmac4(msk->remote_key, msk->local_key, o.addr_id,
-									   o.addr4, o.add_addr_has_port ?
-									   o.add_addr_port : 0))
-				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_HMAC_FAIL);
-			else
-				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
-		} else if (o.addr_id >= 1 && o.addr_id <= ctx->n_announce && o.add_addr_ipver == 4 &&
-			   rte_be_to_cpu_32(o.addr4) == ctx->announce[o.addr_id - 1]) {
-			msk->addr_echoed |= (uint8_t)(1u << (o.addr_id - 1));
-			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
-		}
-	}
+	if (!mptcp_pm_rx(sk, sf, &o))
+		return -1;     /* this subflow went with its address (or with the connection) */
 	if ((o.suboptions & OPTION_MPTCP_FAIL) && rx_mp_fail(sk, sf, &o) != 0)
 		return sk->state == TCP_CLOSED ? -1 : 0;
 	/* RFC 8684 3.5, the ACK form: with our key, every subflow is reset. */
@@ -650,64 +711,11 @@ static int ulp_rx_segment(struct tcp_sock *sk, const struct tcp_seg *seg)
 			tcp_reset(sk);
 		return -1;
 	}
-	/* MP_CAPABLE with data: the first data when the third ACK may be lost (3.1). */
-	if (sf->master && (o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len) {
-		if (o.rcvr_key != msk->local_key || o.sndr_key != msk->remote_key) {
-			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-			tcp_reset(sk);
-			return -1;
-		}
-		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_DATA_RX);
-		if (msk->csum && !o.csum_present) {
-			MPTCP_INC(ctx, MPTCP_MIB_DATA_CSUM_ERR);
-			return -1;     /* dropped unacknowledged; the client resends it */
-		}
-		sf->map_valid = true;
-		sf->map_data = 0;
-		sf->map_ssn = 1;
-		sf->map_len = o.mpc_data_len;
-		msk->dss_seen = true;
-		if (msk->csum)
-			(void)mptcp_csum_map_rx(sk, sf, 1, 0, o.mpc_data_len, o.mpc_data_len, o.csum);
-	}
-	if ((o.suboptions & OPTION_MPTCP_DSS) && msk->client && !msk->fully_established && sf->master)
-		mptcp_client_confirmed(msk);
-	if (o.suboptions & OPTION_MPTCP_DSS) {
-		if (o.use_ack) {
-			uint64_t base = msk->local_idsn + 1;
-			uint64_t dack = o.ack64 ? o.data_ack :
-					dsn_expand32(base + msk->snd_una, (uint32_t)o.data_ack);
-			uint64_t edge = dack - base + ((uint64_t)seg->wnd << sk->snd_wscale);
-
-			bool opened = false;
-
-			/* RFC 8684 3.3.4: the window is relative to this DATA_ACK. */
-			if (edge > msk->snd_edge && dack - base <= msk->snd_nxt + 1) {
-				/* (mptcp_push keeps the end of the window free: any growth may unblock) */
-				opened = msk->snd_edge != 0;
-				msk->snd_edge = edge;
-			}
-			rx_data_ack(msk, &o);
-			if (opened && sk->state != TCP_CLOSED && sk->ulp_ctx == sf)
-				mptcp_push(msk);    /* a window update alone can unblock us */
-		}
-		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
-			return -1;
-		if (o.use_map) {
-			switch (rx_mapping(sk, sf, &o)) {
-			case MAP_TAKEN:
-				break;
-			case MAP_FALLBACK:
-				return 0;       /* plain TCP now: no DATA_FIN to check */
-			case MAP_DROP:
-			case MAP_RESET:
-				return -1;
-			}
-		}
-		check_data_fin(msk);
-		if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
-			return -1;
-	}
+	if (sf->master && (o.suboptions & OPTION_MPTCP_MPC_ACK) && o.mpc_has_data_len && seg->len &&
+	    rx_mpc_data(sk, sf, &o) == RX_DROP)
+		return -1;
+	if ((o.suboptions & OPTION_MPTCP_DSS) && rx_dss(sk, sf, &o, seg) == RX_DROP)
+		return -1;
 	return 0;
 }
 
