@@ -248,7 +248,17 @@ uint32_t mptcp_csum_staged(const struct mptcp_subflow *sf);
 void mptcp_csum_flush(struct mptcp_subflow *sf);
 void mptcp_csum_free(struct mptcp_subflow *sf);
 
-/* mptcp_subflow.c: MP_JOIN (RFC 8684 3.2) */
+/* mptcp_subflow.c: MP_CAPABLE (RFC 8684 3.1), MP_JOIN (3.2), DSS mappings (3.3.1) */
+/* The MP_CAPABLE third ACK on the first subflow (SYN_RCVD at data level): < 0 drop, 1 fell back, 0 on. */
+int mptcp_mpc_third_ack(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* What a DSS mapping (RFC 8684 3.3.1) leaves of its segment. */
+enum map_verdict {
+	MAP_TAKEN,      /* recorded (or a DATA_FIN alone, or one ignored): the segment goes on */
+	MAP_FALLBACK,   /* an infinite mapping: the subflow is plain TCP from here */
+	MAP_DROP,       /* the segment is dropped unacknowledged (no checksum where one is due) */
+	MAP_RESET,      /* the subflow was reset */
+};
+enum map_verdict mptcp_rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
 int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);

@@ -1,29 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * MPTCP v1 server side (RFC 8684 3.1, 3.3, 3.7): MP_CAPABLE handshake,
- * DSS mappings in and out, DATA_ACK, DATA_FIN, fallback to TCP, and the
- * data level shared by joined subflows (mptcp_subflow.c does the joins,
- * mptcp_pm.c the addresses, mptcp_failover.c what follows a subflow's death,
- * mptcp_ctx.c the context). Implemented as lib/tcp ULP hooks on every subflow.
+ * MPTCP v1, the data level (RFC 8684 3.3, 3.7) and the lib/tcp ULP hooks
+ * every subflow runs: received options dispatched (handshakes and mappings:
+ * mptcp_subflow.c; addresses: mptcp_pm.c), DATA_ACK and the data-level
+ * window, DATA_FIN both ways, MP_FAIL and fallback to TCP, the option writer
+ * (DSS with one mapping per segment), and a subflow's end (mptcp_failover.c
+ * when it was the first).
  *
- * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). The
- * master (MP_CAPABLE) subflow carries all our data in this release: data
- * position d goes at its subflow position d + 1, so our mappings are
- * DSN = local IDSN + subflow sequence. Every subflow receives: the client
- * may send on any, and its bytes meet in the connection's rx pipe by DSN.
+ * Positions: data position d <-> DSN = IDSN + 1 + d (both directions). Every
+ * subflow receives: the client may send on any, and its bytes meet in the
+ * connection's rx pipe by DSN; what each subflow sends is the scheduler's
+ * (mptcp_sched.c: chunks of the data stream mapped to subflow positions).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_errno.h>
-#include <rte_hash_crc.h>
-#include <rte_lcore.h>
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
 
 #include "mptcp/mptcp_internal.h"
-#include "net/steer.h"
 
 /* Parse every MPTCP option of a segment; malformed ones are counted and ignored. */
 void mptcp_parse_all(struct mptcp_ctx *ctx, const struct tcp_seg_opts *to, struct mptcp_opts *o)
@@ -52,194 +48,6 @@ void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mi
 	mptcp_msk_free(msk);   /* joined subflows cannot outlive a fallback: they are reset */
 	mptcp_chunks_free(sf);
 	free(sf);
-}
-
-/*
- * The key of a stateless SYN/ACK to this 4-tuple and client ISN: 64 bits of
- * HMAC-SHA256(secret, 4-tuple || ISN || i), for the first i whose token is
- * this worker's (joins are steered by token). 0 when none is found.
- */
-static uint64_t cookie_key(const struct mptcp_ctx *ctx, const struct tcp_sock *sk, uint32_t irs)
-{
-	for (uint32_t i = 0; i < 64u * (ctx->n_workers ? ctx->n_workers : 1u); i++) {
-		uint8_t msg[20], mac[32];
-		uint64_t key = 0, idsn;
-		uint32_t token;
-
-		memcpy(msg, &sk->laddr, 4);
-		memcpy(msg + 4, &sk->raddr, 4);
-		memcpy(msg + 8, &sk->lport, 2);
-		memcpy(msg + 10, &sk->rport, 2);
-		memcpy(msg + 12, &irs, 4);
-		memcpy(msg + 16, &i, 4);
-		mptcp_crypto_hmac_sha(ctx->cookie_secret[0], ctx->cookie_secret[1], msg, sizeof(msg), mac);
-		for (int k = 0; k < 8; k++)
-			key = key << 8 | mac[k];
-		if (key == 0)
-			continue;
-		mptcp_crypto_key_sha(key, &token, &idsn);
-		if (ctx->n_workers <= 1 || hag_steer_token_worker(token, ctx->n_workers) == ctx->worker)
-			return key;
-	}
-	return 0;
-}
-
-/* MP_CAPABLE flags of a SYN we serve as MPTCP, or -1 to serve it as plain TCP. */
-static int mpc_syn_ok(struct mptcp_ctx *ctx, const struct mptcp_opts *o)
-{
-	/* H (HMAC-SHA256) is the only crypto RFC 8684 defines; a client asking
-	 * for checksums (A) is served as TCP when they are configured off. */
-	if (!(o->mpc_flags & MPTCP_CAP_HMAC_SHA256)) {
-		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
-		return -1;
-	}
-	if ((o->mpc_flags & MPTCP_CAP_CHECKSUM_REQD) && ctx->csum == MPTCP_CSUM_OFF) {
-		MPTCP_INC(ctx, MPTCP_MIB_CSUM_REFUSED);
-		return -1;
-	}
-	return o->mpc_flags;
-}
-
-/* What a SYN asks for (RFC 8684 3.1, 3.2), and its counters: one classifier for
- * the stateful path (mptcp_accept) and the stateless one (mptcp_syncookie_opts). */
-enum syn_kind {
-	SYN_PLAIN,      /* no MP_CAPABLE (or one we serve as plain TCP) */
-	SYN_MPC,        /* MP_CAPABLE we serve; *flags are its flags */
-	SYN_JOIN,       /* MP_JOIN */
-};
-
-static enum syn_kind classify_syn(struct mptcp_ctx *ctx, const struct mptcp_opts *o, int *flags)
-{
-	/* RFC 8684: a SYN carries MP_CAPABLE or MP_JOIN and nothing else of MPTCP. */
-	if (o->suboptions & ~(OPTION_MPTCP_MPC_SYN | OPTION_MPTCP_MPJ_SYN))
-		MPTCP_INC(ctx, MPTCP_MIB_MISPLACED_OPT);
-	if (o->suboptions & OPTION_MPTCP_MPJ_SYN)
-		return SYN_JOIN;
-	if (!(o->suboptions & OPTION_MPTCP_MPC_SYN)) {
-		MPTCP_INC(ctx, MPTCP_MIB_PLAIN_SYN_RX);
-		return SYN_PLAIN;
-	}
-	MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_SYN_RX);
-	*flags = mpc_syn_ok(ctx, o);
-	return *flags < 0 ? SYN_PLAIN : SYN_MPC;
-}
-
-int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, const struct tcp_seg *syn,
-			 uint8_t *opt, uint32_t room, bool *bit)
-{
-	struct mptcp_opts o, w;
-	int flags = 0;
-
-	mptcp_parse_all(ctx, &syn->opt, &o);
-	/* A join needs its connection's state: lib/tcp gives it a socket, and
-	 * mptcp_accept classifies (and counts) it then. */
-	if (o.suboptions & OPTION_MPTCP_MPJ_SYN)
-		return -1;
-	if (classify_syn(ctx, &o, &flags) != SYN_MPC)
-		return 0;
-	memset(&w, 0, sizeof(w));
-	w.suboptions = OPTION_MPTCP_MPC_SYNACK;
-	w.mpc_version = 1;
-	/* RFC 8684 3.1: checksums are used when either side sets A. */
-	*bit = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
-	w.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (*bit ? MPTCP_CAP_CHECKSUM_REQD : 0) |
-		      (ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
-	w.sndr_key = cookie_key(ctx, tmp, syn->seq);
-	if (w.sndr_key == 0)
-		return 0;
-	return (int)mptcp_write_options(opt, room, &w);
-}
-
-/* The handshake's ACK of a SYN answered with a cookie: the connection is made
- * from the keys it echoes. 1: MPTCP, 0: plain TCP, -1: refused. */
-static int accept_cookie(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o,
-			 struct mptcp_sock **out)
-{
-	struct mptcp_sock *msk;
-	uint64_t idsn, key;
-	uint32_t token;
-
-	if (!(o->suboptions & OPTION_MPTCP_MPC_ACK))
-		return 0;       /* the SYN/ACK was plain TCP, or the client fell back */
-	key = cookie_key(ctx, sk, sk->irs);
-	if (key == 0 || o->rcvr_key != key) {
-		MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-		return -1;
-	}
-	mptcp_crypto_key_sha(key, &token, &idsn);
-	msk = calloc(1, sizeof(*msk));
-	if (msk == NULL)
-		return -1;
-	/* Another connection with this token (a 2^-32 chance): refused, the client retries. */
-	if (rte_hash_lookup(ctx->tokens, &token) >= 0 || rte_hash_add_key_data(ctx->tokens, &token, msk) < 0) {
-		free(msk);
-		return -1;
-	}
-	msk->local_key = key;
-	msk->local_token = token;
-	msk->local_idsn = idsn;
-	*out = msk;
-	return 1;
-}
-
-int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
-{
-	struct mptcp_subflow *sf;
-	struct mptcp_sock *msk = NULL;
-	struct mptcp_opts o;
-	int flags = 0;
-
-	mptcp_parse_all(ctx, &syn->opt, &o);
-	if (sk->syncookie) {
-		int r = accept_cookie(ctx, sk, &o, &msk);
-
-		if (r <= 0)
-			return r;
-		flags = sk->syncookie_bit ? MPTCP_CAP_CHECKSUM_REQD : 0;
-	} else {
-		switch (classify_syn(ctx, &o, &flags)) {
-		case SYN_JOIN:
-			return mptcp_join_accept(ctx, sk, &o);
-		case SYN_PLAIN:
-			return 0;
-		case SYN_MPC:
-			break;
-		}
-	}
-	if (msk == NULL)
-		msk = calloc(1, sizeof(*msk));
-	sf = calloc(1, sizeof(*sf));
-	if (msk == NULL || sf == NULL) {
-		if (msk && msk->local_token)
-			mptcp_token_del(ctx, msk->local_token);
-		free(msk);
-		free(sf);
-		return sk->syncookie ? -1 : 0;
-	}
-	msk->ctx = ctx;
-	if (!sk->syncookie && mptcp_token_new(ctx, msk) < 0) {
-		free(msk);
-		free(sf);
-		return 0;   /* no token: serve as plain TCP rather than refuse */
-	}
-	LIST_INIT(&msk->joined);
-	ctx->n_conns++;
-	msk->master = sf;
-	msk->first_laddr = sk->laddr;
-	msk->state = MSK_SYN_RCVD;
-	/* RFC 8684 3.1: checksums are used when either side sets A. */
-	msk->csum = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
-	if (msk->csum)
-		MPTCP_INC(ctx, MPTCP_MIB_CSUM_CONNS);
-	sf->msk = msk;
-	sf->sk = sk;
-	sf->master = true;
-	sf->tx_end = 1;     /* stream position 1: the first data byte after the SYN */
-	sk->ulp = &mptcp_ulp;
-	sk->ulp_ctx = sf;
-	sk->flags |= TF_NO_TX_FREE;
-	mptcp_classify(ctx, sf);
-	return 1;
 }
 
 /* The master subflow, which talks to the owner (the relay). */
@@ -408,128 +216,6 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 		mptcp_push(msk);     /* the data-level window moved */
 }
 
-/* What a DSS mapping (RFC 8684 3.3.1) leaves of its segment. */
-enum map_verdict {
-	MAP_TAKEN,      /* recorded (or a DATA_FIN alone, or one ignored): the segment goes on */
-	MAP_FALLBACK,   /* an infinite mapping: the subflow is plain TCP from here */
-	MAP_DROP,       /* the segment is dropped unacknowledged (no checksum where one is due) */
-	MAP_RESET,      /* the subflow was reset */
-};
-
-/* A DSS mapping (RFC 8684 3.3.1). */
-static enum map_verdict rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
-{
-	struct mptcp_sock *msk = sf->msk;
-	uint64_t base = msk->remote_idsn + 1;
-	uint64_t dsn = o->dsn64 ? o->data_seq : dsn_expand32(base + sk->rxp->rx.nxt, (uint32_t)o->data_seq);
-	uint64_t dpos = dsn - base, ssn;
-	uint32_t len = o->data_len;
-
-	if (o->data_len == 0 && !o->data_fin) {
-		/* Infinite mapping (RFC 8684 3.7): the rest of the subflow is the stream. */
-		MPTCP_INC(msk->ctx, MPTCP_MIB_INFINITE_MAP_RX);
-		if (!sf->master || msk->n_joined) {
-			MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
-			tcp_reset(sk);   /* only a lone subflow can fall back */
-			return MAP_RESET;
-		}
-		sf->map_valid = true;
-		sf->map_data = dpos;
-		sf->map_ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
-		return MAP_FALLBACK;
-	}
-	if (o->data_fin && len > 0)
-		len--;   /* the DATA_FIN takes the last byte of the data-level length */
-	if (msk->csum && !o->csum_present) {
-		/* RFC 8684 3.3.1: every mapping carries the checksum once negotiated. */
-		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
-		return MAP_DROP;
-	}
-	if (msk->csum && len == 0 &&
-	    mptcp_dss_csum_finish(dsn, o->subflow_seq, o->data_len, 0) != o->csum) {
-		MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_CSUM_ERR);
-		return MAP_TAKEN;      /* a DATA_FIN with a wrong sum is ignored; it is resent */
-	}
-	if (o->data_fin) {
-		uint64_t fpos = dpos + len;
-		const struct hag_pipe *p = sk->rxp;
-
-		/* Nothing can follow the end of the stream, and there is only one end. */
-		if (fpos < p->rx.nxt || fpos > p->head + p->cap ||
-		    (msk->rcv_fin_pending && fpos != msk->rcv_fin_pos)) {
-			MPTCP_INC(msk->ctx, MPTCP_MIB_DATA_FIN_INVALID);
-		} else {
-			msk->rcv_fin_pending = true;
-			msk->rcv_fin_pos = fpos;
-		}
-	}
-	msk->dss_seen = true;
-	if (len == 0)
-		return MAP_TAKEN;   /* a DATA_FIN alone (subflow sequence 0) */
-	ssn = seq_extend(sk->rcv.nxt, o->subflow_seq);
-	/* A mapping that overlaps the current one must say the same thing. */
-	if (sf->map_valid && ssn < sf->map_ssn + sf->map_len && sf->map_ssn < ssn + len &&
-	    (int64_t)(dpos - ssn) != (int64_t)(sf->map_data - sf->map_ssn)) {
-		MPTCP_INC(msk->ctx, MPTCP_MIB_DSS_NOT_MATCHING);
-		tcp_reset(sk);
-		return MAP_RESET;
-	}
-	sf->map_valid = true;
-	sf->map_data = dpos;
-	sf->map_ssn = ssn;
-	sf->map_len = len;
-	if (msk->csum)
-		(void)mptcp_csum_map_rx(sk, sf, ssn, dpos, len, o->data_len, o->csum);   /* unrecorded: bytes refused */
-	return MAP_TAKEN;
-}
-
-/* Third ACK of the MP_CAPABLE handshake (RFC 8684 3.1). Returns <0 to drop. */
-static int rx_mpc_handshake(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o)
-{
-	struct mptcp_sock *msk = sf->msk;
-	struct mptcp_ctx *ctx = msk->ctx;
-	uint32_t tok;
-
-	if (o->suboptions & OPTION_MPTCP_MPC_ACK) {
-		if (o->rcvr_key != msk->local_key) {
-			MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-			tcp_reset(sk);
-			return -1;
-		}
-		msk->remote_key = o->sndr_key;
-		mptcp_crypto_key_sha(msk->remote_key, &tok, &msk->remote_idsn);
-		msk->state = MSK_ESTABLISHED;
-		if (ctx->cc)
-			tcp_set_cc(sk, ctx->cc);   /* coupled from now on (the owner chose one for TCP) */
-		if (sf->prio_tx)
-			tcp_ack_now(sk);           /* carries MP_PRIO */
-		MPTCP_INC(ctx, MPTCP_MIB_MPCAPABLE_ACK_RX);
-		MPTCP_INC(ctx, MPTCP_MIB_ESTAB);
-		if (ctx->n_announce) {
-			msk->addr_due = true;
-			tcp_ack_now(sk);    /* carries the first ADD_ADDR */
-			mptcp_rtx_arm(msk, false);
-		}
-		return 0;
-	}
-	if (o->suboptions == 0) {
-		/* RFC 8684 3.1: no MP_CAPABLE on the third ACK -> plain TCP. */
-		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_ACK);
-		return 1;
-	}
-	if (o->suboptions & OPTION_MPTCP_DSS) {
-		/* Reordered ahead of the third ACK (or of the MP_CAPABLE with data):
-		 * we cannot map it yet; dropped unacknowledged, the client resends it. */
-		MPTCP_INC(ctx, MPTCP_MIB_EARLY_DSS);
-		return -1;
-	}
-	/* MPTCP options but no key: we cannot map its data. */
-	MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-	tcp_reset(sk);
-	return -1;
-}
-
 /*
  * MP_FAIL from the client (RFC 8684 3.7): our data arrived with a wrong
  * checksum. On the only subflow, with the subflow stream still the data
@@ -602,7 +288,7 @@ static enum rx_verdict rx_handshakes(struct tcp_sock *sk, struct mptcp_subflow *
 		if (mptcp_join_third_ack(sf, o) < 0)
 			return RX_DROP;
 	} else if (sf->master && msk->state == MSK_SYN_RCVD) {
-		int r = rx_mpc_handshake(sk, sf, o);
+		int r = mptcp_mpc_third_ack(sk, sf, o);
 
 		if (r != 0)
 			return r < 0 ? RX_DROP : RX_DONE;
@@ -667,7 +353,7 @@ static enum rx_verdict rx_dss(struct tcp_sock *sk, struct mptcp_subflow *sf, con
 	if (sk->state == TCP_CLOSED || sk->ulp_ctx != sf)
 		return RX_DROP;
 	if (o->use_map) {
-		switch (rx_mapping(sk, sf, o)) {
+		switch (mptcp_rx_mapping(sk, sf, o)) {
 		case MAP_TAKEN:
 			break;
 		case MAP_FALLBACK:
