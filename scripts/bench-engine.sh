@@ -5,7 +5,8 @@
 # are joined by three memif pairs (copy mode, no hugepages). hagd's figures
 # come from its own counters (hagctl stats: workers.0.busy_cycles, relay.*).
 #
-#   engine [SECS] [RUNS]   the relay, MPTCP (2 subflows per connection) and plain
+#   engine [SECS] [RUNS]   (ENGINE_PROTOS, ENGINE_CONNS, ENGINE_DIRS: a subset of the cases)
+#                          the relay, MPTCP (2 subflows per connection) and plain
 #                          TCP, 1, 100 and 10000 connections, each
 #                          direction alone; per case the median of RUNS (3) of
 #                          SECS (5) seconds after 2 s of warm-up: TSC busy
@@ -26,7 +27,7 @@
 #                          (--takeover), so that the run covers a takeover on
 #                          both sides (the takeovers are counted in the results).
 #
-# Writes bench/results/DATE-engine.json (-cps, -memory); prints one table.
+# Writes bench/results/DATE-engine.json (-cps, -memory), or ENGINE_RESULT; prints one table.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${HAGD_BUILD:-$ROOT/build}
@@ -197,18 +198,18 @@ part=$1; shift
 mkdir -p "$ROOT/bench/results"
 case $part in
 engine)
-	SECS=${1:-5} RUNS=${2:-3} WARM=2 CONNS=(1 100 10000)
+	SECS=${1:-5} RUNS=${2:-3} WARM=2 CONNS=(${ENGINE_CONNS:-1 100 10000})
 	((smoke)) && SECS=1 RUNS=1 WARM=1 CONNS=(1 100)
 	conf "$W/hagd.json" 1 '{"rcvbuf_init": 16384}'
 	cases=()
-	for proto in mptcp tcp; do
+	for proto in ${ENGINE_PROTOS:-mptcp tcp}; do
 		for c in "${CONNS[@]}"; do
 			pflag=()
 			[[ $proto == mptcp ]] && pflag=(--mptcp)
 			[[ $proto == mptcp ]] && ((smoke)) && pflag+=(--takeover "$(((c + 9) / 10))")
 			buf=65536
 			((c >= 10000)) && buf=16384
-			for d in up down; do
+			for d in ${ENGINE_DIRS:-up down}; do
 				for r in $(seq "$RUNS"); do
 					name="$proto.c$c.$d.$r"
 					hagd_start "$W/hagd.json"
@@ -291,7 +292,7 @@ memory)
 *) die "unknown part $part (engine, cps, memory)" ;;
 esac
 
-res=$ROOT/bench/results/$(date +%F)-$part.json
+res=${ENGINE_RESULT:-$ROOT/bench/results/$(date +%F)-$part.json}
 ((smoke)) && res=$W/smoke-$part.json
 $PY - "$part" "$W" "$res" "${cases[@]}" <<'EOF'
 import datetime, json, statistics, sys
