@@ -251,6 +251,10 @@ void mptcp_csum_free(struct mptcp_subflow *sf);
 /* mptcp_subflow.c: MP_CAPABLE (RFC 8684 3.1), MP_JOIN (3.2), DSS mappings (3.3.1) */
 /* The MP_CAPABLE third ACK on the first subflow (SYN_RCVD at data level): < 0 drop, 1 fell back, 0 on. */
 int mptcp_mpc_third_ack(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* Our MP_CAPABLE SYN/ACK (RFC 8684 3.1): key, H = HMAC-SHA256, A when checksums are used,
+ * C when joins to the first address are denied; stateful or from a SYN cookie. */
+uint32_t mptcp_mpc_synack_options(const struct mptcp_ctx *ctx, uint64_t key, bool csum, uint8_t *opt,
+				  uint32_t room);
 /* What a DSS mapping (RFC 8684 3.3.1) leaves of its segment. */
 enum map_verdict {
 	MAP_TAKEN,      /* recorded (or a DATA_FIN alone, or one ignored): the segment goes on */

@@ -500,20 +500,12 @@ static uint32_t tx_rst_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t 
 static uint32_t tx_syn_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room)
 {
 	struct mptcp_sock *msk = sf->msk;
-	struct mptcp_opts o;
 
 	if (msk->client)
 		return mptcp_client_syn_options(sf, opt, room);
 	if (!sf->master)
 		return (uint32_t)mptcp_join_synack_options(sf, opt, room);
-	/* RFC 8684 3.1: SYN/ACK carries our key; H = HMAC-SHA256. */
-	memset(&o, 0, sizeof(o));
-	o.suboptions = OPTION_MPTCP_MPC_SYNACK;
-	o.mpc_version = 1;
-	o.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (msk->csum ? MPTCP_CAP_CHECKSUM_REQD : 0) |
-		      (msk->ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
-	o.sndr_key = msk->local_key;
-	return (uint32_t)mptcp_write_options(opt, room, &o);
+	return mptcp_mpc_synack_options(msk->ctx, msk->local_key, msk->csum, opt, room);
 }
 
 /* The mapping of the len bytes at subflow position pos: one per segment,

@@ -234,10 +234,31 @@ static enum syn_kind classify_syn(struct mptcp_ctx *ctx, const struct mptcp_opts
 	return *flags < 0 ? SYN_PLAIN : SYN_MPC;
 }
 
+/* RFC 8684 3.1: checksums are used when either side sets A (flags: the client's). */
+static bool mpc_csum(const struct mptcp_ctx *ctx, int flags)
+{
+	return (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
+}
+
+uint32_t mptcp_mpc_synack_options(const struct mptcp_ctx *ctx, uint64_t key, bool csum, uint8_t *opt,
+				  uint32_t room)
+{
+	struct mptcp_opts w;
+
+	memset(&w, 0, sizeof(w));
+	w.suboptions = OPTION_MPTCP_MPC_SYNACK;
+	w.mpc_version = 1;
+	w.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (csum ? MPTCP_CAP_CHECKSUM_REQD : 0) |
+		      (ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
+	w.sndr_key = key;
+	return (uint32_t)mptcp_write_options(opt, room, &w);
+}
+
 int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, const struct tcp_seg *syn,
 			 uint8_t *opt, uint32_t room, bool *bit)
 {
-	struct mptcp_opts o, w;
+	struct mptcp_opts o;
+	uint64_t key;
 	int flags = 0;
 
 	mptcp_parse_all(ctx, &syn->opt, &o);
@@ -247,17 +268,11 @@ int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, cons
 		return -1;
 	if (classify_syn(ctx, &o, &flags) != SYN_MPC)
 		return 0;
-	memset(&w, 0, sizeof(w));
-	w.suboptions = OPTION_MPTCP_MPC_SYNACK;
-	w.mpc_version = 1;
-	/* RFC 8684 3.1: checksums are used when either side sets A. */
-	*bit = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
-	w.mpc_flags = MPTCP_CAP_HMAC_SHA256 | (*bit ? MPTCP_CAP_CHECKSUM_REQD : 0) |
-		      (ctx->deny_join_initial ? MPTCP_CAP_DENY_JOIN_ID0 : 0);
-	w.sndr_key = cookie_key(ctx, tmp, syn->seq);
-	if (w.sndr_key == 0)
+	key = cookie_key(ctx, tmp, syn->seq);
+	if (key == 0)
 		return 0;
-	return (int)mptcp_write_options(opt, room, &w);
+	*bit = mpc_csum(ctx, flags);
+	return (int)mptcp_mpc_synack_options(ctx, key, *bit, opt, room);
 }
 
 /* The handshake's ACK of a SYN answered with a cookie: the connection is made
@@ -337,8 +352,7 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 	msk->master = sf;
 	msk->first_laddr = sk->laddr;
 	msk->state = MSK_SYN_RCVD;
-	/* RFC 8684 3.1: checksums are used when either side sets A. */
-	msk->csum = (flags & MPTCP_CAP_CHECKSUM_REQD) || ctx->csum == MPTCP_CSUM_REQUIRE;
+	msk->csum = mpc_csum(ctx, flags);
 	if (msk->csum)
 		MPTCP_INC(ctx, MPTCP_MIB_CSUM_CONNS);
 	sf->msk = msk;

@@ -82,19 +82,22 @@ static void send_impaired(struct side *s, struct rte_mbuf **pkts, uint16_t n, ui
 		xmit(s, pkts, n);
 }
 
-/* One poll of the direction from -> to; every loop ends when nothing more is due at now. */
-static uint16_t forward(struct side *from, struct side *to, uint64_t now)
+/* One poll of the direction from -> to; every loop ends when nothing more is due at now.
+ * Returns the frames it moved: received, and released by an impairer. */
+static uint32_t forward(struct side *from, struct side *to, uint64_t now)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n = rte_eth_rx_burst(from->port, 0, pkts, BURST);
-	uint16_t got = n;
+	uint32_t got = n;
 
 	from->rx_pkts += n;
 	if (from->rx != NULL) {
 		n = hag_impair_process(from->rx, pkts, n, now);
 		send_impaired(to, pkts, n, now);
-		while ((n = hag_impair_poll(from->rx, pkts, BURST, now)) > 0)
+		while ((n = hag_impair_poll(from->rx, pkts, BURST, now)) > 0) {
 			send_impaired(to, pkts, n, now);
+			got += n;
+		}
 	} else if (n) {
 		send_impaired(to, pkts, n, now);
 	}
