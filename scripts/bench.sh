@@ -327,7 +327,13 @@ for m in "${models[@]}"; do
 	for p in "${POINTS[@]}"; do
 		[[ $(model_of "$p") == "$m" ]] || continue
 		loss_on "$(point_loss "$p")"
+		# hagd's clean legs (client -> hagd up, server -> hagd down) are sent by the
+		# kernel ends: each run pairs with the kernel run whose ends run the same
+		# congestion control (decision 50): the host's default, then CUBIC.
 		runs "$OUT/hagd.$p" "$HAG_SERVICE_ADDR" "$HAG_SERVICE_PORT" "$HAG_UPSTREAM_PORT"
+		LOAD=$LOAD_CUBIC
+		runs "$OUT/hagd_cubic_ends.$p" "$HAG_SERVICE_ADDR" "$HAG_SERVICE_PORT" "$HAG_UPSTREAM_PORT"
+		LOAD=$LOAD_DEFAULT
 		# Counters since hagd started: the point's are the difference to the previous point's.
 		$HAGCTL >"$OUT/hagd.$p.stats.json" 2>/dev/null || echo '{}' >"$OUT/hagd.$p.stats.json"
 	done
@@ -404,7 +410,7 @@ for p in points:
         x["impair_seen"] = {"kernel": impair_seen("%s/linkem.kernel_cubic.%s.json" % (out, p)),
                             "hagd": impair_seen("%s/hagd.%s.stats.json" % (out, p),
                                                 "%s/hagd.%s.stats.json" % (out, prev[-1]) if prev else None)}
-    for side in ("kernel", "kernel_cubic", "hagd"):
+    for side in ("kernel", "kernel_cubic", "hagd", "hagd_cubic_ends"):
         r_ = raw(side, p)
         # No run completed (three failed tries): no figure, the collapse is the result.
         x[side + "_up_gbps"] = statistics.median(v[0] for v in r_) if r_ else None
@@ -416,7 +422,9 @@ for p in points:
         # A model on dsl only delays the download's lossy leg alike on both sides,
         # not the upload's: no upload ratio.
         same = m == "random" or "upstream" in ports[m] or d == "down"
-        x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_cubic_%s_gbps" % d]) if same else None
+        # Like for like: the ends' congestion control is the same in both runs of a ratio.
+        x["hagd_per_kernel_cubic_" + d] = ratio(x["hagd_cubic_ends_%s_gbps" % d],
+                                               x["kernel_cubic_%s_gbps" % d]) if same else None
         x["hagd_per_kernel_" + d] = ratio(x["hagd_%s_gbps" % d], x["kernel_%s_gbps" % d]) if same else None
     results.append(x)
 json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "date": date,
@@ -424,21 +432,23 @@ json.dump({"part": "tcp-loss", "mib_each_way": int(mib), "runs": int(runs), "dat
            "kernel_path": "hag-linkem: io forwarding through hagd's impairment stage, the same config",
            "random_loss": "nftables, ingress of the client's dsl and of the server's up",
            "hagd_poll": "busy (dpdk.idle_sleep_us 0), as hag-linkem",
+           "hagd_ends": "hagd_*: the kernel ends run the host's default congestion control (as kernel_*);"
+                        " hagd_cubic_ends_*: CUBIC on the ends' sockets (as kernel_cubic_*)",
            "models": models, "results": results},
           open(res, "w"), indent=1)
 print("tcp-loss: %s MiB each way at once, plain TCP, median of %s (Gbit/s); kernel %s (the host's"
       " default) and kernel cubic (set per socket) through hag-linkem; hagd runs %s" % (mib, runs, cc, hagd_cc))
-print("  %-10s %-16s %-16s %-16s %-16s %-16s" % ("point", "kernel %s" % cc, "kernel cubic", "hagd",
-      "hagd/cubic", "hagd/%s" % cc))
+print("  %-10s %-16s %-16s %-16s %-16s %-16s %-16s" % ("point", "kernel %s" % cc, "kernel cubic",
+      "hagd, ends %s" % cc, "hagd, ends cubic", "hagd/cubic", "hagd/%s" % cc))
 for x in results:
     v = lambda a, fmt: "-" if a is None else fmt % a
     f = lambda k: "%s/%s" % (v(x[k + "_up_gbps"], "%.3f"), v(x[k + "_down_gbps"], "%.3f"))
     g = lambda k: "%s/%s" % (v(x[k + "_up"], "%.2f"), v(x[k + "_down"], "%.2f"))
-    print("  %-10s %-16s %-16s %-16s %-16s %-16s" % (x["point"], f("kernel"), f("kernel_cubic"),
-          f("hagd"), g("hagd_per_kernel_cubic"), g("hagd_per_kernel")))
-print("  (each column up/down)")
+    print("  %-10s %-16s %-16s %-16s %-16s %-16s %-16s" % (x["point"], f("kernel"), f("kernel_cubic"),
+          f("hagd"), f("hagd_cubic_ends"), g("hagd_per_kernel_cubic"), g("hagd_per_kernel")))
+print("  (each column up/down; a ratio pairs runs whose kernel ends run the same congestion control)")
 for x in results:
-    for side in ("kernel", "kernel_cubic", "hagd"):
+    for side in ("kernel", "kernel_cubic", "hagd", "hagd_cubic_ends"):
         if x[side + "_failed_runs"]:
             print("  %-10s %s: %d failed tries, made again, not counted" % (x["point"], side, x[side + "_failed_runs"]))
         if x[side + "_collapsed_runs"]:

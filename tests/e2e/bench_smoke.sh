@@ -35,7 +35,7 @@ PYEOF
 
 smoke tcp-loss --smoke
 check "tcp-loss smoke: hagd, kernel (host default, named) and kernel CUBIC figures, the +5 ms point with its download ratio only, in $RESULT" \
-	figures "$RESULT" 'r["kernel_cc"] and all(x[s + d] > 0 for x in r["results"] for s in ("kernel", "kernel_cubic", "hagd") for d in ("_up_gbps", "_down_gbps")) and any(x["model"] == "rtt5" and x["hagd_per_kernel_cubic_down"] and x["hagd_per_kernel_cubic_up"] is None for x in r["results"])'
+	figures "$RESULT" 'r["kernel_cc"] and all(x[s + d] > 0 for x in r["results"] for s in ("kernel", "kernel_cubic", "hagd", "hagd_cubic_ends") for d in ("_up_gbps", "_down_gbps")) and any(x["model"] == "rtt5" and x["hagd_per_kernel_cubic_down"] and x["hagd_per_kernel_cubic_up"] is None for x in r["results"])'
 smoke e2e e2e --smoke
 check "e2e smoke: hagd and kernel gateway figures, both with the lte join, in $RESULT" \
 	figures "$RESULT" 'all(r["results"][s]["up_gbps"] > 0 and r["results"][s]["down_gbps"] > 0 and r["results"][s]["client_mp_joins"] > 0 for s in ("hagd", "kgw"))'
