@@ -473,18 +473,6 @@ bool hag_config_intercepts(const struct hag_config *c, uint32_t dst, uint16_t dp
 	return false;
 }
 
-bool hag_config_arp_target(const struct hag_config *c, int port, uint32_t tip)
-{
-	const struct hag_port_conf *pc = &c->ports[port];
-
-	if (tip == pc->addr)
-		return true;
-	for (int i = 0; i < c->transparent.n_snat; i++)
-		if (c->transparent.snat[i] == tip && !((tip ^ pc->addr) & mask_of(pc->prefixlen)))
-			return true;
-	return false;
-}
-
 /* Dotted quad only: inet_aton's "10.1" and octal "010" forms are typos here. */
 static const char *parse_ip(const char *s, const char **end, uint32_t *ip)
 {

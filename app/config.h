@@ -211,8 +211,6 @@ struct hag_config {
 
 /* transparent.intercept: a TCP segment to dst:dport (host order) is terminated by hagd. */
 bool hag_config_intercepts(const struct hag_config *c, uint32_t dst, uint16_t dport);
-/* An address hagd answers ARP for on ports[port]: its own there, or a SNAT address in its prefix. */
-bool hag_config_arp_target(const struct hag_config *c, int port, uint32_t tip);
 
 /* Worker w's block of n in lo..hi (both included): *blo..*bhi. A port p of
  * the range belongs to worker (p - lo) * n / (hi - lo + 1). */

@@ -18,6 +18,7 @@
 #include "steer.h"
 #include "net/steer.h"
 #include "mptcp/mptcp.h"
+#include "net/ip.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
 
@@ -26,37 +27,6 @@ extern int hag_logtype;
 	rte_log(RTE_LOG_##level, hag_logtype, "hagd: " fmt "\n", ##__VA_ARGS__)
 
 #define HAG_BURST 32
-
-/* Counters of the IP layer and below (kernel Ip/Icmp names where they fit). */
-enum hag_ip_mib {
-	IP_MIB_IN_RECEIVES,      /* InReceives: IPv4 packets received */
-	IP_MIB_IN_HDR_ERRORS,    /* InHdrErrors: bad version, IHL, length or checksum */
-	IP_MIB_IN_TRUNCATED,     /* InTruncatedPkts */
-	IP_MIB_IN_ADDR_ERRORS,   /* InAddrErrors: not for one of our addresses */
-	IP_MIB_IN_UNKNOWN_PROTOS,/* InUnknownProtos */
-	IP_MIB_FRAG_DROPS,       /* hagd: fragments dropped (no reassembly) */
-	IP_MIB_NO_ROUTE,         /* OutNoRoutes */
-	IP_MIB_ARP_IN,           /* hagd: ARP packets received */
-	IP_MIB_ARP_OUT,          /* hagd: ARP packets sent */
-	IP_MIB_ARP_PENDING_DROPS,/* hagd: packets dropped waiting for ARP */
-	IP_MIB_ARP_EVICTIONS,    /* hagd: ARP entries evicted to make room for a new next hop */
-	IP_MIB_ICMP_ECHO_IN,     /* IcmpInEchos */
-	IP_MIB_ICMP_ECHO_OUT,    /* IcmpOutEchoReps */
-	IP_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors: bad checksum or not an echo request */
-	IP_MIB_ICMP_DEST_UNREACH,/* IcmpInDestUnreachs: handed to lib/tcp */
-	IP_MIB_NON_IP,           /* hagd: frames neither IPv4 nor ARP */
-	IP_MIB_INTERCEPTED,      /* hagd: TCP segments to other hosts taken by transparent mode */
-	IP_MIB_INTERCEPT_BYPASS, /* hagd: transparent.mptcp_only: plain TCP segments routed instead */
-	IP_MIB_FORW_DATAGRAMS,   /* ForwDatagrams: packets routed through hagd */
-	IP_MIB_FORW_DROPPED,     /* hagd: transit packets dropped by transparent.other = "drop" */
-	IP_MIB_IN_NO_ROUTES,     /* InNoRoutes: transit packets without a route (ICMP net unreachable) */
-	IP_MIB_TTL_EXCEEDED,     /* hagd: transit packets with TTL <= 1 (ICMP time exceeded) */
-	IP_MIB_FRAG_NEEDED,      /* hagd: transit packets too big with DF (ICMP fragmentation needed) */
-	IP_MIB_FRAG_FAILS,       /* FragFails: transit packets too big without DF (hagd does not fragment) */
-	IP_MIB_ICMP_OUT_ERRORS,  /* hagd: ICMP errors sent (time exceeded, unreachable) */
-	IP_MIB_ICMP_RATE_LIMITED,/* hagd: ICMP errors not sent: over the rate limit */
-	IP_MIB_MAX
-};
 
 enum hag_relay_mib {
 	RELAY_MIB_ACCEPTED,          /* client connections accepted */
@@ -182,7 +152,7 @@ struct hag_lcore {
 	struct rte_ring *inbox;       /* segments handed over by other workers (MP/SC) */
 	struct rte_ring *ctl;         /* steering news from other workers (struct hag_steer_msg) */
 	struct hag_steer steer;       /* which worker owns a received segment */
-	struct hag_steer_rss *rss[HAG_MAX_PORTS]; /* the port's RSS, when it can be modelled (NICs) */
+	struct net_steer_rss *rss[HAG_MAX_PORTS]; /* the port's RSS, when it can be modelled (NICs) */
 	uint64_t handoff_mib[HANDOFF_MIB_MAX];
 	uint16_t ho_n[HAG_MAX_WORKERS];                    /* hand-offs gathered in this burst */
 	struct rte_mbuf *ho[HAG_MAX_WORKERS][HAG_BURST];
@@ -190,10 +160,9 @@ struct hag_lcore {
 	struct hag_port ports[HAG_MAX_PORTS];
 	struct tcp_stack *tcp;
 	struct mptcp_ctx *mptcp;
-	struct net_arp_table arp;
+	struct net_ip ip;             /* the gateway below TCP: ARP, routes, ICMP, the IP MIB */
 	struct hag_listener listeners[HAG_MAX_LISTENERS];
 	uint64_t now_us;
-	uint64_t ip_mib[IP_MIB_MAX];
 	uint64_t relay_mib[RELAY_MIB_MAX];
 	uint32_t relay_active;
 	TAILQ_HEAD(, hag_conn) conns;     /* relayed connections, for hagctl conns */
@@ -209,19 +178,14 @@ struct hag_lcore {
 	struct hag_conn_snap snap[HAG_CONN_SNAPS];
 	uint16_t n_sf_snap;
 	struct hag_sf_snap sf_snap[HAG_SF_SNAPS];
-	struct hag_mem mem;           /* relay pipes of this worker and their budget */
+	struct tcp_pipe_mem mem;           /* relay pipes of this worker and their budget */
 	uint64_t polls, busy_polls, busy_cycles;
 	/* Stopping (SIGTERM): see hag_lcore_drain. */
 	bool draining, drain_closed, drain_reset;
 	uint64_t drain_deadline_us;
-	/* ICMP errors: a token bucket (RFC 1812 4.3.2.8). */
-	uint32_t icmp_tokens;
-	uint64_t icmp_refill_us;
-	uint16_t icmp_ip_id;
 	struct hag_listener transparent;  /* the intercepting listeners' argument (conf NULL) */
 } __rte_cache_aligned;
 
-extern const char *const hag_ip_mib_names[IP_MIB_MAX];
 extern const char *const hag_relay_mib_names[RELAY_MIB_MAX];
 /* Draining: close every relayed connection in order (DATA_FIN/FIN both ways); returns how many. */
 unsigned hag_proxy_close_all(struct hag_lcore *lc);
@@ -262,35 +226,29 @@ void hag_lcore_fini(struct hag_lcore *lc);
 /* A frame (Ethernet header in place) out of port: lcore.c's through ethdev; a test's or fuzzer's own. */
 void hag_port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m);
 
-/* dispatch.c: a worker's receive path and output, without the ports (they go through hag_port_tx). */
+/* dispatch.c: a worker's receive path above lib/net, without the ports (they go through hag_port_tx). */
+/* lc->ip from lc's config and ports (their MACs): lib/net calling back into dispatch.c. 0 or -ENOSPC. */
+int hag_dispatch_init(struct hag_lcore *lc);
 /* A received frame (Ethernet header at its start) from port. */
 void hag_rx_one(struct hag_lcore *lc, int port, struct rte_mbuf *m);
 /* A frame another worker handed over (port and flags in m->hash.usr). */
 void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m);
 /* Send the hand-overs gathered during a burst to their workers' inboxes. */
 void hag_handoff_flush(struct hag_lcore *lc);
-/* lib/tcp's output: an IPv4 packet to dst, routed, its next hop resolved by ARP. */
-int hag_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route);
-/* The port that routes to dst (connected prefixes and routes, longest prefix), its next hop in *nh; -1: none. */
-int hag_route_lookup(const struct hag_lcore *lc, uint32_t dst, uint32_t *nh);
-bool hag_is_local_addr(const struct hag_lcore *lc, uint32_t addr);
-/* The address of the port that routes to dst; 0 when there is no route. */
-uint32_t hag_src_addr_for(const struct hag_lcore *lc, uint32_t dst);
-/* Transparent mode: the source address of client's upstream connections to dst
- * (a transparent.snat address; without any, the upstream port's own). */
-uint32_t hag_snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t dst);
+
+/* engine.c */
 /*
- * The TCP stack and MPTCP context of lc (cfg, pool, worker, n_workers and
- * now_us set) from its config, and the relay's listeners. tc holds what the
- * caller decides (socket_id, flow_event, port_ok; output when not hag_output;
- * mss when not from the ports' MTU); the rest comes from lc->cfg.
+ * The gateway (hag_dispatch_init), TCP stack and MPTCP context of lc (cfg,
+ * pool, worker, n_workers, ports' MACs and now_us set) from its config, and
+ * the relay's listeners. tc holds what the caller decides (socket_id,
+ * flow_event, port_ok; output when not lib/net's; mss when not from the
+ * ports' MTU); the rest comes from lc->cfg.
  */
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc);
 /* lc as the one worker of cfg without ports (their MACs 00:..:10+i): tests and fuzzing. */
 void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us);
 /* ... and their end (ARP packets still held are freed too). */
 void hag_engine_fini(struct hag_lcore *lc);
-void hag_arp_flush(struct hag_lcore *lc);
 extern volatile bool hag_quit;
 extern volatile bool hag_draining;  /* the first SIGTERM/SIGINT: finish, refuse new, then quit */
 

@@ -84,7 +84,7 @@ struct gport {
 /* One end of a connection: a client (toward hagd's service) or the server side. */
 struct end {
 	struct tcp_sock *sk;
-	struct hag_pipe rx, tx;
+	struct tcp_pipe rx, tx;
 	uint64_t got;                       /* payload bytes received */
 	bool client, shut, fin_seen;
 	unsigned idx;                       /* in g.all */
@@ -145,14 +145,14 @@ static uint8_t pattern[65536];
 /* Keep a send buffer full (stream) or put n bytes in it (request / response). */
 static void fill(struct end *e, uint64_t n)
 {
-	while (n > 0 && hag_pipe_space(&e->tx) > 0) {
-		uint32_t k = hag_pipe_space(&e->tx);
+	while (n > 0 && tcp_pipe_space(&e->tx) > 0) {
+		uint32_t k = tcp_pipe_space(&e->tx);
 
 		if (k > sizeof(pattern))
 			k = sizeof(pattern);
 		if (k > n)
 			k = (uint32_t)n;
-		if (hag_pipe_write(&e->tx, e->tx.rx.nxt, pattern, k) < 0)
+		if (tcp_pipe_write(&e->tx, e->tx.rx.nxt, pattern, k) < 0)
 			break;      /* no memory for the ring: the next writable event tries again */
 		n -= k;
 	}
@@ -186,8 +186,8 @@ static void end_free(struct end *e)
 		g.all[e->idx] = g.all[--g.n_all];
 		g.all[e->idx]->idx = e->idx;
 	}
-	hag_pipe_fini(&e->rx);
-	hag_pipe_fini(&e->tx);
+	tcp_pipe_fini(&e->rx);
+	tcp_pipe_fini(&e->tx);
 	free(e);
 }
 
@@ -208,7 +208,7 @@ static int end_pipes(struct end *e)
 {
 	uint32_t cap = g.mode == M_STREAM ? g.bytes : 4096;
 
-	if (hag_pipe_init(&e->rx, cap) != 0 || hag_pipe_init(&e->tx, cap) != 0)
+	if (tcp_pipe_init(&e->rx, cap) != 0 || tcp_pipe_init(&e->tx, cap) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -246,14 +246,14 @@ static void ev_established(struct tcp_sock *sk)
 static void ev_readable(struct tcp_sock *sk)
 {
 	struct end *e = sk->user;
-	uint32_t n = hag_pipe_used(&e->rx);
+	uint32_t n = tcp_pipe_used(&e->rx);
 
 	e->got += n;
 	if (e->client)
 		g.rx_client += n;
 	else
 		g.rx_server += n;
-	hag_pipe_consume(&e->rx, e->rx.rx.nxt);
+	tcp_pipe_consume(&e->rx, e->rx.rx.nxt);
 	tcp_rx_space_freed(sk);
 	if (g.mode == M_STREAM)
 		return;

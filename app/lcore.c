@@ -80,11 +80,11 @@ static bool port_ok(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, u
 {
 	struct hag_lcore *lc = arg;
 	uint32_t nh;
-	int port = hag_route_lookup(lc, raddr, &nh);
+	int port = net_ip_route(&lc->ip, raddr, &nh);
 
 	if (port < 0 || lc->rss[port] == NULL)
 		return true;
-	return hag_steer_queue_of(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
+	return net_steer_queue_of(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
 }
 
 /* Each port's RSS model (several workers only): logged once, by worker 0. True when one port has one. */
@@ -93,8 +93,8 @@ static bool rss_init(struct hag_lcore *lc)
 	bool any = false;
 
 	for (int i = 0; i < lc->n_ports; i++) {
-		struct hag_steer_rss *r = malloc(sizeof(*r));
-		int e = r ? hag_steer_rss_from_port(lc->ports[i].port_id, r) : -ENOMEM;
+		struct net_steer_rss *r = malloc(sizeof(*r));
+		int e = r ? net_steer_rss_from_port(lc->ports[i].port_id, r) : -ENOMEM;
 
 		if (e == 0) {
 			lc->rss[i] = r;

@@ -53,15 +53,15 @@ struct hag_conn {
 	uint64_t up_freed, down_freed;   /* pipe heads already counted in BytesUp/Down */
 	uint64_t id;
 	TAILQ_ENTRY(hag_conn) link;
-	struct hag_pipe up, down;
+	struct tcp_pipe up, down;
 };
 
 static void conn_maybe_free(struct hag_conn *c)
 {
 	if (c->client || c->server || c->client_parked)
 		return;
-	hag_pipe_fini(&c->up);
-	hag_pipe_fini(&c->down);
+	tcp_pipe_fini(&c->up);
+	tcp_pipe_fini(&c->down);
 	if (c->climit_held)
 		hag_climit_put(&g_climit, c->client_addr);
 	c->lc->relay_active--;
@@ -101,6 +101,18 @@ static void count_bytes(struct hag_conn *c)
 
 static const struct tcp_sock_ops server_ops;
 
+/* Transparent mode: the source address of client's upstream connections to dst
+ * (a transparent.snat address; without any, the upstream port's own). */
+static uint32_t snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint32_t dst)
+{
+	const struct hag_transparent_conf *t = &lc->cfg->transparent;
+
+	if (t->n_snat == 0)
+		return net_ip_src_for(&lc->ip, dst);
+	/* One client address always leaves from the same SNAT address. */
+	return t->snat[((client * 2654435761u) >> 16) % (uint32_t)t->n_snat];
+}
+
 /*
  * Client side events. The upstream connect starts only once the client
  * completed its handshake: a flood of spoofed SYNs must not become a flood
@@ -110,8 +122,8 @@ static void client_established(struct tcp_sock *sk)
 {
 	struct hag_conn *c = sk->user;
 	struct hag_lcore *lc = c->lc;
-	uint32_t src = c->transparent ? hag_snat_addr_for(lc, c->client_addr, c->up_addr) :
-					hag_src_addr_for(lc, c->up_addr);
+	uint32_t src = c->transparent ? snat_addr_for(lc, c->client_addr, c->up_addr) :
+					net_ip_src_for(&lc->ip, c->up_addr);
 
 	c->server = tcp_connect(lc->tcp, src, 0, c->up_addr, c->up_port, &c->down, &c->up,
 				&server_ops, c, NULL, lc->now_us);
@@ -323,11 +335,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	struct hag_lcore *lc = l->lc;
 	struct hag_conn *c;
 	bool held = false;
-	int mp = 0;
+	enum mptcp_accept_verdict mp = MPTCP_ACCEPT_PLAIN;
 
 	if (lc->cfg->mptcp_enabled) {
 		mp = mptcp_accept(lc->mptcp, sk, syn);
-		if (mp < 0)
+		if (mp == MPTCP_ACCEPT_REFUSE)
 			return -1;
 		if (mp == MPTCP_ACCEPT_JOINED)
 			return 0;   /* a new subflow of a connection we relay already */
@@ -342,7 +354,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		lc->relay_mib[RELAY_MIB_LIMIT_REFUSED]++;
 		return -ECONNREFUSED;
 	}
-	if (l->conf == NULL && hag_src_addr_for(lc, sk->laddr) == 0) {
+	if (l->conf == NULL && net_ip_src_for(&lc->ip, sk->laddr) == 0) {
 		/* Transparent: no way on to the destination. */
 		lc->relay_mib[RELAY_MIB_NO_ROUTE]++;
 		return -EHOSTUNREACH;
@@ -362,10 +374,10 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
 	c = calloc(1, sizeof(*c));
 	if (c == NULL ||
-	    hag_pipe_init_tuned(&c->up, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_rcvbuf, &lc->mem) != 0 ||
-	    hag_pipe_init_tuned(&c->down, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_sndbuf, &lc->mem) != 0) {
+	    tcp_pipe_init_tuned(&c->up, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_rcvbuf, &lc->mem) != 0 ||
+	    tcp_pipe_init_tuned(&c->down, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_sndbuf, &lc->mem) != 0) {
 		if (c) {
-			hag_pipe_fini(&c->up);
+			tcp_pipe_fini(&c->up);
 			free(c);
 		}
 		if (held)
@@ -388,7 +400,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	/* The access side's settings, for this subflow and every one that joins it. */
 	mptcp_sock_configure(sk, &lc->access_conf);
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;
-	if (mp > 0)
+	if (mp == MPTCP_ACCEPT_MPTCP)
 		lc->relay_mib[RELAY_MIB_MPTCP]++;
 	if (c->transparent)
 		lc->relay_mib[RELAY_MIB_TRANSPARENT]++;
@@ -399,37 +411,35 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	return 0;
 }
 
-static const char *sock_cc_name(const struct tcp_sock *sk)
-{
-	return sk->cc_ops ? sk->cc_ops->name : "?";
-}
-
 static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 {
+	struct tcp_sock_info i;
+
 	o->valid = sk != NULL;
 	if (sk == NULL)
 		return;
+	tcp_sock_get_info(sk, &i);
 	o->mptcp = mptcp_active(sk);
-	o->state = sk->state;
-	o->retries = sk->retries;
-	o->ooo = sk->rcv.n;
-	o->laddr = sk->laddr;
-	o->lport = sk->lport;
-	o->raddr = sk->raddr;
-	o->rport = sk->rport;
-	o->snd_wnd = sk->snd_wnd;
-	o->cwnd = sk->cwnd;
-	o->srtt_us = sk->srtt_us;
-	o->snd_una = sk->snd_una;
-	o->snd_nxt = sk->snd_nxt;
-	o->snd_max = sk->snd_max;
-	o->rcv_nxt = sk->rcv.nxt;
-	o->cc = sock_cc_name(sk);
-	o->keep_ms = sk->keep_idle_ms;
-	o->idle_ms = sk->idle_ms;
+	o->state = i.state;
+	o->retries = i.retries;
+	o->ooo = i.ooo;
+	o->laddr = i.laddr;
+	o->lport = i.lport;
+	o->raddr = i.raddr;
+	o->rport = i.rport;
+	o->snd_wnd = i.snd_wnd;
+	o->cwnd = i.cwnd;
+	o->srtt_us = i.srtt_us;
+	o->snd_una = i.snd_una;
+	o->snd_nxt = i.snd_nxt;
+	o->snd_max = i.snd_max;
+	o->rcv_nxt = i.rcv_nxt;
+	o->cc = i.cc;
+	o->keep_ms = i.keep_ms;
+	o->idle_ms = i.idle_ms;
 }
 
-static void pipe_snap(struct hag_pipe_snap *o, const struct hag_pipe *p)
+static void pipe_snap(struct hag_pipe_snap *o, const struct tcp_pipe *p)
 {
 	o->head = p->head;
 	o->end = p->rx.nxt;
@@ -454,20 +464,22 @@ static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const s
 	o->sf_n = 0;
 	for (int i = 0; i < n && i < room; i++) {
 		struct hag_sf_snap *f = &lc->sf_snap[lc->n_sf_snap++];
+		struct tcp_sock_info si;
 
-		f->raddr = sfi[i].sk->raddr;
-		f->rport = sfi[i].sk->rport;
-		f->state = sfi[i].sk->state;
-		f->cwnd = sfi[i].sk->cwnd;
-		f->srtt_us = sfi[i].sk->srtt_us;
+		tcp_sock_get_info(sfi[i].sk, &si);
+		f->raddr = si.raddr;
+		f->rport = si.rport;
+		f->state = si.state;
+		f->cwnd = si.cwnd;
+		f->srtt_us = si.srtt_us;
 		f->mappings = sfi[i].mappings;
 		f->stale = sfi[i].stale;
 		f->backup = sfi[i].backup;
 		f->given = sfi[i].given;
-		f->acked = sfi[i].sk->snd_una;
-		f->cc = sock_cc_name(sfi[i].sk);
-		f->keep_ms = sfi[i].sk->keep_idle_ms;
-		f->idle_ms = sfi[i].sk->idle_ms;
+		f->acked = si.snd_una;
+		f->cc = si.cc;
+		f->keep_ms = si.keep_ms;
+		f->idle_ms = si.idle_ms;
 		o->sf_n++;
 	}
 }

@@ -138,12 +138,12 @@ static int stats_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(mp, mptcp_mib_names[c], v);
 	}
 	rte_tel_data_add_dict_u64(mp, "CurrEstab", mconns);
-	for (int c = 0; c < IP_MIB_MAX; c++) {
+	for (int c = 0; c < NET_MIB_MAX; c++) {
 		uint64_t v = 0;
 
 		for (int i = 0; i < g_n; i++)
-			v += g_lcs[i].ip_mib[c];
-		rte_tel_data_add_dict_u64(ip, hag_ip_mib_names[c], v);
+			v += g_lcs[i].ip.mib[c];
+		rte_tel_data_add_dict_u64(ip, net_mib_names[c], v);
 	}
 	for (int c = 0; c < RELAY_MIB_MAX; c++) {
 		uint64_t v = 0;

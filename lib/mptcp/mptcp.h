@@ -110,15 +110,18 @@ struct mptcp_ctx;
 struct mptcp_ctx *mptcp_ctx_create(uint32_t max_conns, int socket_id);
 void mptcp_ctx_free(struct mptcp_ctx *ctx);
 
-/*
- * A SYN arrived on an MPTCP-enabled listener; sk is the new connection in
- * SYN_RCVD. Returns 1 when MPTCP was attached (the SYN/ACK will carry our
- * key; the owner then sets rxp/txp/ops as for plain TCP), 0 when sk goes on
- * as plain TCP, MPTCP_ACCEPT_JOINED when an MP_JOIN joined an existing
- * connection, or -1 when the SYN must be refused with a RST (unknown token,
- * too many subflows).
- */
-int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
+/* What mptcp_accept made of a SYN (or of the ACK that completes a SYN cookie). */
+enum mptcp_accept_verdict {
+	MPTCP_ACCEPT_REFUSE = -1, /* refuse it with a RST (unknown token, too many subflows, bad cookie key) */
+	MPTCP_ACCEPT_PLAIN = 0,   /* sk goes on as plain TCP */
+	MPTCP_ACCEPT_MPTCP = 1,   /* MPTCP attached: the SYN/ACK carries our key; the owner then sets
+				   * rxp/txp/ops as for plain TCP */
+	MPTCP_ACCEPT_JOINED = 2,  /* an MP_JOIN joined an existing connection: lib/mptcp owns sk (its
+				   * pipes are the connection's); the owner does nothing */
+};
+
+/* A SYN arrived on an MPTCP-enabled listener; sk is the new connection in SYN_RCVD. */
+enum mptcp_accept_verdict mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn);
 
 /*
  * SYN cookies (lib/tcp's tcp_stack_conf.syncookie_opts): the MP_CAPABLE of a
@@ -142,7 +145,7 @@ int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, cons
  * without MP_CAPABLE the socket goes on as plain TCP. NULL with rte_errno set.
  */
 struct tcp_sock *mptcp_connect(struct mptcp_ctx *ctx, struct tcp_stack *st, uint32_t laddr, uint32_t raddr,
-			       uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			       uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 			       const struct tcp_sock_ops *ops, void *user, uint64_t now_us);
 /*
  * Client role: a new subflow from laddr (MP_JOIN) for the connection whose
@@ -157,10 +160,6 @@ int mptcp_join(struct tcp_sock *first, uint32_t laddr, bool backup, uint64_t now
 /* Client role: joins asked for and not yet usable (waiting for the server's
  * confirmation or in their handshake); -ENOENT when sk carries no MPTCP connection. */
 int mptcp_joins_pending(const struct tcp_sock *sk);
-
-/* mptcp_accept's answer for an MP_JOIN that joined an existing connection:
- * lib/mptcp owns sk (its pipes are the connection's); the owner does nothing. */
-#define MPTCP_ACCEPT_JOINED 2
 
 /* Subflows per connection, the first included (RFC 8684 leaves it to policy; default 8). */
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n);

@@ -89,7 +89,7 @@ double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total)
 
 static void lia_init(struct tcp_sock *sk)
 {
-	sk->cc.lia.acc = 0;
+	mptcp_lia_of(sk)->acc = 0;
 }
 
 static void lia_on_ack(struct tcp_sock *sk, uint64_t acked)
@@ -105,19 +105,19 @@ static void lia_on_ack(struct tcp_sock *sk, uint64_t acked)
 		total = sk->cwnd;
 	inc_coupled = alpha * (double)acked * sk->mss / (double)total;
 	inc_alone = (double)acked * sk->mss / (double)sk->cwnd;
-	sk->cc.lia.acc += inc_coupled < inc_alone ? inc_coupled : inc_alone;
-	if (sk->cc.lia.acc >= 1.0) {
-		uint32_t add = (uint32_t)sk->cc.lia.acc;
+	mptcp_lia_of(sk)->acc += inc_coupled < inc_alone ? inc_coupled : inc_alone;
+	if (mptcp_lia_of(sk)->acc >= 1.0) {
+		uint32_t add = (uint32_t)mptcp_lia_of(sk)->acc;
 
 		sk->cwnd += add;
-		sk->cc.lia.acc -= add;
+		mptcp_lia_of(sk)->acc -= add;
 	}
 }
 
 static void lia_on_congestion(struct tcp_sock *sk)
 {
 	tcp_cc_halve(sk);
-	sk->cc.lia.acc = 0;
+	mptcp_lia_of(sk)->acc = 0;
 }
 
 const struct tcp_cc_ops mptcp_cc_lia = {
@@ -140,7 +140,7 @@ static double olia_quality(const struct tcp_sock *s)
 
 	if (s->cc_ops != &mptcp_cc_olia)
 		return 0;
-	l = (double)(s->cc.olia.l1 > s->cc.olia.l2 ? s->cc.olia.l1 : s->cc.olia.l2);
+	l = (double)(mptcp_olia_of(s)->l1 > mptcp_olia_of(s)->l2 ? mptcp_olia_of(s)->l1 : mptcp_olia_of(s)->l2);
 	return l * l / rtt_s(s);
 }
 
@@ -206,30 +206,30 @@ static double olia_increase(const struct tcp_sock *sk)
 
 static void olia_init(struct tcp_sock *sk)
 {
-	memset(&sk->cc.olia, 0, sizeof(sk->cc.olia));
+	memset(mptcp_olia_of(sk), 0, sizeof(struct mptcp_olia_state));
 }
 
 static void olia_on_ack(struct tcp_sock *sk, uint64_t acked)
 {
 	uint32_t step;
 
-	sk->cc.olia.l1 += acked;
+	mptcp_olia_of(sk)->l1 += acked;
 	acked = tcp_cc_slow_start(sk, acked);
 	if (acked == 0)
 		return;
-	sk->cc.olia.acc += olia_increase(sk) * (double)acked;
-	if (sk->cc.olia.acc >= 1.0) {
-		step = (uint32_t)sk->cc.olia.acc;
+	mptcp_olia_of(sk)->acc += olia_increase(sk) * (double)acked;
+	if (mptcp_olia_of(sk)->acc >= 1.0) {
+		step = (uint32_t)mptcp_olia_of(sk)->acc;
 		sk->cwnd += step;
-		sk->cc.olia.acc -= step;
-	} else if (sk->cc.olia.acc <= -1.0) {
-		step = (uint32_t)-sk->cc.olia.acc;
+		mptcp_olia_of(sk)->acc -= step;
+	} else if (mptcp_olia_of(sk)->acc <= -1.0) {
+		step = (uint32_t)-mptcp_olia_of(sk)->acc;
 		if (sk->cwnd < (uint32_t)sk->mss + step) {
 			sk->cwnd = sk->mss;
-			sk->cc.olia.acc = 0;
+			mptcp_olia_of(sk)->acc = 0;
 		} else {
 			sk->cwnd -= step;
-			sk->cc.olia.acc += step;
+			mptcp_olia_of(sk)->acc += step;
 		}
 		/* Below ssthresh, slow start would give the bytes back at once. */
 		if (sk->ssthresh > sk->cwnd)
@@ -240,11 +240,11 @@ static void olia_on_ack(struct tcp_sock *sk, uint64_t acked)
 static void olia_on_congestion(struct tcp_sock *sk)
 {
 	tcp_cc_halve(sk);
-	sk->cc.olia.acc = 0;
+	mptcp_olia_of(sk)->acc = 0;
 	/* A loss with nothing acked since the last one (RTO backoff) closes no interval. */
-	if (sk->cc.olia.l1) {
-		sk->cc.olia.l2 = sk->cc.olia.l1;
-		sk->cc.olia.l1 = 0;
+	if (mptcp_olia_of(sk)->l1) {
+		mptcp_olia_of(sk)->l2 = mptcp_olia_of(sk)->l1;
+		mptcp_olia_of(sk)->l1 = 0;
 	}
 }
 

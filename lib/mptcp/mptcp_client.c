@@ -21,7 +21,7 @@
 #include "mptcp/mptcp_internal.h"
 
 struct tcp_sock *mptcp_connect(struct mptcp_ctx *ctx, struct tcp_stack *st, uint32_t laddr, uint32_t raddr,
-			       uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			       uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 			       const struct tcp_sock_ops *ops, void *user, uint64_t now_us)
 {
 	struct mptcp_sock *msk = calloc(1, sizeof(*msk));

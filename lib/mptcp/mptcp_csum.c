@@ -25,10 +25,10 @@
 
 #include "mptcp/mptcp_internal.h"
 
-/* The one's complement sum of len ring bytes from pos; consumed bytes (below head) count as zeros, as hag_pipe_read gives them. */
-uint32_t mptcp_ring_sum(const struct hag_pipe *p, uint64_t pos, uint32_t len)
+/* The one's complement sum of len ring bytes from pos; consumed bytes (below head) count as zeros, as tcp_pipe_read gives them. */
+uint32_t mptcp_ring_sum(const struct tcp_pipe *p, uint64_t pos, uint32_t len)
 {
-	uint32_t acc = 0, z = hag_pipe_consumed(p, pos, len);
+	uint32_t acc = 0, z = tcp_pipe_consumed(p, pos, len);
 	bool odd = z & 1;
 
 	pos += z;
@@ -49,7 +49,7 @@ void mptcp_csum_free(struct mptcp_subflow *sf)
 {
 	if (sf->crx == NULL)
 		return;
-	hag_pipe_fini(&sf->crx->stage);
+	tcp_pipe_fini(&sf->crx->stage);
 	free(sf->crx);
 	sf->crx = NULL;
 }
@@ -63,7 +63,7 @@ static struct mptcp_csum_rx *crx_get(struct tcp_sock *sk, struct mptcp_subflow *
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	if (hag_pipe_init_tuned(&c->stage, 16384, sk->rxp->max_cap ? sk->rxp->max_cap : sk->rxp->cap,
+	if (tcp_pipe_init_tuned(&c->stage, 16384, sk->rxp->max_cap ? sk->rxp->max_cap : sk->rxp->cap,
 				sk->rxp->mem) < 0) {
 		free(c);
 		return NULL;
@@ -118,14 +118,14 @@ static bool covered(const struct mptcp_csum_rx *c, uint64_t pos, uint32_t len)
 }
 
 /* Stage bytes [pos, pos + len) to the connection's pipe at dpos. */
-static int64_t to_pipe(const struct hag_pipe *st, uint64_t pos, uint64_t dpos, uint32_t len, struct hag_pipe *p)
+static int64_t to_pipe(const struct tcp_pipe *st, uint64_t pos, uint64_t dpos, uint32_t len, struct tcp_pipe *p)
 {
 	int64_t adv = 0;
 
 	while (len > 0) {
 		uint32_t off = (uint32_t)pos & (st->cap - 1);
 		uint32_t n = st->cap - off < len ? st->cap - off : len;
-		int64_t a = hag_pipe_write(p, dpos, st->buf + off, n);
+		int64_t a = tcp_pipe_write(p, dpos, st->buf + off, n);
 
 		if (a < 0)
 			return a;
@@ -160,7 +160,7 @@ static int64_t flush_range(struct mptcp_subflow *sf, uint64_t a, uint64_t b)
 /* Everything staged goes to the pipe unverified: the subflow falls back to TCP. */
 static int64_t flush_all(struct mptcp_subflow *sf)
 {
-	const struct hag_pipe *st = &sf->crx->stage;
+	const struct tcp_pipe *st = &sf->crx->stage;
 	int64_t adv = flush_range(sf, st->head, st->rx.nxt);
 
 	for (int i = 0; i < st->rx.n; i++)
@@ -202,9 +202,9 @@ static int csum_failed(struct tcp_sock *sk, struct mptcp_subflow *sf, const stru
 static int drain(struct tcp_sock *sk, struct mptcp_subflow *sf)
 {
 	struct mptcp_csum_rx *c = sf->crx;
-	struct hag_pipe *st = &c->stage;
+	struct tcp_pipe *st = &c->stage;
 	struct mptcp_sock *msk = sf->msk;
-	struct hag_pipe *p = sk->rxp;
+	struct tcp_pipe *p = sk->rxp;
 	bool moved = false;
 
 	while (c->n > 0) {
@@ -238,7 +238,7 @@ static int drain(struct tcp_sock *sk, struct mptcp_subflow *sf)
 		else if (m->dpos > old)
 			MPTCP_INC(msk->ctx, MPTCP_MIB_OFO_QUEUE);
 		moved |= adv > 0;
-		hag_pipe_consume(st, end);
+		tcp_pipe_consume(st, end);
 		pop(c);
 	}
 	return moved ? 1 : 0;
@@ -248,7 +248,7 @@ int mptcp_csum_data_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, uint64_t p
 		       uint32_t len)
 {
 	struct mptcp_csum_rx *c = sf->crx;
-	struct hag_pipe *st;
+	struct tcp_pipe *st;
 
 	if (c == NULL)
 		return -ENOSPC;
@@ -263,8 +263,8 @@ int mptcp_csum_data_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, uint64_t p
 	if (!covered(c, pos, len))
 		return -ENOSPC;   /* its mapping could not be recorded: dropped, resent */
 	if (pos + len > st->head + st->cap)
-		(void)hag_pipe_grow(st, (uint32_t)(pos + len - st->head));
-	if (pos + len > st->head + st->cap || hag_pipe_write(st, pos, data, len) < 0)
+		(void)tcp_pipe_grow(st, (uint32_t)(pos + len - st->head));
+	if (pos + len > st->head + st->cap || tcp_pipe_write(st, pos, data, len) < 0)
 		return -ENOSPC;
 	return drain(sk, sf);
 }

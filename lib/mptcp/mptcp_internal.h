@@ -33,7 +33,7 @@ struct mptcp_sock;
  */
 #define MPTCP_CSUM_MAPS 32
 struct mptcp_csum_rx {
-	struct hag_pipe stage;          /* positions = subflow positions */
+	struct tcp_pipe stage;          /* positions = subflow positions */
 	uint8_t n;                      /* mappings below, sorted by ssn */
 	struct mptcp_rx_map {
 		uint64_t ssn, dpos;     /* first byte: subflow and data positions */
@@ -136,7 +136,7 @@ struct mptcp_sock {
 	struct mptcp_owner {
 		const struct tcp_sock_ops *ops;
 		void *user;
-		struct hag_pipe *txp, *rxp;
+		struct tcp_pipe *txp, *rxp;
 		int64_t tx_off;
 	} parked_owner;
 	struct tcp_sock_conf sk_conf;   /* the owner's settings for every subflow (mptcp_sock_configure) */
@@ -234,7 +234,7 @@ void mptcp_rx_reset(struct tcp_sock *sk, const struct tcp_seg *seg);
 bool mptcp_fastclose_rx(struct mptcp_subflow *sf, uint64_t key);
 
 /* mptcp_csum.c: DSS checksums (RFC 8684 3.3.1) */
-uint32_t mptcp_ring_sum(const struct hag_pipe *p, uint64_t pos, uint32_t len);
+uint32_t mptcp_ring_sum(const struct tcp_pipe *p, uint64_t pos, uint32_t len);
 /* Record a received mapping with its checksum: 0, -ENOMEM, -ENOSPC (too many waiting). */
 int mptcp_csum_map_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, uint64_t ssn, uint64_t dpos,
 		      uint32_t len, uint16_t wire_len, uint16_t csum);
@@ -263,7 +263,7 @@ enum map_verdict {
 	MAP_RESET,      /* the subflow was reset */
 };
 enum map_verdict mptcp_rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mptcp_opts *o);
-int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
+enum mptcp_accept_verdict mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o);
 int mptcp_join_synack_options(struct mptcp_subflow *sf, uint8_t *opt, uint32_t room);
 int mptcp_join_third_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 /* The owner's settings (msk->sk_conf) on a subflow; with_cc false leaves its congestion control. */
@@ -298,5 +298,29 @@ void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf);
 int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk);
 struct mptcp_sock *mptcp_token_lookup(struct mptcp_ctx *ctx, uint32_t token);
 void mptcp_token_del(struct mptcp_ctx *ctx, uint32_t token);
+
+/* LIA's and OLIA's state in tcp_sock.cc_priv: bytes acked not yet added to cwnd
+ * (acc); OLIA's bytes acked since the last loss (l1) and between the last two (l2). */
+struct mptcp_lia_state {
+	double acc;
+};
+
+struct mptcp_olia_state {
+	double acc;
+	uint64_t l1, l2;
+};
+
+_Static_assert(sizeof(struct mptcp_lia_state) <= sizeof(((struct tcp_sock *)0)->cc_priv), "LIA's state fits");
+_Static_assert(sizeof(struct mptcp_olia_state) <= sizeof(((struct tcp_sock *)0)->cc_priv), "OLIA's state fits");
+
+static inline struct mptcp_lia_state *mptcp_lia_of(const struct tcp_sock *sk)
+{
+	return (struct mptcp_lia_state *)(uintptr_t)sk->cc_priv;
+}
+
+static inline struct mptcp_olia_state *mptcp_olia_of(const struct tcp_sock *sk)
+{
+	return (struct mptcp_olia_state *)(uintptr_t)sk->cc_priv;
+}
 
 #endif

@@ -203,7 +203,7 @@ static void rx_data_ack(struct mptcp_sock *msk, const struct mptcp_opts *o)
 	}
 	msk->snd_una = (uint64_t)apos;
 	msk->hole_acks = 0;
-	hag_pipe_consume(m->txp, msk->snd_una < end ? msk->snd_una : end);
+	tcp_pipe_consume(m->txp, msk->snd_una < end ? msk->snd_una : end);
 	mptcp_rtx_arm(msk, true);
 	if (msk->snd_fin_sent && msk->snd_una == end + 1) {
 		msk->snd_fin_acked = true;
@@ -410,7 +410,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 {
 	struct mptcp_subflow *sf = sk->ulp_ctx;
 	struct mptcp_sock *msk = sf->msk;
-	struct hag_pipe *p = sk->rxp;
+	struct tcp_pipe *p = sk->rxp;
 	struct tcp_sock *m;
 	uint64_t dpos, old;
 	int64_t adv;
@@ -426,7 +426,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 			mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_NO_DSS);
 			/* lib/tcp reports readable: the socket is plain TCP from here on. */
 			{
-				int64_t w = hag_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len);
+				int64_t w = tcp_pipe_write(p, (uint64_t)((int64_t)pos + sk->rx_off), data, len);
 
 				return w < 0 ? (int)w : 0;
 			}
@@ -455,7 +455,7 @@ static int ulp_rx_data(struct tcp_sock *sk, uint64_t pos, const uint8_t *data, u
 		return 0;
 	}
 	old = p->rx.nxt;
-	adv = hag_pipe_write(p, dpos, data, len);
+	adv = tcp_pipe_write(p, dpos, data, len);
 	if (adv < 0)
 		return (int)adv;     /* -ENOSPC (ranges full) or -ENOMEM (no ring within the budget) */
 	if (dpos + len <= old)
@@ -614,7 +614,7 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 
 static uint32_t ulp_rcv_space(const struct tcp_sock *sk)
 {
-	uint32_t space = hag_pipe_space(sk->rxp), staged = mptcp_csum_staged(sk->ulp_ctx);
+	uint32_t space = tcp_pipe_space(sk->rxp), staged = mptcp_csum_staged(sk->ulp_ctx);
 
 	/* Bytes waiting for their checksum will take pipe room too. */
 	return space > staged ? space - staged : 0;
@@ -695,7 +695,7 @@ static void ulp_acked(struct tcp_sock *sk, uint64_t pos)
 		 * what it acked is acked at data level too. */
 		mptcp_fallback(sk, sf, MPTCP_MIB_FALLBACK_CSUM);
 		if (sk->txp)
-			hag_pipe_consume(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off));
+			tcp_pipe_consume(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off));
 		return;
 	}
 	if (sf->stale) {
@@ -724,7 +724,7 @@ static void ulp_tx_read(const struct tcp_sock *sk, uint64_t pos, void *dst, uint
 	 * reused or freed: those bytes read as zeros (the DSS checksum is computed
 	 * over the same zeros) and the peer drops them as old data. */
 	if (c && sf->msk)
-		hag_pipe_read(owner(sf->msk)->txp, c->dpos + (pos - c->ssn), dst, len);
+		tcp_pipe_read(owner(sf->msk)->txp, c->dpos + (pos - c->ssn), dst, len);
 	else
 		memset(dst, 0, len);
 }

@@ -24,7 +24,7 @@
 #include "mptcp/mptcp_internal.h"
 #include "net/steer.h"
 
-int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o)
+enum mptcp_accept_verdict mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o)
 {
 	struct mptcp_subflow *sf;
 	struct mptcp_sock *msk;
@@ -36,7 +36,7 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	msk = mptcp_token_lookup(ctx, o->token);
 	if (msk == NULL) {
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_NO_TOKEN);
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	}
 	m = msk->master ? msk->master->sk : NULL;     /* NULL: parked, waiting for this join */
 	/* Only an established connection, still open at data level, within the limit. */
@@ -46,12 +46,12 @@ int mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct m
 	    1u + msk->n_joined >= msk->ctx->max_subflows ||
 	    (ctx->deny_join_initial && sk->laddr == msk->first_laddr)) {   /* we said C (RFC 8684 3.1) */
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	}
 	sf = calloc(1, sizeof(*sf));
 	if (sf == NULL) {
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	}
 	sf->msk = msk;
 	sf->sk = sk;
@@ -188,7 +188,7 @@ static uint64_t cookie_key(const struct mptcp_ctx *ctx, const struct tcp_sock *s
 		if (key == 0)
 			continue;
 		mptcp_crypto_key_sha(key, &token, &idsn);
-		if (ctx->n_workers <= 1 || hag_steer_token_worker(token, ctx->n_workers) == ctx->worker)
+		if (ctx->n_workers <= 1 || net_steer_token_worker(token, ctx->n_workers) == ctx->worker)
 			return key;
 	}
 	return 0;
@@ -276,8 +276,8 @@ int mptcp_syncookie_opts(struct mptcp_ctx *ctx, const struct tcp_sock *tmp, cons
 }
 
 /* The handshake's ACK of a SYN answered with a cookie: the connection is made
- * from the keys it echoes. 1: MPTCP, 0: plain TCP, -1: refused. */
-static int accept_cookie(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o,
+ * from the keys it echoes. */
+static enum mptcp_accept_verdict accept_cookie(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct mptcp_opts *o,
 			 struct mptcp_sock **out)
 {
 	struct mptcp_sock *msk;
@@ -285,29 +285,29 @@ static int accept_cookie(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struc
 	uint32_t token;
 
 	if (!(o->suboptions & OPTION_MPTCP_MPC_ACK))
-		return 0;       /* the SYN/ACK was plain TCP, or the client fell back */
+		return MPTCP_ACCEPT_PLAIN;       /* the SYN/ACK was plain TCP, or the client fell back */
 	key = cookie_key(ctx, sk, sk->irs);
 	if (key == 0 || o->rcvr_key != key) {
 		MPTCP_INC(ctx, MPTCP_MIB_BAD_KEY);
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	}
 	mptcp_crypto_key_sha(key, &token, &idsn);
 	msk = calloc(1, sizeof(*msk));
 	if (msk == NULL)
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	/* Another connection with this token (a 2^-32 chance): refused, the client retries. */
 	if (rte_hash_lookup(ctx->tokens, &token) >= 0 || rte_hash_add_key_data(ctx->tokens, &token, msk) < 0) {
 		free(msk);
-		return -1;
+		return MPTCP_ACCEPT_REFUSE;
 	}
 	msk->local_key = key;
 	msk->local_token = token;
 	msk->local_idsn = idsn;
 	*out = msk;
-	return 1;
+	return MPTCP_ACCEPT_MPTCP;
 }
 
-int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
+enum mptcp_accept_verdict mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
 	struct mptcp_subflow *sf;
 	struct mptcp_sock *msk = NULL;
@@ -316,9 +316,9 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 
 	mptcp_parse_all(ctx, &syn->opt, &o);
 	if (sk->syncookie) {
-		int r = accept_cookie(ctx, sk, &o, &msk);
+		enum mptcp_accept_verdict r = accept_cookie(ctx, sk, &o, &msk);
 
-		if (r <= 0)
+		if (r != MPTCP_ACCEPT_MPTCP)
 			return r;
 		flags = sk->syncookie_bit ? MPTCP_CAP_CHECKSUM_REQD : 0;
 	} else {
@@ -326,7 +326,7 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 		case SYN_JOIN:
 			return mptcp_join_accept(ctx, sk, &o);
 		case SYN_PLAIN:
-			return 0;
+			return MPTCP_ACCEPT_PLAIN;
 		case SYN_MPC:
 			break;
 		}
@@ -339,13 +339,13 @@ int mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *sk, const struct tcp_se
 			mptcp_token_del(ctx, msk->local_token);
 		free(msk);
 		free(sf);
-		return sk->syncookie ? -1 : 0;
+		return sk->syncookie ? MPTCP_ACCEPT_REFUSE : MPTCP_ACCEPT_PLAIN;
 	}
 	msk->ctx = ctx;
 	if (!sk->syncookie && mptcp_token_new(ctx, msk) < 0) {
 		free(msk);
 		free(sf);
-		return 0;   /* no token: serve as plain TCP rather than refuse */
+		return MPTCP_ACCEPT_PLAIN;   /* no token: serve as plain TCP rather than refuse */
 	}
 	LIST_INIT(&msk->joined);
 	ctx->n_conns++;
@@ -449,7 +449,7 @@ enum map_verdict mptcp_rx_mapping(struct tcp_sock *sk, struct mptcp_subflow *sf,
 	}
 	if (o->data_fin) {
 		uint64_t fpos = dpos + len;
-		const struct hag_pipe *p = sk->rxp;
+		const struct tcp_pipe *p = sk->rxp;
 
 		/* Nothing can follow the end of the stream, and there is only one end. */
 		if (fpos < p->rx.nxt || fpos > p->head + p->cap ||

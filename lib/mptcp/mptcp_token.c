@@ -39,7 +39,7 @@ int mptcp_token_new(struct mptcp_ctx *ctx, struct mptcp_sock *msk)
 		uint32_t token;
 		uint64_t key, idsn;
 
-		if (hag_steer_key_for_worker(ctx->worker, ctx->n_workers, token_used, ctx, draw_key, key_token,
+		if (net_steer_key_for_worker(ctx->worker, ctx->n_workers, token_used, ctx, draw_key, key_token,
 					     &token, &key, 32 * ctx->n_workers) < 0 ||
 		    rte_hash_add_key_data(ctx->tokens, &token, msk) < 0)
 			return -EEXIST;

@@ -14,7 +14,7 @@
 
 #include "net/steer.h"
 
-int hag_steer_key_for_worker(unsigned self, unsigned n_workers,
+int net_steer_key_for_worker(unsigned self, unsigned n_workers,
 			     bool (*used)(uint32_t token, void *arg), void *arg,
 			     uint64_t (*random_key)(void *arg),
 			     uint32_t (*token_of)(uint64_t key, void *arg),
@@ -29,7 +29,7 @@ int hag_steer_key_for_worker(unsigned self, unsigned n_workers,
 		uint64_t key = random_key(arg);
 		uint32_t token = token_of(key, arg);
 
-		if (hag_steer_token_worker(token, n_workers) != self)
+		if (net_steer_token_worker(token, n_workers) != self)
 			continue;
 		/* Linux (net/mptcp/token.c) also redraws a key whose token collides. */
 		if (used != NULL && used(token, arg))
@@ -51,15 +51,15 @@ static uint32_t steer_key_window(const uint32_t *k, unsigned bit)
 	return k[w] << s | k[w + 1] >> (32 - s);
 }
 
-int hag_steer_rss_init(struct hag_steer_rss *r, const uint8_t *key, unsigned key_len,
+int net_steer_rss_init(struct net_steer_rss *r, const uint8_t *key, unsigned key_len,
 		       const uint16_t *reta, unsigned reta_size)
 {
-	uint32_t raw[HAG_STEER_KEY_MAX / 4];
+	uint32_t raw[NET_STEER_KEY_MAX / 4];
 	unsigned i, v, b;
 
 	if (r == NULL || key == NULL || reta == NULL || key_len % 4 != 0 ||
-	    key_len < HAG_STEER_KEY_MIN || key_len > HAG_STEER_KEY_MAX ||
-	    reta_size == 0 || reta_size > HAG_STEER_RETA_MAX || (reta_size & (reta_size - 1)) != 0)
+	    key_len < NET_STEER_KEY_MIN || key_len > NET_STEER_KEY_MAX ||
+	    reta_size == 0 || reta_size > NET_STEER_RETA_MAX || (reta_size & (reta_size - 1)) != 0)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	memcpy(raw, key, key_len);
@@ -68,7 +68,7 @@ int hag_steer_rss_init(struct hag_steer_rss *r, const uint8_t *key, unsigned key
 	memcpy(r->reta, reta, reta_size * sizeof(reta[0]));
 	r->reta_size = (uint16_t)reta_size;
 	/* Input byte i, bit b (MSB first) is input bit 8i+b: it adds the key window there. */
-	for (i = 0; i < HAG_STEER_TUPLE_LEN; i++)
+	for (i = 0; i < NET_STEER_TUPLE_LEN; i++)
 		for (v = 0; v < 256; v++)
 			for (b = 0; b < 8; b++)
 				if (v & (0x80u >> b))
@@ -76,11 +76,11 @@ int hag_steer_rss_init(struct hag_steer_rss *r, const uint8_t *key, unsigned key
 	return 0;
 }
 
-int hag_steer_rss_from_port(uint16_t port_id, struct hag_steer_rss *out)
+int net_steer_rss_from_port(uint16_t port_id, struct net_steer_rss *out)
 {
-	struct rte_eth_rss_reta_entry64 conf[HAG_STEER_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
-	uint8_t key[HAG_STEER_KEY_MAX];
-	uint16_t reta[HAG_STEER_RETA_MAX];
+	struct rte_eth_rss_reta_entry64 conf[NET_STEER_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	uint8_t key[NET_STEER_KEY_MAX];
+	uint16_t reta[NET_STEER_RETA_MAX];
 	struct rte_eth_rss_conf rss;
 	struct rte_eth_dev_info info;
 	unsigned i, key_len;
@@ -92,7 +92,7 @@ int hag_steer_rss_from_port(uint16_t port_id, struct hag_steer_rss *out)
 		return ret;
 	/* vdevs report neither; a NIC beyond what is modelled is steered in software too */
 	if (info.hash_key_size == 0 || info.reta_size == 0 ||
-	    info.hash_key_size > HAG_STEER_KEY_MAX || info.reta_size > HAG_STEER_RETA_MAX)
+	    info.hash_key_size > NET_STEER_KEY_MAX || info.reta_size > NET_STEER_RETA_MAX)
 		return -ENOTSUP;
 
 	/* Some PMDs copy hash_key_size bytes whatever rss_key_len says: the buffer holds that. */
@@ -123,7 +123,7 @@ int hag_steer_rss_from_port(uint16_t port_id, struct hag_steer_rss *out)
 	for (i = 0; i < info.reta_size; i++)
 		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
 
-	ret = hag_steer_rss_init(out, key, key_len, reta, info.reta_size);
+	ret = net_steer_rss_init(out, key, key_len, reta, info.reta_size);
 	return ret == -EINVAL ? -ENOTSUP : ret;
 }
 
@@ -133,7 +133,7 @@ static inline uint32_t steer_hash_u32(const uint32_t tab[][256], unsigned first,
 	       tab[first + 2][(x >> 8) & 0xff] ^ tab[first + 3][x & 0xff];
 }
 
-uint32_t hag_steer_hash(const struct hag_steer_rss *r, uint32_t saddr, uint32_t daddr,
+uint32_t net_steer_hash(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			uint16_t sport, uint16_t dport)
 {
 	/* The same as rte_softrss_be() over the tuple, without its loop over set bits. */
@@ -141,14 +141,14 @@ uint32_t hag_steer_hash(const struct hag_steer_rss *r, uint32_t saddr, uint32_t 
 	       steer_hash_u32(r->tab, 8, (uint32_t)sport << 16 | dport);
 }
 
-uint16_t hag_steer_queue_of(const struct hag_steer_rss *r, uint32_t saddr, uint32_t daddr,
+uint16_t net_steer_queue_of(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			    uint16_t sport, uint16_t dport)
 {
 	/* The NICs modelled index the RETA with the low bits of the hash. */
-	return r->reta[hag_steer_hash(r, saddr, daddr, sport, dport) & (r->reta_size - 1u)];
+	return r->reta[net_steer_hash(r, saddr, daddr, sport, dport) & (r->reta_size - 1u)];
 }
 
-static bool steer_reta_holds(const struct hag_steer_rss *r, uint16_t queue)
+static bool steer_reta_holds(const struct net_steer_rss *r, uint16_t queue)
 {
 	unsigned i;
 
@@ -158,7 +158,7 @@ static bool steer_reta_holds(const struct hag_steer_rss *r, uint16_t queue)
 	return false;
 }
 
-int hag_steer_pick_port(const struct hag_steer_rss *r, uint32_t laddr, uint32_t raddr,
+int net_steer_pick_port(const struct net_steer_rss *r, uint32_t laddr, uint32_t raddr,
 			uint16_t rport, uint16_t want_queue, uint16_t lo, uint16_t hi,
 			uint16_t start, bool (*in_use)(uint16_t port, void *arg), void *arg)
 {
@@ -172,7 +172,7 @@ int hag_steer_pick_port(const struct hag_steer_rss *r, uint32_t laddr, uint32_t 
 	if (!steer_reta_holds(r, want_queue))
 		return -EADDRNOTAVAIL;
 	/* The reply's tuple: raddr:rport -> laddr:p; everything but p is fixed. */
-	base = hag_steer_hash(r, raddr, laddr, rport, 0);
+	base = net_steer_hash(r, raddr, laddr, rport, 0);
 	span = (unsigned)hi - lo + 1;
 	p = (start < lo || start > hi) ? lo : start;
 	for (i = 0; i < span; i++) {

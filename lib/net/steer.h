@@ -12,7 +12,7 @@
  *   replies to the owner's own RX queue.
  *
  * Pure functions over caller-owned data: no global state, no EAL needed
- * except by hag_steer_rss_from_port(). A struct hag_steer_rss is built once
+ * except by net_steer_rss_from_port(). A struct net_steer_rss is built once
  * per port and read-only afterwards, so all lcores may read it.
  */
 #ifndef HAG_NET_STEER_H
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* Token -> owning worker (0 .. n_workers-1). n_workers >= 1. */
-static inline unsigned hag_steer_token_worker(uint32_t token, unsigned n_workers)
+static inline unsigned net_steer_token_worker(uint32_t token, unsigned n_workers)
 {
 	return token % n_workers;
 }
@@ -50,17 +50,17 @@ static inline unsigned hag_steer_token_worker(uint32_t token, unsigned n_workers
  * @return 0; -EINVAL on bad arguments; -EAGAIN when max_tries keys all
  *         mapped elsewhere or to a used token.
  */
-int hag_steer_key_for_worker(unsigned self, unsigned n_workers,
+int net_steer_key_for_worker(unsigned self, unsigned n_workers,
 			     bool (*used)(uint32_t token, void *arg), void *arg,
 			     uint64_t (*random_key)(void *arg),
 			     uint32_t (*token_of)(uint64_t key, void *arg),
 			     uint32_t *token_out, uint64_t *key_out, unsigned max_tries);
 
-#define HAG_STEER_KEY_MAX 64    /* bytes; 40 on most NICs, 52 on i40e/ice */
-#define HAG_STEER_KEY_MIN 16    /* the IPv4+TCP input (12 bytes) needs 12+4 key bytes */
-#define HAG_STEER_RETA_MAX 512  /* RTE_ETH_RSS_RETA_SIZE_512 */
+#define NET_STEER_KEY_MAX 64    /* bytes; 40 on most NICs, 52 on i40e/ice */
+#define NET_STEER_KEY_MIN 16    /* the IPv4+TCP input (12 bytes) needs 12+4 key bytes */
+#define NET_STEER_RETA_MAX 512  /* RTE_ETH_RSS_RETA_SIZE_512 */
 
-#define HAG_STEER_TUPLE_LEN 12 /* IPv4+TCP hash input: saddr, daddr, sport, dport */
+#define NET_STEER_TUPLE_LEN 12 /* IPv4+TCP hash input: saddr, daddr, sport, dport */
 
 /*
  * A port's RSS as the NIC computes it for IPv4+TCP: Toeplitz hash of
@@ -68,7 +68,7 @@ int hag_steer_key_for_worker(unsigned self, unsigned n_workers,
  * index the RETA, the entry names the RX queue. About 13 KiB, built once
  * per port, read-only after.
  */
-struct hag_steer_rss {
+struct net_steer_rss {
 	/*
 	 * tab[i][v]: the hash of an input whose byte i (network order: saddr
 	 * 0-3, daddr 4-7, sport 8-9, dport 10-11) is v and all others 0.
@@ -76,9 +76,9 @@ struct hag_steer_rss {
 	 * its 12 bytes' entries, and the hash of (s, d, sp, dp) is
 	 * hash(s, d, sp, 0) ^ tab[10][dp >> 8] ^ tab[11][dp & 0xff].
 	 */
-	uint32_t tab[HAG_STEER_TUPLE_LEN][256];
-	uint32_t key[HAG_STEER_KEY_MAX / 4]; /* converted for rte_softrss_be() */
-	uint16_t reta[HAG_STEER_RETA_MAX];   /* RX queue per entry */
+	uint32_t tab[NET_STEER_TUPLE_LEN][256];
+	uint32_t key[NET_STEER_KEY_MAX / 4]; /* converted for rte_softrss_be() */
+	uint16_t reta[NET_STEER_RETA_MAX];   /* RX queue per entry */
 	uint16_t reta_size;                  /* power of two */
 	uint16_t key_len;                    /* bytes */
 };
@@ -88,10 +88,10 @@ struct hag_steer_rss {
  * and a RETA (queue per entry).
  *
  * @return 0; -EINVAL when key_len is not a multiple of 4 in
- *         [HAG_STEER_KEY_MIN, HAG_STEER_KEY_MAX] or reta_size is not a power
- *         of two in [1, HAG_STEER_RETA_MAX].
+ *         [NET_STEER_KEY_MIN, NET_STEER_KEY_MAX] or reta_size is not a power
+ *         of two in [1, NET_STEER_RETA_MAX].
  */
-int hag_steer_rss_init(struct hag_steer_rss *r, const uint8_t *key, unsigned key_len,
+int net_steer_rss_init(struct net_steer_rss *r, const uint8_t *key, unsigned key_len,
 		       const uint16_t *reta, unsigned reta_size);
 
 /**
@@ -105,10 +105,10 @@ int hag_steer_rss_init(struct hag_steer_rss *r, const uint8_t *key, unsigned key
  *         in software (hand-off through the owner's ring); another -errno
  *         from ethdev.
  */
-int hag_steer_rss_from_port(uint16_t port_id, struct hag_steer_rss *out);
+int net_steer_rss_from_port(uint16_t port_id, struct net_steer_rss *out);
 
 /* The Toeplitz hash the NIC computes for this IPv4+TCP tuple (host order): 12 table loads. */
-uint32_t hag_steer_hash(const struct hag_steer_rss *r, uint32_t saddr, uint32_t daddr,
+uint32_t net_steer_hash(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			uint16_t sport, uint16_t dport);
 
 /**
@@ -116,7 +116,7 @@ uint32_t hag_steer_hash(const struct hag_steer_rss *r, uint32_t saddr, uint32_t 
  * Host order arguments; the tuple as the NIC sees the packet (saddr/sport
  * are the packet's source).
  */
-uint16_t hag_steer_queue_of(const struct hag_steer_rss *r, uint32_t saddr, uint32_t daddr,
+uint16_t net_steer_queue_of(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			    uint16_t sport, uint16_t dport);
 
 /**
@@ -136,7 +136,7 @@ uint16_t hag_steer_queue_of(const struct hag_steer_rss *r, uint32_t saddr, uint3
  *         both lands on want_queue and is free (e.g. want_queue is in no
  *         RETA entry); -EINVAL when lo > hi.
  */
-int hag_steer_pick_port(const struct hag_steer_rss *r, uint32_t laddr, uint32_t raddr,
+int net_steer_pick_port(const struct net_steer_rss *r, uint32_t laddr, uint32_t raddr,
 			uint16_t rport, uint16_t want_queue, uint16_t lo, uint16_t hi,
 			uint16_t start, bool (*in_use)(uint16_t port, void *arg), void *arg);
 

@@ -276,18 +276,18 @@ uint32_t tcp_rcv_space(const struct tcp_sock *sk)
 {
 	if (sk->ulp && sk->ulp->rcv_space)
 		return sk->ulp->rcv_space(sk);
-	return sk->rxp ? hag_pipe_space(sk->rxp) : 0;
+	return sk->rxp ? tcp_pipe_space(sk->rxp) : 0;
 }
 
 struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			     uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us)
 {
 	return tcp_connect_ulp(st, laddr, lport, raddr, rport, rxp, txp, ops, user, route, now_us, NULL, NULL);
 }
 
 struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-				 uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+				 uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
 				 const struct tcp_ulp_ops *ulp, void *ulp_ctx)
 {
@@ -479,4 +479,25 @@ void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us)
 		tcp_output(sk);
 	}
 	free_later_flush(st);
+}
+
+void tcp_sock_get_info(const struct tcp_sock *sk, struct tcp_sock_info *o)
+{
+	o->state = sk->state;
+	o->retries = sk->retries;
+	o->ooo = (uint8_t)sk->rcv.n;
+	o->laddr = sk->laddr;
+	o->raddr = sk->raddr;
+	o->lport = sk->lport;
+	o->rport = sk->rport;
+	o->snd_wnd = sk->snd_wnd;
+	o->cwnd = sk->cwnd;
+	o->srtt_us = sk->srtt_us;
+	o->snd_una = sk->snd_una;
+	o->snd_nxt = sk->snd_nxt;
+	o->snd_max = sk->snd_max;
+	o->rcv_nxt = sk->rcv.nxt;
+	o->cc = sk->cc_ops ? sk->cc_ops->name : "?";
+	o->keep_ms = sk->keep_idle_ms;
+	o->idle_ms = sk->idle_ms;
 }

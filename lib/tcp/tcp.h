@@ -289,6 +289,9 @@ struct tcp_stack_conf {
 #define TF_RACK_TIMER   0x2000  /* t_loss is RACK's reordering timer, not a loss probe */
 #define TF_TLP_SENT     0x8000  /* a tail loss probe is out for this flight */
 
+/* 64-bit words of congestion control state in each socket (CUBIC needs 9). */
+#define TCP_CC_PRIV_U64 9
+
 struct tcp_sock {
 	/* Identity, host byte order. */
 	uint32_t laddr, raddr;
@@ -329,23 +332,10 @@ struct tcp_sock {
 	uint8_t hs_samples;         /* RTT samples in the current round */
 	uint8_t hs_css;             /* the CSS round we are in (1..5), 0: not in CSS */
 	const struct tcp_cc_ops *cc_ops;
-	union {
-		/* prior_*: cwnd and ssthresh before the last congestion event, for undo (0: none saved) */
-		struct { uint64_t acc; uint32_t prior_cwnd, prior_ssthresh; } reno;
-		struct { double acc; } lia;      /* lib/mptcp's coupled control: bytes not yet added */
-		/* lib/mptcp's OLIA: acc as lia; bytes acked since the last loss (l1), between the last two (l2) */
-		struct { double acc; uint64_t l1, l2; } olia;
-		struct tcp_cc_cubic {
-			double w_max, k, w_est, acc;   /* segments; k in seconds */
-			uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
-			/* RFC 9438 4.6 cwnd_prior (bytes; also 4.9's prior_cwnd) and the
-			 * rest of the state before the last congestion event, for undo
-			 * (4.9; prior_ssthresh 0: none saved). */
-			uint32_t cwnd_prior, prior_ssthresh;
-			float prior_w_max, prior_k, prior_w_est;
-			uint64_t prior_epoch_us;
-		} cubic;
-	} cc;
+	/* The congestion control's own state: each algorithm's struct, checked to
+	 * fit (tcp_internal.h: NewReno's and CUBIC's; lib/mptcp's LIA and OLIA), as
+	 * Linux's icsk_ca_priv. */
+	uint64_t cc_priv[TCP_CC_PRIV_U64];
 	uint64_t recover;           /* recovery point (RFC 6582 / RFC 6675 RecoveryPoint) */
 	uint64_t ecn_high;          /* RFC 3168 6.1.2: no cwnd reduction for ECE until snd_una reaches it */
 	uint8_t dupacks;
@@ -390,7 +380,7 @@ struct tcp_sock {
 	uint64_t dsack_start, dsack_end;   /* RFC 2883: data received twice, for the next ACK (equal: none) */
 
 	/* Bytes: rx pipe written at rx position + rx_off; tx pipe read at tx position + tx_off. */
-	struct hag_pipe *rxp, *txp;
+	struct tcp_pipe *rxp, *txp;
 	int64_t rx_off, tx_off;
 
 	/* Timers (absolute microseconds, 0 = off). */
@@ -479,7 +469,7 @@ void tcp_stack_poll(struct tcp_stack *st, uint64_t now_us);
  * position = stream position - 1). The socket reports through ops. Returns NULL with rte_errno set.
  */
 struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			     uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+			     uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 			     const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us);
 
 /*
@@ -489,7 +479,7 @@ struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lpor
  * it may reset the socket) and is told when the socket is established.
  */
 struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-				 uint16_t rport, struct hag_pipe *rxp, struct hag_pipe *txp,
+				 uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
 				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
 				 const struct tcp_ulp_ops *ulp, void *ulp_ctx);
 
@@ -519,6 +509,18 @@ void tcp_shutdown(struct tcp_sock *sk);
 void tcp_set_keepalive(struct tcp_sock *sk, uint32_t idle_ms, uint32_t intvl_ms, uint8_t probes);
 /* Reset the connection after ms without payload either way. 0: off. */
 void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t ms);
+/* What an owner may show of a socket (as Linux's tcp_get_info): a copy, read on the socket's worker. */
+struct tcp_sock_info {
+	uint8_t state, retries;
+	uint8_t ooo;                  /* out-of-order ranges held */
+	uint32_t laddr, raddr;        /* host order */
+	uint16_t lport, rport;
+	uint32_t snd_wnd, cwnd, srtt_us;
+	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;   /* stream positions */
+	const char *cc;               /* congestion control's name (static) */
+	uint32_t keep_ms, idle_ms;    /* keepalive idle time, idle timeout; 0: off */
+};
+void tcp_sock_get_info(const struct tcp_sock *sk, struct tcp_sock_info *o);
 /* What an owner sets on its sockets, as one template (hagd: the access side's,
  * for a client connection and every MPTCP subflow of it). */
 struct tcp_sock_conf {

@@ -128,7 +128,7 @@ static uint32_t pow2_at_least(uint32_t v)
 	return c;
 }
 
-int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct hag_mem *mem)
+int tcp_pipe_init_tuned(struct tcp_pipe *p, uint32_t init, uint32_t max, struct tcp_pipe_mem *mem)
 {
 	uint32_t c = pow2_at_least(init);
 
@@ -146,13 +146,13 @@ int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct 
 	return 0;
 }
 
-int hag_pipe_init(struct hag_pipe *p, uint32_t cap)
+int tcp_pipe_init(struct tcp_pipe *p, uint32_t cap)
 {
-	return hag_pipe_init_tuned(p, cap, cap, NULL);
+	return tcp_pipe_init_tuned(p, cap, cap, NULL);
 }
 
 /* The ring, allocated when the first byte arrives. */
-static int ring_get(struct hag_pipe *p)
+static int ring_get(struct tcp_pipe *p)
 {
 	if (p->buf != NULL)
 		return 0;
@@ -183,7 +183,7 @@ static int ring_get(struct hag_pipe *p)
 	return 0;
 }
 
-static void ring_put(struct hag_pipe *p)
+static void ring_put(struct tcp_pipe *p)
 {
 	if (p->buf == NULL)
 		return;
@@ -193,7 +193,7 @@ static void ring_put(struct hag_pipe *p)
 		p->mem->held -= p->cap;
 }
 
-void hag_pipe_fini(struct hag_pipe *p)
+void tcp_pipe_fini(struct tcp_pipe *p)
 {
 	seq_ranges_fini(&p->rx);
 	ring_put(p);
@@ -203,7 +203,7 @@ void hag_pipe_fini(struct hag_pipe *p)
 	p->mem = NULL;
 }
 
-int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
+int tcp_pipe_grow(struct tcp_pipe *p, uint32_t want)
 {
 	uint32_t nc = pow2_at_least(want);
 	uint64_t end = p->rx.n ? p->rx.r[p->rx.n - 1].end : p->rx.nxt;
@@ -248,7 +248,7 @@ int hag_pipe_grow(struct hag_pipe *p, uint32_t want)
 	return 0;
 }
 
-static void ring_copy_in(struct hag_pipe *p, uint64_t pos, const uint8_t *src, uint32_t len)
+static void ring_copy_in(struct tcp_pipe *p, uint64_t pos, const uint8_t *src, uint32_t len)
 {
 	uint32_t off = (uint32_t)pos & (p->cap - 1);
 	uint32_t first = p->cap - off;
@@ -260,7 +260,7 @@ static void ring_copy_in(struct hag_pipe *p, uint64_t pos, const uint8_t *src, u
 		memcpy(p->buf, src + first, len - first);
 }
 
-int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len)
+int64_t tcp_pipe_write(struct tcp_pipe *p, uint64_t pos, const void *data, uint32_t len)
 {
 	const uint8_t *src = data;
 	uint64_t end = pos + len, limit = p->head + p->cap;
@@ -290,9 +290,9 @@ int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint3
 	return adv;
 }
 
-void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len)
+void tcp_pipe_read(const struct tcp_pipe *p, uint64_t pos, void *dst, uint32_t len)
 {
-	uint32_t z = hag_pipe_consumed(p, pos, len), off, first;
+	uint32_t z = tcp_pipe_consumed(p, pos, len), off, first;
 	uint8_t *d = dst;
 
 	memset(d, 0, z);          /* consumed: the ring may be reused or gone */
@@ -310,7 +310,7 @@ void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t l
 		memcpy(d + first, p->buf, len - first);
 }
 
-void hag_pipe_consume(struct hag_pipe *p, uint64_t upto)
+void tcp_pipe_consume(struct tcp_pipe *p, uint64_t upto)
 {
 	if (upto > p->rx.nxt)
 		upto = p->rx.nxt;

@@ -64,18 +64,18 @@ uint64_t seq_ranges_skip(const struct seq_ranges *s, uint64_t pos, uint64_t *lim
  * again), as the kernel's tcp_mem does under pressure. used is the sum of the
  * pipes' capacities, what they would hold if every one filled at once.
  */
-struct hag_mem {
+struct tcp_pipe_mem {
 	uint64_t used;                      /* bytes of capacity: the sum of the pipes' windows */
 	uint64_t budget;                    /* bound on held; 0: no limit */
 	uint64_t refused;                   /* pipes, rings and growths refused by the budget or malloc */
 	uint64_t held;                      /* bytes of ring allocated now */
 };
 
-struct hag_pipe {
+struct tcp_pipe {
 	uint8_t *buf;                       /* NULL while the pipe is empty (nothing between head and the last byte held) */
 	uint32_t cap;                       /* power of two; the window cannot exceed it */
 	uint32_t max_cap;                   /* what receive autotuning may grow it to */
-	struct hag_mem *mem;                /* accounting, or NULL */
+	struct tcp_pipe_mem *mem;                /* accounting, or NULL */
 	uint64_t head;                      /* oldest byte held: the reader has not had it acked */
 	struct seq_ranges rx;               /* rx.nxt is the end of contiguous data */
 	bool eof;                           /* the writer's stream ended at rx.nxt */
@@ -84,28 +84,28 @@ struct hag_pipe {
 };
 
 /* A pipe of fixed capacity (rounded up to a power of two, at least 4096). */
-int hag_pipe_init(struct hag_pipe *p, uint32_t cap);
+int tcp_pipe_init(struct tcp_pipe *p, uint32_t cap);
 /* A pipe that starts at init bytes and may grow to max, charged to mem. */
-int hag_pipe_init_tuned(struct hag_pipe *p, uint32_t init, uint32_t max, struct hag_mem *mem);
+int tcp_pipe_init_tuned(struct tcp_pipe *p, uint32_t init, uint32_t max, struct tcp_pipe_mem *mem);
 /*
  * Grow the ring to at least want bytes (power of two, at most max_cap),
  * keeping every byte and position (an empty pipe only raises its capacity).
  * Returns 0, -ENOSPC when max_cap or the budget forbids it (counted in
  * mem->refused), -ENOMEM.
  */
-int hag_pipe_grow(struct hag_pipe *p, uint32_t want);
-void hag_pipe_fini(struct hag_pipe *p);
+int tcp_pipe_grow(struct tcp_pipe *p, uint32_t want);
+void tcp_pipe_fini(struct tcp_pipe *p);
 
 /* Bytes between head and the end of contiguous data. */
-static inline uint32_t hag_pipe_used(const struct hag_pipe *p)
+static inline uint32_t tcp_pipe_used(const struct tcp_pipe *p)
 {
 	return (uint32_t)(p->rx.nxt - p->head);
 }
 
 /* Room after the contiguous data: what the writer side may advertise. */
-static inline uint32_t hag_pipe_space(const struct hag_pipe *p)
+static inline uint32_t tcp_pipe_space(const struct tcp_pipe *p)
 {
-	return p->cap - hag_pipe_used(p);
+	return p->cap - tcp_pipe_used(p);
 }
 
 /*
@@ -115,10 +115,10 @@ static inline uint32_t hag_pipe_space(const struct hag_pipe *p)
  * piece could not be tracked, or -ENOMEM when the ring could not be
  * allocated (nothing stored in either case).
  */
-int64_t hag_pipe_write(struct hag_pipe *p, uint64_t pos, const void *data, uint32_t len);
+int64_t tcp_pipe_write(struct tcp_pipe *p, uint64_t pos, const void *data, uint32_t len);
 
 /* Of len bytes from pos, how many lie below head (consumed: read as zeros). */
-static inline uint32_t hag_pipe_consumed(const struct hag_pipe *p, uint64_t pos, uint32_t len)
+static inline uint32_t tcp_pipe_consumed(const struct tcp_pipe *p, uint64_t pos, uint32_t len)
 {
 	return pos >= p->head ? 0 : p->head - pos < len ? (uint32_t)(p->head - pos) : len;
 }
@@ -129,9 +129,9 @@ static inline uint32_t hag_pipe_consumed(const struct hag_pipe *p, uint64_t pos,
  * subflow delivered (the peer drops them as old data; their DSS checksum is
  * computed over the same zeros, mptcp_ring_sum).
  */
-void hag_pipe_read(const struct hag_pipe *p, uint64_t pos, void *dst, uint32_t len);
+void tcp_pipe_read(const struct tcp_pipe *p, uint64_t pos, void *dst, uint32_t len);
 
 /* The reader's peer acknowledged everything below upto: free it (and the ring once the pipe is empty). */
-void hag_pipe_consume(struct hag_pipe *p, uint64_t upto);
+void tcp_pipe_consume(struct tcp_pipe *p, uint64_t upto);
 
 #endif

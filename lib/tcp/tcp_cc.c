@@ -171,9 +171,9 @@ static void reno_on_ack(struct tcp_sock *sk, uint64_t acked)
 	if (acked == 0)
 		return;
 	/* RFC 5681 eq. 3: about one MSS per RTT. */
-	sk->cc.reno.acc += acked;
-	if (sk->cc.reno.acc >= sk->cwnd) {
-		sk->cc.reno.acc -= sk->cwnd;
+	tcp_reno(sk)->acc += acked;
+	if (tcp_reno(sk)->acc >= sk->cwnd) {
+		tcp_reno(sk)->acc -= sk->cwnd;
 		sk->cwnd += sk->mss;
 	}
 }
@@ -185,22 +185,22 @@ void tcp_cc_halve(struct tcp_sock *sk)
 
 static void reno_on_congestion(struct tcp_sock *sk)
 {
-	sk->cc.reno.prior_cwnd = sk->cwnd;
-	sk->cc.reno.prior_ssthresh = sk->ssthresh;
+	tcp_reno(sk)->prior_cwnd = sk->cwnd;
+	tcp_reno(sk)->prior_ssthresh = sk->ssthresh;
 	tcp_cc_halve(sk);
-	sk->cc.reno.acc = 0;
+	tcp_reno(sk)->acc = 0;
 }
 
 /* A spurious congestion event: cwnd and ssthresh as they were before it
  * (RFC 6582 does not say; as RFC 9438 4.9 for CUBIC, and Linux's undo). */
 static void reno_undo(struct tcp_sock *sk)
 {
-	if (sk->cc.reno.prior_ssthresh == 0)
+	if (tcp_reno(sk)->prior_ssthresh == 0)
 		return;
-	if (sk->cwnd < sk->cc.reno.prior_cwnd)
-		sk->cwnd = sk->cc.reno.prior_cwnd;
-	sk->ssthresh = sk->cc.reno.prior_ssthresh;
-	sk->cc.reno.prior_ssthresh = 0;
+	if (sk->cwnd < tcp_reno(sk)->prior_cwnd)
+		sk->cwnd = tcp_reno(sk)->prior_cwnd;
+	sk->ssthresh = tcp_reno(sk)->prior_ssthresh;
+	tcp_reno(sk)->prior_ssthresh = 0;
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {
@@ -219,20 +219,20 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 
 static void cubic_init(struct tcp_sock *sk)
 {
-	memset(&sk->cc.cubic, 0, sizeof(sk->cc.cubic));
+	memset(tcp_cubic(sk), 0, sizeof(struct tcp_cc_cubic));
 }
 
 /* W_cubic(t) = C (t - K)^3 + W_max, in segments, t in seconds (RFC 9438 eq. 1). */
 static double w_cubic(const struct tcp_sock *sk, double t)
 {
-	double d = t - sk->cc.cubic.k;
+	double d = t - tcp_cubic(sk)->k;
 
-	return CUBIC_C * d * d * d + sk->cc.cubic.w_max;
+	return CUBIC_C * d * d * d + tcp_cubic(sk)->w_max;
 }
 
 static void cubic_on_ack(struct tcp_sock *sk, uint64_t acked)
 {
-	struct tcp_cc_cubic *c = &sk->cc.cubic;
+	struct tcp_cc_cubic *c = tcp_cubic(sk);
 	double cwnd, mss = sk->mss, segs, t, target, rtt, alpha;
 	uint64_t now = sk->stack->now_us;
 
@@ -297,7 +297,7 @@ static void cubic_on_ack(struct tcp_sock *sk, uint64_t acked)
 
 static void cubic_on_congestion(struct tcp_sock *sk)
 {
-	struct tcp_cc_cubic *c = &sk->cc.cubic;
+	struct tcp_cc_cubic *c = tcp_cubic(sk);
 	double cwnd = sk->cwnd / (double)sk->mss;
 	uint32_t ss;
 
@@ -327,7 +327,7 @@ static void cubic_on_congestion(struct tcp_sock *sk)
  * this), ssthresh, W_max, K, the epoch and W_est as they were before it. */
 static void cubic_undo(struct tcp_sock *sk)
 {
-	struct tcp_cc_cubic *c = &sk->cc.cubic;
+	struct tcp_cc_cubic *c = tcp_cubic(sk);
 
 	if (c->prior_ssthresh == 0)
 		return;

@@ -477,7 +477,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 			sk->snd_nxt = ack;
 		sk->retries = 0;
 		if (sk->txp && !(sk->flags & TF_NO_TX_FREE))
-			hag_pipe_consume(sk->txp, (uint64_t)((int64_t)(ack < end ? ack : end) + sk->tx_off));
+			tcp_pipe_consume(sk->txp, (uint64_t)((int64_t)(ack < end ? ack : end) + sk->tx_off));
 		if (sk->ulp && sk->ulp->acked)
 			sk->ulp->acked(sk, ack);
 		cc_ack(sk, acked, ack);
@@ -592,7 +592,7 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 				return;
 			}
 		}
-		w = hag_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
+		w = tcp_pipe_write(sk->rxp, (uint64_t)((int64_t)start + sk->rx_off),
 				   seg->data + (start - (uint64_t)pos), (uint32_t)(end - start));
 	}
 	if (sk->state == TCP_CLOSED)
@@ -643,7 +643,7 @@ static void rcv_data(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 static void rcv_autotune(struct tcp_sock *sk)
 {
 	struct tcp_stack *st = sk->stack;
-	struct hag_pipe *p = sk->rxp;
+	struct tcp_pipe *p = sk->rxp;
 	uint64_t rtt = sk->srtt_us ? sk->srtt_us : 1000, delivered;
 
 	if (p == NULL || p->cap >= p->max_cap)
@@ -657,7 +657,7 @@ static void rcv_autotune(struct tcp_sock *sk)
 		return;
 	delivered = p->rx.nxt - sk->at_pos;
 	if (delivered * 2 >= p->cap) {
-		int r = hag_pipe_grow(p, (uint32_t)(delivered * 4 < p->max_cap ? delivered * 4 : p->max_cap));
+		int r = tcp_pipe_grow(p, (uint32_t)(delivered * 4 < p->max_cap ? delivered * 4 : p->max_cap));
 
 		if (r == 0) {
 			TCP_INC(st, TCP_MIB_RCVBUF_GROWN);

@@ -45,6 +45,39 @@ struct tcp_listener {
 
 #define TCP_MAX_LISTENERS 64
 
+/* NewReno's and CUBIC's state in tcp_sock.cc_priv. */
+struct tcp_cc_reno {
+	uint64_t acc;
+	/* cwnd and ssthresh before the last congestion event, for undo (0: none saved) */
+	uint32_t prior_cwnd, prior_ssthresh;
+};
+
+struct tcp_cc_cubic {
+	double w_max, k, w_est, acc;   /* segments; k in seconds */
+	uint64_t epoch_us;             /* start of the avoidance epoch, 0 = none */
+	/* RFC 9438 4.6 cwnd_prior (bytes; also 4.9's prior_cwnd) and the
+	 * rest of the state before the last congestion event, for undo
+	 * (4.9; prior_ssthresh 0: none saved). */
+	uint32_t cwnd_prior, prior_ssthresh;
+	float prior_w_max, prior_k, prior_w_est;
+	uint64_t prior_epoch_us;
+};
+
+_Static_assert(sizeof(struct tcp_cc_reno) <= sizeof(((struct tcp_sock *)0)->cc_priv), "NewReno's state fits");
+_Static_assert(sizeof(struct tcp_cc_cubic) <= sizeof(((struct tcp_sock *)0)->cc_priv), "CUBIC's state fits");
+
+/* The state in sk (const or not, as Linux's inet_csk_ca). */
+static inline struct tcp_cc_reno *tcp_reno(const struct tcp_sock *sk)
+{
+	return (struct tcp_cc_reno *)(uintptr_t)sk->cc_priv;
+}
+
+static inline struct tcp_cc_cubic *tcp_cubic(const struct tcp_sock *sk)
+{
+	return (struct tcp_cc_cubic *)(uintptr_t)sk->cc_priv;
+}
+
+
 struct tcp_stack {
 	struct tcp_stack_conf conf;
 	struct rte_hash *flows;

@@ -209,7 +209,7 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	if (len && sk->ulp && sk->ulp->tx_read)
 		sk->ulp->tx_read(sk, pos, p + hlen, len);
 	else if (len)
-		hag_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
+		tcp_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
 
 	ip->version_ihl = 0x45;
 	ip->type_of_service = tcp_ecn_out(sk, pos, len, &flags);   /* before th->tcp_flags: ECE, CWR */
@@ -561,15 +561,15 @@ void tcp_output(struct tcp_sock *sk)
  */
 void tcp_txp_grow(struct tcp_sock *sk, uint64_t rtt_us)
 {
-	struct hag_pipe *p = sk->txp;
+	struct tcp_pipe *p = sk->txp;
 	uint64_t now = sk->stack->now_us;
 	int r;
 
-	if (p == NULL || p->cap >= p->max_cap || hag_pipe_space(p) >= p->cap / 4 ||
+	if (p == NULL || p->cap >= p->max_cap || tcp_pipe_space(p) >= p->cap / 4 ||
 	    (p->tx_grown_us && now - p->tx_grown_us < (rtt_us ? rtt_us : 1000)))
 		return;
 	p->tx_grown_us = now;
-	r = hag_pipe_grow(p, p->cap * 2);
+	r = tcp_pipe_grow(p, p->cap * 2);
 	if (r == -ENOSPC)
 		TCP_INC(sk->stack, TCP_MIB_RCVBUF_LIMITED);
 	if (r != 0)

@@ -8,12 +8,12 @@
  * connect), with time advanced, tcp_stack_poll and mptcp_ctx_tick called as
  * the poll loop calls them. What the stack sends is checked and freed.
  *
- * Below Ethernet it is hagd's own code: app/dispatch.c (hag_rx_one: ARP,
- * the IPv4 checks, ICMP, interception, forwarding; hag_output and the ARP
- * table) with the frames it sends out of a port caught by hag_port_tx here,
- * checked and freed. lib/tcp's output goes to fz_output instead of
- * hag_output, so that the fix-ups learn every segment at once (not held
- * for ARP).
+ * Below Ethernet it is hagd's own code: app/dispatch.c's hag_rx_one into
+ * lib/net's gateway layer (ARP, the IPv4 checks, ICMP, routing, forwarding,
+ * the ARP table; lib/net/ip.h) and back for interception, with the frames
+ * it sends out of a port caught by hag_port_tx here, checked and freed.
+ * lib/tcp's output goes to fz_output instead of net_ip_output, so that the
+ * fix-ups learn every segment at once (not held for ARP).
  *
  * Input:
  *   byte 0..2    variant of the config (see apply_variant)
@@ -360,7 +360,7 @@ static void lcore_stop(void)
 		advance((uint64_t)cfg.mptcp_resume_timeout_ms * 1000u + 1000000u);
 	CHECK(lc->relay_active == 0, "%u relayed connections left after hag_proxy_abort_all and the resume "
 	      "timeout", lc->relay_active);
-	CHECK(lc->arp.n <= NET_ARP_MAX, "ARP table holds %u entries", lc->arp.n);
+	CHECK(lc->ip.arp.n <= NET_ARP_MAX, "ARP table holds %u entries", lc->ip.arp.n);
 	hag_engine_fini(lc);
 	CHECK(rte_mempool_in_use_count(pool) == 0, "%u mbufs leaked", rte_mempool_in_use_count(pool));
 	CHECK(n_ext == 0, "%u received frames never freed", n_ext);

@@ -346,7 +346,7 @@ struct ut_events {
 
 static struct ut_events ut_ev;
 static struct tcp_stack *ut_st;
-static struct hag_pipe ut_rxp, ut_txp;      /* the stack side's pipes */
+static struct tcp_pipe ut_rxp, ut_txp;      /* the stack side's pipes */
 
 /* The client's view. */
 struct ut_client {
@@ -477,8 +477,8 @@ static inline void ut_start(const struct tcp_stack_conf *conf)
 	ut_eal_init();
 	c = conf ? *conf : ut_conf();
 	c.pool = ut_pool;
-	cr_assert_eq(hag_pipe_init(&ut_rxp, 65536), 0);
-	cr_assert_eq(hag_pipe_init(&ut_txp, 65536), 0);
+	cr_assert_eq(tcp_pipe_init(&ut_rxp, 65536), 0);
+	cr_assert_eq(tcp_pipe_init(&ut_txp, 65536), 0);
 	ut_st = tcp_stack_create(&c);
 	cr_assert_not_null(ut_st, "tcp_stack_create");
 }
@@ -496,8 +496,8 @@ static inline void ut_stop(void)
 	ut_clear();
 	tcp_stack_free(ut_st);
 	ut_st = NULL;
-	hag_pipe_fini(&ut_rxp);
-	hag_pipe_fini(&ut_txp);
+	tcp_pipe_fini(&ut_rxp);
+	tcp_pipe_fini(&ut_txp);
 	cr_assert_eq(ut_cap_lost, 0, "capture overflowed");
 	ut_assert_no_leak();
 }
@@ -683,7 +683,7 @@ static inline void ut_expect_rx(uint32_t off, uint32_t len)
 
 	cr_assert_geq(ut_rxp.rx.nxt, off + len, "only %llu bytes in the rx pipe",
 		      (unsigned long long)ut_rxp.rx.nxt);
-	hag_pipe_read(&ut_rxp, off, got, len);
+	tcp_pipe_read(&ut_rxp, off, got, len);
 	ut_fill(want, off, len);
 	cr_expect_arr_eq(got, want, len, "rx pipe bytes %u..%u differ", off, off + len);
 }
@@ -694,7 +694,7 @@ static inline void ut_queue_tx(uint32_t len)
 	static uint8_t buf[65536];
 
 	ut_fill(buf, ut_txp.rx.nxt, len);
-	cr_assert_eq(hag_pipe_write(&ut_txp, ut_txp.rx.nxt, buf, len), len);
+	cr_assert_eq(tcp_pipe_write(&ut_txp, ut_txp.rx.nxt, buf, len), len);
 	tcp_kick(ut_ev.sk);
 }
 

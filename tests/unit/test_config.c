@@ -1021,8 +1021,8 @@ Test(config, libconfig_text_must_be_utf8,
 	cr_expect(strstr(err, ":1: ports[0].dev: not valid UTF-8 text"), "%s", err);
 }
 
-Test(config, intercept_rules_and_arp_targets,
-     .description = "hag_config_intercepts matches a rule's prefix and ports (no ports: every port); hag_config_arp_target answers for the port's address and SNAT addresses in its prefix only")
+Test(config, intercept_rules,
+     .description = "hag_config_intercepts matches a rule's prefix and ports (no ports: every port)")
 {
 	cr_assert_eq(load(TRANSPARENT("{ \"ingress\": [\"dsl\"], \"intercept\": [ { \"prefix\": \"10.20.0.0/24\", "
 				      "\"ports\": [80, \"8000-8100\"] }, { \"prefix\": \"10.30.0.0/16\" } ], "
@@ -1032,10 +1032,6 @@ Test(config, intercept_rules_and_arp_targets,
 	cr_expect_not(hag_config_intercepts(&cfg, 0x0a140002, 443));
 	cr_expect_not(hag_config_intercepts(&cfg, 0x0a150002, 80), "outside the prefix");
 	cr_expect(hag_config_intercepts(&cfg, 0x0a1e0101, 5), "a rule without ports takes every port");
-	cr_expect(hag_config_arp_target(&cfg, 1, 0x0a140001), "the up port's own address");
-	cr_expect(hag_config_arp_target(&cfg, 1, 0x0a140009), "a SNAT address in its prefix");
-	cr_expect_not(hag_config_arp_target(&cfg, 0, 0x0a140009), "not on another port");
-	cr_expect_not(hag_config_arp_target(&cfg, 1, 0x0a140002), "not a server's");
 }
 
 /* Each lib/ mode has its word, each word loads as its mode: the tables are indexed by the enums. */

@@ -103,9 +103,9 @@ static void stop(void)
 	hag_config_free(&cfg);
 }
 
-static uint64_t ip_ctr(enum hag_ip_mib c)
+static uint64_t ip_ctr(enum net_mib c)
 {
-	return lc->ip_mib[c];
+	return lc->ip.mib[c];
 }
 
 /* An Ethernet + IPv4 frame: proto, src -> dst, ttl, DF, payload_len bytes after the IPv4 header. */
@@ -213,7 +213,7 @@ Test(forward, routed_with_ttl_decremented,
 	ip = out_ip(0);
 	cr_expect_eq(ip->time_to_live, 63);
 	cr_expect_eq(rte_be_to_cpu_32(ip->dst_addr), FAR);
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DATAGRAMS), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DATAGRAMS), 1);
 }
 
 Test(forward, ttl_exceeded,
@@ -224,9 +224,9 @@ Test(forward, ttl_exceeded,
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 1, true, 100));
 	cr_assert_eq(n_out, 1);
 	expect_icmp(0, 11, 0);
-	cr_expect_eq(ip_ctr(IP_MIB_TTL_EXCEEDED), 1);
-	cr_expect_eq(ip_ctr(IP_MIB_ICMP_OUT_ERRORS), 1);
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DATAGRAMS), 0);
+	cr_expect_eq(ip_ctr(NET_MIB_TTL_EXCEEDED), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_ICMP_OUT_ERRORS), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DATAGRAMS), 0);
 }
 
 Test(forward, no_route_is_net_unreachable,
@@ -237,7 +237,7 @@ Test(forward, no_route_is_net_unreachable,
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, 0x08080808u, 64, true, 100));
 	cr_assert_eq(n_out, 1);
 	expect_icmp(0, 3, 0);
-	cr_expect_eq(ip_ctr(IP_MIB_IN_NO_ROUTES), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_IN_NO_ROUTES), 1);
 }
 
 Test(forward, too_big_with_df_is_frag_needed,
@@ -252,14 +252,14 @@ Test(forward, too_big_with_df_is_frag_needed,
 	cr_assert_eq(n_out, 1);
 	ic = expect_icmp(0, 3, 4);
 	cr_expect_eq(ic[6] << 8 | ic[7], 1400, "next-hop MTU (RFC 1191)");
-	cr_expect_eq(ip_ctr(IP_MIB_FRAG_NEEDED), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FRAG_NEEDED), 1);
 	out_clear();
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 64, false, 1480));
 	cr_expect_eq(n_out, 0, "dropped, no answer");
-	cr_expect_eq(ip_ctr(IP_MIB_FRAG_FAILS), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FRAG_FAILS), 1);
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 64, true, 1380));
 	cr_expect_eq(n_out, 1, "1400 bytes fit");
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DATAGRAMS), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DATAGRAMS), 1);
 }
 
 static void drop_other(struct hag_config *c)
@@ -274,8 +274,8 @@ Test(forward, other_traffic_dropped_by_config,
 	neighbour(UPSTREAM, GW, 0x77);
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 64, true, 100));
 	cr_expect_eq(n_out, 0);
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DROPPED), 1);
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DATAGRAMS), 0);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DROPPED), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DATAGRAMS), 0);
 }
 
 Test(forward, martians_are_not_routed,
@@ -287,7 +287,7 @@ Test(forward, martians_are_not_routed,
 	rx(DSL, ip_frame(IPPROTO_UDP, 0, FAR, 64, true, 100));
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, 0xe0000001u, 64, true, 100));
 	cr_expect_eq(n_out, 0);
-	cr_expect_eq(ip_ctr(IP_MIB_IN_ADDR_ERRORS), 3);
+	cr_expect_eq(ip_ctr(NET_MIB_IN_ADDR_ERRORS), 3);
 }
 
 Test(forward, icmp_errors_are_rate_limited,
@@ -299,13 +299,13 @@ Test(forward, icmp_errors_are_rate_limited,
 		rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 1, true, 40));
 		out_clear();
 	}
-	cr_expect_eq(ip_ctr(IP_MIB_TTL_EXCEEDED), 150);
-	cr_expect_eq(ip_ctr(IP_MIB_ICMP_OUT_ERRORS), 100);
-	cr_expect_eq(ip_ctr(IP_MIB_ICMP_RATE_LIMITED), 50);
+	cr_expect_eq(ip_ctr(NET_MIB_TTL_EXCEEDED), 150);
+	cr_expect_eq(ip_ctr(NET_MIB_ICMP_OUT_ERRORS), 100);
+	cr_expect_eq(ip_ctr(NET_MIB_ICMP_RATE_LIMITED), 50);
 	now_us += 1000000;
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 1, true, 40));
 	cr_expect_eq(n_out, 1);
-	cr_expect_eq(ip_ctr(IP_MIB_ICMP_OUT_ERRORS), 101);
+	cr_expect_eq(ip_ctr(NET_MIB_ICMP_OUT_ERRORS), 101);
 }
 
 /* ARP: the table and what waits for it */
@@ -323,7 +323,7 @@ Test(arp, held_until_resolved,
 	cr_expect_eq(out[0].port, UPSTREAM);
 	out_clear();
 	neighbour(UPSTREAM, GW, 0x77);   /* answers by asking: hagd learns and sends what waited */
-	cr_expect_eq(ip_ctr(IP_MIB_FORW_DATAGRAMS), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_FORW_DATAGRAMS), 1);
 }
 
 Test(arp, full_table_evicts,
@@ -341,10 +341,10 @@ Test(arp, full_table_evicts,
 			out_clear();
 		}
 	}
-	cr_expect_eq(lc->arp.n, NET_ARP_MAX);
-	cr_expect_eq(ip_ctr(IP_MIB_ARP_EVICTIONS), 200 + 1 - NET_ARP_MAX, "evictions: %lu",
-		     (unsigned long)ip_ctr(IP_MIB_ARP_EVICTIONS));
-	cr_expect_eq(ip_ctr(IP_MIB_ARP_PENDING_DROPS), 200 + 1 - NET_ARP_MAX, "their held packets");
+	cr_expect_eq(lc->ip.arp.n, NET_ARP_MAX);
+	cr_expect_eq(ip_ctr(NET_MIB_ARP_EVICTIONS), 200 + 1 - NET_ARP_MAX, "evictions: %lu",
+		     (unsigned long)ip_ctr(NET_MIB_ARP_EVICTIONS));
+	cr_expect_eq(ip_ctr(NET_MIB_ARP_PENDING_DROPS), 200 + 1 - NET_ARP_MAX, "their held packets");
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 64, true, 40));
 	cr_expect_eq(n_out, 1, "the gateway was kept");
 }
@@ -460,7 +460,7 @@ Test(relay, intercepted_without_a_route_is_refused,
 	start(NULL);
 	neighbour(DSL, CLIENT, 0x22);
 	rx(DSL, syn(0xcb007105u, 80, 40003));     /* 203.0.113.5: intercepted, no route */
-	cr_expect_eq(ip_ctr(IP_MIB_INTERCEPTED), 1);
+	cr_expect_eq(ip_ctr(NET_MIB_INTERCEPTED), 1);
 	client_answers(ans, sizeof(ans));
 	cr_expect_str_eq(ans, "R", "answered %s", ans);
 	cr_expect_eq(lc->relay_mib[RELAY_MIB_NO_ROUTE], 1);

@@ -55,8 +55,8 @@ static void conn(const struct tcp_cc_ops *ops, const struct path *p, int n)
 		}
 		tcp_set_cc(&sk[i], ops);
 		if (ops == &mptcp_cc_olia) {
-			sk[i].cc.olia.l1 = p[i].l1;
-			sk[i].cc.olia.l2 = p[i].l2;
+			mptcp_olia_of(&sk[i])->l1 = p[i].l1;
+			mptcp_olia_of(&sk[i])->l2 = p[i].l2;
 		}
 	}
 }
@@ -89,12 +89,12 @@ static double rfc6356_increase(const struct path *p, int n, int i, double acked)
 /* Bytes the last on_ack added, counting what waits in the accumulator (which starts at 0). */
 static double lia_added(int i, uint32_t before)
 {
-	return (double)sk[i].cwnd - before + sk[i].cc.lia.acc;
+	return (double)sk[i].cwnd - before + mptcp_lia_of(&sk[i])->acc;
 }
 
 static double olia_added(int i, uint32_t before)
 {
-	return (double)sk[i].cwnd - before + sk[i].cc.olia.acc;
+	return (double)sk[i].cwnd - before + mptcp_olia_of(&sk[i])->acc;
 }
 
 /* OLIA's alpha_r from its definition: M = largest windows, B = largest
@@ -343,26 +343,26 @@ Test(olia, l1_and_l2_follow_the_losses,
 	cr_expect_eq(sk[0].cwnd, 11 * MSS, "slow start is TCP's");
 	sk[0].ssthresh = 2 * MSS;
 	sk[0].cc_ops->on_ack(&sk[0], 4 * MSS);
-	cr_expect_eq(sk[0].cc.olia.l1, 5 * MSS);
-	cr_expect_eq(sk[0].cc.olia.l2, 0);
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l1, 5 * MSS);
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l2, 0);
 
 	sk[0].snd_una = 1;
 	sk[0].snd_max = 1 + 16 * MSS;
 	sk[0].cc_ops->on_congestion(&sk[0]);
 	cr_expect_eq(sk[0].ssthresh, 8 * MSS, "the decrease is TCP's: half the flight");
-	cr_expect_eq(sk[0].cc.olia.l2, 5 * MSS, "l2: between the last two losses");
-	cr_expect_eq(sk[0].cc.olia.l1, 0, "l1 restarts");
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l2, 5 * MSS, "l2: between the last two losses");
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l1, 0, "l1 restarts");
 
 	sk[0].cwnd = sk[0].ssthresh;
 	sk[0].cc_ops->on_ack(&sk[0], 3 * MSS);
-	cr_expect_eq(sk[0].cc.olia.l1, 3 * MSS);
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l1, 3 * MSS);
 	sk[0].cc_ops->on_congestion(&sk[0]);
-	cr_expect_eq(sk[0].cc.olia.l2, 3 * MSS, "the older interval is forgotten");
-	cr_expect_eq(sk[0].cc.olia.l1, 0);
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l2, 3 * MSS, "the older interval is forgotten");
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l1, 0);
 	/* An RTO backing off with nothing acked since is the same loss episode. */
 	sk[0].cc_ops->on_congestion(&sk[0]);
-	cr_expect_eq(sk[0].cc.olia.l2, 3 * MSS, "l2 kept when nothing was acked between the losses");
-	cr_expect_eq(sk[1].cc.olia.l1, 0, "the other subflow's counts are its own");
+	cr_expect_eq(mptcp_olia_of(&sk[0])->l2, 3 * MSS, "l2 kept when nothing was acked between the losses");
+	cr_expect_eq(mptcp_olia_of(&sk[1])->l1, 0, "the other subflow's counts are its own");
 }
 
 Test(olia, window_never_below_one_mss,
@@ -383,7 +383,7 @@ Test(olia, window_never_below_one_mss,
 	conn(&mptcp_cc_olia, p, 2);
 	sk[0].cc_ops->on_ack(&sk[0], 20 * MSS);    /* -5 segments asked for */
 	cr_expect_eq(sk[0].cwnd, MSS, "stopped at 1 MSS");
-	cr_expect_float_eq(sk[0].cc.olia.acc, 0, 1e-12, "no debt kept below the floor");
+	cr_expect_float_eq(mptcp_olia_of(&sk[0])->acc, 0, 1e-12, "no debt kept below the floor");
 
 	conn(&mptcp_cc_olia, p, 2);
 	for (int k = 0; k < 200; k++) {

@@ -29,7 +29,7 @@ static bool forge_join_synack;                 /* flip a bit of the join SYN/ACK
 
 struct end {
 	struct tcp_sock *sk;
-	struct hag_pipe rx, tx;
+	struct tcp_pipe rx, tx;
 	uint64_t got, sent;
 	uint8_t *seen;                          /* what arrived */
 	bool eof, closed;
@@ -107,9 +107,9 @@ static void pump(unsigned rounds)
 
 static void fill(struct end *e, bool from_client)
 {
-	while (e->sent < BYTES && hag_pipe_space(&e->tx) > 0) {
+	while (e->sent < BYTES && tcp_pipe_space(&e->tx) > 0) {
 		uint8_t buf[1024];
-		uint32_t k = hag_pipe_space(&e->tx);
+		uint32_t k = tcp_pipe_space(&e->tx);
 
 		if (k > sizeof(buf))
 			k = sizeof(buf);
@@ -117,7 +117,7 @@ static void fill(struct end *e, bool from_client)
 			k = (uint32_t)(BYTES - e->sent);
 		for (uint32_t i = 0; i < k; i++)
 			buf[i] = pat(e->sent + i, from_client);
-		hag_pipe_write(&e->tx, e->tx.rx.nxt, buf, k);
+		tcp_pipe_write(&e->tx, e->tx.rx.nxt, buf, k);
 		e->sent += k;
 	}
 	if (e->sent == BYTES && !(e->sk->flags & TF_FIN_QUEUED))
@@ -142,12 +142,12 @@ static void ev_established(struct tcp_sock *sk)
 static void ev_readable(struct tcp_sock *sk)
 {
 	struct end *e = end_of(sk);
-	uint32_t n = hag_pipe_used(&e->rx);
+	uint32_t n = tcp_pipe_used(&e->rx);
 
 	if (e->got + n <= BYTES)
-		hag_pipe_read(&e->rx, e->rx.head, e->seen + e->got, n);
+		tcp_pipe_read(&e->rx, e->rx.head, e->seen + e->got, n);
 	e->got += n;
-	hag_pipe_consume(&e->rx, e->rx.rx.nxt);
+	tcp_pipe_consume(&e->rx, e->rx.rx.nxt);
 	tcp_rx_space_freed(sk);
 }
 
@@ -188,11 +188,11 @@ static const struct tcp_sock_ops ops = {
 
 static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
-	int r = mptcp_accept(arg, sk, syn);
+	enum mptcp_accept_verdict r = mptcp_accept(arg, sk, syn);
 
 	if (r == MPTCP_ACCEPT_JOINED)
 		return 0;
-	if (r < 0)
+	if (r == MPTCP_ACCEPT_REFUSE)
 		return -1;
 	cr_assert_null(srv.sk, "one connection only");
 	srv.sk = sk;
@@ -232,8 +232,8 @@ static void setup(void)
 	for (int i = 0; i < 2; i++) {
 		struct end *e = i ? &srv : &cli;
 
-		cr_assert_eq(hag_pipe_init(&e->rx, 65536), 0);
-		cr_assert_eq(hag_pipe_init(&e->tx, 65536), 0);
+		cr_assert_eq(tcp_pipe_init(&e->rx, 65536), 0);
+		cr_assert_eq(tcp_pipe_init(&e->tx, 65536), 0);
 		e->seen = calloc(1, BYTES);
 		cr_assert_not_null(e->seen);
 	}
@@ -255,8 +255,8 @@ static void teardown(void)
 	for (int i = 0; i < 2; i++) {
 		struct end *e = i ? &srv : &cli;
 
-		hag_pipe_fini(&e->rx);
-		hag_pipe_fini(&e->tx);
+		tcp_pipe_fini(&e->rx);
+		tcp_pipe_fini(&e->tx);
 		free(e->seen);
 	}
 	ut_assert_no_leak();

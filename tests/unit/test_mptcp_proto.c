@@ -21,7 +21,7 @@
 #define RST RTE_TCP_RST_FLAG
 
 static struct mptcp_ctx *ctx;
-static int accept_ret = 99;                       /* what mptcp_accept returned */
+static int accept_ret = 99;                       /* what mptcp_accept returned (99: not called) */
 static uint64_t key_c = 0x0123456789abcdefull;    /* the client's key */
 static uint64_t key_k;                            /* ours, from the SYN/ACK */
 static uint64_t idsn_c, idsn_k;
@@ -39,9 +39,9 @@ static int accept_mptcp(void *arg, struct tcp_sock *sk, const struct tcp_seg *sy
 		joined_sk = sk;
 		return 0;
 	}
-	if (accept_ret >= 0 && owner_conf)
+	if (accept_ret != MPTCP_ACCEPT_REFUSE && owner_conf)
 		mptcp_sock_configure(sk, owner_conf);
-	if (accept_ret < 0) {
+	if (accept_ret == MPTCP_ACCEPT_REFUSE) {
 		/* As app/proxy.c: lib/tcp frees a refused socket. */
 		sk->ops = NULL;
 		sk->rxp = sk->txp = NULL;
@@ -243,7 +243,7 @@ MP_TEST(handshake, synack_carries_our_key,
 	cr_expect_eq(m.mpc_flags & MPTCP_CAP_HMAC_SHA256, MPTCP_CAP_HMAC_SHA256);
 	cr_expect_eq(m.mpc_flags & MPTCP_CAP_CHECKSUM_REQD, 0, "no checksums asked for");
 	cr_expect_neq(key_k, 0);
-	cr_expect_eq(accept_ret, 1);
+	cr_expect_eq(accept_ret, MPTCP_ACCEPT_MPTCP);
 	cr_expect(mptcp_active(ut_ev.sk));
 	cr_expect_eq(mptcp_ctx_conns(ctx), 1);
 	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 1);
@@ -354,7 +354,7 @@ MP_TEST(handshake, plain_syn_plain_synack, "A SYN without MP_CAPABLE gets a SYN/
 	struct ut_seg sa = ut_syn(&o);
 
 	cr_expect_null(ut_find_opt(&sa, TCPOPT_MPTCP, NULL));
-	cr_expect_eq(accept_ret, 0);
+	cr_expect_eq(accept_ret, MPTCP_ACCEPT_PLAIN);
 	cr_expect_not(mptcp_active(ut_ev.sk));
 	cr_expect_eq(MPMIB(PLAIN_SYN_RX), 1);
 	cr_expect_eq(MPMIB(MPCAPABLE_SYN_RX), 0);
@@ -377,7 +377,7 @@ MP_TEST(handshake, mp_join_refused_with_rst,
 	s.opt = o.b;
 	s.optlen = o.n;
 	ut_inject(&s);
-	cr_expect_eq(accept_ret, -1);
+	cr_expect_eq(accept_ret, MPTCP_ACCEPT_REFUSE);
 	cr_assert_eq(ut_ncap, 1);
 	r = ut_last();
 	cr_expect_eq(r.flags, RST | ACK);
@@ -2083,7 +2083,7 @@ MP_TEST(handshake, tokens_belong_to_their_worker,
 		ut_cl.isn += 100000;
 		ut_cl.snd_nxt = ut_cl.isn;
 		sa = ut_syn(&o);
-		cr_assert_eq(accept_ret, 1);
+		cr_assert_eq(accept_ret, MPTCP_ACCEPT_MPTCP);
 		key_k = mp_opts_of(&sa).sndr_key;
 		mptcp_crypto_key_sha(key_k, &tokens[i], &idsn);
 		cr_expect_eq(tokens[i] % 4, 3, "token %08x", tokens[i]);
@@ -2351,20 +2351,23 @@ MP_TEST(owner, promoted_subflow_keeps_the_owner_cc,
 MP_TEST(owner, promoted_subflow_keeps_the_coupled_cc_and_its_window,
 	"Walk-out with LIA: the join that takes the connection over stays coupled, with the window it had (not restarted)")
 {
+	uint64_t priv[TCP_CC_PRIV_U64];
 	uint32_t cwnd, ssthresh;
+	double acc = 1000.0;
 
 	mptcp_ctx_set_cc(ctx, &mptcp_cc_lia);
 	owner_two_subflows();
 	joined_sk->cwnd = 7 * joined_sk->mss;   /* as after a loss on its path */
 	joined_sk->ssthresh = 5 * joined_sk->mss;
-	joined_sk->cc.lia.acc = 1000.0;
+	memcpy(joined_sk->cc_priv, &acc, sizeof(acc));   /* LIA's first word: bytes not yet added */
+	memcpy(priv, joined_sk->cc_priv, sizeof(priv));
 	cwnd = joined_sk->cwnd;
 	ssthresh = joined_sk->ssthresh;
 	owner_takeover();
 	cr_expect_eq(ut_ev.sk->cc_ops, &mptcp_cc_lia);
 	cr_expect_eq(ut_ev.sk->cwnd, cwnd);
 	cr_expect_eq(ut_ev.sk->ssthresh, ssthresh);
-	cr_expect_float_eq(ut_ev.sk->cc.lia.acc, 1000.0, 1e-9, "LIA's state not reset");
+	cr_expect_eq(memcmp(ut_ev.sk->cc_priv, priv, sizeof(priv)), 0, "LIA's state not reset");
 }
 
 MP_TEST(owner, promoted_subflow_keeps_the_keepalive,

@@ -218,155 +218,155 @@ Test(seq_ranges, bytes_held, .description = "seq_ranges_bytes sums the out-of-or
 	seq_ranges_fini(&s);
 }
 
-/* hag_pipe */
+/* tcp_pipe */
 
-Test(hag_pipe, capacity_is_a_power_of_two,
-     .description = "hag_pipe_init rounds the capacity up to a power of two (at least 4096)")
+Test(tcp_pipe, capacity_is_a_power_of_two,
+     .description = "tcp_pipe_init rounds the capacity up to a power of two (at least 4096)")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 
-	cr_assert_eq(hag_pipe_init(&p, 100), 0);
+	cr_assert_eq(tcp_pipe_init(&p, 100), 0);
 	cr_expect_eq(p.cap, 4096);
-	cr_expect_eq(hag_pipe_space(&p), 4096);
-	hag_pipe_fini(&p);
-	cr_assert_eq(hag_pipe_init(&p, 5000), 0);
+	cr_expect_eq(tcp_pipe_space(&p), 4096);
+	tcp_pipe_fini(&p);
+	cr_assert_eq(tcp_pipe_init(&p, 5000), 0);
 	cr_expect_eq(p.cap, 8192);
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 	cr_expect_null(p.buf);
 }
 
-Test(hag_pipe, write_read_across_the_ring_wrap,
+Test(tcp_pipe, write_read_across_the_ring_wrap,
      .description = "Bytes written across the end of the ring read back intact")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	uint8_t in[3000], out[3000];
 
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
 	for (unsigned int i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 31 + 7);
-	cr_expect_eq(hag_pipe_write(&p, 0, in, 3000), 3000);
-	hag_pipe_consume(&p, 3000);
-	cr_expect_eq(hag_pipe_used(&p), 0);
+	cr_expect_eq(tcp_pipe_write(&p, 0, in, 3000), 3000);
+	tcp_pipe_consume(&p, 3000);
+	cr_expect_eq(tcp_pipe_used(&p), 0);
 	/* positions 3000..5999: ring offsets 3000..4095 then 0..1903 */
-	cr_expect_eq(hag_pipe_write(&p, 3000, in, 3000), 3000);
-	cr_expect_eq(hag_pipe_used(&p), 3000);
-	hag_pipe_read(&p, 3000, out, 3000);
+	cr_expect_eq(tcp_pipe_write(&p, 3000, in, 3000), 3000);
+	cr_expect_eq(tcp_pipe_used(&p), 3000);
+	tcp_pipe_read(&p, 3000, out, 3000);
 	cr_expect_arr_eq(out, in, 3000);
-	hag_pipe_read(&p, 4000, out, 500);
+	tcp_pipe_read(&p, 4000, out, 500);
 	cr_expect_arr_eq(out, in + 1000, 500, "a read that starts before and ends after the wrap");
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, out_of_order_then_fill,
+Test(tcp_pipe, out_of_order_then_fill,
      .description = "An out-of-order write is held; filling the hole advances by the whole range")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	uint8_t a[100], b[100], out[200];
 
 	memset(a, 'a', sizeof(a));
 	memset(b, 'b', sizeof(b));
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	cr_expect_eq(hag_pipe_write(&p, 100, b, 100), 0, "held, not contiguous");
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
+	cr_expect_eq(tcp_pipe_write(&p, 100, b, 100), 0, "held, not contiguous");
 	cr_expect_eq(p.rx.nxt, 0);
-	cr_expect_eq(hag_pipe_used(&p), 0);
+	cr_expect_eq(tcp_pipe_used(&p), 0);
 	cr_expect_eq(p.rx.n, 1);
-	cr_expect_eq(hag_pipe_write(&p, 0, a, 100), 200);
+	cr_expect_eq(tcp_pipe_write(&p, 0, a, 100), 200);
 	cr_expect_eq(p.rx.nxt, 200);
 	cr_expect_eq(p.rx.n, 0);
-	hag_pipe_read(&p, 0, out, 200);
+	tcp_pipe_read(&p, 0, out, 200);
 	cr_expect_arr_eq(out, a, 100);
 	cr_expect_arr_eq(out + 100, b, 100);
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, duplicates_are_counted_and_not_rewritten,
+Test(tcp_pipe, duplicates_are_counted_and_not_rewritten,
      .description = "Bytes below the contiguous end are skipped and counted in dup_bytes")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	uint8_t a[100], x[100], out[150];
 
 	memset(a, 'a', sizeof(a));
 	memset(x, 'x', sizeof(x));
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	hag_pipe_write(&p, 0, a, 100);
-	cr_expect_eq(hag_pipe_write(&p, 0, x, 100), 0);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
+	tcp_pipe_write(&p, 0, a, 100);
+	cr_expect_eq(tcp_pipe_write(&p, 0, x, 100), 0);
 	cr_expect_eq(p.dup_bytes, 100);
-	cr_expect_eq(hag_pipe_write(&p, 50, x, 100), 50, "half old, half new");
+	cr_expect_eq(tcp_pipe_write(&p, 50, x, 100), 50, "half old, half new");
 	cr_expect_eq(p.dup_bytes, 150);
-	hag_pipe_read(&p, 0, out, 150);
+	tcp_pipe_read(&p, 0, out, 150);
 	cr_expect_arr_eq(out, a, 100, "the old bytes were not overwritten");
 	cr_expect_arr_eq(out + 100, x, 50);
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, writes_beyond_the_window_are_clipped,
+Test(tcp_pipe, writes_beyond_the_window_are_clipped,
      .description = "Bytes at or beyond head + cap are not stored")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	static uint8_t buf[8192];
 	uint8_t out[96];
 
 	memset(buf, 'z', sizeof(buf));
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	cr_expect_eq(hag_pipe_write(&p, 0, buf, 4000), 4000);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
+	cr_expect_eq(tcp_pipe_write(&p, 0, buf, 4000), 4000);
 	buf[0] = 'q';
-	cr_expect_eq(hag_pipe_write(&p, 4000, buf, 200), 96, "only up to head + cap");
+	cr_expect_eq(tcp_pipe_write(&p, 4000, buf, 200), 96, "only up to head + cap");
 	cr_expect_eq(p.rx.nxt, 4096);
-	cr_expect_eq(hag_pipe_space(&p), 0);
-	cr_expect_eq(hag_pipe_write(&p, 4096, buf, 100), 0, "a full pipe takes nothing");
-	cr_expect_eq(hag_pipe_write(&p, 5000, buf, 100), 0, "nor out of order beyond the window");
+	cr_expect_eq(tcp_pipe_space(&p), 0);
+	cr_expect_eq(tcp_pipe_write(&p, 4096, buf, 100), 0, "a full pipe takes nothing");
+	cr_expect_eq(tcp_pipe_write(&p, 5000, buf, 100), 0, "nor out of order beyond the window");
 	cr_expect_eq(p.rx.n, 0);
-	hag_pipe_read(&p, 4000, out, 96);
+	tcp_pipe_read(&p, 4000, out, 96);
 	cr_expect_eq(out[0], 'q');
 	/* The stored bytes did not spill over the oldest ones. */
-	hag_pipe_read(&p, 0, out, 1);
+	tcp_pipe_read(&p, 0, out, 1);
 	cr_expect_eq(out[0], 'z');
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, consume_frees_space,
+Test(tcp_pipe, consume_frees_space,
      .description = "Consuming moves head (never backwards, never past the data) and frees space")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	static uint8_t buf[4096];
 
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	hag_pipe_write(&p, 0, buf, 4096);
-	cr_expect_eq(hag_pipe_space(&p), 0);
-	hag_pipe_consume(&p, 1000);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
+	tcp_pipe_write(&p, 0, buf, 4096);
+	cr_expect_eq(tcp_pipe_space(&p), 0);
+	tcp_pipe_consume(&p, 1000);
 	cr_expect_eq(p.head, 1000);
-	cr_expect_eq(hag_pipe_space(&p), 1000);
-	hag_pipe_consume(&p, 500);
+	cr_expect_eq(tcp_pipe_space(&p), 1000);
+	tcp_pipe_consume(&p, 500);
 	cr_expect_eq(p.head, 1000, "no step back");
-	hag_pipe_consume(&p, 9999);
+	tcp_pipe_consume(&p, 9999);
 	cr_expect_eq(p.head, 4096, "not past rx.nxt");
-	cr_expect_eq(hag_pipe_write(&p, 4096, buf, 4096), 4096, "the freed room takes new bytes");
-	hag_pipe_fini(&p);
+	cr_expect_eq(tcp_pipe_write(&p, 4096, buf, 4096), 4096, "the freed room takes new bytes");
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, enospc_when_ranges_are_full,
+Test(tcp_pipe, enospc_when_ranges_are_full,
      .description = "One out-of-order piece more than SEQ_RANGES_MAX returns -ENOSPC and stores nothing")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	static uint8_t a[4096];
 	uint8_t z[10], before[10], out[10];
 	const uint64_t base = 4096;
 
 	memset(a, 'a', sizeof(a));
 	memset(z, 'z', sizeof(z));
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
-	hag_pipe_write(&p, 0, a, 4096);
-	hag_pipe_consume(&p, 4096);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
+	tcp_pipe_write(&p, 0, a, 4096);
+	tcp_pipe_consume(&p, 4096);
 	for (int i = 0; i < SEQ_RANGES_MAX; i++)
-		cr_assert_eq(hag_pipe_write(&p, base + 100 + 20 * (uint64_t)i, a, 10), 0);
+		cr_assert_eq(tcp_pipe_write(&p, base + 100 + 20 * (uint64_t)i, a, 10), 0);
 	/* What the ring holds where the refused piece would go (the ring is held: ranges are). */
-	hag_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, before, 10);
-	cr_expect_eq(hag_pipe_write(&p, base + 200 + 20 * SEQ_RANGES_MAX, z, 10), -ENOSPC);
+	tcp_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, before, 10);
+	cr_expect_eq(tcp_pipe_write(&p, base + 200 + 20 * SEQ_RANGES_MAX, z, 10), -ENOSPC);
 	cr_expect_eq(p.rx.n, SEQ_RANGES_MAX);
 	cr_expect_eq(p.rx.nxt, base);
-	hag_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, out, 10);
+	tcp_pipe_read(&p, base + 200 + 20 * SEQ_RANGES_MAX, out, 10);
 	cr_expect_arr_eq(out, before, 10, "refused bytes were copied into the ring");
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
 static uint8_t pat(uint64_t pos)
@@ -374,38 +374,38 @@ static uint8_t pat(uint64_t pos)
 	return (uint8_t)(pos * 131 + (pos >> 8));
 }
 
-static void write_pat(struct hag_pipe *p, uint64_t pos, uint32_t len)
+static void write_pat(struct tcp_pipe *p, uint64_t pos, uint32_t len)
 {
 	static uint8_t b[65536];
 
 	for (uint32_t i = 0; i < len; i++)
 		b[i] = pat(pos + i);
-	hag_pipe_write(p, pos, b, len);
+	tcp_pipe_write(p, pos, b, len);
 }
 
-static void expect_pat(const struct hag_pipe *p, uint64_t pos, uint32_t len)
+static void expect_pat(const struct tcp_pipe *p, uint64_t pos, uint32_t len)
 {
 	static uint8_t b[65536];
 
-	hag_pipe_read(p, pos, b, len);
+	tcp_pipe_read(p, pos, b, len);
 	for (uint32_t i = 0; i < len; i++)
 		cr_assert_eq(b[i], pat(pos + i), "byte at %llu", (unsigned long long)(pos + i));
 }
 
-Test(hag_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
+Test(tcp_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
      .description = "Growing the ring moves the held bytes (across the old wrap) and out-of-order ranges")
 {
-	struct hag_mem mem = {0};
-	struct hag_pipe p;
+	struct tcp_pipe_mem mem = {0};
+	struct tcp_pipe p;
 
-	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
 	cr_expect_eq(mem.used, 4096);
 	write_pat(&p, 0, 3000);
-	hag_pipe_consume(&p, 3000);
+	tcp_pipe_consume(&p, 3000);
 	write_pat(&p, 3000, 3000);          /* wraps in the 4096 ring */
 	write_pat(&p, 6500, 500);           /* out of order, also in the window */
 	cr_assert_eq(p.rx.nxt, 6000);
-	cr_assert_eq(hag_pipe_grow(&p, 10000), 0);
+	cr_assert_eq(tcp_pipe_grow(&p, 10000), 0);
 	cr_expect_eq(p.cap, 16384);
 	cr_expect_eq(mem.used, 16384, "the budget is charged the difference");
 	expect_pat(&p, 3000, 3000);
@@ -413,153 +413,153 @@ Test(hag_pipe, grow_keeps_wrapped_and_out_of_order_bytes,
 	write_pat(&p, 6000, 500);           /* fills the hole */
 	cr_expect_eq(p.rx.nxt, 7000);
 	expect_pat(&p, 3000, 4000);
-	cr_expect_eq(hag_pipe_space(&p), 16384 - 4000, "the window is the new room");
-	hag_pipe_fini(&p);
+	cr_expect_eq(tcp_pipe_space(&p), 16384 - 4000, "the window is the new room");
+	tcp_pipe_fini(&p);
 	cr_expect_eq(mem.used, 0);
 }
 
-Test(hag_pipe, grow_stops_at_max_and_budget,
+Test(tcp_pipe, grow_stops_at_max_and_budget,
      .description = "A pipe does not grow past its maximum; a pipe holding bytes does not grow past the budget of held rings (counted); an empty one grows its capacity only, and starts again smaller when its ring does not fit")
 {
-	struct hag_mem mem = {.budget = 20000};
-	struct hag_pipe a, b;
+	struct tcp_pipe_mem mem = {.budget = 20000};
+	struct tcp_pipe a, b;
 
-	cr_assert_eq(hag_pipe_init_tuned(&a, 4096, 8192, &mem), 0);
-	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&a, 4096, 8192, &mem), 0);
+	cr_expect_eq(tcp_pipe_grow(&a, 1 << 20), 0);
 	cr_expect_eq(a.cap, 8192, "clamped to max");
-	cr_expect_eq(hag_pipe_grow(&a, 1 << 20), -ENOSPC, "at max already");
+	cr_expect_eq(tcp_pipe_grow(&a, 1 << 20), -ENOSPC, "at max already");
 	write_pat(&a, 0, 100);                  /* a holds an 8192 ring */
 	cr_expect_eq(mem.held, 8192);
-	cr_assert_eq(hag_pipe_init_tuned(&b, 4096, 65536, &mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&b, 4096, 65536, &mem), 0);
 	write_pat(&b, 0, 100);                  /* b holds a 4096 ring: 12288 held */
 	cr_expect_eq(mem.held, 8192 + 4096);
-	cr_expect_eq(hag_pipe_grow(&b, 16384), -ENOSPC, "12288 + 12288 > 20000");
+	cr_expect_eq(tcp_pipe_grow(&b, 16384), -ENOSPC, "12288 + 12288 > 20000");
 	cr_expect_eq(mem.refused, 1);
 	cr_expect_eq(b.cap, 4096, "unchanged after a refusal");
 	expect_pat(&b, 0, 100);
-	cr_expect_eq(hag_pipe_grow(&b, 8192), 0, "12288 + 4096 fits");
+	cr_expect_eq(tcp_pipe_grow(&b, 8192), 0, "12288 + 4096 fits");
 	cr_expect_eq(mem.held, 8192 + 8192);
 	expect_pat(&b, 0, 100);
-	hag_pipe_consume(&b, 100);              /* b empty: its ring goes */
+	tcp_pipe_consume(&b, 100);              /* b empty: its ring goes */
 	cr_expect_eq(mem.held, 8192);
-	cr_expect_eq(hag_pipe_grow(&b, 16384), 0, "an empty pipe's capacity grows without a ring");
+	cr_expect_eq(tcp_pipe_grow(&b, 16384), 0, "an empty pipe's capacity grows without a ring");
 	cr_expect_eq(mem.held, 8192);
 	/* 8192 held + its 16384 ring > 20000: refused, the empty pipe starts again at 8192. */
-	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), -ENOMEM);
+	cr_expect_eq(tcp_pipe_write(&b, 100, "x", 1), -ENOMEM);
 	cr_expect_eq(b.cap, 8192);
-	cr_expect_eq(hag_pipe_write(&b, 100, "x", 1), 1);
+	cr_expect_eq(tcp_pipe_write(&b, 100, "x", 1), 1);
 	cr_expect_eq(mem.held, 8192 + 8192);
 	cr_expect_eq(mem.refused, 2);
-	hag_pipe_consume(&a, 100);
-	hag_pipe_fini(&a);
-	hag_pipe_fini(&b);
+	tcp_pipe_consume(&a, 100);
+	tcp_pipe_fini(&a);
+	tcp_pipe_fini(&b);
 	cr_expect_eq(mem.used, 0);
 	cr_expect_eq(mem.held, 0);
 }
 
-Test(hag_pipe, ring_held_only_while_bytes_are,
+Test(tcp_pipe, ring_held_only_while_bytes_are,
      .description = "A pipe reserves its capacity at once but allocates its ring with the first byte and frees it when everything is consumed; the bytes survive the cycles")
 {
-	struct hag_mem mem = {0};
-	struct hag_pipe p;
+	struct tcp_pipe_mem mem = {0};
+	struct tcp_pipe p;
 
-	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&p, 4096, 65536, &mem), 0);
 	cr_expect_eq(mem.used, 4096, "reserved: the window is backed");
 	cr_expect_eq(mem.held, 0);
 	cr_expect_null(p.buf, "no ring before the first byte");
-	cr_expect_eq(hag_pipe_space(&p), 4096, "the whole window is advertised");
+	cr_expect_eq(tcp_pipe_space(&p), 4096, "the whole window is advertised");
 	for (uint64_t pos = 0; pos < 5 * 3000; pos += 3000) {
 		write_pat(&p, pos, 3000);
 		cr_expect_not_null(p.buf);
 		cr_expect_eq(mem.held, 4096);
 		expect_pat(&p, pos, 3000);
-		hag_pipe_consume(&p, pos + 1000);
+		tcp_pipe_consume(&p, pos + 1000);
 		cr_expect_not_null(p.buf, "bytes left: the ring stays");
 		expect_pat(&p, pos + 1000, 2000);
-		hag_pipe_consume(&p, pos + 3000);
+		tcp_pipe_consume(&p, pos + 3000);
 		cr_expect_null(p.buf, "all consumed: the ring is freed");
 		cr_expect_eq(mem.held, 0);
 	}
 	write_pat(&p, 16000, 100);          /* out of order: the ring holds it though nothing is contiguous */
 	cr_expect_not_null(p.buf);
-	hag_pipe_consume(&p, 15000);
+	tcp_pipe_consume(&p, 15000);
 	cr_expect_not_null(p.buf, "an out-of-order range keeps the ring");
 	write_pat(&p, 15000, 1000);
 	expect_pat(&p, 15000, 1100);
-	hag_pipe_consume(&p, 16100);
+	tcp_pipe_consume(&p, 16100);
 	cr_expect_null(p.buf);
-	cr_assert_eq(hag_pipe_grow(&p, 16384), 0, "an empty pipe grows its reservation only");
+	cr_assert_eq(tcp_pipe_grow(&p, 16384), 0, "an empty pipe grows its reservation only");
 	cr_expect_eq(mem.used, 16384);
 	cr_expect_eq(mem.held, 0);
 	write_pat(&p, 16100, 10000);
 	cr_expect_eq(mem.held, 16384);
 	expect_pat(&p, 16100, 10000);
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 	cr_expect_eq(mem.used, 0);
 	cr_expect_eq(mem.held, 0);
 }
 
-Test(hag_pipe, consumed_bytes_read_as_zeros,
+Test(tcp_pipe, consumed_bytes_read_as_zeros,
      .description = "A read that starts below head gives zeros for the consumed part, the held bytes after it, with or without a ring")
 {
-	struct hag_pipe p;
+	struct tcp_pipe p;
 	uint8_t out[3000], want[3000];
 
-	cr_assert_eq(hag_pipe_init(&p, 4096), 0);
+	cr_assert_eq(tcp_pipe_init(&p, 4096), 0);
 	write_pat(&p, 0, 3000);
-	hag_pipe_consume(&p, 1000);
-	hag_pipe_read(&p, 500, out, 2000);
+	tcp_pipe_consume(&p, 1000);
+	tcp_pipe_read(&p, 500, out, 2000);
 	memset(want, 0, 500);
 	for (int i = 0; i < 1500; i++)
 		want[500 + i] = pat(1000 + (uint64_t)i);
 	cr_expect_arr_eq(out, want, 2000);
-	hag_pipe_consume(&p, 3000);
+	tcp_pipe_consume(&p, 3000);
 	cr_assert_null(p.buf);
 	memset(out, 0xff, sizeof(out));
-	hag_pipe_read(&p, 0, out, 3000);
+	tcp_pipe_read(&p, 0, out, 3000);
 	memset(want, 0, sizeof(want));
 	cr_expect_arr_eq(out, want, 3000, "no ring: all zeros");
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }
 
-Test(hag_pipe, init_refused_over_budget,
+Test(tcp_pipe, init_refused_over_budget,
      .description = "A new pipe is refused with -ENOSPC when the rings held leave no room for its own; idle pipes (no ring) do not count")
 {
-	struct hag_mem mem = {.budget = 6000};
-	struct hag_pipe a, b, c;
+	struct tcp_pipe_mem mem = {.budget = 6000};
+	struct tcp_pipe a, b, c;
 
-	cr_assert_eq(hag_pipe_init_tuned(&a, 4096, 4096, &mem), 0);
-	cr_assert_eq(hag_pipe_init_tuned(&b, 4096, 4096, &mem), 0, "a holds nothing: b fits");
+	cr_assert_eq(tcp_pipe_init_tuned(&a, 4096, 4096, &mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&b, 4096, 4096, &mem), 0, "a holds nothing: b fits");
 	cr_expect_eq(mem.used, 8192, "capacity counted, not held");
 	write_pat(&a, 0, 10);
-	cr_expect_eq(hag_pipe_init_tuned(&c, 4096, 4096, &mem), -ENOSPC, "4096 held + 4096 > 6000");
+	cr_expect_eq(tcp_pipe_init_tuned(&c, 4096, 4096, &mem), -ENOSPC, "4096 held + 4096 > 6000");
 	cr_expect_eq(mem.refused, 1);
-	hag_pipe_fini(&a);
-	hag_pipe_fini(&b);
+	tcp_pipe_fini(&a);
+	tcp_pipe_fini(&b);
 	cr_expect_eq(mem.held, 0);
 }
 
-Test(hag_pipe, an_empty_pipe_restarts_smaller_within_the_budget,
+Test(tcp_pipe, an_empty_pipe_restarts_smaller_within_the_budget,
      .description = "A pipe grown to 128 KiB, drained (no ring), whose budget now leaves 64 KiB: its next byte gets a 64 KiB ring instead of being refused for ever; with less than 4096 bytes left it is refused")
 {
-	struct hag_mem mem = {0};
-	struct hag_pipe p;
+	struct tcp_pipe_mem mem = {0};
+	struct tcp_pipe p;
 	uint8_t b[100] = {1};
 
-	cr_assert_eq(hag_pipe_init_tuned(&p, 131072, 131072, &mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&p, 131072, 131072, &mem), 0);
 	mem.budget = 65536;
 	mem.held = 0;
-	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), -ENOMEM, "this write is dropped whole");
+	cr_expect_eq(tcp_pipe_write(&p, 0, b, sizeof(b)), -ENOMEM, "this write is dropped whole");
 	cr_expect_eq(p.cap, 65536u, "the pipe starts again at what fits");
-	cr_expect_eq(hag_pipe_write(&p, 0, b, sizeof(b)), (int64_t)sizeof(b), "the resend fits");
+	cr_expect_eq(tcp_pipe_write(&p, 0, b, sizeof(b)), (int64_t)sizeof(b), "the resend fits");
 	cr_expect_eq(mem.held, 65536u);
 	cr_expect_eq(mem.used, 65536u);
-	hag_pipe_consume(&p, 100);
+	tcp_pipe_consume(&p, 100);
 	cr_expect_null(p.buf, "drained: no ring");
 	mem.held = 63000;          /* other pipes hold all but 2536 bytes */
-	cr_expect_eq(hag_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
+	cr_expect_eq(tcp_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
 	cr_expect_eq(p.cap, 4096u, "down to 4096, which does not fit either");
-	cr_expect_eq(hag_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
+	cr_expect_eq(tcp_pipe_write(&p, 100, b, sizeof(b)), -ENOMEM);
 	mem.held = 0;
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }

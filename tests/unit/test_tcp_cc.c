@@ -40,7 +40,7 @@ Test(cubic, loss_sets_ssthresh_to_beta_times_cwnd)
 	setup(&tcp_cc_cubic, 1000, 100, 100000);
 	sk.cc_ops->on_congestion(&sk);
 	cr_expect_eq(sk.ssthresh, 70 * 1000u, "RFC 9438 4.6: ssthresh = 0.7 cwnd");
-	cr_expect(fabs(sk.cc.cubic.w_max - 100.0) < 1e-9, "W_max is the cwnd at the loss");
+	cr_expect(fabs(tcp_cubic(&sk)->w_max - 100.0) < 1e-9, "W_max is the cwnd at the loss");
 }
 
 Test(cubic, fast_convergence_lowers_w_max)
@@ -50,7 +50,7 @@ Test(cubic, fast_convergence_lowers_w_max)
 	sk.cwnd = 80 * 1000;
 	sk.cc_ops->on_congestion(&sk);
 	/* RFC 9438 4.7: below the last W_max -> W_max = cwnd (1 + beta) / 2. */
-	cr_expect(fabs(sk.cc.cubic.w_max - 80.0 * 1.7 / 2) < 1e-9, "w_max %f", sk.cc.cubic.w_max);
+	cr_expect(fabs(tcp_cubic(&sk)->w_max - 80.0 * 1.7 / 2) < 1e-9, "w_max %f", tcp_cubic(&sk)->w_max);
 }
 
 Test(cubic, window_follows_w_cubic_of_t)
@@ -98,16 +98,16 @@ Test(cubic, k_from_w_max_and_cwnd_epoch,
 	sk.cc_ops->on_congestion(&sk);
 	sk.cwnd = sk.ssthresh;                  /* recovery ended: cwnd_epoch = 70 */
 	sk.cc_ops->on_ack(&sk, 1000);
-	cr_expect(fabs(sk.cc.cubic.k - cbrt((100 - 70) / 0.4)) < 1e-9, "K %f", sk.cc.cubic.k);
-	cr_expect(fabs(sk.cc.cubic.w_est - 70) < 0.01, "4.3: W_est starts at cwnd_epoch");
+	cr_expect(fabs(tcp_cubic(&sk)->k - cbrt((100 - 70) / 0.4)) < 1e-9, "K %f", tcp_cubic(&sk)->k);
+	cr_expect(fabs(tcp_cubic(&sk)->w_est - 70) < 0.01, "4.3: W_est starts at cwnd_epoch");
 
 	sk.cwnd = 80 * 1000;                    /* the next loss below W_max = 100 */
 	sk.cc_ops->on_congestion(&sk);
 	cr_expect_eq(sk.ssthresh, 56 * 1000u, "ssthresh = 0.7 cwnd, fast convergence or not");
 	sk.cwnd = sk.ssthresh;
 	sk.cc_ops->on_ack(&sk, 1000);
-	cr_expect(fabs(sk.cc.cubic.w_max - 68) < 1e-9, "W_max = 80 (1 + 0.7) / 2 = %f", sk.cc.cubic.w_max);
-	cr_expect(fabs(sk.cc.cubic.k - cbrt((68 - 56) / 0.4)) < 1e-9, "K %f", sk.cc.cubic.k);
+	cr_expect(fabs(tcp_cubic(&sk)->w_max - 68) < 1e-9, "W_max = 80 (1 + 0.7) / 2 = %f", tcp_cubic(&sk)->w_max);
+	cr_expect(fabs(tcp_cubic(&sk)->k - cbrt((68 - 56) / 0.4)) < 1e-9, "K %f", tcp_cubic(&sk)->k);
 }
 
 Test(cubic, ssthresh_floor_two_segments,
@@ -124,9 +124,9 @@ Test(cubic, target_clamped_to_one_and_a_half_cwnd,
 {
 	setup(&tcp_cc_cubic, 1000, 10, 100000);
 	sk.ssthresh = 10 * 1000;
-	sk.cc.cubic.epoch_us = st.now_us - 20000000;   /* 20 s into the epoch, K = 0 */
-	sk.cc.cubic.w_max = 10;
-	sk.cc.cubic.w_est = 10;
+	tcp_cubic(&sk)->epoch_us = st.now_us - 20000000;   /* 20 s into the epoch, K = 0 */
+	tcp_cubic(&sk)->w_max = 10;
+	tcp_cubic(&sk)->w_est = 10;
 	for (int i = 0; i < 10; i++) {
 		st.now_us += 10000;
 		sk.cc_ops->on_ack(&sk, 1000);
@@ -149,8 +149,8 @@ Test(cubic, reno_friendly_region_dominates_at_testbed_rtt,
 		one_rtt(100);
 	/* 70 + 30 alpha = 85.9 (with alpha = 1 it would be 100) */
 	cr_expect(sk.cwnd >= 84500u && sk.cwnd <= 86000u, "30 RTTs: cwnd %u, W_est %f", sk.cwnd,
-		  sk.cc.cubic.w_est);
-	cr_expect(fabs(sk.cwnd / 1000.0 - sk.cc.cubic.w_est) < 0.01, "cwnd follows W_est");
+		  tcp_cubic(&sk)->w_est);
+	cr_expect(fabs(sk.cwnd / 1000.0 - tcp_cubic(&sk)->w_est) < 0.01, "cwnd follows W_est");
 	for (int r = 30; r < 100; r++)
 		one_rtt(100);
 	/* 100 reached after 30 / alpha = 56.7 RTTs, then +1 per RTT: about 143 */
@@ -174,9 +174,9 @@ Test(cubic, rto_restarts_the_curve,
 	cr_expect_eq(sk.cwnd, 70 * 1000u, "RFC 5681 slow start up to ssthresh");
 	st.now_us += 100;
 	sk.cc_ops->on_ack(&sk, 1000);
-	cr_expect_eq(sk.cc.cubic.k, 0.0, "K %f", sk.cc.cubic.k);
-	cr_expect(fabs(sk.cc.cubic.w_max - 70) < 1e-9, "W_max %f", sk.cc.cubic.w_max);
-	cr_expect(fabs(sk.cc.cubic.w_est - 70) < 0.05, "W_est %f", sk.cc.cubic.w_est);
+	cr_expect_eq(tcp_cubic(&sk)->k, 0.0, "K %f", tcp_cubic(&sk)->k);
+	cr_expect(fabs(tcp_cubic(&sk)->w_max - 70) < 1e-9, "W_max %f", tcp_cubic(&sk)->w_max);
+	cr_expect(fabs(tcp_cubic(&sk)->w_est - 70) < 0.05, "W_est %f", tcp_cubic(&sk)->w_est);
 	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_HYSTART_DELAY_DETECT), 0);
 }
 
@@ -192,9 +192,9 @@ Test(cubic, undo_restores_the_state_before_the_event,
 	sk.cwnd = sk.ssthresh;
 	for (int r = 0; r < 5; r++)
 		one_rtt(10000);
-	k = sk.cc.cubic.k;
-	w_est = sk.cc.cubic.w_est;
-	epoch = sk.cc.cubic.epoch_us;
+	k = tcp_cubic(&sk)->k;
+	w_est = tcp_cubic(&sk)->w_est;
+	epoch = tcp_cubic(&sk)->epoch_us;
 	cr_assert_neq(epoch, 0);
 	sk.cwnd = 90 * 1000;
 	sk.cc_ops->on_congestion(&sk);           /* the spurious one */
@@ -204,10 +204,10 @@ Test(cubic, undo_restores_the_state_before_the_event,
 	sk.cc_ops->undo(&sk);
 	cr_expect_eq(sk.cwnd, 90 * 1000u);
 	cr_expect_eq(sk.ssthresh, 70 * 1000u);
-	cr_expect(fabs(sk.cc.cubic.w_max - 100) < 1e-4, "W_max %f", sk.cc.cubic.w_max);
-	cr_expect(fabs(sk.cc.cubic.k - k) < 1e-5, "K %f", sk.cc.cubic.k);
-	cr_expect(fabs(sk.cc.cubic.w_est - w_est) < 1e-4, "W_est %f", sk.cc.cubic.w_est);
-	cr_expect_eq(sk.cc.cubic.epoch_us, epoch);
+	cr_expect(fabs(tcp_cubic(&sk)->w_max - 100) < 1e-4, "W_max %f", tcp_cubic(&sk)->w_max);
+	cr_expect(fabs(tcp_cubic(&sk)->k - k) < 1e-5, "K %f", tcp_cubic(&sk)->k);
+	cr_expect(fabs(tcp_cubic(&sk)->w_est - w_est) < 1e-4, "W_est %f", tcp_cubic(&sk)->w_est);
+	cr_expect_eq(tcp_cubic(&sk)->epoch_us, epoch);
 	sk.ssthresh = 50 * 1000;
 	sk.cc_ops->undo(&sk);
 	cr_expect_eq(sk.ssthresh, 50 * 1000u, "nothing saved any more");
@@ -472,7 +472,7 @@ Test(hystart, css_rounds_then_congestion_avoidance,
 	cr_expect_eq(sk.hs_css, 0);
 	cr_expect_eq(sk.ssthresh, cwnd, "ssthresh = cwnd");
 	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_HYSTART_EXIT), 1);
-	cr_expect_neq(sk.cc.cubic.epoch_us, 0, "that ACK already counts in CUBIC's avoidance");
+	cr_expect_neq(tcp_cubic(&sk)->epoch_us, 0, "that ACK already counts in CUBIC's avoidance");
 }
 
 Test(hystart, loss_in_css_ends_it,
@@ -521,27 +521,27 @@ Test(txp, grows_when_the_pipe_caps_the_flight,
 		    "bytes doubles, at most once per RTT, up to its maximum")
 {
 	static uint8_t data[8192];
-	struct hag_pipe p;
+	struct tcp_pipe p;
 
 	setup(&tcp_cc_cubic, 1000, 10, 10000);
-	cr_assert_eq(hag_pipe_init_tuned(&p, 4096, 16384, NULL), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&p, 4096, 16384, NULL), 0);
 	sk.txp = &p;
-	hag_pipe_write(&p, 0, data, 2048);
+	tcp_pipe_write(&p, 0, data, 2048);
 	tcp_txp_grow(&sk, 10000);
 	cr_expect_eq(p.cap, 4096u, "half full: the pipe is not the limit");
-	hag_pipe_write(&p, 2048, data, 2048);
+	tcp_pipe_write(&p, 2048, data, 2048);
 	tcp_txp_grow(&sk, 10000);
 	cr_expect_eq(p.cap, 8192u, "full: doubled");
-	hag_pipe_write(&p, 4096, data, 4096);
+	tcp_pipe_write(&p, 4096, data, 4096);
 	tcp_txp_grow(&sk, 10000);
 	cr_expect_eq(p.cap, 8192u, "not twice in one RTT");
 	st.now_us += 10000;
 	tcp_txp_grow(&sk, 10000);
 	cr_expect_eq(p.cap, 16384u);
-	hag_pipe_write(&p, 8192, data, 8192);
+	tcp_pipe_write(&p, 8192, data, 8192);
 	st.now_us += 10000;
 	tcp_txp_grow(&sk, 10000);
 	cr_expect_eq(p.cap, 16384u, "max_cap");
 	cr_expect_eq(tcp_mib_get(&st, TCP_MIB_SNDBUF_GROWN), 2);
-	hag_pipe_fini(&p);
+	tcp_pipe_fini(&p);
 }

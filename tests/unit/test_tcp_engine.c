@@ -305,9 +305,9 @@ ENGINE_TEST(rx, out_of_order_dup_ack_with_sack_then_fill,
 ENGINE_TEST(rx, no_ring_within_the_budget_drops_and_acks,
 	    "An in-window segment whose pipe cannot have its ring within the memory budget is dropped (TCPRcvQDrop), the ACK repeats rcv.nxt; once there is room the resend is taken")
 {
-	static struct hag_mem mem;                  /* outlives the test: the pipe is freed in the teardown */
+	static struct tcp_pipe_mem mem;                  /* outlives the test: the pipe is freed in the teardown */
 
-	mem = (struct hag_mem){.budget = 1024};     /* less than the pipe's ring */
+	mem = (struct tcp_pipe_mem){.budget = 1024};     /* less than the pipe's ring */
 	ut_establish(65535);
 	ut_rxp.mem = &mem;                          /* no byte yet: the ring comes with the first */
 	ut_send_data_at(0, 1000, PSH);
@@ -349,7 +349,7 @@ ENGINE_TEST(rx, window_reopens_when_the_reader_frees_space,
 	ut_send_data_at(65536, 100, 0);
 	cr_expect_eq(ut_rxp.rx.nxt, 65536, "nothing beyond the window is stored");
 	ut_clear();
-	hag_pipe_consume(&ut_rxp, 20000);
+	tcp_pipe_consume(&ut_rxp, 20000);
 	tcp_rx_space_freed(ut_ev.sk);
 	ut_poll();
 	a = ut_one_ack(ut_cl.isn + 1 + 65536, "window update");

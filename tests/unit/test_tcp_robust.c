@@ -302,16 +302,16 @@ ROBUST_TEST(challenge, too_old_ack_before_the_iss,
 	ut_expect_rx(0, 100);
 }
 
-static struct hag_mem tune_mem;
+static struct tcp_pipe_mem tune_mem;
 
 static int accept_tuned(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
 	(void)arg;
 	(void)syn;
 	ut_adopt(sk);
-	hag_pipe_fini(&ut_rxp);
+	tcp_pipe_fini(&ut_rxp);
 	memset(&tune_mem, 0, sizeof(tune_mem));
-	cr_assert_eq(hag_pipe_init_tuned(&ut_rxp, 4096, 65536, &tune_mem), 0);
+	cr_assert_eq(tcp_pipe_init_tuned(&ut_rxp, 4096, 65536, &tune_mem), 0);
 	return 0;
 }
 
@@ -331,10 +331,10 @@ ROBUST_TEST(autotune, window_limited_peer_gets_a_bigger_buffer,
 	ut_establish(65535);             /* handshake RTT sample: 10 ms */
 	cr_assert_eq(ut_rxp.cap, 4096);
 	ut_send_data_at(0, 1400, PSH);   /* starts the measurement */
-	hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+	tcp_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
 	ut_send_data_at(1400, 1400, PSH);
 	ut_send_data_at(2800, 1400, PSH);
-	hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+	tcp_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
 	ut_advance(10000);
 	ut_clear();
 	ut_send_data_at(4200, 1000, PSH);
@@ -354,7 +354,7 @@ ROBUST_TEST(autotune, slow_peer_keeps_a_small_buffer,
 	ut_establish(65535);
 	for (int i = 0; i < 10; i++) {
 		ut_send_data_at((uint32_t)i * 500, 500, PSH);
-		hag_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
+		tcp_pipe_consume(&ut_rxp, ut_rxp.rx.nxt);
 		ut_advance(20000);
 	}
 	cr_expect_eq(MIB(RCVBUF_GROWN), 0);

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/net's gateway layer: what one worker does below TCP with a received
+ * frame and with what it sends. Ethernet demux, ARP (RFC 826: answering,
+ * learning, resolving next hops with a few packets held), IPv4 input checks,
+ * ICMP (echo, destination unreachable handed up, errors sent under a token
+ * bucket as RFC 1812 4.3.2.8 asks), routing (connected prefixes and static
+ * routes, longest prefix) and RFC 1812 forwarding of what is not ours.
+ *
+ * One struct net_ip per worker, no locks. Its owner (app/dispatch.c)
+ * describes the ports, routes and local addresses once, and is called back
+ * (struct net_ip_ops) for what lib/net does not decide: frames out, TCP
+ * segments for our addresses, ICMP errors about our segments, packets for
+ * other hosts (transparent interception), and ARP mappings learnt (so that
+ * other workers learn them too). Linux splits the same work over
+ * net/ipv4/{arp,route,ip_input,ip_forward,icmp}.c; lib/net over arp.c,
+ * route.c, ip_input.c and ip_forward.c.
+ */
+#ifndef HAG_NET_IP_H
+#define HAG_NET_IP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "net/net.h"
+
+#define NET_MAX_PORTS 8
+#define NET_MAX_ROUTES 32
+#define NET_MAX_LOCAL 16          /* local addresses besides the ports' own */
+
+/* Counters of the IP layer and below (kernel Ip/Icmp names where they fit). */
+enum net_mib {
+	NET_MIB_IN_RECEIVES,      /* InReceives: IPv4 packets received */
+	NET_MIB_IN_HDR_ERRORS,    /* InHdrErrors: bad version, IHL, length or checksum */
+	NET_MIB_IN_TRUNCATED,     /* InTruncatedPkts */
+	NET_MIB_IN_ADDR_ERRORS,   /* InAddrErrors: not for one of our addresses */
+	NET_MIB_IN_UNKNOWN_PROTOS,/* InUnknownProtos */
+	NET_MIB_FRAG_DROPS,       /* hagd: fragments dropped (no reassembly) */
+	NET_MIB_NO_ROUTE,         /* OutNoRoutes */
+	NET_MIB_ARP_IN,           /* hagd: ARP packets received */
+	NET_MIB_ARP_OUT,          /* hagd: ARP packets sent */
+	NET_MIB_ARP_PENDING_DROPS,/* hagd: packets dropped waiting for ARP */
+	NET_MIB_ARP_EVICTIONS,    /* hagd: ARP entries evicted to make room for a new next hop */
+	NET_MIB_ICMP_ECHO_IN,     /* IcmpInEchos */
+	NET_MIB_ICMP_ECHO_OUT,    /* IcmpOutEchoReps */
+	NET_MIB_ICMP_IN_ERRORS,   /* IcmpInErrors: bad checksum or not an echo request */
+	NET_MIB_ICMP_DEST_UNREACH,/* IcmpInDestUnreachs: handed to the owner (lib/tcp) */
+	NET_MIB_NON_IP,           /* hagd: frames neither IPv4 nor ARP */
+	NET_MIB_INTERCEPTED,      /* hagd: TCP segments to other hosts the owner took (transparent mode) */
+	NET_MIB_INTERCEPT_BYPASS, /* hagd: ... the owner routed on instead (transparent.mptcp_only) */
+	NET_MIB_FORW_DATAGRAMS,   /* ForwDatagrams: packets routed through */
+	NET_MIB_FORW_DROPPED,     /* hagd: transit packets dropped: forwarding off */
+	NET_MIB_IN_NO_ROUTES,     /* InNoRoutes: transit packets without a route (ICMP net unreachable) */
+	NET_MIB_TTL_EXCEEDED,     /* hagd: transit packets with TTL <= 1 (ICMP time exceeded) */
+	NET_MIB_FRAG_NEEDED,      /* hagd: transit packets too big with DF (ICMP fragmentation needed) */
+	NET_MIB_FRAG_FAILS,       /* FragFails: transit packets too big without DF (no fragmenting) */
+	NET_MIB_ICMP_OUT_ERRORS,  /* hagd: ICMP errors sent (time exceeded, unreachable) */
+	NET_MIB_ICMP_RATE_LIMITED,/* hagd: ICMP errors not sent: over the rate limit */
+	NET_MIB_MAX
+};
+
+/* Their names in `hagctl stats` ("ip"). */
+extern const char *const net_mib_names[NET_MIB_MAX];
+
+/* What the owner of a packet for another host decided. */
+enum net_transit {
+	NET_TRANSIT_TAKEN,        /* the owner has it (counted there) */
+	NET_TRANSIT_FORWARD,      /* route it on (net_ip_forward) */
+	NET_TRANSIT_NOT_OURS,     /* drop it: InAddrErrors */
+};
+
+/* The owner's part; arg is net_ip.arg. Every call that passes m hands it over. */
+struct net_ip_ops {
+	/* A frame (Ethernet header in place) out of port. */
+	void (*tx)(void *arg, int port, struct rte_mbuf *m);
+	/* A TCP segment to one of our addresses, its IPv4 header checked (Ethernet header in place). */
+	void (*tcp_rx)(void *arg, int port, struct rte_mbuf *m);
+	/* An ICMP destination unreachable to one of our addresses, checked; m (Ethernet
+	 * header in place) is only lent: lib/net frees it on return. */
+	void (*icmp_unreach)(void *arg, int port, const struct rte_mbuf *m);
+	/* A packet (IPv4 checked) to an address that is not ours; NULL: NET_TRANSIT_NOT_OURS. */
+	enum net_transit (*transit)(void *arg, int port, struct rte_mbuf *m);
+	/* An ARP packet taught a mapping (m lent, before it is turned into the reply); may be NULL. */
+	void (*arp_learned)(void *arg, int port, const struct rte_mbuf *m);
+};
+
+struct net_ip_port {
+	struct rte_ether_addr mac;
+	uint32_t addr;                /* host order */
+	uint8_t prefixlen;
+	uint16_t mtu;
+};
+
+struct net_ip_route {
+	uint32_t prefix, via;         /* host order */
+	uint8_t prefixlen;
+	uint8_t port;
+};
+
+struct net_ip_local {
+	uint32_t addr;                /* host order */
+	bool arp;                     /* answered in ARP on a port whose prefix holds it */
+};
+
+/* One worker's gateway state. */
+struct net_ip {
+	const struct net_ip_ops *ops;
+	void *arg;
+	struct rte_mempool *pool;     /* ARP requests and ICMP errors */
+	const uint64_t *now_us;       /* the owner's clock */
+	bool forward;                 /* route packets for other hosts (else NET_MIB_FORW_DROPPED) */
+	uint8_t n_ports, n_routes, n_local;
+	struct net_ip_port ports[NET_MAX_PORTS];
+	struct net_ip_route routes[NET_MAX_ROUTES];
+	struct net_ip_local local[NET_MAX_LOCAL];
+	struct net_arp_table arp;
+	uint64_t mib[NET_MIB_MAX];
+	/* ICMP errors sent: a token bucket. */
+	uint32_t icmp_tokens;
+	uint64_t icmp_refill_us;
+	uint16_t icmp_ip_id;
+};
+
+/* route.c: the tables. */
+/* An empty net_ip: no ports, routes or local addresses; forwarding off. */
+void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, void *arg, struct rte_mempool *pool,
+		 const uint64_t *now_us);
+/* Add the next port (its index is the owner's port number), a route, a local address; -ENOSPC when full. */
+int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t addr, uint8_t prefixlen,
+		    uint16_t mtu);
+int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via);
+int net_ip_add_local(struct net_ip *n, uint32_t addr, bool arp);
+/* The port that routes to dst (connected prefixes, then routes; longest prefix), its next hop in *nh; -1: none. */
+int net_ip_route(const struct net_ip *n, uint32_t dst, uint32_t *nh);
+/* One of our addresses: a port's or a local one. */
+bool net_ip_is_local(const struct net_ip *n, uint32_t addr);
+/* The address of the port that routes to dst; 0 when there is no route. */
+uint32_t net_ip_src_for(const struct net_ip *n, uint32_t dst);
+/* An IPv4 packet (at m's start) to dst: routed, Ethernet added, the next hop resolved. 0 or -errno (m freed). */
+int net_ip_output(struct net_ip *n, struct rte_mbuf *m, uint32_t dst);
+
+/* ip_input.c */
+/* A received frame (Ethernet header at its start) from port. */
+void net_ip_rx(struct net_ip *n, int port, struct rte_mbuf *m);
+
+/* arp.c */
+/* An ARP frame from port; shared: a copy another worker received, answered and counted (only learnt here). */
+void net_ip_arp_rx(struct net_ip *n, int port, struct rte_mbuf *m, bool shared);
+/* Whether port answers ARP for tip: its own address, or a local one (arp) in its prefix. */
+bool net_ip_arp_target(const struct net_ip *n, int port, uint32_t tip);
+/* Free the packets held for unresolved next hops (at the end). */
+void net_ip_arp_flush(struct net_ip *n);
+
+/* ip_forward.c */
+/* A packet for another host (Ethernet frame, IPv4 checked) routed on as RFC 1812 says, or dropped. */
+void net_ip_forward(struct net_ip *n, int in_port, struct rte_mbuf *m);
+
+#endif

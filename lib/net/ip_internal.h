@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/net's gateway files between themselves (not for its users: lib/net/ip.h). */
+#ifndef HAG_NET_IP_INTERNAL_H
+#define HAG_NET_IP_INTERNAL_H
+
+#include "net/ip.h"
+
+/* arp.c: m (IPv4 at its start) out of port to the next hop nh: Ethernet added, ARP resolved. */
+int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t nh);
+
+/* ip_forward.c: an ICMP error about the received packet ip (len bytes readable), from the
+ * address of in_port, under the token bucket. */
+void net_ip_icmp_error(struct net_ip *n, int in_port, const struct rte_ipv4_hdr *ip, uint32_t len,
+		       uint8_t type, uint8_t code, uint16_t mtu);
+
+/* ICMP errors sent at most, per second and worker, and the burst (Linux: 1000/s). */
+#define NET_ICMP_ERR_RATE 1000u
+#define NET_ICMP_ERR_BURST 100u
+/* An unanswered ARP request is sent again after this long, when a packet waits. */
+#define NET_ARP_RETRY_US 1000000u
+
+static inline uint64_t net_ip_now(const struct net_ip *n)
+{
+	return *n->now_us;
+}
+
+#endif

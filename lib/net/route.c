@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/net: a worker's ports, routes and local addresses, and where a packet goes. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/ip_internal.h"
+
+const char *const net_mib_names[NET_MIB_MAX] = {
+	[NET_MIB_IN_RECEIVES] = "InReceives",
+	[NET_MIB_IN_HDR_ERRORS] = "InHdrErrors",
+	[NET_MIB_IN_TRUNCATED] = "InTruncatedPkts",
+	[NET_MIB_IN_ADDR_ERRORS] = "InAddrErrors",
+	[NET_MIB_IN_UNKNOWN_PROTOS] = "InUnknownProtos",
+	[NET_MIB_FRAG_DROPS] = "FragDrops",
+	[NET_MIB_NO_ROUTE] = "OutNoRoutes",
+	[NET_MIB_ARP_IN] = "ArpIn",
+	[NET_MIB_ARP_OUT] = "ArpOut",
+	[NET_MIB_ARP_PENDING_DROPS] = "ArpPendingDrops",
+	[NET_MIB_ARP_EVICTIONS] = "ArpEvictions",
+	[NET_MIB_ICMP_ECHO_IN] = "IcmpInEchos",
+	[NET_MIB_ICMP_ECHO_OUT] = "IcmpOutEchoReps",
+	[NET_MIB_ICMP_IN_ERRORS] = "IcmpInErrors",
+	[NET_MIB_ICMP_DEST_UNREACH] = "IcmpInDestUnreachs",
+	[NET_MIB_NON_IP] = "NonIP",
+	[NET_MIB_INTERCEPTED] = "Intercepted",
+	[NET_MIB_INTERCEPT_BYPASS] = "InterceptBypass",
+	[NET_MIB_FORW_DATAGRAMS] = "ForwDatagrams",
+	[NET_MIB_FORW_DROPPED] = "ForwDropped",
+	[NET_MIB_IN_NO_ROUTES] = "InNoRoutes",
+	[NET_MIB_TTL_EXCEEDED] = "TtlExceeded",
+	[NET_MIB_FRAG_NEEDED] = "FragNeeded",
+	[NET_MIB_FRAG_FAILS] = "FragFails",
+	[NET_MIB_ICMP_OUT_ERRORS] = "IcmpOutErrors",
+	[NET_MIB_ICMP_RATE_LIMITED] = "IcmpRateLimited",
+};
+
+void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, void *arg, struct rte_mempool *pool,
+		 const uint64_t *now_us)
+{
+	memset(n, 0, sizeof(*n));
+	n->ops = ops;
+	n->arg = arg;
+	n->pool = pool;
+	n->now_us = now_us;
+	n->icmp_tokens = NET_ICMP_ERR_BURST;
+	n->icmp_refill_us = *now_us;
+}
+
+int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t addr, uint8_t prefixlen,
+		    uint16_t mtu)
+{
+	struct net_ip_port *p;
+
+	if (n->n_ports == NET_MAX_PORTS)
+		return -ENOSPC;
+	p = &n->ports[n->n_ports++];
+	p->mac = *mac;
+	p->addr = addr;
+	p->prefixlen = prefixlen;
+	p->mtu = mtu;
+	return 0;
+}
+
+int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via)
+{
+	struct net_ip_route *r;
+
+	if (n->n_routes == NET_MAX_ROUTES)
+		return -ENOSPC;
+	r = &n->routes[n->n_routes++];
+	r->prefix = prefix;
+	r->prefixlen = prefixlen;
+	r->port = port;
+	r->via = via;
+	return 0;
+}
+
+int net_ip_add_local(struct net_ip *n, uint32_t addr, bool arp)
+{
+	if (n->n_local == NET_MAX_LOCAL)
+		return -ENOSPC;
+	n->local[n->n_local].addr = addr;
+	n->local[n->n_local++].arp = arp;
+	return 0;
+}
+
+bool net_ip_is_local(const struct net_ip *n, uint32_t addr)
+{
+	for (int i = 0; i < n->n_ports; i++)
+		if (n->ports[i].addr == addr)
+			return true;
+	for (int i = 0; i < n->n_local; i++)
+		if (n->local[i].addr == addr)
+			return true;
+	return false;
+}
+
+/* Connected prefixes first, then the static routes, longest prefix first. */
+int net_ip_route(const struct net_ip *n, uint32_t dst, uint32_t *nh)
+{
+	int best = -1, best_len = -1;
+
+	for (int i = 0; i < n->n_ports; i++)
+		if (net_in_prefix(dst, n->ports[i].addr, n->ports[i].prefixlen) && n->ports[i].prefixlen > best_len) {
+			best = i;
+			best_len = n->ports[i].prefixlen;
+			*nh = dst;
+		}
+	for (int i = 0; i < n->n_routes; i++)
+		if (net_in_prefix(dst, n->routes[i].prefix, n->routes[i].prefixlen) &&
+		    n->routes[i].prefixlen > best_len) {
+			best = n->routes[i].port;
+			best_len = n->routes[i].prefixlen;
+			*nh = n->routes[i].via;
+		}
+	return best;
+}
+
+uint32_t net_ip_src_for(const struct net_ip *n, uint32_t dst)
+{
+	uint32_t nh;
+	int port = net_ip_route(n, dst, &nh);
+
+	return port < 0 ? 0 : n->ports[port].addr;
+}
+
+int net_ip_output(struct net_ip *n, struct rte_mbuf *m, uint32_t dst)
+{
+	uint32_t nh = 0;
+	int port = net_ip_route(n, dst, &nh);
+
+	if (port < 0) {
+		n->mib[NET_MIB_NO_ROUTE]++;
+		rte_pktmbuf_free(m);
+		return -EHOSTUNREACH;
+	}
+	return net_ip_output_via(n, m, port, nh);
+}
