@@ -8,7 +8,7 @@
  * mappings (to the other workers); and the hand-over between workers.
  * app/lcore.c wraps it in the poll loop with the ethdev ports; the packet
  * fuzzer (tests/fuzz/fuzz_packet.c) and tests/unit/test_dispatch.c link it
- * with a hag_port_tx of their own, so all three run the same code.
+ * with a port_tx of their own, so all three run the same code.
  */
 #include <rte_ip.h>
 #include <rte_ring.h>
@@ -199,7 +199,9 @@ static void ip_arp_learned(void *arg, int port, const struct rte_mbuf *m)
 
 static void ip_tx(void *arg, int port, struct rte_mbuf *m)
 {
-	hag_port_tx(arg, port, m);
+	struct hag_lcore *lc = arg;
+
+	lc->port_tx(lc, port, m);
 }
 
 static const struct net_ip_ops ip_ops = {

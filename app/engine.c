@@ -26,9 +26,11 @@ static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tc
 	return mptcp_syncookie_opts(lc->mptcp, tmp, syn, opt, room, bit);
 }
 
-void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us)
+void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us,
+		    void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m))
 {
 	memset(lc, 0, sizeof(*lc));
+	lc->port_tx = port_tx;
 	lc->cfg = cfg;
 	lc->pool = pool;
 	lc->n_workers = 1;

@@ -161,6 +161,9 @@ struct hag_lcore {
 	struct tcp_stack *tcp;
 	struct mptcp_ctx *mptcp;
 	struct net_ip ip;             /* the gateway below TCP: ARP, routes, ICMP, the IP MIB */
+	/* A frame (Ethernet header in place) out of port: app/lcore.c's through ethdev
+	 * (hag_lcore_init), a test's or the fuzzer's own (hag_lcore_bare). */
+	void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m);
 	struct hag_listener listeners[HAG_MAX_LISTENERS];
 	uint64_t now_us;
 	uint64_t relay_mib[RELAY_MIB_MAX];
@@ -223,10 +226,8 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		   struct rte_mempool *pool, struct hag_lcore *all, unsigned worker);
 int hag_lcore_run(void *arg);
 void hag_lcore_fini(struct hag_lcore *lc);
-/* A frame (Ethernet header in place) out of port: lcore.c's through ethdev; a test's or fuzzer's own. */
-void hag_port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m);
 
-/* dispatch.c: a worker's receive path above lib/net, without the ports (they go through hag_port_tx). */
+/* dispatch.c: a worker's receive path above lib/net, without the ports (they go through lc->port_tx). */
 /* lc->ip from lc's config and ports (their MACs): lib/net calling back into dispatch.c. 0 or -ENOSPC. */
 int hag_dispatch_init(struct hag_lcore *lc);
 /* A received frame (Ethernet header at its start) from port. */
@@ -245,8 +246,9 @@ void hag_handoff_flush(struct hag_lcore *lc);
  * ports' MTU); the rest comes from lc->cfg.
  */
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc);
-/* lc as the one worker of cfg without ports (their MACs 00:..:10+i): tests and fuzzing. */
-void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us);
+/* lc as the one worker of cfg without ports (their MACs 00:..:10+i, frames out to port_tx): tests and fuzzing. */
+void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us,
+		    void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m));
 /* ... and their end (ARP packets still held are freed too). */
 void hag_engine_fini(struct hag_lcore *lc);
 extern volatile bool hag_quit;

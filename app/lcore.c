@@ -2,7 +2,7 @@
 /*
  * The poll loop of a worker lcore: RX burst on every port (each frame to
  * app/dispatch.c's hag_rx_one), the hand-over inboxes, steering news, timers,
- * TX flush; the ports themselves (hag_port_tx) and their test-only impairment.
+ * TX flush; the ports themselves (port_tx) and their test-only impairment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,8 +28,8 @@ volatile bool hag_draining;
 /* ... and hagd exits this much later, once every worker sent its RSTs. */
 #define DRAIN_RESET_US 200000u
 
-/* A frame out of a port (app/dispatch.c's output): buffered, flushed once per poll. */
-void hag_port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+/* A frame out of a port (lc->port_tx: app/dispatch.c's output): buffered, flushed once per poll. */
+static void port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 {
 	struct hag_port *p = &lc->ports[port];
 
@@ -185,6 +185,7 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 
 	memset(lc, 0, sizeof(*lc));
 	lc->lcore_id = rte_lcore_id();
+	lc->port_tx = port_tx;
 	lc->cfg = cfg;
 	lc->pool = pool;
 	lc->worker = worker;

@@ -11,7 +11,7 @@
  * Below Ethernet it is hagd's own code: app/dispatch.c's hag_rx_one into
  * lib/net's gateway layer (ARP, the IPv4 checks, ICMP, routing, forwarding,
  * the ARP table; lib/net/ip.h) and back for interception, with the frames
- * it sends out of a port caught by hag_port_tx here, checked and freed.
+ * it sends out of a port caught by port_out here, checked and freed.
  * lib/tcp's output goes to fz_output instead of net_ip_output, so that the
  * fix-ups learn every segment at once (not held for ARP).
  *
@@ -196,7 +196,7 @@ static struct rte_mbuf *frame_mbuf(const uint8_t *p, uint16_t len, uint16_t port
 
 /* What hagd sends out of a port other than lib/tcp's segments: ARP, echo
  * replies, ICMP errors, routed packets. Checked and freed. */
-void hag_port_tx(struct hag_lcore *l, int port, struct rte_mbuf *m)
+static void port_out(struct hag_lcore *l, int port, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint16_t len = rte_pktmbuf_data_len(m);
@@ -329,7 +329,7 @@ static void lcore_start(void)
 		.mss = 1500 - 40,
 	};
 
-	hag_lcore_bare(lc, &cfg, pool, now_us);
+	hag_lcore_bare(lc, &cfg, pool, now_us, port_out);
 	tc.output_arg = lc;
 	CHECK(hag_engine_init(lc, &tc) == 0, "hag_engine_init");
 }

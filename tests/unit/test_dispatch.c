@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A worker's receive path and output (app/dispatch.c, with the relay of
- * app/proxy.c), its ports replaced by hag_port_tx below: crafted frames in,
+ * app/proxy.c), its ports replaced by port_out below: crafted frames in,
  * the frames hagd sends out checked, and the counters of the transit path
  * (RFC 1812 forwarding, ICMP errors and their rate limit, the ARP table) and
  * of the relay's refusals asserted.
@@ -57,7 +57,7 @@ static struct {
 } out[MAX_OUT];
 static unsigned n_out;
 
-void hag_port_tx(struct hag_lcore *l, int port, struct rte_mbuf *m)
+static void port_out(struct hag_lcore *l, int port, struct rte_mbuf *m)
 {
 	(void)l;
 	cr_assert_lt(n_out, MAX_OUT, "more than %d frames out", MAX_OUT);
@@ -86,7 +86,7 @@ static void start(void (*edit)(struct hag_config *))
 	cr_assert_eq(hag_proxy_global_init(&cfg), 0);
 	lc = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*lc), RTE_CACHE_LINE_SIZE));
 	cr_assert_not_null(lc);
-	hag_lcore_bare(lc, &cfg, ut_pool, now_us);
+	hag_lcore_bare(lc, &cfg, ut_pool, now_us, port_out);
 	cr_assert_eq(hag_engine_init(lc, &tc), 0);
 }
 
