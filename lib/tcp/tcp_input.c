@@ -2,7 +2,8 @@
 /*
  * Segment arrival (RFC 9293 3.10.7), in this order:
  *   tcp_input: header and checksum checks, options, demux by 4-tuple
- *     -> listener: new passive connection (SYN_RCVD, SYN/ACK)
+ *     -> listener (tcp_listen.c): new passive connection (SYN_RCVD, SYN/ACK),
+ *        or the ACK of a SYN cookie
  *     -> tcp_rcv_syn_sent: active open completes
  *     -> tcp_rcv: acceptability, RST (RFC 5961; then the ULP's rx_reset), SYN,
  *        ACK (RTT, congestion control, window update, FIN acknowledged), data, FIN.
@@ -17,7 +18,8 @@
 #include "net/net.h"
 #include "tcp/tcp_internal.h"
 
-static void apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg)
+/* The options of a SYN (or of a SYN cookie): MSS, window scale, SACK, timestamps; the initial window. */
+void tcp_apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	const struct tcp_seg_opts *o = &seg->opt;
 	struct tcp_stack *st = sk->stack;
@@ -119,127 +121,6 @@ static void dsack_ofo(struct tcp_sock *sk, uint64_t a, uint64_t b)
 		}
 }
 
-/* The most specific listener: an exact address before "any" (and, for
- * intercepted segments, an exact port before "any port"). */
-static struct tcp_listener *find_listener(struct tcp_stack *st, uint32_t laddr, uint16_t lport)
-{
-	struct tcp_listener *l = NULL;
-
-	for (int i = 0; i < st->n_listeners; i++) {
-		const struct tcp_listener *c = &st->listeners[i];
-
-		if (c->intercept != st->in_intercepted)
-			continue;
-		if (c->intercept ? (c->port == lport || (c->port == 0 && l == NULL))
-				 : (c->port == lport && (c->addr == laddr || (c->addr == 0 && l == NULL))))
-			l = &st->listeners[i];
-	}
-	return l;
-}
-
-/* The owner accepts sk (a SYN's, or a cookie's ACK's); false: refused, RST sent. */
-static bool listener_accepts(struct tcp_stack *st, struct tcp_listener *l, struct tcp_sock *sk,
-			     const struct tcp_seg *seg, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-			     void *route)
-{
-	if (l->fn(l->arg, sk, seg) < 0) {
-		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
-		tcp_send_rst_for(st, ip, th, seg->len, route);
-		sk->ops = NULL;
-		tcp_done(sk, -ECONNREFUSED);
-		return false;
-	}
-	TCP_INC(st, TCP_MIB_PASSIVE_OPENS);
-	return true;
-}
-
-static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg);
-
-static void passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-			 uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-			 const struct rte_tcp_hdr *th, void *route)
-{
-	struct tcp_listener *l = find_listener(st, laddr, lport);
-	struct tcp_sock *sk;
-
-	if (l == NULL) {
-		TCP_INC(st, TCP_MIB_NO_PORT);
-		tcp_send_rst_for(st, ip, th, seg->len, route);
-		return;
-	}
-	/* SYN flood defence: past the backlog, answer without state (RFC 4987 3.6).
-	 * What needs state (an MP_JOIN) may still take up to twice the backlog. */
-	if (st->conf.syncookies == TCP_SYNCOOKIES_ALWAYS ||
-	    (st->conf.syncookies == TCP_SYNCOOKIES_AUTO && st->n_synrcvd >= st->conf.syn_backlog)) {
-		if (tcp_cookie_synack(st, seg, laddr, lport, raddr, rport, route) == 0)
-			return;
-	}
-	if (st->n_synrcvd >= (st->conf.syncookies == TCP_SYNCOOKIES_OFF ? 1u : 2u) * st->conf.syn_backlog) {
-		TCP_INC(st, TCP_MIB_REQ_QFULL_DROP);
-		return;
-	}
-	sk = tcp_sock_new(st, laddr, lport, raddr, rport);
-	if (sk == NULL) {
-		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
-		return;
-	}
-	sk->route = route;
-	sk->irs = seg->seq;
-	sk->rcv.nxt = 1;
-	sk->rcv_adv = 1;
-	sk->rx_off = -1;
-	sk->tx_off = -1;
-	tcp_set_state(sk, TCP_SYN_RCVD);
-	apply_syn_options(sk, seg);
-	tcp_ecn_syn_rcvd(sk, seg);
-	sk->snd_wnd = sk->max_snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
-	if (!listener_accepts(st, l, sk, seg, ip, th, route))
-		return;
-	tcp_send_syn(sk, true);
-}
-
-/*
- * The ACK of a handshake whose SYN was answered with a cookie: the socket is
- * made now, as the SYN would have made it (its options from the cookie), and
- * the ACK completes the handshake. Returns false when it is no such ACK.
- */
-static bool cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-			uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-			const struct rte_tcp_hdr *th, void *route)
-{
-	struct tcp_listener *l = find_listener(st, laddr, lport);
-	struct tcp_seg syn = *seg;
-	struct tcp_sock *sk;
-	bool bit;
-
-	if (l == NULL || !tcp_cookie_check(st, seg, laddr, lport, raddr, rport, &syn.opt, &bit))
-		return false;
-	sk = tcp_sock_new(st, laddr, lport, raddr, rport);
-	if (sk == NULL) {
-		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
-		return true;        /* dropped: the peer's retransmission may find room */
-	}
-	sk->route = route;
-	sk->irs = seg->seq - 1;
-	sk->rcv.nxt = 1;
-	sk->rcv_adv = 1 + 65535;    /* the cookie SYN/ACK's window */
-	sk->rx_off = -1;
-	sk->tx_off = -1;
-	sk->iss = seg->ack - 1;
-	sk->snd_nxt = 1;
-	sk->snd_max = 1;
-	sk->retries = 1;            /* no RTT sample from a SYN/ACK we did not time */
-	sk->syncookie = true;
-	sk->syncookie_bit = bit;
-	tcp_set_state(sk, TCP_SYN_RCVD);
-	apply_syn_options(sk, &syn);
-	TCP_INC(st, TCP_MIB_SYNCOOKIES_RECV);
-	if (!listener_accepts(st, l, sk, seg, ip, th, route))
-		return true;
-	tcp_rcv(sk, seg);
-	return true;
-}
-
 static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 {
 	struct tcp_stack *st = sk->stack;
@@ -268,7 +149,7 @@ static void rcv_syn_sent(struct tcp_sock *sk, struct tcp_seg *seg)
 	sk->irs = seg->seq;
 	sk->rcv.nxt = 1;
 	sk->rcv_adv = 1;
-	apply_syn_options(sk, seg);
+	tcp_apply_syn_options(sk, seg);
 	tcp_ecn_syn_sent_rcv(sk, seg);
 	sk->snd_wnd = sk->max_snd_wnd = seg->wnd;
 	if (!ack) {
@@ -671,7 +552,7 @@ static void rcv_autotune(struct tcp_sock *sk)
 	sk->at_pos = p->rx.nxt;
 }
 
-static void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
+void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 {
 	struct tcp_stack *st = sk->stack;
 	int64_t pos = (int64_t)seq_extend(sk->rcv.nxt, seg->seq - sk->irs);
@@ -883,11 +764,11 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 		}
 	}
 	if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
-		passive_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route);
+		tcp_passive_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route);
 	} else if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG &&
-		   cookie_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route)) {
+		   tcp_cookie_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route)) {
 		goto drop;
-	} else if (!(seg.flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) && find_listener(st, key.laddr, key.lport)) {
+	} else if (!(seg.flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) && tcp_listener_find(st, key.laddr, key.lport)) {
 		/* RFC 9293 3.10.7.2, LISTEN, fourth: neither SYN, RST nor ACK: dropped. */
 		TCP_INC(st, TCP_MIB_NO_ACK_DROP);
 	} else if (!(seg.flags & RTE_TCP_RST_FLAG)) {

@@ -227,4 +227,21 @@ static inline uint64_t tcp_tx_end(const struct tcp_sock *sk)
 	return sk->txp ? (uint64_t)((int64_t)sk->txp->rx.nxt - sk->tx_off) : 0;
 }
 
+/* tcp_input.c */
+void tcp_apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg);
+/* A segment for sk (past the demux): RFC 9293 3.10.7.4's checks, ACK, data, FIN. */
+void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg);
+
+/* tcp_listen.c */
+/* The most specific listener for laddr:lport; NULL: none. */
+struct tcp_listener *tcp_listener_find(struct tcp_stack *st, uint32_t laddr, uint16_t lport);
+/* A SYN to no socket: a new connection in SYN_RCVD (or a cookie SYN/ACK), or a RST. */
+void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
+		      const struct rte_tcp_hdr *th, void *route);
+/* An ACK to no socket that echoes a SYN cookie: the connection made and the ACK processed; false: no cookie. */
+bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
+		     uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
+		     const struct rte_tcp_hdr *th, void *route);
+
 #endif
