@@ -244,4 +244,25 @@ bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, 
 		     uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
 		     const struct rte_tcp_hdr *th, void *route);
 
+/* tcp_recovery.c: a retransmission still in flight (Linux's retrans_out > 0). */
+bool tcp_rtx_in_flight(const struct tcp_sock *sk);
+
+/* tcp_undo.c */
+/* A loss episode begins: what its reduction may have to give back. */
+void tcp_undo_init(struct tcp_sock *sk);
+/* An episode ends without a D-SACK: RACK's reordering window narrows again after 16. */
+void tcp_reo_episode_end(struct tcp_sock *sk);
+/* Undo the episode's reduction, counted in c. */
+void tcp_undo(struct tcp_sock *sk, enum tcp_mib c);
+/* Every resend came back as a duplicate, or the echo predates the first resend. */
+bool tcp_may_undo(const struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+/* A partial ACK of a delayed original; true: this ACK marks nothing more lost. */
+bool tcp_partial_undo(struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+/* The ACK's D-SACK: the reordering window, undo's count, the loss probe's. */
+void tcp_dsack_rcv(struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+/* What became of the tail loss probe. */
+void tcp_tlp_ack(struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+/* After an RTO: F-RTO's proof, or D-SACKs for every resend, undid it. */
+bool tcp_rto_undone(struct tcp_sock *sk, const struct tcp_ackinfo *ai);
+
 #endif
