@@ -215,7 +215,7 @@ static int end_pipes(struct end *e)
 
 static void ev_established(struct tcp_sock *sk)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 
 	if (!e->client) {
 		if (sends(e))
@@ -225,7 +225,7 @@ static void ev_established(struct tcp_sock *sk)
 	g.established++;
 	if (g.mptcp && mptcp_active(sk)) {
 		/* The second subflow: from the lte address of the same client. */
-		if (mptcp_join(sk, sk->laddr + 0x100, false, g.now_us) == 0) {
+		if (mptcp_join(sk, tcp_sock_tuple(sk).laddr + 0x100, false, g.now_us) == 0) {
 			g.joins++;
 			if (g.takeover > 0 && g.n_tk < MAX_TAKEOVER) {
 				g.takeover--;
@@ -245,7 +245,7 @@ static void ev_established(struct tcp_sock *sk)
 
 static void ev_readable(struct tcp_sock *sk)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 	uint32_t n = tcp_pipe_used(&e->rx);
 
 	e->got += n;
@@ -275,7 +275,7 @@ static void ev_readable(struct tcp_sock *sk)
 
 static void ev_writable(struct tcp_sock *sk)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 
 	if (sends(e))
 		fill(e, UINT64_MAX);
@@ -283,7 +283,7 @@ static void ev_writable(struct tcp_sock *sk)
 
 static void ev_peer_fin(struct tcp_sock *sk)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 
 	e->fin_seen = true;
 	if (!e->shut) {
@@ -309,7 +309,7 @@ static void close_joined(void)
 
 static void ev_closed(struct tcp_sock *sk, int err)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 
 	for (unsigned i = 0; i < g.n_waiting; i++)
 		if (g.waiting[i] == e) {
@@ -340,7 +340,7 @@ static void ev_closed(struct tcp_sock *sk, int err)
  */
 static void ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)
 {
-	struct end *e = sk->user;
+	struct end *e = tcp_sock_user(sk);
 
 	e->sk = by;
 	g.takeovers++;
@@ -376,7 +376,7 @@ static void takeover_kick(void)
 			continue;
 		}
 		g.tk[i] = g.tk[--g.n_tk];
-		if (n == 2 && sf[1].sk->state == TCP_ESTABLISHED)
+		if (n == 2 && tcp_sock_state(sf[1].sk) == TCP_ESTABLISHED)
 			tcp_reset(e->sk);    /* ev_replaced: e->sk is the join now */
 		else
 			g.takeover_skipped++;
@@ -397,10 +397,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		return -ENOMEM;
 	}
 	e->sk = sk;
-	sk->user = e;
-	sk->ops = &ops;
-	sk->rxp = &e->rx;
-	sk->txp = &e->tx;
+	tcp_sock_set_owner(sk, &ops, e, &e->rx, &e->tx);
 	return 0;
 }
 

@@ -48,13 +48,14 @@ static void port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 static void flow_event(void *arg, const struct tcp_sock *sk, bool added)
 {
 	struct hag_lcore *lc = arg;
+	const struct tcp_tuple t = tcp_sock_tuple(sk);
 	struct hag_steer_msg msg = {
-		.laddr = sk->laddr, .raddr = sk->raddr, .lport = sk->lport, .rport = sk->rport,
+		.laddr = t.laddr, .raddr = t.raddr, .lport = t.lport, .rport = t.rport,
 		.owner = (uint8_t)lc->worker, .learn = added,
 	};
 
-	if (!hag_steer_is_listener(&lc->steer, sk->lport) ||
-	    hag_steer_flow_worker(&lc->steer, sk->laddr, sk->lport, sk->raddr, sk->rport) == lc->worker)
+	if (!hag_steer_is_listener(&lc->steer, t.lport) ||
+	    hag_steer_flow_worker(&lc->steer, t.laddr, t.lport, t.raddr, t.rport) == lc->worker)
 		return;
 	for (unsigned w = 0; w < lc->n_workers; w++) {
 		if (w == lc->worker) {

@@ -120,7 +120,7 @@ static uint32_t snat_addr_for(const struct hag_lcore *lc, uint32_t client, uint3
  */
 static void client_established(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 	struct hag_lcore *lc = c->lc;
 	uint32_t src = c->transparent ? snat_addr_for(lc, c->client_addr, c->up_addr) :
 					net_ip_src_for(&lc->ip, c->up_addr);
@@ -143,7 +143,7 @@ static void client_established(struct tcp_sock *sk)
 
 static void client_readable(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	if (c->server && c->server_up)
 		tcp_kick(c->server);
@@ -151,7 +151,7 @@ static void client_readable(struct tcp_sock *sk)
 
 static void client_writable(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	count_bytes(c);
 	if (c->server)
@@ -162,7 +162,7 @@ static void client_writable(struct tcp_sock *sk)
 
 static void client_peer_fin(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	c->client_eof = true;
 	/* Half-close: the upstream FIN follows the last client byte. */
@@ -172,7 +172,7 @@ static void client_peer_fin(struct tcp_sock *sk)
 
 static void client_closed(struct tcp_sock *sk, int err)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 	struct hag_lcore *lc = c->lc;
 
 	count_bytes(c);
@@ -199,7 +199,7 @@ static void client_closed(struct tcp_sock *sk, int err)
 /* MPTCP walk-out: the connection now lives on another subflow. */
 static void client_replaced(struct tcp_sock *sk, struct tcp_sock *by)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	c->client = by;
 }
@@ -260,7 +260,7 @@ static const struct tcp_sock_ops client_ops = {
 /* Upstream side events. */
 static void server_established(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	c->server_up = true;
 	c->lc->relay_mib[RELAY_MIB_UPSTREAM_CONNECTS]++;
@@ -269,7 +269,7 @@ static void server_established(struct tcp_sock *sk)
 
 static void server_readable(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	if (c->client)
 		tcp_kick(c->client);
@@ -277,7 +277,7 @@ static void server_readable(struct tcp_sock *sk)
 
 static void server_writable(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	count_bytes(c);
 	if (c->client)
@@ -288,7 +288,7 @@ static void server_writable(struct tcp_sock *sk)
 
 static void server_peer_fin(struct tcp_sock *sk)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 
 	c->server_eof = true;
 	if (c->client)
@@ -297,7 +297,7 @@ static void server_peer_fin(struct tcp_sock *sk)
 
 static void server_closed(struct tcp_sock *sk, int err)
 {
-	struct hag_conn *c = sk->user;
+	struct hag_conn *c = tcp_sock_user(sk);
 	struct hag_lcore *lc = c->lc;
 
 	count_bytes(c);
@@ -332,6 +332,7 @@ static const struct tcp_sock_ops server_ops = {
 static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 {
 	struct hag_listener *l = arg;
+	const struct tcp_tuple t = tcp_sock_tuple(sk);
 	struct hag_lcore *lc = l->lc;
 	struct hag_conn *c;
 	bool held = false;
@@ -354,13 +355,13 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		lc->relay_mib[RELAY_MIB_LIMIT_REFUSED]++;
 		return -ECONNREFUSED;
 	}
-	if (l->conf == NULL && net_ip_src_for(&lc->ip, sk->laddr) == 0) {
+	if (l->conf == NULL && net_ip_src_for(&lc->ip, t.laddr) == 0) {
 		/* Transparent: no way on to the destination. */
 		lc->relay_mib[RELAY_MIB_NO_ROUTE]++;
 		return -EHOSTUNREACH;
 	}
 	if (g_climit.limit) {
-		enum hag_climit_res r = hag_climit_take(&g_climit, sk->raddr);
+		enum hag_climit_res r = hag_climit_take(&g_climit, t.raddr);
 
 		if (r == HAG_CLIMIT_REFUSED) {
 			lc->relay_mib[RELAY_MIB_CLIENT_LIMIT_REFUSED]++;
@@ -381,22 +382,19 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 			free(c);
 		}
 		if (held)
-			hag_climit_put(&g_climit, sk->raddr);
+			hag_climit_put(&g_climit, t.raddr);
 		lc->relay_mib[RELAY_MIB_NO_MEMORY]++;
 		return -ENOMEM;
 	}
 	c->lc = lc;
-	c->client_addr = sk->raddr;
+	c->client_addr = t.raddr;
 	c->climit_held = held;
 	c->transparent = l->conf == NULL;
 	/* Explicit: the listener's upstream; transparent: where the client was going. */
-	c->up_addr = l->conf ? l->conf->upstream_addr : sk->laddr;
-	c->up_port = l->conf ? l->conf->upstream_port : sk->lport;
+	c->up_addr = l->conf ? l->conf->upstream_addr : t.laddr;
+	c->up_port = l->conf ? l->conf->upstream_port : t.lport;
 	c->client = sk;
-	sk->ops = &client_ops;
-	sk->user = c;
-	sk->rxp = &c->up;
-	sk->txp = &c->down;
+	tcp_sock_set_owner(sk, &client_ops, c, &c->up, &c->down);
 	/* The access side's settings, for this subflow and every one that joins it. */
 	mptcp_sock_configure(sk, &lc->access_conf);
 	lc->relay_mib[RELAY_MIB_ACCEPTED]++;

@@ -6,6 +6,7 @@
 #include <rte_hash.h>
 
 #include "mptcp/mptcp.h"
+#include "tcp/tcp_sock.h"
 #include "mptcp/mptcp_crypto.h"
 #include "mptcp/mptcp_options.h"
 

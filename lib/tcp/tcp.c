@@ -501,3 +501,27 @@ void tcp_sock_get_info(const struct tcp_sock *sk, struct tcp_sock_info *o)
 	o->keep_ms = sk->keep_idle_ms;
 	o->idle_ms = sk->idle_ms;
 }
+
+void tcp_sock_set_owner(struct tcp_sock *sk, const struct tcp_sock_ops *ops, void *user, struct tcp_pipe *rxp,
+			struct tcp_pipe *txp)
+{
+	sk->ops = ops;
+	sk->user = user;
+	sk->rxp = rxp;
+	sk->txp = txp;
+}
+
+void *tcp_sock_user(const struct tcp_sock *sk)
+{
+	return sk->user;
+}
+
+struct tcp_tuple tcp_sock_tuple(const struct tcp_sock *sk)
+{
+	return (struct tcp_tuple){ .laddr = sk->laddr, .raddr = sk->raddr, .lport = sk->lport, .rport = sk->rport };
+}
+
+enum tcp_state tcp_sock_state(const struct tcp_sock *sk)
+{
+	return (enum tcp_state)sk->state;
+}

@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 
 #include "tcp/tcp.h"
+#include "tcp/tcp_sock.h"
 
 /* RFC 6298 2.1 / 2.4 / 5.5, RFC 9293 default MSS (536 for IPv4 when absent). */
 #define TCP_RTO_INIT_US     1000000u

@@ -10,6 +10,9 @@
 #      "tcp/...", "mptcp/...", or any path that leaves lib/). lib/ is also built with
 #      only lib/ on its include path (meson.build), which catches an app/ header
 #      included by its bare name.
+#   3. app/ uses lib/ through its public headers: no `*_internal.h` and not
+#      `tcp/tcp_sock.h` (struct tcp_sock is lib/tcp's and its ULP's; an owner has
+#      lib/tcp/tcp.h's functions).
 # Prints what is wrong and exits 1, else prints "files: N, includes: N" and exits 0.
 set -euo pipefail
 ROOT=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -45,6 +48,16 @@ for f in "${files[@]}"; do
 				echo "$f: includes \"$inc\": lib/$layer must not include lib/$to"
 				bad=1
 			fi ;;
+		esac
+	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done
+for f in "${files[@]}"; do
+	[[ $f == app/* ]] || continue
+	while IFS= read -r inc; do
+		n=$((n + 1))
+		case $inc in
+		*_internal.h | tcp/tcp_sock.h)
+			echo "$f: includes \"$inc\": app/ uses lib/'s public headers"; bad=1 ;;
 		esac
 	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
 done

@@ -29,6 +29,7 @@
 #include <rte_tcp.h>
 
 #include "tcp/tcp.h"
+#include "tcp/tcp_sock.h"
 
 /*
  * A test whose body is followed by a check that runs in the test itself
