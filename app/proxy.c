@@ -249,7 +249,6 @@ static void client_parked(void *user, struct tcp_sock *sk, int err)
 
 static const struct tcp_sock_ops client_ops = {
 	.replaced = client_replaced,
-	.parked = client_parked,
 	.established = client_established,
 	.readable = client_readable,
 	.writable = client_writable,
@@ -725,6 +724,7 @@ int hag_proxy_listen(struct hag_lcore *lc)
 	const struct hag_config *cfg = lc->cfg;
 
 	TAILQ_INIT(&lc->conns);
+	mptcp_ctx_set_parked(lc->mptcp, client_parked);
 	/* Keepalives: CGNAT and home gateway state on the access side expires
 	 * without traffic. lib/mptcp puts mptcp.cc, when set, in place of tcp.cc_access. */
 	lc->access_conf = (struct tcp_sock_conf){

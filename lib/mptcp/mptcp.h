@@ -195,8 +195,19 @@ void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode);
  * (hagd behind a load balancer); they join what mptcp.announce gives them. */
 void mptcp_ctx_set_deny_join_initial(struct mptcp_ctx *ctx, bool deny);
 /* Break-before-make: a connection whose last subflow dies waits this long
- * for a join (the owner gets ops->parked); 0: it ends with the subflow. */
+ * for a join (its owner hears it through mptcp_ctx_set_parked's fn); 0: it
+ * ends with the subflow. */
 void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms);
+/*
+ * The owners' break-before-make event (user: the owner's pointer of the
+ * connection's first subflow): the connection lost its last subflow and
+ * waits for a join (sk NULL, err 0); a join resumed it (sk the new subflow,
+ * now the owner's); or it ended (sk NULL, the last call, as closed()): err
+ * -ETIMEDOUT, nobody came; -ECONNRESET, the client closed it (MP_FASTCLOSE).
+ * Without it (NULL, the default) no connection is parked.
+ */
+typedef void (*mptcp_parked_fn)(void *user, struct tcp_sock *sk, int err);
+void mptcp_ctx_set_parked(struct mptcp_ctx *ctx, mptcp_parked_fn fn);
 /* Ends the parked connections whose time ran out; call it now and then (ms). */
 void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us);
 /* Connections waiting for a join now. */

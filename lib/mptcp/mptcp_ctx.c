@@ -78,6 +78,11 @@ void mptcp_ctx_set_resume_timeout(struct mptcp_ctx *ctx, uint32_t ms)
 	ctx->resume_us = ms > 4000000u ? 4000000000u : ms * 1000u;
 }
 
+void mptcp_ctx_set_parked(struct mptcp_ctx *ctx, mptcp_parked_fn fn)
+{
+	ctx->parked_fn = fn;
+}
+
 uint32_t mptcp_ctx_parked(const struct mptcp_ctx *ctx)
 {
 	return ctx->n_parked;

@@ -100,21 +100,20 @@ static bool park(struct tcp_sock *old, struct mptcp_subflow *sf)
 {
 	struct mptcp_sock *msk = sf->msk;
 	struct mptcp_ctx *ctx = msk->ctx;
-	const struct tcp_sock_ops *ops = old->ops;
 
-	if (ctx->resume_us == 0 || msk->state != MSK_ESTABLISHED || msk->fastclose ||
-	    (msk->snd_fin_acked && msk->rcv_fin_done) || ops == NULL || ops->parked == NULL || old->txp == NULL)
+	if (ctx->resume_us == 0 || ctx->parked_fn == NULL || msk->state != MSK_ESTABLISHED || msk->fastclose ||
+	    (msk->snd_fin_acked && msk->rcv_fin_done) || old->ops == NULL || old->txp == NULL)
 		return false;
 	mptcp_reinject_from(sf, false);     /* its unacked data goes on the next subflow */
 	msk->parked_owner = owner_of_sock(old);
-	old->ops = NULL;                    /* no closed(): the owner hears parked() */
+	old->ops = NULL;                    /* no closed(): the owner hears ctx->parked_fn */
 	msk->master = NULL;
 	msk->parked = true;
 	msk->park_deadline = tcp_now(old) + ctx->resume_us;
 	TAILQ_INSERT_TAIL(&ctx->parked, msk, park_link);
 	ctx->n_parked++;
 	MPTCP_INC(ctx, MPTCP_MIB_PARKED);
-	ops->parked(old->user, NULL, 0);
+	ctx->parked_fn(msk->parked_owner.user, NULL, 0);
 	return true;
 }
 
@@ -128,7 +127,7 @@ void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
 	ctx->n_parked--;
 	promote(msk, j, &msk->parked_owner);
 	MPTCP_INC(ctx, MPTCP_MIB_RESUMED);
-	msk->parked_owner.ops->parked(msk->parked_owner.user, nsk, 0);
+	ctx->parked_fn(msk->parked_owner.user, nsk, 0);
 	if (nsk->state == TCP_CLOSED || msk->master != j)
 		return;
 	carry_on(msk);
@@ -137,9 +136,10 @@ void mptcp_resume(struct mptcp_sock *msk, struct mptcp_subflow *j)
 void mptcp_park_end(struct mptcp_sock *msk, int err)
 {
 	struct mptcp_owner ow = msk->parked_owner;
+	struct mptcp_ctx *ctx = msk->ctx;
 
 	mptcp_msk_free(msk);           /* unlinks it; pending joins are reset */
-	ow.ops->parked(ow.user, NULL, err);
+	ctx->parked_fn(ow.user, NULL, err);
 }
 
 void mptcp_ctx_tick(struct mptcp_ctx *ctx, uint64_t now_us)

@@ -166,6 +166,7 @@ struct mptcp_ctx {
 	enum mptcp_csum_mode csum;
 	bool deny_join_initial;         /* C flag in our SYN/ACKs; joins to the first address refused */
 	uint32_t resume_us;             /* break-before-make wait; 0 = off */
+	mptcp_parked_fn parked_fn;      /* the owners' break-before-make event; NULL: off */
 	uint16_t worker, n_workers;     /* tokens of this context: token % n_workers == worker */
 	uint32_t n_parked;
 	TAILQ_HEAD(, mptcp_sock) parked;

@@ -163,12 +163,6 @@ struct tcp_sock_ops {
 	/* The ULP moved the owner's connection to another socket (an MPTCP subflow
 	 * took over from the one that died); sk is then freed without closed(). */
 	void (*replaced)(struct tcp_sock *sk, struct tcp_sock *by);
-	/* MPTCP break-before-make (user is the owner's): the connection lost its
-	 * last subflow and waits for a join (sk NULL, err 0); a join resumed it
-	 * (sk the new subflow, now the owner's); or it ended (sk NULL, the last
-	 * call, as closed()): err -ETIMEDOUT, nobody came; -ECONNRESET, the
-	 * client closed it (MP_FASTCLOSE). */
-	void (*parked)(void *user, struct tcp_sock *sk, int err);
 };
 
 /*

@@ -402,6 +402,7 @@ static inline void ut_ev_replaced(struct tcp_sock *sk, struct tcp_sock *by)
 	ut_ev.sk = by;
 }
 
+/* lib/mptcp's break-before-make event (mptcp_ctx_set_parked). */
 static inline void ut_ev_parked(void *user, struct tcp_sock *sk, int err)
 {
 	(void)user;
@@ -419,7 +420,6 @@ static inline void ut_ev_parked(void *user, struct tcp_sock *sk, int err)
 
 static const struct tcp_sock_ops ut_ops = {
 	.replaced = ut_ev_replaced,
-	.parked = ut_ev_parked,
 	.established = ut_ev_established,
 	.readable = ut_ev_readable,
 	.writable = ut_ev_writable,

@@ -56,6 +56,7 @@ static void setup(void)
 	ut_start(NULL);
 	ctx = mptcp_ctx_create(64, SOCKET_ID_ANY);
 	cr_assert_not_null(ctx);
+	mptcp_ctx_set_parked(ctx, ut_ev_parked);    /* the owner of app/proxy.c's kind */
 	cr_assert_eq(tcp_listen(ut_st, 0, UT_SPORT, accept_mptcp, ctx), 0);
 }
 
@@ -2108,6 +2109,7 @@ static void setup_cookie(void)
 	ut_eal_init();
 	ctx = mptcp_ctx_create(64, SOCKET_ID_ANY);
 	cr_assert_not_null(ctx);
+	mptcp_ctx_set_parked(ctx, ut_ev_parked);    /* the owner of app/proxy.c's kind */
 	c.syncookies = TCP_SYNCOOKIES_ALWAYS;
 	c.syncookie_opts = cookie_opts_cb;
 	c.syncookie_arg = ctx;
