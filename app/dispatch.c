@@ -212,6 +212,11 @@ static const struct net_ip_ops ip_ops = {
 	.arp_learned = ip_arp_learned,
 };
 
+/* What the config holds fits lib/net's tables. */
+_Static_assert(HAG_MAX_PORTS <= NET_MAX_PORTS, "ports fit lib/net");
+_Static_assert(HAG_MAX_ROUTES <= NET_MAX_ROUTES, "routes fit lib/net");
+_Static_assert(HAG_MAX_ADDRS + HAG_MAX_SNAT <= NET_MAX_LOCAL, "addresses and SNAT addresses fit lib/net");
+
 int hag_dispatch_init(struct hag_lcore *lc)
 {
 	const struct hag_config *cfg = lc->cfg;

@@ -107,18 +107,13 @@ struct hag_listener {
 
 struct hag_sock_snap {
 	bool valid, mptcp;
-	uint8_t state, retries, ooo;
-	uint32_t laddr, raddr, snd_wnd, cwnd, srtt_us;
-	const char *cc;               /* congestion control (a static name) */
-	uint32_t keep_ms, idle_ms;    /* keepalive idle time, idle timeout; 0: off */
-	uint16_t lport, rport;
-	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;
+	struct tcp_sock_info i;       /* lib/tcp's copy (tcp_sock_get_info) */
 };
 
 /* One subflow of a listed MPTCP connection. */
 struct hag_sf_snap {
 	uint32_t raddr, cwnd, srtt_us;
-	const char *cc;               /* as hag_sock_snap */
+	const char *cc;               /* congestion control (a static name) */
 	uint32_t keep_ms, idle_ms;
 	uint16_t rport, mappings;
 	uint8_t state;

@@ -410,30 +410,11 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 
 static void sock_snap(struct hag_sock_snap *o, const struct tcp_sock *sk)
 {
-	struct tcp_sock_info i;
-
 	o->valid = sk != NULL;
 	if (sk == NULL)
 		return;
-	tcp_sock_get_info(sk, &i);
 	o->mptcp = mptcp_active(sk);
-	o->state = i.state;
-	o->retries = i.retries;
-	o->ooo = i.ooo;
-	o->laddr = i.laddr;
-	o->lport = i.lport;
-	o->raddr = i.raddr;
-	o->rport = i.rport;
-	o->snd_wnd = i.snd_wnd;
-	o->cwnd = i.cwnd;
-	o->srtt_us = i.srtt_us;
-	o->snd_una = i.snd_una;
-	o->snd_nxt = i.snd_nxt;
-	o->snd_max = i.snd_max;
-	o->rcv_nxt = i.rcv_nxt;
-	o->cc = i.cc;
-	o->keep_ms = i.keep_ms;
-	o->idle_ms = i.idle_ms;
+	tcp_sock_get_info(sk, &o->i);
 }
 
 static void pipe_snap(struct hag_pipe_snap *o, const struct tcp_pipe *p)
@@ -562,25 +543,26 @@ static void td_child(struct tel_dict *t, const char *k, struct tel_dict *child)
 
 static void sock_dict(struct tel_dict *parent, const char *name, const struct hag_sock_snap *s)
 {
+	const struct tcp_sock_info *i = &s->i;
 	struct tel_dict t;
 
 	td_open(&t, parent->d != NULL);
-	td_addr(&t, "peer", s->raddr, s->rport);
-	td_addr(&t, "local", s->laddr, s->lport);
-	td_str(&t, "state", tcp_state_name(s->state));
+	td_addr(&t, "peer", i->raddr, i->rport);
+	td_addr(&t, "local", i->laddr, i->lport);
+	td_str(&t, "state", tcp_state_name(i->state));
 	td_u64(&t, "mptcp", s->mptcp);
-	td_u64(&t, "snd_una", s->snd_una);
-	td_u64(&t, "snd_nxt", s->snd_nxt);
-	td_u64(&t, "snd_max", s->snd_max);
-	td_u64(&t, "snd_wnd", s->snd_wnd);
-	td_u64(&t, "cwnd", s->cwnd);
-	td_u64(&t, "srtt_us", s->srtt_us);
-	td_u64(&t, "rcv_nxt", s->rcv_nxt);
-	td_u64(&t, "ooo_ranges", s->ooo);
-	td_u64(&t, "retries", s->retries);
-	td_str(&t, "cc", s->cc);
-	td_u64(&t, "keepalive_ms", s->keep_ms);
-	td_u64(&t, "idle_timeout_ms", s->idle_ms);
+	td_u64(&t, "snd_una", i->snd_una);
+	td_u64(&t, "snd_nxt", i->snd_nxt);
+	td_u64(&t, "snd_max", i->snd_max);
+	td_u64(&t, "snd_wnd", i->snd_wnd);
+	td_u64(&t, "cwnd", i->cwnd);
+	td_u64(&t, "srtt_us", i->srtt_us);
+	td_u64(&t, "rcv_nxt", i->rcv_nxt);
+	td_u64(&t, "ooo_ranges", i->ooo);
+	td_u64(&t, "retries", i->retries);
+	td_str(&t, "cc", i->cc);
+	td_u64(&t, "keepalive_ms", i->keep_ms);
+	td_u64(&t, "idle_timeout_ms", i->idle_ms);
 	td_child(parent, name, &t);
 }
 
