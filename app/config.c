@@ -962,48 +962,55 @@ static int parse_port_range(struct loader *ld, const char *path, const char *key
 	return 0;
 }
 
+/* The sizeof term is 0 and checks that the field is a uint32_t (distinct pointer types do not compare). */
+#define TCP_KEY(k, lo, hi) \
+	{ #k, lo, hi, offsetof(struct hag_config, tcp_##k) + 0 * sizeof((uint32_t *)0 == &((struct hag_config *)0)->tcp_##k) }
+const struct hag_config_uint_key hag_tcp_uint_keys[] = {
+	TCP_KEY(rcvbuf, 16384, 268435456),
+	TCP_KEY(sndbuf, 16384, 268435456),
+	TCP_KEY(rcvbuf_init, 4096, 268435456),
+	TCP_KEY(mem_budget_mb, 0, 1048576),
+	TCP_KEY(max_conns, 1, 4194304),
+	TCP_KEY(timewait_ms, 0, 240000),
+	TCP_KEY(max_timewait, 0, 4194304),
+	TCP_KEY(syn_retries, 1, 15),
+	TCP_KEY(connect_timeout_ms, 100, 600000),
+	TCP_KEY(keepalive_access_ms, 0, 86400000),
+	TCP_KEY(keepalive_upstream_ms, 0, 86400000),
+	TCP_KEY(keepalive_interval_ms, 100, 3600000),
+	TCP_KEY(keepalive_probes, 1, 127),
+	TCP_KEY(idle_timeout_access_ms, 0, 86400000),
+	TCP_KEY(idle_timeout_upstream_ms, 0, 86400000),
+	TCP_KEY(syn_backlog, 1, 4194304),
+};
+#undef TCP_KEY
+const size_t hag_tcp_n_uint_keys = sizeof(hag_tcp_uint_keys) / sizeof(hag_tcp_uint_keys[0]);
+/* tcp's keys that are not numbers. */
+static const char *const tcp_other_keys[] = { "cc_access", "cc_upstream", "local_ports", "syncookies", "ecn" };
+
 static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 {
-	static const struct {
-		const char *key;
-		uint32_t min, max;
-		size_t off;
-	} f[] = {
-		{ "rcvbuf", 16384, 268435456, offsetof(struct hag_config, tcp_rcvbuf) },
-		{ "sndbuf", 16384, 268435456, offsetof(struct hag_config, tcp_sndbuf) },
-		{ "max_conns", 1, 4194304, offsetof(struct hag_config, tcp_max_conns) },
-		{ "rcvbuf_init", 4096, 268435456, offsetof(struct hag_config, tcp_rcvbuf_init) },
-		{ "mem_budget_mb", 0, 1048576, offsetof(struct hag_config, tcp_mem_budget_mb) },
-		{ "timewait_ms", 0, 240000, offsetof(struct hag_config, tcp_timewait_ms) },
-		{ "syn_retries", 1, 15, offsetof(struct hag_config, tcp_syn_retries) },
-		{ "connect_timeout_ms", 100, 600000, offsetof(struct hag_config, tcp_connect_timeout_ms) },
-		{ "keepalive_access_ms", 0, 86400000, offsetof(struct hag_config, tcp_keepalive_access_ms) },
-		{ "keepalive_upstream_ms", 0, 86400000, offsetof(struct hag_config, tcp_keepalive_upstream_ms) },
-		{ "keepalive_interval_ms", 100, 3600000, offsetof(struct hag_config, tcp_keepalive_interval_ms) },
-		{ "keepalive_probes", 1, 127, offsetof(struct hag_config, tcp_keepalive_probes) },
-		{ "idle_timeout_access_ms", 0, 86400000, offsetof(struct hag_config, tcp_idle_timeout_access_ms) },
-		{ "idle_timeout_upstream_ms", 0, 86400000,
-		  offsetof(struct hag_config, tcp_idle_timeout_upstream_ms) },
-		{ "max_timewait", 0, 4194304, offsetof(struct hag_config, tcp_max_timewait) },
-		{ "syn_backlog", 1, 4194304, offsetof(struct hag_config, tcp_syn_backlog) },
-	};
-	static const char *const keys[] = { "rcvbuf", "sndbuf", "rcvbuf_init", "mem_budget_mb",
-					    "max_conns", "timewait_ms",
-					    "syn_retries", "connect_timeout_ms", "cc_access",
-					    "cc_upstream", "keepalive_access_ms", "keepalive_upstream_ms",
-					    "keepalive_interval_ms", "keepalive_probes",
-					    "idle_timeout_access_ms", "idle_timeout_upstream_ms",
-					    "max_timewait", "local_ports", "syn_backlog", "syncookies", "ecn", NULL };
+	const char *keys[sizeof(hag_tcp_uint_keys) / sizeof(hag_tcp_uint_keys[0]) +
+			 sizeof(tcp_other_keys) / sizeof(tcp_other_keys[0]) + 1];
+	size_t n = 0;
 	static const char *const ccs[] = { "cubic", "newreno", NULL };
 	json_t *lp = NULL;
 	struct { const char *key; char *dst; } cc[] = {
 		{ "cc_access", c->tcp_cc_access }, { "cc_upstream", c->tcp_cc_upstream },
 	};
-	int rc = check_keys(ld, o, "tcp", keys);
+	int rc;
 
-	for (size_t i = 0; !rc && i < sizeof(f) / sizeof(f[0]); i++)
-		rc = get_uint(ld, o, "tcp", f[i].key, f[i].min, f[i].max,
-			      (uint32_t *)((char *)c + f[i].off));
+	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++)
+		keys[n++] = hag_tcp_uint_keys[i].key;
+	for (size_t i = 0; i < sizeof(tcp_other_keys) / sizeof(tcp_other_keys[0]); i++)
+		keys[n++] = tcp_other_keys[i];
+	keys[n] = NULL;
+	rc = check_keys(ld, o, "tcp", keys);
+	for (size_t i = 0; !rc && i < hag_tcp_n_uint_keys; i++) {
+		const struct hag_config_uint_key *k = &hag_tcp_uint_keys[i];
+
+		rc = get_uint(ld, o, "tcp", k->key, k->min, k->max, (uint32_t *)((char *)c + k->off));
+	}
 	for (size_t i = 0; !rc && i < sizeof(cc) / sizeof(cc[0]); i++) {
 		json_t *v = NULL;
 		const char *s;

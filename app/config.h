@@ -132,6 +132,15 @@ enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG 
  * lib's enum (designated in config.c) and NULL-terminated: the loader accepts
  * them, the dump writes them.
  */
+/* A numeric key of a section: its bounds and its uint32_t in struct hag_config. The
+ * loader and the dump (config_dump.c) read the same table, so a key is added once. */
+struct hag_config_uint_key {
+	const char *key;
+	uint32_t min, max;
+	size_t off;
+};
+extern const struct hag_config_uint_key hag_tcp_uint_keys[];   /* tcp: every numeric key */
+extern const size_t hag_tcp_n_uint_keys;
 extern const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1];   /* tcp.syncookies */
 extern const char *const hag_words_ecn[TCP_ECN_MODES + 1];                 /* tcp.ecn */
 extern const char *const hag_words_csum[MPTCP_CSUM_MODES + 1];             /* mptcp.checksum */

@@ -158,25 +158,12 @@ json_t *hag_config_to_json(const struct hag_config *c)
 						     "resume_timeout_ms", (json_int_t)c->mptcp_resume_timeout_ms,
 						     "announce", a));
 	o = json_object();
-	json_object_set_new(o, "rcvbuf", json_integer(c->tcp_rcvbuf));
-	json_object_set_new(o, "sndbuf", json_integer(c->tcp_sndbuf));
-	json_object_set_new(o, "rcvbuf_init", json_integer(c->tcp_rcvbuf_init));
-	json_object_set_new(o, "mem_budget_mb", json_integer(c->tcp_mem_budget_mb));
-	json_object_set_new(o, "max_conns", json_integer(c->tcp_max_conns));
-	json_object_set_new(o, "timewait_ms", json_integer(c->tcp_timewait_ms));
-	json_object_set_new(o, "max_timewait", json_integer(c->tcp_max_timewait));
-	json_object_set_new(o, "syn_retries", json_integer(c->tcp_syn_retries));
-	json_object_set_new(o, "connect_timeout_ms", json_integer(c->tcp_connect_timeout_ms));
+	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++)
+		json_object_set_new(o, hag_tcp_uint_keys[i].key,
+				    json_integer(*(const uint32_t *)((const char *)c + hag_tcp_uint_keys[i].off)));
 	json_object_set_new(o, "cc_access", json_string(c->tcp_cc_access));
 	json_object_set_new(o, "cc_upstream", json_string(c->tcp_cc_upstream));
-	json_object_set_new(o, "keepalive_access_ms", json_integer(c->tcp_keepalive_access_ms));
-	json_object_set_new(o, "keepalive_upstream_ms", json_integer(c->tcp_keepalive_upstream_ms));
-	json_object_set_new(o, "keepalive_interval_ms", json_integer(c->tcp_keepalive_interval_ms));
-	json_object_set_new(o, "keepalive_probes", json_integer(c->tcp_keepalive_probes));
-	json_object_set_new(o, "idle_timeout_access_ms", json_integer(c->tcp_idle_timeout_access_ms));
-	json_object_set_new(o, "idle_timeout_upstream_ms", json_integer(c->tcp_idle_timeout_upstream_ms));
 	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
-	json_object_set_new(o, "syn_backlog", json_integer(c->tcp_syn_backlog));
 	json_object_set_new(o, "syncookies", json_string(hag_words_syncookies[c->tcp_syncookies]));
 	json_object_set_new(o, "ecn", json_string(hag_words_ecn[c->tcp_ecn]));
 	json_object_set_new(root, "tcp", o);

@@ -1081,3 +1081,44 @@ Test(config, tcp_ecn_words)
 	expect_error(PORTS LISTENERS ",\n  \"tcp\": { \"ecn\": \"yes\" }\n}", ":", "tcp.ecn",
 		     "expected one of accept, off, on");
 }
+
+/* tcp's numeric keys come from one table (hag_tcp_uint_keys): each loads into its field,
+ * is dumped under its name, and is refused outside its bounds. */
+Test(config, tcp_numeric_keys_from_one_table)
+{
+	char text[1024];
+
+	cr_assert_gt(hag_tcp_n_uint_keys, 0);
+	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++) {
+		const struct hag_config_uint_key *k = &hag_tcp_uint_keys[i];
+		const uint32_t tries[2] = { k->min, k->max };
+		bool loaded = false;
+
+		for (int t = 0; t < 2 && !loaded; t++) {
+			json_t *j, *v;
+
+			snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %u }\n}", k->key, tries[t]);
+			if (load(text) != 0)
+				continue;       /* a bound another key's default contradicts (validate) */
+			loaded = true;
+			cr_expect_eq(*(const uint32_t *)((const char *)&cfg + k->off), tries[t], "tcp.%s = %u", k->key,
+				     tries[t]);
+			j = hag_config_to_json(&cfg);
+			v = json_object_get(json_object_get(j, "tcp"), k->key);
+			cr_expect(json_is_integer(v) && json_integer_value(v) == tries[t], "tcp.%s dumped", k->key);
+			json_decref(j);
+			hag_config_free(&cfg);
+		}
+		cr_expect(loaded, "tcp.%s: neither bound loads", k->key);
+		snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %llu }\n}", k->key,
+			 (unsigned long long)k->max + 1);
+		cr_expect_eq(load(text), -EINVAL, "tcp.%s = max + 1 loaded", k->key);
+		cr_expect(strstr(err, k->key) != NULL, "the error names tcp.%s: %s", k->key, err);
+		hag_config_free(&cfg);
+		if (k->min > 0) {
+			snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %u }\n}", k->key, k->min - 1);
+			cr_expect_eq(load(text), -EINVAL, "tcp.%s = min - 1 loaded", k->key);
+			hag_config_free(&cfg);
+		}
+	}
+}
