@@ -76,12 +76,17 @@ finish() {
 }
 
 SAN_PATTERN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error: '
-# run_units BUILD TAG: every unit test binary of BUILD, counted per case. A
+# run_units BUILD TAG: every unit test BUILD's meson.build registers (not whatever
+# binary an older checkout left in the build directory), counted per case. A
 # sanitizer report in a binary's output fails it too (UBSan halts on error,
 # ASan aborts; LeakSanitizer reports at the exit of Criterion's workers).
 run_units() {
 	local bdir=$1 tag=$2 b name log rc syn p f
-	mapfile -t bins < <(find "$bdir/tests/unit" -maxdepth 1 -type f -name 'test_*' -executable 2>/dev/null | sort)
+	mapfile -t bins < <(meson introspect --tests "$bdir" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if "/tests/unit/" in t["cmd"][0]:
+        print(t["cmd"][0])' 2>/dev/null | sort)
 	if ((${#bins[@]} == 0)); then
 		echo "not ok - no unit test binaries in $bdir/tests/unit"
 		failed=$((failed + 1))
