@@ -62,11 +62,16 @@ check_gt "hagd set the dark subflow aside or moved the connection (SubflowStale 
 	$(( ${stale:-0} + ${take:-0} )) 0
 # The dark subflow's bytes go again on lte: given back when it is set aside
 # (Reinjections), or already by the data-level retransmission timer, which
-# fires first (200 ms) when dsl held no more than it resends (MPTCPRetrans).
+# fires first (200 ms) when dsl held no more than it resends (MPTCPRetrans), or,
+# for bytes dsl delivered at TCP level that the client dropped with the subflow
+# it reset, as a hole the DATA_ACKs leave (HoleRetrans; seen 2026-12-07 in a run
+# with Reinjections and MPTCPRetrans both 0).
 rj=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.Reinjections)
 drtx=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.MPTCPRetrans)
-check_gt "hagd sent the dark subflow's data again (Reinjections + MPTCPRetrans)" $(( ${rj:-0} + ${drtx:-0} )) 0
-diag "SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, client $(jget "$WORK/client2" secs) s"
+hole=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.HoleRetrans)
+check_gt "hagd sent the dark subflow's data again (Reinjections + MPTCPRetrans + HoleRetrans)" \
+	$(( ${rj:-0} + ${drtx:-0} + ${hole:-0} )) 0
+diag "SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, HoleRetrans +$hole, client $(jget "$WORK/client2" secs) s"
 
 # 2b. The dsl path comes back. A connection that lives through two dark seconds
 # (dark from 1 s to 3 s of an 8 s paced transfer) uses dsl again once it
