@@ -197,15 +197,7 @@ static void ip_arp_learned(void *arg, int port, const struct rte_mbuf *m)
 		share(lc, port, m);
 }
 
-static void ip_tx(void *arg, int port, struct rte_mbuf *m)
-{
-	struct hag_lcore *lc = arg;
-
-	lc->port_tx(lc, port, m);
-}
-
 static const struct net_ip_ops ip_ops = {
-	.tx = ip_tx,
 	.tcp_rx = ip_tcp_rx,
 	.icmp_unreach = ip_icmp_unreach,
 	.transit = ip_transit,
@@ -222,7 +214,7 @@ int hag_dispatch_init(struct hag_lcore *lc)
 	const struct hag_config *cfg = lc->cfg;
 	int r = 0;
 
-	net_ip_init(&lc->ip, &ip_ops, lc, lc->pool, &lc->now_us);
+	net_ip_init(&lc->ip, &ip_ops, lc->port_tx, lc, lc->pool, &lc->now_us);
 	lc->ip.forward = cfg->transparent.route_other;
 	for (int i = 0; i < cfg->n_ports && r == 0; i++)
 		r = net_ip_add_port(&lc->ip, &lc->ports[i].mac, cfg->ports[i].addr, cfg->ports[i].prefixlen,

@@ -27,7 +27,7 @@ static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tc
 }
 
 void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us,
-		    void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m))
+		    net_tx_fn *port_tx)
 {
 	memset(lc, 0, sizeof(*lc));
 	lc->port_tx = port_tx;

@@ -158,7 +158,7 @@ struct hag_lcore {
 	struct net_ip ip;             /* the gateway below TCP: ARP, routes, ICMP, the IP MIB */
 	/* A frame (Ethernet header in place) out of port: app/lcore.c's through ethdev
 	 * (hag_lcore_init), a test's or the fuzzer's own (hag_lcore_bare). */
-	void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m);
+	net_tx_fn *port_tx;           /* arg: the lcore */
 	struct hag_listener listeners[HAG_MAX_LISTENERS];
 	uint64_t now_us;
 	uint64_t relay_mib[RELAY_MIB_MAX];
@@ -243,7 +243,7 @@ void hag_handoff_flush(struct hag_lcore *lc);
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc);
 /* lc as the one worker of cfg without ports (their MACs 00:..:10+i, frames out to port_tx): tests and fuzzing. */
 void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct rte_mempool *pool, uint64_t now_us,
-		    void (*port_tx)(struct hag_lcore *lc, int port, struct rte_mbuf *m));
+		    net_tx_fn *port_tx);
 /* ... and their end (ARP packets still held are freed too). */
 void hag_engine_fini(struct hag_lcore *lc);
 extern volatile bool hag_quit;

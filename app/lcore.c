@@ -28,9 +28,10 @@ volatile bool hag_draining;
 /* ... and hagd exits this much later, once every worker sent its RSTs. */
 #define DRAIN_RESET_US 200000u
 
-/* A frame out of a port (lc->port_tx: app/dispatch.c's output): buffered, flushed once per poll. */
-static void port_tx(struct hag_lcore *lc, int port, struct rte_mbuf *m)
+/* A frame out of a port (lc->port_tx, lib/net's tx): buffered, flushed once per poll. */
+static void port_tx(void *arg, int port, struct rte_mbuf *m)
 {
+	struct hag_lcore *lc = arg;
 	struct hag_port *p = &lc->ports[port];
 
 	/* Test-only impairment: the frame may be held (hag_lcore_run sends it later) or dropped. */

@@ -24,7 +24,7 @@ static void arp_request(struct net_ip *n, int port, uint32_t ip)
 		return;
 	net_arp_build(m, RTE_ARP_OP_REQUEST, &n->ports[port].mac, n->ports[port].addr, NULL, ip);
 	n->mib[NET_MIB_ARP_OUT]++;
-	n->ops->tx(n->arg, port, m);
+	n->tx(n->arg, port, m);
 }
 
 int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t nh)
@@ -52,7 +52,7 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 	if (e->resolved) {
 		e->used_us = now;
 		eth_fill(m, &n->ports[port].mac, &e->mac);
-		n->ops->tx(n->arg, port, m);
+		n->tx(n->arg, port, m);
 		return 0;
 	}
 	/* Hold a few packets until the reply; drop the oldest beyond that. */
@@ -84,7 +84,7 @@ static void arp_learn(struct net_ip *n, int port, uint32_t ip, const struct rte_
 	e->updated_us = net_ip_now(n);
 	for (int i = 0; i < e->n_pending; i++) {
 		eth_fill(e->pending[i], &n->ports[port].mac, mac);
-		n->ops->tx(n->arg, port, e->pending[i]);
+		n->tx(n->arg, port, e->pending[i]);
 	}
 	e->n_pending = 0;
 }
@@ -132,7 +132,7 @@ void net_ip_arp_rx(struct net_ip *n, int port, struct rte_mbuf *m, bool shared)
 	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
 		net_arp_build(m, RTE_ARP_OP_REPLY, &p->mac, tip, &sha, sip);
 		n->mib[NET_MIB_ARP_OUT]++;
-		n->ops->tx(n->arg, port, m);
+		n->tx(n->arg, port, m);
 		return;
 	}
 drop:

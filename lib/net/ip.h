@@ -74,10 +74,13 @@ enum net_transit {
 	NET_TRANSIT_NOT_OURS,     /* drop it: InAddrErrors */
 };
 
+/* A frame (Ethernet header in place) out of port; m is handed over. The owner's
+ * own function is called directly, with no trampoline between (one indirect call
+ * per frame out). */
+typedef void net_tx_fn(void *arg, int port, struct rte_mbuf *m);
+
 /* The owner's part; arg is net_ip.arg. Every call that passes m hands it over. */
 struct net_ip_ops {
-	/* A frame (Ethernet header in place) out of port. */
-	void (*tx)(void *arg, int port, struct rte_mbuf *m);
 	/* A TCP segment to one of our addresses, its IPv4 header checked (Ethernet header in place). */
 	void (*tcp_rx)(void *arg, int port, struct rte_mbuf *m);
 	/* An ICMP destination unreachable to one of our addresses, checked; m (Ethernet
@@ -110,6 +113,7 @@ struct net_ip_local {
 /* One worker's gateway state. */
 struct net_ip {
 	const struct net_ip_ops *ops;
+	net_tx_fn *tx;                /* frames out */
 	void *arg;
 	struct rte_mempool *pool;     /* ARP requests and ICMP errors */
 	const uint64_t *now_us;       /* the owner's clock */
@@ -128,8 +132,8 @@ struct net_ip {
 
 /* route.c: the tables. */
 /* An empty net_ip: no ports, routes or local addresses; forwarding off. */
-void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, void *arg, struct rte_mempool *pool,
-		 const uint64_t *now_us);
+void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, net_tx_fn *tx, void *arg,
+		 struct rte_mempool *pool, const uint64_t *now_us);
 /* Add the next port (its index is the owner's port number), a route, a local address; -ENOSPC when full. */
 int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t addr, uint8_t prefixlen,
 		    uint16_t mtu);

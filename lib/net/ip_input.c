@@ -33,7 +33,7 @@ static void icmp_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 	tmp = eh->src_addr;
 	eh->src_addr = n->ports[port].mac;
 	eh->dst_addr = tmp;
-	n->ops->tx(n->arg, port, m);
+	n->tx(n->arg, port, m);
 	return;
 drop:
 	rte_pktmbuf_free(m);

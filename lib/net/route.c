@@ -34,11 +34,12 @@ const char *const net_mib_names[NET_MIB_MAX] = {
 	[NET_MIB_ICMP_RATE_LIMITED] = "IcmpRateLimited",
 };
 
-void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, void *arg, struct rte_mempool *pool,
-		 const uint64_t *now_us)
+void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, net_tx_fn *tx, void *arg,
+		 struct rte_mempool *pool, const uint64_t *now_us)
 {
 	memset(n, 0, sizeof(*n));
 	n->ops = ops;
+	n->tx = tx;
 	n->arg = arg;
 	n->pool = pool;
 	n->now_us = now_us;

@@ -196,7 +196,7 @@ static struct rte_mbuf *frame_mbuf(const uint8_t *p, uint16_t len, uint16_t port
 
 /* What hagd sends out of a port other than lib/tcp's segments: ARP, echo
  * replies, ICMP errors, routed packets. Checked and freed. */
-static void port_out(struct hag_lcore *l, int port, struct rte_mbuf *m)
+static void port_out(void *l, int port, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint16_t len = rte_pktmbuf_data_len(m);

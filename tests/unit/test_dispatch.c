@@ -57,7 +57,7 @@ static struct {
 } out[MAX_OUT];
 static unsigned n_out;
 
-static void port_out(struct hag_lcore *l, int port, struct rte_mbuf *m)
+static void port_out(void *l, int port, struct rte_mbuf *m)
 {
 	(void)l;
 	cr_assert_lt(n_out, MAX_OUT, "more than %d frames out", MAX_OUT);

@@ -78,7 +78,7 @@ static void on_learned(void *arg, int port, const struct rte_mbuf *m)
 }
 
 static const struct net_ip_ops ops = {
-	.tx = on_tx, .tcp_rx = on_tcp, .icmp_unreach = on_unreach, .transit = on_transit,
+	.tcp_rx = on_tcp, .icmp_unreach = on_unreach, .transit = on_transit,
 	.arp_learned = on_learned,
 };
 
@@ -95,7 +95,7 @@ static void setup(void)
 
 	ut_eal_init();
 	memset(&ev, 0, sizeof(ev));
-	net_ip_init(&n, &ops, NULL, ut_pool, &now_us);
+	net_ip_init(&n, &ops, on_tx, NULL, ut_pool, &now_us);
 	cr_assert_eq(net_ip_add_port(&n, &mac, DSL_ADDR, 24, 1500), 0);
 	mac.addr_bytes[5] = 0x11;
 	cr_assert_eq(net_ip_add_port(&n, &mac, UP_ADDR, 24, 1500), 0);
@@ -241,7 +241,7 @@ Test(net_ip, output_without_a_route_is_counted,
 
 	cr_assert_not_null(m);
 	cr_assert_not_null(rte_pktmbuf_append(m, 20));
-	net_ip_init(&n, &none, NULL, ut_pool, &now_us);      /* no ports, no routes */
+	net_ip_init(&n, &none, on_tx, NULL, ut_pool, &now_us);      /* no ports, no routes */
 	cr_expect_eq(net_ip_output(&n, m, SERVER), -EHOSTUNREACH);
 	cr_expect_eq(n.mib[NET_MIB_NO_ROUTE], 1u);
 }
