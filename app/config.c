@@ -31,36 +31,92 @@ struct loader {
 	size_t errlen;
 };
 
+const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1] = {
+	[TCP_SYNCOOKIES_AUTO] = "auto", [TCP_SYNCOOKIES_OFF] = "off", [TCP_SYNCOOKIES_ALWAYS] = "always",
+};
+const char *const hag_words_ecn[TCP_ECN_MODES + 1] = {
+	[TCP_ECN_ACCEPT] = "accept", [TCP_ECN_OFF] = "off", [TCP_ECN_ON] = "on",
+};
+const char *const hag_words_tcp_cc[TCP_CC_KINDS + 1] = TCP_CC_NAMES;
+const char *const hag_words_csum[MPTCP_CSUM_MODES + 1] = {
+	[MPTCP_CSUM_OFF] = "off", [MPTCP_CSUM_ACCEPT] = "accept", [MPTCP_CSUM_REQUIRE] = "require",
+};
+const char *const hag_words_sched[MPTCP_SCHED_KINDS + 1] = MPTCP_SCHED_NAMES;
+const char *const hag_words_mptcp_cc[MPTCP_CC_KINDS + 1] = MPTCP_CC_NAMES;
+const char *const hag_words_log_level[HAG_LOG_LEVELS + 1] = {
+	[HAG_LOG_ERR] = "err", [HAG_LOG_WARN] = "warn", [HAG_LOG_INFO] = "info", [HAG_LOG_DEBUG] = "debug",
+};
+const char *const hag_words_other[3] = { "route", "drop", NULL };
+const char *const hag_words_impair_dir[HAG_IMPAIR_BOTH + 1] = {
+	[HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx", [HAG_IMPAIR_BOTH] = "both",
+};
+
+/* Each macro's sizeof term is 0 and checks the field's type (distinct pointer types do not compare). */
+#define FIELD(f, T) (offsetof(struct hag_config, f) + 0 * sizeof((T *)0 == &((struct hag_config *)0)->f))
+#define U32(sec, k, f, lo, hi, d) { sec, k, HAG_KEY_U32, lo, hi, d, NULL, FIELD(f, uint32_t) }
+#define BOOL(sec, k, f, d) { sec, k, HAG_KEY_BOOL, 0, 1, d, NULL, FIELD(f, bool) }
+#define WORD(sec, k, f, w, d) { sec, k, HAG_KEY_WORD, 0, 0, d, w, FIELD(f, int) }
+const struct hag_config_key hag_config_keys[] = {
+	U32("dpdk", "mbufs", mbufs, 1024, 4194304, 65535),
+	U32("dpdk", "idle_sleep_us", idle_sleep_us, 0, 10000, 0),
+	U32("dpdk", "workers", workers, 1, HAG_MAX_WORKERS, 1),
+
+	BOOL("mptcp", "enabled", mptcp_enabled, true),
+	WORD("mptcp", "scheduler", mptcp_scheduler, hag_words_sched, MPTCP_SCHED_MINRTT),
+	U32("mptcp", "max_subflows", mptcp_max_subflows, 1, 32, 8),
+	WORD("mptcp", "cc", mptcp_cc, hag_words_mptcp_cc, MPTCP_CC_UNCOUPLED),
+	WORD("mptcp", "checksum", mptcp_checksum, hag_words_csum, MPTCP_CSUM_ACCEPT),
+	BOOL("mptcp", "deny_join_initial", mptcp_deny_join_initial, false),
+	U32("mptcp", "resume_timeout_ms", mptcp_resume_timeout_ms, 0, 3600000, 30000),
+
+	U32("tcp", "rcvbuf", tcp_rcvbuf, 16384, 268435456, 4u << 20),
+	U32("tcp", "sndbuf", tcp_sndbuf, 16384, 268435456, 4u << 20),
+	U32("tcp", "rcvbuf_init", tcp_rcvbuf_init, 4096, 268435456, 131072),
+	U32("tcp", "mem_budget_mb", tcp_mem_budget_mb, 0, 1048576, 2048),
+	U32("tcp", "max_conns", tcp_max_conns, 1, 4194304, 65536),
+	U32("tcp", "timewait_ms", tcp_timewait_ms, 0, 240000, 2000),
+	U32("tcp", "max_timewait", tcp_max_timewait, 0, 4194304, 16384),
+	U32("tcp", "syn_retries", tcp_syn_retries, 1, 15, 5),
+	U32("tcp", "connect_timeout_ms", tcp_connect_timeout_ms, 100, 600000, 10000),
+	U32("tcp", "keepalive_access_ms", tcp_keepalive_access_ms, 0, 86400000, 60000),
+	U32("tcp", "keepalive_upstream_ms", tcp_keepalive_upstream_ms, 0, 86400000, 0),
+	U32("tcp", "keepalive_interval_ms", tcp_keepalive_interval_ms, 100, 3600000, 10000),
+	U32("tcp", "keepalive_probes", tcp_keepalive_probes, 1, 127, 6),
+	U32("tcp", "idle_timeout_access_ms", tcp_idle_timeout_access_ms, 0, 86400000, 0),
+	U32("tcp", "idle_timeout_upstream_ms", tcp_idle_timeout_upstream_ms, 0, 86400000, 0),
+	U32("tcp", "syn_backlog", tcp_syn_backlog, 1, 4194304, 1024),
+	WORD("tcp", "cc_access", tcp_cc_access, hag_words_tcp_cc, TCP_CC_CUBIC),
+	WORD("tcp", "cc_upstream", tcp_cc_upstream, hag_words_tcp_cc, TCP_CC_CUBIC),
+	WORD("tcp", "syncookies", tcp_syncookies, hag_words_syncookies, TCP_SYNCOOKIES_AUTO),
+	WORD("tcp", "ecn", tcp_ecn, hag_words_ecn, TCP_ECN_ACCEPT),
+
+	U32("limits", "connections", limit_conns, 0, 4194304, 0),
+	U32("limits", "per_client", limit_per_client, 0, 4194304, 0),
+
+	U32("lifecycle", "drain_timeout_ms", drain_timeout_ms, 0, 3600000, 30000),
+
+	WORD("log", "level", log_level, hag_words_log_level, HAG_LOG_INFO),
+};
+#undef U32
+#undef BOOL
+#undef WORD
+#undef FIELD
+const size_t hag_config_n_keys = sizeof(hag_config_keys) / sizeof(hag_config_keys[0]);
+
 void hag_config_defaults(struct hag_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->mbufs = 65535;
-	cfg->idle_sleep_us = 0;
-	cfg->workers = 1;
-	cfg->mptcp_enabled = true;
-	cfg->tcp_rcvbuf = 4u << 20;
-	cfg->tcp_sndbuf = 4u << 20;
-	cfg->tcp_max_conns = 65536;
-	cfg->tcp_timewait_ms = 2000;
-	cfg->tcp_syn_retries = 5;
-	cfg->tcp_connect_timeout_ms = 10000;
-	cfg->tcp_rcvbuf_init = 131072;
-	snprintf(cfg->mptcp_scheduler, sizeof(cfg->mptcp_scheduler), "minrtt");
-	cfg->mptcp_max_subflows = 8;
-	snprintf(cfg->mptcp_cc, sizeof(cfg->mptcp_cc), "uncoupled");
-	cfg->mptcp_checksum = MPTCP_CSUM_ACCEPT;
-	cfg->mptcp_resume_timeout_ms = 30000;
-	cfg->tcp_mem_budget_mb = 2048;
-	cfg->tcp_keepalive_access_ms = 60000;
-	cfg->tcp_keepalive_upstream_ms = 0;
-	cfg->tcp_keepalive_interval_ms = 10000;
-	cfg->tcp_keepalive_probes = 6;
-	cfg->tcp_max_timewait = 16384;
-	snprintf(cfg->tcp_cc_access, sizeof(cfg->tcp_cc_access), "cubic");
-	snprintf(cfg->tcp_cc_upstream, sizeof(cfg->tcp_cc_upstream), "cubic");
-	cfg->log_level = HAG_LOG_INFO;
-	cfg->drain_timeout_ms = 30000;
-	cfg->tcp_syn_backlog = 1024;
+	for (size_t i = 0; i < hag_config_n_keys; i++) {
+		const struct hag_config_key *k = &hag_config_keys[i];
+		char *f = (char *)cfg + k->off;
+
+		if (k->kind == HAG_KEY_U32)
+			*(uint32_t *)f = k->def;
+		else if (k->kind == HAG_KEY_BOOL)
+			*(bool *)f = k->def != 0;
+		else
+			*(int *)f = (int)k->def;
+	}
 	cfg->local_port_lo = 32768;
 	cfg->local_port_hi = 60999;
 }
@@ -388,16 +444,6 @@ static int get_bool(struct loader *ld, json_t *obj, const char *path, const char
 	return rc;
 }
 
-const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1] = {
-	[TCP_SYNCOOKIES_AUTO] = "auto", [TCP_SYNCOOKIES_OFF] = "off", [TCP_SYNCOOKIES_ALWAYS] = "always",
-};
-const char *const hag_words_ecn[TCP_ECN_MODES + 1] = {
-	[TCP_ECN_ACCEPT] = "accept", [TCP_ECN_OFF] = "off", [TCP_ECN_ON] = "on",
-};
-const char *const hag_words_csum[MPTCP_CSUM_MODES + 1] = {
-	[MPTCP_CSUM_OFF] = "off", [MPTCP_CSUM_ACCEPT] = "accept", [MPTCP_CSUM_REQUIRE] = "require",
-};
-
 /* A string that must be one of words (NULL-terminated): *idx gets its index. */
 static int get_word(struct loader *ld, json_t *obj, const char *path, const char *key,
 		    const char *const *words, int *idx)
@@ -416,6 +462,42 @@ static int get_word(struct loader *ld, json_t *obj, const char *path, const char
 	}
 	return fail(ld, path, key, "\"%s\": expected one of %s", json_string_value(v),
 		    list_words(list, sizeof(list), words));
+}
+
+/* Every key of section in hag_config_keys, from o (the section's object) into c. */
+static int get_section_keys(struct loader *ld, json_t *o, const char *section, struct hag_config *c)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < hag_config_n_keys; i++) {
+		const struct hag_config_key *k = &hag_config_keys[i];
+		char *f = (char *)c + k->off;
+
+		if (strcmp(k->section, section) != 0)
+			continue;
+		if (k->kind == HAG_KEY_U32)
+			rc = get_uint(ld, o, section, k->key, k->min, k->max, (uint32_t *)f);
+		else if (k->kind == HAG_KEY_BOOL)
+			rc = get_bool(ld, o, section, k->key, (bool *)f);
+		else
+			rc = get_word(ld, o, section, k->key, k->words, (int *)f);
+	}
+	return rc;
+}
+
+/* check_keys for a section: its keys in hag_config_keys and extra ones (NULL-terminated). */
+static int check_section_keys(struct loader *ld, json_t *o, const char *section, const char *const *extra)
+{
+	const char *known[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < hag_config_n_keys && n + 1 < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(hag_config_keys[i].section, section) == 0)
+			known[n++] = hag_config_keys[i].key;
+	for (size_t i = 0; extra[i] && n + 1 < sizeof(known) / sizeof(known[0]); i++)
+		known[n++] = extra[i];
+	known[n] = NULL;
+	return check_keys(ld, o, section, known);
 }
 
 /* A number, integer or not ("float ok"): an effect of ports[].impair. */
@@ -542,16 +624,13 @@ static int parse_inet(struct loader *ld, const char *path, const char *key, cons
 
 static int parse_dpdk(struct loader *ld, json_t *o, struct hag_config *c)
 {
-	static const char *const keys[] = { "args", "mbufs", "idle_sleep_us", "workers", NULL };
 	json_t *args, *v;
 	size_t i;
 	int rc;
 
-	if ((rc = check_keys(ld, o, "dpdk", keys)) ||
+	if ((rc = check_section_keys(ld, o, "dpdk", (const char *const[]){ "args", NULL })) ||
 	    (rc = get_member(ld, o, "dpdk", "args", JSON_ARRAY, false, &args)) ||
-	    (rc = get_uint(ld, o, "dpdk", "mbufs", 1024, 4194304, &c->mbufs)) ||
-	    (rc = get_uint(ld, o, "dpdk", "idle_sleep_us", 0, 10000, &c->idle_sleep_us)) ||
-	    (rc = get_uint(ld, o, "dpdk", "workers", 1, HAG_MAX_WORKERS, &c->workers)))
+	    (rc = get_section_keys(ld, o, "dpdk", c)))
 		return rc;
 	if (json_array_size(args) > HAG_MAX_EAL_ARGS)
 		return fail(ld, "dpdk", "args", "%zu entries, at most %d", json_array_size(args),
@@ -646,8 +725,7 @@ static int parse_impair(struct loader *ld, json_t *port, const char *ppath,
 	static const char *const keys[] = { "delay_ms", "jitter_ms", "loss_pct", "dup_pct",
 					    "reorder_pct", "corrupt_pct", "rate_mbit", "seed",
 					    "direction", "limit", "gilbert", NULL };
-	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
-					    [HAG_IMPAIR_BOTH] = "both" };
+	const char *const *dirs = hag_words_impair_dir;
 	char path[96];
 	json_t *o, *v;
 	int rc;
@@ -962,75 +1040,14 @@ static int parse_port_range(struct loader *ld, const char *path, const char *key
 	return 0;
 }
 
-/* The sizeof term is 0 and checks that the field is a uint32_t (distinct pointer types do not compare). */
-#define TCP_KEY(k, lo, hi) \
-	{ #k, lo, hi, offsetof(struct hag_config, tcp_##k) + 0 * sizeof((uint32_t *)0 == &((struct hag_config *)0)->tcp_##k) }
-const struct hag_config_uint_key hag_tcp_uint_keys[] = {
-	TCP_KEY(rcvbuf, 16384, 268435456),
-	TCP_KEY(sndbuf, 16384, 268435456),
-	TCP_KEY(rcvbuf_init, 4096, 268435456),
-	TCP_KEY(mem_budget_mb, 0, 1048576),
-	TCP_KEY(max_conns, 1, 4194304),
-	TCP_KEY(timewait_ms, 0, 240000),
-	TCP_KEY(max_timewait, 0, 4194304),
-	TCP_KEY(syn_retries, 1, 15),
-	TCP_KEY(connect_timeout_ms, 100, 600000),
-	TCP_KEY(keepalive_access_ms, 0, 86400000),
-	TCP_KEY(keepalive_upstream_ms, 0, 86400000),
-	TCP_KEY(keepalive_interval_ms, 100, 3600000),
-	TCP_KEY(keepalive_probes, 1, 127),
-	TCP_KEY(idle_timeout_access_ms, 0, 86400000),
-	TCP_KEY(idle_timeout_upstream_ms, 0, 86400000),
-	TCP_KEY(syn_backlog, 1, 4194304),
-};
-#undef TCP_KEY
-const size_t hag_tcp_n_uint_keys = sizeof(hag_tcp_uint_keys) / sizeof(hag_tcp_uint_keys[0]);
-/* tcp's keys that are not numbers. */
-static const char *const tcp_other_keys[] = { "cc_access", "cc_upstream", "local_ports", "syncookies", "ecn" };
-
 static int parse_tcp(struct loader *ld, json_t *o, struct hag_config *c)
 {
-	const char *keys[sizeof(hag_tcp_uint_keys) / sizeof(hag_tcp_uint_keys[0]) +
-			 sizeof(tcp_other_keys) / sizeof(tcp_other_keys[0]) + 1];
-	size_t n = 0;
-	static const char *const ccs[] = { "cubic", "newreno", NULL };
 	json_t *lp = NULL;
-	struct { const char *key; char *dst; } cc[] = {
-		{ "cc_access", c->tcp_cc_access }, { "cc_upstream", c->tcp_cc_upstream },
-	};
 	int rc;
 
-	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++)
-		keys[n++] = hag_tcp_uint_keys[i].key;
-	for (size_t i = 0; i < sizeof(tcp_other_keys) / sizeof(tcp_other_keys[0]); i++)
-		keys[n++] = tcp_other_keys[i];
-	keys[n] = NULL;
-	rc = check_keys(ld, o, "tcp", keys);
-	for (size_t i = 0; !rc && i < hag_tcp_n_uint_keys; i++) {
-		const struct hag_config_uint_key *k = &hag_tcp_uint_keys[i];
-
-		rc = get_uint(ld, o, "tcp", k->key, k->min, k->max, (uint32_t *)((char *)c + k->off));
-	}
-	for (size_t i = 0; !rc && i < sizeof(cc) / sizeof(cc[0]); i++) {
-		json_t *v = NULL;
-		const char *s;
-		bool ok = false;
-
-		if ((rc = get_member(ld, o, "tcp", cc[i].key, JSON_STRING, false, &v)) || !v)
-			continue;
-		s = json_string_value(v);
-		for (int k = 0; ccs[k] && !ok; k++)
-			ok = strcmp(s, ccs[k]) == 0;
-		if (!ok)
-			return fail(ld, "tcp", cc[i].key, "\"%s\": expected one of cubic, newreno", s);
-		snprintf(cc[i].dst, sizeof(c->tcp_cc_access), "%s", s);
-	}
-	if (rc || (rc = get_word(ld, o, "tcp", "syncookies", hag_words_syncookies,
-				 &c->tcp_syncookies)))
-		return rc;
-	if ((rc = get_word(ld, o, "tcp", "ecn", hag_words_ecn, &c->tcp_ecn)))
-		return rc;
-	if ((rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
+	if ((rc = check_section_keys(ld, o, "tcp", (const char *const[]){ "local_ports", NULL })) ||
+	    (rc = get_section_keys(ld, o, "tcp", c)) ||
+	    (rc = get_member(ld, o, "tcp", "local_ports", JSON_STRING, false, &lp)) || !lp)
 		return rc;
 	if ((rc = parse_port_range(ld, "tcp", "local_ports", lp, &c->local_port_lo, &c->local_port_hi)))
 		return rc;
@@ -1073,38 +1090,21 @@ static int parse_announce(struct loader *ld, json_t *o, struct hag_config *c)
 
 static int parse_mptcp(struct loader *ld, json_t *o, struct hag_config *c)
 {
-	static const char *const keys[] = { "enabled", "scheduler", "max_subflows", "announce", "cc",
-					    "checksum", "deny_join_initial", "resume_timeout_ms", NULL };
-	static const char *const scheds[] = { "minrtt", "redundant", "cost", NULL };
-	static const char *const ccs[] = { "uncoupled", "lia", "olia", NULL };
-	int sched = -1, cc = -1, rc;
+	int rc;
 
-	if ((rc = check_keys(ld, o, "mptcp", keys)) ||
-	    (rc = get_bool(ld, o, "mptcp", "enabled", &c->mptcp_enabled)) ||
-	    (rc = get_uint(ld, o, "mptcp", "max_subflows", 1, 32, &c->mptcp_max_subflows)) ||
-	    (rc = get_word(ld, o, "mptcp", "cc", ccs, &cc)) ||
-	    (rc = get_word(ld, o, "mptcp", "checksum", hag_words_csum, &c->mptcp_checksum)) ||
-	    (rc = get_bool(ld, o, "mptcp", "deny_join_initial", &c->mptcp_deny_join_initial)) ||
-	    (rc = get_uint(ld, o, "mptcp", "resume_timeout_ms", 0, 3600000, &c->mptcp_resume_timeout_ms)) ||
-	    (rc = parse_announce(ld, o, c)) ||
-	    (rc = get_word(ld, o, "mptcp", "scheduler", scheds, &sched)))
+	if ((rc = check_section_keys(ld, o, "mptcp", (const char *const[]){ "announce", NULL })) ||
+	    (rc = get_section_keys(ld, o, "mptcp", c)) ||
+	    (rc = parse_announce(ld, o, c)))
 		return rc;
-	if (cc >= 0)
-		snprintf(c->mptcp_cc, sizeof(c->mptcp_cc), "%s", ccs[cc]);
-	if (sched >= 0) {
-		snprintf(c->mptcp_scheduler, sizeof(c->mptcp_scheduler), "%s", scheds[sched]);
-		if (strcmp(scheds[sched], "cost") == 0 && c->n_access == 0)
-			return fail(ld, "mptcp", "scheduler",
-				    "\"cost\" needs an \"access\" section with the networks' costs");
-	}
+	if (c->mptcp_scheduler == MPTCP_SCHED_COST && c->n_access == 0)
+		return fail(ld, "mptcp", "scheduler", "\"cost\" needs an \"access\" section with the networks' costs");
 	return 0;
 }
 
 static int parse_small_sections(struct loader *ld, json_t *root, struct hag_config *c)
 {
-	static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
-	json_t *o, *v = NULL;
-	const char *s;
+	static const char *const sections[] = { "lifecycle", "log" };
+	json_t *o;
 	int rc;
 
 	if ((rc = get_member(ld, root, "", "mptcp", JSON_OBJECT, false, &o)) ||
@@ -1115,24 +1115,13 @@ static int parse_small_sections(struct loader *ld, json_t *root, struct hag_conf
 	    (o && (rc = parse_tcp(ld, o, c))))
 		return rc;
 
-	if ((rc = get_member(ld, root, "", "lifecycle", JSON_OBJECT, false, &o)) ||
-	    (o && ((rc = check_keys(ld, o, "lifecycle", (const char *const[]){ "drain_timeout_ms", NULL })) ||
-		   (rc = get_uint(ld, o, "lifecycle", "drain_timeout_ms", 0, 3600000, &c->drain_timeout_ms)))))
-		return rc;
-
-	if ((rc = get_member(ld, root, "", "log", JSON_OBJECT, false, &o)) || !o)
-		return rc;
-	if ((rc = check_keys(ld, o, "log", (const char *const[]){ "level", NULL })) ||
-	    (rc = get_member(ld, o, "log", "level", JSON_STRING, false, &v)) || !v)
-		return rc;
-	s = json_string_value(v);
-	for (int i = 0; levels[i]; i++) {
-		if (!strcmp(s, levels[i])) {
-			c->log_level = (enum hag_log_level)i;
-			return 0;
-		}
-	}
-	return fail(ld, "log", "level", "\"%s\": expected one of err, warn, info, debug", s);
+	/* Sections of table keys only. */
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if ((rc = get_member(ld, root, "", sections[i], JSON_OBJECT, false, &o)) ||
+		    (o && ((rc = check_section_keys(ld, o, sections[i], (const char *const[]){ NULL })) ||
+			   (rc = get_section_keys(ld, o, sections[i], c)))))
+			return rc;
+	return 0;
 }
 
 static int parse_intercept(struct loader *ld, json_t *o, const char *path, struct hag_config *c)
@@ -1177,7 +1166,6 @@ static int parse_intercept(struct loader *ld, json_t *o, const char *path, struc
 static int parse_transparent(struct loader *ld, json_t *o, struct hag_config *c)
 {
 	static const char *const keys[] = { "ingress", "intercept", "mptcp_only", "snat", "other", NULL };
-	static const char *const others[] = { "route", "drop", NULL };
 	struct hag_transparent_conf *t = &c->transparent;
 	json_t *arr, *e;
 	char kp[48];
@@ -1213,7 +1201,7 @@ static int parse_transparent(struct loader *ld, json_t *o, struct hag_config *c)
 			return rc;
 	}
 	if ((rc = get_bool(ld, o, "transparent", "mptcp_only", &t->mptcp_only)) ||
-	    (rc = get_word(ld, o, "transparent", "other", others, &other)) ||
+	    (rc = get_word(ld, o, "transparent", "other", hag_words_other, &other)) ||
 	    (rc = get_member(ld, o, "transparent", "snat", JSON_ARRAY, false, &arr)))
 		return rc;
 	t->route_other = other == 0;
@@ -1251,9 +1239,8 @@ static int parse_limits(struct loader *ld, json_t *o, struct hag_config *c)
 {
 	int rc;
 
-	if ((rc = check_keys(ld, o, "limits", (const char *const[]){ "connections", "per_client", NULL })) ||
-	    (rc = get_uint(ld, o, "limits", "connections", 0, 4194304, &c->limit_conns)) ||
-	    (rc = get_uint(ld, o, "limits", "per_client", 0, 4194304, &c->limit_per_client)))
+	if ((rc = check_section_keys(ld, o, "limits", (const char *const[]){ NULL })) ||
+	    (rc = get_section_keys(ld, o, "limits", c)))
 		return rc;
 	if ((uint64_t)c->limit_conns > (uint64_t)c->tcp_max_conns * c->workers)
 		return fail(ld, "limits", "connections",

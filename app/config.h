@@ -125,25 +125,44 @@ struct hag_transparent_conf {
 	bool route_other;             /* other traffic: routed (default) or dropped */
 };
 
-enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG };
+enum hag_log_level { HAG_LOG_ERR = 0, HAG_LOG_WARN, HAG_LOG_INFO, HAG_LOG_DEBUG, HAG_LOG_LEVELS };
 
 /*
- * The words of the config's keys whose values are lib/ modes, indexed by the
- * lib's enum (designated in config.c) and NULL-terminated: the loader accepts
- * them, the dump writes them.
+ * The words of the config's keys whose values are modes, indexed by the enum
+ * (designated in config.c, or lib/'s *_NAMES) and NULL-terminated: the loader
+ * accepts them, the dump writes them.
  */
-/* A numeric key of a section: its bounds and its uint32_t in struct hag_config. The
- * loader and the dump (config_dump.c) read the same table, so a key is added once. */
-struct hag_config_uint_key {
-	const char *key;
-	uint32_t min, max;
-	size_t off;
-};
-extern const struct hag_config_uint_key hag_tcp_uint_keys[];   /* tcp: every numeric key */
-extern const size_t hag_tcp_n_uint_keys;
 extern const char *const hag_words_syncookies[TCP_SYNCOOKIES_MODES + 1];   /* tcp.syncookies */
 extern const char *const hag_words_ecn[TCP_ECN_MODES + 1];                 /* tcp.ecn */
+extern const char *const hag_words_tcp_cc[TCP_CC_KINDS + 1];               /* tcp.cc_access, cc_upstream */
 extern const char *const hag_words_csum[MPTCP_CSUM_MODES + 1];             /* mptcp.checksum */
+extern const char *const hag_words_sched[MPTCP_SCHED_KINDS + 1];           /* mptcp.scheduler */
+extern const char *const hag_words_mptcp_cc[MPTCP_CC_KINDS + 1];           /* mptcp.cc */
+extern const char *const hag_words_log_level[HAG_LOG_LEVELS + 1];          /* log.level */
+extern const char *const hag_words_other[3];         /* transparent.other: "route" (route_other), "drop" */
+extern const char *const hag_words_impair_dir[HAG_IMPAIR_BOTH + 1];        /* ports[].impair.direction (from 1) */
+
+/*
+ * A section's scalar key (a number, a boolean or a word): its bounds, default and
+ * field in struct hag_config. The defaults (hag_config_defaults), the loader, its
+ * list of known keys and the dump (config_dump.c) all read this one table, so a key
+ * is its field, one row and its line in docs/config.md.
+ */
+enum hag_key_kind {
+	HAG_KEY_U32,                  /* uint32_t in min..max */
+	HAG_KEY_BOOL,                 /* bool */
+	HAG_KEY_WORD,                 /* int: the index of one of words */
+};
+struct hag_config_key {
+	const char *section, *key;
+	enum hag_key_kind kind;
+	uint32_t min, max;            /* HAG_KEY_U32 */
+	uint32_t def;                 /* the default: a number, 0/1, a word's index */
+	const char *const *words;     /* HAG_KEY_WORD */
+	size_t off;                   /* the field */
+};
+extern const struct hag_config_key hag_config_keys[];
+extern const size_t hag_config_n_keys;
 
 struct hag_config {
 	char path[512];               /* the file it was loaded from */
@@ -169,9 +188,9 @@ struct hag_config {
 
 	/* mptcp */
 	bool mptcp_enabled;           /* default true */
-	char mptcp_scheduler[16];     /* "minrtt" (default) | "redundant" | "cost" */
+	int mptcp_scheduler;          /* enum mptcp_sched_kind, default minrtt */
 	uint32_t mptcp_max_subflows;  /* per connection, default 8, 1..32 */
-	char mptcp_cc[16];            /* "uncoupled" (default) | "lia" (RFC 6356) | "olia" (Khalili et al.) */
+	int mptcp_cc;                 /* enum mptcp_cc_kind, default uncoupled */
 	int mptcp_checksum;           /* enum mptcp_csum_mode, default MPTCP_CSUM_ACCEPT */
 	bool mptcp_deny_join_initial; /* MP_CAPABLE "C" flag (RFC 8684 3.1); default false */
 	uint32_t mptcp_resume_timeout_ms; /* no subflow left: wait this long for a join; default 30000 */
@@ -197,13 +216,13 @@ struct hag_config {
 	uint32_t tcp_idle_timeout_access_ms;   /* reset a client connection idle this long; 0 = never (default) */
 	uint32_t tcp_idle_timeout_upstream_ms; /* the same upstream; 0 = never (default) */
 	uint32_t tcp_max_timewait;          /* TIME_WAIT sockets at most, default 16384 */
-	char tcp_cc_access[16];       /* congestion control toward clients: "cubic" (default) | "newreno" */
-	char tcp_cc_upstream[16];     /* toward servers: "cubic" (default) | "newreno" */
+	int tcp_cc_access;            /* enum tcp_cc_kind toward clients, default cubic */
+	int tcp_cc_upstream;          /* toward servers, default cubic */
 	uint32_t tcp_syn_backlog;     /* half-open connections per worker before SYN cookies, default 1024 */
 	int tcp_syncookies;           /* enum tcp_syncookies, default TCP_SYNCOOKIES_AUTO */
 	int tcp_ecn;                  /* enum tcp_ecn, default TCP_ECN_ACCEPT */
 
-	enum hag_log_level log_level; /* default info */
+	int log_level;                /* enum hag_log_level, default info */
 
 	uint32_t drain_timeout_ms;    /* lifecycle: SIGTERM lets transfers finish this long, default 30000 */
 

@@ -5,6 +5,7 @@
  * hag_config_load reads back to the same values (tests/unit/test_config.c).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -39,9 +40,7 @@ static json_t *ip_port(uint32_t a, unsigned port)
 
 static json_t *impair(const struct hag_impair_conf *im)
 {
-	static const char *const dirs[] = { [HAG_IMPAIR_RX] = "rx", [HAG_IMPAIR_TX] = "tx",
-					    [HAG_IMPAIR_BOTH] = "both" };
-
+	const char *const *dirs = hag_words_impair_dir;
 	const struct hag_impair_gilbert *g = &im->gilbert;
 	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:I}", "delay_ms", im->delay_ms,
 			      "jitter_ms", im->jitter_ms, "loss_pct", im->loss_pct, "dup_pct", im->dup_pct,
@@ -96,12 +95,34 @@ static json_t *transparent(const struct hag_config *c)
 	for (int i = 0; i < t->n_snat; i++)
 		json_array_append_new(sn, ip(t->snat[i]));
 	return json_pack("{s:o, s:o, s:b, s:o, s:s}", "ingress", in, "intercept", ic, "mptcp_only", t->mptcp_only,
-			 "snat", sn, "other", t->route_other ? "route" : "drop");
+			 "snat", sn, "other", hag_words_other[t->route_other ? 0 : 1]);
+}
+
+/* A section with every one of its keys in hag_config_keys, as the loader reads them. */
+static json_t *section(const struct hag_config *c, const char *name)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < hag_config_n_keys; i++) {
+		const struct hag_config_key *k = &hag_config_keys[i];
+		const char *f = (const char *)c + k->off;
+		json_t *v;
+
+		if (strcmp(k->section, name) != 0)
+			continue;
+		if (k->kind == HAG_KEY_U32)
+			v = json_integer(*(const uint32_t *)f);
+		else if (k->kind == HAG_KEY_BOOL)
+			v = json_boolean(*(const bool *)f);
+		else
+			v = json_string(k->words[*(const int *)f]);
+		json_object_set_new(o, k->key, v);
+	}
+	return o;
 }
 
 json_t *hag_config_to_json(const struct hag_config *c)
 {
-	static const char *const levels[] = { "err", "warn", "info", "debug" };
 	json_t *root = json_object(), *a, *o;
 
 	if (root == NULL)
@@ -109,9 +130,9 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	a = json_array();
 	for (int i = 0; i < c->n_eal_args; i++)
 		json_array_append_new(a, json_string(c->eal_args[i]));
-	json_object_set_new(root, "dpdk", json_pack("{s:o, s:I, s:I, s:I}", "args", a, "mbufs",
-						    (json_int_t)c->mbufs, "idle_sleep_us",
-						    (json_int_t)c->idle_sleep_us, "workers", (json_int_t)c->workers));
+	o = section(c, "dpdk");
+	json_object_set_new(o, "args", a);
+	json_object_set_new(root, "dpdk", o);
 	a = json_array();
 	for (int i = 0; i < c->n_ports; i++) {
 		const struct hag_port_conf *p = &c->ports[i];
@@ -150,28 +171,16 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	a = json_array();
 	for (int i = 0; i < c->n_announce; i++)
 		json_array_append_new(a, ip(c->mptcp_announce[i]));
-	json_object_set_new(root, "mptcp", json_pack("{s:b, s:s, s:I, s:s, s:s, s:b, s:I, s:o}", "enabled",
-						     c->mptcp_enabled, "scheduler", c->mptcp_scheduler,
-						     "max_subflows", (json_int_t)c->mptcp_max_subflows, "cc",
-						     c->mptcp_cc, "checksum", hag_words_csum[c->mptcp_checksum],
-						     "deny_join_initial", c->mptcp_deny_join_initial,
-						     "resume_timeout_ms", (json_int_t)c->mptcp_resume_timeout_ms,
-						     "announce", a));
-	o = json_object();
-	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++)
-		json_object_set_new(o, hag_tcp_uint_keys[i].key,
-				    json_integer(*(const uint32_t *)((const char *)c + hag_tcp_uint_keys[i].off)));
-	json_object_set_new(o, "cc_access", json_string(c->tcp_cc_access));
-	json_object_set_new(o, "cc_upstream", json_string(c->tcp_cc_upstream));
+	o = section(c, "mptcp");
+	json_object_set_new(o, "announce", a);
+	json_object_set_new(root, "mptcp", o);
+	o = section(c, "tcp");
 	json_object_set_new(o, "local_ports", range(c->local_port_lo, c->local_port_hi));
-	json_object_set_new(o, "syncookies", json_string(hag_words_syncookies[c->tcp_syncookies]));
-	json_object_set_new(o, "ecn", json_string(hag_words_ecn[c->tcp_ecn]));
 	json_object_set_new(root, "tcp", o);
 	if (c->transparent.enabled)
 		json_object_set_new(root, "transparent", transparent(c));
-	json_object_set_new(root, "limits", json_pack("{s:I, s:I}", "connections", (json_int_t)c->limit_conns,
-						      "per_client", (json_int_t)c->limit_per_client));
-	json_object_set_new(root, "lifecycle", json_pack("{s:I}", "drain_timeout_ms", (json_int_t)c->drain_timeout_ms));
-	json_object_set_new(root, "log", json_pack("{s:s}", "level", levels[c->log_level]));
+	json_object_set_new(root, "limits", section(c, "limits"));
+	json_object_set_new(root, "lifecycle", section(c, "lifecycle"));
+	json_object_set_new(root, "log", section(c, "log"));
 	return root;
 }

@@ -85,8 +85,8 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	/* Tokens this worker hands out map to it (token % workers): joins find their owner. */
 	mptcp_ctx_set_worker(lc->mptcp, lc->worker, lc->n_workers);
 	mptcp_ctx_set_max_subflows(lc->mptcp, cfg->mptcp_max_subflows);
-	mptcp_ctx_set_cc(lc->mptcp, mptcp_cc_find(cfg->mptcp_cc));
-	mptcp_ctx_set_scheduler(lc->mptcp, (enum mptcp_sched_kind)mptcp_sched_by_name(cfg->mptcp_scheduler));
+	mptcp_ctx_set_cc(lc->mptcp, mptcp_cc_of((enum mptcp_cc_kind)cfg->mptcp_cc));
+	mptcp_ctx_set_scheduler(lc->mptcp, (enum mptcp_sched_kind)cfg->mptcp_scheduler);
 	mptcp_ctx_set_checksum(lc->mptcp, (enum mptcp_csum_mode)cfg->mptcp_checksum);
 	mptcp_ctx_set_deny_join_initial(lc->mptcp, cfg->mptcp_deny_join_initial);
 	mptcp_ctx_set_resume_timeout(lc->mptcp, cfg->mptcp_resume_timeout_ms);

@@ -134,7 +134,7 @@ static void client_established(struct tcp_sock *sk)
 		conn_maybe_free(c);
 		return;
 	}
-	tcp_set_cc(c->server, tcp_cc_find(lc->cfg->tcp_cc_upstream));
+	tcp_set_cc(c->server, tcp_cc_of((enum tcp_cc_kind)lc->cfg->tcp_cc_upstream));
 	tcp_set_keepalive(c->server, lc->cfg->tcp_keepalive_upstream_ms,
 			  lc->cfg->tcp_keepalive_interval_ms, (uint8_t)lc->cfg->tcp_keepalive_probes);
 	tcp_set_idle_timeout(c->server, lc->cfg->tcp_idle_timeout_upstream_ms);
@@ -583,7 +583,7 @@ static void mptcp_dict(struct tel_dict *parent, const struct hag_lcore *lc, cons
 	struct tel_dict m;
 
 	td_open(&m, parent->d != NULL);
-	td_str(&m, "scheduler", lc->cfg->mptcp_scheduler);
+	td_str(&m, "scheduler", hag_words_sched[lc->cfg->mptcp_scheduler]);
 	td_u64(&m, "subflows", s->mp.subflows);   /* all of them; subflow0.. are the first sf_n */
 	td_u64(&m, "snd_una", s->mp.snd_una);
 	td_u64(&m, "snd_nxt", s->mp.snd_nxt);
@@ -710,7 +710,7 @@ int hag_proxy_listen(struct hag_lcore *lc)
 	/* Keepalives: CGNAT and home gateway state on the access side expires
 	 * without traffic. lib/mptcp puts mptcp.cc, when set, in place of tcp.cc_access. */
 	lc->access_conf = (struct tcp_sock_conf){
-		.cc = tcp_cc_find(cfg->tcp_cc_access),
+		.cc = tcp_cc_of((enum tcp_cc_kind)cfg->tcp_cc_access),
 		.keep_idle_ms = cfg->tcp_keepalive_access_ms,
 		.keep_intvl_ms = cfg->tcp_keepalive_interval_ms,
 		.keep_probes = (uint8_t)cfg->tcp_keepalive_probes,

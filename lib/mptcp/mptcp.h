@@ -165,13 +165,8 @@ int mptcp_joins_pending(const struct tcp_sock *sk);
 void mptcp_ctx_set_max_subflows(struct mptcp_ctx *ctx, uint32_t n);
 
 /* Which subflow carries data toward the client (mptcp_sched.c). */
-enum mptcp_sched_kind {
-	MPTCP_SCHED_MINRTT,      /* lowest smoothed RTT with window room (default) */
-	MPTCP_SCHED_REDUNDANT,   /* every byte on every subflow with room */
-	MPTCP_SCHED_COST,        /* the cheapest access network first; dearer ones for what it cannot take now */
-};
 void mptcp_ctx_set_scheduler(struct mptcp_ctx *ctx, enum mptcp_sched_kind kind);
-/* "minrtt" | "redundant" | "cost" -> kind; -1 when unknown. */
+/* A word of MPTCP_SCHED_NAMES -> its kind; NULL: the default; -1 when unknown. */
 int mptcp_sched_by_name(const char *name);
 /* An access network (client addresses prefix/len, host order) with its cost and
  * backup class; subflows from it get them. Returns 0 or -ENOSPC (16 at most). */
@@ -227,9 +222,11 @@ double mptcp_lia_alpha(const struct tcp_sock *sk, uint64_t *cwnd_total);
 /* OLIA (Khalili et al., CoNEXT 2012; draft-khalili-mptcp-congestion-control) coupled
  * congestion control for MPTCP subflows; a plain TCP socket using it behaves like NewReno. */
 extern const struct tcp_cc_ops mptcp_cc_olia;
-/* mptcp.cc's word -> the coupled control ("lia", "olia"; their ops' names), or NULL
- * for "uncoupled" and any other word (the config has checked it). */
+/* A word of MPTCP_CC_NAMES -> the coupled control ("lia", "olia"; their ops' names), or
+ * NULL for "uncoupled" and any other word. */
 const struct tcp_cc_ops *mptcp_cc_find(const char *name);
+/* The coupled control of a kind (the config's mptcp.cc); NULL for uncoupled. */
+const struct tcp_cc_ops *mptcp_cc_of(enum mptcp_cc_kind kind);
 /* OLIA's alpha_r for sk among its connection's subflows: > 0 on a best path without the
  * largest window, < 0 on the largest windows while such a path exists, else 0. */
 double mptcp_olia_alpha(const struct tcp_sock *sk);

@@ -255,6 +255,11 @@ const struct tcp_cc_ops mptcp_cc_olia = {
 	.on_congestion = olia_on_congestion,
 };
 
+const struct tcp_cc_ops *mptcp_cc_of(enum mptcp_cc_kind kind)
+{
+	return kind == MPTCP_CC_LIA ? &mptcp_cc_lia : kind == MPTCP_CC_OLIA ? &mptcp_cc_olia : NULL;
+}
+
 const struct tcp_cc_ops *mptcp_cc_find(const char *name)
 {
 	static const struct tcp_cc_ops *const coupled[] = { &mptcp_cc_lia, &mptcp_cc_olia };

@@ -52,12 +52,13 @@ void mptcp_ctx_set_scheduler(struct mptcp_ctx *ctx, enum mptcp_sched_kind kind)
 
 int mptcp_sched_by_name(const char *name)
 {
-	if (name == NULL || strcmp(name, "minrtt") == 0)
+	static const char *const names[] = MPTCP_SCHED_NAMES;
+
+	if (name == NULL)
 		return MPTCP_SCHED_MINRTT;
-	if (strcmp(name, "redundant") == 0)
-		return MPTCP_SCHED_REDUNDANT;
-	if (strcmp(name, "cost") == 0)
-		return MPTCP_SCHED_COST;
+	for (int k = 0; k < MPTCP_SCHED_KINDS; k++)
+		if (strcmp(name, names[k]) == 0)
+			return k;
 	return -1;
 }
 

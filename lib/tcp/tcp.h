@@ -290,8 +290,10 @@ extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
 uint64_t tcp_cc_slow_start(struct tcp_sock *sk, uint64_t acked);
 /* RFC 5681 eq. 4 for CC modules: ssthresh = max(flight / 2, 2 MSS). */
 void tcp_cc_halve(struct tcp_sock *sk);
-/* "cubic" or "newreno" (NULL: the default, cubic); NULL when unknown. */
+/* A word of TCP_CC_NAMES or "reno" (NULL: the default, cubic); NULL when unknown. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
+/* The algorithm of a kind (the config's tcp.cc_*); cubic for an unknown one. */
+const struct tcp_cc_ops *tcp_cc_of(enum tcp_cc_kind kind);
 /* Choose sk's congestion control (before or right after the handshake). */
 void tcp_set_cc(struct tcp_sock *sk, const struct tcp_cc_ops *ops);
 

@@ -350,12 +350,22 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 	.undo = cubic_undo,
 };
 
+const struct tcp_cc_ops *tcp_cc_of(enum tcp_cc_kind kind)
+{
+	return kind == TCP_CC_NEWRENO ? &tcp_cc_newreno : &tcp_cc_cubic;
+}
+
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
-	if (name == NULL || strcmp(name, "cubic") == 0)
+	static const char *const names[] = TCP_CC_NAMES;
+
+	if (name == NULL)
 		return &tcp_cc_cubic;
-	if (strcmp(name, "newreno") == 0 || strcmp(name, "reno") == 0)
+	if (strcmp(name, "reno") == 0)
 		return &tcp_cc_newreno;
+	for (int k = 0; k < TCP_CC_KINDS; k++)
+		if (strcmp(name, names[k]) == 0)
+			return tcp_cc_of((enum tcp_cc_kind)k);
 	return NULL;
 }
 

@@ -23,4 +23,14 @@ enum tcp_ecn {
 	TCP_ECN_MODES
 };
 
+/* Congestion control of a plain TCP socket (tcp_cc.c; tcp_cc_of). */
+enum tcp_cc_kind {
+	TCP_CC_CUBIC,               /* RFC 9438 (default) */
+	TCP_CC_NEWRENO,             /* RFC 6582 / 5681 */
+	TCP_CC_KINDS
+};
+/* Their words in the config, indexed by the enum and NULL-terminated: one
+ * spelling for lib/tcp's lookup and app/config.c's loader and dump. */
+#define TCP_CC_NAMES { [TCP_CC_CUBIC] = "cubic", [TCP_CC_NEWRENO] = "newreno", [TCP_CC_KINDS] = NULL }
+
 #endif

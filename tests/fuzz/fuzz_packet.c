@@ -290,23 +290,23 @@ static void init_once(void)
 /* Bytes 0..2 of the input: which of hagd's settings this run uses. */
 static void apply_variant(uint8_t a, uint8_t b, uint8_t c)
 {
-	static const char *const sched[] = {"minrtt", "redundant", "cost", "minrtt"};
-	static const char *const mcc[] = {"uncoupled", "lia", "olia", "uncoupled"};
+	static const int sched[] = {MPTCP_SCHED_MINRTT, MPTCP_SCHED_REDUNDANT, MPTCP_SCHED_COST, MPTCP_SCHED_MINRTT};
+	static const int mcc[] = {MPTCP_CC_UNCOUPLED, MPTCP_CC_LIA, MPTCP_CC_OLIA, MPTCP_CC_UNCOUPLED};
 	static const int csum[] = {MPTCP_CSUM_ACCEPT, MPTCP_CSUM_OFF, MPTCP_CSUM_REQUIRE, MPTCP_CSUM_ACCEPT};
 	static const uint32_t subflows[] = {8, 1, 2, 4};
 
 	cfg = base_cfg;        /* shallow: eal_args stay base_cfg's */
-	snprintf(cfg.mptcp_scheduler, sizeof(cfg.mptcp_scheduler), "%s", sched[a & 3]);
+	cfg.mptcp_scheduler = sched[a & 3];
 	cfg.mptcp_checksum = csum[(a >> 2) & 3];
-	snprintf(cfg.mptcp_cc, sizeof(cfg.mptcp_cc), "%s", mcc[(a >> 4) & 3]);
+	cfg.mptcp_cc = mcc[(a >> 4) & 3];
 	cfg.mptcp_enabled = !(a & 0x40);
 	cfg.transparent.mptcp_only = a & 0x80;
 	cfg.mptcp_deny_join_initial = b & 1;
 	cfg.mptcp_resume_timeout_ms = (b & 2) ? 0 : base_cfg.mptcp_resume_timeout_ms;
 	cfg.mptcp_max_subflows = subflows[(b >> 2) & 3];
 	if (b & 0x10) {
-		snprintf(cfg.tcp_cc_access, sizeof(cfg.tcp_cc_access), "newreno");
-		snprintf(cfg.tcp_cc_upstream, sizeof(cfg.tcp_cc_upstream), "newreno");
+		cfg.tcp_cc_access = TCP_CC_NEWRENO;
+		cfg.tcp_cc_upstream = TCP_CC_NEWRENO;
 	}
 	cfg.limit_conns = (b & 0x20) ? 1 : 0;
 	if (b & 0x40) {

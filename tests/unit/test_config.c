@@ -154,9 +154,9 @@ Test(config, defaults_fill_what_the_file_leaves_out)
 	cr_expect_eq(cfg.tcp_timewait_ms, 2000);
 	cr_expect_eq(cfg.tcp_syn_retries, 5);
 	cr_expect_eq(cfg.tcp_connect_timeout_ms, 10000);
-	cr_expect_str_eq(cfg.tcp_cc_access, "cubic");
-	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
-	cr_expect_str_eq(cfg.mptcp_cc, "uncoupled");
+	cr_expect_eq(cfg.tcp_cc_access, TCP_CC_CUBIC);
+	cr_expect_eq(cfg.tcp_cc_upstream, TCP_CC_CUBIC);
+	cr_expect_eq(cfg.mptcp_cc, MPTCP_CC_UNCOUPLED);
 	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_ACCEPT);
 	cr_expect(!cfg.mptcp_deny_join_initial);
 	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 30000);
@@ -167,8 +167,8 @@ Test(config, congestion_control_is_chosen_per_side)
 {
 	cr_assert_eq(load(PORTS LISTENERS ",\n  \"tcp\": { \"cc_access\": \"newreno\", \"cc_upstream\": \"cubic\" }\n}"),
 		     0, "%s", err);
-	cr_expect_str_eq(cfg.tcp_cc_access, "newreno");
-	cr_expect_str_eq(cfg.tcp_cc_upstream, "cubic");
+	cr_expect_eq(cfg.tcp_cc_access, TCP_CC_NEWRENO);
+	cr_expect_eq(cfg.tcp_cc_upstream, TCP_CC_CUBIC);
 }
 
 Test(config, unknown_congestion_control_is_refused)
@@ -557,14 +557,14 @@ Test(config, access_networks_and_cost_scheduler)
 	cr_expect(cfg.access[1].backup);
 	cr_expect_eq(cfg.access[1].prefix, 0x0a0a0200u);
 	cr_expect_eq(cfg.access[1].prefixlen, 24);
-	cr_expect_str_eq(cfg.mptcp_scheduler, "cost");
+	cr_expect_eq(cfg.mptcp_scheduler, MPTCP_SCHED_COST);
 	cr_expect_eq(cfg.mptcp_max_subflows, 4);
 }
 
 Test(config, scheduler_defaults_and_errors)
 {
 	cr_assert_eq(load(PORTS LISTENERS "}"), 0, "%s", err);
-	cr_expect_str_eq(cfg.mptcp_scheduler, "minrtt");
+	cr_expect_eq(cfg.mptcp_scheduler, MPTCP_SCHED_MINRTT);
 	cr_expect_eq(cfg.mptcp_max_subflows, 8);
 	hag_config_free(&cfg);
 	expect_error(PORTS LISTENERS ",\n  \"mptcp\": { \"scheduler\": \"fastest\" }\n}", ":",
@@ -616,7 +616,7 @@ Test(config, mptcp_coupled_congestion_control)
 
 		snprintf(text, sizeof(text), MPTCP("\"cc\": \"%s\""), names[i]);
 		cr_assert_eq(load(text), 0, "%s", err);
-		cr_expect_str_eq(cfg.mptcp_cc, names[i]);
+		cr_expect_eq(cfg.mptcp_cc, (int)i, "%s", names[i]);
 		hag_config_free(&cfg);
 	}
 	expect_error(MPTCP("\"cc\": \"balia\""), "t.json:8:14:", "mptcp.cc",
@@ -695,7 +695,7 @@ Test(config, mptcp_keys_in_libconfig)
 	};
 
 	cr_assert_eq(load_tmp(".cfg", text), 0, "%s", err);
-	cr_expect_str_eq(cfg.mptcp_cc, "olia");
+	cr_expect_eq(cfg.mptcp_cc, MPTCP_CC_OLIA);
 	cr_expect_eq(cfg.mptcp_checksum, MPTCP_CSUM_REQUIRE);
 	cr_expect(cfg.mptcp_deny_join_initial);
 	cr_expect_eq(cfg.mptcp_resume_timeout_ms, 5000);
@@ -1082,43 +1082,133 @@ Test(config, tcp_ecn_words)
 		     "expected one of accept, off, on");
 }
 
-/* tcp's numeric keys come from one table (hag_tcp_uint_keys): each loads into its field,
- * is dumped under its name, and is refused outside its bounds. */
-Test(config, tcp_numeric_keys_from_one_table)
+/* Every section's scalar keys come from one table (hag_config_keys): the defaults are set from
+ * it, each key loads into its field, is dumped under its name, and is refused outside its
+ * bounds or words, with an error that names it. */
+static void key_text(char *text, size_t n, const struct hag_config_key *k, const char *value)
 {
-	char text[1024];
+	snprintf(text, n, PORTS LISTENERS ",\n  \"%s\": { \"%s\": %s }\n}", k->section, k->key, value);
+}
 
-	cr_assert_gt(hag_tcp_n_uint_keys, 0);
-	for (size_t i = 0; i < hag_tcp_n_uint_keys; i++) {
-		const struct hag_config_uint_key *k = &hag_tcp_uint_keys[i];
-		const uint32_t tries[2] = { k->min, k->max };
-		bool loaded = false;
+static json_t *dumped(const struct hag_config_key *k)
+{
+	json_t *j = hag_config_to_json(&cfg);
+	json_t *v = json_incref(json_object_get(json_object_get(j, k->section), k->key));
 
-		for (int t = 0; t < 2 && !loaded; t++) {
-			json_t *j, *v;
+	json_decref(j);
+	return v;
+}
 
-			snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %u }\n}", k->key, tries[t]);
-			if (load(text) != 0)
-				continue;       /* a bound another key's default contradicts (validate) */
-			loaded = true;
-			cr_expect_eq(*(const uint32_t *)((const char *)&cfg + k->off), tries[t], "tcp.%s = %u", k->key,
-				     tries[t]);
-			j = hag_config_to_json(&cfg);
-			v = json_object_get(json_object_get(j, "tcp"), k->key);
-			cr_expect(json_is_integer(v) && json_integer_value(v) == tries[t], "tcp.%s dumped", k->key);
-			json_decref(j);
+Test(config, every_scalar_key_from_one_table)
+{
+	struct hag_config d;
+	char text[1024], val[64];
+
+	hag_config_defaults(&d);
+	cr_assert_gt(hag_config_n_keys, 30);
+	for (size_t i = 0; i < hag_config_n_keys; i++) {
+		const struct hag_config_key *k = &hag_config_keys[i];
+		const char *f = (const char *)&cfg + k->off;
+		const char *df = (const char *)&d + k->off;
+
+		for (size_t j = 0; j < i; j++)
+			cr_expect(strcmp(k->section, hag_config_keys[j].section) || strcmp(k->key, hag_config_keys[j].key),
+				  "%s.%s twice", k->section, k->key);
+		if (k->kind == HAG_KEY_U32) {
+			const uint32_t tries[2] = { k->min, k->max };
+			bool loaded = false;
+
+			cr_expect(k->def >= k->min && k->def <= k->max, "%s.%s: default in bounds", k->section, k->key);
+			cr_expect_eq(*(const uint32_t *)df, k->def, "%s.%s: default set", k->section, k->key);
+			for (int t = 0; t < 2 && !loaded; t++) {
+				json_t *v;
+
+				snprintf(val, sizeof(val), "%u", tries[t]);
+				key_text(text, sizeof(text), k, val);
+				if (load(text) != 0)
+					continue;       /* a bound another key's default contradicts (validate) */
+				loaded = true;
+				cr_expect_eq(*(const uint32_t *)f, tries[t], "%s.%s = %u", k->section, k->key, tries[t]);
+				v = dumped(k);
+				cr_expect(json_is_integer(v) && json_integer_value(v) == tries[t], "%s.%s dumped",
+					  k->section, k->key);
+				json_decref(v);
+				hag_config_free(&cfg);
+			}
+			cr_expect(loaded, "%s.%s: neither bound loads", k->section, k->key);
+			snprintf(val, sizeof(val), "%llu", (unsigned long long)k->max + 1);
+			key_text(text, sizeof(text), k, val);
+			cr_expect_eq(load(text), -EINVAL, "%s.%s = max + 1 loaded", k->section, k->key);
+			cr_expect(strstr(err, k->key) != NULL, "the error names %s.%s: %s", k->section, k->key, err);
+			hag_config_free(&cfg);
+			if (k->min > 0) {
+				snprintf(val, sizeof(val), "%u", k->min - 1);
+				key_text(text, sizeof(text), k, val);
+				cr_expect_eq(load(text), -EINVAL, "%s.%s = min - 1 loaded", k->section, k->key);
+				hag_config_free(&cfg);
+			}
+		} else if (k->kind == HAG_KEY_BOOL) {
+			cr_expect_eq(*(const bool *)df, k->def != 0, "%s.%s: default set", k->section, k->key);
+			for (int t = 0; t < 2; t++) {
+				json_t *v;
+
+				key_text(text, sizeof(text), k, t ? "true" : "false");
+				cr_assert_eq(load(text), 0, "%s", err);
+				cr_expect_eq(*(const bool *)f, t == 1, "%s.%s = %d", k->section, k->key, t);
+				v = dumped(k);
+				cr_expect(json_is_boolean(v) && json_is_true(v) == (t == 1), "%s.%s dumped", k->section, k->key);
+				json_decref(v);
+				hag_config_free(&cfg);
+			}
+			key_text(text, sizeof(text), k, "1");
+			cr_expect_eq(load(text), -EINVAL, "%s.%s = 1 loaded", k->section, k->key);
+			cr_expect(strstr(err, "expected boolean") != NULL, "%s.%s: %s", k->section, k->key, err);
+			hag_config_free(&cfg);
+		} else {
+			int n = 0;
+
+			cr_expect_eq(*(const int *)df, (int)k->def, "%s.%s: default set", k->section, k->key);
+			for (; k->words[n]; n++) {
+				json_t *v;
+
+				snprintf(val, sizeof(val), "\"%s\"", k->words[n]);
+				key_text(text, sizeof(text), k, val);
+				if (load(text) != 0) {
+					/* only mptcp.scheduler "cost", which needs an access section */
+					cr_expect(strstr(err, "needs an \"access\" section") != NULL, "%s", err);
+					continue;
+				}
+				cr_expect_eq(*(const int *)f, n, "%s.%s = %s", k->section, k->key, k->words[n]);
+				v = dumped(k);
+				cr_expect_str_eq(json_string_value(v), k->words[n], "%s.%s dumped", k->section, k->key);
+				json_decref(v);
+				hag_config_free(&cfg);
+			}
+			cr_expect((int)k->def < n, "%s.%s: the default is a word", k->section, k->key);
+			key_text(text, sizeof(text), k, "\"no-such-word\"");
+			cr_expect_eq(load(text), -EINVAL, "%s.%s: an unknown word loaded", k->section, k->key);
+			cr_expect(strstr(err, k->words[0]) != NULL, "the error lists the words: %s", err);
 			hag_config_free(&cfg);
 		}
-		cr_expect(loaded, "tcp.%s: neither bound loads", k->key);
-		snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %llu }\n}", k->key,
-			 (unsigned long long)k->max + 1);
-		cr_expect_eq(load(text), -EINVAL, "tcp.%s = max + 1 loaded", k->key);
-		cr_expect(strstr(err, k->key) != NULL, "the error names tcp.%s: %s", k->key, err);
-		hag_config_free(&cfg);
-		if (k->min > 0) {
-			snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"tcp\": { \"%s\": %u }\n}", k->key, k->min - 1);
-			cr_expect_eq(load(text), -EINVAL, "tcp.%s = min - 1 loaded", k->key);
-			hag_config_free(&cfg);
-		}
+	}
+}
+
+/* docs/config.md has a line for every key of the table. */
+Test(config, every_scalar_key_is_documented)
+{
+	FILE *f = fopen(HAG_SRCDIR "/docs/config.md", "r");
+	static char doc[1 << 18];
+	size_t n;
+
+	cr_assert_not_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (size_t i = 0; i < hag_config_n_keys; i++) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "`%s`", hag_config_keys[i].key);
+		cr_expect(strstr(doc, want) != NULL, "docs/config.md does not name %s.%s", hag_config_keys[i].section,
+			  hag_config_keys[i].key);
 	}
 }

@@ -196,9 +196,9 @@ static void check_listeners(const struct hag_config *c)
 static void check_mptcp(const struct hag_config *c)
 {
 	cr_expect(!c->mptcp_enabled);
-	cr_expect_str_eq(c->mptcp_scheduler, "redundant");
+	cr_expect_eq(c->mptcp_scheduler, MPTCP_SCHED_REDUNDANT);
 	cr_expect_eq(c->mptcp_max_subflows, 4);
-	cr_expect_str_eq(c->mptcp_cc, "olia");
+	cr_expect_eq(c->mptcp_cc, MPTCP_CC_OLIA);
 	cr_expect_eq(c->mptcp_checksum, MPTCP_CSUM_REQUIRE);
 	cr_expect(c->mptcp_deny_join_initial);
 	cr_expect_eq(c->mptcp_resume_timeout_ms, 5000);
@@ -218,8 +218,8 @@ static void check_tcp(const struct hag_config *c)
 	cr_expect_eq(c->tcp_max_timewait, 0);
 	cr_expect_eq(c->tcp_syn_retries, 3);
 	cr_expect_eq(c->tcp_connect_timeout_ms, 5000);
-	cr_expect_str_eq(c->tcp_cc_access, "newreno");
-	cr_expect_str_eq(c->tcp_cc_upstream, "cubic");
+	cr_expect_eq(c->tcp_cc_access, TCP_CC_NEWRENO);
+	cr_expect_eq(c->tcp_cc_upstream, TCP_CC_CUBIC);
 	cr_expect_eq(c->tcp_keepalive_access_ms, 0);
 	cr_expect_eq(c->tcp_keepalive_upstream_ms, 30000);
 	cr_expect_eq(c->tcp_keepalive_interval_ms, 1000);

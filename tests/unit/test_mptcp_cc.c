@@ -402,3 +402,29 @@ Test(lia, find_by_config_word,
 	cr_expect_null(mptcp_cc_find(NULL));
 }
 
+Test(mptcp_cc, kinds_and_their_words_agree,
+     .description = "each kind of MPTCP_CC_NAMES finds the ops mptcp_cc_of gives it, and those ops carry the word")
+{
+	static const char *const names[] = MPTCP_CC_NAMES;
+
+	cr_expect_null(mptcp_cc_of(MPTCP_CC_UNCOUPLED));
+	cr_expect_null(names[MPTCP_CC_KINDS]);
+	for (int k = MPTCP_CC_UNCOUPLED + 1; k < MPTCP_CC_KINDS; k++) {
+		const struct tcp_cc_ops *ops = mptcp_cc_of((enum mptcp_cc_kind)k);
+
+		cr_assert_not_null(ops, "kind %d", k);
+		cr_expect_str_eq(ops->name, names[k]);
+		cr_expect_eq(mptcp_cc_find(names[k]), ops);
+	}
+}
+
+Test(mptcp_cc, scheduler_words_name_their_kinds)
+{
+	static const char *const names[] = MPTCP_SCHED_NAMES;
+
+	for (int k = 0; k < MPTCP_SCHED_KINDS; k++)
+		cr_expect_eq(mptcp_sched_by_name(names[k]), k, "%s", names[k]);
+	cr_expect_eq(mptcp_sched_by_name(NULL), MPTCP_SCHED_MINRTT);
+	cr_expect_eq(mptcp_sched_by_name("fastest"), -1);
+}
+

@@ -260,6 +260,21 @@ Test(cc, find_by_name)
 	cr_expect_null(tcp_cc_find("bbr"));
 }
 
+Test(cc, kinds_and_their_words_agree,
+     .description = "each kind of TCP_CC_NAMES: tcp_cc_of's ops carry the word and tcp_cc_find finds them")
+{
+	static const char *const names[] = TCP_CC_NAMES;
+
+	cr_expect_null(names[TCP_CC_KINDS]);
+	for (int k = 0; k < TCP_CC_KINDS; k++) {
+		const struct tcp_cc_ops *ops = tcp_cc_of((enum tcp_cc_kind)k);
+
+		cr_expect_str_eq(ops->name, names[k]);
+		cr_expect_eq(tcp_cc_find(names[k]), ops);
+	}
+	cr_expect_eq(tcp_cc_find("reno"), &tcp_cc_newreno, "Linux's name for it too");
+}
+
 Test(rto, rfc6298_first_and_second_sample)
 {
 	setup(&tcp_cc_cubic, 1000, 10, 0);
