@@ -73,6 +73,12 @@ int net_steer_rss_init(struct net_steer_rss *r, const uint8_t *key, unsigned key
 			for (b = 0; b < 8; b++)
 				if (v & (0x80u >> b))
 					r->tab[i][v] ^= steer_key_window(r->key, 8 * i + b);
+	r->v6 = key_len >= NET_STEER_KEY6_MIN;
+	for (i = 0; r->v6 && i < 4; i++)
+		for (v = 0; v < 256; v++)
+			for (b = 0; b < 8; b++)
+				if (v & (0x80u >> b))
+					r->tab6[i][v] ^= steer_key_window(r->key, 8 * (32 + i) + b);
 	return 0;
 }
 
@@ -139,6 +145,23 @@ uint32_t net_steer_hash(const struct net_steer_rss *r, uint32_t saddr, uint32_t 
 	/* The same as rte_softrss_be() over the tuple, without its loop over set bits. */
 	return steer_hash_u32(r->tab, 0, saddr) ^ steer_hash_u32(r->tab, 4, daddr) ^
 	       steer_hash_u32(r->tab, 8, (uint32_t)sport << 16 | dport);
+}
+
+uint32_t net_steer_hash6(const struct net_steer_rss *r, const uint8_t saddr[16], const uint8_t daddr[16],
+			 uint16_t sport, uint16_t dport)
+{
+	uint32_t h = r->tab6[0][sport >> 8] ^ r->tab6[1][sport & 0xff] ^ r->tab6[2][dport >> 8] ^
+		     r->tab6[3][dport & 0xff];
+
+	/* The 256 address bits: each set one adds the key window at its position. */
+	for (unsigned i = 0; i < 32; i++) {
+		uint8_t v = i < 16 ? saddr[i] : daddr[i - 16];
+
+		for (unsigned b = 0; v != 0; b++, v = (uint8_t)(v << 1))
+			if (v & 0x80u)
+				h ^= steer_key_window(r->key, 8 * i + b);
+	}
+	return h;
 }
 
 uint16_t net_steer_queue_of(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,

@@ -61,6 +61,8 @@ int net_steer_key_for_worker(unsigned self, unsigned n_workers,
 #define NET_STEER_RETA_MAX 512  /* RTE_ETH_RSS_RETA_SIZE_512 */
 
 #define NET_STEER_TUPLE_LEN 12 /* IPv4+TCP hash input: saddr, daddr, sport, dport */
+#define NET_STEER_TUPLE6_LEN 36 /* IPv6+TCP: the same with 16-byte addresses */
+#define NET_STEER_KEY6_MIN 40   /* the IPv6+TCP input needs 36+4 key bytes */
 
 /*
  * A port's RSS as the NIC computes it for IPv4+TCP: Toeplitz hash of
@@ -77,6 +79,10 @@ struct net_steer_rss {
 	 * hash(s, d, sp, 0) ^ tab[10][dp >> 8] ^ tab[11][dp & 0xff].
 	 */
 	uint32_t tab[NET_STEER_TUPLE_LEN][256];
+	/* IPv6+TCP (when the key has NET_STEER_KEY6_MIN bytes): the same for the
+	 * ports, input bytes 32-35; the addresses go bit by bit (once per tuple). */
+	uint32_t tab6[4][256];
+	bool v6;
 	uint32_t key[NET_STEER_KEY_MAX / 4]; /* converted for rte_softrss_be() */
 	uint16_t reta[NET_STEER_RETA_MAX];   /* RX queue per entry */
 	uint16_t reta_size;                  /* power of two */
@@ -110,6 +116,12 @@ int net_steer_rss_from_port(uint16_t port_id, struct net_steer_rss *out);
 /* The Toeplitz hash the NIC computes for this IPv4+TCP tuple (host order): 12 table loads. */
 uint32_t net_steer_hash(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			uint16_t sport, uint16_t dport);
+
+/* The Toeplitz hash of an IPv6+TCP tuple (addresses in network order, ports in
+ * host order); r->v6 must be set. As rte_softrss over rte_thash_load_v6_addrs'
+ * tuple. */
+uint32_t net_steer_hash6(const struct net_steer_rss *r, const uint8_t saddr[16], const uint8_t daddr[16],
+			 uint16_t sport, uint16_t dport);
 
 /**
  * The RX queue the NIC delivers an IPv4+TCP packet to.

@@ -179,6 +179,70 @@ Test(toeplitz, steer_hash_matches, .description =
 	}
 }
 
+/* The suite's IPv6 rows (the same key): source, destination, IPv6 alone, with TCP. */
+static const struct {
+	uint8_t saddr[16], daddr[16];
+	uint16_t sport, dport;
+	uint32_t hash_ip, hash_tcp;
+} ms_v6[] = {
+	{ {0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff, [15] = 0x07},
+	  {0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03, [15] = 0x01}, 2794, 1766, 0x2cc18cd5, 0x40207d3d },
+	{ {0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0, 0, 0x02, 0x60, 0x97, 0xff, 0xfe, 0x40, 0xef, 0xab},
+	  {0xff, 0x02, [15] = 0x01}, 14230, 4739, 0x0f0c461c, 0xdde51bbf },
+	{ {0x3f, 0xfe, 0x19, 0x00, 0x45, 0x45, 0x00, 0x03, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf},
+	  {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf}, 44251, 38024, 0x4b61e985,
+	  0x02d1feef },
+};
+
+/* DPDK's generic Toeplitz over an IPv6+TCP tuple (rte_thash_load_v6_addrs' form), raw key. */
+static uint32_t dpdk_tcp6(const uint8_t *key, const uint8_t s[16], const uint8_t d[16], uint16_t sp, uint16_t dp)
+{
+	struct rte_ipv6_hdr ip;
+	union rte_thash_tuple t;
+
+	memcpy(ip.src_addr, s, 16);
+	memcpy(ip.dst_addr, d, 16);
+	rte_thash_load_v6_addrs(&ip, &t);
+	t.v6.sport = sp;
+	t.v6.dport = dp;
+	return rte_softrss((uint32_t *)&t.v6, RTE_THASH_V6_L4_LEN, key);
+}
+
+Test(toeplitz, ipv6_spec_vectors_and_random_tuples, .description =
+     "net_steer_hash6 gives the suite's IPv6+TCP hashes and agrees with rte_softrss on random tuples and keys")
+{
+	struct net_steer_rss r;
+	uint16_t reta[128];
+	alignas(4) uint8_t key[52];
+	uint64_t seed = 3;
+	unsigned i;
+
+	round_robin(reta, RTE_DIM(reta), 4);
+	cr_assert_eq(net_steer_rss_init(&r, ms_key, sizeof(ms_key), reta, RTE_DIM(reta)), 0);
+	cr_assert(r.v6, "a 40-byte key hashes IPv6+TCP");
+	for (i = 0; i < RTE_DIM(ms_v6); i++) {
+		cr_expect_eq(dpdk_tcp6(ms_key, ms_v6[i].saddr, ms_v6[i].daddr, ms_v6[i].sport, ms_v6[i].dport),
+			     ms_v6[i].hash_tcp, "row %u: rte_softrss", i);
+		cr_expect_eq(net_steer_hash6(&r, ms_v6[i].saddr, ms_v6[i].daddr, ms_v6[i].sport, ms_v6[i].dport),
+			     ms_v6[i].hash_tcp, "row %u", i);
+	}
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)splitmix64(&seed);
+	cr_assert_eq(net_steer_rss_init(&r, key, sizeof(key), reta, RTE_DIM(reta)), 0);
+	for (i = 0; i < 2000; i++) {
+		uint8_t s6[16], d6[16];
+		uint64_t w[4] = {splitmix64(&seed), splitmix64(&seed), splitmix64(&seed), splitmix64(&seed)};
+		uint64_t b = splitmix64(&seed);
+
+		memcpy(s6, w, 16);
+		memcpy(d6, w + 2, 16);
+		cr_assert_eq(net_steer_hash6(&r, s6, d6, (uint16_t)b, (uint16_t)(b >> 16)),
+			     dpdk_tcp6(key, s6, d6, (uint16_t)b, (uint16_t)(b >> 16)), "tuple %u", i);
+	}
+	cr_assert_eq(net_steer_rss_init(&r, key, 36, reta, RTE_DIM(reta)), 0);
+	cr_expect_not(r.v6, "a 36-byte key is too short for IPv6+TCP");
+}
+
 Test(toeplitz, long_key_big_reta, .description =
      "a 52-byte random key (i40e/ice size) and a 512-entry RETA: queue_of agrees with the specification")
 {
