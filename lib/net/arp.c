@@ -29,8 +29,8 @@ static void arp_request(struct net_ip *n, int port, uint32_t ip)
 
 int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t nh)
 {
-	struct net_arp_evicted ev;
-	struct net_arp_entry *e;
+	struct net_neigh_evicted ev;
+	struct net_neigh *e;
 	uint64_t now = net_ip_now(n);
 
 	if (rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
@@ -56,10 +56,10 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 		return 0;
 	}
 	/* Hold a few packets until the reply; drop the oldest beyond that. */
-	if (e->n_pending == NET_ARP_PENDING) {
+	if (e->n_pending == NET_NEIGH_PENDING) {
 		n->mib[NET_MIB_ARP_PENDING_DROPS]++;
 		rte_pktmbuf_free(e->pending[0]);
-		memmove(&e->pending[0], &e->pending[1], (NET_ARP_PENDING - 1) * sizeof(e->pending[0]));
+		memmove(&e->pending[0], &e->pending[1], (NET_NEIGH_PENDING - 1) * sizeof(e->pending[0]));
 		e->n_pending--;
 	}
 	e->pending[e->n_pending++] = m;
@@ -74,7 +74,7 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 static void arp_learn(struct net_ip *n, int port, uint32_t ip, const struct rte_ether_addr *mac)
 {
 	/* Learning never evicts: ARP from spoofed senders cannot churn the table. */
-	struct net_arp_entry *e = net_arp_get(&n->arp, ip, NULL);
+	struct net_neigh *e = net_arp_get(&n->arp, ip, NULL);
 
 	if (e == NULL)
 		return;
@@ -141,11 +141,14 @@ drop:
 
 void net_ip_arp_flush(struct net_ip *n)
 {
-	for (uint32_t i = 0; i < NET_ARP_SLOTS; i++) {
-		struct net_arp_entry *e = &n->arp.e[i];
+	struct net_neigh_table *t[2] = {&n->arp, &n->nd};
 
-		for (int k = 0; k < e->n_pending; k++)
-			rte_pktmbuf_free(e->pending[k]);
-		e->n_pending = 0;
-	}
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; i < NET_NEIGH_SLOTS; i++) {
+			struct net_neigh *e = &t[k]->e[i];
+
+			for (int j = 0; j < e->n_pending; j++)
+				rte_pktmbuf_free(e->pending[j]);
+			e->n_pending = 0;
+		}
 }

@@ -6,6 +6,9 @@
  * ICMP (echo, destination unreachable handed up, errors sent under a token
  * bucket as RFC 1812 4.3.2.8 asks), routing (connected prefixes and static
  * routes, longest prefix) and RFC 1812 forwarding of what is not ours.
+ * IPv6 (ip6_input.c, issue 17 so far): on a port given an address, packets
+ * checked and walked (RFC 8200), ICMPv6 echo and Parameter Problems, NS
+ * answered and the neighbour cache taught by NS and NA (RFC 4861).
  *
  * One struct net_ip per worker, no locks. Its owner (app/dispatch.c)
  * describes the ports, routes and local addresses once, and is called back
@@ -27,6 +30,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "net/ipv6.h"
+#include "net/nd.h"
 #include "net/net.h"
 
 #define NET_MAX_PORTS 8
@@ -61,6 +66,26 @@ enum net_mib {
 	NET_MIB_FRAG_FAILS,       /* FragFails: transit packets too big without DF (no fragmenting) */
 	NET_MIB_ICMP_OUT_ERRORS,  /* hagd: ICMP errors sent (time exceeded, unreachable) */
 	NET_MIB_ICMP_RATE_LIMITED,/* hagd: ICMP errors not sent: over the rate limit */
+	/* IPv6 (Linux's Ip6 and Icmp6 names where they fit) */
+	NET_MIB_IP6_IN_RECEIVES,  /* Ip6InReceives: IPv6 packets received */
+	NET_MIB_IP6_IN_HDR_ERRORS,/* Ip6InHdrErrors: bad version, multicast source, a header at fault (Parameter Problem) */
+	NET_MIB_IP6_IN_TRUNCATED, /* Ip6InTruncatedPkts: shorter than its headers or payload length */
+	NET_MIB_IP6_IN_ADDR_ERRORS,/* Ip6InAddrErrors: not for one of our addresses */
+	NET_MIB_IP6_IN_UNKNOWN_PROTOS,/* Ip6InUnknownProtos: an upper layer hagd does not take (Parameter Problem) */
+	NET_MIB_IP6_IN_DISCARDS,  /* Ip6InDiscards: TCP over IPv6 with no owner for it (lib/tcp takes none yet) */
+	NET_MIB_IP6_FRAG_DROPS,   /* hagd: fragments dropped (no reassembly) */
+	NET_MIB_IP6_EXT_DROPS,    /* hagd: too many extension headers, options to discard or malformed */
+	NET_MIB_IP6_ROUTING_DROPS,/* hagd: Routing headers with segments left (type 0 included) */
+	NET_MIB_ICMP6_IN_MSGS,    /* Icmp6InMsgs: ICMPv6 messages to our addresses */
+	NET_MIB_ICMP6_IN_ERRORS,  /* Icmp6InErrors: bad checksum, malformed or invalid ND */
+	NET_MIB_ICMP6_OUT_MSGS,   /* Icmp6OutMsgs */
+	NET_MIB_ICMP6_IN_ECHOS,   /* Icmp6InEchos */
+	NET_MIB_ICMP6_OUT_ECHO_REPLIES,/* Icmp6OutEchoReplies */
+	NET_MIB_ICMP6_IN_NS,      /* Icmp6InNeighborSolicits */
+	NET_MIB_ICMP6_IN_NA,      /* Icmp6InNeighborAdvertisements */
+	NET_MIB_ICMP6_OUT_NA,     /* Icmp6OutNeighborAdvertisements */
+	NET_MIB_ICMP6_OUT_PARM_PROBLEMS,/* Icmp6OutParmProblems */
+	NET_MIB_ND_NOT_OURS,      /* hagd: valid NS for a target that is none of the port's addresses */
 	NET_MIB_MAX
 };
 
@@ -88,6 +113,9 @@ struct net_ip_ops {
 	void (*icmp_unreach)(void *arg, int port, const struct rte_mbuf *m);
 	/* A packet (IPv4 checked) to an address that is not ours; NULL: NET_TRANSIT_NOT_OURS. */
 	enum net_transit (*transit)(void *arg, int port, struct rte_mbuf *m);
+	/* A TCP segment over IPv6 to one of our addresses, walked into *in (Ethernet header in
+	 * place); NULL: dropped and counted (Ip6InDiscards). */
+	void (*tcp6_rx)(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in);
 	/* An ARP packet taught a mapping (m lent, before it is turned into the reply); may be NULL. */
 	void (*arp_learned)(void *arg, int port, const struct rte_mbuf *m);
 };
@@ -97,6 +125,10 @@ struct net_ip_port {
 	uint32_t addr;                /* host order */
 	uint8_t prefixlen;
 	uint16_t mtu;
+	bool v6;                      /* IPv6 on (net_ip_add_port6) */
+	uint8_t prefixlen6;
+	uint8_t addr6[16];            /* its global IPv6 address */
+	uint8_t ll6[16];              /* its link-local address: fe80::/64 and the EUI-64 of mac */
 };
 
 struct net_ip_route {
@@ -122,7 +154,8 @@ struct net_ip {
 	struct net_ip_port ports[NET_MAX_PORTS];
 	struct net_ip_route routes[NET_MAX_ROUTES];
 	struct net_ip_local local[NET_MAX_LOCAL];
-	struct net_arp_table arp;
+	struct net_neigh_table arp;
+	struct net_neigh_table nd;    /* IPv6 neighbours (RFC 4861) */
 	uint64_t mib[NET_MIB_MAX];
 	/* ICMP errors sent: a token bucket. */
 	uint32_t icmp_tokens;
@@ -147,6 +180,17 @@ bool net_ip_is_local(const struct net_ip *n, uint32_t addr);
 uint32_t net_ip_src_for(const struct net_ip *n, uint32_t dst);
 /* An IPv4 packet (at m's start) to dst: routed, Ethernet added, the next hop resolved. 0 or -errno (m freed). */
 int net_ip_output(struct net_ip *n, struct rte_mbuf *m, uint32_t dst);
+
+/* IPv6 on port: its global address addr/prefixlen, and the link-local address of its MAC
+ * (RFC 4291 2.5.1, modified EUI-64). -EINVAL for a multicast, unspecified or link-local addr. */
+int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t prefixlen);
+/* One of port's IPv6 addresses (global or link-local). */
+bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16]);
+
+/* ip6_input.c */
+/* Unsolicited Neighbour Advertisements of every port's IPv6 addresses to all nodes (RFC 4861
+ * 7.2.6, Override set): at start, so neighbours that knew another MAC learn hagd's. */
+void net_ip_announce6(struct net_ip *n);
 
 /* ip_input.c */
 /* A received frame (Ethernet header at its start) from port. */

@@ -4,11 +4,9 @@
 
 #include "net/ip_internal.h"
 
-void net_ip_icmp_error(struct net_ip *n, int in_port, const struct rte_ipv4_hdr *ip, uint32_t len,
-		       uint8_t type, uint8_t code, uint16_t mtu)
+bool net_ip_icmp_token(struct net_ip *n)
 {
 	uint64_t now = net_ip_now(n), add = (now - n->icmp_refill_us) * NET_ICMP_ERR_RATE / 1000000u;
-	struct rte_mbuf *m;
 
 	if (add > 0) {
 		n->icmp_tokens = (uint32_t)RTE_MIN((uint64_t)NET_ICMP_ERR_BURST, n->icmp_tokens + add);
@@ -16,8 +14,18 @@ void net_ip_icmp_error(struct net_ip *n, int in_port, const struct rte_ipv4_hdr 
 	}
 	if (n->icmp_tokens == 0) {
 		n->mib[NET_MIB_ICMP_RATE_LIMITED]++;
-		return;
+		return false;
 	}
+	return true;
+}
+
+void net_ip_icmp_error(struct net_ip *n, int in_port, const struct rte_ipv4_hdr *ip, uint32_t len,
+		       uint8_t type, uint8_t code, uint16_t mtu)
+{
+	struct rte_mbuf *m;
+
+	if (!net_ip_icmp_token(n))
+		return;
 	m = rte_pktmbuf_alloc(n->pool);
 	if (m == NULL)
 		return;

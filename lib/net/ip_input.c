@@ -104,6 +104,9 @@ void net_ip_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 	case RTE_ETHER_TYPE_ARP:
 		net_ip_arp_rx(n, port, m, false);
 		break;
+	case RTE_ETHER_TYPE_IPV6:
+		net_ip6_rx(n, port, m);
+		break;
 	default:
 		n->mib[NET_MIB_NON_IP]++;
 		rte_pktmbuf_free(m);

@@ -8,10 +8,17 @@
 /* arp.c: m (IPv4 at its start) out of port to the next hop nh: Ethernet added, ARP resolved. */
 int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t nh);
 
+/* ip6_input.c: a received IPv6 frame (Ethernet header at its start) from port. */
+void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m);
+
 /* ip_forward.c: an ICMP error about the received packet ip (len bytes readable), from the
  * address of in_port, under the token bucket. */
 void net_ip_icmp_error(struct net_ip *n, int in_port, const struct rte_ipv4_hdr *ip, uint32_t len,
 		       uint8_t type, uint8_t code, uint16_t mtu);
+
+/* Whether the ICMP error token bucket (IPv4 and IPv6 errors together) lets one more
+ * error go; false counts IcmpRateLimited. The caller takes the token (icmp_tokens--) when it sends. */
+bool net_ip_icmp_token(struct net_ip *n);
 
 /* ICMP errors sent at most, per second and worker, and the burst (Linux: 1000/s). */
 #define NET_ICMP_ERR_RATE 1000u

@@ -122,7 +122,7 @@ enum {
 int net_icmp6_echo_reply(struct rte_mbuf *m, uint16_t l3, const struct net_ip6_info *in, const uint8_t src[16]);
 
 /*
- * Append to the empty mbuf m (room for an Ethernet header left in front) an
+ * Append to m (empty, or holding the Ethernet header the caller fills) an
  * ICMPv6 error about orig (orig_len bytes of it readable; walked into *oin, or
  * NULL when it could not be walked) from src: type, code, and param (the MTU
  * of a Packet Too Big, the pointer of a Parameter Problem), with as much of

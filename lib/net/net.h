@@ -14,6 +14,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "net/neigh.h"
+
 /* Why an IPv4 packet was refused by net_ipv4_check(). */
 enum net_ip_verdict {
 	NET_IP_OK = 0,
@@ -40,50 +42,7 @@ uint16_t net_tcp_cksum(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l
 /* True when the TCP checksum of the segment following ip is right. */
 bool net_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4len);
 
-/*
- * ARP cache: fixed size, open addressing (linear probing), per lcore (no
- * locks). At most NET_ARP_MAX entries, so that probe chains stay short; when
- * full, a new next hop evicts the entry it hurts least to lose: the oldest
- * unresolved one (a neighbour that never answered, or a spoofed source),
- * else the least recently used resolved one (it is asked for again).
- */
-#define NET_ARP_SLOTS 256           /* power of two */
-#define NET_ARP_MAX 192             /* entries at most: 3/4 of the slots */
-#define NET_ARP_PENDING 4           /* packets held per unresolved next hop */
-
-struct net_arp_entry {
-	uint32_t ip;                /* host order; 0 = free */
-	bool resolved;
-	struct rte_ether_addr mac;
-	uint64_t updated_us;        /* when resolved or last requested */
-	uint64_t used_us;           /* when a packet last went to it (the caller sets it) */
-	uint16_t port;
-	uint8_t n_pending;
-	struct rte_mbuf *pending[NET_ARP_PENDING];
-};
-
-struct net_arp_table {
-	struct net_arp_entry e[NET_ARP_SLOTS];
-	uint32_t n;                 /* entries in use */
-};
-
-/* What an eviction took out: the caller frees (and counts) the packets it held. */
-struct net_arp_evicted {
-	uint32_t ip;                /* 0: nothing evicted */
-	bool resolved;
-	uint8_t n_pending;
-	struct rte_mbuf *pending[NET_ARP_PENDING];
-};
-
-/* Find the entry for ip; NULL when absent. */
-struct net_arp_entry *net_arp_lookup(struct net_arp_table *t, uint32_t ip);
-/*
- * Find or create the entry for ip. When the table is full: with ev, another
- * entry is evicted for it (described in *ev); without, NULL. The entries'
- * addresses may move when one is evicted: pointers from earlier calls are stale.
- */
-struct net_arp_entry *net_arp_get(struct net_arp_table *t, uint32_t ip, struct net_arp_evicted *ev);
-
+/* The ARP cache is a neighbour table (lib/net/neigh.h) keyed by IPv4 addresses. */
 /*
  * Fill m with an ARP packet (Ethernet header included).
  * op is RTE_ARP_OP_REQUEST (tha zero, broadcast) or RTE_ARP_OP_REPLY.

@@ -32,6 +32,25 @@ const char *const net_mib_names[NET_MIB_MAX] = {
 	[NET_MIB_FRAG_FAILS] = "FragFails",
 	[NET_MIB_ICMP_OUT_ERRORS] = "IcmpOutErrors",
 	[NET_MIB_ICMP_RATE_LIMITED] = "IcmpRateLimited",
+	[NET_MIB_IP6_IN_RECEIVES] = "Ip6InReceives",
+	[NET_MIB_IP6_IN_HDR_ERRORS] = "Ip6InHdrErrors",
+	[NET_MIB_IP6_IN_TRUNCATED] = "Ip6InTruncatedPkts",
+	[NET_MIB_IP6_IN_ADDR_ERRORS] = "Ip6InAddrErrors",
+	[NET_MIB_IP6_IN_UNKNOWN_PROTOS] = "Ip6InUnknownProtos",
+	[NET_MIB_IP6_IN_DISCARDS] = "Ip6InDiscards",
+	[NET_MIB_IP6_FRAG_DROPS] = "Ip6FragDrops",
+	[NET_MIB_IP6_EXT_DROPS] = "Ip6ExtDrops",
+	[NET_MIB_IP6_ROUTING_DROPS] = "Ip6RoutingDrops",
+	[NET_MIB_ICMP6_IN_MSGS] = "Icmp6InMsgs",
+	[NET_MIB_ICMP6_IN_ERRORS] = "Icmp6InErrors",
+	[NET_MIB_ICMP6_OUT_MSGS] = "Icmp6OutMsgs",
+	[NET_MIB_ICMP6_IN_ECHOS] = "Icmp6InEchos",
+	[NET_MIB_ICMP6_OUT_ECHO_REPLIES] = "Icmp6OutEchoReplies",
+	[NET_MIB_ICMP6_IN_NS] = "Icmp6InNeighborSolicits",
+	[NET_MIB_ICMP6_IN_NA] = "Icmp6InNeighborAdvertisements",
+	[NET_MIB_ICMP6_OUT_NA] = "Icmp6OutNeighborAdvertisements",
+	[NET_MIB_ICMP6_OUT_PARM_PROBLEMS] = "Icmp6OutParmProblems",
+	[NET_MIB_ND_NOT_OURS] = "NdNotOurs",
 };
 
 void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, net_tx_fn *tx, void *arg,
@@ -60,6 +79,41 @@ int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t
 	p->prefixlen = prefixlen;
 	p->mtu = mtu;
 	return 0;
+}
+
+int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t prefixlen)
+{
+	struct net_ip_port *p;
+	const uint8_t *m;
+
+	if (port < 0 || port >= n->n_ports || prefixlen > 128 || net_ip6_is_multicast(addr) ||
+	    net_ip6_is_unspecified(addr) || (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80))
+		return -EINVAL;
+	p = &n->ports[port];
+	p->v6 = true;
+	memcpy(p->addr6, addr, 16);
+	p->prefixlen6 = prefixlen;
+	/* fe80::/64, then the MAC with ff:fe in its middle and the universal/local bit flipped. */
+	memset(p->ll6, 0, 16);
+	p->ll6[0] = 0xfe;
+	p->ll6[1] = 0x80;
+	m = p->mac.addr_bytes;
+	p->ll6[8] = m[0] ^ 0x02;
+	p->ll6[9] = m[1];
+	p->ll6[10] = m[2];
+	p->ll6[11] = 0xff;
+	p->ll6[12] = 0xfe;
+	p->ll6[13] = m[3];
+	p->ll6[14] = m[4];
+	p->ll6[15] = m[5];
+	return 0;
+}
+
+bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16])
+{
+	const struct net_ip_port *p = &n->ports[port];
+
+	return p->v6 && (memcmp(a, p->addr6, 16) == 0 || memcmp(a, p->ll6, 16) == 0);
 }
 
 int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via)

@@ -207,6 +207,17 @@ static void port_out(void *l, int port, struct rte_mbuf *m)
 	CHECK(len >= sizeof(*eh), "a frame of %u bytes", len);
 	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		CHECK(len == sizeof(*eh) + sizeof(struct rte_arp_hdr), "ARP of %u bytes", len);
+	} else if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eh + 1);
+		uint32_t plen;
+
+		/* lib/net answers over IPv6 with ICMPv6 only (echo, NA, Parameter Problem) so far. */
+		CHECK(len >= sizeof(*eh) + NET_IP6_HLEN + 8, "IPv6 frame of %u bytes", len);
+		plen = rte_be_to_cpu_16(ip6->payload_len);
+		CHECK(len == sizeof(*eh) + NET_IP6_HLEN + plen, "IPv6 payload %u in a frame of %u", plen, len);
+		CHECK(len - sizeof(*eh) <= NET_IP6_MIN_MTU, "IPv6 packet of %u bytes", len);
+		CHECK(ip6->proto == NET_PROTO_ICMPV6, "IPv6 next header %u", ip6->proto);
+		CHECK(net_ip6_l4_cksum_ok(ip6, NET_PROTO_ICMPV6, ip6 + 1, plen), "bad ICMPv6 checksum out of port %d", port);
 	} else {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
 		uint32_t ihl;
@@ -332,6 +343,9 @@ static void lcore_start(void)
 	hag_lcore_bare(lc, &cfg, pool, now_us, port_out);
 	tc.output_arg = lc;
 	CHECK(hag_engine_init(lc, &tc) == 0, "hag_engine_init");
+	/* IPv6 on dsl (not yet in the config): lib/net's IPv6 receive path is fuzzed too. */
+	CHECK(net_ip_add_port6(&lc->ip, 0, (const uint8_t[16]){0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1}, 64) == 0,
+	      "net_ip_add_port6");
 }
 
 static void show_counters(void)
@@ -360,7 +374,7 @@ static void lcore_stop(void)
 		advance((uint64_t)cfg.mptcp_resume_timeout_ms * 1000u + 1000000u);
 	CHECK(lc->relay_active == 0, "%u relayed connections left after hag_proxy_abort_all and the resume "
 	      "timeout", lc->relay_active);
-	CHECK(lc->ip.arp.n <= NET_ARP_MAX, "ARP table holds %u entries", lc->ip.arp.n);
+	CHECK(lc->ip.arp.n <= NET_NEIGH_MAX, "ARP table holds %u entries", lc->ip.arp.n);
 	hag_engine_fini(lc);
 	CHECK(rte_mempool_in_use_count(pool) == 0, "%u mbufs leaked", rte_mempool_in_use_count(pool));
 	CHECK(n_ext == 0, "%u received frames never freed", n_ext);

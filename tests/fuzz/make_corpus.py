@@ -423,6 +423,47 @@ def transit(ttl, size, df, port=PORT_DSL):
     return rec(FIX_CSUM, 0, ip_frame(ip4('10.98.1.2'), ip4('198.51.100.7'), 6, l4, ttl=ttl, df=df), port)
 
 
+# IPv6 on dsl (fuzz_packet.c gives the port 2001:db8:10::1/64): ND, ICMPv6 and headers.
+HAGD6 = bytes.fromhex('20010db8001000000000000000000001')
+CLIENT6 = bytes.fromhex('20010db8001000000000000000000022')
+LL_CLIENT6 = bytes.fromhex('fe800000000000000000000000000022')
+
+
+def ip6_frame(src, dst, nh, payload, hlim=64, icmp_at=None):
+    """An IPv6 frame; the ICMPv6 checksum of the message at payload offset icmp_at is set."""
+    if icmp_at is not None:
+        ic = payload[icmp_at:]
+        ic = ic[:2] + b'\0\0' + ic[4:]
+        ph = src + dst + struct.pack('!IxxxB', len(ic), 58)
+        payload = payload[:icmp_at] + ic[:2] + struct.pack('!H', csum(ph + ic)) + ic[4:]
+    hdr = struct.pack('!IHBB', 6 << 28, len(payload), nh, hlim) + src + dst
+    return ether(0x86dd) + hdr + payload
+
+
+def solicited(a):
+    return bytes.fromhex('ff0200000000000000000001ff') + a[13:]
+
+
+def ipv6_seed():
+    mac = b'\x02\x00\x00\x00\x00\x02'
+    echo = struct.pack('!BBHHH', 128, 0, 0, 7, 1) + b'hagd6'
+    ns = struct.pack('!BBHI', 135, 0, 0, 0) + HAGD6 + b'\x01\x01' + mac
+    dad = struct.pack('!BBHI', 135, 0, 0, 0) + HAGD6
+    na = struct.pack('!BBHI', 136, 0, 0, 0x60000000) + LL_CLIENT6 + b'\x02\x01' + mac
+    tcp = struct.pack('!HHIIBBHHH', 40000, 8080, 1, 0, 0x50, 0x02, 65535, 0, 0)
+    chain = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([6, 0, 1, 4, 0, 0, 0, 0]) + tcp
+    return b'\0\0\0' + b''.join(rec(0, 0, f, PORT_DSL) for f in (
+        ip6_frame(CLIENT6, HAGD6, 58, echo, icmp_at=0),
+        ip6_frame(LL_CLIENT6, solicited(HAGD6), 58, ns, hlim=255, icmp_at=0),
+        ip6_frame(bytes(16), solicited(HAGD6), 58, dad, hlim=255, icmp_at=0),
+        ip6_frame(LL_CLIENT6, HAGD6, 58, na, hlim=255, icmp_at=0),
+        ip6_frame(CLIENT6, HAGD6, 17, struct.pack('!HHHH', 5000, 5000, 8, 0)),
+        ip6_frame(CLIENT6, HAGD6, 0, chain),
+        ip6_frame(CLIENT6, HAGD6, 44, bytes([6, 0, 0, 1, 0, 0, 0, 9]) + tcp),
+        ip6_frame(CLIENT6, HAGD6, 43, bytes([6, 2, 0, 1]) + bytes(20) + tcp),
+    ))
+
+
 # --- writers ---------------------------------------------------------------------------
 
 def write(outdir, target, name, data, seen):
@@ -495,6 +536,7 @@ def main():
           b'\0\0\0' + arp_request('10.98.1.2', '10.98.1.1', PORT_DSL) + arp_request('10.98.2.2', '10.98.2.1', PORT_LTE) +
           icmp_echo('10.98.1.2', '10.98.1.1', PORT_DSL) + transit(1, 100, True) + transit(64, 1600, True) +
           transit(64, 100, False), seen)
+    write(outdir, 'packet', 'ipv6-nd-icmp6-headers', ipv6_seed(), seen)
     if two:
         write(outdir, 'packet', 'upstream-frag-needed',
               conversation(two, server, False, b'\0\0\0', after_data=icmp_unreach_upstream(4, 1280)), seen)

@@ -341,10 +341,10 @@ Test(arp, full_table_evicts,
 			out_clear();
 		}
 	}
-	cr_expect_eq(lc->ip.arp.n, NET_ARP_MAX);
-	cr_expect_eq(ip_ctr(NET_MIB_ARP_EVICTIONS), 200 + 1 - NET_ARP_MAX, "evictions: %lu",
+	cr_expect_eq(lc->ip.arp.n, NET_NEIGH_MAX);
+	cr_expect_eq(ip_ctr(NET_MIB_ARP_EVICTIONS), 200 + 1 - NET_NEIGH_MAX, "evictions: %lu",
 		     (unsigned long)ip_ctr(NET_MIB_ARP_EVICTIONS));
-	cr_expect_eq(ip_ctr(NET_MIB_ARP_PENDING_DROPS), 200 + 1 - NET_ARP_MAX, "their held packets");
+	cr_expect_eq(ip_ctr(NET_MIB_ARP_PENDING_DROPS), 200 + 1 - NET_NEIGH_MAX, "their held packets");
 	rx(DSL, ip_frame(IPPROTO_UDP, CLIENT, FAR, 64, true, 40));
 	cr_expect_eq(n_out, 1, "the gateway was kept");
 }

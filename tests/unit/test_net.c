@@ -318,8 +318,8 @@ NET_TEST(icmp, not_an_echo_request_refused, "An echo reply or a truncated messag
 
 NET_TEST(arp, get_creates_lookup_finds, "net_arp_get creates an entry that lookup then finds")
 {
-	static struct net_arp_table t;
-	struct net_arp_entry *e;
+	static struct net_neigh_table t;
+	struct net_neigh *e;
 
 	memset(&t, 0, sizeof(t));
 	cr_expect_null(net_arp_lookup(&t, 0x0a000002));
@@ -337,32 +337,32 @@ NET_TEST(arp, get_creates_lookup_finds, "net_arp_get creates an entry that looku
 }
 
 NET_TEST(arp, collisions_and_a_full_table,
-	 "NET_ARP_MAX addresses fit despite collisions; without eviction one more is refused")
+	 "NET_NEIGH_MAX addresses fit despite collisions; without eviction one more is refused")
 {
-	static struct net_arp_table t;
-	struct net_arp_entry *seen[NET_ARP_MAX];
+	static struct net_neigh_table t;
+	struct net_neigh *seen[NET_NEIGH_MAX];
 
 	memset(&t, 0, sizeof(t));
 	/* Addresses of a /24 plus more: slots collide long before the table is full. */
-	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
+	for (uint32_t i = 0; i < NET_NEIGH_MAX; i++) {
 		seen[i] = net_arp_get(&t, 0x0a000001 + i * 256, NULL);
 		cr_assert_not_null(seen[i], "address %u refused before the table is full", i);
 		for (uint32_t j = 0; j < i; j++)
 			cr_assert_neq(seen[i], seen[j], "two addresses share entry (%u, %u)", i, j);
 	}
-	cr_expect_eq(t.n, NET_ARP_MAX);
+	cr_expect_eq(t.n, NET_NEIGH_MAX);
 	cr_expect_null(net_arp_get(&t, 0xc0a80001, NULL), "full table");
-	for (uint32_t i = 0; i < NET_ARP_MAX; i++)
+	for (uint32_t i = 0; i < NET_NEIGH_MAX; i++)
 		cr_expect_eq(net_arp_lookup(&t, 0x0a000001 + i * 256), seen[i], "lookup %u", i);
 	cr_expect_null(net_arp_lookup(&t, 0xc0a80001));
 }
 
 /* A full table of colliding addresses, each resolved and used at time i (or unresolved, asked at time i). */
-static void arp_fill(struct net_arp_table *t, bool resolved)
+static void arp_fill(struct net_neigh_table *t, bool resolved)
 {
 	memset(t, 0, sizeof(*t));
-	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
-		struct net_arp_entry *e = net_arp_get(t, 0x0a000001 + i * 256, NULL);
+	for (uint32_t i = 0; i < NET_NEIGH_MAX; i++) {
+		struct net_neigh *e = net_arp_get(t, 0x0a000001 + i * 256, NULL);
 
 		cr_assert_not_null(e);
 		e->resolved = resolved;
@@ -371,13 +371,13 @@ static void arp_fill(struct net_arp_table *t, bool resolved)
 }
 
 /* Every address of the table is found, and its entry holds it. */
-static void arp_expect_consistent(struct net_arp_table *t, uint32_t skip)
+static void arp_expect_consistent(struct net_neigh_table *t, uint32_t skip)
 {
 	uint32_t found = 0;
 
-	for (uint32_t i = 0; i < NET_ARP_MAX; i++) {
+	for (uint32_t i = 0; i < NET_NEIGH_MAX; i++) {
 		uint32_t ip = 0x0a000001 + i * 256;
-		struct net_arp_entry *e = net_arp_lookup(t, ip);
+		struct net_neigh *e = net_arp_lookup(t, ip);
 
 		if (ip == skip) {
 			cr_expect_null(e, "the evicted %08x is still found", ip);
@@ -387,15 +387,15 @@ static void arp_expect_consistent(struct net_arp_table *t, uint32_t skip)
 		if (e)
 			found += e->ip == ip;
 	}
-	cr_expect_eq(found, NET_ARP_MAX - (skip != 0));
+	cr_expect_eq(found, NET_NEIGH_MAX - (skip != 0));
 }
 
 NET_TEST(arp, full_table_evicts_the_least_recently_used,
 	 "Full of resolved entries: a new next hop evicts the one used longest ago; every other entry is still found (the probe chains are repaired)")
 {
-	static struct net_arp_table t;
-	struct net_arp_evicted ev;
-	struct net_arp_entry *e;
+	static struct net_neigh_table t;
+	struct net_neigh_evicted ev;
+	struct net_neigh *e;
 
 	arp_fill(&t, true);
 	net_arp_lookup(&t, 0x0a000001)->used_us = 5000;   /* the first one was used lately */
@@ -405,7 +405,7 @@ NET_TEST(arp, full_table_evicts_the_least_recently_used,
 	cr_expect_not(e->resolved);
 	cr_expect_eq(ev.ip, 0x0a000001 + 256, "the least recently used one went (%08x)", ev.ip);
 	cr_expect(ev.resolved);
-	cr_expect_eq(t.n, NET_ARP_MAX);
+	cr_expect_eq(t.n, NET_NEIGH_MAX);
 	arp_expect_consistent(&t, ev.ip);
 	cr_expect_eq(net_arp_lookup(&t, 0xc0a80001), e);
 }
@@ -413,9 +413,9 @@ NET_TEST(arp, full_table_evicts_the_least_recently_used,
 NET_TEST(arp, unresolved_entries_go_first_with_their_packets,
 	 "A full table with one unresolved entry among resolved ones: that one is evicted, however recent, and its held packets are handed back")
 {
-	static struct net_arp_table t;
-	struct net_arp_evicted ev;
-	struct net_arp_entry *u;
+	static struct net_neigh_table t;
+	struct net_neigh_evicted ev;
+	struct net_neigh *u;
 	struct rte_mbuf *fake = (struct rte_mbuf *)&t;    /* never dereferenced */
 
 	arp_fill(&t, true);
@@ -438,14 +438,14 @@ NET_TEST(arp, unresolved_entries_go_first_with_their_packets,
 }
 
 NET_TEST(arp, churn_keeps_the_table_whole,
-	 "10 000 new next hops through a full table: it stays at NET_ARP_MAX entries, the newest are all found")
+	 "10 000 new next hops through a full table: it stays at NET_NEIGH_MAX entries, the newest are all found")
 {
-	static struct net_arp_table t;
-	struct net_arp_evicted ev;
+	static struct net_neigh_table t;
+	struct net_neigh_evicted ev;
 
 	arp_fill(&t, true);
 	for (uint32_t i = 0; i < 10000; i++) {
-		struct net_arp_entry *e = net_arp_get(&t, 0x0b000001 + i * 97, &ev);
+		struct net_neigh *e = net_arp_get(&t, 0x0b000001 + i * 97, &ev);
 
 		cr_assert_not_null(e);
 		e->resolved = true;
@@ -453,8 +453,8 @@ NET_TEST(arp, churn_keeps_the_table_whole,
 		cr_assert_neq(ev.ip, 0, "a full table evicts");
 		cr_assert_null(net_arp_lookup(&t, ev.ip));
 	}
-	cr_expect_eq(t.n, NET_ARP_MAX);
-	for (uint32_t i = 10000 - NET_ARP_MAX; i < 10000; i++)
+	cr_expect_eq(t.n, NET_NEIGH_MAX);
+	for (uint32_t i = 10000 - NET_NEIGH_MAX; i < 10000; i++)
 		cr_expect_not_null(net_arp_lookup(&t, 0x0b000001 + i * 97), "recent %u", i);
 }
 

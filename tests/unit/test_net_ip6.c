@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/net's gateway layer receiving IPv6 (lib/net/ip6_input.c): a port with
+ * IPv6 answers echo requests and Neighbour Solicitations for its addresses
+ * (global and link-local, DAD probes to all nodes), learns neighbours from
+ * NS and NA, hands TCP to its owner, answers an unknown upper layer and a
+ * header at fault with a Parameter Problem under the rate limit, and counts
+ * every drop; a port without IPv6 drops it as before (NonIP).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "net/ip.h"
+#include "seghelp.h"
+
+#define DSL 0
+#define UP 1
+#define ETH 14u
+
+static struct net_ip n;
+static uint64_t now_us = 5000000;
+
+static const uint8_t HAGD6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1};
+static const uint8_t CLIENT6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 0x22};
+static const uint8_t OTHER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 0x33};
+static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 1};
+static const struct rte_ether_addr CLIENT_MAC = {{0x02, 0, 0, 0, 0, 0x22}};
+
+static struct {
+	unsigned tx, tcp6;
+	struct rte_mbuf *sent[16];
+	int sent_port[16];
+} ev;
+
+static void on_tx(void *arg, int port, struct rte_mbuf *m)
+{
+	(void)arg;
+	cr_assert_lt(ev.tx, 16u);
+	ev.sent_port[ev.tx] = port;
+	ev.sent[ev.tx++] = m;
+}
+
+static void on_tcp(void *arg, int port, struct rte_mbuf *m)
+{
+	(void)arg;
+	(void)port;
+	rte_pktmbuf_free(m);
+}
+
+static void on_tcp6(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	(void)arg;
+	(void)port;
+	cr_expect_eq(in->proto, IPPROTO_TCP);
+	ev.tcp6++;
+	rte_pktmbuf_free(m);
+}
+
+static void on_unreach(void *arg, int port, const struct rte_mbuf *m)
+{
+	(void)arg;
+	(void)port;
+	(void)m;
+}
+
+static struct net_ip_ops ops = {.tcp_rx = on_tcp, .icmp_unreach = on_unreach};
+
+static void sent_clear(void)
+{
+	for (unsigned i = 0; i < ev.tx; i++)
+		rte_pktmbuf_free(ev.sent[i]);
+	memset(&ev, 0, sizeof(ev));
+}
+
+static void setup(void)
+{
+	struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x10}};
+
+	ut_eal_init();
+	memset(&ev, 0, sizeof(ev));
+	ops.tcp6_rx = NULL;
+	net_ip_init(&n, &ops, on_tx, NULL, ut_pool, &now_us);
+	cr_assert_eq(net_ip_add_port(&n, &mac, 0x0a0a0101u, 24, 1500), 0);
+	mac.addr_bytes[5] = 0x11;
+	cr_assert_eq(net_ip_add_port(&n, &mac, 0x0a140001u, 24, 1500), 0);
+	cr_assert_eq(net_ip_add_port6(&n, DSL, HAGD6, 64), 0);
+}
+
+static void teardown(void)
+{
+	sent_clear();
+	net_ip_arp_flush(&n);
+	ut_assert_no_leak();
+}
+
+TestSuite(net_ip6, .init = setup, .fini = teardown);
+
+/* A frame from CLIENT_MAC: IPv6 from src to dst, hop limit hl, next header nh, payload l4 (its
+ * ICMPv6 checksum set when nh is ICMPv6). */
+static struct rte_mbuf *frame6(const uint8_t src[16], const uint8_t dst[16], uint8_t hl, uint8_t nh,
+			       const void *l4, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv6_hdr *ip;
+	uint8_t *p;
+
+	cr_assert_not_null(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(ETH + NET_IP6_HLEN + len));
+	cr_assert_not_null(eh);
+	eh->src_addr = CLIENT_MAC;
+	eh->dst_addr = n.ports[DSL].mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eh + 1);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(len);
+	ip->proto = nh;
+	ip->hop_limits = hl;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	p = (uint8_t *)(ip + 1);
+	memcpy(p, l4, len);
+	if (nh == NET_PROTO_ICMPV6) {
+		rte_be16_t c;
+
+		p[2] = p[3] = 0;
+		c = net_ip6_l4_cksum(ip, NET_PROTO_ICMPV6, p, len);
+		memcpy(p + 2, &c, 2);
+	}
+	return m;
+}
+
+/* An NS for target from src (with a source link-layer option unless src is ::), to
+ * target's solicited-node group, or to to when given. */
+static struct rte_mbuf *ns_to(const uint8_t src[16], const uint8_t target[16], const uint8_t *to)
+{
+	uint8_t b[32] = {NET_ICMP6_ND_NS}, dst[16];
+	bool dad = net_ip6_is_unspecified(src);
+
+	memcpy(b + 8, target, 16);
+	b[24] = 1;
+	b[25] = 1;
+	memcpy(b + 26, &CLIENT_MAC, 6);
+	if (to)
+		memcpy(dst, to, 16);
+	else
+		net_ip6_solicited_node(target, dst);
+	return frame6(src, dst, 255, NET_PROTO_ICMPV6, b, dad ? 24 : 32);
+}
+
+static struct rte_mbuf *ns(const uint8_t src[16], const uint8_t target[16])
+{
+	return ns_to(src, target, NULL);
+}
+
+static const struct rte_ipv6_hdr *ip6_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH);
+}
+
+/* The NA m holds, parsed. */
+static struct net_nd_msg na_of(struct rte_mbuf *m)
+{
+	struct net_ip6_info in;
+	struct net_nd_msg msg;
+
+	cr_assert_eq(net_ip6_check(m, ETH, &in), NET_IP6_OK);
+	cr_assert_eq(net_nd_parse(ip6_of(m), &in, rte_pktmbuf_mtod_offset(m, const uint8_t *, in.l4), &msg), NET_ND_OK);
+	cr_assert_eq(msg.type, NET_ICMP6_ND_NA);
+	return msg;
+}
+
+Test(net_ip6, link_local_address_from_the_mac,
+     .description = "RFC 4291 2.5.1: fe80::/64 with the modified EUI-64 of the port's MAC; bad addresses refused")
+{
+	const uint8_t want[16] = {0xfe, 0x80, [8] = 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x10};
+	const uint8_t ll[16] = {0xfe, 0x80, [15] = 5};
+
+	cr_expect_arr_eq(n.ports[DSL].ll6, want, 16);
+	cr_expect(net_ip6_is_port_addr(&n, DSL, HAGD6));
+	cr_expect(net_ip6_is_port_addr(&n, DSL, want));
+	cr_expect_not(net_ip6_is_port_addr(&n, UP, HAGD6));
+	cr_expect_eq(net_ip_add_port6(&n, UP, ALL_NODES, 64), -EINVAL);
+	cr_expect_eq(net_ip_add_port6(&n, UP, ll, 64), -EINVAL);
+	cr_expect_eq(net_ip_add_port6(&n, 7, HAGD6, 64), -EINVAL);
+}
+
+Test(net_ip6, echo_requests_are_answered)
+{
+	const uint8_t req[16] = {NET_ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1, 'h', 'a', 'g', 'd'};
+	const struct rte_ipv6_hdr *ip;
+
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_ICMPV6, req, sizeof(req)));
+	cr_assert_eq(ev.tx, 1u);
+	ip = ip6_of(ev.sent[0]);
+	cr_expect_arr_eq(ip->src_addr, HAGD6, 16);
+	cr_expect_arr_eq(ip->dst_addr, CLIENT6, 16);
+	cr_expect(rte_is_same_ether_addr(&rte_pktmbuf_mtod(ev.sent[0], struct rte_ether_hdr *)->dst_addr, &CLIENT_MAC));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_ECHOS], 1);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_ECHO_REPLIES], 1);
+	sent_clear();
+	net_ip_rx(&n, DSL, frame6(CLIENT6, ALL_NODES, 64, NET_PROTO_ICMPV6, req, sizeof(req)));
+	cr_assert_eq(ev.tx, 1u, "to all nodes too");
+	cr_expect_arr_eq(ip6_of(ev.sent[0])->src_addr, HAGD6, 16, "from the port's global address");
+}
+
+Test(net_ip6, solicitations_of_our_addresses_are_answered_and_teach_the_solicitor,
+     .description = "NS for the global or link-local address: a solicited, overriding NA to the solicitor, whose mapping is learnt (STALE)")
+{
+	struct net_nd_msg msg;
+	union net_neigh_key k = net_neigh_key6(CLIENT6);
+	struct net_neigh *e;
+
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));
+	cr_assert_eq(ev.tx, 1u);
+	msg = na_of(ev.sent[0]);
+	cr_expect_eq(msg.flags, NET_ND_NA_SOLICITED | NET_ND_NA_OVERRIDE);
+	cr_expect_arr_eq(msg.target, HAGD6, 16);
+	cr_expect(rte_is_same_ether_addr(&msg.lla, &n.ports[DSL].mac), "with our MAC");
+	cr_expect_arr_eq(ip6_of(ev.sent[0])->dst_addr, CLIENT6, 16);
+	cr_expect_eq(ip6_of(ev.sent[0])->hop_limits, 255);
+	e = net_neigh_lookup(&n.nd, &k);
+	cr_assert_not_null(e, "the solicitor is learnt");
+	cr_expect_eq(e->state, NET_ND_STALE);
+	cr_expect(rte_is_same_ether_addr(&e->mac, &CLIENT_MAC));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_NS], 1);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_NA], 1);
+	sent_clear();
+	net_ip_rx(&n, DSL, ns(CLIENT6, n.ports[DSL].ll6));
+	cr_assert_eq(ev.tx, 1u, "the link-local address too");
+	cr_expect_arr_eq(na_of(ev.sent[0]).target, n.ports[DSL].ll6, 16);
+}
+
+Test(net_ip6, a_dad_probe_is_answered_to_all_nodes,
+     .description = "RFC 4861 7.2.4: an NS from :: for our address: an NA to all nodes, not solicited; nothing learnt")
+{
+	struct net_nd_msg msg;
+	uint8_t zero[16] = {0};
+
+	net_ip_rx(&n, DSL, ns(zero, HAGD6));
+	cr_assert_eq(ev.tx, 1u);
+	msg = na_of(ev.sent[0]);
+	cr_expect_eq(msg.flags, NET_ND_NA_OVERRIDE);
+	cr_expect_arr_eq(ip6_of(ev.sent[0])->dst_addr, ALL_NODES, 16);
+	cr_expect_eq(n.nd.n, 0u);
+}
+
+Test(net_ip6, solicitations_for_others_and_invalid_ones_are_counted)
+{
+	struct rte_mbuf *m;
+
+	net_ip_rx(&n, DSL, ns(CLIENT6, OTHER6));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_ADDR_ERRORS], 1, "another host's solicited-node group");
+	net_ip_rx(&n, DSL, ns_to(CLIENT6, OTHER6, HAGD6));
+	cr_expect_eq(ev.tx, 0u);
+	cr_expect_eq(n.mib[NET_MIB_ND_NOT_OURS], 1, "to us, for another host's address");
+	m = ns(CLIENT6, HAGD6);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, ETH)->hop_limits = 64;   /* through a router */
+	net_ip_rx(&n, DSL, m);
+	cr_expect_eq(ev.tx, 0u);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_ERRORS], 1, "hop limit 64");
+	m = ns(CLIENT6, HAGD6);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, ETH + NET_IP6_HLEN + 10)[0] ^= 1;
+	net_ip_rx(&n, DSL, m);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_ERRORS], 2, "bad checksum");
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_MSGS], 3);
+}
+
+Test(net_ip6, advertisements_update_known_neighbours_only)
+{
+	uint8_t b[32] = {NET_ICMP6_ND_NA, 0, 0, 0, NET_ND_NA_SOLICITED | NET_ND_NA_OVERRIDE};
+	const struct rte_ether_addr mac2 = {{0x02, 0, 0, 0, 0, 0x44}};
+	union net_neigh_key k = net_neigh_key6(CLIENT6);
+	struct net_neigh *e;
+
+	memcpy(b + 8, CLIENT6, 16);
+	b[24] = 2;
+	b[25] = 1;
+	memcpy(b + 26, &mac2, 6);
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 255, NET_PROTO_ICMPV6, b, sizeof(b)));
+	cr_expect_eq(n.nd.n, 0u, "an NA creates no entry");
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_NA], 1);
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 255, NET_PROTO_ICMPV6, b, sizeof(b)));
+	e = net_neigh_lookup(&n.nd, &k);
+	cr_assert_not_null(e);
+	cr_expect_eq(e->state, NET_ND_REACHABLE, "solicited: reachable");
+	cr_expect(rte_is_same_ether_addr(&e->mac, &mac2), "overriding: the new address");
+}
+
+Test(net_ip6, tcp_goes_to_the_owner_or_is_counted)
+{
+	const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, [12] = 0x50, 0x02};
+
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_DISCARDS], 1, "no owner for TCP over IPv6");
+	ops.tcp6_rx = on_tcp6;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(ev.tcp6, 1u);
+	net_ip_rx(&n, DSL, frame6(CLIENT6, ALL_NODES, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(ev.tcp6, 1u, "not to a group");
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_DISCARDS], 2);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_RECEIVES], 3);
+}
+
+Test(net_ip6, an_unknown_upper_layer_earns_a_parameter_problem,
+     .description = "UDP to hagd: Ip6InUnknownProtos and a Parameter Problem code 1 at the Next Header (offset 6), to the sender")
+{
+	const uint8_t udp[8] = {0x13, 0x88, 0x13, 0x88, 0, 8, 0, 0};
+	const uint8_t *ic;
+
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, IPPROTO_UDP, udp, sizeof(udp)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_UNKNOWN_PROTOS], 1);
+	cr_assert_eq(ev.tx, 1u);
+	cr_expect_arr_eq(ip6_of(ev.sent[0])->dst_addr, CLIENT6, 16);
+	ic = rte_pktmbuf_mtod_offset(ev.sent[0], const uint8_t *, ETH + NET_IP6_HLEN);
+	cr_expect_eq(ic[0], NET_ICMP6_PARAM_PROBLEM);
+	cr_expect_eq(ic[1], 1);
+	cr_expect_eq(ic[7], 6);
+	cr_expect(net_ip6_l4_cksum_ok(ip6_of(ev.sent[0]), NET_PROTO_ICMPV6, ic,
+				      rte_pktmbuf_pkt_len(ev.sent[0]) - ETH - NET_IP6_HLEN));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_PARM_PROBLEMS], 1);
+}
+
+Test(net_ip6, parameter_problems_are_rate_limited,
+     .description = "the ICMP token bucket (100 at once) holds IPv6's errors too")
+{
+	const uint8_t udp[8] = {0};
+
+	for (int i = 0; i < 150; i++) {
+		net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, IPPROTO_UDP, udp, sizeof(udp)));
+		if (ev.tx == 16)
+			sent_clear();
+	}
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_PARM_PROBLEMS], 100);
+	cr_expect_eq(n.mib[NET_MIB_ICMP_RATE_LIMITED], 50);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_UNKNOWN_PROTOS], 150);
+}
+
+Test(net_ip6, header_drops_are_counted_by_reason)
+{
+	const uint8_t frag[28] = {IPPROTO_TCP, 0, 0, 1, 0, 0, 0, 9};
+	const uint8_t rh0[24] = {IPPROTO_TCP, 2, 0, 1};
+	const uint8_t badopt[28] = {IPPROTO_TCP, 0, 0x5e, 4, 0, 0, 0, 0};
+	const uint8_t tcp[20] = {0};
+	struct rte_mbuf *m;
+
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_FRAGMENT, frag, sizeof(frag)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_FRAG_DROPS], 1);
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_ROUTING, rh0, sizeof(rh0)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_ROUTING_DROPS], 1);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_HDR_ERRORS], 1);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_PARM_PROBLEMS], 1, "a Parameter Problem at the routing type");
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_DSTOPTS, badopt, sizeof(badopt)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_EXT_DROPS], 1);
+	m = frame6(CLIENT6, HAGD6, 64, IPPROTO_TCP, tcp, sizeof(tcp));
+	rte_pktmbuf_trim(m, 4);
+	net_ip_rx(&n, DSL, m);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_TRUNCATED], 1);
+	net_ip_rx(&n, DSL, frame6(CLIENT6, OTHER6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_ADDR_ERRORS], 1, "another host's address");
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_RECEIVES], 5);
+}
+
+Test(net_ip6, a_port_without_ipv6_drops_it_as_before)
+{
+	const uint8_t tcp[20] = {0};
+
+	net_ip_rx(&n, UP, frame6(CLIENT6, HAGD6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(n.mib[NET_MIB_NON_IP], 1);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_RECEIVES], 0);
+	cr_expect_eq(ev.tx, 0u);
+}
+
+Test(net_ip6, unsolicited_advertisements_at_start,
+     .description = "RFC 4861 7.2.6: one NA per address of every IPv6 port, to all nodes, Override set, not solicited")
+{
+	net_ip_announce6(&n);
+	cr_assert_eq(ev.tx, 2u, "the global and the link-local address of dsl; up has no IPv6");
+	for (unsigned i = 0; i < 2; i++) {
+		struct net_nd_msg msg = na_of(ev.sent[i]);
+
+		cr_expect_eq(ev.sent_port[i], DSL);
+		cr_expect_eq(msg.flags, NET_ND_NA_OVERRIDE);
+		cr_expect_arr_eq(ip6_of(ev.sent[i])->dst_addr, ALL_NODES, 16);
+	}
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_NA], 2);
+}
