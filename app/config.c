@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "config_read.h"
 
 /* Every error below goes through config_read.c, which places it in the file. */
@@ -508,6 +510,8 @@ static int check_port_unique(struct hag_config_loader *ld, const char *path, con
 		if (!((p->addr ^ q->addr) & mask_of(len)))
 			return fail(ld, path, "addr", "prefix overlaps port %s (%s/%u)", q->name,
 				    fmt_ip(a, q->addr), q->prefixlen);
+		if (p->has_addr6 && q->has_addr6 && !memcmp(p->addr6, q->addr6, 16))
+			return fail(ld, path, "addr6", "the address of port %s too", q->name);
 	}
 	return 0;
 }
@@ -601,12 +605,40 @@ static int parse_impair(struct hag_config_loader *ld, json_t *port, const char *
 	return 0;
 }
 
+/* ports[].addr6: "ADDR/LEN", a global unicast IPv6 address (RFC 4291: not ::, multicast,
+ * link-local, loopback or IPv4-mapped; the link-local address comes from the MAC). */
+static int parse_addr6(struct hag_config_loader *ld, const char *path, const char *s, struct hag_port_conf *p)
+{
+	static const uint8_t loop[16] = {[15] = 1};
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	char buf[64], *slash, *end;
+	unsigned long len;
+
+	if (strlen(s) >= sizeof(buf) || (slash = strchr(s, '/')) == NULL)
+		return fail(ld, path, "addr6", "\"%s\": expected an IPv6 address and prefix length (2001:db8::1/64)", s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	len = strtoul(slash + 1, &end, 10);
+	if (!isdigit((unsigned char)slash[1]) || *end || len < 1 || len > 128)
+		return fail(ld, path, "addr6", "\"%s\": prefix length must be 1..128", s);
+	if (inet_pton(AF_INET6, buf, p->addr6) != 1)
+		return fail(ld, path, "addr6", "\"%s\": \"%s\" is not an IPv6 address", s, buf);
+	if (p->addr6[0] == 0xff || (p->addr6[0] == 0xfe && (p->addr6[1] & 0xc0) == 0x80) ||
+	    !memcmp(p->addr6, loop, 16) || !memcmp(p->addr6, mapped, 12) ||
+	    !memcmp(p->addr6, (const uint8_t[16]){0}, 16))
+		return fail(ld, path, "addr6", "\"%s\" is not a global unicast address (the link-local one comes from the MAC)", s);
+	p->has_addr6 = true;
+	p->prefixlen6 = (uint8_t)len;
+	return 0;
+}
+
 static int parse_port(struct hag_config_loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
-	static const char *const keys[] = { "name", "dev", "addr", "mtu", "rx_desc", "tx_desc",
+	static const char *const keys[] = { "name", "dev", "addr", "addr6", "mtu", "rx_desc", "tx_desc",
 					    "impair", NULL };
 	struct hag_port_conf *p = &c->ports[c->n_ports];
 	const char *name, *dev, *addr;
+	json_t *a6;
 	uint32_t mtu = 1500, host;
 	unsigned len;
 	int rc;
@@ -640,7 +672,9 @@ static int parse_port(struct hag_config_loader *ld, json_t *o, const char *path,
 	snprintf(p->dev, sizeof(p->dev), "%s", dev);
 	p->is_vdev = !strncmp(dev, "net_", 4);
 	p->mtu = (uint16_t)mtu;
-	if ((rc = check_port_unique(ld, path, c)))
+	if ((rc = get_member(ld, o, path, "addr6", JSON_STRING, false, &a6)) ||
+	    (a6 && (rc = parse_addr6(ld, path, json_string_value(a6), p))) ||
+	    (rc = check_port_unique(ld, path, c)))
 		return rc;
 	c->n_ports++;
 	return 0;

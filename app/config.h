@@ -72,6 +72,9 @@ struct hag_port_conf {
 	uint32_t addr;                /* the port's own IPv4 address */
 	uint8_t prefixlen;            /* its connected prefix length */
 	uint16_t mtu;                 /* default 1500, range 576..9000 */
+	bool has_addr6;               /* addr6 given: IPv6 on this port (issue 17) */
+	uint8_t prefixlen6;
+	uint8_t addr6[16];            /* the port's global IPv6 address, network order */
 	uint16_t rx_desc, tx_desc;    /* default 1024 each, power of two 64..16384 */
 	struct hag_impair_conf impair; /* test-only; off by default */
 };

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <jansson.h>
 
 #include "config.h"
@@ -140,6 +142,13 @@ json_t *hag_config_to_json(const struct hag_config *c)
 		o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", p->name, "dev", p->dev, "addr",
 			      ip_len(p->addr, p->prefixlen), "mtu", (json_int_t)p->mtu, "rx_desc",
 			      (json_int_t)p->rx_desc, "tx_desc", (json_int_t)p->tx_desc);
+		if (o && p->has_addr6) {
+			char b[INET6_ADDRSTRLEN + 4];
+
+			inet_ntop(AF_INET6, p->addr6, b, INET6_ADDRSTRLEN);
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), "/%u", p->prefixlen6);
+			json_object_set_new(o, "addr6", json_string(b));
+		}
 		if (o && p->impair.enabled)
 			json_object_set_new(o, "impair", impair(&p->impair));
 		json_array_append_new(a, o);

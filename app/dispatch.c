@@ -219,6 +219,9 @@ int hag_dispatch_init(struct hag_lcore *lc)
 	for (int i = 0; i < cfg->n_ports && r == 0; i++)
 		r = net_ip_add_port(&lc->ip, &lc->ports[i].mac, cfg->ports[i].addr, cfg->ports[i].prefixlen,
 				    cfg->ports[i].mtu);
+	for (int i = 0; i < cfg->n_ports && r == 0; i++)
+		if (cfg->ports[i].has_addr6)
+			r = net_ip_add_port6(&lc->ip, i, cfg->ports[i].addr6, cfg->ports[i].prefixlen6);
 	for (int i = 0; i < cfg->n_routes && r == 0; i++)
 		r = net_ip_add_route(&lc->ip, cfg->routes[i].prefix, cfg->routes[i].prefixlen,
 				     (uint8_t)cfg->routes[i].port, cfg->routes[i].via);

@@ -315,6 +315,10 @@ int hag_lcore_run(void *arg)
 	if (idle_us)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	HAG_LOG(INFO, "lcore %u polling %d ports", lc->lcore_id, lc->n_ports);
+	/* IPv6 neighbours that knew another MAC for our addresses learn ours (RFC 4861
+	 * 7.2.6): once, by the first worker; flushed with the first poll. */
+	if (lc->worker == 0)
+		net_ip_announce6(&lc->ip);
 	while (!hag_quit) {
 		uint32_t got = 0;
 		uint64_t t0 = rte_get_tsc_cycles();

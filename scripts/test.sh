@@ -29,7 +29,7 @@ BUILD=${HAGD_BUILD:-build}
 [[ "$BUILD" = /* ]] || BUILD=$ROOT/$BUILD
 export HAGD_BUILD=$BUILD
 # faults_* restart hagd on impaired configs and restore the default at the end: keep them last.
-E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted checksum ecn policy
+E2E_ALL=(mptcp_transfer multipath backup plain_tcp server_speaks_first concurrent backend_down crafted ipv6 checksum ecn policy
 	aggregate break_make transparent synflood soak exhaustion drain hagctl workers abort faults_access faults_upstream faults_both bench_smoke)
 BUDGET=${HAG_TEST_BUDGET:-1500}
 START=$SECONDS
@@ -37,7 +37,7 @@ LOGDIR=$(mktemp -d /tmp/hag-test.XXXXXX)
 
 run_unit=1 run_e2e=1 deps=1 build=1 kernel_gw=0 run_san=1 san_e2e=1
 SAN_BUILD=${HAG_SAN_BUILD:-$BUILD-asan}
-SAN_E2E=(mptcp_transfer crafted transparent synflood)
+SAN_E2E=(mptcp_transfer crafted ipv6 transparent synflood)
 e2e_sel=()
 while (($#)); do
 	case $1 in

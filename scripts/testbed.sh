@@ -173,8 +173,14 @@ make_network() {
 	for ns in "${ALL_NS[@]}"; do
 		ip netns add "$ns"
 		in_ns "$ns" ip link set lo up
-		# No IPv6: hagd is IPv4 only, and router solicitations are noise.
-		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		# IPv6 only where hagd speaks it so far (the client's side, issue 17); no
+		# router solicitations or autoconfiguration: noise.
+		if [[ $ns == "$NS_CLIENT" ]]; then
+			in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+				net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
+		else
+			in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		fi
 	done
 
 	make_veth "$NS_CLIENT" dsl "$MAC_DSL" "$NS_GW" dsl-gw "$MAC_DSL_GW"
@@ -196,6 +202,9 @@ make_network() {
 	in_ns "$NS_CLIENT" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 	in_ns "$NS_CLIENT" ip addr add 10.10.1.2/24 dev dsl
 	in_ns "$NS_CLIENT" ip addr add 10.10.2.2/24 dev lte
+	# IPv6 beside (issue 17: hagd answers ND, echo and errors on dsl and lte so far).
+	in_ns "$NS_CLIENT" ip -6 addr add 2001:db8:10::2/64 dev dsl nodad
+	in_ns "$NS_CLIENT" ip -6 addr add 2001:db8:20::2/64 dev lte nodad
 	in_ns "$NS_CLIENT" ip link set dev dsl up
 	in_ns "$NS_CLIENT" ip link set dev lte up
 	in_ns "$NS_CLIENT" sysctl -qw net.ipv4.conf.dsl.rp_filter=0 net.ipv4.conf.lte.rp_filter=0
@@ -281,6 +290,9 @@ start_kernel_gw() {
 	in_ns "$NS_GW" ip addr add 10.10.2.1/24 dev lte-gw
 	in_ns "$NS_GW" ip addr add 10.20.0.1/24 dev up-gw
 	in_ns "$NS_GW" ip addr add 10.10.0.1/32 dev lo
+	in_ns "$NS_GW" sysctl -qw net.ipv6.conf.dsl-gw.disable_ipv6=0 net.ipv6.conf.lte-gw.disable_ipv6=0
+	in_ns "$NS_GW" ip -6 addr add 2001:db8:10::1/64 dev dsl-gw nodad
+	in_ns "$NS_GW" ip -6 addr add 2001:db8:20::1/64 dev lte-gw nodad
 	in_ns "$NS_GW" ip mptcp limits set subflow 2 add_addr_accepted 0
 	rm -f "$RUN_DIR/relay.json"
 	setsid ip netns exec "$NS_GW" /usr/bin/python3 "$ROOT/tests/tools/hagload.py" relay --mptcp \
@@ -310,6 +322,8 @@ HAG_SERVER_NS=$NS_SERVER
 HAG_CLIENT_PATHS="dsl lte"
 HAG_CLIENT_ADDRS="10.10.1.2 10.10.2.2"
 HAG_GW_ADDRS="10.10.1.1 10.10.2.1"
+HAG_CLIENT_ADDRS6="2001:db8:10::2 2001:db8:20::2"
+HAG_GW_ADDRS6="2001:db8:10::1 2001:db8:20::1"
 HAG_SERVICE_ADDR=10.10.0.1
 HAG_SERVICE_PORT=8080
 HAG_UPSTREAM_ADDR=10.20.0.2

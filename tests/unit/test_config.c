@@ -96,8 +96,12 @@ Test(config, testbed_json_describes_the_test_network)
 	cr_expect(cfg.ports[0].is_vdev);
 	cr_expect_eq(cfg.ports[0].addr, IP(10, 10, 1, 1));
 	cr_expect_eq(cfg.ports[0].prefixlen, 24);
+	cr_expect(cfg.ports[0].has_addr6);
+	cr_expect_eq(cfg.ports[0].prefixlen6, 64);
 	cr_expect_str_eq(cfg.ports[1].name, "lte");
 	cr_expect_eq(cfg.ports[1].addr, IP(10, 10, 2, 1));
+	cr_expect(cfg.ports[1].has_addr6);
+	cr_expect_not(cfg.ports[2].has_addr6);
 	cr_expect_str_eq(cfg.ports[2].name, "upstream");
 	cr_expect_str_eq(cfg.ports[2].dev, "net_af_xdp2,iface=up-gw");
 	cr_expect_eq(cfg.ports[2].addr, IP(10, 20, 0, 1));
@@ -1211,4 +1215,56 @@ Test(config, every_scalar_key_is_documented)
 		cr_expect(strstr(doc, want) != NULL, "docs/config.md does not name %s.%s", hag_config_keys[i].section,
 			  hag_config_keys[i].key);
 	}
+}
+
+/* ports[].addr6: two ports, dsl's address given as A, up's as B (NULL: none). */
+static int load_addr6(const char *a, const char *b)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\n  \"ports\": [\n"
+		 "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\"%s%s%s },\n"
+		 "    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\"%s%s%s }\n  ],\n" LISTENERS "}",
+		 a ? ", \"addr6\": \"" : "", a ? a : "", a ? "\"" : "", b ? ", \"addr6\": \"" : "", b ? b : "",
+		 b ? "\"" : "");
+	return load(text);
+}
+
+Test(config, port_ipv6_address,
+     .description = "ports[].addr6: a global address and its prefix length, loaded and dumped; others refused with the reason")
+{
+	const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1};
+	static const struct { const char *a, *why; } bad[] = {
+		{ "2001:db8:10::1", "expected an IPv6 address and prefix length" },
+		{ "2001:db8:10::1/129", "prefix length must be 1..128" },
+		{ "2001:db8:10::1/x", "prefix length must be 1..128" },
+		{ "2001:db8:10::g/64", "is not an IPv6 address" },
+		{ "10.10.1.1/24", "is not an IPv6 address" },
+		{ "fe80::1/64", "not a global unicast address" },
+		{ "ff02::1/64", "not a global unicast address" },
+		{ "::1/128", "not a global unicast address" },
+		{ "::ffff:10.0.0.1/96", "not a global unicast address" },
+		{ "::/64", "not a global unicast address" },
+	};
+	json_t *j;
+
+	cr_assert_eq(load_addr6("2001:db8:10::1/64", NULL), 0, "%s", err);
+	cr_expect(cfg.ports[0].has_addr6);
+	cr_expect_arr_eq(cfg.ports[0].addr6, want, 16);
+	cr_expect_eq(cfg.ports[0].prefixlen6, 64);
+	cr_expect_not(cfg.ports[1].has_addr6);
+	j = hag_config_to_json(&cfg);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "ports"), 0), "addr6")),
+			 "2001:db8:10::1/64");
+	cr_expect_null(json_object_get(json_array_get(json_object_get(j, "ports"), 1), "addr6"), "none: not dumped");
+	json_decref(j);
+	hag_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(load_addr6(bad[i].a, NULL), -EINVAL, "%s loaded", bad[i].a);
+		cr_expect(strstr(err, "ports[0].addr6") && strstr(err, bad[i].why), "%s: %s", bad[i].a, err);
+		hag_config_free(&cfg);
+	}
+	cr_expect_eq(load_addr6("2001:db8:10::1/64", "2001:db8:10::1/64"), -EINVAL);
+	cr_expect(strstr(err, "the address of port dsl too") != NULL, "%s", err);
 }

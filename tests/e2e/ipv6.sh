@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# IPv6 on hagd's access ports, as far as issue 17 has come (lib/net): the
+# kernel client resolves hagd's addresses with Neighbour Discovery and pings
+# them (global and link-local, from the kernel's own ICMPv6 socket), and its
+# neighbour table then holds hagd's MAC; scapy sends what hagd must refuse:
+# UDP (Parameter Problem code 1 at the Next Header), a Routing header type 0
+# with segments left (code 0 at its type, RFC 5095), a fragment (dropped,
+# counted), an NS with hop limit 64 (invalid, counted). Each answer is
+# checked on the wire and each drop by its counter; hagd still runs and
+# leaks no mbuf.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+
+if [[ "${HAGD_VDEV:-}" == kernel ]]; then
+	skip "IPv6 through hagd" "hagd's lib/net counters (the kernel gateway answers ICMPv6 its own way)"
+	e2e_end
+fi
+read -r gw6_dsl gw6_lte <<<"${HAG_GW_ADDRS6:-}"
+if [[ -z "$gw6_lte" ]]; then
+	not_ok "harness: testbed.env names hagd's IPv6 addresses (HAG_GW_ADDRS6)"
+	e2e_end
+fi
+base=$(mempool_in_use)
+stats_snap "$WORK/before.json"
+timeout -k 2 60 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" "$gw6_lte" >"$WORK/v6.json" 2>"$WORK/v6.err" <<'PYEOF'
+import json, os, select, socket, struct, sys, time
+import logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import (IPv6, UDP, TCP, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr,
+                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, Ether, conf, get_if_hwaddr, sendp, sr1)
+conf.verb = 0
+gw_dsl, gw_lte = sys.argv[1], sys.argv[2]
+out = {}
+
+def ping(addr, ifname, tries=3):
+    """ICMPv6 echo through the kernel's own socket (it resolves addr with ND)."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    idx = socket.if_nametoindex(ifname)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    ident = os.getpid() & 0xffff
+    for seq in range(1, tries + 1):
+        s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"hagd-v6", (addr, 0, 0, idx))
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], max(0.01, end - time.monotonic()))
+            if not r:
+                break
+            data, src = s.recvfrom(2048)
+            if data[0] == 129 and struct.unpack("!HH", data[4:8]) == (ident, seq):
+                return True
+    return False
+
+out["ping_dsl"] = ping(gw_dsl, "dsl")
+out["ping_lte"] = ping(gw_lte, "lte")
+# hagd's link-local address on dsl: fe80::/64 with the EUI-64 of its MAC (learnt by the ping above).
+lines = os.popen("ip -6 neigh show %s dev dsl" % gw_dsl).read().split()
+mac = lines[lines.index("lladdr") + 1] if "lladdr" in lines else ""
+out["neigh_dsl"] = mac
+if mac:
+    b = bytes(int(x, 16) for x in mac.split(":"))
+    ll = "fe80::%02x%02x:%02xff:fe%02x:%02x%02x" % (b[0] ^ 2, b[1], b[2], b[3], b[4], b[5])
+    out["ll_dsl"] = ll
+    out["ping_ll"] = ping(ll, "dsl")
+
+def pp(pkt):
+    r = sr1(pkt, iface="dsl", timeout=2)
+    if r is not None and ICMPv6ParamProblem in r:
+        return {"code": int(r[ICMPv6ParamProblem].code), "ptr": int(r[ICMPv6ParamProblem].ptr), "src": r[IPv6].src}
+    return None
+
+out["udp"] = pp(IPv6(dst=gw_dsl) / UDP(sport=5000, dport=5000) / b"x")
+out["rh0"] = pp(IPv6(dst=gw_dsl) / IPv6ExtHdrRouting(type=0, addresses=["2001:db8:10::9"], segleft=1) /
+                TCP(dport=8080))
+out["frag"] = pp(IPv6(dst=gw_dsl) / IPv6ExtHdrFragment(m=1, id=7) / TCP(dport=8080) / (b"y" * 64))
+# An NS with hop limit 64: off-link, invalid (RFC 4861 7.1.1); no answer.
+my = get_if_hwaddr("dsl")
+ns = (Ether(src=my, dst="33:33:ff:00:00:01") / IPv6(src="2001:db8:10::2", dst="ff02::1:ff00:1", hlim=64) /
+      ICMPv6ND_NS(tgt=gw_dsl) / ICMPv6NDOptSrcLLAddr(lladdr=my))
+sendp(ns, iface="dsl")
+time.sleep(0.3)
+json.dump(out, sys.stdout)
+PYEOF
+rc=$?
+stats_snap "$WORK/after.json"
+if ((rc == 0)) && [[ -s "$WORK/v6.json" ]]; then
+	diag "harness: the IPv6 probes ran"
+else
+	not_ok "harness: the IPv6 probes ran"; diag "exit $rc: $(tail -n 5 "$WORK/v6.err")"
+fi
+diag "$(cat "$WORK/v6.json" 2>/dev/null)"
+gw_mac=$(ip netns exec "$HAG_GW_NS" cat /sys/class/net/dsl-gw/address 2>/dev/null)
+
+check_eq "the kernel pings hagd's IPv6 address on dsl" "$(jget "$WORK/v6.json" ping_dsl)" true
+check_eq "the kernel pings hagd's IPv6 address on lte" "$(jget "$WORK/v6.json" ping_lte)" true
+check_eq "the kernel's neighbour table holds hagd's dsl MAC (NS answered)" "$(jget "$WORK/v6.json" neigh_dsl)" "$gw_mac"
+check_eq "the kernel pings hagd's link-local address on dsl" "$(jget "$WORK/v6.json" ping_ll)" true
+check_eq "UDP: Parameter Problem code 1" "$(jget "$WORK/v6.json" udp.code)" 1
+check_eq "UDP: pointing at the Next Header (offset 6)" "$(jget "$WORK/v6.json" udp.ptr)" 6
+check_eq "Routing type 0 with segments left: Parameter Problem code 0" "$(jget "$WORK/v6.json" rh0.code)" 0
+check_eq "Routing type 0: pointing at its type (offset 42)" "$(jget "$WORK/v6.json" rh0.ptr)" 42
+check_eq "a fragment: no answer" "$(jget "$WORK/v6.json" frag)" ""
+for c in Ip6InReceives Icmp6InEchos Icmp6OutEchoReplies Icmp6InNeighborSolicits Icmp6OutNeighborAdvertisements \
+	 Ip6InUnknownProtos Icmp6OutParmProblems Ip6RoutingDrops Ip6FragDrops Icmp6InErrors; do
+	check_moved "$WORK/before.json" "$WORK/after.json" "ip.$c"
+done
+check_hagd_alive
+check_mempool "$base"
+e2e_end
