@@ -351,6 +351,7 @@ int hag_lcore_run(void *arg)
 			got += n;
 		}
 		tcp_stack_poll(lc->tcp, lc->now_us);
+		net_ip_tick6(&lc->ip);                 /* ND's timers: a compare until one is due */
 		mptcp_ctx_tick(lc->mptcp, lc->now_us);   /* parked connections past their wait */
 		if (unlikely(hag_draining))
 			drain_step(lc);

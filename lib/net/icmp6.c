@@ -207,14 +207,16 @@ static int nd_build(struct rte_mbuf *m, const struct rte_ether_addr *smac, const
 }
 
 int net_nd_build_ns(struct rte_mbuf *m, const struct rte_ether_addr *smac, const uint8_t src[16],
-		    const uint8_t target[16])
+		    const uint8_t target[16], const struct rte_ether_addr *dmac)
 {
-	struct rte_ether_addr dmac;
+	struct rte_ether_addr group;
 	uint8_t dst[16];
 
+	if (dmac != NULL)
+		return nd_build(m, smac, dmac, src, target, NET_ICMP6_ND_NS, 0, target, ND_OPT_SLLA);
 	net_ip6_solicited_node(target, dst);
-	net_ip6_mcast_mac(dst, &dmac);
-	return nd_build(m, smac, &dmac, src, dst, NET_ICMP6_ND_NS, 0, target, ND_OPT_SLLA);
+	net_ip6_mcast_mac(dst, &group);
+	return nd_build(m, smac, &group, src, dst, NET_ICMP6_ND_NS, 0, target, ND_OPT_SLLA);
 }
 
 int net_nd_build_na(struct rte_mbuf *m, const struct rte_ether_addr *smac, const struct rte_ether_addr *dmac,

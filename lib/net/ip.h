@@ -86,6 +86,11 @@ enum net_mib {
 	NET_MIB_ICMP6_OUT_NA,     /* Icmp6OutNeighborAdvertisements */
 	NET_MIB_ICMP6_OUT_PARM_PROBLEMS,/* Icmp6OutParmProblems */
 	NET_MIB_ND_NOT_OURS,      /* hagd: valid NS for a target that is none of the port's addresses */
+	NET_MIB_IP6_OUT_NO_ROUTES,/* Ip6OutNoRoutes: IPv6 packets hagd would send with no prefix or route for them */
+	NET_MIB_ICMP6_OUT_NS,     /* Icmp6OutNeighborSolicits */
+	NET_MIB_ND_PENDING_DROPS, /* hagd: packets dropped waiting for ND (a fifth, an eviction, no answer) */
+	NET_MIB_ND_EVICTIONS,     /* hagd: neighbour cache entries evicted for a new next hop */
+	NET_MIB_ND_FAILED,        /* hagd: next hops that did not answer (INCOMPLETE or PROBE given up) */
 	NET_MIB_MAX
 };
 
@@ -161,6 +166,7 @@ struct net_ip {
 	uint32_t icmp_tokens;
 	uint64_t icmp_refill_us;
 	uint16_t icmp_ip_id;
+	uint64_t nd_due_us;           /* the earliest ND timer (0: none): net_ip_tick6 sweeps then */
 };
 
 /* route.c: the tables. */
@@ -187,7 +193,16 @@ int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t
 /* One of port's IPv6 addresses (global or link-local). */
 bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16]);
 
-/* ip6_input.c */
+/* ndisc.c */
+/* The port whose IPv6 prefix holds dst (connected prefixes, longest first), the next
+ * hop in nh (dst itself); -1: none. */
+int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16]);
+/* An IPv6 packet (at m's start) to dst: routed, Ethernet added, the next hop resolved with
+ * ND (a few packets held while it is). 0 or -errno (m freed). */
+int net_ip_output6(struct net_ip *n, struct rte_mbuf *m, const uint8_t dst[16]);
+/* ND's timers (solicitations again, reachability, given up): the owner calls it every poll;
+ * it costs a compare until one is due. */
+void net_ip_tick6(struct net_ip *n);
 /* Unsolicited Neighbour Advertisements of every port's IPv6 addresses to all nodes (RFC 4861
  * 7.2.6, Override set): at start, so neighbours that knew another MAC learn hagd's. */
 void net_ip_announce6(struct net_ip *n);

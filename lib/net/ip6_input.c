@@ -2,17 +2,12 @@
 /*
  * lib/net: a received IPv6 frame (RFC 8200): checked and walked, ours or not,
  * ICMPv6 (RFC 4443: echo; Parameter Problems sent under the ICMP token
- * bucket) and Neighbour Discovery for the ports' own addresses (RFC 4861:
- * NS answered, the neighbour cache taught by NS and NA), TCP handed to the
- * owner. Linux: net/ipv6/ip6_input.c, icmp.c, ndisc.c. What hagd sends over
- * IPv6 besides these answers (resolution of next hops, forwarding) comes
- * with lib/tcp's IPv6.
+ * bucket; NS and NA to ndisc.c), TCP handed to the owner. Linux:
+ * net/ipv6/ip6_input.c and icmp.c. Forwarding IPv6 comes later.
  */
 #include <string.h>
 
 #include "net/ip_internal.h"
-
-static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 0x01};
 
 /* Addressed to port: one of its addresses, the solicited-node group of one, or all nodes. */
 static bool for_port(const struct net_ip *n, int port, const uint8_t dst[16])
@@ -20,7 +15,7 @@ static bool for_port(const struct net_ip *n, int port, const uint8_t dst[16])
 	const struct net_ip_port *p = &n->ports[port];
 	uint8_t sn[16];
 
-	if (net_ip6_is_port_addr(n, port, dst) || memcmp(dst, ALL_NODES, 16) == 0)
+	if (net_ip6_is_port_addr(n, port, dst) || memcmp(dst, net_ip6_all_nodes, 16) == 0)
 		return true;
 	if (!net_ip6_is_solicited_node(dst))
 		return false;
@@ -74,88 +69,6 @@ static void param_problem(struct net_ip *n, int port, struct rte_mbuf *m, const 
 	n->tx(n->arg, port, e);
 }
 
-/* The neighbour cache entry of a (created when create, never by eviction: spoofed
- * solicitations cannot churn it, as ARP's learning). */
-static struct net_neigh *nd_entry(struct net_ip *n, const uint8_t a[16], bool create, bool *created)
-{
-	union net_neigh_key k = net_neigh_key6(a);
-	struct net_neigh *e = net_neigh_lookup(&n->nd, &k);
-
-	*created = false;
-	if (e == NULL && create && (e = net_neigh_get(&n->nd, &k, NULL)) != NULL)
-		*created = true;
-	return e;
-}
-
-/* What the state machine asked for, of what this step can do: send what waited. */
-static void nd_do(struct net_ip *n, struct net_neigh *e, unsigned what)
-{
-	if (what & NET_ND_DO_SEND) {
-		for (int i = 0; i < e->n_pending; i++) {
-			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(e->pending[i], struct rte_ether_hdr *);
-
-			eh->src_addr = n->ports[e->port].mac;
-			eh->dst_addr = e->mac;
-			n->tx(n->arg, e->port, e->pending[i]);
-		}
-		e->n_pending = 0;
-	}
-}
-
-/* A Neighbour Solicitation or Advertisement (validated) received on port. */
-static void nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
-		  const struct net_nd_msg *msg)
-{
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct net_ip_port *p = &n->ports[port];
-	struct net_neigh *e;
-	bool created, dad = net_ip6_is_unspecified(ip->src_addr);
-	struct rte_ether_addr to;
-	uint8_t src[16], dst[16];
-	struct rte_mbuf *a;
-
-	if (msg->type == NET_ICMP6_ND_NA) {
-		n->mib[NET_MIB_ICMP6_IN_NA]++;
-		e = nd_entry(n, msg->target, false, &created);
-		if (e != NULL) {
-			e->port = (uint16_t)port;
-			nd_do(n, e, net_nd_advert(e, msg, net_ip_now(n)));
-		}
-		goto drop;
-	}
-	n->mib[NET_MIB_ICMP6_IN_NS]++;
-	if (!net_ip6_is_port_addr(n, port, msg->target)) {
-		n->mib[NET_MIB_ND_NOT_OURS]++;
-		goto drop;
-	}
-	/* 7.2.3: the solicitor's address is learnt (not from a DAD probe, which has none). */
-	if (!dad && msg->has_lla && (e = nd_entry(n, ip->src_addr, true, &created)) != NULL) {
-		e->port = (uint16_t)port;
-		nd_do(n, e, net_nd_learn(e, created, &msg->lla, net_ip_now(n)));
-	}
-	/* 7.2.4: solicited, overriding, to the solicitor; a DAD probe's answer goes to all nodes. */
-	memcpy(src, msg->target, 16);
-	if (dad) {
-		memcpy(dst, ALL_NODES, 16);
-		net_ip6_mcast_mac(dst, &to);
-	} else {
-		memcpy(dst, ip->src_addr, 16);
-		to = msg->has_lla ? msg->lla : eh->src_addr;
-	}
-	if ((a = rte_pktmbuf_alloc(n->pool)) != NULL) {
-		if (net_nd_build_na(a, &p->mac, &to, src, dst, msg->target,
-				    (uint8_t)(NET_ND_NA_OVERRIDE | (dad ? 0 : NET_ND_NA_SOLICITED))) != 0) {
-			rte_pktmbuf_free(a);
-		} else {
-			n->mib[NET_MIB_ICMP6_OUT_MSGS]++;
-			n->mib[NET_MIB_ICMP6_OUT_NA]++;
-			n->tx(n->arg, port, a);
-		}
-	}
-drop:
-	rte_pktmbuf_free(m);
-}
-
 static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
 {
 	const uint16_t l3 = sizeof(struct rte_ether_hdr);
@@ -187,7 +100,7 @@ static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struc
 			n->mib[NET_MIB_ICMP6_IN_ERRORS]++;
 			goto drop;
 		}
-		nd_rx(n, port, m, ip, &msg);
+		net_ip_nd_rx(n, port, m, ip, &msg);
 		return;
 	default:
 		/* Echo replies, router messages, errors about our segments (with lib/tcp's IPv6): counted, dropped. */
@@ -265,29 +178,4 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 	}
 drop:
 	rte_pktmbuf_free(m);
-}
-
-void net_ip_announce6(struct net_ip *n)
-{
-	struct rte_ether_addr to;
-
-	net_ip6_mcast_mac(ALL_NODES, &to);
-	for (int i = 0; i < n->n_ports; i++) {
-		const struct net_ip_port *p = &n->ports[i];
-		const uint8_t *addrs[2] = {p->addr6, p->ll6};
-
-		for (int k = 0; p->v6 && k < 2; k++) {
-			struct rte_mbuf *a = rte_pktmbuf_alloc(n->pool);
-
-			if (a == NULL)
-				return;
-			if (net_nd_build_na(a, &p->mac, &to, addrs[k], ALL_NODES, addrs[k], NET_ND_NA_OVERRIDE) != 0) {
-				rte_pktmbuf_free(a);
-				return;
-			}
-			n->mib[NET_MIB_ICMP6_OUT_MSGS]++;
-			n->mib[NET_MIB_ICMP6_OUT_NA]++;
-			n->tx(n->arg, i, a);
-		}
-	}
 }

@@ -10,6 +10,11 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 
 /* ip6_input.c: a received IPv6 frame (Ethernet header at its start) from port. */
 void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m);
+/* ndisc.c: a validated NS or NA (ip its packet) received on port; m is freed. */
+void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
+		  const struct net_nd_msg *msg);
+/* ff02::1 */
+extern const uint8_t net_ip6_all_nodes[16];
 
 /* ip_forward.c: an ICMP error about the received packet ip (len bytes readable), from the
  * address of in_port, under the token bucket. */

@@ -168,10 +168,11 @@ enum net_nd_verdict net_nd_parse(const struct rte_ipv6_hdr *ip, const struct net
 				 const uint8_t *icmp, struct net_nd_msg *out);
 
 /* Fill the empty mbuf m with a Neighbour Solicitation (Ethernet header included) for
- * target from smac / src, to target's solicited-node address, with a source
- * link-layer address option. 0 or -ENOSPC. */
+ * target from smac / src, with a source link-layer address option: to target's
+ * solicited-node address, or with dmac to target itself (unicast, 7.3.3's probes).
+ * 0 or -ENOSPC. */
 int net_nd_build_ns(struct rte_mbuf *m, const struct rte_ether_addr *smac, const uint8_t src[16],
-		    const uint8_t target[16]);
+		    const uint8_t target[16], const struct rte_ether_addr *dmac);
 /* Fill the empty mbuf m with a Neighbour Advertisement (Ethernet header included)
  * for target from smac / src to dmac / dst, flags NET_ND_NA_*, with a target
  * link-layer address option (smac). 0 or -ENOSPC. */

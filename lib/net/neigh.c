@@ -59,6 +59,11 @@ static void neigh_remove(struct net_neigh_table *t, uint32_t i)
 	t->n--;
 }
 
+void net_neigh_remove(struct net_neigh_table *t, struct net_neigh *e)
+{
+	neigh_remove(t, (uint32_t)(e - t->e));
+}
+
 /* The slot of the entry to evict: the oldest unresolved, else the least recently used. */
 static uint32_t neigh_victim(const struct net_neigh_table *t)
 {

@@ -99,6 +99,9 @@ struct net_neigh *net_neigh_lookup(struct net_neigh_table *t, const union net_ne
 struct net_neigh *net_neigh_get(struct net_neigh_table *t, const union net_neigh_key *key,
 				struct net_neigh_evicted *ev);
 
+/* Remove e (an entry of t); pointers to other entries may be stale afterwards. */
+void net_neigh_remove(struct net_neigh_table *t, struct net_neigh *e);
+
 /* ARP's face: IPv4 addresses in host order, 0 never an entry. */
 static inline union net_neigh_key net_neigh_key4(uint32_t ip)
 {

@@ -51,6 +51,11 @@ const char *const net_mib_names[NET_MIB_MAX] = {
 	[NET_MIB_ICMP6_OUT_NA] = "Icmp6OutNeighborAdvertisements",
 	[NET_MIB_ICMP6_OUT_PARM_PROBLEMS] = "Icmp6OutParmProblems",
 	[NET_MIB_ND_NOT_OURS] = "NdNotOurs",
+	[NET_MIB_IP6_OUT_NO_ROUTES] = "Ip6OutNoRoutes",
+	[NET_MIB_ICMP6_OUT_NS] = "Icmp6OutNeighborSolicits",
+	[NET_MIB_ND_PENDING_DROPS] = "NdPendingDrops",
+	[NET_MIB_ND_EVICTIONS] = "NdEvictions",
+	[NET_MIB_ND_FAILED] = "NdFailed",
 };
 
 void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, net_tx_fn *tx, void *arg,

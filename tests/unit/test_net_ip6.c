@@ -386,3 +386,142 @@ Test(net_ip6, unsolicited_advertisements_at_start,
 	}
 	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_NA], 2);
 }
+
+/* An IPv6 packet of hagd's (40-byte header, 20 bytes of payload) to dst, without Ethernet. */
+static struct rte_mbuf *own6(const uint8_t dst[16])
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ut_pool);
+	struct rte_ipv6_hdr *ip;
+
+	cr_assert_not_null(m);
+	ip = (struct rte_ipv6_hdr *)rte_pktmbuf_append(m, NET_IP6_HLEN + 20);
+	cr_assert_not_null(ip);
+	memset(ip, 0, NET_IP6_HLEN + 20);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(20);
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, HAGD6, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	return m;
+}
+
+/* A solicited, overriding NA for target from its owner (mac), to hagd. */
+static struct rte_mbuf *na_from(const uint8_t target[16], const struct rte_ether_addr *mac)
+{
+	uint8_t b[32] = {NET_ICMP6_ND_NA, 0, 0, 0, NET_ND_NA_SOLICITED | NET_ND_NA_OVERRIDE};
+
+	memcpy(b + 8, target, 16);
+	b[24] = 2;
+	b[25] = 1;
+	memcpy(b + 26, mac, 6);
+	return frame6(target, HAGD6, 255, NET_PROTO_ICMPV6, b, sizeof(b));
+}
+
+/* ev.sent[i] is an NS for target: multicast (to its solicited-node group) or unicast. */
+static void expect_ns(unsigned i, const uint8_t target[16], bool unicast)
+{
+	struct net_ip6_info in;
+	struct net_nd_msg msg;
+	uint8_t sn[16];
+
+	cr_assert_lt(i, ev.tx);
+	cr_assert_eq(net_ip6_check(ev.sent[i], ETH, &in), NET_IP6_OK);
+	cr_assert_eq(net_nd_parse(ip6_of(ev.sent[i]), &in, rte_pktmbuf_mtod_offset(ev.sent[i], const uint8_t *, in.l4),
+				  &msg), NET_ND_OK);
+	cr_expect_eq(msg.type, NET_ICMP6_ND_NS);
+	cr_expect_arr_eq(msg.target, target, 16);
+	cr_expect(msg.has_lla, "with our link-layer address");
+	net_ip6_solicited_node(target, sn);
+	if (unicast)
+		cr_expect_arr_eq(ip6_of(ev.sent[i])->dst_addr, target, 16);
+	else
+		cr_expect_arr_eq(ip6_of(ev.sent[i])->dst_addr, sn, 16);
+}
+
+Test(net_ip6, output_resolves_the_next_hop_and_sends_what_waited,
+     .description = "net_ip_output6 to an unknown neighbour: a multicast NS, the packets held; the NA sends them to its MAC; later ones go at once")
+{
+	const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x55}};
+	const struct rte_ether_hdr *eh;
+
+	cr_assert_eq(net_ip_output6(&n, own6(CLIENT6), CLIENT6), 0);
+	cr_assert_eq(net_ip_output6(&n, own6(CLIENT6), CLIENT6), 0);
+	cr_assert_eq(ev.tx, 1u, "one NS, both packets held");
+	expect_ns(0, CLIENT6, false);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_NS], 1);
+	sent_clear();
+	net_ip_rx(&n, DSL, na_from(CLIENT6, &mac));
+	cr_assert_eq(ev.tx, 2u, "the NA lets both go");
+	for (unsigned i = 0; i < 2; i++) {
+		eh = rte_pktmbuf_mtod(ev.sent[i], const struct rte_ether_hdr *);
+		cr_expect(rte_is_same_ether_addr(&eh->dst_addr, &mac));
+		cr_expect(rte_is_same_ether_addr(&eh->src_addr, &n.ports[DSL].mac));
+		cr_expect_eq(eh->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6));
+		cr_expect_eq(ev.sent_port[i], DSL);
+	}
+	sent_clear();
+	cr_assert_eq(net_ip_output6(&n, own6(CLIENT6), CLIENT6), 0);
+	cr_expect_eq(ev.tx, 1u, "resolved: sent at once");
+	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 0);
+}
+
+Test(net_ip6, an_unanswered_next_hop_is_given_up,
+     .description = "three multicast NS a second apart, then the held packets are dropped and counted, the entry removed")
+{
+	cr_assert_eq(net_ip_output6(&n, own6(OTHER6), OTHER6), 0);
+	cr_expect_eq(ev.tx, 1u);
+	now_us += NET_ND_RETRANS_US / 2;
+	net_ip_tick6(&n);
+	cr_expect_eq(ev.tx, 1u, "not yet");
+	for (int i = 1; i < NET_ND_MAX_MULTICAST_SOLICIT; i++) {
+		now_us += NET_ND_RETRANS_US;
+		net_ip_tick6(&n);
+		cr_expect_eq(ev.tx, 1u + (unsigned)i, "solicitation %d", i + 1);
+		expect_ns(ev.tx - 1, OTHER6, false);
+	}
+	now_us += NET_ND_RETRANS_US;
+	net_ip_tick6(&n);
+	cr_expect_eq(n.mib[NET_MIB_ND_FAILED], 1);
+	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 1);
+	cr_expect_eq(n.nd.n, 0u);
+	cr_expect_eq(n.nd_due_us, 0u, "no timer left");
+}
+
+Test(net_ip6, a_stale_neighbour_is_probed_by_unicast,
+     .description = "used when stale: DELAY, then after 5 s a unicast NS (PROBE); a solicited NA makes it reachable")
+{
+	const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x55}};
+	union net_neigh_key k = net_neigh_key6(CLIENT6);
+
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));          /* learnt from its NS: STALE */
+	sent_clear();
+	cr_assert_eq(net_ip_output6(&n, own6(CLIENT6), CLIENT6), 0);
+	cr_expect_eq(ev.tx, 1u, "a stale address is used");
+	cr_expect_eq(net_neigh_lookup(&n.nd, &k)->state, NET_ND_DELAY);
+	now_us += NET_ND_DELAY_US;
+	net_ip_tick6(&n);
+	cr_assert_eq(ev.tx, 2u);
+	expect_ns(1, CLIENT6, true);
+	cr_expect(rte_is_same_ether_addr(&rte_pktmbuf_mtod(ev.sent[1], struct rte_ether_hdr *)->dst_addr, &CLIENT_MAC));
+	cr_expect_eq(net_neigh_lookup(&n.nd, &k)->state, NET_ND_PROBE);
+	net_ip_rx(&n, DSL, na_from(CLIENT6, &mac));
+	cr_expect_eq(net_neigh_lookup(&n.nd, &k)->state, NET_ND_REACHABLE);
+}
+
+Test(net_ip6, output_without_a_prefix_is_counted)
+{
+	const uint8_t far[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x99, [15] = 1};
+
+	cr_expect_eq(net_ip_output6(&n, own6(far), far), -EHOSTUNREACH);
+	cr_expect_eq(n.mib[NET_MIB_IP6_OUT_NO_ROUTES], 1);
+	cr_expect_eq(ev.tx, 0u);
+}
+
+Test(net_ip6, a_fifth_held_packet_drops_the_oldest)
+{
+	for (int i = 0; i < NET_NEIGH_PENDING + 1; i++)
+		cr_assert_eq(net_ip_output6(&n, own6(CLIENT6), CLIENT6), 0);
+	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 1);
+	cr_expect_eq(ev.tx, 1u, "one NS");
+}

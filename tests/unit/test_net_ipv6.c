@@ -556,7 +556,7 @@ Test(net_ipv6, neighbour_messages_built_as_scapy_builds_them)
 	const uint8_t target[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	struct rte_mbuf *m = keep(rte_pktmbuf_alloc(ut_pool));
 
-	cr_assert_eq(net_nd_build_ns(m, &a, ll1, target), 0);
+	cr_assert_eq(net_nd_build_ns(m, &a, ll1, target, NULL), 0);
 	cr_assert_eq(rte_pktmbuf_pkt_len(m), sizeof(NS_FRAME));
 	cr_expect_arr_eq(rte_pktmbuf_mtod(m, const uint8_t *), NS_FRAME, sizeof(NS_FRAME));
 	m = keep(rte_pktmbuf_alloc(ut_pool));
