@@ -605,27 +605,44 @@ static int parse_impair(struct hag_config_loader *ld, json_t *port, const char *
 	return 0;
 }
 
+/* An IPv6 address (and with len a prefix length after '/') from s into a; NULL or the reason. */
+static const char *ip6_of(const char *s, uint8_t a[16], unsigned *len)
+{
+	char buf[64], *end;
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long l;
+
+	if (n >= sizeof(buf) || (len != NULL) != (slash != NULL))
+		return len ? "expected an IPv6 prefix ADDR/LEN" : "expected an IPv6 address";
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return "not an IPv6 address";
+	if (len) {
+		l = strtoul(slash + 1, &end, 10);
+		if (!isdigit((unsigned char)slash[1]) || *end || l > 128)
+			return "the prefix length must be a number up to 128";
+		*len = (unsigned)l;
+	}
+	return NULL;
+}
+
 /* ports[].addr6: "ADDR/LEN", a global unicast IPv6 address (RFC 4291: not ::, multicast,
  * link-local, loopback or IPv4-mapped; the link-local address comes from the MAC). */
 static int parse_addr6(struct hag_config_loader *ld, const char *path, const char *s, struct hag_port_conf *p)
 {
 	static const uint8_t loop[16] = {[15] = 1};
 	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-	char buf[64], *slash, *end;
-	unsigned long len;
+	unsigned len = 0;
+	const char *why = ip6_of(s, p->addr6, &len);
 
-	if (strlen(s) >= sizeof(buf) || (slash = strchr(s, '/')) == NULL)
-		return fail(ld, path, "addr6", "\"%s\": expected an IPv6 address and prefix length (2001:db8::1/64)", s);
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	len = strtoul(slash + 1, &end, 10);
-	if (!isdigit((unsigned char)slash[1]) || *end || len < 1 || len > 128)
-		return fail(ld, path, "addr6", "\"%s\": prefix length must be 1..128", s);
-	if (inet_pton(AF_INET6, buf, p->addr6) != 1)
-		return fail(ld, path, "addr6", "\"%s\": \"%s\" is not an IPv6 address", s, buf);
-	if (p->addr6[0] == 0xff || (p->addr6[0] == 0xfe && (p->addr6[1] & 0xc0) == 0x80) ||
-	    !memcmp(p->addr6, loop, 16) || !memcmp(p->addr6, mapped, 12) ||
-	    !memcmp(p->addr6, (const uint8_t[16]){0}, 16))
+	if (why != NULL)
+		return fail(ld, path, "addr6", "\"%s\": %s", s, why);
+	if (len < 1)
+		return fail(ld, path, "addr6", "\"%s\": the prefix length must be 1..128", s);
+	if (p->addr6[0] == 0xff || net_ip6_is_linklocal(p->addr6) || !memcmp(p->addr6, loop, 16) ||
+	    !memcmp(p->addr6, mapped, 12) || !memcmp(p->addr6, (const uint8_t[16]){0}, 16))
 		return fail(ld, path, "addr6", "\"%s\" is not a global unicast address (the link-local one comes from the MAC)", s);
 	p->has_addr6 = true;
 	p->prefixlen6 = (uint8_t)len;
@@ -718,6 +735,44 @@ static int find_port(struct hag_config_loader *ld, const char *path, const char 
 		    list_words(list, sizeof(list), names));
 }
 
+/* routes[] with an IPv6 prefix: via a neighbour of the port (in its addr6 prefix, or link-local). */
+static int parse_route6(struct hag_config_loader *ld, const char *path, const char *prefix, const char *via,
+			const char *port, struct hag_config *c)
+{
+	struct hag_route_conf *r = &c->routes[c->n_routes];
+	const struct hag_port_conf *p;
+	uint8_t masked[16] = {0};
+	const char *why;
+	unsigned len;
+	int rc;
+
+	if ((why = ip6_of(prefix, r->prefix6, &len)))
+		return fail(ld, path, "prefix", "\"%s\": %s", prefix, why);
+	memcpy(masked, r->prefix6, len / 8);
+	if (len % 8)
+		masked[len / 8] = (uint8_t)(r->prefix6[len / 8] & (0xffu << (8 - len % 8)));
+	if (memcmp(masked, r->prefix6, 16) != 0)
+		return fail(ld, path, "prefix", "\"%s\" has host bits set", prefix);
+	r->prefixlen = (uint8_t)len;
+	r->v6 = true;
+	for (int i = 0; i < c->n_routes; i++)
+		if (c->routes[i].v6 && c->routes[i].prefixlen == len && !memcmp(c->routes[i].prefix6, r->prefix6, 16))
+			return fail(ld, path, "prefix", "duplicate of routes[%d]", i);
+	if ((rc = find_port(ld, path, "port", port, c, &r->port)))
+		return rc;
+	p = &c->ports[r->port];
+	if (!p->has_addr6)
+		return fail(ld, path, "port", "port %s has no addr6: an IPv6 route needs IPv6 on its port", p->name);
+	if ((why = ip6_of(via, r->via6, NULL)))
+		return fail(ld, path, "via", "\"%s\": %s", via, why);
+	/* The next hop is resolved by ND on that port, so it must be on-link. */
+	if ((!net_ip6_in_prefix(r->via6, p->addr6, p->prefixlen6) && !net_ip6_is_linklocal(r->via6)) ||
+	    !memcmp(r->via6, p->addr6, 16))
+		return fail(ld, path, "via", "%s is not a neighbour on port %s", via, p->name);
+	c->n_routes++;
+	return 0;
+}
+
 static int parse_route(struct hag_config_loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
 	static const char *const keys[] = { "prefix", "via", "port", NULL };
@@ -733,6 +788,8 @@ static int parse_route(struct hag_config_loader *ld, json_t *o, const char *path
 	    (rc = get_str(ld, o, path, "via", &via)) ||
 	    (rc = get_str(ld, o, path, "port", &port)))
 		return rc;
+	if (strchr(prefix, ':'))
+		return parse_route6(ld, path, prefix, via, port, c);
 	if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &r->prefix, &len)))
 		return rc;
 	r->prefixlen = (uint8_t)len;
@@ -740,7 +797,7 @@ static int parse_route(struct hag_config_loader *ld, json_t *o, const char *path
 		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
 			    prefix, fmt_ip(a, r->prefix & mask_of(len)), len);
 	for (int i = 0; i < c->n_routes; i++)
-		if (c->routes[i].prefix == r->prefix && c->routes[i].prefixlen == len)
+		if (!c->routes[i].v6 && c->routes[i].prefix == r->prefix && c->routes[i].prefixlen == len)
 			return fail(ld, path, "prefix", "duplicate of routes[%d]", i);
 
 	if ((rc = find_port(ld, path, "port", port, c, &r->port)))
@@ -768,7 +825,7 @@ static bool known_addr(const struct hag_config *c, uint32_t ip, bool own)
 		if (c->addrs[i] == ip)
 			return true;
 	for (int i = 0; !own && i < c->n_routes; i++)
-		if (!((ip ^ c->routes[i].prefix) & mask_of(c->routes[i].prefixlen)))
+		if (!c->routes[i].v6 && !((ip ^ c->routes[i].prefix) & mask_of(c->routes[i].prefixlen)))
 			return true;
 	return false;
 }

@@ -12,6 +12,7 @@
 
 #include "mptcp/mptcp_params.h"
 #include "tcp/tcp_params.h"
+#include "net/net_params.h"
 
 #define HAG_MAX_PORTS      8
 #define HAG_MAX_WORKERS    64
@@ -84,6 +85,8 @@ struct hag_route_conf {
 	uint8_t prefixlen;
 	uint32_t via;                 /* next hop, host order */
 	int port;                     /* index into ports[] (resolved from the port name) */
+	bool v6;                      /* an IPv6 route: prefix6/prefixlen via via6 */
+	uint8_t prefix6[16], via6[16];/* network order */
 };
 
 struct hag_listener_conf {

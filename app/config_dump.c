@@ -29,6 +29,17 @@ static json_t *ip_len(uint32_t a, unsigned len)
 	return json_string(b);
 }
 
+/* An IPv6 address, with "/LEN" when len >= 0. */
+static json_t *ip6(const uint8_t a[16], int len)
+{
+	char b[INET6_ADDRSTRLEN + 4];
+
+	inet_ntop(AF_INET6, a, b, INET6_ADDRSTRLEN);
+	if (len >= 0)
+		snprintf(b + strlen(b), sizeof(b) - strlen(b), "/%d", len);
+	return json_string(b);
+}
+
 static json_t *ip_port(uint32_t a, unsigned port)
 {
 	char b[24];
@@ -142,13 +153,8 @@ json_t *hag_config_to_json(const struct hag_config *c)
 		o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", p->name, "dev", p->dev, "addr",
 			      ip_len(p->addr, p->prefixlen), "mtu", (json_int_t)p->mtu, "rx_desc",
 			      (json_int_t)p->rx_desc, "tx_desc", (json_int_t)p->tx_desc);
-		if (o && p->has_addr6) {
-			char b[INET6_ADDRSTRLEN + 4];
-
-			inet_ntop(AF_INET6, p->addr6, b, INET6_ADDRSTRLEN);
-			snprintf(b + strlen(b), sizeof(b) - strlen(b), "/%u", p->prefixlen6);
-			json_object_set_new(o, "addr6", json_string(b));
-		}
+		if (o && p->has_addr6)
+			json_object_set_new(o, "addr6", ip6(p->addr6, p->prefixlen6));
 		if (o && p->impair.enabled)
 			json_object_set_new(o, "impair", impair(&p->impair));
 		json_array_append_new(a, o);
@@ -159,10 +165,14 @@ json_t *hag_config_to_json(const struct hag_config *c)
 		json_array_append_new(a, ip(c->addrs[i]));
 	json_object_set_new(root, "addresses", a);
 	a = json_array();
-	for (int i = 0; i < c->n_routes; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "prefix",
-						   ip_len(c->routes[i].prefix, c->routes[i].prefixlen), "via",
-						   ip(c->routes[i].via), "port", c->ports[c->routes[i].port].name));
+	for (int i = 0; i < c->n_routes; i++) {
+		const struct hag_route_conf *r = &c->routes[i];
+
+		json_array_append_new(a, r->v6 ? json_pack("{s:o, s:o, s:s}", "prefix", ip6(r->prefix6, r->prefixlen), "via",
+							   ip6(r->via6, -1), "port", c->ports[r->port].name) :
+				      json_pack("{s:o, s:o, s:s}", "prefix", ip_len(r->prefix, r->prefixlen), "via",
+						ip(r->via), "port", c->ports[r->port].name));
+	}
 	json_object_set_new(root, "routes", a);
 	a = json_array();
 	for (int i = 0; i < c->n_listeners; i++)

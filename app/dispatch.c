@@ -223,8 +223,11 @@ int hag_dispatch_init(struct hag_lcore *lc)
 		if (cfg->ports[i].has_addr6)
 			r = net_ip_add_port6(&lc->ip, i, cfg->ports[i].addr6, cfg->ports[i].prefixlen6);
 	for (int i = 0; i < cfg->n_routes && r == 0; i++)
-		r = net_ip_add_route(&lc->ip, cfg->routes[i].prefix, cfg->routes[i].prefixlen,
-				     (uint8_t)cfg->routes[i].port, cfg->routes[i].via);
+		r = cfg->routes[i].v6 ?
+			    net_ip_add_route6(&lc->ip, cfg->routes[i].prefix6, cfg->routes[i].prefixlen,
+					      (uint8_t)cfg->routes[i].port, cfg->routes[i].via6) :
+			    net_ip_add_route(&lc->ip, cfg->routes[i].prefix, cfg->routes[i].prefixlen,
+					     (uint8_t)cfg->routes[i].port, cfg->routes[i].via);
 	/* Service addresses are routed to hagd; SNAT addresses sit in a port's prefix and answer ARP. */
 	for (int i = 0; i < cfg->n_addrs && r == 0; i++)
 		r = net_ip_add_local(&lc->ip, cfg->addrs[i], false);

@@ -142,6 +142,12 @@ struct net_ip_route {
 	uint8_t port;
 };
 
+struct net_ip_route6 {
+	uint8_t prefix[16], via[16];  /* network order */
+	uint8_t prefixlen;
+	uint8_t port;
+};
+
 struct net_ip_local {
 	uint32_t addr;                /* host order */
 	bool arp;                     /* answered in ARP on a port whose prefix holds it */
@@ -158,6 +164,8 @@ struct net_ip {
 	uint8_t n_ports, n_routes, n_local;
 	struct net_ip_port ports[NET_MAX_PORTS];
 	struct net_ip_route routes[NET_MAX_ROUTES];
+	uint8_t n_routes6;
+	struct net_ip_route6 routes6[NET_MAX_ROUTES];
 	struct net_ip_local local[NET_MAX_LOCAL];
 	struct net_neigh_table arp;
 	struct net_neigh_table nd;    /* IPv6 neighbours (RFC 4861) */
@@ -193,9 +201,14 @@ int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t
 /* One of port's IPv6 addresses (global or link-local). */
 bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16]);
 
+/* An IPv6 route: prefix/len via the neighbour via (on port's prefix, or link-local) out of
+ * port. -ENOSPC when full, -EINVAL for a port without IPv6. */
+int net_ip_add_route6(struct net_ip *n, const uint8_t prefix[16], uint8_t prefixlen, uint8_t port,
+		      const uint8_t via[16]);
+
 /* ndisc.c */
-/* The port whose IPv6 prefix holds dst (connected prefixes, longest first), the next
- * hop in nh (dst itself); -1: none. */
+/* The port that routes dst (connected prefixes, then IPv6 routes; longest prefix), the next
+ * hop in nh (dst itself on a connected prefix, the route's via otherwise); -1: none. */
 int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16]);
 /* An IPv6 packet (at m's start) to dst: routed, Ethernet added, the next hop resolved with
  * ND (a few packets held while it is). 0 or -errno (m freed). */

@@ -17,6 +17,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "net/net_params.h"
+
 #define NET_IP6_HLEN 40u
 #define NET_IP6_MIN_MTU 1280u         /* RFC 8200 5: every link carries this */
 #define NET_IP6_MAX_EXT 8u            /* extension headers walked at most; a longer chain is dropped */

@@ -156,16 +156,22 @@ int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16])
 
 	for (int i = 0; i < n->n_ports; i++) {
 		const struct net_ip_port *p = &n->ports[i];
-		unsigned full = p->prefixlen6 / 8u, rest = p->prefixlen6 % 8u;
 
-		if (!p->v6 || p->prefixlen6 <= best_len || memcmp(dst, p->addr6, full) != 0 ||
-		    (rest && ((dst[full] ^ p->addr6[full]) & (0xffu << (8 - rest)) & 0xffu)))
+		if (!p->v6 || p->prefixlen6 <= best_len || !net_ip6_in_prefix(dst, p->addr6, p->prefixlen6))
 			continue;
 		best = i;
 		best_len = p->prefixlen6;
-	}
-	if (best >= 0)
 		memcpy(nh, dst, 16);
+	}
+	for (int i = 0; i < n->n_routes6; i++) {
+		const struct net_ip_route6 *r = &n->routes6[i];
+
+		if (r->prefixlen <= best_len || !net_ip6_in_prefix(dst, r->prefix, r->prefixlen))
+			continue;
+		best = r->port;
+		best_len = r->prefixlen;
+		memcpy(nh, r->via, 16);
+	}
 	return best;
 }
 

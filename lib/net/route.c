@@ -92,7 +92,7 @@ int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t
 	const uint8_t *m;
 
 	if (port < 0 || port >= n->n_ports || prefixlen > 128 || net_ip6_is_multicast(addr) ||
-	    net_ip6_is_unspecified(addr) || (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80))
+	    net_ip6_is_unspecified(addr) || net_ip6_is_linklocal(addr))
 		return -EINVAL;
 	p = &n->ports[port];
 	p->v6 = true;
@@ -111,6 +111,23 @@ int net_ip_add_port6(struct net_ip *n, int port, const uint8_t addr[16], uint8_t
 	p->ll6[13] = m[3];
 	p->ll6[14] = m[4];
 	p->ll6[15] = m[5];
+	return 0;
+}
+
+int net_ip_add_route6(struct net_ip *n, const uint8_t prefix[16], uint8_t prefixlen, uint8_t port,
+		      const uint8_t via[16])
+{
+	struct net_ip_route6 *r;
+
+	if (n->n_routes6 == NET_MAX_ROUTES)
+		return -ENOSPC;
+	if (port >= n->n_ports || !n->ports[port].v6 || prefixlen > 128)
+		return -EINVAL;
+	r = &n->routes6[n->n_routes6++];
+	memcpy(r->prefix, prefix, 16);
+	memcpy(r->via, via, 16);
+	r->prefixlen = prefixlen;
+	r->port = port;
 	return 0;
 }
 

@@ -1236,11 +1236,12 @@ Test(config, port_ipv6_address,
 {
 	const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1};
 	static const struct { const char *a, *why; } bad[] = {
-		{ "2001:db8:10::1", "expected an IPv6 address and prefix length" },
-		{ "2001:db8:10::1/129", "prefix length must be 1..128" },
-		{ "2001:db8:10::1/x", "prefix length must be 1..128" },
-		{ "2001:db8:10::g/64", "is not an IPv6 address" },
-		{ "10.10.1.1/24", "is not an IPv6 address" },
+		{ "2001:db8:10::1", "expected an IPv6 prefix ADDR/LEN" },
+		{ "2001:db8:10::1/129", "the prefix length must be a number up to 128" },
+		{ "2001:db8:10::1/x", "the prefix length must be a number up to 128" },
+		{ "2001:db8:10::1/0", "the prefix length must be 1..128" },
+		{ "2001:db8:10::g/64", "not an IPv6 address" },
+		{ "10.10.1.1/24", "not an IPv6 address" },
 		{ "fe80::1/64", "not a global unicast address" },
 		{ "ff02::1/64", "not a global unicast address" },
 		{ "::1/128", "not a global unicast address" },
@@ -1267,4 +1268,54 @@ Test(config, port_ipv6_address,
 	}
 	cr_expect_eq(load_addr6("2001:db8:10::1/64", "2001:db8:10::1/64"), -EINVAL);
 	cr_expect(strstr(err, "the address of port dsl too") != NULL, "%s", err);
+}
+
+/* routes[] with IPv6: dsl has 2001:db8:10::1/64; route is the routes section's one entry. */
+static int load_route6(const char *route)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\n  \"ports\": [\n"
+		 "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\", \"addr6\": \"2001:db8:10::1/64\" },\n"
+		 "    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n  ],\n"
+		 "  \"routes\": [ %s, { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.20.0.254\", \"port\": \"up\" } ],\n" LISTENERS "}",
+		 route);
+	return load(text);
+}
+
+Test(config, ipv6_routes,
+     .description = "routes[] takes IPv6 prefixes via an on-link or link-local neighbour of a port with addr6; dumped; errors named")
+{
+	const uint8_t via[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 0xfe};
+	static const struct { const char *r, *key, *why; } bad[] = {
+		{ "{ \"prefix\": \"2001:db8::1/32\", \"via\": \"2001:db8:10::fe\", \"port\": \"dsl\" }", "prefix", "host bits set" },
+		{ "{ \"prefix\": \"2001:db8::/32\", \"via\": \"2001:db8:11::fe\", \"port\": \"dsl\" }", "via", "not a neighbour on port dsl" },
+		{ "{ \"prefix\": \"2001:db8::/32\", \"via\": \"2001:db8:10::1\", \"port\": \"dsl\" }", "via", "not a neighbour on port dsl" },
+		{ "{ \"prefix\": \"2001:db8::/32\", \"via\": \"10.10.1.254\", \"port\": \"dsl\" }", "via", "not an IPv6 address" },
+		{ "{ \"prefix\": \"2001:db8::/32\", \"via\": \"fe80::1\", \"port\": \"up\" }", "port", "has no addr6" },
+		{ "{ \"prefix\": \"2001:db8::/129\", \"via\": \"fe80::1\", \"port\": \"dsl\" }", "prefix", "a number up to 128" },
+	};
+	json_t *j, *r;
+
+	cr_assert_eq(load_route6("{ \"prefix\": \"::/0\", \"via\": \"2001:db8:10::fe\", \"port\": \"dsl\" }"), 0, "%s", err);
+	cr_assert_eq(cfg.n_routes, 2);
+	cr_expect(cfg.routes[0].v6);
+	cr_expect_eq(cfg.routes[0].prefixlen, 0);
+	cr_expect_arr_eq(cfg.routes[0].via6, via, 16);
+	cr_expect_not(cfg.routes[1].v6, "the IPv4 default route beside it");
+	j = hag_config_to_json(&cfg);
+	r = json_array_get(json_object_get(j, "routes"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(r, "prefix")), "::/0");
+	cr_expect_str_eq(json_string_value(json_object_get(r, "via")), "2001:db8:10::fe");
+	json_decref(j);
+	hag_config_free(&cfg);
+	cr_expect_eq(load_route6("{ \"prefix\": \"2001:db8:99::/48\", \"via\": \"fe80::1\", \"port\": \"dsl\" }"), 0,
+		     "a link-local next hop: %s", err);
+	hag_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(load_route6(bad[i].r), -EINVAL, "%s loaded", bad[i].r);
+		cr_expect(strstr(err, bad[i].key) && strstr(err, bad[i].why), "%s: %s", bad[i].r, err);
+		hag_config_free(&cfg);
+	}
 }

@@ -525,3 +525,23 @@ Test(net_ip6, a_fifth_held_packet_drops_the_oldest)
 	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 1);
 	cr_expect_eq(ev.tx, 1u, "one NS");
 }
+
+Test(net_ip6, routes_after_connected_prefixes,
+     .description = "a connected prefix first, then the longest IPv6 route, whose via is the next hop resolved")
+{
+	const uint8_t def[16] = {0}, gw[16] = {0xfe, 0x80, [15] = 0xfe};
+	const uint8_t far[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 7}, near48[16] = {0x20, 0x01, 0x0d, 0xb9};
+	uint8_t nh[16];
+
+	cr_assert_eq(net_ip_add_route6(&n, def, 0, DSL, gw), 0);
+	cr_assert_eq(net_ip_add_route6(&n, near48, 48, DSL, CLIENT6), 0);
+	cr_expect_eq(net_ip_add_route6(&n, def, 0, UP, gw), -EINVAL, "up has no IPv6");
+	cr_expect_eq(net_ip6_route(&n, CLIENT6, nh), DSL);
+	cr_expect_arr_eq(nh, CLIENT6, 16, "connected: the destination itself");
+	cr_expect_eq(net_ip6_route(&n, far, nh), DSL);
+	cr_expect_arr_eq(nh, CLIENT6, 16, "the /48 beats the default");
+	cr_expect_eq(net_ip6_route(&n, ALL_NODES, nh), DSL);
+	cr_expect_arr_eq(nh, gw, 16, "the default route's link-local router");
+	cr_assert_eq(net_ip_output6(&n, own6(far), far), 0);
+	expect_ns(0, CLIENT6, false);
+}
