@@ -91,6 +91,12 @@ enum net_mib {
 	NET_MIB_ND_PENDING_DROPS, /* hagd: packets dropped waiting for ND (a fifth, an eviction, no answer) */
 	NET_MIB_ND_EVICTIONS,     /* hagd: neighbour cache entries evicted for a new next hop */
 	NET_MIB_ND_FAILED,        /* hagd: next hops that did not answer (INCOMPLETE or PROBE given up) */
+	NET_MIB_IP6_FORW_DATAGRAMS,/* Ip6OutForwDatagrams: IPv6 packets routed through */
+	NET_MIB_IP6_FORW_DROPPED, /* hagd: IPv6 transit packets dropped: forwarding off */
+	NET_MIB_IP6_IN_NO_ROUTES, /* Ip6InNoRoutes: transit packets without a route (destination unreachable) */
+	NET_MIB_IP6_HOP_LIMIT_EXCEEDED,/* hagd: transit packets with hop limit <= 1 (time exceeded) */
+	NET_MIB_IP6_IN_TOO_BIG,   /* Ip6InTooBigErrors: transit packets over the outgoing MTU (Packet Too Big) */
+	NET_MIB_ICMP6_OUT_ERRORS, /* hagd: ICMPv6 errors sent about packets hagd routes */
 	NET_MIB_MAX
 };
 

@@ -3,7 +3,7 @@
  * lib/net: a received IPv6 frame (RFC 8200): checked and walked, ours or not,
  * ICMPv6 (RFC 4443: echo; Parameter Problems sent under the ICMP token
  * bucket; NS and NA to ndisc.c), TCP handed to the owner. Linux:
- * net/ipv6/ip6_input.c and icmp.c. Forwarding IPv6 comes later.
+ * net/ipv6/ip6_input.c and icmp.c. Packets for other hosts: ip6_forward.c.
  */
 #include <string.h>
 
@@ -152,9 +152,8 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
 	if (!for_port(n, port, ip->dst_addr)) {
-		/* Routing IPv6 for other hosts comes later (issue 17). */
-		n->mib[NET_MIB_IP6_IN_ADDR_ERRORS]++;
-		goto drop;
+		net_ip6_forward(n, port, m, &in);
+		return;
 	}
 	switch (in.proto) {
 	case NET_PROTO_ICMPV6:

@@ -13,6 +13,10 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m);
 /* ndisc.c: a validated NS or NA (ip its packet) received on port; m is freed. */
 void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
 		  const struct net_nd_msg *msg);
+/* ndisc.c: m (IPv6 at its start) out of port to the next hop nh: Ethernet added, ND resolved. */
+int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uint8_t nh[16]);
+/* ip6_forward.c: an IPv6 packet (walked, Ethernet header in place) for another host. */
+void net_ip6_forward(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in);
 /* ff02::1 */
 extern const uint8_t net_ip6_all_nodes[16];
 

@@ -177,18 +177,24 @@ int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16])
 
 int net_ip_output6(struct net_ip *n, struct rte_mbuf *m, const uint8_t dst[16])
 {
-	struct net_neigh_evicted ev;
-	struct net_neigh *e;
 	uint8_t nh[16];
 	int port = net_ip6_route(n, dst, nh);
-	bool created;
-	unsigned what;
 
 	if (port < 0) {
 		n->mib[NET_MIB_IP6_OUT_NO_ROUTES]++;
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}
+	return net_ip_output6_via(n, m, port, nh);
+}
+
+int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uint8_t nh[16])
+{
+	struct net_neigh_evicted ev;
+	struct net_neigh *e;
+	bool created;
+	unsigned what;
+
 	if (rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOSPC;

@@ -56,6 +56,12 @@ const char *const net_mib_names[NET_MIB_MAX] = {
 	[NET_MIB_ND_PENDING_DROPS] = "NdPendingDrops",
 	[NET_MIB_ND_EVICTIONS] = "NdEvictions",
 	[NET_MIB_ND_FAILED] = "NdFailed",
+	[NET_MIB_IP6_FORW_DATAGRAMS] = "Ip6OutForwDatagrams",
+	[NET_MIB_IP6_FORW_DROPPED] = "Ip6ForwDropped",
+	[NET_MIB_IP6_IN_NO_ROUTES] = "Ip6InNoRoutes",
+	[NET_MIB_IP6_HOP_LIMIT_EXCEEDED] = "Ip6HopLimitExceeded",
+	[NET_MIB_IP6_IN_TOO_BIG] = "Ip6InTooBigErrors",
+	[NET_MIB_ICMP6_OUT_ERRORS] = "Icmp6OutErrors",
 };
 
 void net_ip_init(struct net_ip *n, const struct net_ip_ops *ops, net_tx_fn *tx, void *arg,

@@ -358,7 +358,7 @@ Test(net_ip6, header_drops_are_counted_by_reason)
 	net_ip_rx(&n, DSL, m);
 	cr_expect_eq(n.mib[NET_MIB_IP6_IN_TRUNCATED], 1);
 	net_ip_rx(&n, DSL, frame6(CLIENT6, OTHER6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
-	cr_expect_eq(n.mib[NET_MIB_IP6_IN_ADDR_ERRORS], 1, "another host's address");
+	cr_expect_eq(n.mib[NET_MIB_IP6_FORW_DROPPED], 1, "another host's address, forwarding off");
 	cr_expect_eq(n.mib[NET_MIB_IP6_IN_RECEIVES], 5);
 }
 
@@ -544,4 +544,79 @@ Test(net_ip6, routes_after_connected_prefixes,
 	cr_expect_arr_eq(nh, gw, 16, "the default route's link-local router");
 	cr_assert_eq(net_ip_output6(&n, own6(far), far), 0);
 	expect_ns(0, CLIENT6, false);
+}
+
+/* A TCP packet of 20 + extra bytes from CLIENT6 to dst with hop limit hl, on dsl. */
+static void transit6(const uint8_t dst[16], uint8_t hl, uint16_t extra)
+{
+	static uint8_t l4[1600];
+
+	net_ip_rx(&n, DSL, frame6(CLIENT6, dst, hl, IPPROTO_TCP, l4, (uint16_t)(20 + extra)));
+}
+
+/* ev.sent[i], an ICMPv6 error to CLIENT6 (resolved: CLIENT6 is known on dsl), of type/code. */
+static const uint8_t *error_sent(unsigned i, uint8_t type, uint8_t code)
+{
+	const uint8_t *ic;
+
+	cr_assert_lt(i, ev.tx);
+	cr_expect_arr_eq(ip6_of(ev.sent[i])->dst_addr, CLIENT6, 16);
+	cr_expect_arr_eq(ip6_of(ev.sent[i])->src_addr, HAGD6, 16, "from the port it came in on");
+	ic = rte_pktmbuf_mtod_offset(ev.sent[i], const uint8_t *, ETH + NET_IP6_HLEN);
+	cr_expect_eq(ic[0], type);
+	cr_expect_eq(ic[1], code);
+	cr_expect(net_ip6_l4_cksum_ok(ip6_of(ev.sent[i]), NET_PROTO_ICMPV6, ic,
+				      rte_pktmbuf_pkt_len(ev.sent[i]) - ETH - NET_IP6_HLEN));
+	return ic;
+}
+
+Test(net_ip6, transit_is_routed_with_its_hop_limit_and_errors,
+     .description = "forwarding on: routed out of the route's port with the hop limit one less; hop limit 1: time exceeded; "
+		    "no route: unreachable; over the MTU: Packet Too Big with it; errors routed back to the sender")
+{
+	const uint8_t gw[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 0xfe};
+	const uint8_t far[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 7}, p48[16] = {0x20, 0x01, 0x0d, 0xb9};
+	const struct rte_ether_addr gw_mac = {{0x02, 0, 0, 0, 0, 0xfe}};
+	const uint8_t nowhere[16] = {0x20, 0x01, 0x0d, 0xba, [15] = 1};
+
+	n.forward = true;
+	cr_assert_eq(net_ip_add_route6(&n, p48, 48, DSL, gw), 0);
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));          /* CLIENT6 and the router known */
+	net_ip_rx(&n, DSL, ns_to(gw, HAGD6, NULL));
+	net_ip_rx(&n, DSL, na_from(gw, &gw_mac));
+	sent_clear();
+
+	transit6(far, 64, 0);
+	cr_assert_eq(ev.tx, 1u);
+	cr_expect_eq(ip6_of(ev.sent[0])->hop_limits, 63);
+	cr_expect(rte_is_same_ether_addr(&rte_pktmbuf_mtod(ev.sent[0], struct rte_ether_hdr *)->dst_addr, &gw_mac));
+	cr_expect_eq(n.mib[NET_MIB_IP6_FORW_DATAGRAMS], 1);
+	sent_clear();
+
+	transit6(far, 1, 0);
+	cr_assert_eq(ev.tx, 1u);
+	error_sent(0, NET_ICMP6_TIME_EXCEEDED, 0);
+	cr_expect_eq(n.mib[NET_MIB_IP6_HOP_LIMIT_EXCEEDED], 1);
+	sent_clear();
+
+	transit6(nowhere, 64, 0);
+	cr_assert_eq(ev.tx, 1u);
+	error_sent(0, NET_ICMP6_DEST_UNREACH, 0);
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_NO_ROUTES], 1);
+	sent_clear();
+
+	transit6(far, 64, 1500 - 20 - 40 + 1);            /* 1 501 bytes, the MTU is 1 500 */
+	cr_assert_eq(ev.tx, 1u);
+	{
+		const uint8_t *ic = error_sent(0, NET_ICMP6_PKT_TOO_BIG, 0);
+
+		cr_expect_eq(ic[4] << 24 | ic[5] << 16 | ic[6] << 8 | ic[7], 1500, "the MTU");
+	}
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_TOO_BIG], 1);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_ERRORS], 3);
+	sent_clear();
+
+	transit6(ALL_NODES, 64, 0);
+	cr_expect_eq(ev.tx, 0u, "to a group: not routed");
+	cr_expect_eq(n.mib[NET_MIB_IP6_FORW_DATAGRAMS], 1);
 }
