@@ -7,7 +7,9 @@
 # of tcp.local_ports; hashes match both ways. A plain TCP connection is
 # intercepted too. A UDP datagram and a ping cross hagd routed (the server sees
 # the client's address, TTL one less); a ping with TTL 1 gets ICMP time
-# exceeded from hagd's dsl address. With transparent.mptcp_only, a plain TCP
+# exceeded from hagd's dsl address; the same over IPv6 (the server's side
+# given IPv6 for this test: hagd resolves both neighbours with ND, routes the
+# echo and its reply, and answers hop limit 1 with ICMPv6 time exceeded). With transparent.mptcp_only, a plain TCP
 # connection is routed to the server unchanged (it sees the client's address)
 # while an MPTCP one is still terminated, and limits.per_client 2 refuses a
 # third connection of one client at once (RST, relay.ClientLimitRefused) and
@@ -33,6 +35,9 @@ c["transparent"] = {
     "other": "route",
 }
 c.setdefault("tcp", {})["local_ports"] = "20000-29999"
+for p in c["ports"]:
+    if p["name"] == "upstream":
+        p["addr6"] = "2001:db8:30::1/64"
 if int(sys.argv[6]):
     c["limits"] = {"per_client": int(sys.argv[6])}
 json.dump(c, open(sys.argv[2], "w"), indent=1)
@@ -41,13 +46,20 @@ PYEOF
 
 # Routes of this test: the client reaches the server network through hagd on
 # dsl (lte: its source-routed table), the server reaches the clients through hagd.
+# IPv6 the same way: the server gets 2001:db8:30::2 (IPv6 is off in its namespace otherwise).
 routes_add() {
 	ip netns exec "$HAG_CLIENT_NS" ip route replace 10.20.0.0/24 via 10.10.1.1 dev dsl
 	ip netns exec "$HAG_SERVER_NS" ip route replace "$CLIENT_PREFIX" via "$HAG_UPSTREAM_GW" dev up
+	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=0 net.ipv6.conf.up.accept_ra=0
+	ip netns exec "$HAG_SERVER_NS" ip -6 addr replace 2001:db8:30::2/64 dev up nodad
+	ip netns exec "$HAG_SERVER_NS" ip -6 route replace 2001:db8:10::/64 via 2001:db8:30::1 dev up
+	ip netns exec "$HAG_CLIENT_NS" ip -6 route replace 2001:db8:30::/64 via 2001:db8:10::1 dev dsl
 }
 routes_del() {
 	ip netns exec "$HAG_CLIENT_NS" ip route del 10.20.0.0/24 2>/dev/null
 	ip netns exec "$HAG_SERVER_NS" ip route del "$CLIENT_PREFIX" 2>/dev/null
+	ip netns exec "$HAG_CLIENT_NS" ip -6 route del 2001:db8:30::/64 2>/dev/null
+	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=1 2>/dev/null
 	true
 }
 
@@ -132,7 +144,38 @@ check "a ping to $DST crosses hagd and is answered" grep -q "reply from $DST" <<
 ttl_out=$(ip netns exec "$HAG_CLIENT_NS" $PY "$ROOT/tests/tools/hagload.py" ping --ttl 1 --count 2 --timeout 2 "$DST" 2>&1)
 ttl_rc=$?
 check_eq "a ping with TTL 1 gets ICMP time exceeded from hagd's dsl address" "$ttl_rc/$(grep -o 'from [0-9.]*' <<<"$ttl_out" | head -n 1)" "2/from 10.10.1.1"
+# The same over IPv6, from the kernel's own ICMPv6 socket: an echo through hagd, then hop limit 1.
+timeout -k 2 30 ip netns exec "$HAG_CLIENT_NS" $PY - >"$WORK/ping6.json" 2>"$WORK/ping6.err" <<'PYEOF'
+import json, os, select, socket, struct, time
+def ping(hops, tries=3):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+    ident = os.getpid() & 0xffff
+    for seq in range(1, tries + 1):
+        s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"hagd-v6-routed", ("2001:db8:30::2", 0))
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], max(0.01, end - time.monotonic()))
+            if not r:
+                break
+            data, src = s.recvfrom(2048)
+            if data[0] == 129 and struct.unpack("!HH", data[4:8]) == (ident, seq):
+                return {"reply": src[0]}
+            if data[0] == 3 and len(data) >= 8 + 40 + 8 and data[8 + 40] == 128 and \
+               struct.unpack("!HH", data[8 + 44:8 + 48]) == (ident, seq):
+                return {"time_exceeded": src[0]}
+    return {}
+print(json.dumps({"echo": ping(64), "hop1": ping(1)}))
+PYEOF
+diag "ping6: $(cat "$WORK/ping6.json" 2>/dev/null) $(tail -n 2 "$WORK/ping6.err" 2>/dev/null)"
+check_eq "a ping6 to 2001:db8:30::2 crosses hagd and is answered" "$(jget "$WORK/ping6.json" echo.reply)" 2001:db8:30::2
+check_eq "a ping6 with hop limit 1 gets ICMPv6 time exceeded from hagd's dsl address" \
+	"$(jget "$WORK/ping6.json" hop1.time_exceeded)" 2001:db8:10::1
 stats_snap "$WORK/after3.json"
+check_gt "ip.Ip6OutForwDatagrams counts the routed IPv6 packets (>= 2: echo, reply)" \
+	"$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" ip.Ip6OutForwDatagrams)" 1
+check_moved "$WORK/before3.json" "$WORK/after3.json" ip.Ip6HopLimitExceeded
+check_moved "$WORK/before3.json" "$WORK/after3.json" ip.Icmp6OutErrors
 check_gt "ip.ForwDatagrams counts the routed packets (>= 3: datagram, echo, reply)" \
 	"$(ctr_delta "$WORK/before3.json" "$WORK/after3.json" ip.ForwDatagrams)" 2
 check_moved "$WORK/before3.json" "$WORK/after3.json" ip.TtlExceeded
