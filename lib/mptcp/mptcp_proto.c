@@ -614,7 +614,12 @@ static uint32_t ulp_tx_options(struct tcp_sock *sk, uint8_t flags, uint64_t pos,
 
 static uint32_t ulp_rcv_space(const struct tcp_sock *sk)
 {
-	uint32_t space = tcp_pipe_space(sk->rxp), staged = mptcp_csum_staged(sk->ulp_ctx);
+	uint32_t space, staged;
+
+	if (sk->rxp == NULL)
+		return 0;       /* a subflow that left its connection (mptcp_fastclose_rx) */
+	space = tcp_pipe_space(sk->rxp);
+	staged = mptcp_csum_staged(sk->ulp_ctx);
 
 	/* Bytes waiting for their checksum will take pipe room too. */
 	return space > staged ? space - staged : 0;
