@@ -56,13 +56,8 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 		return 0;
 	}
 	/* Hold a few packets until the reply; drop the oldest beyond that. */
-	if (e->n_pending == NET_NEIGH_PENDING) {
+	if (net_neigh_hold(e, m))
 		n->mib[NET_MIB_ARP_PENDING_DROPS]++;
-		rte_pktmbuf_free(e->pending[0]);
-		memmove(&e->pending[0], &e->pending[1], (NET_NEIGH_PENDING - 1) * sizeof(e->pending[0]));
-		e->n_pending--;
-	}
-	e->pending[e->n_pending++] = m;
 	e->port = (uint16_t)port;
 	if (e->updated_us == 0 || now - e->updated_us >= NET_ARP_RETRY_US) {
 		e->updated_us = now;

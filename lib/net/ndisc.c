@@ -219,13 +219,8 @@ int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uin
 		return 0;
 	}
 	/* Held until the answer; beyond NET_NEIGH_PENDING the oldest goes. */
-	if (e->n_pending == NET_NEIGH_PENDING) {
+	if (net_neigh_hold(e, m))
 		n->mib[NET_MIB_ND_PENDING_DROPS]++;
-		rte_pktmbuf_free(e->pending[0]);
-		memmove(&e->pending[0], &e->pending[1], (NET_NEIGH_PENDING - 1) * sizeof(e->pending[0]));
-		e->n_pending--;
-	}
-	e->pending[e->n_pending++] = m;
 	nd_do(n, e, what);
 	return 0;
 }

@@ -59,6 +59,19 @@ static void neigh_remove(struct net_neigh_table *t, uint32_t i)
 	t->n--;
 }
 
+bool net_neigh_hold(struct net_neigh *e, struct rte_mbuf *m)
+{
+	bool dropped = e->n_pending == NET_NEIGH_PENDING;
+
+	if (dropped) {
+		rte_pktmbuf_free(e->pending[0]);
+		memmove(&e->pending[0], &e->pending[1], (NET_NEIGH_PENDING - 1) * sizeof(e->pending[0]));
+		e->n_pending--;
+	}
+	e->pending[e->n_pending++] = m;
+	return dropped;
+}
+
 void net_neigh_remove(struct net_neigh_table *t, struct net_neigh *e)
 {
 	neigh_remove(t, (uint32_t)(e - t->e));

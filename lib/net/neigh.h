@@ -99,6 +99,9 @@ struct net_neigh *net_neigh_lookup(struct net_neigh_table *t, const union net_ne
 struct net_neigh *net_neigh_get(struct net_neigh_table *t, const union net_neigh_key *key,
 				struct net_neigh_evicted *ev);
 
+/* Hold m for e until it resolves; when NET_NEIGH_PENDING are held already the oldest is
+ * freed: returns true then (the caller counts the drop). */
+bool net_neigh_hold(struct net_neigh *e, struct rte_mbuf *m);
 /* Remove e (an entry of t); pointers to other entries may be stale afterwards. */
 void net_neigh_remove(struct net_neigh_table *t, struct net_neigh *e);
 

@@ -22,8 +22,8 @@ if [[ -z "$gw6_lte" ]]; then
 fi
 base=$(mempool_in_use)
 stats_snap "$WORK/before.json"
-timeout -k 2 60 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" "$gw6_lte" >"$WORK/v6.json" 2>"$WORK/v6.err" <<'PYEOF'
-import json, os, select, socket, struct, sys, time
+ROOT=$ROOT timeout -k 2 60 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" "$gw6_lte" >"$WORK/v6.json" 2>"$WORK/v6.err" <<'PYEOF'
+import json, os, subprocess, sys, time
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (IPv6, UDP, TCP, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr,
@@ -32,23 +32,11 @@ conf.verb = 0
 gw_dsl, gw_lte = sys.argv[1], sys.argv[2]
 out = {}
 
-def ping(addr, ifname, tries=3):
-    """ICMPv6 echo through the kernel's own socket (it resolves addr with ND)."""
-    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-    idx = socket.if_nametoindex(ifname)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
-    ident = os.getpid() & 0xffff
-    for seq in range(1, tries + 1):
-        s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"hagd-v6", (addr, 0, 0, idx))
-        end = time.monotonic() + 2
-        while time.monotonic() < end:
-            r, _, _ = select.select([s], [], [], max(0.01, end - time.monotonic()))
-            if not r:
-                break
-            data, src = s.recvfrom(2048)
-            if data[0] == 129 and struct.unpack("!HH", data[4:8]) == (ident, seq):
-                return True
-    return False
+def ping(addr, ifname):
+    """ICMPv6 echo through the kernel's own socket (it resolves addr with ND): hagload.py ping."""
+    return subprocess.run([sys.executable, os.path.join(os.environ["ROOT"], "tests/tools/hagload.py"), "ping",
+                           "--iface", ifname, "--count", "3", "--timeout", "2", addr],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 out["ping_dsl"] = ping(gw_dsl, "dsl")
 out["ping_lte"] = ping(gw_lte, "lte")

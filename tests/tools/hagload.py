@@ -530,8 +530,43 @@ def _icmp_csum(b):
     return ~s & 0xFFFF
 
 
+def ping6(a):
+    """ICMPv6 echo through the kernel's own socket (it resolves the next hop with ND; the
+    checksum is the kernel's): exit 0 when one of --count echoes is answered, 2 on a time
+    exceeded quoting ours (RFC 4443 3.3), 1 otherwise."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    scope = 0
+    if a.iface:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
+        scope = socket.if_nametoindex(a.iface)
+    if a.ttl:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, a.ttl)
+    ident = os.getpid() & 0xFFFF
+    for seq in range(1, a.count + 1):
+        t0 = time.monotonic()
+        s.sendto(struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"hagload-ping6", (a.addr, 0, 0, scope))
+        end = t0 + a.timeout
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                data, src = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            if data[0] == 3 and len(data) >= 8 + 40 + 8 and data[48] == 128 and \
+               struct.unpack_from("!HH", data, 52) == (ident, seq):
+                print("time exceeded from %s seq %d" % (src[0], seq))
+                return 2
+            if data[0] == 129 and struct.unpack_from("!HH", data, 4) == (ident, seq):
+                print("reply from %s seq %d time %.3f ms" % (a.addr, seq, (time.monotonic() - t0) * 1000))
+                return 0
+    print("no reply from %s" % a.addr, file=sys.stderr)
+    return 1
+
+
 def cmd_ping(a):
     """ICMP echo without iputils: exit 0 when one of --count echoes is answered."""
+    if ":" in a.addr:
+        return ping6(a)
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     if a.iface:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
@@ -621,7 +656,7 @@ def main(argv=None):
     q.add_argument("--stats", help="file kept up to date with relay counters")
     q.add_argument("--timeout", type=float, default=5.0, help="upstream connect timeout")
     q.add_argument("--max-secs", type=float, default=7200.0)
-    q = sub.add_parser("ping", help="ICMP echo (raw socket)")
+    q = sub.add_parser("ping", help="ICMP echo, or ICMPv6 echo to an IPv6 address (raw socket)")
     q.add_argument("addr")
     q.add_argument("--iface")
     q.add_argument("--count", type=int, default=1)
