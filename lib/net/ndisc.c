@@ -246,6 +246,7 @@ void net_ip_tick6(struct net_ip *n)
 			i--;
 	}
 }
+
 void net_ip_announce6(struct net_ip *n)
 {
 	struct rte_ether_addr to;
