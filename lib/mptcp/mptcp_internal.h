@@ -285,6 +285,16 @@ static inline void mptcp_join_unlink(struct mptcp_sock *msk, struct mptcp_subflo
 	msk->n_joined--;
 }
 
+/* A joined subflow leaves the connection for good, before it is reset: it also lets go
+ * of the connection's receive pipe, which may end with the connection before the
+ * subflow's own RST is built (its window then reads 0; docs/security.md finding 6). */
+static inline void mptcp_join_leave(struct mptcp_sock *msk, struct mptcp_subflow *sf)
+{
+	mptcp_join_unlink(msk, sf);
+	sf->msk = NULL;
+	sf->sk->rxp = NULL;
+}
+
 /* mptcp_sched.c: which subflow sends which data-level bytes */
 void mptcp_push(struct mptcp_sock *msk);
 void mptcp_rtx_arm(struct mptcp_sock *msk, bool restart);

@@ -31,13 +31,9 @@ bool mptcp_fastclose_rx(struct mptcp_subflow *sf, uint64_t key)
 	msk->fastclose_rx = true;
 	if (sf->master)
 		return true;            /* its end (the caller's) ends the rest, and tells the owner */
-	/* A joined subflow leaves first: the caller closes it, nobody resets it. It reads
-	 * the connection's receive pipe, which ends with the rest below: it lets go of it
-	 * now, or its own RST (the caller's, after this) would read freed memory (found
-	 * by the packet fuzzer: an MP_FASTCLOSE on a joined subflow's ACK). */
-	mptcp_join_unlink(msk, sf);
-	sf->msk = NULL;
-	sf->sk->rxp = NULL;
+	/* A joined subflow leaves first (the caller closes it, nobody resets it), letting go
+	 * of the connection's pipe, which ends with the rest below. */
+	mptcp_join_leave(msk, sf);
 	if (msk->parked)
 		mptcp_park_end(msk, -ECONNRESET);
 	else

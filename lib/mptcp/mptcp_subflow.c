@@ -158,8 +158,7 @@ void mptcp_join_detach_all(struct mptcp_sock *msk)
 	struct mptcp_subflow *j;
 
 	while ((j = LIST_FIRST(&msk->joined)) != NULL) {
-		mptcp_join_unlink(msk, j);
-		j->msk = NULL;
+		mptcp_join_leave(msk, j);
 		tcp_reset(j->sk);
 	}
 }

@@ -72,7 +72,7 @@ enum net_mib {
 	NET_MIB_IP6_IN_TRUNCATED, /* Ip6InTruncatedPkts: shorter than its headers or payload length */
 	NET_MIB_IP6_IN_ADDR_ERRORS,/* Ip6InAddrErrors: not for one of our addresses */
 	NET_MIB_IP6_IN_UNKNOWN_PROTOS,/* Ip6InUnknownProtos: an upper layer hagd does not take (Parameter Problem) */
-	NET_MIB_IP6_IN_DISCARDS,  /* Ip6InDiscards: TCP over IPv6 with no owner for it (lib/tcp takes none yet) */
+	NET_MIB_IP6_IN_DISCARDS,  /* Ip6InDiscards: TCP over IPv6 with no owner for it (lib/tcp takes none yet), No Next Header */
 	NET_MIB_IP6_FRAG_DROPS,   /* hagd: fragments dropped (no reassembly) */
 	NET_MIB_IP6_EXT_DROPS,    /* hagd: too many extension headers, options to discard or malformed */
 	NET_MIB_IP6_ROUTING_DROPS,/* hagd: Routing headers with segments left (type 0 included) */

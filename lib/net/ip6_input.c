@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/net: a received IPv6 frame (RFC 8200): checked and walked, ours or not,
- * ICMPv6 (RFC 4443: echo; Parameter Problems sent under the ICMP token
- * bucket; NS and NA to ndisc.c), TCP handed to the owner. Linux:
+ * ICMPv6 (RFC 4443: echo; Parameter Problems through net_ip6_icmp_error;
+ * NS and NA to ndisc.c), TCP handed to the owner. Linux:
  * net/ipv6/ip6_input.c and icmp.c. Packets for other hosts: ip6_forward.c.
  */
 #include <string.h>
@@ -35,38 +35,6 @@ static void reply(struct net_ip *n, int port, struct rte_mbuf *m)
 	eh->src_addr = n->ports[port].mac;
 	n->mib[NET_MIB_ICMP6_OUT_MSGS]++;
 	n->tx(n->arg, port, m);
-}
-
-/*
- * A Parameter Problem about the received m (walked into *in, or NULL when the
- * walk stopped), from the port's address, to the frame's source: the sender
- * is on the link or behind the router that handed it over.
- */
-static void param_problem(struct net_ip *n, int port, struct rte_mbuf *m, const struct net_ip6_info *in,
-			  uint8_t code, uint32_t ptr)
-{
-	const uint16_t l3 = sizeof(struct rte_ether_hdr);
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct rte_mbuf *e;
-	struct rte_ether_hdr *oh;
-
-	if (!net_ip_icmp_token(n) || (e = rte_pktmbuf_alloc(n->pool)) == NULL)
-		return;
-	if (rte_pktmbuf_append(e, l3) == NULL ||
-	    net_icmp6_error(e, rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3),
-			    rte_pktmbuf_data_len(m) - l3, in, n->ports[port].addr6, NET_ICMP6_PARAM_PROBLEM, code,
-			    ptr) != 0) {
-		rte_pktmbuf_free(e);
-		return;
-	}
-	oh = rte_pktmbuf_mtod(e, struct rte_ether_hdr *);
-	oh->src_addr = n->ports[port].mac;
-	oh->dst_addr = eh->src_addr;
-	oh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-	n->icmp_tokens--;
-	n->mib[NET_MIB_ICMP6_OUT_MSGS]++;
-	n->mib[NET_MIB_ICMP6_OUT_PARM_PROBLEMS]++;
-	n->tx(n->arg, port, e);
 }
 
 static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
@@ -144,7 +112,7 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 		n->mib[NET_MIB_IP6_IN_HDR_ERRORS]++;
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
 		if (for_port(n, port, ip->dst_addr))
-			param_problem(n, port, m, NULL, in.pp_code, in.pp_ptr);
+			net_ip6_icmp_error(n, port, m, NULL, NET_ICMP6_PARAM_PROBLEM, in.pp_code, in.pp_ptr);
 		goto drop;
 	default:
 		n->mib[NET_MIB_IP6_IN_HDR_ERRORS]++;
@@ -167,12 +135,13 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 		n->ops->tcp6_rx(n->arg, port, m, &in);
 		return;
 	case NET_PROTO_NONE:
+		n->mib[NET_MIB_IP6_IN_DISCARDS]++;   /* nothing follows the headers */
 		goto drop;
 	default:
 		/* RFC 8200 4: an unrecognized Next Header, as Linux answers it. */
 		n->mib[NET_MIB_IP6_IN_UNKNOWN_PROTOS]++;
 		if (!net_ip6_is_multicast(ip->dst_addr))
-			param_problem(n, port, m, &in, 1, in.nh_ptr);
+			net_ip6_icmp_error(n, port, m, &in, NET_ICMP6_PARAM_PROBLEM, 1, in.nh_ptr);
 		goto drop;
 	}
 drop:

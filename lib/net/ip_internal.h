@@ -15,6 +15,12 @@ void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct r
 		  const struct net_nd_msg *msg);
 /* ndisc.c: m (IPv6 at its start) out of port to the next hop nh: Ethernet added, ND resolved. */
 int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uint8_t nh[16]);
+/* ip6_forward.c: an ICMPv6 error about the received m (Ethernet header in place; walked
+ * into *in, or NULL when the walk stopped), from in_port's address, under the ICMP token
+ * bucket: routed to the sender, or, when no route leads there (a link-local sender),
+ * back to the frame's source on in_port. */
+void net_ip6_icmp_error(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in,
+			uint8_t type, uint8_t code, uint32_t param);
 /* ip6_forward.c: an IPv6 packet (walked, Ethernet header in place) for another host. */
 void net_ip6_forward(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in);
 /* ff02::1 */

@@ -59,6 +59,16 @@ static void send_ns(struct net_ip *n, const struct net_neigh *e, bool unicast)
 	n->tx(n->arg, e->port, m);
 }
 
+/* m (Ethernet header in place) to e's link-layer address out of its port. */
+static void nd_send(struct net_ip *n, const struct net_neigh *e, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	eh->src_addr = n->ports[e->port].mac;
+	eh->dst_addr = e->mac;
+	n->tx(n->arg, e->port, m);
+}
+
 static void drop_pending(struct net_ip *n, struct net_neigh *e)
 {
 	n->mib[NET_MIB_ND_PENDING_DROPS] += e->n_pending;
@@ -75,13 +85,8 @@ static void drop_pending(struct net_ip *n, struct net_neigh *e)
 static bool nd_do(struct net_ip *n, struct net_neigh *e, unsigned what)
 {
 	if (what & NET_ND_DO_SEND) {
-		for (int i = 0; i < e->n_pending; i++) {
-			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(e->pending[i], struct rte_ether_hdr *);
-
-			eh->src_addr = n->ports[e->port].mac;
-			eh->dst_addr = e->mac;
-			n->tx(n->arg, e->port, e->pending[i]);
-		}
+		for (int i = 0; i < e->n_pending; i++)
+			nd_send(n, e, e->pending[i]);
 		e->n_pending = 0;
 	}
 	if (what & NET_ND_DO_MCAST_NS)
@@ -210,11 +215,7 @@ int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uin
 		e->port = (uint16_t)port;
 	what = net_nd_output(e, created, net_ip_now(n));
 	if (what & NET_ND_DO_SEND) {
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-		eh->src_addr = n->ports[e->port].mac;
-		eh->dst_addr = e->mac;
-		n->tx(n->arg, e->port, m);
+		nd_send(n, e, m);
 		nd_due(n, e);
 		return 0;
 	}

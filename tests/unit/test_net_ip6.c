@@ -304,11 +304,13 @@ Test(net_ip6, tcp_goes_to_the_owner_or_is_counted)
 }
 
 Test(net_ip6, an_unknown_upper_layer_earns_a_parameter_problem,
-     .description = "UDP to hagd: Ip6InUnknownProtos and a Parameter Problem code 1 at the Next Header (offset 6), to the sender")
+     .description = "UDP to hagd: Ip6InUnknownProtos and a Parameter Problem code 1 at the Next Header (offset 6), to the sender, routed (the sender a known neighbour)")
 {
 	const uint8_t udp[8] = {0x13, 0x88, 0x13, 0x88, 0, 8, 0, 0};
 	const uint8_t *ic;
 
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));          /* the sender known (STALE) */
+	sent_clear();
 	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, IPPROTO_UDP, udp, sizeof(udp)));
 	cr_expect_eq(n.mib[NET_MIB_IP6_IN_UNKNOWN_PROTOS], 1);
 	cr_assert_eq(ev.tx, 1u);
@@ -619,4 +621,21 @@ Test(net_ip6, transit_is_routed_with_its_hop_limit_and_errors,
 	transit6(ALL_NODES, 64, 0);
 	cr_expect_eq(ev.tx, 0u, "to a group: not routed");
 	cr_expect_eq(n.mib[NET_MIB_IP6_FORW_DATAGRAMS], 1);
+}
+
+Test(net_ip6, errors_to_a_link_local_sender_go_back_to_its_frame,
+     .description = "no route leads to a link-local sender: its Parameter Problem goes to the frame's source MAC at once; "
+		    "No Next Header is dropped and counted")
+{
+	const uint8_t ll[16] = {0xfe, 0x80, [15] = 0x22};
+	const uint8_t udp[8] = {0x13, 0x88, 0x13, 0x88, 0, 8, 0, 0};
+
+	net_ip_rx(&n, DSL, frame6(ll, HAGD6, 64, IPPROTO_UDP, udp, sizeof(udp)));
+	cr_assert_eq(ev.tx, 1u);
+	cr_expect_arr_eq(ip6_of(ev.sent[0])->dst_addr, ll, 16);
+	cr_expect(rte_is_same_ether_addr(&rte_pktmbuf_mtod(ev.sent[0], struct rte_ether_hdr *)->dst_addr, &CLIENT_MAC));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_OUT_PARM_PROBLEMS], 1);
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_NONE, udp, sizeof(udp)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_DISCARDS], 1);
+	cr_expect_eq(ev.tx, 1u, "nothing answers No Next Header");
 }
