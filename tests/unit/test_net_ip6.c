@@ -639,3 +639,20 @@ Test(net_ip6, errors_to_a_link_local_sender_go_back_to_its_frame,
 	cr_expect_eq(n.mib[NET_MIB_IP6_IN_DISCARDS], 1);
 	cr_expect_eq(ev.tx, 1u, "nothing answers No Next Header");
 }
+
+Test(net_ip6, a_full_neighbour_cache_evicts_for_a_new_next_hop,
+     .description = "192 unresolved next hops fill the cache; the 193rd evicts the oldest with its held packet (NdEvictions, NdPendingDrops)")
+{
+	uint8_t a[16];
+
+	memcpy(a, CLIENT6, 16);
+	for (unsigned i = 0; i <= NET_NEIGH_MAX; i++) {
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)(0x40 + i);
+		cr_assert_eq(net_ip_output6(&n, own6(a), a), 0, "next hop %u", i);
+		sent_clear();
+	}
+	cr_expect_eq(n.nd.n, NET_NEIGH_MAX);
+	cr_expect_eq(n.mib[NET_MIB_ND_EVICTIONS], 1);
+	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 1, "the evicted entry's held packet");
+}
