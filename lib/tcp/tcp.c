@@ -52,6 +52,17 @@ struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf)
 		free(st);
 		return NULL;
 	}
+	if (conf->ipv6) {
+		snprintf(name, sizeof(name), "tcpflows6_%u_%u", rte_lcore_id(), seq++);
+		hp.key_len = sizeof(struct tcp_flow_key6);
+		st->flows6 = conf->output6 ? rte_hash_create(&hp) : NULL;
+		if (st->flows6 == NULL) {
+			rte_hash_free(st->flows);
+			free(st);
+			rte_errno = conf->output6 ? ENOMEM : EINVAL;
+			return NULL;
+		}
+	}
 	TAILQ_INIT(&st->dirty);
 	TAILQ_INIT(&st->free_later);
 	for (int i = 0; i < TW_SLOTS; i++)
@@ -62,6 +73,7 @@ struct tcp_stack *tcp_stack_create(const struct tcp_stack_conf *conf)
 	}
 	if (st->conf.port_lo == 0 || st->conf.port_hi < st->conf.port_lo) {
 		rte_hash_free(st->flows);
+		rte_hash_free(st->flows6);
 		free(st);
 		rte_errno = EINVAL;
 		return NULL;
@@ -89,14 +101,13 @@ static void free_later_flush(struct tcp_stack *st)
 	}
 }
 
-void tcp_stack_free(struct tcp_stack *st)
+/* Close every socket of one flow table (the stack is being freed). */
+static void abort_all(struct rte_hash *flows)
 {
 	const void *key;
 	void *data;
 	uint32_t it = 0;
 
-	if (st == NULL)
-		return;
 	/*
 	 * One walk, then the closes: restarting the walk after each close (the
 	 * table changes under it) took minutes with 300 000 sockets. A socket a
@@ -104,11 +115,11 @@ void tcp_stack_free(struct tcp_stack *st)
 	 * flush below.
 	 */
 	{
-		uint32_t n = (uint32_t)rte_hash_count(st->flows), k = 0;
+		uint32_t n = (uint32_t)rte_hash_count(flows), k = 0;
 		struct tcp_sock **all = n ? malloc(n * sizeof(*all)) : NULL;
 
 		if (all != NULL) {
-			while (k < n && rte_hash_iterate(st->flows, &key, &data, &it) >= 0)
+			while (k < n && rte_hash_iterate(flows, &key, &data, &it) >= 0)
 				all[k++] = data;
 			for (uint32_t i = 0; i < k; i++) {
 				all[i]->ops = NULL;
@@ -120,15 +131,25 @@ void tcp_stack_free(struct tcp_stack *st)
 	}
 	/* What is left: nothing, or everything when the array could not be had
 	 * (then the walk restarts after each close, slowly but surely). */
-	while (rte_hash_iterate(st->flows, &key, &data, &it) >= 0) {
+	while (rte_hash_iterate(flows, &key, &data, &it) >= 0) {
 		struct tcp_sock *sk = data;
 
 		sk->ops = NULL;
 		tcp_done(sk, -ECONNABORTED);
 		it = 0;
 	}
+}
+
+void tcp_stack_free(struct tcp_stack *st)
+{
+	if (st == NULL)
+		return;
+	abort_all(st->flows);
+	if (st->flows6)
+		abort_all(st->flows6);
 	free_later_flush(st);
 	rte_hash_free(st->flows);
+	rte_hash_free(st->flows6);
 	free(st);
 }
 
@@ -147,9 +168,29 @@ int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn
 	if (st->n_listeners == TCP_MAX_LISTENERS)
 		return -ENOSPC;
 	for (int i = 0; i < st->n_listeners; i++)
-		if (!st->listeners[i].intercept && st->listeners[i].addr == addr && st->listeners[i].port == port)
+		if (!st->listeners[i].intercept && !st->listeners[i].v6 && st->listeners[i].addr == addr &&
+		    st->listeners[i].port == port)
 			return -EADDRINUSE;
-	st->listeners[st->n_listeners++] = (struct tcp_listener){addr, port, false, fn, arg};
+	st->listeners[st->n_listeners++] = (struct tcp_listener){.addr = addr, .port = port, .fn = fn, .arg = arg};
+	return 0;
+}
+
+int tcp_listen6(struct tcp_stack *st, const uint8_t addr[16], uint16_t port, tcp_accept_fn fn, void *arg)
+{
+	struct tcp_listener l = {.port = port, .v6 = true, .fn = fn, .arg = arg};
+
+	if (st->flows6 == NULL)
+		return -EAFNOSUPPORT;
+	if (st->n_listeners == TCP_MAX_LISTENERS)
+		return -ENOSPC;
+	if (addr)
+		memcpy(l.addr6, addr, 16);
+	l.addr = tcp_ip6_fold(l.addr6);
+	for (int i = 0; i < st->n_listeners; i++)
+		if (!st->listeners[i].intercept && st->listeners[i].v6 && st->listeners[i].port == port &&
+		    memcmp(st->listeners[i].addr6, l.addr6, 16) == 0)
+			return -EADDRINUSE;
+	st->listeners[st->n_listeners++] = l;
 	return 0;
 }
 
@@ -160,7 +201,7 @@ int tcp_listen_intercept(struct tcp_stack *st, uint16_t port, tcp_accept_fn fn, 
 	for (int i = 0; i < st->n_listeners; i++)
 		if (st->listeners[i].intercept && st->listeners[i].port == port)
 			return -EADDRINUSE;
-	st->listeners[st->n_listeners++] = (struct tcp_listener){0, port, true, fn, arg};
+	st->listeners[st->n_listeners++] = (struct tcp_listener){.port = port, .intercept = true, .fn = fn, .arg = arg};
 	return 0;
 }
 
@@ -173,6 +214,48 @@ struct tcp_sock *tcp_flow_find(struct tcp_stack *st, uint32_t laddr, uint16_t lp
 	return rte_hash_lookup_data(st->flows, &key, &data) >= 0 ? data : NULL;
 }
 
+static struct tcp_flow_key6 key6_of(const uint8_t laddr[16], uint16_t lport, const uint8_t raddr[16],
+				    uint16_t rport)
+{
+	struct tcp_flow_key6 k;
+
+	memcpy(k.laddr, laddr, 16);
+	memcpy(k.raddr, raddr, 16);
+	k.lport = lport;
+	k.rport = rport;
+	return k;
+}
+
+struct tcp_sock *tcp_flow_find6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+				const uint8_t raddr[16], uint16_t rport)
+{
+	struct tcp_flow_key6 key = key6_of(laddr, lport, raddr, rport);
+	void *data;
+
+	if (st->flows6 == NULL)
+		return NULL;
+	return rte_hash_lookup_data(st->flows6, &key, &data) >= 0 ? data : NULL;
+}
+
+struct tcp_sock *tcp_flow_lookup(struct tcp_stack *st, const struct tcp_4tuple *t)
+{
+	if (t->v6)
+		return tcp_flow_find6(st, t->laddr6, t->lport, t->raddr6, t->rport);
+	return tcp_flow_find(st, t->laddr, t->lport, t->raddr, t->rport);
+}
+
+struct tcp_4tuple tcp_sock_4tuple(const struct tcp_sock *sk)
+{
+	struct tcp_4tuple t = {.v6 = sk->v6, .laddr = sk->laddr, .raddr = sk->raddr,
+			       .lport = sk->lport, .rport = sk->rport};
+
+	if (sk->v6) {
+		t.laddr6 = tcp_sk6(sk)->laddr6;
+		t.raddr6 = tcp_sk6(sk)->raddr6;
+	}
+	return t;
+}
+
 uint8_t tcp_wscale_for(uint32_t space)
 {
 	uint8_t s = 0;
@@ -182,34 +265,53 @@ uint8_t tcp_wscale_for(uint32_t space)
 	return s;
 }
 
-struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			      uint16_t rport)
+struct tcp_sock *tcp_sock_new(struct tcp_stack *st, const struct tcp_4tuple *t)
 {
-	struct tcp_flow_key key = {laddr, raddr, lport, rport};
+	struct tcp_flow_key key = {t->laddr, t->raddr, t->lport, t->rport};
+	struct tcp_flow_key6 key6;
 	struct tcp_sock *sk;
+	int r;
 
+	if (t->v6 && st->flows6 == NULL) {
+		rte_errno = EAFNOSUPPORT;
+		return NULL;
+	}
 	if (st->n_conns >= st->conf.max_conns) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	sk = calloc(1, sizeof(*sk));
+	sk = calloc(1, t->v6 ? sizeof(struct tcp_sock6) : sizeof(*sk));
 	if (sk == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	sk->laddr = laddr;
-	sk->raddr = raddr;
-	sk->lport = lport;
-	sk->rport = rport;
+	if (t->v6) {
+		memcpy(tcp_sk6(sk)->laddr6, t->laddr6, 16);
+		memcpy(tcp_sk6(sk)->raddr6, t->raddr6, 16);
+		sk->v6 = true;
+		sk->laddr = tcp_ip6_fold(t->laddr6);
+		sk->raddr = tcp_ip6_fold(t->raddr6);
+	} else {
+		sk->laddr = t->laddr;
+		sk->raddr = t->raddr;
+	}
+	sk->lport = t->lport;
+	sk->rport = t->rport;
 	sk->stack = st;
 	sk->iss = (uint32_t)rte_rand();
 	sk->rto_us = TCP_RTO_INIT_US;
-	sk->mss = TCP_DEFAULT_MSS;
+	sk->mss = t->v6 ? TCP_DEFAULT_MSS6 : TCP_DEFAULT_MSS;
 	sk->ssthresh = UINT32_MAX;
 	sk->rcv_fin_pos = -1;
 	sk->rcv_wscale = tcp_wscale_for(st->conf.rcvbuf);
 	tcp_set_cc(sk, st->conf.cc);
-	if (rte_hash_add_key_data(st->flows, &key, sk) < 0) {
+	if (t->v6) {
+		key6 = key6_of(t->laddr6, t->lport, t->raddr6, t->rport);
+		r = rte_hash_add_key_data(st->flows6, &key6, sk);
+	} else {
+		r = rte_hash_add_key_data(st->flows, &key, sk);
+	}
+	if (r < 0) {
 		free(sk);
 		rte_errno = ENOSPC;
 		return NULL;
@@ -253,7 +355,13 @@ void tcp_done(struct tcp_sock *sk, int err)
 		st->n_synrcvd--;
 	sk->state = TCP_CLOSED;
 	sk->err = err;
-	rte_hash_del_key(st->flows, &key);
+	if (sk->v6) {
+		struct tcp_flow_key6 key6 = key6_of(tcp_sk6(sk)->laddr6, sk->lport, tcp_sk6(sk)->raddr6, sk->rport);
+
+		rte_hash_del_key(st->flows6, &key6);
+	} else {
+		rte_hash_del_key(st->flows, &key);
+	}
 	st->n_conns--;
 	if (st->conf.flow_event)
 		st->conf.flow_event(st->conf.flow_arg, sk, false);
@@ -286,29 +394,36 @@ struct tcp_sock *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lpor
 	return tcp_connect_ulp(st, laddr, lport, raddr, rport, rxp, txp, ops, user, route, now_us, NULL, NULL);
 }
 
-struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-				 uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
-				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
-				 const struct tcp_ulp_ops *ulp, void *ulp_ctx)
+/* Whether an ephemeral port may be t's (port_ok / port_ok6 and the stride). */
+static bool port_usable(struct tcp_stack *st, const struct tcp_4tuple *t)
+{
+	uint16_t stride = st->conf.port_stride > 1 ? st->conf.port_stride : 1;
+
+	if (t->lport % stride != st->conf.port_offset % stride)
+		return false;
+	if (t->v6)
+		return st->conf.port_ok6 == NULL ||
+		       st->conf.port_ok6(st->conf.flow_arg, t->laddr6, t->lport, t->raddr6, t->rport);
+	return st->conf.port_ok == NULL || st->conf.port_ok(st->conf.flow_arg, t->laddr, t->lport, t->raddr, t->rport);
+}
+
+/* An active open of either family. */
+static struct tcp_sock *connect_t(struct tcp_stack *st, struct tcp_4tuple *t, struct tcp_pipe *rxp,
+				  struct tcp_pipe *txp, const struct tcp_sock_ops *ops, void *user, void *route,
+				  uint64_t now_us, const struct tcp_ulp_ops *ulp, void *ulp_ctx)
 {
 	struct tcp_sock *sk = NULL;
 
 	st->now_us = now_us;
-	if (lport == 0) {
-		uint16_t stride = st->conf.port_stride > 1 ? st->conf.port_stride : 1;
-
+	if (t->lport == 0) {
 		uint32_t span = (uint32_t)st->conf.port_hi - st->conf.port_lo + 1;
 
 		for (uint32_t tries = 0; tries < span && sk == NULL; tries++) {
-			struct tcp_flow_key key = {laddr, raddr, st->next_port, rport};
-
-			lport = st->next_port;
+			t->lport = st->next_port;
 			st->next_port = st->next_port >= st->conf.port_hi ? st->conf.port_lo : st->next_port + 1;
-			if (lport % stride != st->conf.port_offset % stride ||
-			    (st->conf.port_ok && !st->conf.port_ok(st->conf.flow_arg, laddr, lport, raddr, rport)) ||
-			    rte_hash_lookup(st->flows, &key) >= 0)
+			if (!port_usable(st, t) || tcp_flow_lookup(st, t) != NULL)
 				continue;
-			sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+			sk = tcp_sock_new(st, t);
 			if (sk == NULL)
 				return NULL;
 		}
@@ -317,7 +432,7 @@ struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t 
 			return NULL;
 		}
 	} else {
-		sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+		sk = tcp_sock_new(st, t);
 		if (sk == NULL)
 			return NULL;
 	}
@@ -336,6 +451,33 @@ struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t 
 	TCP_INC(st, TCP_MIB_ACTIVE_OPENS);
 	tcp_send_syn(sk, false);
 	return sk;
+}
+
+struct tcp_sock *tcp_connect_ulp(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+				 uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
+				 const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us,
+				 const struct tcp_ulp_ops *ulp, void *ulp_ctx)
+{
+	struct tcp_4tuple t = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
+
+	return connect_t(st, &t, rxp, txp, ops, user, route, now_us, ulp, ulp_ctx);
+}
+
+struct tcp_sock *tcp_connect_ulp6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+				  const uint8_t raddr[16], uint16_t rport, struct tcp_pipe *rxp,
+				  struct tcp_pipe *txp, const struct tcp_sock_ops *ops, void *user, void *route,
+				  uint64_t now_us, const struct tcp_ulp_ops *ulp, void *ulp_ctx)
+{
+	struct tcp_4tuple t = {.v6 = true, .laddr6 = laddr, .raddr6 = raddr, .lport = lport, .rport = rport};
+
+	return connect_t(st, &t, rxp, txp, ops, user, route, now_us, ulp, ulp_ctx);
+}
+
+struct tcp_sock *tcp_connect6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+			      const uint8_t raddr[16], uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
+			      const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us)
+{
+	return tcp_connect_ulp6(st, laddr, lport, raddr, rport, rxp, txp, ops, user, route, now_us, NULL, NULL);
 }
 
 void tcp_connect_timeout(struct tcp_sock *sk, uint64_t at)
@@ -490,6 +632,11 @@ void tcp_sock_get_info(const struct tcp_sock *sk, struct tcp_sock_info *o)
 	o->raddr = sk->raddr;
 	o->lport = sk->lport;
 	o->rport = sk->rport;
+	o->v6 = sk->v6;
+	if (sk->v6) {
+		memcpy(o->laddr6, tcp_sk6(sk)->laddr6, 16);
+		memcpy(o->raddr6, tcp_sk6(sk)->raddr6, 16);
+	}
 	o->snd_wnd = sk->snd_wnd;
 	o->cwnd = sk->cwnd;
 	o->srtt_us = sk->srtt_us;
@@ -519,6 +666,21 @@ void *tcp_sock_user(const struct tcp_sock *sk)
 struct tcp_tuple tcp_sock_tuple(const struct tcp_sock *sk)
 {
 	return (struct tcp_tuple){ .laddr = sk->laddr, .raddr = sk->raddr, .lport = sk->lport, .rport = sk->rport };
+}
+
+bool tcp_sock_is_v6(const struct tcp_sock *sk)
+{
+	return sk->v6;
+}
+
+const uint8_t *tcp_sock_laddr6(const struct tcp_sock *sk)
+{
+	return sk->v6 ? tcp_sk6(sk)->laddr6 : NULL;
+}
+
+const uint8_t *tcp_sock_raddr6(const struct tcp_sock *sk)
+{
+	return sk->v6 ? tcp_sk6(sk)->raddr6 : NULL;
 }
 
 enum tcp_state tcp_sock_state(const struct tcp_sock *sk)

@@ -145,6 +145,9 @@ struct tcp_seg {
 	uint32_t seq, ack;
 	uint16_t wnd;
 	uint8_t flags;              /* RTE_TCP_*_FLAG */
+	uint8_t ecn;                /* the IP header's ECN field (RFC 3168 5) */
+	bool v6;                    /* m's data is an IPv6 header, else IPv4 */
+	uint16_t l4off;             /* the TCP header's offset in m's data */
 	uint16_t len;               /* payload bytes */
 	const uint8_t *data;
 	struct tcp_seg_opts opt;
@@ -217,6 +220,8 @@ struct tcp_ulp_ops {
 
 /* Where an outgoing segment goes: the owner's output routine resolves it. */
 typedef int (*tcp_output_fn)(void *arg, struct rte_mbuf *m, uint32_t dst_ip, void *route);
+/* The same for an IPv6 segment (dst: 16 bytes, network order). */
+typedef int (*tcp_output6_fn)(void *arg, struct rte_mbuf *m, const uint8_t dst[16], void *route);
 
 struct tcp_stack_conf {
 	struct rte_mempool *pool;
@@ -260,8 +265,15 @@ struct tcp_stack_conf {
 	 * called with flow_arg): the app makes the NIC's RSS deliver the replies
 	 * to this worker's queue. */
 	bool (*port_ok)(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+	/* The same for an IPv6 active open (addresses 16 bytes, network order). */
+	bool (*port_ok6)(void *arg, const uint8_t laddr[16], uint16_t lport, const uint8_t raddr[16],
+			 uint16_t rport);
 	tcp_output_fn output;
+	tcp_output6_fn output6;     /* IPv6 segments (with ipv6); both take output_arg */
 	void *output_arg;
+	/* IPv6 sockets too (issue 17): the stack gets a second flow table, keyed
+	 * by IPv6 4-tuples (max_conns entries as the IPv4 one); output6 is needed. */
+	bool ipv6;
 	int socket_id;
 };
 
@@ -314,6 +326,50 @@ int tcp_listen(struct tcp_stack *st, uint32_t addr, uint16_t port, tcp_accept_fn
  * ordinary listeners never see intercepted ones. Returns 0 or -errno.
  */
 int tcp_listen_intercept(struct tcp_stack *st, uint16_t port, tcp_accept_fn fn, void *arg);
+
+/*
+ * IPv6 (issue 17). Addresses are 16 bytes in network order, as lib/net's;
+ * the stack must have been created with conf.ipv6. An IPv6 socket is used
+ * through the same functions as an IPv4 one.
+ */
+/* Listen on [addr]:port (NULL or :: = any of ours). Returns 0 or -errno (-EAFNOSUPPORT: no conf.ipv6). */
+int tcp_listen6(struct tcp_stack *st, const uint8_t addr[16], uint16_t port, tcp_accept_fn fn, void *arg);
+/*
+ * Receive one IPv6/TCP packet: m's data starts at the IPv6 header, checked
+ * by net_ip6_check, whose walk put the TCP header at offset l4off (after
+ * any extension headers) and l4len bytes of it before the end of the payload.
+ * Takes ownership of m.
+ */
+void tcp_input6(struct tcp_stack *st, struct rte_mbuf *m, uint16_t l4off, uint16_t l4len, void *route,
+		uint64_t now_us);
+/* The same for a segment to an address that is not ours (tcp_input_intercepted). */
+void tcp_input_intercepted6(struct tcp_stack *st, struct rte_mbuf *m, uint16_t l4off, uint16_t l4len,
+			    void *route, uint64_t now_us);
+/* The socket of this IPv6 4-tuple (l = our side), or NULL. */
+struct tcp_sock *tcp_flow_find6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+				const uint8_t raddr[16], uint16_t rport);
+/* tcp_connect and tcp_connect_ulp over IPv6 (lport 0: ephemeral, port_ok6 asked). */
+struct tcp_sock *tcp_connect6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+			      const uint8_t raddr[16], uint16_t rport, struct tcp_pipe *rxp, struct tcp_pipe *txp,
+			      const struct tcp_sock_ops *ops, void *user, void *route, uint64_t now_us);
+struct tcp_sock *tcp_connect_ulp6(struct tcp_stack *st, const uint8_t laddr[16], uint16_t lport,
+				  const uint8_t raddr[16], uint16_t rport, struct tcp_pipe *rxp,
+				  struct tcp_pipe *txp, const struct tcp_sock_ops *ops, void *user, void *route,
+				  uint64_t now_us, const struct tcp_ulp_ops *ulp, void *ulp_ctx);
+/* Whether sk is an IPv6 connection; its addresses (network order). */
+bool tcp_sock_is_v6(const struct tcp_sock *sk);
+const uint8_t *tcp_sock_laddr6(const struct tcp_sock *sk);
+const uint8_t *tcp_sock_raddr6(const struct tcp_sock *sk);
+/*
+ * An ICMPv6 error about one of our segments: inner is the quoted IPv6 header
+ * (40 bytes, then at least 8 bytes of TCP: hagd sends no extension headers),
+ * inner_len bytes in all; info is the message's 32-bit field (the MTU of a
+ * Packet Too Big). Packet Too Big (RFC 8201) lowers the path MSS, never below
+ * the IPv6 minimum MTU's; port unreachable, and a Parameter Problem about the
+ * Next Header, fail a connect in SYN_SENT.
+ */
+void tcp_icmp6_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint32_t info, const uint8_t *inner,
+		     uint32_t inner_len, uint64_t now_us);
 
 /*
  * Receive one IPv4/TCP packet (m's data starts at the IPv4 header, already
@@ -381,8 +437,10 @@ void tcp_set_idle_timeout(struct tcp_sock *sk, uint32_t ms);
 struct tcp_sock_info {
 	uint8_t state, retries;
 	uint8_t ooo;                  /* out-of-order ranges held */
-	uint32_t laddr, raddr;        /* host order */
+	uint32_t laddr, raddr;        /* host order (IPv6: tcp_ip6_fold's hint) */
 	uint16_t lport, rport;
+	bool v6;                      /* IPv6: the addresses are these */
+	uint8_t laddr6[16], raddr6[16];
 	uint32_t snd_wnd, cwnd, srtt_us;
 	uint64_t snd_una, snd_nxt, snd_max, rcv_nxt;   /* stream positions */
 	const char *cc;               /* congestion control's name (static) */

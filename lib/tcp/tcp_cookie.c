@@ -80,15 +80,32 @@ uint64_t tcp_siphash32(const uint64_t key[2], const uint8_t msg[32])
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static uint32_t cookie_hash(const struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			    uint16_t rport, uint32_t irs, uint64_t count, uint32_t mssidx, bool bit)
+/*
+ * The cookie's MAC over t, the SYN's sequence number, the time slot and what
+ * the cookie encodes. An IPv6 tuple's 32 address bytes are first reduced to
+ * a keyed 64-bit digest (SipHash again, so the key covers every bit of them),
+ * which takes the place of the two IPv4 addresses.
+ */
+static uint32_t cookie_hash(const struct tcp_stack *st, const struct tcp_4tuple *t, uint32_t irs, uint64_t count,
+			    uint32_t mssidx, bool bit)
 {
 	uint8_t m[32] = {0};
 
-	memcpy(m, &laddr, 4);
-	memcpy(m + 4, &raddr, 4);
-	memcpy(m + 8, &lport, 2);
-	memcpy(m + 10, &rport, 2);
+	if (t->v6) {
+		uint8_t a[32];
+		uint64_t d;
+
+		memcpy(a, t->laddr6, 16);
+		memcpy(a + 16, t->raddr6, 16);
+		d = tcp_siphash32(st->cookie_key, a);
+		memcpy(m, &d, 8);
+		m[26] = 6;
+	} else {
+		memcpy(m, &t->laddr, 4);
+		memcpy(m + 4, &t->raddr, 4);
+	}
+	memcpy(m + 8, &t->lport, 2);
+	memcpy(m + 10, &t->rport, 2);
 	memcpy(m + 12, &irs, 4);
 	memcpy(m + 16, &count, 8);
 	m[24] = (uint8_t)mssidx;
@@ -127,67 +144,72 @@ static const struct tcp_ulp_ops cookie_ulp = {
 	.rcv_space = cookie_rcv_space,
 };
 
-int tcp_cookie_synack(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, void *route)
+int tcp_cookie_synack(struct tcp_stack *st, const struct tcp_seg *seg, const struct tcp_4tuple *t, void *route)
 {
 	struct cookie_ulp_opts uo = { .n = 0 };
-	struct tcp_sock tmp;
-	uint16_t peer_mss = seg->opt.mss ? seg->opt.mss : TCP_DEFAULT_MSS;
+	struct tcp_sock6 tmp6;        /* an IPv4 SYN uses only its struct tcp_sock */
+	struct tcp_sock *tmp = &tmp6.sk;
+	uint16_t peer_mss = seg->opt.mss ? seg->opt.mss : t->v6 ? TCP_DEFAULT_MSS6 : TCP_DEFAULT_MSS;
 	uint32_t mssidx = 0, ts = (uint32_t)(st->now_us / 1000);
 	uint64_t count = st->now_us >> COOKIE_COUNT_SHIFT;
 	bool bit = false;
 
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.stack = st;
-	tmp.laddr = laddr;
-	tmp.lport = lport;
-	tmp.raddr = raddr;
-	tmp.rport = rport;
-	tmp.route = route;
-	tmp.irs = seg->seq;
-	tmp.rcv.nxt = 1;
-	tmp.mss = st->conf.mss;
+	memset(&tmp6, 0, sizeof(tmp6));
+	tmp->stack = st;
+	tmp->laddr = t->laddr;
+	tmp->lport = t->lport;
+	tmp->raddr = t->raddr;
+	tmp->rport = t->rport;
+	if (t->v6) {
+		tmp->v6 = true;
+		memcpy(tmp6.laddr6, t->laddr6, 16);
+		memcpy(tmp6.raddr6, t->raddr6, 16);
+	}
+	tmp->route = route;
+	tmp->irs = seg->seq;
+	tmp->rcv.nxt = 1;
+	tmp->mss = tcp_own_mss(st, t->v6);
 	for (uint32_t i = 0; i < 8; i++)
 		if (mss_tab[i] <= peer_mss)
 			mssidx = i;
 	if (seg->opt.ts) {
 		uint32_t bits = TSC_MARK;
 
-		tmp.flags |= TF_TS_OK;
-		tmp.ts_recent = seg->opt.tsval;
+		tmp->flags |= TF_TS_OK;
+		tmp->ts_recent = seg->opt.tsval;
 		if (seg->opt.sack_ok) {
-			tmp.flags |= TF_SACK_OK;
+			tmp->flags |= TF_SACK_OK;
 			bits |= TSC_SACK;
 		}
 		if (seg->opt.wscale >= 0) {
-			tmp.flags |= TF_WS_OK;
-			tmp.rcv_wscale = tcp_wscale_for(st->conf.rcvbuf);
+			tmp->flags |= TF_WS_OK;
+			tmp->rcv_wscale = tcp_wscale_for(st->conf.rcvbuf);
 			bits |= (uint32_t)(seg->opt.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : seg->opt.wscale);
 		} else {
 			bits |= TSC_NOWS;
 		}
-		tmp.ts_cookie = ((ts - 64) & ~TSC_BITS) | bits;
+		tmp->ts_cookie = ((ts - 64) & ~TSC_BITS) | bits;
 	}
 	if (st->conf.syncookie_opts) {
-		int n = st->conf.syncookie_opts(st->conf.syncookie_arg, &tmp, seg, uo.b, sizeof(uo.b), &bit);
+		int n = st->conf.syncookie_opts(st->conf.syncookie_arg, tmp, seg, uo.b, sizeof(uo.b), &bit);
 
 		if (n < 0)
 			return n;
 		uo.n = (uint32_t)n;
 	}
-	tmp.iss = (uint32_t)(count & 3) << 30 | mssidx << 27 | (uint32_t)bit << 26 |
-		  cookie_hash(st, laddr, lport, raddr, rport, seg->seq, count, mssidx, bit);
-	tmp.ulp = &cookie_ulp;
-	tmp.ulp_ctx = &uo;
-	if (tcp_send_synack_stateless(&tmp) != 0)
+	tmp->iss = (uint32_t)(count & 3) << 30 | mssidx << 27 | (uint32_t)bit << 26 |
+		  cookie_hash(st, t, seg->seq, count, mssidx, bit);
+	tmp->ulp = &cookie_ulp;
+	tmp->ulp_ctx = &uo;
+	if (tcp_send_synack_stateless(tmp) != 0)
 		return 0;      /* no mbuf: as a lost SYN/ACK; counted by tcp_xmit */
 	st->cookie_last_us = st->now_us ? st->now_us : 1;
 	TCP_INC(st, TCP_MIB_SYNCOOKIES_SENT);
 	return 0;
 }
 
-bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, struct tcp_seg_opts *o, bool *bit)
+bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, const struct tcp_4tuple *t,
+		      struct tcp_seg_opts *o, bool *bit)
 {
 	uint32_t cookie = seg->ack - 1, irs = seg->seq - 1, mssidx = (cookie >> 27) & 7;
 	uint64_t now = st->now_us >> COOKIE_COUNT_SHIFT;
@@ -203,7 +225,7 @@ bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t 
 		uint64_t count = now - d;
 
 		if ((count & 3) != cookie >> 30 ||
-		    cookie_hash(st, laddr, lport, raddr, rport, irs, count, mssidx, *bit) != (cookie & COOKIE_HASH_MASK))
+		    cookie_hash(st, t, irs, count, mssidx, *bit) != (cookie & COOKIE_HASH_MASK))
 			continue;
 		memset(o, 0, sizeof(*o));
 		o->mss = mss_tab[mssidx];

@@ -11,10 +11,6 @@
  */
 #include "tcp/tcp_internal.h"
 
-/* The ECN field of the IPv4 TOS byte (RFC 3168 5). */
-#define IP_ECN_MASK 0x03
-#define IP_ECN_ECT0 0x02
-#define IP_ECN_CE   0x03
 
 #define ECE_CWR (RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG)
 
@@ -48,14 +44,12 @@ void tcp_ecn_syn_sent_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 void tcp_ecn_rcv(struct tcp_sock *sk, const struct tcp_seg *seg, uint64_t prior_una)
 {
 	struct tcp_stack *st = sk->stack;
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg->m, const struct rte_ipv4_hdr *);
-
 	if (!(sk->ecn & TE_OK))
 		return;
 	/* 6.1.3: a CWR ends the echo; a CE (also on that segment) starts it again. */
 	if (seg->flags & RTE_TCP_CWR_FLAG)
 		sk->ecn &= ~TE_ECE;
-	if ((ip->type_of_service & IP_ECN_MASK) == IP_ECN_CE) {
+	if (seg->ecn == IP_ECN_CE) {
 		TCP_INC(st, TCP_MIB_ECN_CE_RX);
 		if (!(sk->ecn & TE_ECE)) {
 			/* The first mark of an episode is told at once (Linux's quick ACK). */

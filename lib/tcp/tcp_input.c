@@ -15,6 +15,7 @@
 #include <rte_byteorder.h>
 #include <rte_random.h>
 
+#include "net/ipv6.h"
 #include "net/net.h"
 #include "tcp/tcp_internal.h"
 
@@ -23,10 +24,12 @@ void tcp_apply_syn_options(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	const struct tcp_seg_opts *o = &seg->opt;
 	struct tcp_stack *st = sk->stack;
-	uint16_t mss = o->mss ? o->mss : TCP_DEFAULT_MSS;
+	/* RFC 9293 3.7.1: without the option, 536 over IPv4, 1220 over IPv6. */
+	uint16_t mss = o->mss ? o->mss : sk->v6 ? TCP_DEFAULT_MSS6 : TCP_DEFAULT_MSS;
+	uint16_t own = tcp_own_mss(st, sk->v6);
 
 	sk->peer_mss = mss;
-	sk->mss = mss < st->conf.mss ? mss : st->conf.mss;
+	sk->mss = mss < own ? mss : own;
 	if (o->wscale >= 0 && (sk->state == TCP_SYN_SENT || sk->state == TCP_CLOSED ||
 			       sk->state == TCP_SYN_RCVD)) {
 		sk->flags |= TF_WS_OK;
@@ -287,11 +290,7 @@ static bool rcv_ack(struct tcp_sock *sk, struct tcp_seg *seg, int64_t pos)
 	if (sk->state == TCP_SYN_RCVD) {
 		if (ack != 1) {
 			/* RFC 9293 3.10.7.4: <SEQ=SEG.ACK><CTL=RST> */
-			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg->m, const struct rte_ipv4_hdr *);
-			const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)
-				((const uint8_t *)ip + (ip->version_ihl & 0xf) * 4);
-
-			tcp_send_rst_for(st, ip, th, seg->len, sk->route);
+			tcp_send_rst_for(st, seg, sk->route);
 			return false;
 		}
 		sk->snd_una = 1;
@@ -644,10 +643,7 @@ void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	/* RFC 9293 3.10.7.4: in SYN_RCVD an ACK that does not acknowledge our SYN
 	 * gets a RST; the ULP sees only a handshake's real third ACK. */
 	if (sk->state == TCP_SYN_RCVD && seq_extend(sk->snd_una, seg->ack - sk->iss) != 1) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg->m, const struct rte_ipv4_hdr *);
-
-		tcp_send_rst_for(st, ip, (const struct rte_tcp_hdr *)((const uint8_t *)ip + (ip->version_ihl & 0xf) * 4),
-				 seg->len, sk->route);
+		tcp_send_rst_for(st, seg, sk->route);
 		return;
 	}
 	if (sk->ulp && sk->ulp->rx_segment) {
@@ -699,6 +695,85 @@ void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg)
 	}
 }
 
+/*
+ * The TCP header at th (l4len bytes to the end of the payload) checked and
+ * read into *seg; false: counted and to be dropped. cksum_ok is the family's
+ * pseudo-header check.
+ */
+static bool seg_parse(struct tcp_stack *st, struct rte_mbuf *m, struct rte_tcp_hdr *th, uint32_t l4len,
+		      bool cksum_ok, struct tcp_seg *seg)
+{
+	uint32_t doff;
+
+	if (l4len < sizeof(*th)) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		return false;
+	}
+	doff = (th->data_off >> 4) * 4u;
+	if (doff < sizeof(*th) || doff > l4len) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		return false;
+	}
+	if (!cksum_ok) {
+		TCP_INC(st, TCP_MIB_IN_CSUM_ERRORS);
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		return false;
+	}
+	TCP_INC(st, TCP_MIB_IN_SEGS);
+	seg->flags = th->tcp_flags;
+	if (tcp_parse_options((uint8_t *)(th + 1), doff - sizeof(*th), seg->flags & RTE_TCP_SYN_FLAG,
+			      &seg->opt) < 0) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		return false;
+	}
+	seg->seq = rte_be_to_cpu_32(th->sent_seq);
+	seg->ack = rte_be_to_cpu_32(th->recv_ack);
+	seg->wnd = rte_be_to_cpu_16(th->rx_win);
+	seg->len = (uint16_t)(l4len - doff);
+	seg->data = (uint8_t *)th + doff;
+	seg->m = m;
+	return true;
+}
+
+/* A segment for sk, or for a socket that TIME_WAIT gives up to its new SYN: false then. */
+static bool to_sock(struct tcp_sock *sk, struct tcp_seg *seg)
+{
+	/* RFC 6191: a new SYN ends TIME_WAIT when its timestamp is newer (both
+	 * sides use timestamps) or else its sequence number is above the old one. */
+	bool newer = (sk->flags & TF_TS_OK) && seg->opt.ts ? (int32_t)(seg->opt.tsval - sk->ts_recent) > 0 :
+							       seq_gt(seg->seq, tcp_ack_of(sk));
+
+	if (sk->state == TCP_TIME_WAIT && (seg->flags & RTE_TCP_SYN_FLAG) && !(seg->flags & RTE_TCP_ACK_FLAG) &&
+	    newer) {
+		TCP_INC(sk->stack, TCP_MIB_TW_RECYCLED);
+		tcp_done(sk, 0);
+		return false;
+	}
+	tcp_rcv(sk, seg);
+	return true;
+}
+
+/* A segment no socket took: a listener's SYN, a cookie's ACK, or a RST. */
+static void no_sock(struct tcp_stack *st, struct tcp_seg *seg, const struct tcp_4tuple *t, void *route)
+{
+	uint8_t f = seg->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+
+	if (f == RTE_TCP_SYN_FLAG) {
+		tcp_passive_open(st, seg, t, route);
+	} else if (f == RTE_TCP_ACK_FLAG && tcp_cookie_open(st, seg, t, route)) {
+		return;
+	} else if (!(f & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) && tcp_listener_find(st, t)) {
+		/* RFC 9293 3.10.7.2, LISTEN, fourth: neither SYN, RST nor ACK: dropped. */
+		TCP_INC(st, TCP_MIB_NO_ACK_DROP);
+	} else if (!(f & RTE_TCP_RST_FLAG)) {
+		TCP_INC(st, TCP_MIB_NO_PORT);
+		tcp_send_rst_for(st, seg, route);
+	} else {
+		/* RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (LISTEN): a RST is ignored. */
+		TCP_INC(st, TCP_MIB_RST_NO_SOCKET);
+	}
+}
+
 void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t now_us)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -707,7 +782,6 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 	struct tcp_flow_key key;
 	struct rte_tcp_hdr *th;
 	struct tcp_seg seg;
-	uint16_t l4len, doff;
 	void *data = NULL;
 
 	st->now_us = now_us;
@@ -715,68 +789,21 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, void *route, uint64_t n
 		TCP_INC(st, TCP_MIB_IN_ERRS);
 		goto drop;
 	}
-	l4len = tot - ihl;
 	th = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
-	doff = (th->data_off >> 4) * 4;
-	if (doff < sizeof(*th) || doff > l4len) {
-		TCP_INC(st, TCP_MIB_IN_ERRS);
+	if (!seg_parse(st, m, th, tot - ihl, net_tcp_cksum_ok(ip, th, tot - ihl), &seg))
 		goto drop;
-	}
-	if (!net_tcp_cksum_ok(ip, th, l4len)) {
-		TCP_INC(st, TCP_MIB_IN_CSUM_ERRORS);
-		TCP_INC(st, TCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	TCP_INC(st, TCP_MIB_IN_SEGS);
-	seg.flags = th->tcp_flags;
-	if (tcp_parse_options((uint8_t *)(th + 1), doff - sizeof(*th), seg.flags & RTE_TCP_SYN_FLAG,
-			      &seg.opt) < 0) {
-		TCP_INC(st, TCP_MIB_IN_ERRS);
-		goto drop;
-	}
-	seg.seq = rte_be_to_cpu_32(th->sent_seq);
-	seg.ack = rte_be_to_cpu_32(th->recv_ack);
-	seg.wnd = rte_be_to_cpu_16(th->rx_win);
-	seg.len = l4len - doff;
-	seg.data = (uint8_t *)th + doff;
-	seg.m = m;
+	seg.v6 = false;
+	seg.l4off = ihl;
+	seg.ecn = ip->type_of_service & IP_ECN_MASK;
 
 	key.laddr = rte_be_to_cpu_32(ip->dst_addr);
 	key.raddr = rte_be_to_cpu_32(ip->src_addr);
 	key.lport = rte_be_to_cpu_16(th->dst_port);
 	key.rport = rte_be_to_cpu_16(th->src_port);
-	if (rte_hash_lookup_data(st->flows, &key, &data) >= 0) {
-		struct tcp_sock *sk = data;
+	if (rte_hash_lookup_data(st->flows, &key, &data) < 0 || !to_sock(data, &seg)) {
+		struct tcp_4tuple t = {.laddr = key.laddr, .raddr = key.raddr, .lport = key.lport, .rport = key.rport};
 
-		/* RFC 6191: a new SYN ends TIME_WAIT when its timestamp is newer (both
-		 * sides use timestamps) or else its sequence number is above the old one. */
-		bool newer = (sk->flags & TF_TS_OK) && seg.opt.ts ?
-			     (int32_t)(seg.opt.tsval - sk->ts_recent) > 0 :
-			     seq_gt(seg.seq, tcp_ack_of(sk));
-
-		if (sk->state == TCP_TIME_WAIT && (seg.flags & RTE_TCP_SYN_FLAG) &&
-		    !(seg.flags & RTE_TCP_ACK_FLAG) && newer) {
-			TCP_INC(st, TCP_MIB_TW_RECYCLED);
-			tcp_done(sk, 0);
-		} else {
-			tcp_rcv(sk, &seg);
-			goto drop;
-		}
-	}
-	if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
-		tcp_passive_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route);
-	} else if ((seg.flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG &&
-		   tcp_cookie_open(st, &seg, key.laddr, key.lport, key.raddr, key.rport, ip, th, route)) {
-		goto drop;
-	} else if (!(seg.flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) && tcp_listener_find(st, key.laddr, key.lport)) {
-		/* RFC 9293 3.10.7.2, LISTEN, fourth: neither SYN, RST nor ACK: dropped. */
-		TCP_INC(st, TCP_MIB_NO_ACK_DROP);
-	} else if (!(seg.flags & RTE_TCP_RST_FLAG)) {
-		TCP_INC(st, TCP_MIB_NO_PORT);
-		tcp_send_rst_for(st, ip, th, seg.len, route);
-	} else {
-		/* RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (LISTEN): a RST is ignored. */
-		TCP_INC(st, TCP_MIB_RST_NO_SOCKET);
+		no_sock(st, &seg, &t, route);
 	}
 drop:
 	rte_pktmbuf_free(m);
@@ -789,16 +816,91 @@ void tcp_input_intercepted(struct tcp_stack *st, struct rte_mbuf *m, void *route
 	st->in_intercepted = false;
 }
 
+void tcp_input6(struct tcp_stack *st, struct rte_mbuf *m, uint16_t l4off, uint16_t l4len, void *route,
+		uint64_t now_us)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + l4off);
+	struct tcp_flow_key6 key;
+	struct tcp_seg seg;
+	void *data = NULL;
+
+	st->now_us = now_us;
+	if ((uint32_t)l4off + l4len > rte_pktmbuf_data_len(m) || st->flows6 == NULL) {
+		TCP_INC(st, TCP_MIB_IN_ERRS);
+		goto drop;
+	}
+	if (!seg_parse(st, m, th, l4len, l4len >= sizeof(*th) && net_ip6_l4_cksum_ok(ip, IPPROTO_TCP, th, l4len),
+		       &seg))
+		goto drop;
+	seg.v6 = true;
+	seg.l4off = l4off;
+	seg.ecn = (uint8_t)(rte_be_to_cpu_32(ip->vtc_flow) >> 20) & IP_ECN_MASK;
+
+	memcpy(key.laddr, ip->dst_addr, 16);
+	memcpy(key.raddr, ip->src_addr, 16);
+	key.lport = rte_be_to_cpu_16(th->dst_port);
+	key.rport = rte_be_to_cpu_16(th->src_port);
+	if (rte_hash_lookup_data(st->flows6, &key, &data) < 0 || !to_sock(data, &seg)) {
+		struct tcp_4tuple t = {.v6 = true, .laddr = tcp_ip6_fold(key.laddr), .raddr = tcp_ip6_fold(key.raddr),
+				       .laddr6 = ip->dst_addr, .raddr6 = ip->src_addr,
+				       .lport = key.lport, .rport = key.rport};
+
+		no_sock(st, &seg, &t, route);
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+void tcp_input_intercepted6(struct tcp_stack *st, struct rte_mbuf *m, uint16_t l4off, uint16_t l4len,
+			    void *route, uint64_t now_us)
+{
+	st->in_intercepted = true;
+	tcp_input6(st, m, l4off, l4len, route, now_us);
+	st->in_intercepted = false;
+}
+
+/* The socket an ICMP error quotes (th: the quoted TCP header of a segment we
+ * sent), if its sequence number is in flight (RFC 5927 4.1); NULL: counted, ignored. */
+static struct tcp_sock *icmp_sock(struct tcp_stack *st, const struct tcp_4tuple *t, const struct rte_tcp_hdr *th)
+{
+	struct tcp_sock *sk = tcp_flow_lookup(st, t);
+	uint64_t pos;
+
+	if (sk != NULL) {
+		pos = seq_extend(sk->snd_una, rte_be_to_cpu_32(th->sent_seq) - sk->iss);
+		if (pos >= sk->snd_una && pos < (sk->snd_max > sk->snd_una ? sk->snd_max : sk->snd_una + 1))
+			return sk;
+	}
+	TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+	return NULL;
+}
+
+/* A smaller path MTU (mss: what it leaves for payload): the big segments were dropped, send again in the new size. */
+static void icmp_path_mss(struct tcp_sock *sk, uint32_t mss)
+{
+	sk->mss = (uint16_t)mss;
+	TCP_INC(sk->stack, TCP_MIB_ICMP_FRAG_NEEDED);
+	sk->snd_nxt = sk->snd_una;
+	tcp_mark_dirty(sk);
+}
+
+/* RFC 1122 4.2.3.9: a hard error fails a connect. */
+static void icmp_refused(struct tcp_sock *sk)
+{
+	TCP_INC(sk->stack, TCP_MIB_ICMP_REFUSED);
+	TCP_INC(sk->stack, TCP_MIB_ATTEMPT_FAILS);
+	tcp_done(sk, -ECONNREFUSED);
+}
+
 void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t mtu,
 		    const uint8_t *inner, uint32_t inner_len, uint64_t now_us)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)inner;
 	const struct rte_tcp_hdr *th;
-	struct tcp_flow_key key;
+	struct tcp_4tuple t;
 	struct tcp_sock *sk;
-	uint32_t ihl, seq;
-	uint64_t pos;
-	void *data;
+	uint32_t ihl;
 
 	st->now_us = now_us;
 	if (inner_len < sizeof(*ip) || (ihl = (ip->version_ihl & 0xf) * 4u) < sizeof(*ip) ||
@@ -808,22 +910,10 @@ void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t m
 	}
 	th = (const struct rte_tcp_hdr *)(inner + ihl);
 	/* The quoted packet is one we sent: we are its source. */
-	key.laddr = rte_be_to_cpu_32(ip->src_addr);
-	key.raddr = rte_be_to_cpu_32(ip->dst_addr);
-	key.lport = rte_be_to_cpu_16(th->src_port);
-	key.rport = rte_be_to_cpu_16(th->dst_port);
-	if (rte_hash_lookup_data(st->flows, &key, &data) < 0) {
-		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+	t = (struct tcp_4tuple){.laddr = rte_be_to_cpu_32(ip->src_addr), .raddr = rte_be_to_cpu_32(ip->dst_addr),
+				.lport = rte_be_to_cpu_16(th->src_port), .rport = rte_be_to_cpu_16(th->dst_port)};
+	if ((sk = icmp_sock(st, &t, th)) == NULL)
 		return;
-	}
-	sk = data;
-	/* RFC 5927 4.1: only errors quoting a sequence number in flight count. */
-	seq = rte_be_to_cpu_32(th->sent_seq);
-	pos = seq_extend(sk->snd_una, seq - sk->iss);
-	if (pos < sk->snd_una || pos >= (sk->snd_max > sk->snd_una ? sk->snd_max : sk->snd_una + 1)) {
-		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
-		return;
-	}
 	if (type == 3 && code == 4) {
 		/* RFC 1191: lower the MSS to the next hop MTU; ignore bogus values
 		 * (below 576 as Linux's min_pmtu 552 guards, or not a decrease). */
@@ -831,19 +921,54 @@ void tcp_icmp_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint16_t m
 			TCP_INC(st, TCP_MIB_ICMP_IGNORED);
 			return;
 		}
-		sk->mss = (uint16_t)(mtu - 40);
-		TCP_INC(st, TCP_MIB_ICMP_FRAG_NEEDED);
-		/* The big segments were dropped: send again now, in the new size. */
-		sk->snd_nxt = sk->snd_una;
-		tcp_mark_dirty(sk);
+		icmp_path_mss(sk, mtu - 40u);
 		return;
 	}
 	if (type == 3 && (code == 2 || code == 3) && sk->state == TCP_SYN_SENT) {
-		/* RFC 1122 4.2.3.9: protocol / port unreachable is a hard error for a connect. */
-		TCP_INC(st, TCP_MIB_ICMP_REFUSED);
-		TCP_INC(st, TCP_MIB_ATTEMPT_FAILS);
-		tcp_done(sk, -ECONNREFUSED);
+		/* protocol / port unreachable */
+		icmp_refused(sk);
 		return;
 	}
 	TCP_INC(st, TCP_MIB_ICMP_IGNORED);   /* soft errors: the retransmission timer decides */
+}
+
+void tcp_icmp6_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint32_t info, const uint8_t *inner,
+		     uint32_t inner_len, uint64_t now_us)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)inner;
+	const struct rte_tcp_hdr *th;
+	struct tcp_4tuple t;
+	struct tcp_sock *sk;
+
+	st->now_us = now_us;
+	/* hagd's segments carry no extension headers: TCP follows the IPv6 header. */
+	if (inner_len < sizeof(*ip) + 8 || (rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || ip->proto != IPPROTO_TCP ||
+	    st->flows6 == NULL) {
+		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+		return;
+	}
+	th = (const struct rte_tcp_hdr *)(ip + 1);
+	t = (struct tcp_4tuple){.v6 = true, .laddr6 = ip->src_addr, .raddr6 = ip->dst_addr,
+				.lport = rte_be_to_cpu_16(th->src_port), .rport = rte_be_to_cpu_16(th->dst_port)};
+	if ((sk = icmp_sock(st, &t, th)) == NULL)
+		return;
+	if (type == 2) {
+		/* RFC 8201 4: never below the minimum link MTU (a smaller value is
+		 * taken as 1280, as Linux's rt6_do_update_pmtu); only a decrease counts. */
+		uint32_t mtu = info < 1280 ? 1280 : info;
+
+		if (mtu - 60 >= sk->mss) {
+			TCP_INC(st, TCP_MIB_ICMP_IGNORED);
+			return;
+		}
+		icmp_path_mss(sk, mtu - 60);
+		return;
+	}
+	/* RFC 4443 3.1 code 4 (port unreachable), and 3.4 code 1 (unrecognized
+	 * Next Header, IPv4's protocol unreachable): hard errors for a connect. */
+	if (((type == 1 && code == 4) || (type == 4 && code == 1)) && sk->state == TCP_SYN_SENT) {
+		icmp_refused(sk);
+		return;
+	}
+	TCP_INC(st, TCP_MIB_ICMP_IGNORED);
 }

@@ -17,6 +17,7 @@
 #define TCP_DELACK_US       40000u
 #define TCP_WC_DELACK_US    200000u      /* RFC 8985 7.2 WCDelAckT: a peer's longest delayed ACK */
 #define TCP_DEFAULT_MSS     536
+#define TCP_DEFAULT_MSS6    1220         /* IPv6's minimum MTU less 60 */
 #define TCP_MAX_WSCALE      14
 #define TCP_INIT_CWND_SEGS  10           /* RFC 6928 */
 #define TCP_HDR_MAX_OPT     40
@@ -24,6 +25,11 @@
 /* PAWS tolerance in peer clock ticks: reordering on an access link (jitter) must not
  * look like an old duplicate; wrapped sequence numbers are tens of seconds apart. */
 #define TCP_PAWS_WINDOW     1000
+
+/* The ECN field of the IPv4 TOS byte and of the IPv6 Traffic Class (RFC 3168 5). */
+#define IP_ECN_MASK 0x03
+#define IP_ECN_ECT0 0x02
+#define IP_ECN_CE   0x03
 
 /* Wheel: 1 ms slots over ~4 s; later deadlines wait in the last slot and are re-filed. */
 #define TW_SLOTS 4096
@@ -36,10 +42,30 @@ struct tcp_flow_key {
 	uint16_t lport, rport;
 } __attribute__((packed));
 
+/* The IPv6 flow table's key (addresses in network order). */
+struct tcp_flow_key6 {
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+} __attribute__((packed));
+
+/*
+ * A 4-tuple of either family on the slow paths (demux misses, passive opens,
+ * cookies, RSTs): IPv4 addresses in host order, IPv6 ones pointed at (into a
+ * packet or a socket). The fast path keeps its family's own key.
+ */
+struct tcp_4tuple {
+	bool v6;
+	uint32_t laddr, raddr;          /* IPv4 (IPv6: the folds) */
+	const uint8_t *laddr6, *raddr6; /* IPv6 */
+	uint16_t lport, rport;
+};
+
 struct tcp_listener {
 	uint32_t addr;
 	uint16_t port;
-	bool intercept;             /* tcp_listen_intercept: for intercepted SYNs only */
+	bool intercept;             /* tcp_listen_intercept: for intercepted SYNs only (either family) */
+	bool v6;                    /* tcp_listen6: addr6 (all zero: any) */
+	uint8_t addr6[16];
 	tcp_accept_fn fn;
 	void *arg;
 };
@@ -82,6 +108,7 @@ static inline struct tcp_cc_cubic *tcp_cubic(const struct tcp_sock *sk)
 struct tcp_stack {
 	struct tcp_stack_conf conf;
 	struct rte_hash *flows;
+	struct rte_hash *flows6;               /* IPv6 sockets (conf.ipv6), else NULL */
 	uint32_t n_conns;
 	uint16_t next_port;
 	bool in_intercepted;                   /* tcp_input_intercepted is running */
@@ -105,8 +132,17 @@ struct tcp_stack {
 #define TCP_INC(st, c) ((st)->mib[(c)]++)
 
 /* tcp.c */
-struct tcp_sock *tcp_sock_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			      uint16_t rport);
+/* A socket for t of either family (NULL: rte_errno set). */
+struct tcp_sock *tcp_sock_new(struct tcp_stack *st, const struct tcp_4tuple *t);
+/* t's socket, or NULL. */
+struct tcp_sock *tcp_flow_lookup(struct tcp_stack *st, const struct tcp_4tuple *t);
+/* sk's own 4-tuple. */
+struct tcp_4tuple tcp_sock_4tuple(const struct tcp_sock *sk);
+/* Our MSS on sk's family: the port MTU's, less IPv6's 20 more header bytes. */
+static inline uint16_t tcp_own_mss(const struct tcp_stack *st, bool v6)
+{
+	return (uint16_t)(st->conf.mss - (v6 ? 20 : 0));
+}
 void tcp_set_state(struct tcp_sock *sk, enum tcp_state s);
 void tcp_done(struct tcp_sock *sk, int err);
 void tcp_mark_dirty(struct tcp_sock *sk);
@@ -116,13 +152,12 @@ uint8_t tcp_wscale_for(uint32_t space);
 /* tcp_cookie.c: SYN cookies (RFC 4987 3.6) */
 struct tcp_listener;
 /* Answer the SYN seg to l without state. Returns 0, or < 0 when it needs state. */
-int tcp_cookie_synack(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, void *route);
+int tcp_cookie_synack(struct tcp_stack *st, const struct tcp_seg *seg, const struct tcp_4tuple *t, void *route);
 /* The ACK seg found no socket: is it the answer to one of our cookies? Then
  * *o holds the SYN's options it encodes and *bit the ULP's bit. A failed check
  * while cookies are in use counts SyncookiesFailed. */
-bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, struct tcp_seg_opts *o, bool *bit);
+bool tcp_cookie_check(struct tcp_stack *st, const struct tcp_seg *seg, const struct tcp_4tuple *t,
+		      struct tcp_seg_opts *o, bool *bit);
 /* SipHash-2-4 of 32 bytes, for the cookies (and their tests). */
 uint64_t tcp_siphash32(const uint64_t key[2], const uint8_t msg[32]);
 
@@ -132,8 +167,8 @@ void tcp_send_ack(struct tcp_sock *sk);
 int tcp_send_syn(struct tcp_sock *sk, bool synack);
 /* The SYN/ACK of a socket that exists only for it (tcp_cookie.c). */
 int tcp_send_synack_stateless(struct tcp_sock *tmp);
-void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-		      uint32_t paylen, void *route);
+/* RFC 9293 3.10.7: the RST answering seg (either family), which has no connection. */
+void tcp_send_rst_for(struct tcp_stack *st, const struct tcp_seg *seg, void *route);
 void tcp_send_rst(struct tcp_sock *sk);
 void tcp_retransmit_una(struct tcp_sock *sk);
 void tcp_send_probe(struct tcp_sock *sk);
@@ -235,15 +270,11 @@ void tcp_rcv(struct tcp_sock *sk, struct tcp_seg *seg);
 
 /* tcp_listen.c */
 /* The most specific listener for laddr:lport; NULL: none. */
-struct tcp_listener *tcp_listener_find(struct tcp_stack *st, uint32_t laddr, uint16_t lport);
+struct tcp_listener *tcp_listener_find(struct tcp_stack *st, const struct tcp_4tuple *t);
 /* A SYN to no socket: a new connection in SYN_RCVD (or a cookie SYN/ACK), or a RST. */
-void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-		      const struct rte_tcp_hdr *th, void *route);
+void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, const struct tcp_4tuple *t, void *route);
 /* An ACK to no socket that echoes a SYN cookie: the connection made and the ACK processed; false: no cookie. */
-bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		     uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-		     const struct rte_tcp_hdr *th, void *route);
+bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, const struct tcp_4tuple *t, void *route);
 
 /* tcp_recovery.c: a retransmission still in flight (Linux's retrans_out > 0). */
 bool tcp_rtx_in_flight(const struct tcp_sock *sk);

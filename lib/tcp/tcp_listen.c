@@ -7,22 +7,39 @@
  * (tcp_listen's fn) or refuses it with a RST.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "tcp/tcp_internal.h"
 
+/* Whether listener c (not intercepting) is for t's local address: its own, or "any" of t's family. */
+static bool listener_addr(const struct tcp_listener *c, const struct tcp_4tuple *t, bool *exact)
+{
+	static const uint8_t any6[16];
+
+	if (c->v6 != t->v6)
+		return false;
+	if (t->v6) {
+		*exact = memcmp(c->addr6, t->laddr6, 16) == 0;
+		return *exact || memcmp(c->addr6, any6, 16) == 0;
+	}
+	*exact = c->addr == t->laddr;
+	return *exact || c->addr == 0;
+}
+
 /* The most specific listener: an exact address before "any" (and, for
- * intercepted segments, an exact port before "any port"). */
-struct tcp_listener *tcp_listener_find(struct tcp_stack *st, uint32_t laddr, uint16_t lport)
+ * intercepted segments of either family, an exact port before "any port"). */
+struct tcp_listener *tcp_listener_find(struct tcp_stack *st, const struct tcp_4tuple *t)
 {
 	struct tcp_listener *l = NULL;
 
 	for (int i = 0; i < st->n_listeners; i++) {
 		const struct tcp_listener *c = &st->listeners[i];
+		bool exact = false;
 
 		if (c->intercept != st->in_intercepted)
 			continue;
-		if (c->intercept ? (c->port == lport || (c->port == 0 && l == NULL))
-				 : (c->port == lport && (c->addr == laddr || (c->addr == 0 && l == NULL))))
+		if (c->intercept ? (c->port == t->lport || (c->port == 0 && l == NULL))
+				 : (c->port == t->lport && listener_addr(c, t, &exact) && (exact || l == NULL)))
 			l = &st->listeners[i];
 	}
 	return l;
@@ -30,12 +47,11 @@ struct tcp_listener *tcp_listener_find(struct tcp_stack *st, uint32_t laddr, uin
 
 /* The owner accepts sk (a SYN's, or a cookie's ACK's); false: refused, RST sent. */
 static bool listener_accepts(struct tcp_stack *st, struct tcp_listener *l, struct tcp_sock *sk,
-			     const struct tcp_seg *seg, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-			     void *route)
+			     const struct tcp_seg *seg, void *route)
 {
 	if (l->fn(l->arg, sk, seg) < 0) {
 		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
-		tcp_send_rst_for(st, ip, th, seg->len, route);
+		tcp_send_rst_for(st, seg, route);
 		sk->ops = NULL;
 		tcp_done(sk, -ECONNREFUSED);
 		return false;
@@ -44,30 +60,28 @@ static bool listener_accepts(struct tcp_stack *st, struct tcp_listener *l, struc
 	return true;
 }
 
-void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		      uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-		      const struct rte_tcp_hdr *th, void *route)
+void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, const struct tcp_4tuple *t, void *route)
 {
-	struct tcp_listener *l = tcp_listener_find(st, laddr, lport);
+	struct tcp_listener *l = tcp_listener_find(st, t);
 	struct tcp_sock *sk;
 
 	if (l == NULL) {
 		TCP_INC(st, TCP_MIB_NO_PORT);
-		tcp_send_rst_for(st, ip, th, seg->len, route);
+		tcp_send_rst_for(st, seg, route);
 		return;
 	}
 	/* SYN flood defence: past the backlog, answer without state (RFC 4987 3.6).
 	 * What needs state (an MP_JOIN) may still take up to twice the backlog. */
 	if (st->conf.syncookies == TCP_SYNCOOKIES_ALWAYS ||
 	    (st->conf.syncookies == TCP_SYNCOOKIES_AUTO && st->n_synrcvd >= st->conf.syn_backlog)) {
-		if (tcp_cookie_synack(st, seg, laddr, lport, raddr, rport, route) == 0)
+		if (tcp_cookie_synack(st, seg, t, route) == 0)
 			return;
 	}
 	if (st->n_synrcvd >= (st->conf.syncookies == TCP_SYNCOOKIES_OFF ? 1u : 2u) * st->conf.syn_backlog) {
 		TCP_INC(st, TCP_MIB_REQ_QFULL_DROP);
 		return;
 	}
-	sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+	sk = tcp_sock_new(st, t);
 	if (sk == NULL) {
 		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
 		return;
@@ -82,7 +96,7 @@ void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr,
 	tcp_apply_syn_options(sk, seg);
 	tcp_ecn_syn_rcvd(sk, seg);
 	sk->snd_wnd = sk->max_snd_wnd = seg->wnd;     /* RFC 7323 2.2: never scaled in a SYN */
-	if (!listener_accepts(st, l, sk, seg, ip, th, route))
+	if (!listener_accepts(st, l, sk, seg, route))
 		return;
 	tcp_send_syn(sk, true);
 }
@@ -92,18 +106,16 @@ void tcp_passive_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr,
  * made now, as the SYN would have made it (its options from the cookie), and
  * the ACK completes the handshake. Returns false when it is no such ACK.
  */
-bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, uint16_t lport,
-		     uint32_t raddr, uint16_t rport, const struct rte_ipv4_hdr *ip,
-		     const struct rte_tcp_hdr *th, void *route)
+bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, const struct tcp_4tuple *t, void *route)
 {
-	struct tcp_listener *l = tcp_listener_find(st, laddr, lport);
+	struct tcp_listener *l = tcp_listener_find(st, t);
 	struct tcp_seg syn = *seg;
 	struct tcp_sock *sk;
 	bool bit;
 
-	if (l == NULL || !tcp_cookie_check(st, seg, laddr, lport, raddr, rport, &syn.opt, &bit))
+	if (l == NULL || !tcp_cookie_check(st, seg, t, &syn.opt, &bit))
 		return false;
-	sk = tcp_sock_new(st, laddr, lport, raddr, rport);
+	sk = tcp_sock_new(st, t);
 	if (sk == NULL) {
 		TCP_INC(st, TCP_MIB_LISTEN_DROPS);
 		return true;        /* dropped: the peer's retransmission may find room */
@@ -123,7 +135,7 @@ bool tcp_cookie_open(struct tcp_stack *st, struct tcp_seg *seg, uint32_t laddr, 
 	tcp_set_state(sk, TCP_SYN_RCVD);
 	tcp_apply_syn_options(sk, &syn);
 	TCP_INC(st, TCP_MIB_SYNCOOKIES_RECV);
-	if (!listener_accepts(st, l, sk, seg, ip, th, route))
+	if (!listener_accepts(st, l, sk, seg, route))
 		return true;
 	tcp_rcv(sk, seg);
 	return true;

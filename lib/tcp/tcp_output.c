@@ -10,6 +10,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
+#include "net/ipv6.h"
 #include "net/net.h"
 #include "tcp/tcp_internal.h"
 
@@ -62,7 +63,7 @@ static uint32_t base_options(struct tcp_sock *sk, uint8_t flags, uint8_t *o)
 		bool synack = flags & RTE_TCP_ACK_FLAG;
 
 		o[n++] = 2; o[n++] = 4;
-		o[n++] = (uint8_t)(st->conf.mss >> 8); o[n++] = (uint8_t)st->conf.mss;
+		o[n++] = (uint8_t)(tcp_own_mss(st, sk->v6) >> 8); o[n++] = (uint8_t)tcp_own_mss(st, sk->v6);
 		/* On a SYN/ACK offer only what the peer offered (RFC 7323, RFC 2018). */
 		if (!synack || (sk->flags & TF_SACK_OK)) {
 			o[n++] = 4; o[n++] = 2;
@@ -157,7 +158,8 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	struct tcp_stack *st = sk->stack;
 	uint8_t opt[TCP_HDR_MAX_OPT];
 	uint32_t olen, ulen = 0, hlen, max_payload;
-	struct rte_ipv4_hdr *ip;
+	uint32_t l3len = sk->v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint8_t tos;
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m;
 	uint8_t *p;
@@ -196,32 +198,45 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	while (olen % 4)
 		opt[olen++] = TCPOPT_NOP;
 
-	hlen = sizeof(*ip) + sizeof(*th) + olen;
+	hlen = l3len + sizeof(*th) + olen;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
 	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		TCP_INC(st, TCP_MIB_NO_MBUF);
 		return -ENOMEM;
 	}
-	ip = (struct rte_ipv4_hdr *)p;
-	th = (struct rte_tcp_hdr *)(ip + 1);
+	th = (struct rte_tcp_hdr *)(p + l3len);
 	memcpy(th + 1, opt, olen);
 	if (len && sk->ulp && sk->ulp->tx_read)
 		sk->ulp->tx_read(sk, pos, p + hlen, len);
 	else if (len)
 		tcp_pipe_read(sk->txp, (uint64_t)((int64_t)pos + sk->tx_off), p + hlen, len);
 
-	ip->version_ihl = 0x45;
-	ip->type_of_service = tcp_ecn_out(sk, pos, len, &flags);   /* before th->tcp_flags: ECE, CWR */
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
-	ip->packet_id = rte_cpu_to_be_16(st->ip_id++);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = rte_cpu_to_be_32(sk->laddr);
-	ip->dst_addr = rte_cpu_to_be_32(sk->raddr);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tos = tcp_ecn_out(sk, pos, len, &flags);   /* before th->tcp_flags: ECE, CWR */
+	if (sk->v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)p;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(hlen - l3len + len));
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, tcp_sk6(sk)->laddr6, 16);
+		memcpy(ip6->dst_addr, tcp_sk6(sk)->raddr6, 16);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+
+		ip->version_ihl = 0x45;
+		ip->type_of_service = tos;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
+		ip->packet_id = rte_cpu_to_be_16(st->ip_id++);
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = rte_cpu_to_be_32(sk->laddr);
+		ip->dst_addr = rte_cpu_to_be_32(sk->raddr);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
 
 	th->src_port = rte_cpu_to_be_16(sk->lport);
 	th->dst_port = rte_cpu_to_be_16(sk->rport);
@@ -232,7 +247,8 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	th->rx_win = rte_cpu_to_be_16(rcv_window(sk, flags & RTE_TCP_SYN_FLAG));
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	th->cksum = net_tcp_cksum(ip, th, (uint16_t)(sizeof(*th) + olen + len));
+	th->cksum = sk->v6 ? net_ip6_l4_cksum((const struct rte_ipv6_hdr *)p, IPPROTO_TCP, th, sizeof(*th) + olen + len)
+			   : net_tcp_cksum((const struct rte_ipv4_hdr *)p, th, (uint16_t)(sizeof(*th) + olen + len));
 
 	if (flags & RTE_TCP_ACK_FLAG) {
 		sk->flags &= ~(TF_ACK_NOW | TF_DELACK);
@@ -248,7 +264,10 @@ static int tcp_xmit(struct tcp_sock *sk, uint64_t pos, uint32_t len, uint8_t fla
 	if (len && sk->idle_ms)
 		sk->t_idle = st->now_us + sk->idle_ms * 1000ull;   /* later than filed: the wheel re-files lazily */
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
-	st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
+	if (sk->v6)
+		st->conf.output6(st->conf.output_arg, m, tcp_sk6(sk)->raddr6, sk->route);
+	else
+		st->conf.output(st->conf.output_arg, m, sk->raddr, sk->route);
 	return (int)len;
 }
 
@@ -295,13 +314,14 @@ void tcp_send_rst(struct tcp_sock *sk)
 }
 
 /* RFC 9293 3.10.7.1: the RST for a segment that belongs to no connection. */
-void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
-		      uint32_t paylen, void *route)
+void tcp_send_rst_for(struct tcp_stack *st, const struct tcp_seg *seg, void *route)
 {
-	struct rte_ipv4_hdr *oip;
+	const uint8_t *l3 = rte_pktmbuf_mtod(seg->m, const uint8_t *);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(l3 + seg->l4off);
+	uint32_t l3len = seg->v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
 	struct rte_tcp_hdr *oth;
 	struct rte_mbuf *m;
-	uint8_t flags = th->tcp_flags;
+	uint8_t flags = th->tcp_flags, *p;
 
 	if (flags & RTE_TCP_RST_FLAG)
 		return;
@@ -310,23 +330,13 @@ void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const
 		TCP_INC(st, TCP_MIB_NO_MBUF);
 		return;
 	}
-	oip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, sizeof(*oip) + sizeof(*oth));
-	if (oip == NULL) {
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l3len + sizeof(*oth)));
+	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	oth = (struct rte_tcp_hdr *)(oip + 1);
-	memset(oip, 0, sizeof(*oip));
-	memset(oth, 0, sizeof(*oth));
-	oip->version_ihl = 0x45;
-	oip->total_length = rte_cpu_to_be_16(sizeof(*oip) + sizeof(*oth));
-	oip->packet_id = rte_cpu_to_be_16(st->ip_id++);
-	oip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	oip->time_to_live = 64;
-	oip->next_proto_id = IPPROTO_TCP;
-	oip->src_addr = ip->dst_addr;
-	oip->dst_addr = ip->src_addr;
-	oip->hdr_checksum = rte_ipv4_cksum(oip);
+	memset(p, 0, l3len + sizeof(*oth));
+	oth = (struct rte_tcp_hdr *)(p + l3len);
 	oth->src_port = th->dst_port;
 	oth->dst_port = th->src_port;
 	oth->data_off = 5 << 4;
@@ -334,15 +344,41 @@ void tcp_send_rst_for(struct tcp_stack *st, const struct rte_ipv4_hdr *ip, const
 		oth->sent_seq = th->recv_ack;
 		oth->tcp_flags = RTE_TCP_RST_FLAG;
 	} else {
-		uint32_t len = paylen + ((flags & RTE_TCP_SYN_FLAG) ? 1 : 0) + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+		uint32_t len = seg->len + ((flags & RTE_TCP_SYN_FLAG) ? 1 : 0) + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 
 		oth->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + len);
 		oth->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
 	}
-	oth->cksum = net_tcp_cksum(oip, oth, sizeof(*oth));
 	TCP_INC(st, TCP_MIB_OUT_RSTS);
 	TCP_INC(st, TCP_MIB_OUT_SEGS);
-	st->conf.output(st->conf.output_arg, m, rte_be_to_cpu_32(ip->src_addr), route);
+	if (seg->v6) {
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)l3;
+		struct rte_ipv6_hdr *oip = (struct rte_ipv6_hdr *)p;
+
+		oip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		oip->payload_len = rte_cpu_to_be_16(sizeof(*oth));
+		oip->proto = IPPROTO_TCP;
+		oip->hop_limits = 64;
+		memcpy(oip->src_addr, ip->dst_addr, 16);
+		memcpy(oip->dst_addr, ip->src_addr, 16);
+		oth->cksum = net_ip6_l4_cksum(oip, IPPROTO_TCP, oth, sizeof(*oth));
+		st->conf.output6(st->conf.output_arg, m, ip->src_addr, route);
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+		struct rte_ipv4_hdr *oip = (struct rte_ipv4_hdr *)p;
+
+		oip->version_ihl = 0x45;
+		oip->total_length = rte_cpu_to_be_16(sizeof(*oip) + sizeof(*oth));
+		oip->packet_id = rte_cpu_to_be_16(st->ip_id++);
+		oip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		oip->time_to_live = 64;
+		oip->next_proto_id = IPPROTO_TCP;
+		oip->src_addr = ip->dst_addr;
+		oip->dst_addr = ip->src_addr;
+		oip->hdr_checksum = rte_ipv4_cksum(oip);
+		oth->cksum = net_tcp_cksum(oip, oth, sizeof(*oth));
+		st->conf.output(st->conf.output_arg, m, rte_be_to_cpu_32(ip->src_addr), route);
+	}
 }
 
 /* Resend the first unacknowledged segment (fast retransmit, partial ACK). */

@@ -35,7 +35,9 @@
 #define TCP_CC_PRIV_U64 9
 
 struct tcp_sock {
-	/* Identity, host byte order. */
+	/* Identity, host byte order. An IPv6 socket (v6) is a struct tcp_sock6:
+	 * its addresses are there, and laddr / raddr hold a fold of them
+	 * (tcp_ip6_fold), a hint for hashing, never an IPv4 address. */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	uint8_t state;
@@ -44,6 +46,7 @@ struct tcp_sock {
 
 	/* Send side: 64-bit stream positions, wire seq = iss + pos (0 = SYN, data from 1). */
 	uint32_t iss;
+	bool v6;                    /* an IPv6 connection: a struct tcp_sock6 (in the hole before snd_una) */
 	uint64_t snd_una, snd_nxt, snd_max;
 	uint32_t snd_wnd;           /* peer's window, scaled */
 	uint32_t max_snd_wnd;       /* the largest it advertised (RFC 5961 5.2 MAX.SND.WND) */
@@ -144,5 +147,30 @@ struct tcp_sock {
 	struct tcp_stack *stack;
 	int err;
 };
+
+/*
+ * An IPv6 connection (issue 17; decision 55): the IPv4 socket and the two
+ * addresses, as Linux's tcp6_sock extends tcp_sock, so that an IPv4 socket
+ * carries nothing of IPv6.
+ */
+struct tcp_sock6 {
+	struct tcp_sock sk;
+	uint8_t laddr6[16], raddr6[16];   /* network order */
+};
+
+static inline struct tcp_sock6 *tcp_sk6(const struct tcp_sock *sk)
+{
+	return (struct tcp_sock6 *)(uintptr_t)sk;
+}
+
+/* The 32-bit hint an IPv6 socket keeps in laddr / raddr: its address's words xored. */
+static inline uint32_t tcp_ip6_fold(const uint8_t a[16])
+{
+	uint32_t h = 0;
+
+	for (int i = 0; i < 16; i += 4)
+		h ^= (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 | (uint32_t)a[i + 2] << 8 | a[i + 3];
+	return h;
+}
 
 #endif
