@@ -867,9 +867,68 @@ static int parse_access(struct hag_config_loader *ld, json_t *o, const char *pat
 	return 0;
 }
 
+/* "[ADDR]:PORT" into a and *port; 0 or the error. */
+static int parse_endpoint6(struct hag_config_loader *ld, const char *path, const char *key, const char *s,
+			   uint8_t a[16], unsigned *port)
+{
+	const char *close = strchr(s, ']');
+	char buf[64], *end;
+	long v;
+
+	if (s[0] != '[' || close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(buf))
+		return fail(ld, path, key, "bad IPv6 endpoint \"%s\" (expected [ADDR]:PORT)", s);
+	memcpy(buf, s + 1, (size_t)(close - s - 1));
+	buf[close - s - 1] = '\0';
+	if (ip6_of(buf, a, NULL))
+		return fail(ld, path, key, "bad IPv6 endpoint \"%s\": not an IPv6 address", s);
+	v = strtol(close + 2, &end, 10);
+	if (!isdigit((unsigned char)close[2]) || *end || v < 1 || v > 65535)
+		return fail(ld, path, key, "bad TCP port in \"%s\": must be 1..65535", s);
+	*port = (unsigned)v;
+	return 0;
+}
+
+/* Whether a is a port's IPv6 address (own) or reachable over IPv6: in a port's prefix or a route's. */
+static bool known_addr6(const struct hag_config *c, const uint8_t a[16], bool own)
+{
+	for (int i = 0; i < c->n_ports; i++)
+		if (c->ports[i].has_addr6 && (own ? !memcmp(a, c->ports[i].addr6, 16) :
+					      net_ip6_in_prefix(a, c->ports[i].addr6, c->ports[i].prefixlen6)))
+			return true;
+	for (int i = 0; !own && i < c->n_routes; i++)
+		if (c->routes[i].v6 && net_ip6_in_prefix(a, c->routes[i].prefix6, c->routes[i].prefixlen))
+			return true;
+	return false;
+}
+
+static bool any_addr6(const struct hag_config *c)
+{
+	for (int i = 0; i < c->n_ports; i++)
+		if (c->ports[i].has_addr6)
+			return true;
+	return false;
+}
+
+/* Two listeners take the same connections: same port, a family and an address in common. */
+static bool listeners_clash(const struct hag_listener_conf *a, const struct hag_listener_conf *b)
+{
+	static const uint8_t any6[16];
+
+	if (a->port != b->port)
+		return false;
+	if (a->family == 0 || b->family == 0)
+		return true;
+	if (a->family != b->family)
+		return false;
+	if (a->family == 4)
+		return !a->addr || !b->addr || a->addr == b->addr;
+	return !memcmp(a->addr6, any6, 16) || !memcmp(b->addr6, any6, 16) || !memcmp(a->addr6, b->addr6, 16);
+}
+
 static int parse_listener(struct hag_config_loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
 	static const char *const keys[] = { "listen", "upstream", NULL };
+	static const uint8_t any6[16];
 	struct hag_listener_conf *l = &c->listeners[c->n_listeners];
 	const char *listen, *up;
 	unsigned port;
@@ -882,27 +941,53 @@ static int parse_listener(struct hag_config_loader *ld, json_t *o, const char *p
 	if (!json_object_get(o, "upstream"))
 		return fail(ld, path, "upstream",
 			    "listener without upstream (where to relay to, A.B.C.D:PORT)");
-	if ((rc = get_str(ld, o, path, "upstream", &up)) ||
-	    (rc = parse_inet(ld, path, "upstream", up, IN_ENDPOINT, &l->upstream_addr, &port)))
+	if ((rc = get_str(ld, o, path, "upstream", &up)))
 		return rc;
-	l->upstream_port = (uint16_t)port;
-	if (known_addr(c, l->upstream_addr, true))
-		return fail(ld, path, "upstream", "%s is hagd's own address: the relay would loop", up);
-	if (!known_addr(c, l->upstream_addr, false))
-		return fail(ld, path, "upstream",
-			    "no route to %s: in no port's prefix, and no route covers it", up);
-
-	if ((rc = parse_inet(ld, path, "listen", listen, IN_LISTEN, &l->addr, &port)))
-		return rc;
-	l->port = (uint16_t)port;
-	if (l->addr && !known_addr(c, l->addr, true))
-		return fail(ld, path, "listen",
-			    "\"%s\" is not one of hagd's addresses (ports[].addr, addresses[])", listen);
-	for (int i = 0; i < c->n_listeners; i++) {
-		const struct hag_listener_conf *q = &c->listeners[i];
-		if (q->port == l->port && (!q->addr || !l->addr || q->addr == l->addr))
-			return fail(ld, path, "listen", "\"%s\" clashes with listeners[%d]", listen, i);
+	if (up[0] == '[') {
+		/* An IPv6 server, whatever the client's family (the upstream family is the backend's). */
+		if ((rc = parse_endpoint6(ld, path, "upstream", up, l->upstream_addr6, &port)))
+			return rc;
+		l->upstream_v6 = true;
+		if (!memcmp(l->upstream_addr6, any6, 16) || l->upstream_addr6[0] == 0xff)
+			return fail(ld, path, "upstream", "\"%s\" is not a unicast destination", up);
+		if (known_addr6(c, l->upstream_addr6, true))
+			return fail(ld, path, "upstream", "%s is hagd's own address: the relay would loop", up);
+		if (!known_addr6(c, l->upstream_addr6, false))
+			return fail(ld, path, "upstream",
+				    "no route to %s: in no port's IPv6 prefix, and no IPv6 route covers it", up);
+	} else {
+		if ((rc = parse_inet(ld, path, "upstream", up, IN_ENDPOINT, &l->upstream_addr, &port)))
+			return rc;
+		if (known_addr(c, l->upstream_addr, true))
+			return fail(ld, path, "upstream", "%s is hagd's own address: the relay would loop", up);
+		if (!known_addr(c, l->upstream_addr, false))
+			return fail(ld, path, "upstream",
+				    "no route to %s: in no port's prefix, and no route covers it", up);
 	}
+	l->upstream_port = (uint16_t)port;
+
+	if (listen[0] == '[') {
+		if ((rc = parse_endpoint6(ld, path, "listen", listen, l->addr6, &port)))
+			return rc;
+		l->family = 6;
+		if (!any_addr6(c))
+			return fail(ld, path, "listen", "\"%s\": no port has an IPv6 address (ports[].addr6)", listen);
+		if (memcmp(l->addr6, any6, 16) && !known_addr6(c, l->addr6, true))
+			return fail(ld, path, "listen", "\"%s\" is not one of hagd's IPv6 addresses (ports[].addr6)",
+				    listen);
+	} else {
+		if ((rc = parse_inet(ld, path, "listen", listen, IN_LISTEN, &l->addr, &port)))
+			return rc;
+		/* ":PORT" is every address of both families, "0.0.0.0:PORT" every IPv4 one. */
+		l->family = listen[0] == ':' ? 0 : 4;
+		if (l->addr && !known_addr(c, l->addr, true))
+			return fail(ld, path, "listen",
+				    "\"%s\" is not one of hagd's addresses (ports[].addr, addresses[])", listen);
+	}
+	l->port = (uint16_t)port;
+	for (int i = 0; i < c->n_listeners; i++)
+		if (listeners_clash(&c->listeners[i], l))
+			return fail(ld, path, "listen", "\"%s\" clashes with listeners[%d]", listen, i);
 	c->n_listeners++;
 	return 0;
 }

@@ -94,6 +94,13 @@ struct hag_listener_conf {
 	uint16_t port;
 	uint32_t upstream_addr;
 	uint16_t upstream_port;
+	/* IPv6 (issue 17; decision 57): which family the listener takes: 4 ("A.B.C.D:PORT",
+	 * "0.0.0.0:PORT"), 6 ("[ADDR]:PORT", "[::]:PORT": addr6 all zero) or 0 (":PORT":
+	 * any of hagd's addresses of either family). */
+	uint8_t family;
+	uint8_t addr6[16];            /* network order */
+	bool upstream_v6;             /* "[ADDR]:PORT": the server is upstream_addr6 */
+	uint8_t upstream_addr6[16];
 };
 
 #define HAG_MAX_ACCESS 16

@@ -51,6 +51,30 @@ static json_t *ip_port(uint32_t a, unsigned port)
 	return json_string(b);
 }
 
+/* "[ADDR]:PORT" */
+static json_t *ip6_port(const uint8_t a[16], unsigned port)
+{
+	char b[INET6_ADDRSTRLEN + 10] = "[";
+
+	inet_ntop(AF_INET6, a, b + 1, INET6_ADDRSTRLEN);
+	snprintf(b + strlen(b), sizeof(b) - strlen(b), "]:%u", port);
+	return json_string(b);
+}
+
+/* A listener's "listen" as it was written (family 0: ":PORT", both families). */
+static json_t *listen_of(const struct hag_listener_conf *l)
+{
+	char b[8];
+
+	if (l->family == 6)
+		return ip6_port(l->addr6, l->port);
+	if (l->family == 0) {
+		snprintf(b, sizeof(b), ":%u", l->port);
+		return json_string(b);
+	}
+	return ip_port(l->addr, l->port);
+}
+
 static json_t *impair(const struct hag_impair_conf *im)
 {
 	const char *const *dirs = hag_words_impair_dir;
@@ -176,10 +200,12 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(root, "routes", a);
 	a = json_array();
 	for (int i = 0; i < c->n_listeners; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o}", "listen",
-						   ip_port(c->listeners[i].addr, c->listeners[i].port), "upstream",
-						   ip_port(c->listeners[i].upstream_addr,
-							   c->listeners[i].upstream_port)));
+		json_array_append_new(a, json_pack("{s:o, s:o}", "listen", listen_of(&c->listeners[i]), "upstream",
+						   c->listeners[i].upstream_v6 ?
+							   ip6_port(c->listeners[i].upstream_addr6,
+								    c->listeners[i].upstream_port) :
+							   ip_port(c->listeners[i].upstream_addr,
+								   c->listeners[i].upstream_port)));
 	json_object_set_new(root, "listeners", a);
 	a = json_array();
 	for (int i = 0; i < c->n_access; i++)

@@ -178,6 +178,45 @@ static void ip_tcp_rx(void *arg, int port, struct rte_mbuf *m)
 	tcp_input(lc->tcp, m, NULL, lc->now_us);
 }
 
+/* lib/net: a TCP segment over IPv6 to one of our addresses, to the worker that owns its flow. */
+static void ip_tcp6_rx(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	struct hag_lcore *lc = arg;
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+
+	if (lc->n_workers > 1) {
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
+		unsigned w = hag_steer_owner6(&lc->steer, ip, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, in->l4),
+					      in->l4len, false);
+
+		if (w != lc->worker) {
+			handoff(lc, w, port, m, 0);
+			return;
+		}
+	}
+	rte_pktmbuf_adj(m, l3);
+	tcp_input6(lc->tcp, m, in->hlen, in->l4len, NULL, lc->now_us);
+}
+
+/* An ICMPv6 error (IPv6 at l3 of m, walked into *in) to lib/tcp. */
+static void icmp6_to_tcp(struct hag_lcore *lc, const struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	const uint8_t *ic = rte_pktmbuf_mtod_offset(m, const uint8_t *, in->l4);
+
+	tcp_icmp6_input(lc->tcp, ic[0], ic[1], (uint32_t)ic[4] << 24 | (uint32_t)ic[5] << 16 | (uint32_t)ic[6] << 8 | ic[7],
+			ic + 8, in->l4len - 8u, lc->now_us);
+}
+
+/* lib/net: an ICMPv6 error; the segment it quotes may be any worker's: all of them look. */
+static void ip_icmp6_err(void *arg, int port, const struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	struct hag_lcore *lc = arg;
+
+	if (lc->n_workers > 1)
+		share(lc, port, m);
+	icmp6_to_tcp(lc, m, in);
+}
+
 /* lib/net: an ICMP destination unreachable; the segment it quotes may be any worker's: all of them look. */
 static void ip_icmp_unreach(void *arg, int port, const struct rte_mbuf *m)
 {
@@ -199,6 +238,8 @@ static void ip_arp_learned(void *arg, int port, const struct rte_mbuf *m)
 
 static const struct net_ip_ops ip_ops = {
 	.tcp_rx = ip_tcp_rx,
+	.tcp6_rx = ip_tcp6_rx,
+	.icmp6_err = ip_icmp6_err,
 	.icmp_unreach = ip_icmp_unreach,
 	.transit = ip_transit,
 	.arp_learned = ip_arp_learned,
@@ -255,6 +296,23 @@ void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 	lc->handoff_mib[shared ? HANDOFF_MIB_SHARED_RX : HANDOFF_MIB_RX]++;
 	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		net_ip_arp_rx(&lc->ip, port, m, true);
+		return;
+	}
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		/* The worker that received it walked it already: walked again for the offsets, it passes. */
+		struct net_ip6_info in;
+
+		if (net_ip6_check(m, l3, &in) != NET_IP6_OK) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (shared) {
+			icmp6_to_tcp(lc, m, &in);
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rte_pktmbuf_adj(m, l3);
+		tcp_input6(lc->tcp, m, in.hlen, in.l4len, NULL, lc->now_us);
 		return;
 	}
 	if (m->hash.usr & HAG_HO_INTERCEPT) {

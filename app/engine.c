@@ -17,6 +17,12 @@ static int ip_output(void *arg, struct rte_mbuf *m, uint32_t dst, void *route)
 	return net_ip_output(arg, m, dst);
 }
 
+static int ip_output6(void *arg, struct rte_mbuf *m, const uint8_t dst[16], void *route)
+{
+	(void)route;
+	return net_ip_output6(arg, m, dst);
+}
+
 /* A stateless SYN/ACK's MPTCP option (lib/tcp SYN cookies). */
 static int syncookie_opts(void *arg, const struct tcp_sock *tmp, const struct tcp_seg *syn, uint8_t *opt,
 			  uint32_t room, bool *bit)
@@ -56,8 +62,12 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	tc->max_timewait = cfg->tcp_max_timewait;
 	if (tc->output == NULL) {
 		tc->output = ip_output;
+		tc->output6 = ip_output6;
 		tc->output_arg = &lc->ip;
 	}
+	/* IPv6 sockets (a second flow table) once a port speaks IPv6. */
+	for (int i = 0; i < cfg->n_ports; i++)
+		tc->ipv6 = tc->ipv6 || cfg->ports[i].has_addr6;
 	tc->syn_backlog = cfg->tcp_syn_backlog;
 	tc->syncookies = (uint8_t)cfg->tcp_syncookies;
 	tc->ecn = (uint8_t)cfg->tcp_ecn;

@@ -112,6 +112,8 @@ struct hag_sock_snap {
 
 /* One subflow of a listed MPTCP connection. */
 struct hag_sf_snap {
+	bool v6;                      /* raddr6 is the peer */
+	uint8_t raddr6[16];
 	uint32_t raddr, cwnd, srtt_us;
 	const char *cc;               /* congestion control (a static name) */
 	uint32_t keep_ms, idle_ms;

@@ -89,6 +89,18 @@ static bool port_ok(void *arg, uint32_t laddr, uint16_t lport, uint32_t raddr, u
 	return net_steer_queue_of(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
 }
 
+/* port_ok for an IPv6 upstream connection: a port whose model covers IPv6 decides, any other takes any port. */
+static bool port_ok6(void *arg, const uint8_t laddr[16], uint16_t lport, const uint8_t raddr[16], uint16_t rport)
+{
+	struct hag_lcore *lc = arg;
+	uint8_t nh[16];
+	int port = net_ip6_route(&lc->ip, raddr, nh);
+
+	if (port < 0 || lc->rss[port] == NULL || !lc->rss[port]->v6)
+		return true;
+	return net_steer_queue_of6(lc->rss[port], raddr, laddr, rport, lport) == lc->ports[port].queue;
+}
+
 /* Each port's RSS model (several workers only): logged once, by worker 0. True when one port has one. */
 static bool rss_init(struct hag_lcore *lc)
 {
@@ -218,8 +230,10 @@ int hag_lcore_init(struct hag_lcore *lc, const struct hag_config *cfg, const str
 		if ((r = hag_steer_add_listener(&lc->steer, cfg->listeners[i].port)) != 0)
 			return r;
 	/* Without a port whose RSS is modelled, any ephemeral port will do: no per-port check. */
-	if (cfg->workers > 1 && rss_init(lc))
+	if (cfg->workers > 1 && rss_init(lc)) {
 		tc.port_ok = port_ok;
+		tc.port_ok6 = port_ok6;
+	}
 	r = impair_init(lc);
 	if (r != 0)
 		return r;

@@ -6,6 +6,7 @@
  * bytes only when its peer acknowledged them, and the pipe's free space is
  * the window the other side advertises: backpressure without drops.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,8 +45,9 @@ struct hag_conn {
 	struct hag_lcore *lc;
 	uint32_t up_addr;                /* the server: a listener's upstream, or the */
 	uint16_t up_port;                /* intercepted destination (transparent mode) */
-	uint32_t client_addr;            /* counted in limits.per_client when climit_held */
+	uint32_t client_addr;            /* counted in limits.per_client when climit_held (IPv6: climit_key6) */
 	bool transparent, climit_held;
+	bool up_v6;                      /* the server is up_addr6 (in the hole before client) */
 	struct tcp_sock *client, *server;
 	bool server_up;             /* upstream was established */
 	bool client_eof, server_eof;     /* that side's stream ended (FIN / DATA_FIN) */
@@ -54,7 +56,16 @@ struct hag_conn {
 	uint64_t id;
 	TAILQ_ENTRY(hag_conn) link;
 	struct tcp_pipe up, down;
+	uint8_t up_addr6[];              /* allocated only when up_v6: an IPv4 relay keeps its size */
 };
+
+/* limits.per_client of an IPv6 client counts its /64 (one subscriber's prefix,
+ * RFC 6177), keyed by the prefix's two words xored (decision 57). */
+static uint32_t climit_key6(const uint8_t a[16])
+{
+	return (uint32_t)a[0] << 24 ^ (uint32_t)a[1] << 16 ^ (uint32_t)a[2] << 8 ^ a[3] ^
+	       (uint32_t)a[4] << 24 ^ (uint32_t)a[5] << 16 ^ (uint32_t)a[6] << 8 ^ a[7];
+}
 
 static void conn_maybe_free(struct hag_conn *c)
 {
@@ -122,11 +133,20 @@ static void client_established(struct tcp_sock *sk)
 {
 	struct hag_conn *c = tcp_sock_user(sk);
 	struct hag_lcore *lc = c->lc;
-	uint32_t src = c->transparent ? snat_addr_for(lc, c->client_addr, c->up_addr) :
-					net_ip_src_for(&lc->ip, c->up_addr);
 
-	c->server = tcp_connect(lc->tcp, src, 0, c->up_addr, c->up_port, &c->down, &c->up,
-				&server_ops, c, NULL, lc->now_us);
+	if (c->up_v6) {
+		uint8_t src6[16];
+
+		c->server = net_ip_src_for6(&lc->ip, c->up_addr6, src6) ?
+				    tcp_connect6(lc->tcp, src6, 0, c->up_addr6, c->up_port, &c->down, &c->up,
+						 &server_ops, c, NULL, lc->now_us) : NULL;
+	} else {
+		uint32_t src = c->transparent ? snat_addr_for(lc, c->client_addr, c->up_addr) :
+						net_ip_src_for(&lc->ip, c->up_addr);
+
+		c->server = tcp_connect(lc->tcp, src, 0, c->up_addr, c->up_port, &c->down, &c->up,
+					&server_ops, c, NULL, lc->now_us);
+	}
 	if (c->server == NULL) {
 		lc->relay_mib[RELAY_MIB_UPSTREAM_FAILURES]++;
 		c->client = NULL;
@@ -334,8 +354,9 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	const struct tcp_tuple t = tcp_sock_tuple(sk);
 	struct hag_lcore *lc = l->lc;
 	struct hag_conn *c;
-	bool held = false;
+	bool held = false, up_v6 = l->conf && l->conf->upstream_v6;
 	enum mptcp_accept_verdict mp = MPTCP_ACCEPT_PLAIN;
+	uint32_t client = tcp_sock_is_v6(sk) ? climit_key6(tcp_sock_raddr6(sk)) : t.raddr;
 
 	if (lc->cfg->mptcp_enabled) {
 		mp = mptcp_accept(lc->mptcp, sk, syn);
@@ -354,13 +375,14 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		lc->relay_mib[RELAY_MIB_LIMIT_REFUSED]++;
 		return -ECONNREFUSED;
 	}
-	if (l->conf == NULL && net_ip_src_for(&lc->ip, t.laddr) == 0) {
+	if (l->conf == NULL && (tcp_sock_is_v6(sk) || net_ip_src_for(&lc->ip, t.laddr) == 0)) {
+		/* (IPv6 interception comes with issue 17's transparent step: none reaches here.) */
 		/* Transparent: no way on to the destination. */
 		lc->relay_mib[RELAY_MIB_NO_ROUTE]++;
 		return -EHOSTUNREACH;
 	}
 	if (g_climit.limit) {
-		enum hag_climit_res r = hag_climit_take(&g_climit, t.raddr);
+		enum hag_climit_res r = hag_climit_take(&g_climit, client);
 
 		if (r == HAG_CLIMIT_REFUSED) {
 			lc->relay_mib[RELAY_MIB_CLIENT_LIMIT_REFUSED]++;
@@ -372,7 +394,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	}
 
 	/* Both pipes start small and grow with the measured delivery rate (lib/tcp autotuning). */
-	c = calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c) + (up_v6 ? 16 : 0));
 	if (c == NULL ||
 	    tcp_pipe_init_tuned(&c->up, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_rcvbuf, &lc->mem) != 0 ||
 	    tcp_pipe_init_tuned(&c->down, lc->cfg->tcp_rcvbuf_init, lc->cfg->tcp_sndbuf, &lc->mem) != 0) {
@@ -381,14 +403,17 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 			free(c);
 		}
 		if (held)
-			hag_climit_put(&g_climit, t.raddr);
+			hag_climit_put(&g_climit, client);
 		lc->relay_mib[RELAY_MIB_NO_MEMORY]++;
 		return -ENOMEM;
 	}
 	c->lc = lc;
-	c->client_addr = t.raddr;
+	c->client_addr = client;
 	c->climit_held = held;
 	c->transparent = l->conf == NULL;
+	c->up_v6 = up_v6;
+	if (up_v6)
+		memcpy(c->up_addr6, l->conf->upstream_addr6, 16);
 	/* Explicit: the listener's upstream; transparent: where the client was going. */
 	c->up_addr = l->conf ? l->conf->upstream_addr : t.laddr;
 	c->up_port = l->conf ? l->conf->upstream_port : t.lport;
@@ -445,6 +470,8 @@ static void subflows_snap(struct hag_lcore *lc, struct hag_conn_snap *o, const s
 		struct tcp_sock_info si;
 
 		tcp_sock_get_info(sfi[i].sk, &si);
+		f->v6 = si.v6;
+		memcpy(f->raddr6, si.raddr6, 16);
 		f->raddr = si.raddr;
 		f->rport = si.rport;
 		f->state = si.state;
@@ -525,11 +552,17 @@ static void td_str(struct tel_dict *t, const char *k, const char *v)
 	t->len += strlen(k) + 6 + strlen(v);
 }
 
-static void td_addr(struct tel_dict *t, const char *k, uint32_t a, uint16_t port)
+/* "A.B.C.D:PORT", or "[ADDR]:PORT" when a6 is not NULL. */
+static void td_addr(struct tel_dict *t, const char *k, uint32_t a, const uint8_t *a6, uint16_t port)
 {
-	char s[32];
+	char s[INET6_ADDRSTRLEN + 10] = "[";
 
-	snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+	if (a6) {
+		inet_ntop(AF_INET6, a6, s + 1, INET6_ADDRSTRLEN);
+		snprintf(s + strlen(s), sizeof(s) - strlen(s), "]:%u", port);
+	} else {
+		snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+	}
 	td_str(t, k, s);
 }
 
@@ -547,8 +580,8 @@ static void sock_dict(struct tel_dict *parent, const char *name, const struct ha
 	struct tel_dict t;
 
 	td_open(&t, parent->d != NULL);
-	td_addr(&t, "peer", i->raddr, i->rport);
-	td_addr(&t, "local", i->laddr, i->lport);
+	td_addr(&t, "peer", i->raddr, i->v6 ? i->raddr6 : NULL, i->rport);
+	td_addr(&t, "local", i->laddr, i->v6 ? i->laddr6 : NULL, i->lport);
 	td_str(&t, "state", tcp_state_name(i->state));
 	td_u64(&t, "mptcp", s->mptcp);
 	td_u64(&t, "snd_una", i->snd_una);
@@ -606,7 +639,7 @@ static void mptcp_dict(struct tel_dict *parent, const struct hag_lcore *lc, cons
 		td_u64(&f, "cwnd", sf->cwnd);
 		td_u64(&f, "stale", sf->stale);
 		td_u64(&f, "backup", sf->backup);
-		td_addr(&f, "peer", sf->raddr, sf->rport);
+		td_addr(&f, "peer", sf->raddr, sf->v6 ? sf->raddr6 : NULL, sf->rport);
 		td_u64(&f, "srtt_us", sf->srtt_us);
 		td_str(&f, "cc", sf->cc);
 		td_u64(&f, "keepalive_ms", sf->keep_ms);
@@ -722,7 +755,14 @@ int hag_proxy_listen(struct hag_lcore *lc)
 
 		lc->listeners[i].lc = lc;
 		lc->listeners[i].conf = lcf;
-		r = tcp_listen(lc->tcp, lcf->addr, lcf->port, on_accept, &lc->listeners[i]);
+		/* ":PORT" (family 0) takes both families; IPv6 only where a port speaks it. */
+		r = lcf->family == 6 ? 0 : tcp_listen(lc->tcp, lcf->addr, lcf->port, on_accept, &lc->listeners[i]);
+		if (r == 0 && lcf->family != 4) {
+			r = tcp_listen6(lc->tcp, lcf->family == 6 ? lcf->addr6 : NULL, lcf->port, on_accept,
+					&lc->listeners[i]);
+			if (r == -EAFNOSUPPORT && lcf->family == 0)
+				r = 0;
+		}
 		if (r != 0)
 			return r;
 	}

@@ -10,6 +10,7 @@
 
 #include "mptcp/mptcp_options.h"
 #include "steer.h"
+#include "tcp/tcp.h"
 
 const char *const hag_steer_mib_names[STEER_MIB_MAX] = {
 	[STEER_MIB_JOIN_HANDOFF] = "JoinHandoff",
@@ -92,7 +93,8 @@ unsigned hag_steer_port_owner(const struct hag_steer *s, uint16_t port)
 	return (unsigned)((uint64_t)(port - s->port_lo) * s->n / ((uint32_t)s->port_hi - s->port_lo + 1));
 }
 
-unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+/* The owner of a segment from raddr to laddr (IPv4, or an IPv6 tuple's folds). */
+static unsigned owner_of(struct hag_steer *s, uint32_t laddr, uint32_t raddr, const struct rte_tcp_hdr *th,
 			 uint32_t tcp_len, bool intercepted)
 {
 	struct steer_key k;
@@ -105,8 +107,8 @@ unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, con
 	hlen = (uint32_t)(th->data_off >> 4) * 4;
 	if (hlen < sizeof(*th) || hlen > tcp_len)
 		return s->self;
-	k.laddr = rte_be_to_cpu_32(ip->dst_addr);
-	k.raddr = rte_be_to_cpu_32(ip->src_addr);
+	k.laddr = laddr;
+	k.raddr = raddr;
 	k.lport = rte_be_to_cpu_16(th->dst_port);
 	k.rport = rte_be_to_cpu_16(th->src_port);
 	if (!intercepted && !hag_steer_is_listener(s, k.lport)) {
@@ -132,6 +134,18 @@ unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, con
 	if (owner != s->self)
 		s->mib[STEER_MIB_FLOW_HANDOFF]++;
 	return owner;
+}
+
+unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+			 uint32_t tcp_len, bool intercepted)
+{
+	return owner_of(s, rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_32(ip->src_addr), th, tcp_len, intercepted);
+}
+
+unsigned hag_steer_owner6(struct hag_steer *s, const struct rte_ipv6_hdr *ip, const struct rte_tcp_hdr *th,
+			  uint32_t tcp_len, bool intercepted)
+{
+	return owner_of(s, tcp_ip6_fold(ip->dst_addr), tcp_ip6_fold(ip->src_addr), th, tcp_len, intercepted);
 }
 
 int hag_steer_learn(struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,

@@ -71,6 +71,14 @@ bool hag_steer_is_listener(const struct hag_steer *s, uint16_t port);
  */
 unsigned hag_steer_owner(struct hag_steer *s, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
 			 uint32_t tcp_len, bool intercepted);
+/*
+ * The same for an IPv6/TCP segment (th after any extension headers). IPv6
+ * tuples are steered by their addresses' folds (tcp_ip6_fold), the 32-bit
+ * hints lib/tcp keeps in an IPv6 socket's laddr / raddr, so the redirect
+ * table and the flow hash take both families (decision 57).
+ */
+unsigned hag_steer_owner6(struct hag_steer *s, const struct rte_ipv6_hdr *ip, const struct rte_tcp_hdr *th,
+			  uint32_t tcp_len, bool intercepted);
 /* The hash worker of a connection to a listener (our address and port, the client's). */
 unsigned hag_steer_flow_worker(const struct hag_steer *s, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			       uint16_t rport);

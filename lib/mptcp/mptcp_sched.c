@@ -75,7 +75,8 @@ void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf)
 {
 	int best = -1;
 
-	for (int i = 0; i < ctx->n_access; i++) {
+	/* The access prefixes are IPv4 ones: an IPv6 subflow's raddr is a fold, not an address. */
+	for (int i = 0; i < ctx->n_access && !sf->sk->v6; i++) {
 		const struct mptcp_access *a = &ctx->access[i];
 		uint32_t mask = a->len ? ~0u << (32 - a->len) : 0;
 

@@ -72,7 +72,7 @@ enum net_mib {
 	NET_MIB_IP6_IN_TRUNCATED, /* Ip6InTruncatedPkts: shorter than its headers or payload length */
 	NET_MIB_IP6_IN_ADDR_ERRORS,/* Ip6InAddrErrors: not for one of our addresses */
 	NET_MIB_IP6_IN_UNKNOWN_PROTOS,/* Ip6InUnknownProtos: an upper layer hagd does not take (Parameter Problem) */
-	NET_MIB_IP6_IN_DISCARDS,  /* Ip6InDiscards: TCP over IPv6 with no owner for it (lib/tcp takes none yet), No Next Header */
+	NET_MIB_IP6_IN_DISCARDS,  /* Ip6InDiscards: TCP over IPv6 to a group or with no owner for it, No Next Header */
 	NET_MIB_IP6_FRAG_DROPS,   /* hagd: fragments dropped (no reassembly) */
 	NET_MIB_IP6_EXT_DROPS,    /* hagd: too many extension headers, options to discard or malformed */
 	NET_MIB_IP6_ROUTING_DROPS,/* hagd: Routing headers with segments left (type 0 included) */
@@ -97,6 +97,10 @@ enum net_mib {
 	NET_MIB_IP6_HOP_LIMIT_EXCEEDED,/* hagd: transit packets with hop limit <= 1 (time exceeded) */
 	NET_MIB_IP6_IN_TOO_BIG,   /* Ip6InTooBigErrors: transit packets over the outgoing MTU (Packet Too Big) */
 	NET_MIB_ICMP6_OUT_ERRORS, /* hagd: ICMPv6 errors sent about packets hagd routes */
+	NET_MIB_ICMP6_IN_DEST_UNREACHS,/* Icmp6InDestUnreachs: handed to the owner (lib/tcp), as the three below */
+	NET_MIB_ICMP6_IN_PKT_TOO_BIGS,/* Icmp6InPktTooBigs */
+	NET_MIB_ICMP6_IN_TIME_EXCDS,/* Icmp6InTimeExcds */
+	NET_MIB_ICMP6_IN_PARM_PROBLEMS,/* Icmp6InParmProblems */
 	NET_MIB_MAX
 };
 
@@ -127,6 +131,10 @@ struct net_ip_ops {
 	/* A TCP segment over IPv6 to one of our addresses, walked into *in (Ethernet header in
 	 * place); NULL: dropped and counted (Ip6InDiscards). */
 	void (*tcp6_rx)(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in);
+	/* An ICMPv6 error (destination unreachable, packet too big, time exceeded, parameter
+	 * problem) to one of our addresses, its checksum right; m (Ethernet header in place)
+	 * and in are lent for the call. May be NULL. */
+	void (*icmp6_err)(void *arg, int port, const struct rte_mbuf *m, const struct net_ip6_info *in);
 	/* An ARP packet taught a mapping (m lent, before it is turned into the reply); may be NULL. */
 	void (*arp_learned)(void *arg, int port, const struct rte_mbuf *m);
 };
@@ -216,6 +224,9 @@ int net_ip_add_route6(struct net_ip *n, const uint8_t prefix[16], uint8_t prefix
 /* The port that routes dst (connected prefixes, then IPv6 routes; longest prefix), the next
  * hop in nh (dst itself on a connected prefix, the route's via otherwise); -1: none. */
 int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16]);
+/* The source of what hagd sends to dst over IPv6: the global address of the port
+ * that routes it; false: no route. */
+bool net_ip_src_for6(const struct net_ip *n, const uint8_t dst[16], uint8_t src[16]);
 /* An IPv6 packet (at m's start) to dst: routed, Ethernet added, the next hop resolved with
  * ND (a few packets held while it is). 0 or -errno (m freed). */
 int net_ip_output6(struct net_ip *n, struct rte_mbuf *m, const uint8_t dst[16]);

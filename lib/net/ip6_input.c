@@ -70,8 +70,19 @@ static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struc
 		}
 		net_ip_nd_rx(n, port, m, ip, &msg);
 		return;
+	case NET_ICMP6_DEST_UNREACH:
+	case NET_ICMP6_PKT_TOO_BIG:
+	case NET_ICMP6_TIME_EXCEEDED:
+	case NET_ICMP6_PARAM_PROBLEM:
+		/* Errors about our segments (RFC 4443 2.4): the owner judges the quote (lib/tcp). */
+		n->mib[ic[0] == NET_ICMP6_DEST_UNREACH ? NET_MIB_ICMP6_IN_DEST_UNREACHS :
+		       ic[0] == NET_ICMP6_PKT_TOO_BIG ? NET_MIB_ICMP6_IN_PKT_TOO_BIGS :
+		       ic[0] == NET_ICMP6_TIME_EXCEEDED ? NET_MIB_ICMP6_IN_TIME_EXCDS : NET_MIB_ICMP6_IN_PARM_PROBLEMS]++;
+		if (n->ops->icmp6_err && in->l4len >= 8)
+			n->ops->icmp6_err(n->arg, port, m, in);
+		goto drop;
 	default:
-		/* Echo replies, router messages, errors about our segments (with lib/tcp's IPv6): counted, dropped. */
+		/* Echo replies, router messages: counted, dropped. */
 		goto drop;
 	}
 drop:

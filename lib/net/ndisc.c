@@ -180,6 +180,17 @@ int net_ip6_route(const struct net_ip *n, const uint8_t dst[16], uint8_t nh[16])
 	return best;
 }
 
+bool net_ip_src_for6(const struct net_ip *n, const uint8_t dst[16], uint8_t src[16])
+{
+	uint8_t nh[16];
+	int port = net_ip6_route(n, dst, nh);
+
+	if (port < 0)
+		return false;
+	memcpy(src, n->ports[port].addr6, 16);
+	return true;
+}
+
 int net_ip_output6(struct net_ip *n, struct rte_mbuf *m, const uint8_t dst[16])
 {
 	uint8_t nh[16];

@@ -171,6 +171,12 @@ uint16_t net_steer_queue_of(const struct net_steer_rss *r, uint32_t saddr, uint3
 	return r->reta[net_steer_hash(r, saddr, daddr, sport, dport) & (r->reta_size - 1u)];
 }
 
+uint16_t net_steer_queue_of6(const struct net_steer_rss *r, const uint8_t saddr[16], const uint8_t daddr[16],
+			     uint16_t sport, uint16_t dport)
+{
+	return r->reta[net_steer_hash6(r, saddr, daddr, sport, dport) & (r->reta_size - 1u)];
+}
+
 static bool steer_reta_holds(const struct net_steer_rss *r, uint16_t queue)
 {
 	unsigned i;

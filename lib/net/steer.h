@@ -131,6 +131,10 @@ uint32_t net_steer_hash6(const struct net_steer_rss *r, const uint8_t saddr[16],
 uint16_t net_steer_queue_of(const struct net_steer_rss *r, uint32_t saddr, uint32_t daddr,
 			    uint16_t sport, uint16_t dport);
 
+/* The same for an IPv6+TCP packet (addresses in network order); r->v6 must be set. */
+uint16_t net_steer_queue_of6(const struct net_steer_rss *r, const uint8_t saddr[16], const uint8_t daddr[16],
+			     uint16_t sport, uint16_t dport);
+
 /**
  * Choose the local port of an upstream connection laddr:port -> raddr:rport
  * so that its return traffic (raddr:rport -> laddr:port) arrives on

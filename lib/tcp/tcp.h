@@ -356,6 +356,17 @@ struct tcp_sock *tcp_connect_ulp6(struct tcp_stack *st, const uint8_t laddr[16],
 				  const uint8_t raddr[16], uint16_t rport, struct tcp_pipe *rxp,
 				  struct tcp_pipe *txp, const struct tcp_sock_ops *ops, void *user, void *route,
 				  uint64_t now_us, const struct tcp_ulp_ops *ulp, void *ulp_ctx);
+/* The 32-bit hint an IPv6 socket keeps in its tuple's laddr / raddr (tcp_sock_tuple,
+ * tcp_sock_info): its address's words xored; never an IPv4 address. */
+static inline uint32_t tcp_ip6_fold(const uint8_t a[16])
+{
+	uint32_t h = 0;
+
+	for (int i = 0; i < 16; i += 4)
+		h ^= (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 | (uint32_t)a[i + 2] << 8 | a[i + 3];
+	return h;
+}
+
 /* Whether sk is an IPv6 connection; its addresses (network order). */
 bool tcp_sock_is_v6(const struct tcp_sock *sk);
 const uint8_t *tcp_sock_laddr6(const struct tcp_sock *sk);

@@ -163,14 +163,4 @@ static inline struct tcp_sock6 *tcp_sk6(const struct tcp_sock *sk)
 	return (struct tcp_sock6 *)(uintptr_t)sk;
 }
 
-/* The 32-bit hint an IPv6 socket keeps in laddr / raddr: its address's words xored. */
-static inline uint32_t tcp_ip6_fold(const uint8_t a[16])
-{
-	uint32_t h = 0;
-
-	for (int i = 0; i < 16; i += 4)
-		h ^= (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 | (uint32_t)a[i + 2] << 8 | a[i + 3];
-	return h;
-}
-
 #endif

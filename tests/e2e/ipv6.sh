@@ -6,8 +6,14 @@
 # UDP (Parameter Problem code 1 at the Next Header), a Routing header type 0
 # with segments left (code 0 at its type, RFC 5095), a fragment (dropped,
 # counted), an NS with hop limit 64 (invalid, counted). Each answer is
-# checked on the wire and each drop by its counter; hagd still runs and
-# leaks no mbuf.
+# checked on the wire and each drop by its counter. Then TCP over IPv6 through
+# hagd (lib/tcp's IPv6): hagd restarted with IPv6 listeners, the kernel client
+# sends to [2001:db8:10::1]:8080 relayed to the IPv4 server, and to [::]:8081
+# relayed to the server's IPv6 address (its side given IPv6 for this test),
+# plain TCP and MPTCP (one subflow: the client's second endpoint is IPv4),
+# bytes hashed both ways, the server seeing hagd's address of the right
+# family; a SYN to an IPv6 port nobody listens on gets a RST. hagd still runs
+# and leaks no mbuf.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -93,4 +99,85 @@ for c in Ip6InReceives Icmp6InEchos Icmp6OutEchoReplies Icmp6InNeighborSolicits 
 done
 check_hagd_alive
 check_mempool "$base"
+
+# --- TCP and MPTCP over IPv6 through hagd --------------------------------------------
+V6_UP=2001:db8:30::1
+V6_SERVER=2001:db8:30::2
+$PY - "${HAGD_CONF:-$ROOT/conf/testbed.json}" "$WORK/ipv6.json" "$HAG_UPSTREAM_ADDR:$HAG_UPSTREAM_PORT" \
+	"[$V6_SERVER]:$HAG_UPSTREAM_PORT" "$gw6_dsl" "$V6_UP" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for p in c["ports"]:
+    if p["name"] == "upstream":
+        p["addr6"] = sys.argv[6] + "/64"
+c["listeners"] += [{"listen": "[%s]:8080" % sys.argv[5], "upstream": sys.argv[3]},
+                   {"listen": "[::]:8081", "upstream": sys.argv[4]}]
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PYEOF
+v6_server_on() {
+	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=0 net.ipv6.conf.up.accept_ra=0
+	ip netns exec "$HAG_SERVER_NS" ip -6 addr replace "$V6_SERVER/64" dev up nodad
+}
+v6_server_off() { ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=1 2>/dev/null; true; }
+# v6_pair NAME PORT SEED [--mptcp]: a transfer of 4 MiB each way from the client to
+# [gw6_dsl]:PORT, the server listening on both families; checked whole.
+v6_pair() {
+	local name=$1 port=$2 seed=$3; shift 3
+	local crc src
+	server_start "$WORK/$seed.srv" --bind :: --bytes 4M --seed "$seed-down" --timeout 30
+	timeout -k 2 90 ip netns exec "$HAG_CLIENT_NS" $HAGLOAD client --addr "$gw6_dsl" --port "$port" \
+		--bytes 4M --seed "$seed-up" --timeout 30 "$@" >"$WORK/$seed.cli" 2>"$WORK/$seed.cli.err"
+	crc=$?
+	wait_pid "$SERVER_PID" 30
+	src=$?
+	check_eq "$name: the transfer finished" "$crc/$src" 0/0
+	((crc == 0)) || show_file client "$WORK/$seed.cli"
+	check_pair "$name" "$WORK/$seed.cli" "$WORK/$seed.srv"
+}
+if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
+	v6_server_on
+	base=$(mempool_in_use)
+	stats_snap "$WORK/tcp6.before.json"
+	nstat_snap "$WORK/nstat.before"
+	v6_pair "plain TCP over IPv6 to an IPv4 server" 8080 v6a
+	check_eq "the IPv4 server saw hagd's IPv4 address" "$(jget "$WORK/v6a.srv" peer | cut -d: -f1)" "$HAG_UPSTREAM_GW"
+	check "the client connected from its IPv6 address" grep -q '"local": "\[2001:db8:10::2\]' "$WORK/v6a.cli"
+	v6_pair "plain TCP over IPv6 to an IPv6 server" 8081 v6b
+	check_eq "the IPv6 server saw hagd's IPv6 address" "$(jget "$WORK/v6b.srv" peer | sed 's/^\[\(.*\)\]:.*/\1/')" "$V6_UP"
+	v6_pair "MPTCP over IPv6 to an IPv6 server" 8081 v6c --mptcp
+	check_eq "the client's connection stayed MPTCP" "$(jget "$WORK/v6c.cli" mptcp.fallback)" false
+	nstat_snap "$WORK/nstat.after"
+	check_gt "the client saw MPTCP answered over IPv6 (MPTcpExtMPCapableSYNACKRX)" \
+		"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPCapableSYNACKRX)" 0
+	# A SYN to an IPv6 port nobody listens on: a RST from lib/tcp (NoPort).
+	rst=$(timeout -k 2 20 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" 2>/dev/null <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(5)
+try:
+    s.connect((sys.argv[1], 8999))
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as e:
+    print(type(e).__name__)
+PYEOF
+)
+	check_eq "a connect to an IPv6 port without listener is refused (RST)" "$rst" refused
+	# The last connection's closes (MPTCP's DATA_FIN, then FIN) may still be on their way: 5 s at most.
+	for ((i = 0; i < 50; i++)); do
+		stats_snap "$WORK/tcp6.after.json"
+		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 3)) && break
+		sleep 0.1
+	done
+	check_eq "relay.Accepted +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 3
+	check_eq "relay.AcceptedMPTCP +1" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 1
+	check_eq "relay.Completed +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 3
+	check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" tcp.NoPort
+	check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" ip.Icmp6OutNeighborSolicits
+	check_hagd_alive
+	check_mempool "$base"
+	v6_server_off
+fi
+testbed_restore
 e2e_end

@@ -255,17 +255,26 @@ def mptcp_info(sock):
     return info
 
 
-def new_socket(use_mptcp, timeout):
+def new_socket(use_mptcp, timeout, addr=""):
+    """A stream socket of addr's family (an IPv6 address has a colon)."""
     proto = IPPROTO_MPTCP if use_mptcp else 0
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM, proto)
     s.settimeout(timeout)
     return s
+
+
+def endpoint(sa):
+    """A socket address as A.B.C.D:PORT or [ADDR]:PORT (an IPv4-mapped one as IPv4)."""
+    host, port = sa[0], sa[1]
+    if host.startswith("::ffff:") and "." in host:
+        host = host[7:]
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
 
 
 def cmd_client(a):
     r = {"role": "client", "addr": a.addr, "port": a.port, "mptcp_requested": a.mptcp}
     try:
-        s = new_socket(a.mptcp, a.timeout)
+        s = new_socket(a.mptcp, a.timeout, a.addr)
     except OSError as e:
         r["error"] = err_name(e)
         r["error_text"] = "socket(): %s" % e
@@ -289,7 +298,7 @@ def cmd_client(a):
                 return 2
             refused += 1
             time.sleep(0.1)
-            s = new_socket(a.mptcp, a.timeout)
+            s = new_socket(a.mptcp, a.timeout, a.addr)
         except Exception as e:  # noqa: BLE001
             r.update(error=err_name(e), error_text=str(e), secs=round(time.monotonic() - t0, 4),
                      rx_bytes=0, tx_bytes=0, refused=refused)
@@ -297,7 +306,7 @@ def cmd_client(a):
             s.close()
             return 2
     r["refused"] = refused
-    r["local"] = "%s:%d" % s.getsockname()
+    r["local"] = endpoint(s.getsockname())
     snap = {}
 
     def sample():
@@ -319,7 +328,7 @@ def cmd_client(a):
 
 def cmd_server(a):
     try:
-        ls = new_socket(a.mptcp, a.timeout)
+        ls = new_socket(a.mptcp, a.timeout, a.bind)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind((a.bind, a.port))
         ls.listen(128)
@@ -343,7 +352,7 @@ def cmd_server(a):
                       sample_ms=a.sample_ms, hold_open=a.hold_open)
         res = tr.run()
         conn.close()
-        res.update(role="server", conn=idx, peer="%s:%d" % peer, seed=seed)
+        res.update(role="server", conn=idx, peer=endpoint(peer), seed=seed)
         results.append(res)
         emit(res)
 
@@ -635,7 +644,7 @@ def main(argv=None):
                        help="shut the write side only after the peer's EOF (a one-way "
                             "transfer: an MPTCP peer refuses joins once a DATA_FIN came)")
         if name == "server":
-            q.add_argument("--bind", default="0.0.0.0")
+            q.add_argument("--bind", default="0.0.0.0", help="\"::\": both families")
             q.add_argument("--count", type=int, default=1,
                            help="connections to serve (0: until --accept-timeout idles)")
             q.add_argument("--accept-timeout", type=float, default=60.0)

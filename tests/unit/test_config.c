@@ -1319,3 +1319,82 @@ Test(config, ipv6_routes,
 		hag_config_free(&cfg);
 	}
 }
+
+/* listeners over IPv6: dsl has 2001:db8:10::1/64, up 2001:db8:30::1/64; listeners is the section's body. */
+static int load_listen6(const char *listeners)
+{
+	char text[1536];
+
+	snprintf(text, sizeof(text),
+		 "{\n  \"ports\": [\n"
+		 "    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\", \"addr6\": \"2001:db8:10::1/64\" },\n"
+		 "    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\", \"addr6\": \"2001:db8:30::1/64\" }\n  ],\n"
+		 "  \"listeners\": [ %s ]\n}", listeners);
+	return load(text);
+}
+
+Test(config, ipv6_listeners,
+     .description = "listen takes [ADDR]:PORT, [::]:PORT and :PORT (both families), upstream [ADDR]:PORT; dumped as written, "
+		    "loaded back; the wrong address, an unreachable or own upstream, and clashes across families refused")
+{
+	const uint8_t gw[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1};
+	const uint8_t srv[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x30, [15] = 2};
+	static const struct { const char *l, *key, *why; } bad[] = {
+		{ "{ \"listen\": \"[2001:db8:10::9]:80\", \"upstream\": \"10.20.0.2:90\" }", "listen",
+		  "not one of hagd's IPv6 addresses" },
+		{ "{ \"listen\": \"[2001:db8:10::1:80\", \"upstream\": \"10.20.0.2:90\" }", "listen", "expected [ADDR]:PORT" },
+		{ "{ \"listen\": \"[2001:db8:10::1]:0\", \"upstream\": \"10.20.0.2:90\" }", "listen", "must be 1..65535" },
+		{ "{ \"listen\": \"[10.10.1.1]:80\", \"upstream\": \"10.20.0.2:90\" }", "listen", "not an IPv6 address" },
+		{ "{ \"listen\": \":80\", \"upstream\": \"[2001:db8:40::2]:90\" }", "upstream", "no route to" },
+		{ "{ \"listen\": \":80\", \"upstream\": \"[2001:db8:30::1]:90\" }", "upstream", "hagd's own address" },
+		{ "{ \"listen\": \":80\", \"upstream\": \"[::]:90\" }", "upstream", "not a unicast destination" },
+		{ "{ \"listen\": \":80\", \"upstream\": \"10.20.0.2:90\" }, { \"listen\": \"[::]:80\", \"upstream\": \"10.20.0.2:91\" }",
+		  "listeners[1].listen", "clashes with listeners[0]" },
+		{ "{ \"listen\": \"[::]:80\", \"upstream\": \"10.20.0.2:90\" }, "
+		  "{ \"listen\": \"[2001:db8:10::1]:80\", \"upstream\": \"10.20.0.2:91\" }", "listeners[1].listen", "clashes" },
+	};
+	json_t *j, *a;
+
+	cr_assert_eq(load_listen6("{ \"listen\": \"[2001:db8:10::1]:80\", \"upstream\": \"10.20.0.2:90\" },\n"
+				  "{ \"listen\": \"[::]:81\", \"upstream\": \"[2001:db8:30::2]:91\" },\n"
+				  "{ \"listen\": \":82\", \"upstream\": \"10.20.0.2:92\" },\n"
+				  "{ \"listen\": \"0.0.0.0:80\", \"upstream\": \"[2001:db8:30::2]:93\" }"), 0, "%s", err);
+	cr_expect_eq(cfg.listeners[0].family, 6);
+	cr_expect_arr_eq(cfg.listeners[0].addr6, gw, 16);
+	cr_expect_not(cfg.listeners[0].upstream_v6);
+	cr_expect_eq(cfg.listeners[1].family, 6);
+	cr_expect(cfg.listeners[1].upstream_v6);
+	cr_expect_arr_eq(cfg.listeners[1].upstream_addr6, srv, 16);
+	cr_expect_eq(cfg.listeners[1].upstream_port, 91);
+	cr_expect_eq(cfg.listeners[2].family, 0, ":PORT is both families");
+	cr_expect_eq(cfg.listeners[3].family, 4, "0.0.0.0:PORT is IPv4 only: no clash with [2001:db8:10::1]:80");
+	j = hag_config_to_json(&cfg);
+	a = json_object_get(j, "listeners");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "listen")), "[2001:db8:10::1]:80");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "listen")), "[::]:81");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "upstream")), "[2001:db8:30::2]:91");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(a, 2), "listen")), ":82");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(a, 3), "listen")), "0.0.0.0:80");
+	{
+		char *text = json_dumps(j, 0);
+		struct hag_config b;
+		json_t *jb;
+
+		cr_assert_eq(hag_config_load_string(text, "dump.json", &b, err, sizeof(err)), 0, "%s", err);
+		jb = hag_config_to_json(&b);
+		cr_expect(json_equal(j, jb), "the dump loads back to the same config");
+		json_decref(jb);
+		hag_config_free(&b);
+		free(text);
+	}
+	json_decref(j);
+	hag_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(load_listen6(bad[i].l), -EINVAL, "%s loaded", bad[i].l);
+		cr_expect(strstr(err, bad[i].key) && strstr(err, bad[i].why), "%s: %s", bad[i].l, err);
+		hag_config_free(&cfg);
+	}
+	/* Without any addr6 an IPv6 listener has nothing to listen on. */
+	cr_expect_eq(load(PORTS "  \"listeners\": [ { \"listen\": \"[::]:80\", \"upstream\": \"10.20.0.2:90\" } ]\n}"), -EINVAL);
+	cr_expect(strstr(err, "no port has an IPv6 address") != NULL, "%s", err);
+}

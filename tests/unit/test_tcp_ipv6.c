@@ -313,7 +313,7 @@ T6(truncated_header_counted, "An l4len shorter than a TCP header, or running pas
 }
 
 T6(rst_for_no_listener, "A SYN to a port nobody listens on, and an ACK to no socket, get their RSTs over IPv6 "
-			"(RFC 9293 3.10.7.1), counted NoPorts")
+			"(RFC 9293 3.10.7.1), counted NoPort")
 {
 	struct seg6 s = {.seq = 5000, .flags = SYN, .dport = 81};
 	struct seg6 a = {.seq = 6000, .ack = 777, .flags = ACK, .dport = UT_SPORT, .sport = 40001};
