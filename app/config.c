@@ -1077,15 +1077,30 @@ static int parse_announce(struct hag_config_loader *ld, json_t *o, struct hag_co
 		uint32_t a;
 
 		snprintf(kp, sizeof(kp), "mptcp.announce[%u]", (unsigned)i);
-		if ((rc = want_type(ld, e, kp, NULL, JSON_STRING)) ||
-		    (rc = parse_inet(ld, "mptcp", kp + 6, json_string_value(e), IN_ADDR, &a, NULL)))
+		if ((rc = want_type(ld, e, kp, NULL, JSON_STRING)))
+			return rc;
+		if (strchr(json_string_value(e), ':')) {
+			uint8_t *a6 = c->mptcp_announce6[c->n_announce];
+
+			if (ip6_of(json_string_value(e), a6, NULL))
+				return fail(ld, "mptcp", kp + 6, "\"%s\": not an IPv6 address", json_string_value(e));
+			if (!known_addr6(c, a6, true))
+				return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's IPv6 addresses (ports[].addr6)",
+					    json_string_value(e));
+			for (int j = 0; j < c->n_announce; j++)
+				if (c->mptcp_announce_is6[j] && !memcmp(c->mptcp_announce6[j], a6, 16))
+					return fail(ld, "mptcp", kp + 6, "duplicate of announce[%d]", j);
+			c->mptcp_announce_is6[c->n_announce++] = true;
+			continue;
+		}
+		if ((rc = parse_inet(ld, "mptcp", kp + 6, json_string_value(e), IN_ADDR, &a, NULL)))
 			return rc;
 		/* RFC 8684 3.4.1: clients join what we announce: it must be ours. */
 		if (!known_addr(c, a, true))
 			return fail(ld, "mptcp", kp + 6, "%s is not one of hagd's addresses",
 				    json_string_value(e));
 		for (int j = 0; j < c->n_announce; j++)
-			if (c->mptcp_announce[j] == a)
+			if (!c->mptcp_announce_is6[j] && c->mptcp_announce[j] == a)
 				return fail(ld, "mptcp", kp + 6, "duplicate of announce[%d]", j);
 		c->mptcp_announce[c->n_announce++] = a;
 	}

@@ -209,6 +209,8 @@ struct hag_config {
 	uint32_t mptcp_resume_timeout_ms; /* no subflow left: wait this long for a join; default 30000 */
 	int n_announce;
 	uint32_t mptcp_announce[MPTCP_MAX_ANNOUNCE];   /* own addresses announced with ADD_ADDR (host order) */
+	bool mptcp_announce_is6[MPTCP_MAX_ANNOUNCE];   /* an IPv6 one: mptcp_announce6[i] (issue 17) */
+	uint8_t mptcp_announce6[MPTCP_MAX_ANNOUNCE][16];
 
 	int n_access;
 	struct hag_access_conf access[HAG_MAX_ACCESS];

@@ -215,7 +215,7 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	json_object_set_new(root, "access", a);
 	a = json_array();
 	for (int i = 0; i < c->n_announce; i++)
-		json_array_append_new(a, ip(c->mptcp_announce[i]));
+		json_array_append_new(a, c->mptcp_announce_is6[i] ? ip6(c->mptcp_announce6[i], -1) : ip(c->mptcp_announce[i]));
 	o = section(c, "mptcp");
 	json_object_set_new(o, "announce", a);
 	json_object_set_new(root, "mptcp", o);

@@ -101,7 +101,10 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 	mptcp_ctx_set_deny_join_initial(lc->mptcp, cfg->mptcp_deny_join_initial);
 	mptcp_ctx_set_resume_timeout(lc->mptcp, cfg->mptcp_resume_timeout_ms);
 	for (int i = 0; i < cfg->n_announce; i++)
-		mptcp_ctx_add_announce(lc->mptcp, cfg->mptcp_announce[i]);
+		if (cfg->mptcp_announce_is6[i])
+			mptcp_ctx_add_announce6(lc->mptcp, cfg->mptcp_announce6[i]);
+		else
+			mptcp_ctx_add_announce(lc->mptcp, cfg->mptcp_announce[i]);
 	for (int i = 0; i < cfg->n_access; i++)
 		mptcp_ctx_add_access(lc->mptcp, cfg->access[i].prefix, cfg->access[i].prefixlen,
 				     cfg->access[i].cost, cfg->access[i].backup);

@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  ports [--json]\n"
 		"               one line per port: device, address, link, MTU, queues and\n"
 		"               traffic (/hagd/ports)\n"
-		"  withdraw A   take announced address A out of service: REMOVE_ADDR to\n"
+		"  withdraw A   take announced address A (IPv4 or IPv6) out of service: REMOVE_ADDR to\n"
 		"               every client, its subflows closed (/hagd/withdraw,A)\n"
 		"  announce A   offer a withdrawn address again: ADD_ADDR (/hagd/announce,A)\n"
 		"  list         every telemetry command the process offers (/)\n"
@@ -495,9 +495,10 @@ int main(int argc, char **argv)
 		cmd = "/hagd/ports";
 	} else if ((!strcmp(cmd, "withdraw") || !strcmp(cmd, "announce")) && optind + 1 < argc) {
 		struct in_addr a;
+		struct in6_addr a6;
 
-		if (inet_pton(AF_INET, argv[optind + 1], &a) != 1) {
-			fprintf(stderr, "hagctl: %s: not an IPv4 address: %s\n", cmd, argv[optind + 1]);
+		if (inet_pton(AF_INET, argv[optind + 1], &a) != 1 && inet_pton(AF_INET6, argv[optind + 1], &a6) != 1) {
+			fprintf(stderr, "hagctl: %s: not an IPv4 or IPv6 address: %s\n", cmd, argv[optind + 1]);
 			return 2;
 		}
 		snprintf(reqbuf, sizeof(reqbuf), "/hagd/%s,%s", cmd, argv[++optind]);

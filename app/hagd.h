@@ -172,6 +172,8 @@ struct hag_lcore {
 	/* hagctl withdraw/announce: 1 withdraw, 2 offer again addr_req_addr; the worker answers in addr_req_result. */
 	volatile int addr_req;
 	uint32_t addr_req_addr;
+	bool addr_req_v6;             /* the request is for addr_req_addr6 */
+	uint8_t addr_req_addr6[16];
 	int addr_req_result;
 	int n_snap;
 	uint32_t n_snap_left;         /* connections past snap[], not copied */

@@ -382,7 +382,9 @@ int hag_lcore_run(void *arg)
 			rte_eth_tx_buffer_flush(hp->port_id, hp->queue, hp->txb);
 		}
 		if (unlikely(__atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE))) {
-			lc->addr_req_result = mptcp_ctx_withdraw(lc->mptcp, lc->addr_req_addr, lc->addr_req == 1);
+			lc->addr_req_result = lc->addr_req_v6 ?
+				mptcp_ctx_withdraw6(lc->mptcp, lc->addr_req_addr6, lc->addr_req == 1) :
+				mptcp_ctx_withdraw(lc->mptcp, lc->addr_req_addr, lc->addr_req == 1);
 			__atomic_store_n(&lc->addr_req, 0, __ATOMIC_RELEASE);
 		}
 		if (unlikely(__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE))) {

@@ -291,7 +291,7 @@ static int conns_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
- * /hagd/withdraw,A.B.C.D and /hagd/announce,A.B.C.D: the operator takes an
+ * /hagd/withdraw,ADDR and /hagd/announce,ADDR (IPv4 or IPv6): the operator takes an
  * announced address out of service (REMOVE_ADDR to every client, its
  * subflows reset) or offers it again (ADD_ADDR). The workers do it.
  */
@@ -299,17 +299,23 @@ static int addr_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	bool withdraw = strcmp(cmd, "/hagd/withdraw") == 0;
 	struct in_addr a;
+	uint8_t a6[16];
+	bool v6 = false;
 	int64_t told = 0;
 
 	rte_tel_data_start_dict(d);
-	if (params == NULL || inet_pton(AF_INET, params, &a) != 1) {
-		rte_tel_data_add_dict_string(d, "error", "expected an IPv4 address: /hagd/withdraw,A.B.C.D");
+	if (params == NULL || (inet_pton(AF_INET, params, &a) != 1 && !(v6 = inet_pton(AF_INET6, params, a6) == 1))) {
+		rte_tel_data_add_dict_string(d, "error", "expected an address: /hagd/withdraw,A.B.C.D or an IPv6 one");
 		return 0;
 	}
 	for (int i = 0; i < g_n; i++) {
 		struct hag_lcore *lc = &g_lcs[i];
 
-		lc->addr_req_addr = rte_be_to_cpu_32(a.s_addr);
+		lc->addr_req_v6 = v6;
+		if (v6)
+			memcpy(lc->addr_req_addr6, a6, 16);
+		else
+			lc->addr_req_addr = rte_be_to_cpu_32(a.s_addr);
 		__atomic_store_n(&lc->addr_req, withdraw ? 1 : 2, __ATOMIC_RELEASE);
 		for (int w = 0; w < 200 && __atomic_load_n(&lc->addr_req, __ATOMIC_ACQUIRE); w++)
 			usleep(1000);
@@ -401,9 +407,9 @@ int hag_telemetry_init(struct hag_lcore *lcs, int n)
 	g_lcs = lcs;
 	g_n = n;
 	if (rte_telemetry_register_cmd("/hagd/withdraw", addr_cb,
-				       "take an announced address out of service: REMOVE_ADDR. Param: A.B.C.D") != 0 ||
+				       "take an announced address out of service: REMOVE_ADDR. Param: A.B.C.D or an IPv6 address") != 0 ||
 	    rte_telemetry_register_cmd("/hagd/announce", addr_cb,
-				       "offer a withdrawn address again: ADD_ADDR. Param: A.B.C.D") != 0)
+				       "offer a withdrawn address again: ADD_ADDR. Param: A.B.C.D or an IPv6 address") != 0)
 		return -1;
 	if (rte_telemetry_register_cmd("/hagd/conns", conns_cb,
 				       "hagd connections: sockets, subflows, pipes (32 a worker)") != 0 ||

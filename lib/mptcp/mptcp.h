@@ -174,6 +174,8 @@ int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, ui
 /* An address (host order) announced to every client with ADD_ADDR (RFC 8684 3.4.1),
  * address id = its order from 1. Returns 0 or -ENOSPC (MPTCP_MAX_ANNOUNCE at most). */
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
+/* The same for an IPv6 address (network order): ADD_ADDR with 16 bytes (issue 17). */
+int mptcp_ctx_add_announce6(struct mptcp_ctx *ctx, const uint8_t addr[16]);
 /*
  * The operator takes an announced address out of service (withdraw true):
  * every connection is sent REMOVE_ADDR for it (RFC 8684 3.4.2) and its
@@ -183,6 +185,8 @@ int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);
  * announced.
  */
 int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw);
+/* The same for an announced IPv6 address. */
+int mptcp_ctx_withdraw6(struct mptcp_ctx *ctx, const uint8_t addr[16], bool withdraw);
 
 /* DSS checksums: enum mptcp_csum_mode (mptcp_params.h). */
 void mptcp_ctx_set_checksum(struct mptcp_ctx *ctx, enum mptcp_csum_mode mode);

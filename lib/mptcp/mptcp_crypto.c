@@ -133,6 +133,19 @@ uint64_t mptcp_crypto_add_addr_hmac4(uint64_t key1, uint64_t key2, uint8_t id,
 	return get_be64(mac + SHA256_LEN - 8);
 }
 
+uint64_t mptcp_crypto_add_addr_hmac6(uint64_t key1, uint64_t key2, uint8_t id,
+				     const uint8_t addr[16], uint16_t port)
+{
+	uint8_t msg[1 + 16 + 2], mac[SHA256_LEN];
+
+	msg[0] = id;
+	memcpy(msg + 1, addr, 16);
+	msg[17] = (uint8_t)(port >> 8);
+	msg[18] = (uint8_t)port;
+	mptcp_crypto_hmac_sha(key1, key2, msg, sizeof(msg), mac);
+	return get_be64(mac + SHA256_LEN - 8);
+}
+
 /* Keys drawn ahead, per thread (each lcore its own): one RAND_bytes per 64 keys. */
 #define KEY_POOL 64
 static __thread uint64_t key_pool[KEY_POOL];

@@ -25,6 +25,9 @@ uint64_t mptcp_crypto_join_thmac(uint64_t key1, uint64_t key2, uint32_t nonce1, 
  * msg = id || IPv4 address (4 bytes, as on the wire) || port (2 bytes, 0 when absent)). */
 uint64_t mptcp_crypto_add_addr_hmac4(uint64_t key1, uint64_t key2, uint8_t id,
 				     uint32_t addr_be, uint16_t port);
+/* The same for an IPv6 address (16 bytes, network order): id || address || port. */
+uint64_t mptcp_crypto_add_addr_hmac6(uint64_t key1, uint64_t key2, uint8_t id,
+				     const uint8_t addr[16], uint16_t port);
 
 /* A random 64-bit key from a CSPRNG (OpenSSL RAND_bytes); never 0. */
 uint64_t mptcp_crypto_random_key(void);

@@ -141,7 +141,8 @@ struct mptcp_sock {
 		int64_t tx_off;
 	} parked_owner;
 	struct tcp_sock_conf sk_conf;   /* the owner's settings for every subflow (mptcp_sock_configure) */
-	uint32_t first_laddr;           /* address of the first subflow (join address id 0) */
+	uint32_t first_laddr;           /* address of the first subflow (join address id 0; IPv6: its fold) */
+	bool first_v6;                  /* ... an IPv6 one (in the hole before park_link) */
 	TAILQ_ENTRY(mptcp_sock) park_link;
 	uint8_t n_rj;                   /* data ranges of a dead subflow, to send again */
 	struct { uint64_t dpos; uint32_t len; } rj[MPTCP_REINJECT_MAX];
@@ -174,14 +175,17 @@ struct mptcp_ctx {
 	uint8_t n_access;
 	struct mptcp_access access[16];
 	uint8_t n_announce;
-	uint32_t announce[MPTCP_MAX_ANNOUNCE];  /* addresses to announce (host order), id = index + 1 */
+	uint32_t announce[MPTCP_MAX_ANNOUNCE];  /* addresses to announce (host order; IPv6: the fold), id = index + 1 */
+	uint8_t announce6[MPTCP_MAX_ANNOUNCE][16]; /* announce[i] when bit i of announce_v6 (network order) */
+	uint8_t announce_v6;            /* bit i: announce[i] is an IPv6 address */
 	uint8_t withdrawn;              /* bit i: announce[i] withdrawn by the operator */
 	uint64_t cookie_secret[2];      /* SYN cookies: the keys of stateless SYN/ACKs derive from it */
 	uint64_t mib[MPTCP_MIB_MAX];
 };
 
 /* One bit per announced address in these masks. */
-_Static_assert(MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_ctx *)0)->withdrawn),
+_Static_assert(MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_ctx *)0)->withdrawn) &&
+	       MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_ctx *)0)->announce_v6),
 	       "mptcp_ctx.withdrawn has a bit per announced address");
 _Static_assert(MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_sock *)0)->addr_echoed) &&
 	       MPTCP_MAX_ANNOUNCE <= 8 * sizeof(((struct mptcp_sock *)0)->rm_pending),
@@ -204,6 +208,13 @@ void mptcp_fallback(struct tcp_sock *sk, struct mptcp_subflow *sf, enum mptcp_mi
 void mptcp_data_fin_kick(struct mptcp_sock *msk);
 
 /* mptcp_pm.c: address signalling (RFC 8684 3.4) */
+/* Whether sk's local address is announce[i] (of its family). */
+bool mptcp_pm_is_announced(const struct mptcp_ctx *ctx, const struct tcp_sock *sk, int i);
+/* Whether sk's local address is the first subflow's (address id 0). */
+bool mptcp_pm_is_first_addr(const struct mptcp_sock *msk, const struct tcp_sock *sk);
+/* The address id of sk's local address: 0 for the first subflow's, an announced
+ * address's index + 1, else 1 + MPTCP_MAX_ANNOUNCE (an address never announced). */
+uint8_t mptcp_pm_local_id(const struct mptcp_sock *msk, const struct tcp_sock *sk);
 /* The next announced address the client has not echoed yet (and may still be sent), or -1. */
 int mptcp_pm_addr_pending(const struct mptcp_sock *msk);
 /* The client's REMOVE_ADDR: its subflows from those address ids are reset. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_hash.h>
@@ -24,6 +25,39 @@ int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr)
 	return 0;
 }
 
+int mptcp_ctx_add_announce6(struct mptcp_ctx *ctx, const uint8_t addr[16])
+{
+	if (ctx->n_announce == MPTCP_MAX_ANNOUNCE)
+		return -ENOSPC;
+	memcpy(ctx->announce6[ctx->n_announce], addr, 16);
+	ctx->announce_v6 |= (uint8_t)(1u << ctx->n_announce);
+	ctx->announce[ctx->n_announce++] = tcp_ip6_fold(addr);
+	return 0;
+}
+
+bool mptcp_pm_is_announced(const struct mptcp_ctx *ctx, const struct tcp_sock *sk, int i)
+{
+	if (sk->v6 != ((ctx->announce_v6 >> i) & 1))
+		return false;
+	return sk->v6 ? !memcmp(tcp_sock_laddr6(sk), ctx->announce6[i], 16) : sk->laddr == ctx->announce[i];
+}
+
+bool mptcp_pm_is_first_addr(const struct mptcp_sock *msk, const struct tcp_sock *sk)
+{
+	/* An IPv6 first address is kept as its fold: hagd's own addresses are few and configured. */
+	return sk->v6 == msk->first_v6 && sk->laddr == msk->first_laddr;
+}
+
+uint8_t mptcp_pm_local_id(const struct mptcp_sock *msk, const struct tcp_sock *sk)
+{
+	if (mptcp_pm_is_first_addr(msk, sk))
+		return 0;
+	for (int i = 0; i < msk->ctx->n_announce; i++)
+		if (mptcp_pm_is_announced(msk->ctx, sk, i))
+			return (uint8_t)(i + 1);
+	return MPTCP_MAX_ANNOUNCE + 1;
+}
+
 /* The next address still to be echoed, or -1. */
 int mptcp_pm_addr_pending(const struct mptcp_sock *msk)
 {
@@ -36,7 +70,7 @@ int mptcp_pm_addr_pending(const struct mptcp_sock *msk)
 }
 
 /* Withdraw (or offer again) announce[i] on one connection. */
-static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool withdraw)
+static void withdraw_one(struct mptcp_sock *msk, int i, bool withdraw)
 {
 	struct tcp_sock *victims[MPTCP_SUBFLOWS_MAX];
 	struct mptcp_subflow *j;
@@ -58,7 +92,7 @@ static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool with
 	msk->rm_pending |= (uint8_t)(1u << i);
 	msk->rm_tries = 0;
 	LIST_FOREACH(j, &msk->joined, link)
-		if (j->sk->laddr == addr && n < MPTCP_SUBFLOWS_MAX)
+		if (mptcp_pm_is_announced(msk->ctx, j->sk, i) && n < MPTCP_SUBFLOWS_MAX)
 			victims[n++] = j->sk;
 	for (int k = 0; k < n; k++) {
 		MPTCP_INC(msk->ctx, MPTCP_MIB_RM_SUBFLOW);
@@ -68,18 +102,15 @@ static void withdraw_one(struct mptcp_sock *msk, int i, uint32_t addr, bool with
 		tcp_ack_now(msk->master->sk);
 }
 
-int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+/* Withdraw (or offer again) announce[i] on every connection. */
+static int withdraw_index(struct mptcp_ctx *ctx, int i, bool withdraw)
 {
 	struct mptcp_sock **all;
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
-	int i, n = 0;
+	int n = 0;
 
-	for (i = 0; i < ctx->n_announce && ctx->announce[i] != addr; i++)
-		;
-	if (i == ctx->n_announce)
-		return -ENOENT;
 	if (withdraw)
 		ctx->withdrawn |= (uint8_t)(1u << i);
 	else
@@ -93,9 +124,25 @@ int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
 	while (n < (int)ctx->n_conns && rte_hash_iterate(ctx->tokens, &key, &data, &iter) >= 0)
 		all[n++] = data;
 	for (int k = 0; k < n; k++)
-		withdraw_one(all[k], i, addr, withdraw);
+		withdraw_one(all[k], i, withdraw);
 	free(all);
 	return n;
+}
+
+int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+{
+	for (int i = 0; i < ctx->n_announce; i++)
+		if (!((ctx->announce_v6 >> i) & 1) && ctx->announce[i] == addr)
+			return withdraw_index(ctx, i, withdraw);
+	return -ENOENT;
+}
+
+int mptcp_ctx_withdraw6(struct mptcp_ctx *ctx, const uint8_t addr[16], bool withdraw)
+{
+	for (int i = 0; i < ctx->n_announce; i++)
+		if (((ctx->announce_v6 >> i) & 1) && !memcmp(ctx->announce6[i], addr, 16))
+			return withdraw_index(ctx, i, withdraw);
+	return -ENOENT;
 }
 
 /*
@@ -156,16 +203,27 @@ bool mptcp_pm_add_addr_due(const struct mptcp_sock *msk)
 void mptcp_pm_tx_add_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t room)
 {
 	int i = mptcp_pm_addr_pending(msk);
-	uint32_t a = msk->ctx->announce[i];
+	const struct mptcp_ctx *ctx = msk->ctx;
+	uint32_t saved = o->suboptions;
 
 	o->ack64 = false;     /* 8 bytes of DSS: room for the 16 of ADD_ADDR beside timestamps */
 	o->suboptions |= OPTION_MPTCP_ADD_ADDR;
-	o->add_addr_ipver = 4;
 	o->addr_id = (uint8_t)(i + 1);
-	o->addr4 = rte_cpu_to_be_32(a);
 	o->add_addr_has_hmac = true;
-	o->add_addr_hmac = mptcp_crypto_add_addr_hmac4(msk->local_key, msk->remote_key, o->addr_id,
-						       o->addr4, 0);
+	if ((ctx->announce_v6 >> i) & 1) {
+		/* 28 bytes: beside timestamps only on an ACK without its DSS, as Linux
+		 * sends it (drop_other_suboptions): the next ACK carries the DATA_ACK. */
+		o->add_addr_ipver = 6;
+		memcpy(o->addr6, ctx->announce6[i], 16);
+		o->add_addr_hmac = mptcp_crypto_add_addr_hmac6(msk->local_key, msk->remote_key, o->addr_id,
+							       o->addr6, 0);
+		o->suboptions &= ~OPTION_MPTCP_DSS;
+	} else {
+		o->add_addr_ipver = 4;
+		o->addr4 = rte_cpu_to_be_32(ctx->announce[i]);
+		o->add_addr_hmac = mptcp_crypto_add_addr_hmac4(msk->local_key, msk->remote_key, o->addr_id,
+							       o->addr4, 0);
+	}
 	if (mptcp_options_len(o) <= room) {
 		msk->addr_due = false;
 		msk->addr_tries++;
@@ -173,7 +231,7 @@ void mptcp_pm_tx_add_addr(struct mptcp_sock *msk, struct mptcp_opts *o, uint32_t
 		if (mptcp_pm_addr_pending(msk) < 0)
 			MPTCP_INC(msk->ctx, MPTCP_MIB_ADD_ADDR_DROP);
 	} else {
-		o->suboptions &= ~OPTION_MPTCP_ADD_ADDR;
+		o->suboptions = saved & ~OPTION_MPTCP_ADD_ADDR;
 	}
 }
 
@@ -214,15 +272,22 @@ bool mptcp_pm_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mpt
 		if (!o->add_addr_echo) {
 			/* RFC 8684 3.4.1: signed by the sender's key first. A forged one is
 			 * counted and ignored (hagd opens no subflows toward clients). */
-			if (o->add_addr_ipver == 4 && o->add_addr_has_hmac &&
-			    o->add_addr_hmac != mptcp_crypto_add_addr_hmac4(msk->remote_key, msk->local_key, o->addr_id,
-									    o->addr4, o->add_addr_has_port ?
-									    o->add_addr_port : 0))
+			uint16_t port = o->add_addr_has_port ? o->add_addr_port : 0;
+
+			if (o->add_addr_has_hmac &&
+			    o->add_addr_hmac != (o->add_addr_ipver == 4 ?
+						 mptcp_crypto_add_addr_hmac4(msk->remote_key, msk->local_key, o->addr_id,
+									     o->addr4, port) :
+						 mptcp_crypto_add_addr_hmac6(msk->remote_key, msk->local_key, o->addr_id,
+									     o->addr6, port)))
 				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_HMAC_FAIL);
 			else
 				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
-		} else if (o->addr_id >= 1 && o->addr_id <= ctx->n_announce && o->add_addr_ipver == 4 &&
-			   rte_be_to_cpu_32(o->addr4) == ctx->announce[o->addr_id - 1]) {
+		} else if (o->addr_id >= 1 && o->addr_id <= ctx->n_announce &&
+			   (((ctx->announce_v6 >> (o->addr_id - 1)) & 1) ?
+				    o->add_addr_ipver == 6 && !memcmp(o->addr6, ctx->announce6[o->addr_id - 1], 16) :
+				    o->add_addr_ipver == 4 &&
+					    rte_be_to_cpu_32(o->addr4) == ctx->announce[o->addr_id - 1])) {
 			msk->addr_echoed |= (uint8_t)(1u << (o->addr_id - 1));
 			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
 		}

@@ -44,7 +44,7 @@ enum mptcp_accept_verdict mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_so
 	    (msk->snd_fin_queued && !msk->parked) ||
 	    (m && m->state != TCP_ESTABLISHED && m->state != TCP_CLOSE_WAIT) ||
 	    1u + msk->n_joined >= msk->ctx->max_subflows ||
-	    (ctx->deny_join_initial && sk->laddr == msk->first_laddr)) {   /* we said C (RFC 8684 3.1) */
+	    (ctx->deny_join_initial && mptcp_pm_is_first_addr(msk, sk))) {   /* we said C (RFC 8684 3.1) */
 		MPTCP_INC(ctx, MPTCP_MIB_MPJOIN_REFUSED);
 		return MPTCP_ACCEPT_REFUSE;
 	}
@@ -62,7 +62,7 @@ enum mptcp_accept_verdict mptcp_join_accept(struct mptcp_ctx *ctx, struct tcp_so
 	sf->local_nonce = (uint32_t)rte_rand();
 	sf->tx_end = 1;
 	/* Address id 0 is the address of the initial subflow (RFC 8684 3.2). */
-	sf->local_id = sk->laddr == msk->first_laddr ? 0 : 1;
+	sf->local_id = mptcp_pm_local_id(msk, sk);
 	LIST_INSERT_HEAD(&msk->joined, sf, link);
 	msk->n_joined++;
 	msk->no_infinite = true;     /* RFC 8684 3.7: no fallback once a second subflow was opened */
@@ -350,6 +350,7 @@ enum mptcp_accept_verdict mptcp_accept(struct mptcp_ctx *ctx, struct tcp_sock *s
 	ctx->n_conns++;
 	msk->master = sf;
 	msk->first_laddr = sk->laddr;
+	msk->first_v6 = sk->v6;
 	msk->state = MSK_SYN_RCVD;
 	msk->csum = mpc_csum(ctx, flags);
 	if (msk->csum)

@@ -110,8 +110,10 @@ c = json.load(open(sys.argv[1]))
 for p in c["ports"]:
     if p["name"] == "upstream":
         p["addr6"] = sys.argv[6] + "/64"
-c["listeners"] += [{"listen": "[%s]:8080" % sys.argv[5], "upstream": sys.argv[3]},
-                   {"listen": "[::]:8081", "upstream": sys.argv[4]}]
+# ":PORT" takes both families: a subflow of either family may join on either port.
+c["listeners"] = [{"listen": ":8080", "upstream": sys.argv[3]}, {"listen": ":8081", "upstream": sys.argv[4]}]
+# lte's IPv6 address, then its IPv4 one: ids 1 and 2, HMAC-signed ADD_ADDRs of both families.
+c.setdefault("mptcp", {})["announce"] = ["2001:db8:20::1", "10.10.2.1"]
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PYEOF
 v6_server_on() {
@@ -119,14 +121,28 @@ v6_server_on() {
 	ip netns exec "$HAG_SERVER_NS" ip -6 addr replace "$V6_SERVER/64" dev up nodad
 }
 v6_server_off() { ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=1 2>/dev/null; true; }
-# v6_pair NAME PORT SEED [--mptcp]: a transfer of 4 MiB each way from the client to
-# [gw6_dsl]:PORT, the server listening on both families; checked whole.
+# v6_pair NAME ADDR PORT SEED [SUBFLOW_RE [ARGS...]]: a transfer of 4 MiB each way from
+# the client to ADDR:PORT, the server listening on both families; checked whole. With
+# SUBFLOW_RE (an MPTCP transfer, paced to last a few seconds): the client's sockets
+# are watched meanwhile (ss) for an established subflow whose peer matches it.
 v6_pair() {
-	local name=$1 port=$2 seed=$3; shift 3
-	local crc src
-	server_start "$WORK/$seed.srv" --bind :: --bytes 4M --seed "$seed-down" --timeout 30
-	timeout -k 2 90 ip netns exec "$HAG_CLIENT_NS" $HAGLOAD client --addr "$gw6_dsl" --port "$port" \
-		--bytes 4M --seed "$seed-up" --timeout 30 "$@" >"$WORK/$seed.cli" 2>"$WORK/$seed.cli.err"
+	local name=$1 addr=$2 port=$3 seed=$4 re=${5:-}; shift 4; (($#)) && shift
+	local crc src pid seen=""
+	server_start "$WORK/$seed.srv" --bind :: --bytes 4M --seed "$seed-down" --timeout 30 \
+		${re:+--rate-mbit 16}
+	bg_ns "$HAG_CLIENT_NS" "$WORK/$seed.cli" timeout -k 2 90 $HAGLOAD client --addr "$addr" --port "$port" \
+		--bytes 4M --seed "$seed-up" --timeout 30 ${re:+--mptcp --rate-mbit 16} "$@"
+	pid=$BG_PID
+	if [[ -n "$re" ]]; then
+		for ((i = 0; i < 60; i++)); do
+			seen=$(ip netns exec "$HAG_CLIENT_NS" ss -tnH state established 2>/dev/null | grep -E -m1 "$re")
+			[[ -n "$seen" ]] && break
+			sleep 0.1
+		done
+		check "$name: a subflow to ${re//\\/} while it runs" test -n "$seen"
+		diag "  ss: ${seen:-nothing matched; $(ip netns exec "$HAG_CLIENT_NS" ss -tnH state established | tr '\n' ';')}"
+	fi
+	wait_pid "$pid" 90
 	crc=$?
 	wait_pid "$SERVER_PID" 30
 	src=$?
@@ -139,16 +155,24 @@ if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
 	base=$(mempool_in_use)
 	stats_snap "$WORK/tcp6.before.json"
 	nstat_snap "$WORK/nstat.before"
-	v6_pair "plain TCP over IPv6 to an IPv4 server" 8080 v6a
+	v6_pair "plain TCP over IPv6 to an IPv4 server" "$gw6_dsl" 8080 v6a
 	check_eq "the IPv4 server saw hagd's IPv4 address" "$(jget "$WORK/v6a.srv" peer | cut -d: -f1)" "$HAG_UPSTREAM_GW"
 	check "the client connected from its IPv6 address" grep -q '"local": "\[2001:db8:10::2\]' "$WORK/v6a.cli"
-	v6_pair "plain TCP over IPv6 to an IPv6 server" 8081 v6b
+	v6_pair "plain TCP over IPv6 to an IPv6 server" "$gw6_dsl" 8081 v6b
 	check_eq "the IPv6 server saw hagd's IPv6 address" "$(jget "$WORK/v6b.srv" peer | sed 's/^\[\(.*\)\]:.*/\1/')" "$V6_UP"
-	v6_pair "MPTCP over IPv6 to an IPv6 server" 8081 v6c --mptcp
-	check_eq "the client's connection stayed MPTCP" "$(jget "$WORK/v6c.cli" mptcp.fallback)" false
+	# Mixed families (RFC 8684 3.4.1): the Linux client opens a subflow of the other family only
+	# from an AF_INET6 socket that is not IPV6_V6ONLY (net/mptcp/pm.c mptcp_pm_addr_families_match:
+	# an AF_INET socket takes IPv4 subflows only), to an address hagd announced.
+	v6_pair "MPTCP first over IPv6, joined over IPv4" "$gw6_dsl" 8081 v6c '10\.10\.2\.1\]?:8081'
+	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6c.cli" mptcp.fallback)" false
+	v6_pair "MPTCP first over IPv4 (an IPv6 socket), joined over IPv6" "::ffff:10.10.1.1" 8080 v6d \
+		'\[2001:db8:20::1\]:8080'
+	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6d.cli" mptcp.fallback)" false
 	nstat_snap "$WORK/nstat.after"
 	check_gt "the client saw MPTCP answered over IPv6 (MPTcpExtMPCapableSYNACKRX)" \
 		"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPCapableSYNACKRX)" 0
+	check_gt "the client accepted hagd's ADD_ADDRs (MPTcpExtAddAddr)" \
+		"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtAddAddr)" 0
 	# A SYN to an IPv6 port nobody listens on: a RST from lib/tcp (NoPort).
 	rst=$(timeout -k 2 20 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" 2>/dev/null <<'PYEOF'
 import socket, sys
@@ -164,15 +188,27 @@ except OSError as e:
 PYEOF
 )
 	check_eq "a connect to an IPv6 port without listener is refused (RST)" "$rst" refused
+	# The operator withdraws the announced IPv6 address and offers it again (hagctl takes IPv6).
+	wd=$(${HAGCTL% stats} withdraw 2001:db8:20::1 2>&1)
+	check_eq "hagctl withdraw 2001:db8:20::1" "$(echo "$wd" | $PY -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null)" withdrawn
+	an=$(${HAGCTL% stats} announce 2001:db8:20::1 2>&1)
+	check_eq "hagctl announce 2001:db8:20::1" "$(echo "$an" | $PY -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null)" announced
+	wd=$(${HAGCTL% stats} withdraw 2001:db8:20::9 2>&1)
+	check "hagctl withdraw of an IPv6 address not announced is refused" grep -q "not an address of mptcp.announce" <<<"$wd"
 	# The last connection's closes (MPTCP's DATA_FIN, then FIN) may still be on their way: 5 s at most.
 	for ((i = 0; i < 50; i++)); do
 		stats_snap "$WORK/tcp6.after.json"
-		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 3)) && break
+		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 4)) && break
 		sleep 0.1
 	done
-	check_eq "relay.Accepted +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 3
-	check_eq "relay.AcceptedMPTCP +1" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 1
-	check_eq "relay.Completed +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 3
+	check_eq "relay.Accepted +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 4
+	check_eq "relay.AcceptedMPTCP +2" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 2
+	check_eq "relay.Completed +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 4
+	for c in AddAddrTx EchoAdd MPJoinAckRx; do
+		check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" "mptcp.$c"
+	done
+	check_eq "no ADD_ADDR failed its HMAC" \
+		"$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" mptcp.AddAddrHMacFailure)" 0
 	check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" tcp.NoPort
 	check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" ip.Icmp6OutNeighborSolicits
 	check_hagd_alive

@@ -1398,3 +1398,36 @@ Test(config, ipv6_listeners,
 	cr_expect_eq(load(PORTS "  \"listeners\": [ { \"listen\": \"[::]:80\", \"upstream\": \"10.20.0.2:90\" } ]\n}"), -EINVAL);
 	cr_expect(strstr(err, "no port has an IPv6 address") != NULL, "%s", err);
 }
+
+Test(config, ipv6_announce,
+     .description = "mptcp.announce takes a port's IPv6 address beside IPv4 ones (ids in order), dumped; another "
+		    "IPv6 address or a duplicate refused")
+{
+	const uint8_t gw[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1};
+	static const char *const head =
+		"{\n  \"ports\": [\n"
+		"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\", \"addr6\": \"2001:db8:10::1/64\" },\n"
+		"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n  ],\n" LISTENERS ",\n";
+	char text[1024];
+	json_t *j, *a;
+
+	snprintf(text, sizeof(text), "%s  \"mptcp\": { \"announce\": [ \"2001:db8:10::1\", \"10.10.1.1\" ] }\n}", head);
+	cr_assert_eq(load(text), 0, "%s", err);
+	cr_expect_eq(cfg.n_announce, 2);
+	cr_expect(cfg.mptcp_announce_is6[0]);
+	cr_expect_arr_eq(cfg.mptcp_announce6[0], gw, 16);
+	cr_expect_not(cfg.mptcp_announce_is6[1]);
+	cr_expect_eq(cfg.mptcp_announce[1], 0x0a0a0101u);
+	j = hag_config_to_json(&cfg);
+	a = json_object_get(json_object_get(j, "mptcp"), "announce");
+	cr_expect_str_eq(json_string_value(json_array_get(a, 0)), "2001:db8:10::1");
+	cr_expect_str_eq(json_string_value(json_array_get(a, 1)), "10.10.1.1");
+	json_decref(j);
+	hag_config_free(&cfg);
+	snprintf(text, sizeof(text), "%s  \"mptcp\": { \"announce\": [ \"2001:db8:10::9\" ] }\n}", head);
+	cr_expect_eq(load(text), -EINVAL);
+	cr_expect(strstr(err, "announce[0]") && strstr(err, "not one of hagd's IPv6 addresses"), "%s", err);
+	snprintf(text, sizeof(text), "%s  \"mptcp\": { \"announce\": [ \"2001:db8:10::1\", \"2001:db8:10:0::1\" ] }\n}", head);
+	cr_expect_eq(load(text), -EINVAL);
+	cr_expect(strstr(err, "announce[1]") && strstr(err, "duplicate of announce[0]"), "%s", err);
+}

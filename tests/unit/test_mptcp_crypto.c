@@ -113,6 +113,18 @@ Test(mptcp_crypto, add_addr_carries_rightmost_64_bits,
 						  addr, 0), mac);
 }
 
+Test(mptcp_crypto, add_addr_hmac_over_an_ipv6_address,
+     .description = "RFC 8684 3.4.1 over IPv6: HMAC(sender key||receiver key, id||16 address bytes||port), "
+		    "rightmost 64 bits, against Python's hmac module")
+{
+	const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20, [15] = 1};   /* 2001:db8:20::1 */
+
+	cr_expect_eq(mptcp_crypto_add_addr_hmac6(ADD_ADDR_SERVER_KEY, ADD_ADDR_CLIENT_KEY, 1, a6, 0),
+		     0x857e92c7de164e10ull);
+	cr_expect_eq(mptcp_crypto_add_addr_hmac6(ADD_ADDR_SERVER_KEY, ADD_ADDR_CLIENT_KEY, 2, a6, 8080),
+		     0x4fec5ffb88882276ull);
+}
+
 /* net/mptcp/crypto_test.c: key and msg are ASCII strings used as raw bytes. */
 static const struct {
 	const char *key;

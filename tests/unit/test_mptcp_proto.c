@@ -1320,6 +1320,107 @@ MP_TEST(addr, add_addr_with_hmac_until_echoed,
 	cr_expect_eq(add_addrs_sent(&m), 0, "nothing after the echo");
 }
 
+MP_TEST(addr, add_addr_ipv6_on_an_ipv4_connection,
+	"An announced IPv6 address (mixed families, RFC 8684 3.4.1): 28 bytes on a pure ACK without its DSS (as Linux), "
+	"HMAC over the 16 address bytes; an echo of another IPv6 address does not count, its own echo stops it")
+{
+	const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20, [15] = 1};
+	uint8_t echo[20] = {TCPOPT_MPTCP, 20, MPTCPOPT_ADD_ADDR << 4 | 1, 1};
+	struct mptcp_opts m;
+	struct ut_opts e = {0}, wrong = {0};
+	uint8_t len;
+
+	cr_assert_eq(mptcp_ctx_add_announce6(ctx, a6), 0);
+	mp_syn();
+	{
+		struct ut_opts o = {0};
+
+		opt_mpc(&o, 20, key_c, key_k, 0);
+		ut_now += 10000;
+		ut_clear();
+		ut_send(ACK, NULL, 0, &o);
+	}
+	cr_assert_eq(add_addrs_sent(&m), 1, "announced right after the handshake");
+	cr_expect_eq(m.add_addr_ipver, 6);
+	cr_expect_eq(m.addr_id, 1);
+	cr_expect_arr_eq(m.addr6, a6, 16);
+	cr_expect_eq(m.add_addr_hmac, mptcp_crypto_add_addr_hmac6(key_k, key_c, 1, a6, 0));
+	cr_expect_not(m.suboptions & OPTION_MPTCP_DSS, "no DSS beside it: 28 bytes and timestamps fill the space");
+	{
+		struct ut_seg s = ut_last();
+		const uint8_t *opt = ut_find_opt(&s, TCPOPT_MPTCP, &len);
+
+		cr_assert_not_null(opt);
+		cr_expect_eq(len, 28, "ADD_ADDR with an IPv6 address and its HMAC");
+	}
+	/* An echo naming another IPv6 address under the same id: not ours. */
+	memcpy(echo + 4, a6, 16);
+	echo[19] ^= 1;
+	ut_opt_bytes(&wrong, echo, 20);
+	ut_send(ACK, NULL, 0, &wrong);
+	cr_expect_eq(MPMIB(ECHO_ADD_RX), 0);
+	echo[19] ^= 1;
+	ut_opt_bytes(&e, echo, 20);
+	ut_send(ACK, NULL, 0, &e);
+	cr_expect_eq(MPMIB(ECHO_ADD_RX), 1);
+	ut_clear();
+	ut_advance(5000000);
+	cr_expect_eq(add_addrs_sent(&m), 0, "nothing after the echo");
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
+MP_TEST(addr, withdraw_ipv6_announce,
+	"mptcp_ctx_withdraw6 names an announced IPv6 address (REMOVE_ADDR with its id); an IPv4 address with the same "
+	"fold, or one never announced, is -ENOENT")
+{
+	const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20, [15] = 1};
+	const uint8_t other[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20, [15] = 2};
+
+	cr_assert_eq(mptcp_ctx_add_announce(ctx, 0x0a000009), 0);
+	cr_assert_eq(mptcp_ctx_add_announce6(ctx, a6), 0);
+	mp_establish();
+	cr_expect_eq(mptcp_ctx_withdraw(ctx, tcp_ip6_fold(a6), true), -ENOENT, "the fold is no IPv4 address");
+	cr_expect_eq(mptcp_ctx_withdraw6(ctx, other, true), -ENOENT);
+	ut_clear();
+	cr_expect_eq(mptcp_ctx_withdraw6(ctx, a6, true), 1, "one connection told");
+	ut_poll();
+	{
+		bool rm2 = false;
+
+		for (unsigned int i = 0; i < ut_ncap; i++) {
+			struct ut_seg s = ut_seg(i);
+			struct mptcp_opts o = mp_opts_of(&s);
+
+			if ((o.suboptions & OPTION_MPTCP_RM_ADDR) && o.rm_count == 1 && o.rm_ids[0] == 2)
+				rm2 = true;
+		}
+		cr_expect(rm2, "REMOVE_ADDR for id 2, the IPv6 address");
+	}
+}
+
+MP_TEST(forged, add_addr_ipv6_hmac_checked,
+	"ADD_ADDR with an IPv6 address from the client: its HMAC over the 16 bytes is checked (AddAddr, AddAddrHMacFailure)")
+{
+	const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20, [15] = 2};
+	uint8_t b[28] = {TCPOPT_MPTCP, 28, MPTCPOPT_ADD_ADDR << 4, 5};
+	uint64_t h;
+	struct ut_opts o = {0}, bad = {0};
+
+	mp_establish();
+	memcpy(b + 4, a6, 16);
+	h = mptcp_crypto_add_addr_hmac6(key_c, key_k, 5, a6, 0);
+	put64(b + 20, h);
+	ut_opt_bytes(&o, b, 28);
+	ut_send(ACK, NULL, 0, &o);
+	cr_expect_eq(MPMIB(ADD_ADDR_RX), 1);
+	cr_expect_eq(MPMIB(ADD_ADDR_HMAC_FAIL), 0);
+	put64(b + 20, h ^ 1);
+	ut_opt_bytes(&bad, b, 28);
+	ut_send(ACK, NULL, 0, &bad);
+	cr_expect_eq(MPMIB(ADD_ADDR_HMAC_FAIL), 1);
+}
+
 TestSuite(lia, .init = setup);
 
 MP_TEST(lia, one_subflow_is_plain_tcp,
