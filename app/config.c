@@ -367,6 +367,16 @@ static const char *fmt_ip(char buf[16], uint32_t ip)
 	return buf;
 }
 
+static bool rule_port(const struct hag_intercept_conf *r, uint16_t dport)
+{
+	if (r->n_ports == 0)
+		return true;
+	for (int k = 0; k < r->n_ports; k++)
+		if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
+			return true;
+	return false;
+}
+
 bool hag_config_intercepts(const struct hag_config *c, uint32_t dst, uint16_t dport)
 {
 	const struct hag_transparent_conf *t = &c->transparent;
@@ -374,13 +384,21 @@ bool hag_config_intercepts(const struct hag_config *c, uint32_t dst, uint16_t dp
 	for (int i = 0; i < t->n_intercept; i++) {
 		const struct hag_intercept_conf *r = &t->intercept[i];
 
-		if ((dst ^ r->prefix) & mask_of(r->prefixlen))
-			continue;
-		if (r->n_ports == 0)
+		if (!r->v6 && !((dst ^ r->prefix) & mask_of(r->prefixlen)) && rule_port(r, dport))
 			return true;
-		for (int k = 0; k < r->n_ports; k++)
-			if (dport >= r->ports[k].lo && dport <= r->ports[k].hi)
-				return true;
+	}
+	return false;
+}
+
+bool hag_config_intercepts6(const struct hag_config *c, const uint8_t dst[16], uint16_t dport)
+{
+	const struct hag_transparent_conf *t = &c->transparent;
+
+	for (int i = 0; i < t->n_intercept; i++) {
+		const struct hag_intercept_conf *r = &t->intercept[i];
+
+		if (r->v6 && net_ip6_in_prefix(dst, r->prefix6, r->prefixlen) && rule_port(r, dport))
+			return true;
 	}
 	return false;
 }
@@ -735,6 +753,15 @@ static int find_port(struct hag_config_loader *ld, const char *path, const char 
 		    list_words(list, sizeof(list), names));
 }
 
+/* No bit of a set beyond the first len. */
+static bool prefix6_clean(const uint8_t a[16], unsigned len)
+{
+	for (unsigned b = len; b < 128; b++)
+		if (a[b / 8] & (0x80u >> (b % 8)))
+			return false;
+	return true;
+}
+
 /* routes[] with an IPv6 prefix: via a neighbour of the port (in its addr6 prefix, or link-local). */
 static int parse_route6(struct hag_config_loader *ld, const char *path, const char *prefix, const char *via,
 			const char *port, struct hag_config *c)
@@ -897,6 +924,15 @@ static bool known_addr6(const struct hag_config *c, const uint8_t a[16], bool ow
 			return true;
 	for (int i = 0; !own && i < c->n_routes; i++)
 		if (c->routes[i].v6 && net_ip6_in_prefix(a, c->routes[i].prefix6, c->routes[i].prefixlen))
+			return true;
+	return false;
+}
+
+/* Whether a is inside a port's IPv6 prefix (connected, not only routed). */
+static bool prefix_of_port6(const struct hag_config *c, const uint8_t a[16])
+{
+	for (int i = 0; i < c->n_ports; i++)
+		if (c->ports[i].has_addr6 && net_ip6_in_prefix(a, c->ports[i].addr6, c->ports[i].prefixlen6))
 			return true;
 	return false;
 }
@@ -1156,13 +1192,24 @@ static int parse_intercept(struct hag_config_loader *ld, json_t *o, const char *
 
 	if ((rc = want_type(ld, o, path, NULL, JSON_OBJECT)) ||
 	    (rc = check_keys(ld, o, path, keys)) ||
-	    (rc = get_str(ld, o, path, "prefix", &prefix)) ||
-	    (rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &r->prefix, &len)))
+	    (rc = get_str(ld, o, path, "prefix", &prefix)))
 		return rc;
+	if (strchr(prefix, ':')) {
+		const char *why = ip6_of(prefix, r->prefix6, &len);
+
+		if (why)
+			return fail(ld, path, "prefix", "\"%s\": %s", prefix, why);
+		if (!prefix6_clean(r->prefix6, len))
+			return fail(ld, path, "prefix", "\"%s\" has host bits set", prefix);
+		r->v6 = true;
+	} else {
+		if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &r->prefix, &len)))
+			return rc;
+		if (r->prefix & ~mask_of(len))
+			return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
+				    prefix, fmt_ip(a, r->prefix & mask_of(len)), len);
+	}
 	r->prefixlen = (uint8_t)len;
-	if (r->prefix & ~mask_of(len))
-		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
-			    prefix, fmt_ip(a, r->prefix & mask_of(len)), len);
 	if ((rc = get_member(ld, o, path, "ports", JSON_ARRAY, false, &ports)))
 		return rc;
 	if (!ports) {
@@ -1233,8 +1280,27 @@ static int parse_transparent(struct hag_config_loader *ld, json_t *o, struct hag
 		bool onlink = false;
 
 		snprintf(kp, sizeof(kp), "snat[%zu]", i);
-		if ((rc = want_type(ld, e, "transparent", kp, JSON_STRING)) ||
-		    (rc = parse_inet(ld, "transparent", kp, json_string_value(e), IN_ADDR, &a, NULL)))
+		if ((rc = want_type(ld, e, "transparent", kp, JSON_STRING)))
+			return rc;
+		if (strchr(json_string_value(e), ':')) {
+			/* An IPv6 source for IPv6 destinations: hagd answers ND for it on the port
+			 * whose prefix holds it. */
+			uint8_t *a6 = t->snat6[t->n_snat6];
+
+			if (ip6_of(json_string_value(e), a6, NULL))
+				return fail(ld, "transparent", kp, "\"%s\": not an IPv6 address", json_string_value(e));
+			if (!known_addr6(c, a6, false) || !prefix_of_port6(c, a6))
+				return fail(ld, "transparent", kp,
+					    "%s is in no port's IPv6 prefix: replies would not reach hagd", json_string_value(e));
+			if (known_addr6(c, a6, true))
+				return fail(ld, "transparent", kp, "%s is a port's own address", json_string_value(e));
+			for (int j = 0; j < t->n_snat6; j++)
+				if (!memcmp(t->snat6[j], a6, 16))
+					return fail(ld, "transparent", kp, "duplicate of an earlier IPv6 snat address");
+			t->n_snat6++;
+			continue;
+		}
+		if ((rc = parse_inet(ld, "transparent", kp, json_string_value(e), IN_ADDR, &a, NULL)))
 			return rc;
 		for (int p = 0; p < c->n_ports; p++)
 			onlink |= !((a ^ c->ports[p].addr) & mask_of(c->ports[p].prefixlen));

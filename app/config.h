@@ -122,6 +122,8 @@ struct hag_access_conf {
 struct hag_intercept_conf {
 	uint32_t prefix;              /* host order */
 	uint8_t prefixlen;
+	bool v6;                      /* an IPv6 rule: prefix6/prefixlen (issue 17) */
+	uint8_t prefix6[16];
 	int n_ports;                  /* 0: every port */
 	struct { uint16_t lo, hi; } ports[HAG_MAX_INTERCEPT_PORTS];
 };
@@ -135,6 +137,8 @@ struct hag_transparent_conf {
 	bool mptcp_only;              /* only MPTCP SYNs are terminated; plain TCP is routed */
 	int n_snat;                   /* 0: the upstream port's own address */
 	uint32_t snat[HAG_MAX_SNAT];  /* upstream source addresses, host order */
+	int n_snat6;                  /* IPv6 ones (0: the upstream port's addr6) */
+	uint8_t snat6[HAG_MAX_SNAT][16];
 	bool route_other;             /* other traffic: routed (default) or dropped */
 };
 
@@ -254,6 +258,8 @@ struct hag_config {
 
 /* transparent.intercept: a TCP segment to dst:dport (host order) is terminated by hagd. */
 bool hag_config_intercepts(const struct hag_config *c, uint32_t dst, uint16_t dport);
+/* The same for an IPv6 destination (network order): the IPv6 rules. */
+bool hag_config_intercepts6(const struct hag_config *c, const uint8_t dst[16], uint16_t dport);
 
 /* Worker w's block of n in lo..hi (both included): *blo..*bhi. A port p of
  * the range belongs to worker (p - lo) * n / (hi - lo + 1). */

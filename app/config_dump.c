@@ -117,7 +117,7 @@ static json_t *transparent(const struct hag_config *c)
 			json_array_append_new(in, json_string(c->ports[i].name));
 	for (int i = 0; i < t->n_intercept; i++) {
 		const struct hag_intercept_conf *r = &t->intercept[i];
-		json_t *o = json_pack("{s:o}", "prefix", ip_len(r->prefix, r->prefixlen));
+		json_t *o = json_pack("{s:o}", "prefix", r->v6 ? ip6(r->prefix6, r->prefixlen) : ip_len(r->prefix, r->prefixlen));
 
 		if (r->n_ports) {
 			json_t *ports = json_array();
@@ -131,6 +131,8 @@ static json_t *transparent(const struct hag_config *c)
 	}
 	for (int i = 0; i < t->n_snat; i++)
 		json_array_append_new(sn, ip(t->snat[i]));
+	for (int i = 0; i < t->n_snat6; i++)
+		json_array_append_new(sn, ip6(t->snat6[i], -1));
 	return json_pack("{s:o, s:o, s:b, s:o, s:s}", "ingress", in, "intercept", ic, "mptcp_only", t->mptcp_only,
 			 "snat", sn, "other", hag_words_other[t->route_other ? 0 : 1]);
 }

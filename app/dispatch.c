@@ -125,6 +125,58 @@ static void rx_intercepted(struct hag_lcore *lc, int port, struct rte_mbuf *m)
 	tcp_input_intercepted(lc->tcp, m, NULL, lc->now_us);
 }
 
+/* The same for an IPv6 segment (m's Ethernet header in place, walked into *in). */
+static void rx_intercepted6(struct hag_lcore *lc, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, in->l4);
+
+	if (lc->cfg->transparent.mptcp_only && in->l4len >= sizeof(*th) &&
+	    tcp_flow_find6(lc->tcp, ip->dst_addr, rte_be_to_cpu_16(th->dst_port), ip->src_addr,
+			   rte_be_to_cpu_16(th->src_port)) == NULL) {
+		uint32_t doff = (uint32_t)(th->data_off >> 4) * 4;
+		bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG;
+
+		if (!syn || doff < sizeof(*th) || doff > in->l4len ||
+		    !mptcp_syn_is_multipath((const uint8_t *)(th + 1), doff - sizeof(*th))) {
+			lc->ip.mib[NET_MIB_INTERCEPT_BYPASS]++;
+			net_ip6_forward(&lc->ip, port, m, in);
+			return;
+		}
+	}
+	lc->ip.mib[NET_MIB_INTERCEPTED]++;
+	rte_pktmbuf_adj(m, l3);
+	tcp_input_intercepted6(lc->tcp, m, in->hlen, in->l4len, NULL, lc->now_us);
+}
+
+/* lib/net: an IPv6 packet to an address that is not hagd's: intercepted as the IPv4 ones are. */
+static enum net_transit ip_transit6(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	struct hag_lcore *lc = arg;
+	const struct hag_transparent_conf *t = &lc->cfg->transparent;
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								sizeof(struct rte_ether_hdr));
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, in->l4);
+
+	if (!t->enabled)
+		return NET_TRANSIT_FORWARD;
+	if (in->proto == IPPROTO_TCP && (t->ingress >> port & 1) && in->l4len >= 4 &&
+	    hag_config_intercepts6(lc->cfg, ip->dst_addr, rte_be_to_cpu_16(th->dst_port))) {
+		if (lc->n_workers > 1) {
+			unsigned w = hag_steer_owner6(&lc->steer, ip, th, in->l4len, true);
+
+			if (w != lc->worker) {
+				handoff(lc, w, port, m, HAG_HO_INTERCEPT);
+				return NET_TRANSIT_TAKEN;
+			}
+		}
+		rx_intercepted6(lc, port, m, in);
+		return NET_TRANSIT_TAKEN;
+	}
+	return NET_TRANSIT_FORWARD;
+}
+
 /* lib/net: a packet to an address that is not hagd's. */
 static enum net_transit ip_transit(void *arg, int port, struct rte_mbuf *m)
 {
@@ -242,6 +294,7 @@ static const struct net_ip_ops ip_ops = {
 	.icmp6_err = ip_icmp6_err,
 	.icmp_unreach = ip_icmp_unreach,
 	.transit = ip_transit,
+	.transit6 = ip_transit6,
 	.arp_learned = ip_arp_learned,
 };
 
@@ -274,6 +327,8 @@ int hag_dispatch_init(struct hag_lcore *lc)
 		r = net_ip_add_local(&lc->ip, cfg->addrs[i], false);
 	for (int i = 0; i < cfg->transparent.n_snat && r == 0; i++)
 		r = net_ip_add_local(&lc->ip, cfg->transparent.snat[i], true);
+	for (int i = 0; i < cfg->transparent.n_snat6 && r == 0; i++)
+		r = net_ip_add_local6(&lc->ip, cfg->transparent.snat6[i]);
 	return r;
 }
 
@@ -309,6 +364,10 @@ void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 		if (shared) {
 			icmp6_to_tcp(lc, m, &in);
 			rte_pktmbuf_free(m);
+			return;
+		}
+		if (m->hash.usr & HAG_HO_INTERCEPT) {
+			rx_intercepted6(lc, port, m, &in);
 			return;
 		}
 		rte_pktmbuf_adj(m, l3);

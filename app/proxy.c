@@ -136,8 +136,12 @@ static void client_established(struct tcp_sock *sk)
 
 	if (c->up_v6) {
 		uint8_t src6[16];
+		const struct hag_transparent_conf *t = &lc->cfg->transparent;
 
-		c->server = net_ip_src_for6(&lc->ip, c->up_addr6, src6) ?
+		/* Transparent: one client address always leaves from the same SNAT address. */
+		if (c->transparent && t->n_snat6)
+			memcpy(src6, t->snat6[((c->client_addr * 2654435761u) >> 16) % (uint32_t)t->n_snat6], 16);
+		c->server = (c->transparent && t->n_snat6) || net_ip_src_for6(&lc->ip, c->up_addr6, src6) ?
 				    tcp_connect6(lc->tcp, src6, 0, c->up_addr6, c->up_port, &c->down, &c->up,
 						 &server_ops, c, NULL, lc->now_us) : NULL;
 	} else {
@@ -354,8 +358,10 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	const struct tcp_tuple t = tcp_sock_tuple(sk);
 	struct hag_lcore *lc = l->lc;
 	struct hag_conn *c;
-	bool held = false, up_v6 = l->conf && l->conf->upstream_v6;
+	/* Transparent: where the client was going, in its family. */
+	bool held = false, up_v6 = l->conf ? l->conf->upstream_v6 : tcp_sock_is_v6(sk);
 	enum mptcp_accept_verdict mp = MPTCP_ACCEPT_PLAIN;
+	uint8_t src6[16];
 	uint32_t client = tcp_sock_is_v6(sk) ? climit_key6(tcp_sock_raddr6(sk)) : t.raddr;
 
 	if (lc->cfg->mptcp_enabled) {
@@ -375,8 +381,8 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 		lc->relay_mib[RELAY_MIB_LIMIT_REFUSED]++;
 		return -ECONNREFUSED;
 	}
-	if (l->conf == NULL && (tcp_sock_is_v6(sk) || net_ip_src_for(&lc->ip, t.laddr) == 0)) {
-		/* (IPv6 interception comes with issue 17's transparent step: none reaches here.) */
+	if (l->conf == NULL && (tcp_sock_is_v6(sk) ? !net_ip_src_for6(&lc->ip, tcp_sock_laddr6(sk), src6) :
+					      net_ip_src_for(&lc->ip, t.laddr) == 0)) {
 		/* Transparent: no way on to the destination. */
 		lc->relay_mib[RELAY_MIB_NO_ROUTE]++;
 		return -EHOSTUNREACH;
@@ -413,7 +419,7 @@ static int on_accept(void *arg, struct tcp_sock *sk, const struct tcp_seg *syn)
 	c->transparent = l->conf == NULL;
 	c->up_v6 = up_v6;
 	if (up_v6)
-		memcpy(c->up_addr6, l->conf->upstream_addr6, 16);
+		memcpy(c->up_addr6, l->conf ? l->conf->upstream_addr6 : tcp_sock_laddr6(sk), 16);
 	/* Explicit: the listener's upstream; transparent: where the client was going. */
 	c->up_addr = l->conf ? l->conf->upstream_addr : t.laddr;
 	c->up_port = l->conf ? l->conf->upstream_port : t.lport;

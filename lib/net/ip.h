@@ -128,6 +128,8 @@ struct net_ip_ops {
 	void (*icmp_unreach)(void *arg, int port, const struct rte_mbuf *m);
 	/* A packet (IPv4 checked) to an address that is not ours; NULL: NET_TRANSIT_NOT_OURS. */
 	enum net_transit (*transit)(void *arg, int port, struct rte_mbuf *m);
+	/* The same for an IPv6 packet (walked into *in, lent for the call); NULL: forwarded. */
+	enum net_transit (*transit6)(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in);
 	/* A TCP segment over IPv6 to one of our addresses, walked into *in (Ethernet header in
 	 * place); NULL: dropped and counted (Ip6InDiscards). */
 	void (*tcp6_rx)(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in);
@@ -181,6 +183,8 @@ struct net_ip {
 	uint8_t n_routes6;
 	struct net_ip_route6 routes6[NET_MAX_ROUTES];
 	struct net_ip_local local[NET_MAX_LOCAL];
+	uint8_t n_local6;
+	uint8_t local6[NET_MAX_LOCAL][16];   /* IPv6 addresses besides the ports' (SNAT), in a port's prefix */
 	struct net_neigh_table arp;
 	struct net_neigh_table nd;    /* IPv6 neighbours (RFC 4861) */
 	uint64_t mib[NET_MIB_MAX];
@@ -200,6 +204,10 @@ int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t
 		    uint16_t mtu);
 int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via);
 int net_ip_add_local(struct net_ip *n, uint32_t addr, bool arp);
+/* An IPv6 address of hagd besides the ports' own (transparent mode's SNAT): taken as
+ * the address of the port whose prefix holds it (ND answered there, packets to it
+ * received there). -ENOSPC when full, -EINVAL when in no port's IPv6 prefix. */
+int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16]);
 /* The port that routes to dst (connected prefixes, then routes; longest prefix), its next hop in *nh; -1: none. */
 int net_ip_route(const struct net_ip *n, uint32_t dst, uint32_t *nh);
 /* One of our addresses: a port's or a local one. */
@@ -252,5 +260,8 @@ void net_ip_arp_flush(struct net_ip *n);
 /* ip_forward.c */
 /* A packet for another host (Ethernet frame, IPv4 checked) routed on as RFC 1812 says, or dropped. */
 void net_ip_forward(struct net_ip *n, int in_port, struct rte_mbuf *m);
+/* ip6_forward.c: an IPv6 packet (walked into *in, Ethernet header in place) for another
+ * host, routed on as RFC 8200 says (hop limit, Packet Too Big), or dropped. */
+void net_ip6_forward(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in);
 
 #endif

@@ -23,7 +23,15 @@ static bool for_port(const struct net_ip *n, int port, const uint8_t dst[16])
 	if (memcmp(dst, sn, 16) == 0)
 		return true;
 	net_ip6_solicited_node(p->ll6, sn);
-	return memcmp(dst, sn, 16) == 0;
+	if (memcmp(dst, sn, 16) == 0)
+		return true;
+	/* The group of an extra address (SNAT) this port answers for. */
+	for (int i = 0; i < n->n_local6; i++) {
+		net_ip6_solicited_node(n->local6[i], sn);
+		if (memcmp(dst, sn, 16) == 0 && net_ip6_is_port_addr(n, port, n->local6[i]))
+			return true;
+	}
+	return false;
 }
 
 /* An answer made in place (IPv6 at l3, from the frame's source) goes back where the frame came from. */
@@ -131,6 +139,15 @@ void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m)
 	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
 	if (!for_port(n, port, ip->dst_addr)) {
+		switch (n->ops->transit6 ? n->ops->transit6(n->arg, port, m, &in) : NET_TRANSIT_FORWARD) {
+		case NET_TRANSIT_TAKEN:
+			return;
+		case NET_TRANSIT_NOT_OURS:
+			n->mib[NET_MIB_IP6_IN_ADDR_ERRORS]++;
+			goto drop;
+		case NET_TRANSIT_FORWARD:
+			break;
+		}
 		net_ip6_forward(n, port, m, &in);
 		return;
 	}

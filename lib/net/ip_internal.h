@@ -21,8 +21,6 @@ int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uin
  * back to the frame's source on in_port. */
 void net_ip6_icmp_error(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in,
 			uint8_t type, uint8_t code, uint32_t param);
-/* ip6_forward.c: an IPv6 packet (walked, Ethernet header in place) for another host. */
-void net_ip6_forward(struct net_ip *n, int in_port, struct rte_mbuf *m, const struct net_ip6_info *in);
 /* ff02::1 */
 extern const uint8_t net_ip6_all_nodes[16];
 

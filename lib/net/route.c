@@ -145,7 +145,28 @@ bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16])
 {
 	const struct net_ip_port *p = &n->ports[port];
 
-	return p->v6 && (memcmp(a, p->addr6, 16) == 0 || memcmp(a, p->ll6, 16) == 0);
+	if (!p->v6)
+		return false;
+	if (memcmp(a, p->addr6, 16) == 0 || memcmp(a, p->ll6, 16) == 0)
+		return true;
+	for (int i = 0; i < n->n_local6; i++)
+		if (memcmp(a, n->local6[i], 16) == 0)
+			return net_ip6_in_prefix(a, p->addr6, p->prefixlen6);
+	return false;
+}
+
+int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16])
+{
+	bool onlink = false;
+
+	if (n->n_local6 == NET_MAX_LOCAL)
+		return -ENOSPC;
+	for (int i = 0; i < n->n_ports; i++)
+		onlink |= n->ports[i].v6 && net_ip6_in_prefix(addr, n->ports[i].addr6, n->ports[i].prefixlen6);
+	if (!onlink)
+		return -EINVAL;
+	memcpy(n->local6[n->n_local6++], addr, 16);
+	return 0;
 }
 
 int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via)

@@ -29,9 +29,10 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 c["transparent"] = {
     "ingress": ["dsl", "lte"],
-    "intercept": [{"prefix": "10.20.0.0/24", "ports": [int(sys.argv[5])]}],
+    "intercept": [{"prefix": "10.20.0.0/24", "ports": [int(sys.argv[5])]},
+                  {"prefix": "2001:db8:30::/64", "ports": [int(sys.argv[5])]}],
     "mptcp_only": sys.argv[3] == "1",
-    "snat": [sys.argv[4]],
+    "snat": [sys.argv[4], "2001:db8:30::100"],
     "other": "route",
 }
 c.setdefault("tcp", {})["local_ports"] = "20000-29999"
@@ -71,7 +72,7 @@ transparent_conf "$WORK/transparent.json" 0
 restart_or_fail "$WORK/transparent.json" "transparent mode" || { testbed_restore; e2e_end; }
 routes_add
 base=$(mempool_in_use)
-grep -q "transparent: 1 intercept rule on 2 access ports; other traffic routed" "$HAGD_LOG" &&
+grep -q "transparent: 2 intercept rules on 2 access ports; other traffic routed" "$HAGD_LOG" &&
 	ok "hagd logs its transparent mode" || not_ok "hagd logs its transparent mode"
 
 # --- 1. MPTCP to the server's own address, terminated by hagd -------------------
@@ -111,6 +112,26 @@ check_eq "plain TCP transfer finished" "$crc" 0
 check_pair "transparent plain TCP" "$WORK/client2" "$WORK/server2"
 check_eq "the server saw the SNAT address for plain TCP too" "$(peer_of "$WORK/server2")" "$SNAT"
 check_eq "relay.AcceptedTransparent +1" "$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" relay.AcceptedTransparent)" 1
+
+# --- 2b. IPv6: MPTCP to the server's IPv6 address, terminated, from the IPv6 SNAT address --
+SNAT6=2001:db8:30::100
+stats_snap "$WORK/before2b.json"
+server_start "$WORK/server2b" --bind :: --bytes 4M --seed tp2b-down --timeout 30
+client_run "$WORK/client2b" 60 --addr 2001:db8:30::2 --port "$HAG_UPSTREAM_PORT" --bytes 4M --seed tp2b-up --mptcp \
+	--timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+stats_snap "$WORK/after2b.json"
+check_eq "IPv6 MPTCP transfer to [2001:db8:30::2]:$HAG_UPSTREAM_PORT finished" "$crc" 0
+((crc == 0)) || show_file client "$WORK/client2b"
+check_pair "transparent MPTCP over IPv6" "$WORK/client2b" "$WORK/server2b"
+check_eq "... still MPTCP at the client" "$(jget "$WORK/client2b" mptcp.fallback)" false
+check_eq "the IPv6 server saw hagd's IPv6 SNAT address (hagd answered ND for it)" \
+	"$(jget "$WORK/server2b" peer | sed 's/^\[\(.*\)\]:.*/\1/')" "$SNAT6"
+p=$(jget "$WORK/server2b" peer | sed 's/.*\]://')
+check "the IPv6 upstream source port $p is in tcp.local_ports 20000-29999" test -n "$p" -a "${p:-0}" -ge 20000 -a "${p:-0}" -le 29999
+check_eq "relay.AcceptedTransparent +1 (IPv6)" "$(ctr_delta "$WORK/before2b.json" "$WORK/after2b.json" relay.AcceptedTransparent)" 1
+check_moved "$WORK/before2b.json" "$WORK/after2b.json" ip.Intercepted
 
 # --- 3. other traffic is routed -------------------------------------------------------
 stats_snap "$WORK/before3.json"
@@ -178,6 +199,18 @@ check_pair "mptcp_only plain TCP (routed)" "$WORK/client4" "$WORK/server4"
 check_eq "mptcp_only: the server saw the client's own address" "$(peer_of "$WORK/server4")" 10.10.1.2
 check_still "$WORK/before4.json" "$WORK/after4.json" relay.Accepted
 check_moved "$WORK/before4.json" "$WORK/after4.json" ip.InterceptBypass
+# The same over IPv6: plain TCP to the server's IPv6 address is routed (hop limit one less, no SNAT).
+server_start "$WORK/server4b" --bind :: --bytes 1M --seed tp4b-down --timeout 30
+client_run "$WORK/client4b" 60 --addr 2001:db8:30::2 --port "$HAG_UPSTREAM_PORT" --bytes 1M --seed tp4b-up --timeout 30
+crc=$?
+wait_pid "$SERVER_PID" 30
+stats_snap "$WORK/after4b.json"
+check_eq "mptcp_only: plain TCP over IPv6 finished" "$crc" 0
+check_pair "mptcp_only plain TCP over IPv6 (routed)" "$WORK/client4b" "$WORK/server4b"
+check_eq "mptcp_only: the IPv6 server saw the client's own address" \
+	"$(jget "$WORK/server4b" peer | sed 's/^\[\(.*\)\]:.*/\1/')" 2001:db8:10::2
+check_still "$WORK/after4.json" "$WORK/after4b.json" relay.Accepted
+check_moved "$WORK/after4.json" "$WORK/after4b.json" ip.Ip6OutForwDatagrams
 server_start "$WORK/server5" --bytes 2M --seed tp5-down --timeout 30
 client_run "$WORK/client5" 60 --addr "$DST" --port "$HAG_UPSTREAM_PORT" --bytes 2M --seed tp5-up --mptcp --timeout 30
 crc=$?
@@ -186,7 +219,7 @@ stats_snap "$WORK/after5.json"
 check_eq "mptcp_only: MPTCP transfer finished" "$crc" 0
 check_pair "mptcp_only MPTCP (terminated)" "$WORK/client5" "$WORK/server5"
 check_eq "mptcp_only: the server saw the SNAT address for MPTCP" "$(peer_of "$WORK/server5")" "$SNAT"
-check_moved "$WORK/after4.json" "$WORK/after5.json" relay.AcceptedMPTCP
+check_moved "$WORK/after4b.json" "$WORK/after5.json" relay.AcceptedMPTCP
 
 # --- 5. limits.per_client 2: a third connection at once is refused, a later one not --
 # The connections before must be gone first: they count until both sides closed.

@@ -1431,3 +1431,60 @@ Test(config, ipv6_announce,
 	cr_expect_eq(load(text), -EINVAL);
 	cr_expect(strstr(err, "announce[1]") && strstr(err, "duplicate of announce[0]"), "%s", err);
 }
+
+Test(config, transparent_ipv6,
+     .description = "transparent.intercept takes IPv6 prefixes and snat IPv6 addresses (in a port's IPv6 prefix); "
+		    "matched by family, dumped and loaded back; host bits, off-prefix or own addresses refused")
+{
+	static const char *const head =
+		"{\n  \"ports\": [\n"
+		"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\", \"addr6\": \"2001:db8:10::1/64\" },\n"
+		"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\", \"addr6\": \"2001:db8:30::1/64\" }\n  ],\n"
+		"  \"transparent\": { \"ingress\": [\"dsl\"], ";
+	static const struct { const char *body, *key, *why; } bad[] = {
+		{ "\"intercept\": [ { \"prefix\": \"2001:db8:30::1/64\" } ] }", "prefix", "host bits set" },
+		{ "\"intercept\": [ { \"prefix\": \"2001:db8:30::/129\" } ] }", "prefix", "up to 128" },
+		{ "\"intercept\": [ { \"prefix\": \"::/0\" } ], \"snat\": [ \"2001:db8:40::1\" ] }", "snat[0]",
+		  "in no port's IPv6 prefix" },
+		{ "\"intercept\": [ { \"prefix\": \"::/0\" } ], \"snat\": [ \"2001:db8:30::1\" ] }", "snat[0]",
+		  "a port's own address" },
+	};
+	const uint8_t d1[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x30, [15] = 2};
+	const uint8_t d2[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x31, [15] = 2};
+	char text[2048];
+	json_t *j, *jb;
+	struct hag_config b;
+	char *dump;
+
+	snprintf(text, sizeof(text), "%s\"intercept\": [ { \"prefix\": \"2001:db8:30::/64\", \"ports\": [9000] }, "
+		 "{ \"prefix\": \"10.20.0.0/24\" } ], \"snat\": [ \"10.20.0.100\", \"2001:db8:30::100\" ] }\n}", head);
+	cr_assert_eq(load(text), 0, "%s", err);
+	cr_expect(cfg.transparent.intercept[0].v6);
+	cr_expect_eq(cfg.transparent.intercept[0].prefixlen, 64);
+	cr_expect(hag_config_intercepts6(&cfg, d1, 9000));
+	cr_expect_not(hag_config_intercepts6(&cfg, d1, 9001), "not its port");
+	cr_expect_not(hag_config_intercepts6(&cfg, d2, 9000), "not its prefix");
+	cr_expect(hag_config_intercepts(&cfg, 0x0a140002u, 1234), "the IPv4 rule, every port");
+	cr_expect_not(hag_config_intercepts(&cfg, 0x20010db8u, 9000), "an IPv6 rule never matches IPv4");
+	cr_expect_eq(cfg.transparent.n_snat, 1);
+	cr_expect_eq(cfg.transparent.n_snat6, 1);
+	cr_expect_eq(cfg.transparent.snat6[0][15], 0x00);
+	cr_expect_eq(cfg.transparent.snat6[0][14], 0x01);
+	j = hag_config_to_json(&cfg);
+	dump = json_dumps(j, 0);
+	cr_assert_eq(hag_config_load_string(dump, "dump.json", &b, err, sizeof(err)), 0, "%s", err);
+	jb = hag_config_to_json(&b);
+	cr_expect(json_equal(j, jb), "the dump loads back to the same config");
+	cr_expect(strstr(dump, "\"2001:db8:30::/64\"") && strstr(dump, "\"2001:db8:30::100\""), "%s", dump);
+	json_decref(j);
+	json_decref(jb);
+	free(dump);
+	hag_config_free(&b);
+	hag_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n}", head, bad[i].body);
+		cr_expect_eq(load(text), -EINVAL, "%s loaded", bad[i].body);
+		cr_expect(strstr(err, bad[i].key) && strstr(err, bad[i].why), "%s: %s", bad[i].body, err);
+		hag_config_free(&cfg);
+	}
+}

@@ -656,3 +656,92 @@ Test(net_ip6, a_full_neighbour_cache_evicts_for_a_new_next_hop,
 	cr_expect_eq(n.mib[NET_MIB_ND_EVICTIONS], 1);
 	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 1, "the evicted entry's held packet");
 }
+
+Test(net_ip6, an_extra_address_is_the_port_whose_prefix_holds_it,
+     .description = "net_ip_add_local6 (a SNAT address): NS for it answered on dsl, whose prefix holds it, not on a "
+		    "port without it; TCP to it delivered; an address in no port's prefix refused (EINVAL)")
+{
+	const uint8_t snat[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [14] = 1, [15] = 0};
+	const uint8_t off[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x99, [15] = 1};
+	const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, [12] = 0x50, 0x02};
+
+	cr_assert_eq(net_ip_add_local6(&n, snat), 0);
+	cr_expect_eq(net_ip_add_local6(&n, off), -EINVAL);
+	net_ip_rx(&n, DSL, ns(CLIENT6, snat));
+	cr_assert_eq(ev.tx, 1u, "NS to its solicited-node group answered");
+	cr_expect_arr_eq(na_of(ev.sent[0]).target, snat, 16);
+	sent_clear();
+	cr_expect_not(net_ip6_is_port_addr(&n, UP, snat), "up has no IPv6 prefix holding it");
+	ops.tcp6_rx = on_tcp6;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, snat, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(ev.tcp6, 1u, "TCP to it is hagd's");
+}
+
+static enum net_transit transit_verdict;
+static unsigned transit_calls;
+
+static enum net_transit on_transit6(void *arg, int port, struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	(void)arg;
+	(void)port;
+	cr_expect_eq(in->proto, IPPROTO_TCP);
+	transit_calls++;
+	if (transit_verdict == NET_TRANSIT_TAKEN)
+		rte_pktmbuf_free(m);
+	return transit_verdict;
+}
+
+Test(net_ip6, the_owner_sees_transit_first,
+     .description = "transit6: a packet to another host goes to the owner first (transparent interception): TAKEN is "
+		    "its, NOT_OURS dropped (Ip6InAddrErrors), FORWARD routed")
+{
+	const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, [12] = 0x50, 0x02};
+
+	ops.transit6 = on_transit6;
+	n.forward = true;
+	transit_verdict = NET_TRANSIT_TAKEN;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, OTHER6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	transit_verdict = NET_TRANSIT_NOT_OURS;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, OTHER6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(n.mib[NET_MIB_IP6_IN_ADDR_ERRORS], 1);
+	transit_verdict = NET_TRANSIT_FORWARD;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, OTHER6, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(transit_calls, 3u);
+	cr_expect_eq(n.mib[NET_MIB_IP6_FORW_DATAGRAMS], 1, "FORWARD: routed");
+	ops.transit6 = NULL;
+	net_ip_arp_flush(&n);
+}
+
+static unsigned icmp6_errs;
+static uint8_t icmp6_type;
+
+static void on_icmp6_err(void *arg, int port, const struct rte_mbuf *m, const struct net_ip6_info *in)
+{
+	(void)arg;
+	(void)port;
+	icmp6_type = *rte_pktmbuf_mtod_offset(m, const uint8_t *, in->l4);
+	icmp6_errs++;
+}
+
+Test(net_ip6, icmp6_errors_go_to_the_owner_counted_by_type,
+     .description = "ICMPv6 errors to hagd (RFC 4443 2.4): counted by type (Icmp6InPktTooBigs, ...) and handed to the "
+		    "owner (lib/tcp); a bad checksum is Icmp6InErrors and goes nowhere")
+{
+	uint8_t b[8 + 48] = {NET_ICMP6_PKT_TOO_BIG, 0, 0, 0, 0, 0, 0x05, 0x00};
+	struct rte_mbuf *m;
+
+	ops.icmp6_err = on_icmp6_err;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_ICMPV6, b, sizeof(b)));
+	cr_expect_eq(icmp6_errs, 1u);
+	cr_expect_eq(icmp6_type, NET_ICMP6_PKT_TOO_BIG);
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_PKT_TOO_BIGS], 1);
+	b[0] = NET_ICMP6_DEST_UNREACH;
+	net_ip_rx(&n, DSL, frame6(CLIENT6, HAGD6, 64, NET_PROTO_ICMPV6, b, sizeof(b)));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_DEST_UNREACHS], 1);
+	m = frame6(CLIENT6, HAGD6, 64, NET_PROTO_ICMPV6, b, sizeof(b));
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, ETH + NET_IP6_HLEN + 2) ^= 0x40;
+	net_ip_rx(&n, DSL, m);
+	cr_expect_eq(icmp6_errs, 2u, "a bad checksum is not handed on");
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_ERRORS], 1);
+	ops.icmp6_err = NULL;
+}
