@@ -6,6 +6,9 @@
 # server stream whole; segments that reached the wrong worker were handed to
 # their owner (counted); both workers carried connections; nothing is left
 # afterwards (connections, redirect entries, mbufs); no lock in the code.
+# Then IPv6 the same way (HAG_E2E_CONNS6, default 16, to hagd's [::]:8081):
+# each connection begun over IPv6 on dsl joins hagd's announced
+# 2001:db8:20::1 over lte, IPv6 segments and joins handed between the workers.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -14,6 +17,13 @@ MIB=${HAG_E2E_MIB:-1}
 BYTES=$((MIB << 20))
 
 impair_conf "$WORK/workers.json" --workers 2
+$PY - "$WORK/workers.json" "$HAG_UPSTREAM_ADDR:$HAG_UPSTREAM_PORT" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["listeners"].append({"listen": "[::]:8081", "upstream": sys.argv[2]})
+c.setdefault("mptcp", {})["announce"] = ["2001:db8:20::1"]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PYEOF
 testbed_restart "$WORK/workers.json" || { not_ok "testbed up with 2 workers"; e2e_end; }
 stats_snap "$WORK/before.json"
 check_eq "hagd runs 2 workers" "$(ctr_get "$WORK/before.json" steer.Workers)" 2
@@ -47,6 +57,36 @@ for c in steer.HandoffRingFull steer.SteerNewsLost steer.RedirectFull steer.Shar
 done
 for w in 0 1; do
 	check_moved "$WORK/before.json" "$WORK/after.json" "workers.$w.Accepted" "$((CONNS / 4))"
+done
+
+# --- IPv6: connections over IPv6 joined over IPv6, across the two workers ---------
+CONNS6=${HAG_E2E_CONNS6:-16}
+W6=$WORK/v6
+mkdir -p "$W6"
+stats_snap "$WORK/before6.json"
+server_start "$W6/server" --bind :: --bytes "$BYTES" --count "$CONNS6" --seed workers6 --timeout 60 --accept-timeout 60
+cpids=()
+for ((i = 0; i < CONNS6; i++)); do
+	client_start "$W6/client.$i" 150 --addr 2001:db8:10::1 --port 8081 --bytes "$BYTES" --seed "client6-$i" \
+		--timeout 60 --mptcp
+	cpids+=("$BG_PID")
+done
+wait_clients 160 "${cpids[@]}"
+fails=$FAILS
+wait_pid "$SERVER_PID" 30
+src=$?
+stats_snap "$WORK/after6.json"
+check_eq "all $CONNS6 IPv6 clients finished" "$fails" 0
+check_eq "server served $CONNS6 connections from IPv6 clients" "$src" 0
+pair_streams "$W6" "$CONNS6" "$BYTES" >"$W6/pairs"
+check_eq "every IPv6 client got its own server's stream and vice versa" "$(grep -c '^good' "$W6/pairs")" "$CONNS6"
+grep '^bad' "$W6/pairs" | head -n 5 | while read -r l; do diag "  $l"; done
+check_moved "$WORK/before6.json" "$WORK/after6.json" mptcp.MPCapableACKRX "$CONNS6"
+check_moved "$WORK/before6.json" "$WORK/after6.json" mptcp.MPJoinAckRx "$((CONNS6 / 2))"
+check_moved "$WORK/before6.json" "$WORK/after6.json" steer.JoinHandoff
+check_moved "$WORK/before6.json" "$WORK/after6.json" steer.HandoffRx
+for c in steer.HandoffRingFull steer.SteerNewsLost steer.RedirectFull; do
+	check_still "$WORK/before6.json" "$WORK/after6.json" "$c"
 done
 
 # Afterwards (TIME_WAIT is 2 s): no connection, no redirect entry, mbufs back.
