@@ -715,13 +715,37 @@ static int parse_port(struct hag_config_loader *ld, json_t *o, const char *path,
 	return 0;
 }
 
+/* An IPv6 service address: global unicast, not a port's, once. */
+static int parse_address6(struct hag_config_loader *ld, const char *path, const char *s, struct hag_config *c)
+{
+	static const uint8_t loop[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
+	uint8_t *a = c->addrs6[c->n_addrs6];
+
+	if (ip6_of(s, a, NULL))
+		return fail(ld, path, NULL, "\"%s\": not an IPv6 address", s);
+	if (a[0] == 0xff || net_ip6_is_linklocal(a) || !memcmp(a, loop, 16) || !memcmp(a, mapped, 12) ||
+	    !memcmp(a, (const uint8_t[16]){0}, 16))
+		return fail(ld, path, NULL, "%s is not a global unicast address", s);
+	for (int j = 0; j < c->n_addrs6; j++)
+		if (!memcmp(c->addrs6[j], a, 16))
+			return fail(ld, path, NULL, "duplicate of an earlier IPv6 address");
+	for (int j = 0; j < c->n_ports; j++)
+		if (c->ports[j].has_addr6 && !memcmp(c->ports[j].addr6, a, 16))
+			return fail(ld, path, NULL, "%s is already ports[%d].addr6", s, j);
+	c->n_addrs6++;
+	return 0;
+}
+
 static int parse_address(struct hag_config_loader *ld, json_t *v, const char *path, struct hag_config *c)
 {
 	uint32_t ip;
 	int rc;
 
-	if ((rc = want_type(ld, v, path, NULL, JSON_STRING)) ||
-	    (rc = parse_inet(ld, path, NULL, json_string_value(v), IN_ADDR, &ip, NULL)))
+	if ((rc = want_type(ld, v, path, NULL, JSON_STRING)))
+		return rc;
+	if (strchr(json_string_value(v), ':'))
+		return parse_address6(ld, path, json_string_value(v), c);
+	if ((rc = parse_inet(ld, path, NULL, json_string_value(v), IN_ADDR, &ip, NULL)))
 		return rc;
 	if (ip == 0 || ip >= 0xe0000000u)
 		return fail(ld, path, NULL, "%s is not a unicast address", json_string_value(v));
@@ -921,6 +945,9 @@ static bool known_addr6(const struct hag_config *c, const uint8_t a[16], bool ow
 	for (int i = 0; i < c->n_ports; i++)
 		if (c->ports[i].has_addr6 && (own ? !memcmp(a, c->ports[i].addr6, 16) :
 					      net_ip6_in_prefix(a, c->ports[i].addr6, c->ports[i].prefixlen6)))
+			return true;
+	for (int i = 0; own && i < c->n_addrs6; i++)
+		if (!memcmp(a, c->addrs6[i], 16))
 			return true;
 	for (int i = 0; !own && i < c->n_routes; i++)
 		if (c->routes[i].v6 && net_ip6_in_prefix(a, c->routes[i].prefix6, c->routes[i].prefixlen))

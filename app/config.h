@@ -196,6 +196,8 @@ struct hag_config {
 
 	int n_addrs;                  /* extra local addresses (service addresses) */
 	uint32_t addrs[HAG_MAX_ADDRS];
+	int n_addrs6;                 /* IPv6 ones (issue 17; n_addrs + n_addrs6 <= HAG_MAX_ADDRS) */
+	uint8_t addrs6[HAG_MAX_ADDRS][16];
 
 	int n_routes;
 	struct hag_route_conf routes[HAG_MAX_ROUTES];

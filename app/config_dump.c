@@ -189,6 +189,8 @@ json_t *hag_config_to_json(const struct hag_config *c)
 	a = json_array();
 	for (int i = 0; i < c->n_addrs; i++)
 		json_array_append_new(a, ip(c->addrs[i]));
+	for (int i = 0; i < c->n_addrs6; i++)
+		json_array_append_new(a, ip6(c->addrs6[i], -1));
 	json_object_set_new(root, "addresses", a);
 	a = json_array();
 	for (int i = 0; i < c->n_routes; i++) {

@@ -325,10 +325,12 @@ int hag_dispatch_init(struct hag_lcore *lc)
 	/* Service addresses are routed to hagd; SNAT addresses sit in a port's prefix and answer ARP. */
 	for (int i = 0; i < cfg->n_addrs && r == 0; i++)
 		r = net_ip_add_local(&lc->ip, cfg->addrs[i], false);
+	for (int i = 0; i < cfg->n_addrs6 && r == 0; i++)
+		r = net_ip_add_local6(&lc->ip, cfg->addrs6[i], false);
 	for (int i = 0; i < cfg->transparent.n_snat && r == 0; i++)
 		r = net_ip_add_local(&lc->ip, cfg->transparent.snat[i], true);
 	for (int i = 0; i < cfg->transparent.n_snat6 && r == 0; i++)
-		r = net_ip_add_local6(&lc->ip, cfg->transparent.snat6[i]);
+		r = net_ip_add_local6(&lc->ip, cfg->transparent.snat6[i], true);
 	return r;
 }
 

@@ -184,7 +184,8 @@ struct net_ip {
 	struct net_ip_route6 routes6[NET_MAX_ROUTES];
 	struct net_ip_local local[NET_MAX_LOCAL];
 	uint8_t n_local6;
-	uint8_t local6[NET_MAX_LOCAL][16];   /* IPv6 addresses besides the ports' (SNAT), in a port's prefix */
+	uint8_t local6[NET_MAX_LOCAL][16];   /* IPv6 addresses besides the ports' (SNAT, service addresses) */
+	uint16_t local6_nd;           /* bit i: local6[i] is on a port's link (ND answered there) */
 	struct net_neigh_table arp;
 	struct net_neigh_table nd;    /* IPv6 neighbours (RFC 4861) */
 	uint64_t mib[NET_MIB_MAX];
@@ -204,10 +205,15 @@ int net_ip_add_port(struct net_ip *n, const struct rte_ether_addr *mac, uint32_t
 		    uint16_t mtu);
 int net_ip_add_route(struct net_ip *n, uint32_t prefix, uint8_t prefixlen, uint8_t port, uint32_t via);
 int net_ip_add_local(struct net_ip *n, uint32_t addr, bool arp);
-/* An IPv6 address of hagd besides the ports' own (transparent mode's SNAT): taken as
- * the address of the port whose prefix holds it (ND answered there, packets to it
- * received there). -ENOSPC when full, -EINVAL when in no port's IPv6 prefix. */
-int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16]);
+/* An IPv6 address of hagd besides the ports' own. nd (transparent mode's SNAT): on the
+ * link of the port whose prefix holds it, which answers ND for it (-EINVAL when in no
+ * port's IPv6 prefix); else (a service address the operator routes to hagd) no ND.
+ * -ENOSPC when full. */
+int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16], bool nd);
+/* Whether a is one of hagd's global IPv6 addresses (any port's, or a local one): packets
+ * to it are hagd's on whichever port they arrive (the weak host model, as IPv4 here and
+ * Linux for both; link-local addresses stay per port). */
+bool net_ip6_is_local(const struct net_ip *n, const uint8_t a[16]);
 /* The port that routes to dst (connected prefixes, then routes; longest prefix), its next hop in *nh; -1: none. */
 int net_ip_route(const struct net_ip *n, uint32_t dst, uint32_t *nh);
 /* One of our addresses: a port's or a local one. */

@@ -9,13 +9,15 @@
 
 #include "net/ip_internal.h"
 
-/* Addressed to port: one of its addresses, the solicited-node group of one, or all nodes. */
+/* Addressed to hagd on port: one of hagd's global addresses (on any port), the port's
+ * link-local one, the solicited-node group of one the port answers ND for, or all nodes. */
 static bool for_port(const struct net_ip *n, int port, const uint8_t dst[16])
 {
 	const struct net_ip_port *p = &n->ports[port];
 	uint8_t sn[16];
 
-	if (net_ip6_is_port_addr(n, port, dst) || memcmp(dst, net_ip6_all_nodes, 16) == 0)
+	if (net_ip6_is_port_addr(n, port, dst) || net_ip6_is_local(n, dst) ||
+	    memcmp(dst, net_ip6_all_nodes, 16) == 0)
 		return true;
 	if (!net_ip6_is_solicited_node(dst))
 		return false;

@@ -150,12 +150,25 @@ bool net_ip6_is_port_addr(const struct net_ip *n, int port, const uint8_t a[16])
 	if (memcmp(a, p->addr6, 16) == 0 || memcmp(a, p->ll6, 16) == 0)
 		return true;
 	for (int i = 0; i < n->n_local6; i++)
-		if (memcmp(a, n->local6[i], 16) == 0)
+		if (((n->local6_nd >> i) & 1) && memcmp(a, n->local6[i], 16) == 0)
 			return net_ip6_in_prefix(a, p->addr6, p->prefixlen6);
 	return false;
 }
 
-int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16])
+_Static_assert(NET_MAX_LOCAL <= 8 * sizeof(((struct net_ip *)0)->local6_nd), "a bit per local IPv6 address");
+
+bool net_ip6_is_local(const struct net_ip *n, const uint8_t a[16])
+{
+	for (int i = 0; i < n->n_ports; i++)
+		if (n->ports[i].v6 && memcmp(a, n->ports[i].addr6, 16) == 0)
+			return true;
+	for (int i = 0; i < n->n_local6; i++)
+		if (memcmp(a, n->local6[i], 16) == 0)
+			return true;
+	return false;
+}
+
+int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16], bool nd)
 {
 	bool onlink = false;
 
@@ -163,8 +176,10 @@ int net_ip_add_local6(struct net_ip *n, const uint8_t addr[16])
 		return -ENOSPC;
 	for (int i = 0; i < n->n_ports; i++)
 		onlink |= n->ports[i].v6 && net_ip6_in_prefix(addr, n->ports[i].addr6, n->ports[i].prefixlen6);
-	if (!onlink)
+	if (nd && !onlink)
 		return -EINVAL;
+	if (nd)
+		n->local6_nd |= (uint16_t)(1u << n->n_local6);
 	memcpy(n->local6[n->n_local6++], addr, 16);
 	return 0;
 }

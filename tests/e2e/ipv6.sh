@@ -10,10 +10,13 @@
 # hagd (lib/tcp's IPv6): hagd restarted with IPv6 listeners, the kernel client
 # sends to [2001:db8:10::1]:8080 relayed to the IPv4 server, and to [::]:8081
 # relayed to the server's IPv6 address (its side given IPv6 for this test),
-# plain TCP and MPTCP (one subflow: the client's second endpoint is IPv4),
-# bytes hashed both ways, the server seeing hagd's address of the right
-# family; a SYN to an IPv6 port nobody listens on gets a RST. hagd still runs
-# and leaks no mbuf.
+# plain TCP and MPTCP, bytes hashed both ways, the server seeing hagd's
+# address of the right family; MPTCP connections whose subflows are of both
+# families (hagd announcing 2001:db8:20::1 and 10.10.2.1), and one to the IPv6
+# service address 2001:db8:ff::1 with both subflows over IPv6 (dsl and lte),
+# each subflow seen established in the client's ss; hagctl withdraw and
+# announce of an IPv6 address; a SYN to an IPv6 port nobody listens on gets a
+# RST. hagd still runs and leaks no mbuf.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 
@@ -111,7 +114,10 @@ for p in c["ports"]:
     if p["name"] == "upstream":
         p["addr6"] = sys.argv[6] + "/64"
 # ":PORT" takes both families: a subflow of either family may join on either port.
-c["listeners"] = [{"listen": ":8080", "upstream": sys.argv[3]}, {"listen": ":8081", "upstream": sys.argv[4]}]
+c["listeners"] = [{"listen": ":8080", "upstream": sys.argv[3]}, {"listen": ":8081", "upstream": sys.argv[4]},
+                  {"listen": "[2001:db8:ff::1]:8082", "upstream": sys.argv[4]}]
+# An IPv6 service address the client routes to hagd over either uplink, as 10.10.0.1.
+c["addresses"] = c.get("addresses", []) + ["2001:db8:ff::1"]
 # lte's IPv6 address, then its IPv4 one: ids 1 and 2, HMAC-signed ADD_ADDRs of both families.
 c.setdefault("mptcp", {})["announce"] = ["2001:db8:20::1", "10.10.2.1"]
 json.dump(c, open(sys.argv[2], "w"), indent=1)
@@ -168,6 +174,26 @@ if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
 	v6_pair "MPTCP first over IPv4 (an IPv6 socket), joined over IPv6" "::ffff:10.10.1.1" 8080 v6d \
 		'\[2001:db8:20::1\]:8080'
 	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6d.cli" mptcp.fallback)" false
+	# Both subflows over IPv6 to the service address: the client's lte gets an IPv6 endpoint
+	# and source routing for this case (as the testbed gives its IPv4 side), removed after.
+	v6_client_paths() {
+		local op=$1
+		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" 2001:db8:ff::1 via "$gw6_dsl" dev dsl
+		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" default via "$gw6_dsl" dev dsl table 101
+		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" default via "$gw6_lte" dev lte table 102
+		ip netns exec "$HAG_CLIENT_NS" ip -6 rule "$op" from 2001:db8:10::2 table 101
+		ip netns exec "$HAG_CLIENT_NS" ip -6 rule "$op" from 2001:db8:20::2 table 102
+		if [[ $op == add ]]; then
+			ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow
+		else
+			ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2
+		fi
+	} 2>/dev/null
+	v6_client_paths add
+	v6_pair "MPTCP to the IPv6 service address, dsl and lte both over IPv6" 2001:db8:ff::1 8082 v6e \
+		'\[2001:db8:20::2\](%lte)?:[0-9]+ +\[2001:db8:ff::1\]:8082'
+	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6e.cli" mptcp.fallback)" false
+	v6_client_paths del
 	nstat_snap "$WORK/nstat.after"
 	check_gt "the client saw MPTCP answered over IPv6 (MPTcpExtMPCapableSYNACKRX)" \
 		"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPCapableSYNACKRX)" 0
@@ -198,12 +224,12 @@ PYEOF
 	# The last connection's closes (MPTCP's DATA_FIN, then FIN) may still be on their way: 5 s at most.
 	for ((i = 0; i < 50; i++)); do
 		stats_snap "$WORK/tcp6.after.json"
-		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 4)) && break
+		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 5)) && break
 		sleep 0.1
 	done
-	check_eq "relay.Accepted +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 4
-	check_eq "relay.AcceptedMPTCP +2" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 2
-	check_eq "relay.Completed +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 4
+	check_eq "relay.Accepted +5" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 5
+	check_eq "relay.AcceptedMPTCP +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 3
+	check_eq "relay.Completed +5" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 5
 	for c in AddAddrTx EchoAdd MPJoinAckRx; do
 		check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" "mptcp.$c"
 	done

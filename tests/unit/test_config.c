@@ -1488,3 +1488,38 @@ Test(config, transparent_ipv6,
 		hag_config_free(&cfg);
 	}
 }
+
+Test(config, ipv6_service_addresses,
+     .description = "addresses[] takes IPv6 service addresses beside IPv4 ones (8 in all); a listener may use one; "
+		    "dumped; a port's own, a link-local or a duplicate refused")
+{
+	static const char *const head =
+		"{\n  \"ports\": [\n"
+		"    { \"name\": \"dsl\", \"dev\": \"net_a\", \"addr\": \"10.10.1.1/24\", \"addr6\": \"2001:db8:10::1/64\" },\n"
+		"    { \"name\": \"up\", \"dev\": \"net_b\", \"addr\": \"10.20.0.1/24\" }\n  ],\n";
+	static const struct { const char *a, *why; } bad[] = {
+		{ "\"2001:db8:10::1\"", "already ports[0].addr6" },
+		{ "\"fe80::1\"", "not a global unicast address" },
+		{ "\"2001:db8:ff::1\", \"2001:db8:ff::1\"", "duplicate" },
+		{ "\"2001:db8:ff::g\"", "not an IPv6 address" },
+	};
+	char text[1536];
+	json_t *j;
+
+	snprintf(text, sizeof(text), "%s  \"addresses\": [ \"10.10.0.1\", \"2001:db8:ff::1\" ],\n"
+		 "  \"listeners\": [ { \"listen\": \"[2001:db8:ff::1]:80\", \"upstream\": \"10.20.0.2:90\" } ]\n}", head);
+	cr_assert_eq(load(text), 0, "%s", err);
+	cr_expect_eq(cfg.n_addrs, 1);
+	cr_expect_eq(cfg.n_addrs6, 1);
+	cr_expect_eq(cfg.addrs6[0][5], 0xff);
+	j = hag_config_to_json(&cfg);
+	cr_expect_str_eq(json_string_value(json_array_get(json_object_get(j, "addresses"), 1)), "2001:db8:ff::1");
+	json_decref(j);
+	hag_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s  \"addresses\": [ %s ],\n" LISTENERS "}", head, bad[i].a);
+		cr_expect_eq(load(text), -EINVAL, "%s loaded", bad[i].a);
+		cr_expect(strstr(err, "addresses[") && strstr(err, bad[i].why), "%s: %s", bad[i].a, err);
+		hag_config_free(&cfg);
+	}
+}

@@ -665,8 +665,8 @@ Test(net_ip6, an_extra_address_is_the_port_whose_prefix_holds_it,
 	const uint8_t off[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x99, [15] = 1};
 	const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, [12] = 0x50, 0x02};
 
-	cr_assert_eq(net_ip_add_local6(&n, snat), 0);
-	cr_expect_eq(net_ip_add_local6(&n, off), -EINVAL);
+	cr_assert_eq(net_ip_add_local6(&n, snat, true), 0);
+	cr_expect_eq(net_ip_add_local6(&n, off, true), -EINVAL);
 	net_ip_rx(&n, DSL, ns(CLIENT6, snat));
 	cr_assert_eq(ev.tx, 1u, "NS to its solicited-node group answered");
 	cr_expect_arr_eq(na_of(ev.sent[0]).target, snat, 16);
@@ -744,4 +744,31 @@ Test(net_ip6, icmp6_errors_go_to_the_owner_counted_by_type,
 	cr_expect_eq(icmp6_errs, 2u, "a bad checksum is not handed on");
 	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_ERRORS], 1);
 	ops.icmp6_err = NULL;
+}
+
+Test(net_ip6, global_addresses_on_any_port_link_local_per_port,
+     .description = "The weak host model: dsl's global address and a service address (no ND) are hagd's on any port; "
+		    "NS for the service address unanswered (the operator routes it); dsl's link-local one is not up's")
+{
+	const uint8_t up6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x30, [15] = 1};
+	const uint8_t svc[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff, [15] = 1};
+	const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, [12] = 0x50, 0x02};
+	struct rte_mbuf *m;
+
+	cr_assert_eq(net_ip_add_port6(&n, UP, up6, 64), 0);
+	cr_assert_eq(net_ip_add_local6(&n, svc, false), 0, "a service address needs no prefix");
+	cr_expect(net_ip6_is_local(&n, HAGD6));
+	cr_expect(net_ip6_is_local(&n, svc));
+	cr_expect_not(net_ip6_is_local(&n, n.ports[DSL].ll6), "link-local: per port");
+	cr_expect_not(net_ip6_is_port_addr(&n, DSL, svc), "no ND for it");
+	ops.tcp6_rx = on_tcp6;
+	m = frame6(CLIENT6, HAGD6, 64, IPPROTO_TCP, tcp, sizeof(tcp));
+	net_ip_rx(&n, UP, m);
+	cr_expect_eq(ev.tcp6, 1u, "dsl's address received on up");
+	net_ip_rx(&n, UP, frame6(CLIENT6, svc, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	net_ip_rx(&n, DSL, frame6(CLIENT6, svc, 64, IPPROTO_TCP, tcp, sizeof(tcp)));
+	cr_expect_eq(ev.tcp6, 3u, "the service address on either port");
+	net_ip_rx(&n, DSL, ns(CLIENT6, svc));
+	cr_expect_eq(ev.tx, 0u, "no NA for a routed service address");
+	cr_expect_eq(n.mib[NET_MIB_ND_NOT_OURS], 1);
 }
