@@ -786,6 +786,21 @@ static bool prefix6_clean(const uint8_t a[16], unsigned len)
 	return true;
 }
 
+/* "ADDR/LEN", an IPv6 prefix without host bits, into a and *len. */
+static int parse_prefix6(struct hag_config_loader *ld, const char *path, const char *key, const char *s,
+			 uint8_t a[16], uint8_t *len)
+{
+	const char *why;
+	unsigned l;
+
+	if ((why = ip6_of(s, a, &l)))
+		return fail(ld, path, key, "\"%s\": %s", s, why);
+	if (!prefix6_clean(a, l))
+		return fail(ld, path, key, "\"%s\" has host bits set", s);
+	*len = (uint8_t)l;
+	return 0;
+}
+
 /* routes[] with an IPv6 prefix: via a neighbour of the port (in its addr6 prefix, or link-local). */
 static int parse_route6(struct hag_config_loader *ld, const char *path, const char *prefix, const char *via,
 			const char *port, struct hag_config *c)
@@ -883,10 +898,10 @@ static bool known_addr(const struct hag_config *c, uint32_t ip, bool own)
 
 static int parse_access(struct hag_config_loader *ld, json_t *o, const char *path, struct hag_config *c)
 {
-	static const char *const keys[] = { "name", "prefix", "cost", "backup", NULL };
+	static const char *const keys[] = { "name", "prefix", "prefix6", "cost", "backup", NULL };
 	struct hag_access_conf *a = &c->access[c->n_access];
 	const char *name, *prefix;
-	json_t *v = NULL;
+	json_t *v = NULL, *p6 = NULL;
 	char ip[16];
 	unsigned len;
 	int rc;
@@ -899,12 +914,26 @@ static int parse_access(struct hag_config_loader *ld, json_t *o, const char *pat
 	if (strlen(name) == 0 || strlen(name) >= sizeof(a->name))
 		return fail(ld, path, "name", "\"%s\": 1 to %zu characters", name, sizeof(a->name) - 1);
 	snprintf(a->name, sizeof(a->name), "%s", name);
-	if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &a->prefix, &len)))
+	if ((rc = get_member(ld, o, path, "prefix6", JSON_STRING, false, &p6)))
 		return rc;
-	a->prefixlen = (uint8_t)len;
-	if (a->prefix & ~mask_of(len))
-		return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
-			    prefix, fmt_ip(ip, a->prefix & mask_of(len)), len);
+	if (strchr(prefix, ':')) {
+		if (p6)
+			return fail(ld, path, "prefix6", "prefix is already IPv6: prefix6 adds an IPv6 prefix to an IPv4 one");
+		if ((rc = parse_prefix6(ld, path, "prefix", prefix, a->prefix6, &a->prefixlen6)))
+			return rc;
+		a->has6 = true;
+	} else {
+		if ((rc = parse_inet(ld, path, "prefix", prefix, IN_PREFIX, &a->prefix, &len)))
+			return rc;
+		a->prefixlen = (uint8_t)len;
+		a->has4 = true;
+		if (a->prefix & ~mask_of(len))
+			return fail(ld, path, "prefix", "\"%s\" has host bits set (did you mean %s/%u?)",
+				    prefix, fmt_ip(ip, a->prefix & mask_of(len)), len);
+		if (p6 && (rc = parse_prefix6(ld, path, "prefix6", json_string_value(p6), a->prefix6, &a->prefixlen6)))
+			return rc;
+		a->has6 = p6 != NULL;
+	}
 	a->cost = 1;
 	if ((rc = get_uint(ld, o, path, "cost", 0, 1000000, &a->cost)))
 		return rc;

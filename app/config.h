@@ -108,8 +108,11 @@ struct hag_listener_conf {
 /* An access network (client-side prefix) for the cost scheduler. */
 struct hag_access_conf {
 	char name[HAG_NAME_LEN];
+	bool has4, has6;              /* which prefixes the network has (issue 17: either or both) */
 	uint32_t prefix;              /* host order */
 	uint8_t prefixlen;
+	uint8_t prefix6[16];          /* network order */
+	uint8_t prefixlen6;
 	uint32_t cost;                /* relative cost per byte, default 1 */
 	bool backup;                  /* subflows from here only when no other can send */
 };

@@ -212,10 +212,16 @@ json_t *hag_config_to_json(const struct hag_config *c)
 								   c->listeners[i].upstream_port)));
 	json_object_set_new(root, "listeners", a);
 	a = json_array();
-	for (int i = 0; i < c->n_access; i++)
-		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:b}", "name", c->access[i].name, "prefix",
-						   ip_len(c->access[i].prefix, c->access[i].prefixlen), "cost",
-						   (json_int_t)c->access[i].cost, "backup", c->access[i].backup));
+	for (int i = 0; i < c->n_access; i++) {
+		const struct hag_access_conf *ac = &c->access[i];
+		json_t *o = json_pack("{s:s, s:o, s:I, s:b}", "name", ac->name, "prefix",
+				      ac->has4 ? ip_len(ac->prefix, ac->prefixlen) : ip6(ac->prefix6, ac->prefixlen6),
+				      "cost", (json_int_t)ac->cost, "backup", ac->backup);
+
+		if (ac->has4 && ac->has6)
+			json_object_set_new(o, "prefix6", ip6(ac->prefix6, ac->prefixlen6));
+		json_array_append_new(a, o);
+	}
 	json_object_set_new(root, "access", a);
 	a = json_array();
 	for (int i = 0; i < c->n_announce; i++)

@@ -47,6 +47,9 @@ void hag_lcore_bare(struct hag_lcore *lc, const struct hag_config *cfg, struct r
 		lc->ports[i].mac.addr_bytes[5] = (uint8_t)(0x10 + i);
 }
 
+/* Every access network may take an IPv4 and an IPv6 prefix in lib/mptcp. */
+_Static_assert(2 * HAG_MAX_ACCESS <= MPTCP_MAX_ACCESS, "access prefixes fit lib/mptcp");
+
 int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 {
 	const struct hag_config *cfg = lc->cfg;
@@ -105,9 +108,14 @@ int hag_engine_init(struct hag_lcore *lc, struct tcp_stack_conf *tc)
 			mptcp_ctx_add_announce6(lc->mptcp, cfg->mptcp_announce6[i]);
 		else
 			mptcp_ctx_add_announce(lc->mptcp, cfg->mptcp_announce[i]);
-	for (int i = 0; i < cfg->n_access; i++)
-		mptcp_ctx_add_access(lc->mptcp, cfg->access[i].prefix, cfg->access[i].prefixlen,
-				     cfg->access[i].cost, cfg->access[i].backup);
+	for (int i = 0; i < cfg->n_access; i++) {
+		const struct hag_access_conf *a = &cfg->access[i];
+
+		if (a->has4)
+			mptcp_ctx_add_access(lc->mptcp, a->prefix, a->prefixlen, a->cost, a->backup);
+		if (a->has6)
+			mptcp_ctx_add_access6(lc->mptcp, a->prefix6, a->prefixlen6, a->cost, a->backup);
+	}
 	return hag_proxy_listen(lc);
 }
 

@@ -171,6 +171,11 @@ int mptcp_sched_by_name(const char *name);
 /* An access network (client addresses prefix/len, host order) with its cost and
  * backup class; subflows from it get them. Returns 0 or -ENOSPC (16 at most). */
 int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, uint32_t cost, bool backup);
+/* The same for an IPv6 prefix (network order); an access network of both families adds both. */
+int mptcp_ctx_add_access6(struct mptcp_ctx *ctx, const uint8_t prefix[16], uint8_t len, uint32_t cost, bool backup);
+/* The access prefix (its index in the order added) holding sk's remote address, of sk's
+ * family, the longest; -1: none (the subflow gets cost 1, not backup). */
+int mptcp_ctx_access_of(const struct mptcp_ctx *ctx, const struct tcp_sock *sk);
 /* An address (host order) announced to every client with ADD_ADDR (RFC 8684 3.4.1),
  * address id = its order from 1. Returns 0 or -ENOSPC (MPTCP_MAX_ANNOUNCE at most). */
 int mptcp_ctx_add_announce(struct mptcp_ctx *ctx, uint32_t addr);

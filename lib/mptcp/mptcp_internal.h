@@ -157,6 +157,8 @@ struct mptcp_access {
 	uint32_t prefix, cost;
 	uint8_t len;
 	bool backup;
+	bool v6;                        /* prefix6/len, not prefix */
+	uint8_t prefix6[16];
 };
 
 struct mptcp_ctx {
@@ -173,7 +175,7 @@ struct mptcp_ctx {
 	TAILQ_HEAD(, mptcp_sock) parked;
 	const struct tcp_cc_ops *cc;    /* coupled control for subflows, or NULL */
 	uint8_t n_access;
-	struct mptcp_access access[16];
+	struct mptcp_access access[MPTCP_MAX_ACCESS];
 	uint8_t n_announce;
 	uint32_t announce[MPTCP_MAX_ANNOUNCE];  /* addresses to announce (host order; IPv6: the fold), id = index + 1 */
 	uint8_t announce6[MPTCP_MAX_ANNOUNCE][16]; /* announce[i] when bit i of announce_v6 (network order) */

@@ -10,6 +10,8 @@
 /* Addresses a context announces at most (mptcp.announce): the per-connection
  * bitmasks follow it (asserted in mptcp_internal.h). */
 #define MPTCP_MAX_ANNOUNCE 8
+/* Access prefixes of the cost scheduler (an access network of both families takes two). */
+#define MPTCP_MAX_ACCESS 32
 
 /* DSS checksums (RFC 8684 3.3.1): never (a client asking for them is served as
  * plain TCP), when the client asks (default), or always (we ask in the SYN/ACK). */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mptcp/mptcp_internal.h"
+#include "net/net_params.h"
 
 static bool can_send(const struct mptcp_subflow *sf)
 {
@@ -66,23 +67,46 @@ int mptcp_ctx_add_access(struct mptcp_ctx *ctx, uint32_t prefix, uint8_t len, ui
 {
 	if (ctx->n_access == sizeof(ctx->access) / sizeof(ctx->access[0]))
 		return -ENOSPC;
-	ctx->access[ctx->n_access++] = (struct mptcp_access){prefix, cost, len, backup};
+	ctx->access[ctx->n_access++] = (struct mptcp_access){.prefix = prefix, .cost = cost, .len = len,
+							     .backup = backup};
 	return 0;
+}
+
+int mptcp_ctx_add_access6(struct mptcp_ctx *ctx, const uint8_t prefix[16], uint8_t len, uint32_t cost, bool backup)
+{
+	struct mptcp_access *a;
+
+	if (ctx->n_access == MPTCP_MAX_ACCESS || len > 128)
+		return ctx->n_access == MPTCP_MAX_ACCESS ? -ENOSPC : -EINVAL;
+	a = &ctx->access[ctx->n_access++];
+	*a = (struct mptcp_access){.cost = cost, .len = len, .backup = backup, .v6 = true};
+	memcpy(a->prefix6, prefix, 16);
+	return 0;
+}
+
+int mptcp_ctx_access_of(const struct mptcp_ctx *ctx, const struct tcp_sock *sk)
+{
+	int best = -1;
+
+	for (int i = 0; i < ctx->n_access; i++) {
+		const struct mptcp_access *a = &ctx->access[i];
+		bool in;
+
+		if (a->v6 != sk->v6)
+			continue;     /* an IPv6 subflow's raddr is a fold, never matched against IPv4 */
+		in = sk->v6 ? net_ip6_in_prefix(tcp_sock_raddr6(sk), a->prefix6, a->len) :
+			      ((sk->raddr ^ a->prefix) & (a->len ? ~0u << (32 - a->len) : 0)) == 0;
+		if (in && (best < 0 || a->len > ctx->access[best].len))
+			best = i;
+	}
+	return best;
 }
 
 /* The access network of the subflow's client address: its cost and backup class. */
 void mptcp_classify(struct mptcp_ctx *ctx, struct mptcp_subflow *sf)
 {
-	int best = -1;
+	int best = mptcp_ctx_access_of(ctx, sf->sk);
 
-	/* The access prefixes are IPv4 ones: an IPv6 subflow's raddr is a fold, not an address. */
-	for (int i = 0; i < ctx->n_access && !sf->sk->v6; i++) {
-		const struct mptcp_access *a = &ctx->access[i];
-		uint32_t mask = a->len ? ~0u << (32 - a->len) : 0;
-
-		if (((sf->sk->raddr ^ a->prefix) & mask) == 0 && (best < 0 || a->len > ctx->access[best].len))
-			best = i;
-	}
 	sf->cost = best >= 0 ? ctx->access[best].cost : 1;
 	if (best >= 0 && ctx->access[best].backup) {
 		/* RFC 8684 3.3.8: the client is told too (MP_PRIO), so that its

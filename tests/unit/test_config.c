@@ -1523,3 +1523,40 @@ Test(config, ipv6_service_addresses,
 		hag_config_free(&cfg);
 	}
 }
+
+Test(config, ipv6_access_prefixes,
+     .description = "access[].prefix may be IPv6, or an IPv4 prefix with prefix6 beside it (one network, both families); "
+		    "dumped and loaded back; host bits and prefix6 beside an IPv6 prefix refused")
+{
+	char text[1536];
+	json_t *j, *jb;
+	struct hag_config b;
+	char *dump;
+
+	snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"access\": [ "
+		 "{ \"name\": \"lte\", \"prefix\": \"10.10.2.0/24\", \"prefix6\": \"2001:db8:20::/64\", \"cost\": 10 },\n"
+		 "{ \"name\": \"v6only\", \"prefix\": \"2001:db8:40::/48\", \"backup\": true } ]\n}");
+	cr_assert_eq(load(text), 0, "%s", err);
+	cr_expect(cfg.access[0].has4 && cfg.access[0].has6);
+	cr_expect_eq(cfg.access[0].prefixlen6, 64);
+	cr_expect(!cfg.access[1].has4 && cfg.access[1].has6);
+	cr_expect_eq(cfg.access[1].prefixlen6, 48);
+	j = hag_config_to_json(&cfg);
+	dump = json_dumps(j, 0);
+	cr_assert_eq(hag_config_load_string(dump, "dump.json", &b, err, sizeof(err)), 0, "%s\n%s", err, dump);
+	jb = hag_config_to_json(&b);
+	cr_expect(json_equal(j, jb), "loaded back the same: %s", dump);
+	json_decref(j);
+	json_decref(jb);
+	free(dump);
+	hag_config_free(&b);
+	hag_config_free(&cfg);
+	snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"access\": [ "
+		 "{ \"name\": \"x\", \"prefix\": \"2001:db8:40::1/48\" } ]\n}");
+	cr_expect_eq(load(text), -EINVAL);
+	cr_expect(strstr(err, "access[0].prefix") && strstr(err, "host bits"), "%s", err);
+	snprintf(text, sizeof(text), PORTS LISTENERS ",\n  \"access\": [ "
+		 "{ \"name\": \"x\", \"prefix\": \"2001:db8:40::/48\", \"prefix6\": \"2001:db8:41::/48\" } ]\n}");
+	cr_expect_eq(load(text), -EINVAL);
+	cr_expect(strstr(err, "access[0].prefix6") && strstr(err, "already IPv6"), "%s", err);
+}

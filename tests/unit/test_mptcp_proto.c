@@ -1370,6 +1370,38 @@ MP_TEST(addr, add_addr_ipv6_on_an_ipv4_connection,
 	ut_expect_rx(0, 100);
 }
 
+MP_TEST(addr, access_prefixes_by_family,
+	"The cost scheduler's access prefixes match a subflow's client address in its own family, the longest first; "
+	"an IPv6 address whose fold equals an IPv4 prefix's address never takes that IPv4 network")
+{
+	const uint8_t p64[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20}, p32[16] = {0x20, 0x01, 0x0d, 0xb8};
+	struct tcp_sock6 s6;
+	struct tcp_sock s4;
+
+	memset(&s6, 0, sizeof(s6));
+	memset(&s4, 0, sizeof(s4));
+	cr_assert_eq(mptcp_ctx_add_access(ctx, 0x0a0a0200u, 24, 10, false), 0);
+	cr_assert_eq(mptcp_ctx_add_access6(ctx, p64, 64, 5, true), 0);
+	cr_assert_eq(mptcp_ctx_add_access6(ctx, p32, 32, 2, false), 0);
+	s6.sk.v6 = true;
+	memcpy(s6.raddr6, p64, 16);
+	s6.raddr6[15] = 2;                       /* 2001:db8:20::2 */
+	s6.sk.raddr = tcp_ip6_fold(s6.raddr6);
+	cr_expect_eq(mptcp_ctx_access_of(ctx, &s6.sk), 1, "the /64 before the /32");
+	s6.raddr6[5] = 0x99;                     /* 2001:db8:99::2 */
+	cr_expect_eq(mptcp_ctx_access_of(ctx, &s6.sk), 2);
+	memset(s6.raddr6, 0, 16);
+	s6.raddr6[12] = 10, s6.raddr6[13] = 10, s6.raddr6[14] = 2, s6.raddr6[15] = 5;   /* ::10.10.2.5 */
+	s6.sk.raddr = tcp_ip6_fold(s6.raddr6);
+	cr_expect_eq(s6.sk.raddr, 0x0a0a0205u, "its fold is an address of the IPv4 prefix");
+	cr_expect_eq(mptcp_ctx_access_of(ctx, &s6.sk), -1, "but it is no IPv4 subflow");
+	s4.raddr = 0x0a0a0207u;
+	cr_expect_eq(mptcp_ctx_access_of(ctx, &s4), 0);
+	mp_establish();
+	mp_send(0, 100, 0);
+	ut_expect_rx(0, 100);
+}
+
 MP_TEST(addr, withdraw_ipv6_announce,
 	"mptcp_ctx_withdraw6 names an announced IPv6 address (REMOVE_ADDR with its id); an IPv4 address with the same "
 	"fold, or one never announced, is -ENOENT")
