@@ -101,6 +101,7 @@ enum net_mib {
 	NET_MIB_ICMP6_IN_PKT_TOO_BIGS,/* Icmp6InPktTooBigs */
 	NET_MIB_ICMP6_IN_TIME_EXCDS,/* Icmp6InTimeExcds */
 	NET_MIB_ICMP6_IN_PARM_PROBLEMS,/* Icmp6InParmProblems */
+	NET_MIB_IP6_ADDR_UNREACH, /* hagd: routed packets held for a next hop that never answered (RFC 4861 7.2.2: ICMPv6 address unreachable) */
 	NET_MIB_MAX
 };
 

@@ -69,19 +69,35 @@ static void nd_send(struct net_ip *n, const struct net_neigh *e, struct rte_mbuf
 	n->tx(n->arg, e->port, m);
 }
 
-static void drop_pending(struct net_ip *n, struct net_neigh *e)
+/*
+ * The packets held for e are dropped and counted. When e never answered (failed),
+ * RFC 4861 7.2.2: each routed one earns its sender an ICMPv6 destination unreachable,
+ * code 3 (address unreachable), from the port that leads back to it; hagd's own (TCP)
+ * get none (Linux reports the error to the socket; lib/tcp retransmits).
+ */
+static void drop_pending(struct net_ip *n, struct net_neigh *e, bool failed)
 {
 	n->mib[NET_MIB_ND_PENDING_DROPS] += e->n_pending;
-	for (int i = 0; i < e->n_pending; i++)
-		rte_pktmbuf_free(e->pending[i]);
+	for (int i = 0; i < e->n_pending; i++) {
+		struct rte_mbuf *m = e->pending[i];
+		const uint16_t l3 = sizeof(struct rte_ether_hdr);
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
+		struct net_ip6_info in;
+		uint8_t nh[16];
+		int back;
+
+		if (failed && !net_ip6_is_local(n, ip->src_addr) && !net_ip6_is_linklocal(ip->src_addr) &&
+		    (back = net_ip6_route(n, ip->src_addr, nh)) >= 0 && n->ports[back].v6 &&
+		    net_ip6_check(m, l3, &in) == NET_IP6_OK) {
+			n->mib[NET_MIB_IP6_ADDR_UNREACH]++;
+			net_ip6_icmp_error(n, back, m, &in, NET_ICMP6_DEST_UNREACH, 3, 0);
+		}
+		rte_pktmbuf_free(m);
+	}
 	e->n_pending = 0;
 }
 
-/*
- * What the state machine asked for. Returns false when e was removed. The packets
- * held for a next hop that never answered are hagd's own (TCP): dropped and counted,
- * no ICMPv6 to ourselves (Linux reports the error to the socket; lib/tcp retransmits).
- */
+/* What the state machine asked for. Returns false when e was removed. */
 static bool nd_do(struct net_ip *n, struct net_neigh *e, unsigned what)
 {
 	if (what & NET_ND_DO_SEND) {
@@ -95,7 +111,7 @@ static bool nd_do(struct net_ip *n, struct net_neigh *e, unsigned what)
 		send_ns(n, e, true);
 	if (what & (NET_ND_DO_UNREACH | NET_ND_DO_DELETE)) {
 		n->mib[NET_MIB_ND_FAILED]++;
-		drop_pending(n, e);
+		drop_pending(n, e, true);
 		net_neigh_remove(&n->nd, e);
 		return false;
 	}

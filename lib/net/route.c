@@ -46,6 +46,7 @@ const char *const net_mib_names[NET_MIB_MAX] = {
 	[NET_MIB_ICMP6_IN_PKT_TOO_BIGS] = "Icmp6InPktTooBigs",
 	[NET_MIB_ICMP6_IN_TIME_EXCDS] = "Icmp6InTimeExcds",
 	[NET_MIB_ICMP6_IN_PARM_PROBLEMS] = "Icmp6InParmProblems",
+	[NET_MIB_IP6_ADDR_UNREACH] = "Ip6AddrUnreach",
 	[NET_MIB_ICMP6_IN_ERRORS] = "Icmp6InErrors",
 	[NET_MIB_ICMP6_OUT_MSGS] = "Icmp6OutMsgs",
 	[NET_MIB_ICMP6_IN_ECHOS] = "Icmp6InEchos",

@@ -772,3 +772,36 @@ Test(net_ip6, global_addresses_on_any_port_link_local_per_port,
 	cr_expect_eq(ev.tx, 0u, "no NA for a routed service address");
 	cr_expect_eq(n.mib[NET_MIB_ND_NOT_OURS], 1);
 }
+
+Test(net_ip6, a_routed_packet_for_a_dead_next_hop_earns_address_unreachable,
+     .description = "RFC 4861 7.2.2: a routed packet held for a next hop that never answers: its sender gets ICMPv6 "
+		    "destination unreachable code 3 (Ip6AddrUnreach); hagd's own held packets get none")
+{
+	const uint8_t gw[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 0xfe};
+	const uint8_t far[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 7}, p48[16] = {0x20, 0x01, 0x0d, 0xb9};
+	unsigned errors = 0;
+
+	n.forward = true;
+	cr_assert_eq(net_ip_add_route6(&n, p48, 48, DSL, gw), 0);
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));          /* CLIENT6 known: the error can go back */
+	sent_clear();
+	transit6(far, 64, 0);                            /* held for gw, which never answers */
+	cr_assert_eq(net_ip_output6(&n, own6(far), far), 0);   /* and one of hagd's own */
+	for (int i = 0; i <= NET_ND_MAX_MULTICAST_SOLICIT; i++) {
+		now_us += NET_ND_RETRANS_US;
+		net_ip_tick6(&n);
+	}
+	cr_expect_eq(n.mib[NET_MIB_ND_FAILED], 1);
+	cr_expect_eq(n.mib[NET_MIB_ND_PENDING_DROPS], 2);
+	cr_expect_eq(n.mib[NET_MIB_IP6_ADDR_UNREACH], 1, "only the routed one");
+	for (unsigned i = 0; i < ev.tx; i++) {
+		const uint8_t *ic = rte_pktmbuf_mtod_offset(ev.sent[i], const uint8_t *, ETH + NET_IP6_HLEN);
+
+		if (ip6_of(ev.sent[i])->proto == NET_PROTO_ICMPV6 && ic[0] == NET_ICMP6_DEST_UNREACH) {
+			error_sent(i, NET_ICMP6_DEST_UNREACH, 3);
+			errors++;
+		}
+	}
+	cr_expect_eq(errors, 1u, "one address unreachable, to CLIENT6");
+	net_ip_arp_flush(&n);
+}
