@@ -173,9 +173,10 @@ make_network() {
 	for ns in "${ALL_NS[@]}"; do
 		ip netns add "$ns"
 		in_ns "$ns" ip link set lo up
-		# IPv6 only where hagd speaks it so far (the client's side, issue 17); no
-		# router solicitations or autoconfiguration: noise.
-		if [[ $ns == "$NS_CLIENT" ]]; then
+		# IPv6 where hagd speaks it: the client's and the server's side (issue 17);
+		# no router solicitations or autoconfiguration: noise. hag-gw's veths are
+		# hagd's (the kernel gateway stand-in turns IPv6 on for its own).
+		if [[ $ns != "$NS_GW" ]]; then
 			in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
 				net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
 		else
@@ -213,11 +214,20 @@ make_network() {
 	in_ns "$NS_CLIENT" ip route add default via 10.10.2.1 dev lte table 102
 	in_ns "$NS_CLIENT" ip rule add from 10.10.1.2 table 101
 	in_ns "$NS_CLIENT" ip rule add from 10.10.2.2 table 102
+	# IPv6 the same way: hagd's IPv6 service address over dsl, each source out of its own path.
+	# The client's "subflow" endpoint stays IPv4 (tests add an IPv6 one where they need it:
+	# with both, an AF_INET6 connection would get one subflow more).
+	in_ns "$NS_CLIENT" ip -6 route add 2001:db8:ff::1 via 2001:db8:10::1 dev dsl
+	in_ns "$NS_CLIENT" ip -6 route add default via 2001:db8:10::1 dev dsl table 101
+	in_ns "$NS_CLIENT" ip -6 route add default via 2001:db8:20::1 dev lte table 102
+	in_ns "$NS_CLIENT" ip -6 rule add from 2001:db8:10::2 table 101
+	in_ns "$NS_CLIENT" ip -6 rule add from 2001:db8:20::2 table 102
 	in_ns "$NS_CLIENT" ip mptcp limits set subflow 2 add_addr_accepted 2
 	in_ns "$NS_CLIENT" ip mptcp endpoint add 10.10.2.2 dev lte subflow
 
 	# hag-server: the upstream server behind hagd.
 	in_ns "$NS_SERVER" ip addr add 10.20.0.2/24 dev up
+	in_ns "$NS_SERVER" ip -6 addr add 2001:db8:30::2/64 dev up nodad
 	in_ns "$NS_SERVER" ip link set dev up up
 }
 
@@ -325,8 +335,10 @@ HAG_GW_ADDRS="10.10.1.1 10.10.2.1"
 HAG_CLIENT_ADDRS6="2001:db8:10::2 2001:db8:20::2"
 HAG_GW_ADDRS6="2001:db8:10::1 2001:db8:20::1"
 HAG_SERVICE_ADDR=10.10.0.1
+HAG_SERVICE_ADDR6=2001:db8:ff::1
 HAG_SERVICE_PORT=8080
 HAG_UPSTREAM_ADDR=10.20.0.2
+HAG_UPSTREAM_ADDR6=2001:db8:30::2
 HAG_UPSTREAM_PORT=9000
 HAG_UPSTREAM_GW=10.20.0.1
 HAGCTL="${HAGCTL_CMD:-$HAGCTL_BIN --prefix $(file_prefix) stats}"

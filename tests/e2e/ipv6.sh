@@ -116,17 +116,11 @@ for p in c["ports"]:
 # ":PORT" takes both families: a subflow of either family may join on either port.
 c["listeners"] = [{"listen": ":8080", "upstream": sys.argv[3]}, {"listen": ":8081", "upstream": sys.argv[4]},
                   {"listen": "[2001:db8:ff::1]:8082", "upstream": sys.argv[4]}]
-# An IPv6 service address the client routes to hagd over either uplink, as 10.10.0.1.
-c["addresses"] = c.get("addresses", []) + ["2001:db8:ff::1"]
+# 2001:db8:ff::1 is the testbed's IPv6 service address (addresses[]), routed by the client to hagd.
 # lte's IPv6 address, then its IPv4 one: ids 1 and 2, HMAC-signed ADD_ADDRs of both families.
 c.setdefault("mptcp", {})["announce"] = ["2001:db8:20::1", "10.10.2.1"]
 json.dump(c, open(sys.argv[2], "w"), indent=1)
 PYEOF
-v6_server_on() {
-	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=0 net.ipv6.conf.up.accept_ra=0
-	ip netns exec "$HAG_SERVER_NS" ip -6 addr replace "$V6_SERVER/64" dev up nodad
-}
-v6_server_off() { ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=1 2>/dev/null; true; }
 # v6_pair NAME ADDR PORT SEED [SUBFLOW_RE [ARGS...]]: a transfer of 4 MiB each way from
 # the client to ADDR:PORT, the server listening on both families; checked whole. With
 # SUBFLOW_RE (an MPTCP transfer, paced to last a few seconds): the client's sockets
@@ -157,7 +151,6 @@ v6_pair() {
 	check_pair "$name" "$WORK/$seed.cli" "$WORK/$seed.srv"
 }
 if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
-	v6_server_on
 	base=$(mempool_in_use)
 	stats_snap "$WORK/tcp6.before.json"
 	nstat_snap "$WORK/nstat.before"
@@ -174,26 +167,24 @@ if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
 	v6_pair "MPTCP first over IPv4 (an IPv6 socket), joined over IPv6" "::ffff:10.10.1.1" 8080 v6d \
 		'\[2001:db8:20::1\]:8080'
 	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6d.cli" mptcp.fallback)" false
-	# Both subflows over IPv6 to the service address: the client's lte gets an IPv6 endpoint
-	# and source routing for this case (as the testbed gives its IPv4 side), removed after.
-	v6_client_paths() {
-		local op=$1
-		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" 2001:db8:ff::1 via "$gw6_dsl" dev dsl
-		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" default via "$gw6_dsl" dev dsl table 101
-		ip netns exec "$HAG_CLIENT_NS" ip -6 route "$op" default via "$gw6_lte" dev lte table 102
-		ip netns exec "$HAG_CLIENT_NS" ip -6 rule "$op" from 2001:db8:10::2 table 101
-		ip netns exec "$HAG_CLIENT_NS" ip -6 rule "$op" from 2001:db8:20::2 table 102
-		if [[ $op == add ]]; then
-			ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow
-		else
-			ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2
-		fi
-	} 2>/dev/null
-	v6_client_paths add
-	v6_pair "MPTCP to the IPv6 service address, dsl and lte both over IPv6" 2001:db8:ff::1 8082 v6e \
+	# Both subflows over IPv6 to the service address: the client's lte gets an IPv6
+	# "subflow" endpoint for this case (the testbed's is IPv4), removed after.
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow
+	v6_pair "MPTCP to the IPv6 service address, dsl and lte both over IPv6" "$HAG_SERVICE_ADDR6" 8082 v6e \
 		'\[2001:db8:20::2\](%lte)?:[0-9]+ +\[2001:db8:ff::1\]:8082'
 	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6e.cli" mptcp.fallback)" false
-	v6_client_paths del
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2
+	# An IPv6-only lte path (as many mobile networks hand out): lte loses its IPv4 address and
+	# endpoint for this case; a connection begun over IPv4 on dsl (an AF_INET6 socket to a
+	# v4-mapped address) joins hagd's announced IPv6 address over lte. Restored after.
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 10.10.2.2
+	ip netns exec "$HAG_CLIENT_NS" ip addr del 10.10.2.2/24 dev lte
+	v6_pair "MPTCP on an IPv6-only lte path, begun over IPv4 on dsl" "::ffff:$HAG_SERVICE_ADDR" 8080 v6f \
+		'\[2001:db8:20::2\](%lte)?:[0-9]+ +\[2001:db8:20::1\]:8080'
+	check_eq "... the client's connection stayed MPTCP" "$(jget "$WORK/v6f.cli" mptcp.fallback)" false
+	ip netns exec "$HAG_CLIENT_NS" ip addr add 10.10.2.2/24 dev lte
+	ip netns exec "$HAG_CLIENT_NS" ip route replace default via 10.10.2.1 dev lte table 102
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 10.10.2.2 dev lte subflow
 	nstat_snap "$WORK/nstat.after"
 	check_gt "the client saw MPTCP answered over IPv6 (MPTcpExtMPCapableSYNACKRX)" \
 		"$(nstat_delta "$WORK/nstat.before" "$WORK/nstat.after" MPTcpExtMPCapableSYNACKRX)" 0
@@ -224,12 +215,12 @@ PYEOF
 	# The last connection's closes (MPTCP's DATA_FIN, then FIN) may still be on their way: 5 s at most.
 	for ((i = 0; i < 50; i++)); do
 		stats_snap "$WORK/tcp6.after.json"
-		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 5)) && break
+		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 6)) && break
 		sleep 0.1
 	done
-	check_eq "relay.Accepted +5" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 5
-	check_eq "relay.AcceptedMPTCP +3" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 3
-	check_eq "relay.Completed +5" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 5
+	check_eq "relay.Accepted +6" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 6
+	check_eq "relay.AcceptedMPTCP +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 4
+	check_eq "relay.Completed +6" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 6
 	for c in AddAddrTx EchoAdd MPJoinAckRx; do
 		check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" "mptcp.$c"
 	done
@@ -239,7 +230,6 @@ PYEOF
 	check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" ip.Icmp6OutNeighborSolicits
 	check_hagd_alive
 	check_mempool "$base"
-	v6_server_off
 fi
 testbed_restore
 e2e_end

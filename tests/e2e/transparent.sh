@@ -47,12 +47,10 @@ PYEOF
 
 # Routes of this test: the client reaches the server network through hagd on
 # dsl (lte: its source-routed table), the server reaches the clients through hagd.
-# IPv6 the same way: the server gets 2001:db8:30::2 (IPv6 is off in its namespace otherwise).
+# IPv6 the same way (the server has 2001:db8:30::2: the testbed is dual-stack).
 routes_add() {
 	ip netns exec "$HAG_CLIENT_NS" ip route replace 10.20.0.0/24 via 10.10.1.1 dev dsl
 	ip netns exec "$HAG_SERVER_NS" ip route replace "$CLIENT_PREFIX" via "$HAG_UPSTREAM_GW" dev up
-	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=0 net.ipv6.conf.up.accept_ra=0
-	ip netns exec "$HAG_SERVER_NS" ip -6 addr replace 2001:db8:30::2/64 dev up nodad
 	ip netns exec "$HAG_SERVER_NS" ip -6 route replace 2001:db8:10::/64 via 2001:db8:30::1 dev up
 	ip netns exec "$HAG_CLIENT_NS" ip -6 route replace 2001:db8:30::/64 via 2001:db8:10::1 dev dsl
 }
@@ -60,7 +58,7 @@ routes_del() {
 	ip netns exec "$HAG_CLIENT_NS" ip route del 10.20.0.0/24 2>/dev/null
 	ip netns exec "$HAG_SERVER_NS" ip route del "$CLIENT_PREFIX" 2>/dev/null
 	ip netns exec "$HAG_CLIENT_NS" ip -6 route del 2001:db8:30::/64 2>/dev/null
-	ip netns exec "$HAG_SERVER_NS" sysctl -qw net.ipv6.conf.up.disable_ipv6=1 2>/dev/null
+	ip netns exec "$HAG_SERVER_NS" ip -6 route del 2001:db8:10::/64 2>/dev/null
 	true
 }
 
