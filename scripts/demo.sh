@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hagd in one run: install, build, bring the test network up, move DEMO_MIB
 # MiB (default 256) each way at once between a kernel MPTCP client and a
-# plain TCP server through hagd, check both SHA-256 digests, and show the
-# throughput, hagd's counters and the client's MPTCP counters. The testbed
+# plain TCP server through hagd, over IPv4 and then over IPv6 (both paths each
+# time), check the SHA-256 digests, and show the throughput, hagd's counters
+# and the client's MPTCP counters. The testbed
 # is taken down at the end, whatever happens.
 #
 #   scripts/demo.sh [--no-deps] [--no-build] [--kernel-gw]
@@ -66,34 +67,32 @@ else
 	echo "  gateway: hagd on $HAGD_VDEV, $mode; hagd, client and server share 2 cores"
 fi
 
-$HAGCTL >"$WORK/stats.before" 2>/dev/null
-ip netns exec "$HAG_CLIENT_NS" nstat -asz >"$WORK/nstat.before"
-
-step "transfer: ${MIB} MiB up and ${MIB} MiB down at once, MPTCP client -> $HAG_SERVICE_ADDR:$HAG_SERVICE_PORT -> TCP server $HAG_UPSTREAM_ADDR:$HAG_UPSTREAM_PORT"
-ip netns exec "$HAG_SERVER_NS" $HAGLOAD server --port "$HAG_UPSTREAM_PORT" --bytes "${MIB}M" \
-	--seed demo-down --timeout 60 --max-secs 900 --ready-file "$WORK/server.ready" \
-	>"$WORK/server.json" 2>"$WORK/server.err" </dev/null &
-spid=$!
-for ((i = 0; i < 50; i++)); do [[ -s "$WORK/server.ready" ]] && break; sleep 0.1; done
-timeout -k 5 900 ip netns exec "$HAG_CLIENT_NS" $HAGLOAD client --addr "$HAG_SERVICE_ADDR" \
-	--port "$HAG_SERVICE_PORT" --bytes "${MIB}M" --mptcp --seed demo-up --timeout 60 --max-secs 890 \
-	>"$WORK/client.json" 2>"$WORK/client.err"
-crc=$?
-for ((i = 0; i < 300; i++)); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
-kill "$spid" 2>/dev/null
-wait "$spid" 2>/dev/null
-src=$?
-
-$HAGCTL >"$WORK/stats.after" 2>/dev/null
-ip netns exec "$HAG_CLIENT_NS" nstat -asz >"$WORK/nstat.after"
-
-$PY - "$WORK" "$MIB" "$crc" "$src" <<'EOF'
+# transfer TAG ADDR UPSTREAM: MIB MiB each way at once, MPTCP client -> ADDR port
+# HAG_SERVICE_PORT -> TCP server UPSTREAM; files WORK/TAG.*; prints the rates and
+# digests; non-zero on a mismatch or a failed side.
+transfer() {
+	local tag=$1 addr=$2 up=$3 crc src spid i
+	step "transfer ($tag): ${MIB} MiB up and ${MIB} MiB down at once, MPTCP client -> $addr port $HAG_SERVICE_PORT -> TCP server $up port $HAG_UPSTREAM_PORT"
+	ip netns exec "$HAG_SERVER_NS" $HAGLOAD server --port "$HAG_UPSTREAM_PORT" --bind :: --bytes "${MIB}M" \
+		--seed "demo-$tag-down" --timeout 60 --max-secs 900 --ready-file "$WORK/$tag.server.ready" \
+		>"$WORK/$tag.server.json" 2>"$WORK/$tag.server.err" </dev/null &
+	spid=$!
+	for ((i = 0; i < 50; i++)); do [[ -s "$WORK/$tag.server.ready" ]] && break; sleep 0.1; done
+	timeout -k 5 900 ip netns exec "$HAG_CLIENT_NS" $HAGLOAD client --addr "$addr" \
+		--port "$HAG_SERVICE_PORT" --bytes "${MIB}M" --mptcp --seed "demo-$tag-up" --timeout 60 --max-secs 890 \
+		>"$WORK/$tag.client.json" 2>"$WORK/$tag.client.err"
+	crc=$?
+	for ((i = 0; i < 300; i++)); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	src=$?
+	$PY - "$WORK" "$tag" "$MIB" "$crc" "$src" <<'EOF'
 import json, sys
-work, mib, crc, src = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+work, tag, mib, crc, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 
 def load(name):
     try:
-        return json.loads(open("%s/%s" % (work, name)).readline())
+        return json.loads(open("%s/%s.%s" % (work, tag, name)).readline())
     except (OSError, ValueError):
         return {}
 
@@ -111,12 +110,26 @@ for label, sender, receiver, rx in (("up   (client -> server)", c, s, s), ("down
         label, rx.get("rx_bytes", 0) >> 20, secs, rate / 2**20, rate * 8 / 1e9,
         (receiver.get("rx_sha256") or "-")[:16], "matches" if good else "MISMATCH"))
 m = c.get("mptcp") or {}
-print("  client MPTCP socket: %s, %d subflow(s) at the end of sending, token %s" % (
+print("  client MPTCP socket: %s, %d subflow(s) at the end of sending, token %s; the server saw %s" % (
     "FELL BACK TO TCP" if m.get("fallback") else "MPTCP", m.get("subflows_total", m.get("subflows", 0) + 1),
-    m.get("token")))
+    m.get("token"), s.get("peer")))
 sys.exit(0 if ok and crc == 0 else 1)
 EOF
+}
+
+$HAGCTL >"$WORK/stats.before" 2>/dev/null
+ip netns exec "$HAG_CLIENT_NS" nstat -asz >"$WORK/nstat.before"
+transfer ipv4 "$HAG_SERVICE_ADDR" "$HAG_UPSTREAM_ADDR"
 xrc=$?
+if [[ $HAGD_VDEV != kernel ]]; then
+	# The same over IPv6 (issue 17): the client's lte path gets an IPv6 "subflow" endpoint
+	# for it, so both paths carry the connection as they do over IPv4.
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow 2>/dev/null
+	transfer ipv6 "$HAG_SERVICE_ADDR6" "$HAG_UPSTREAM_ADDR6" || xrc=1
+	ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2 2>/dev/null
+fi
+$HAGCTL >"$WORK/stats.after" 2>/dev/null
+ip netns exec "$HAG_CLIENT_NS" nstat -asz >"$WORK/nstat.after"
 
 step "hagd counters (change during the demo)"
 $PY - "$WORK/stats.before" "$WORK/stats.after" <<'EOF'
@@ -135,7 +148,7 @@ rows = ["relay.Accepted", "relay.UpstreamConnects", "relay.UpstreamFailures", "r
         "mptcp.MPJoinAckRx", "mptcp.SchedJoined", "mptcp.Reinjections", "mptcp.DSSNotMatching", "mptcp.OptionMalformed", "mptcp.DataFinRx", "mptcp.DataFinTx",
         "tcp.PassiveOpens", "tcp.ActiveOpens", "tcp.InSegs", "tcp.OutSegs", "tcp.RetransSegs",
         "tcp.TCPTimeouts", "tcp.TCPFastRetrans", "tcp.TCPOFOQueue", "tcp.OutRsts", "tcp.InCsumErrors",
-        "ip.InReceives", "ip.InHdrErrors"]
+        "ip.InReceives", "ip.InHdrErrors", "ip.Ip6InReceives", "ip.Icmp6InNeighborSolicits"]
 for k in rows:
     x, y = get(a, k), get(b, k)
     if isinstance(x, int) and isinstance(y, int):
@@ -156,7 +169,7 @@ awk 'NR == FNR { a[$1] = $2; next } $1 ~ /^MPTcpExt/ && $2 - a[$1] != 0 { printf
 
 echo
 if ((xrc == 0)); then
-	echo "demo: OK (${MIB} MiB each way, digests match)"
+	echo "demo: OK (${MIB} MiB each way, over IPv4 and over IPv6 (the kernel stand-in: IPv4), digests match)"
 else
 	echo "demo: FAILED (see above; hagd log: $HAGD_LOG)"
 	tail -n 15 "$HAGD_LOG" 2>/dev/null | sed 's/^/  | /'
