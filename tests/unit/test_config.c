@@ -101,15 +101,20 @@ Test(config, testbed_json_describes_the_test_network)
 	cr_expect_str_eq(cfg.ports[1].name, "lte");
 	cr_expect_eq(cfg.ports[1].addr, IP(10, 10, 2, 1));
 	cr_expect(cfg.ports[1].has_addr6);
-	cr_expect_not(cfg.ports[2].has_addr6);
+	cr_expect(cfg.ports[2].has_addr6, "dual-stack upstream too (issue 17)");
 	cr_expect_str_eq(cfg.ports[2].name, "upstream");
 	cr_expect_str_eq(cfg.ports[2].dev, "net_af_xdp2,iface=up-gw");
 	cr_expect_eq(cfg.ports[2].addr, IP(10, 20, 0, 1));
 
 	cr_assert_eq(cfg.n_addrs, 1);
 	cr_expect_eq(cfg.addrs[0], IP(10, 10, 0, 1));
+	cr_assert_eq(cfg.n_addrs6, 1, "the IPv6 service address 2001:db8:ff::1");
+	cr_expect_eq(cfg.addrs6[0][5], 0xff);
 	cr_expect_eq(cfg.n_routes, 0);
-	cr_assert_eq(cfg.n_listeners, 1);
+	cr_assert_eq(cfg.n_listeners, 2);
+	cr_expect_eq(cfg.listeners[1].family, 6);
+	cr_expect(cfg.listeners[1].upstream_v6);
+	cr_expect_eq(cfg.listeners[1].port, 8080);
 	cr_expect_eq(cfg.listeners[0].addr, IP(10, 10, 0, 1));
 	cr_expect_eq(cfg.listeners[0].port, 8080);
 	cr_expect_eq(cfg.listeners[0].upstream_addr, IP(10, 20, 0, 2));
