@@ -125,10 +125,66 @@ static bool parse_bytes(const char *s, uint64_t *out)
 	return true;
 }
 
+/* "[ADDR6]:PORT", as hagd writes an IPv6 endpoint. */
+static bool parse_addr6_port(const char *s, uint8_t a[16], int *port)
+{
+	const char *close = s ? strchr(s, ']') : NULL;
+	char ip[INET6_ADDRSTRLEN];
+	uint64_t p;
+
+	if (s == NULL || s[0] != '[' || close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(ip))
+		return false;
+	memcpy(ip, s + 1, (size_t)(close - s - 1));
+	ip[close - s - 1] = 0;
+	if (inet_pton(AF_INET6, ip, a) != 1 || !parse_u64(close + 2, 65535, &p))
+		return false;
+	*port = (int)p;
+	return true;
+}
+
+/* a masked to its first len bits. */
+static void mask6(uint8_t a[16], unsigned len)
+{
+	for (unsigned b = len; b < 128; b++)
+		a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+}
+
 static int set_value(struct conns_filter *f, const char *opt, const char *v, char *err, size_t n)
 {
 	uint64_t x;
 
+	if (!strcmp(opt, "--client") && strchr(v, ':')) {
+		/* An IPv6 address or prefix. */
+		const char *slash = strchr(v, '/');
+		char ip[INET6_ADDRSTRLEN];
+		uint64_t len = 128;
+		size_t l = slash ? (size_t)(slash - v) : strlen(v);
+
+		if (l >= sizeof(ip))
+			goto bad_client6;
+		memcpy(ip, v, l);
+		ip[l] = 0;
+		if (inet_pton(AF_INET6, ip, f->client_net6) != 1 || (slash && !parse_u64(slash + 1, 128, &len)))
+			goto bad_client6;
+		f->client_len = (uint8_t)len;
+		mask6(f->client_net6, (unsigned)len);
+		f->client = f->client_v6 = true;
+		return 0;
+bad_client6:
+		seterr(err, n, "--client: an IPv6 address or prefix (ADDR or ADDR/LEN, LEN 0-128), not %s", v);
+		return -1;
+	}
+	if (!strcmp(opt, "--server") && (v[0] == '[' || strchr(v, ':') != strrchr(v, ':'))) {
+		/* An IPv6 server: [ADDR]:PORT, or ADDR alone. */
+		f->server_port = -1;
+		if (v[0] == '[' ? !parse_addr6_port(v, f->server_addr6, &f->server_port) || f->server_port == 0
+				: inet_pton(AF_INET6, v, f->server_addr6) != 1) {
+			seterr(err, n, "--server: an IPv6 address, or [ADDR]:PORT, not %s", v);
+			return -1;
+		}
+		f->server = f->server_v6 = true;
+		return 0;
+	}
 	if (!strcmp(opt, "--client")) {
 		const char *slash = strchr(v, '/');
 		char ip[INET_ADDRSTRLEN];
@@ -290,9 +346,38 @@ static bool is_mptcp(json_t *c)
 static bool client_in(const struct conns_filter *f, const char *peer)
 {
 	uint32_t a, mask = f->client_len ? ~0u << (32 - f->client_len) : 0;
+	uint8_t a6[16];
 	int port;
 
+	if (f->client_v6) {
+		if (!parse_addr6_port(peer, a6, &port))
+			return false;
+		mask6(a6, f->client_len);
+		return memcmp(a6, f->client_net6, 16) == 0;
+	}
 	return parse_addr_port(peer, &a, &port) && (a & mask) == f->client_net;
+}
+
+/* The upstream's peer is --server's (address, and port when given). */
+static bool server_is(const struct conns_filter *f, const char *peer)
+{
+	uint8_t a6[16];
+	uint32_t a;
+	int port;
+
+	if (f->server_v6)
+		return parse_addr6_port(peer, a6, &port) && !memcmp(a6, f->server_addr6, 16) &&
+		       (f->server_port < 0 || port == f->server_port);
+	return parse_addr_port(peer, &a, &port) && a == f->server_addr && (f->server_port < 0 || port == f->server_port);
+}
+
+/* The local port of an endpoint of either family. */
+static bool port_of(const char *s, int *port)
+{
+	uint8_t a6[16];
+	uint32_t a;
+
+	return parse_addr_port(s, &a, port) || parse_addr6_port(s, a6, port);
 }
 
 static bool state_is(const char *s, const char *want)
@@ -305,15 +390,13 @@ static bool state_is(const char *s, const char *want)
 bool conns_match(const struct conns_filter *f, json_t *c)
 {
 	json_t *cl = sub(c, "client"), *sv = sub(c, "server"), *sf;
-	uint32_t a;
 	int port;
 
 	if (f->kind != CONNS_ANY && is_mptcp(c) != (f->kind == CONNS_MPTCP))
 		return false;
-	if (f->port >= 0 && !(parse_addr_port(str(cl, "local"), &a, &port) && port == f->port))
+	if (f->port >= 0 && !(port_of(str(cl, "local"), &port) && port == f->port))
 		return false;
-	if (f->server && !(parse_addr_port(str(sv, "peer"), &a, &port) && a == f->server_addr &&
-			   (f->server_port < 0 || port == f->server_port)))
+	if (f->server && !server_is(f, str(sv, "peer")))
 		return false;
 	if (f->min_bytes && num(sub(c, "up"), "end") + num(sub(c, "down"), "end") < f->min_bytes)
 		return false;

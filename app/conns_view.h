@@ -24,8 +24,12 @@ struct conns_filter {
 	bool client;               /* --client ADDR[/LEN]: a subflow's remote address in the prefix */
 	uint32_t client_net;       /* host order, masked */
 	uint8_t client_len;
+	bool client_v6;            /* ... an IPv6 prefix: client_net6/client_len */
+	uint8_t client_net6[16];   /* network order, masked */
 	bool server;               /* --server ADDR[:PORT]: the upstream's remote address (and port) */
 	uint32_t server_addr;
+	bool server_v6;            /* ... an IPv6 server ("ADDR6" or "[ADDR6]:PORT"): server_addr6 */
+	uint8_t server_addr6[16];
 	int server_port;           /* -1: any */
 	int port;                  /* --port N: the client side's local (service) port; -1: any */
 	char state[16];            /* --state: hagd's name ("ESTABLISHED", "SYN_RCVD") or "PARKED"; "": any */

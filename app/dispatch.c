@@ -279,6 +279,15 @@ static void ip_icmp_unreach(void *arg, int port, const struct rte_mbuf *m)
 	icmp_to_tcp(lc, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr)));
 }
 
+/* lib/net: an NS or NA; every worker keeps its own neighbour cache and resolves its own next hops. */
+static void ip_nd_learned(void *arg, int port, const struct rte_mbuf *m)
+{
+	struct hag_lcore *lc = arg;
+
+	if (lc->n_workers > 1)
+		share(lc, port, m);
+}
+
 /* lib/net: an ARP mapping learnt; every worker keeps its own table. */
 static void ip_arp_learned(void *arg, int port, const struct rte_mbuf *m)
 {
@@ -296,6 +305,7 @@ static const struct net_ip_ops ip_ops = {
 	.transit = ip_transit,
 	.transit6 = ip_transit6,
 	.arp_learned = ip_arp_learned,
+	.nd_learned = ip_nd_learned,
 };
 
 /* What the config holds fits lib/net's tables. */
@@ -363,7 +373,13 @@ void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 			rte_pktmbuf_free(m);
 			return;
 		}
-		if (shared) {
+		if (shared) {     /* an NS / NA, or an ICMPv6 error, the receiving worker handled */
+			const uint8_t *ic = rte_pktmbuf_mtod_offset(m, const uint8_t *, in.l4);
+
+			if (in.proto == NET_PROTO_ICMPV6 && in.l4len >= 4 && (ic[0] == NET_ICMP6_ND_NS || ic[0] == NET_ICMP6_ND_NA)) {
+				net_ip6_nd_rx_shared(&lc->ip, port, m);
+				return;
+			}
 			icmp6_to_tcp(lc, m, &in);
 			rte_pktmbuf_free(m);
 			return;

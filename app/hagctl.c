@@ -365,6 +365,8 @@ static int ports_table(const char *path)
 		       u64_of(p, "mtu"), u64_of(p, "queues"), u64_of(p, "rx_packets"), u64_of(p, "rx_bytes"),
 		       u64_of(p, "rx_dropped"), u64_of(p, "tx_packets"), u64_of(p, "tx_bytes"), u64_of(p, "tx_dropped"),
 		       str_of(p, "dev"));
+		if (json_is_string(json_object_get(p, "addr6")))     /* a port with IPv6: its address below */
+			printf("%-10s %s\n", "", str_of(p, "addr6"));
 	}
 	json_decref(v);
 	return 0;

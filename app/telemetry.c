@@ -354,6 +354,11 @@ static int ports_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", pc->addr >> 24, (pc->addr >> 16) & 255,
 			 (pc->addr >> 8) & 255, pc->addr & 255, pc->prefixlen);
 		rte_tel_data_add_dict_string(pd, "addr", buf);
+		if (pc->has_addr6) {
+			inet_ntop(AF_INET6, pc->addr6, buf, sizeof(buf));
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%u", pc->prefixlen6);
+			rte_tel_data_add_dict_string(pd, "addr6", buf);
+		}
 		rte_ether_format_addr(buf, sizeof(buf), &hp->mac);
 		rte_tel_data_add_dict_string(pd, "mac", buf);
 		rte_tel_data_add_dict_u64(pd, "mtu", pc->mtu);

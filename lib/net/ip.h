@@ -138,6 +138,10 @@ struct net_ip_ops {
 	 * problem) to one of our addresses, its checksum right; m (Ethernet header in place)
 	 * and in are lent for the call. May be NULL. */
 	void (*icmp6_err)(void *arg, int port, const struct rte_mbuf *m, const struct net_ip6_info *in);
+	/* An NS or NA taught (or may teach: an NA for another worker's next hop) a neighbour
+	 * mapping (m lent); may be NULL. Several workers: the owner hands it to the others
+	 * (net_ip6_nd_rx_shared), each resolving its own next hops as with ARP. */
+	void (*nd_learned)(void *arg, int port, const struct rte_mbuf *m);
 	/* An ARP packet taught a mapping (m lent, before it is turned into the reply); may be NULL. */
 	void (*arp_learned)(void *arg, int port, const struct rte_mbuf *m);
 };
@@ -255,6 +259,9 @@ void net_ip_announce6(struct net_ip *n);
 /* ip_input.c */
 /* A received frame (Ethernet header at its start) from port. */
 void net_ip_rx(struct net_ip *n, int port, struct rte_mbuf *m);
+
+/* An NS or NA another worker received, checked, answered and counted: only learnt from here; m freed. */
+void net_ip6_nd_rx_shared(struct net_ip *n, int port, struct rte_mbuf *m);
 
 /* arp.c */
 /* An ARP frame from port; shared: a copy another worker received, answered and counted (only learnt here). */

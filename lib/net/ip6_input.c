@@ -78,7 +78,7 @@ static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struc
 			n->mib[NET_MIB_ICMP6_IN_ERRORS]++;
 			goto drop;
 		}
-		net_ip_nd_rx(n, port, m, ip, &msg);
+		net_ip_nd_rx(n, port, m, ip, &msg, false);
 		return;
 	case NET_ICMP6_DEST_UNREACH:
 	case NET_ICMP6_PKT_TOO_BIG:
@@ -95,6 +95,25 @@ static void icmp6_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struc
 		/* Echo replies, router messages: counted, dropped. */
 		goto drop;
 	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+void net_ip6_nd_rx_shared(struct net_ip *n, int port, struct rte_mbuf *m)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv6_hdr *ip;
+	struct net_ip6_info in;
+	struct net_nd_msg msg;
+
+	/* The worker that received it checked it: checked again, it passes. */
+	if (!n->ports[port].v6 || net_ip6_check(m, l3, &in) != NET_IP6_OK || in.proto != NET_PROTO_ICMPV6)
+		goto drop;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3);
+	if (net_nd_parse(ip, &in, rte_pktmbuf_mtod_offset(m, const uint8_t *, in.l4), &msg) != NET_ND_OK)
+		goto drop;
+	net_ip_nd_rx(n, port, m, ip, &msg, true);
+	return;
 drop:
 	rte_pktmbuf_free(m);
 }

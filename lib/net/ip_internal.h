@@ -10,9 +10,10 @@ int net_ip_output_via(struct net_ip *n, struct rte_mbuf *m, int port, uint32_t n
 
 /* ip6_input.c: a received IPv6 frame (Ethernet header at its start) from port. */
 void net_ip6_rx(struct net_ip *n, int port, struct rte_mbuf *m);
-/* ndisc.c: a validated NS or NA (ip its packet) received on port; m is freed. */
+/* ndisc.c: a validated NS or NA (ip its packet) received on port; m is freed. shared: a
+ * copy another worker received, answered and counted: only learnt from here. */
 void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
-		  const struct net_nd_msg *msg);
+		  const struct net_nd_msg *msg, bool shared);
 /* ndisc.c: m (IPv6 at its start) out of port to the next hop nh: Ethernet added, ND resolved. */
 int net_ip_output6_via(struct net_ip *n, struct rte_mbuf *m, int port, const uint8_t nh[16]);
 /* ip6_forward.c: an ICMPv6 error about the received m (Ethernet header in place; walked

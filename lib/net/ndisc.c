@@ -120,7 +120,7 @@ static bool nd_do(struct net_ip *n, struct net_neigh *e, unsigned what)
 }
 
 void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
-		  const struct net_nd_msg *msg)
+		  const struct net_nd_msg *msg, bool shared)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct net_ip_port *p = &n->ports[port];
@@ -131,7 +131,12 @@ void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct r
 	struct rte_mbuf *a;
 
 	if (msg->type == NET_ICMP6_ND_NA) {
-		n->mib[NET_MIB_ICMP6_IN_NA]++;
+		/* Every worker resolves its own next hops: the one that asked may not be this one. */
+		if (!shared) {
+			n->mib[NET_MIB_ICMP6_IN_NA]++;
+			if (n->ops->nd_learned != NULL)
+				n->ops->nd_learned(n->arg, port, m);
+		}
 		e = nd_entry(n, msg->target, false, &created, NULL);
 		if (e != NULL) {
 			e->port = (uint16_t)port;
@@ -139,16 +144,22 @@ void net_ip_nd_rx(struct net_ip *n, int port, struct rte_mbuf *m, const struct r
 		}
 		goto drop;
 	}
-	n->mib[NET_MIB_ICMP6_IN_NS]++;
+	if (!shared)
+		n->mib[NET_MIB_ICMP6_IN_NS]++;
 	if (!net_ip6_is_port_addr(n, port, msg->target)) {
-		n->mib[NET_MIB_ND_NOT_OURS]++;
+		if (!shared)
+			n->mib[NET_MIB_ND_NOT_OURS]++;
 		goto drop;
 	}
+	if (!shared && !dad && msg->has_lla && n->ops->nd_learned != NULL)
+		n->ops->nd_learned(n->arg, port, m);
 	/* 7.2.3: the solicitor's address is learnt (not from a DAD probe, which has none). */
 	if (!dad && msg->has_lla && (e = nd_entry(n, ip->src_addr, true, &created, NULL)) != NULL) {
 		e->port = (uint16_t)port;
 		nd_do(n, e, net_nd_learn(e, created, &msg->lla, net_ip_now(n)));
 	}
+	if (shared)
+		goto drop;
 	/* 7.2.4: solicited, overriding, to the solicitor; a DAD probe's answer goes to all nodes. */
 	if (dad) {
 		memcpy(dst, net_ip6_all_nodes, 16);

@@ -159,6 +159,56 @@ if restart_or_fail "$WORK/ipv6.json" "IPv6 listeners"; then
 	check "the client connected from its IPv6 address" grep -q '"local": "\[2001:db8:10::2\]' "$WORK/v6a.cli"
 	v6_pair "plain TCP over IPv6 to an IPv6 server" "$gw6_dsl" 8081 v6b
 	check_eq "the IPv6 server saw hagd's IPv6 address" "$(jget "$WORK/v6b.srv" peer | sed 's/^\[\(.*\)\]:.*/\1/')" "$V6_UP"
+	# Path MTU over IPv6 (RFC 8201): a 1280-byte hop between hagd and the server. nftables
+	# drops larger IPv6 packets at the server (after the sniffer saw them), and for each
+	# the "hop" (scapy, in the server's namespace) answers hagd with a Packet Too Big of
+	# MTU 1280 quoting it; the transfer only completes if hagd sends smaller segments.
+	ip netns exec "$HAG_SERVER_NS" nft -f - <<'NFT'
+table netdev hag_pmtu {
+	counter big { }
+	chain ig {
+		type filter hook ingress device "up" priority 0; policy accept;
+		meta protocol ip6 meta length > 1280 counter name big drop
+	}
+}
+NFT
+	cat >"$WORK/ptb.py" <<'PYEOF'
+import json, sys, time
+import logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import AsyncSniffer, IPv6, ICMPv6PacketTooBig, conf, send
+conf.verb = 0
+hagd, me, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+state = {"ptbs": 0, "big": 0, "last": 0.0}
+def big(p):
+    if IPv6 not in p or p[IPv6].src != hagd or len(p[IPv6]) <= 1280:
+        return
+    state["big"] += 1
+    now = time.monotonic()
+    if now - state["last"] >= 0.05:
+        state["last"] = now
+        send(IPv6(src=me, dst=hagd) / ICMPv6PacketTooBig(mtu=1280) / bytes(p[IPv6])[:1232])
+        state["ptbs"] += 1
+sn = AsyncSniffer(iface="up", filter="ip6", prn=big, store=False)
+sn.start()
+time.sleep(0.5)
+open(ready, "w").write("ready\n")
+time.sleep(float(sys.argv[4]))
+sn.stop()
+print(json.dumps(state), flush=True)
+PYEOF
+	bg_ns "$HAG_SERVER_NS" "$WORK/ptb.out" timeout -k 2 40 $PY "$WORK/ptb.py" "$V6_UP" "$V6_SERVER" "$WORK/ptb.ready" 12
+	ptb_pid=$BG_PID
+	for ((i = 0; i < 100; i++)); do [[ -s "$WORK/ptb.ready" ]] && break; sleep 0.1; done
+	stats_snap "$WORK/pmtu.before.json"
+	v6_pair "plain TCP over IPv6 through a 1280-byte hop" "$gw6_dsl" 8081 v6p
+	wait_pid "$ptb_pid" 30
+	stats_snap "$WORK/pmtu.after.json"
+	diag "  the hop: $(cat "$WORK/ptb.out" 2>/dev/null), nft dropped $(ip netns exec "$HAG_SERVER_NS" nft list counter netdev hag_pmtu big 2>/dev/null | grep -o 'packets [0-9]*')"
+	check_gt "the hop answered big packets with Packet Too Big" "$(jget "$WORK/ptb.out" ptbs)" 0
+	check_moved "$WORK/pmtu.before.json" "$WORK/pmtu.after.json" ip.Icmp6InPktTooBigs
+	check_moved "$WORK/pmtu.before.json" "$WORK/pmtu.after.json" tcp.IcmpFragNeeded
+	ip netns exec "$HAG_SERVER_NS" nft delete table netdev hag_pmtu 2>/dev/null
 	# Mixed families (RFC 8684 3.4.1): the Linux client opens a subflow of the other family only
 	# from an AF_INET6 socket that is not IPV6_V6ONLY (net/mptcp/pm.c mptcp_pm_addr_families_match:
 	# an AF_INET socket takes IPv4 subflows only), to an address hagd announced.
@@ -215,12 +265,12 @@ PYEOF
 	# The last connection's closes (MPTCP's DATA_FIN, then FIN) may still be on their way: 5 s at most.
 	for ((i = 0; i < 50; i++)); do
 		stats_snap "$WORK/tcp6.after.json"
-		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 6)) && break
+		(($(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed) >= 7)) && break
 		sleep 0.1
 	done
-	check_eq "relay.Accepted +6" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 6
+	check_eq "relay.Accepted +7" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Accepted)" 7
 	check_eq "relay.AcceptedMPTCP +4" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.AcceptedMPTCP)" 4
-	check_eq "relay.Completed +6" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 6
+	check_eq "relay.Completed +7" "$(ctr_delta "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" relay.Completed)" 7
 	for c in AddAddrTx EchoAdd MPJoinAckRx; do
 		check_moved "$WORK/tcp6.before.json" "$WORK/tcp6.after.json" "mptcp.$c"
 	done

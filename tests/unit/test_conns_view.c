@@ -188,7 +188,7 @@ Test(conns_args, refused)
 	args_bad("--client 10.10.1.2/33", "--client");
 	args_bad("--client 10.10.1.2/", "--client");
 	args_bad("--client 10.10.1.2:80", "--client");
-	args_bad("--client ::1", "--client");
+	args_bad("--client ::g", "--client");
 	args_bad("--server 10.20.0.2:70000", "--server");
 	args_bad("--server 10.20.0.2:", "--server");
 	args_bad("--server 10.20.0.2:0", "--server");
@@ -339,4 +339,59 @@ Test(conns_table, sparse_json)
 		"got:\n%s", t);
 	free(t);
 	json_decref(r);
+}
+
+/* IPv6 (issue 17): an all-IPv6 MPTCP connection, and an IPv4 one with an IPv6 subflow joined. */
+static const char *const REPLY6 =
+	"{"
+	"\"10\":{\"worker\":0,\"parked\":0,"
+	"\"client\":" SOCK("[2001:db8:10::2]:40000", "[2001:db8:ff::1]:8080", "ESTABLISHED", 1, 28960, 1500, "cubic", 0, 0) ","
+	"\"server\":" SOCK("[2001:db8:30::2]:9000", "[2001:db8:30::1]:1025", "ESTABLISHED", 0, 144800, 120, "cubic", 0, 0) ","
+	"\"mptcp\":" MPTCP(2, "\"subflow0\":" SF("[2001:db8:10::2]:40000", "ESTABLISHED", 28960, 1500, 0, 0, "cubic", 0, 0) ","
+			      "\"subflow1\":" SF("[2001:db8:20::2]:40001", "ESTABLISHED", 14480, 23450, 0, 0, "cubic", 0, 0)) ","
+	"\"up\":" PIPE(0, 1000) ",\"down\":" PIPE(0, 5000) "},"
+	"\"12\":{\"worker\":0,\"parked\":0,"
+	"\"client\":" SOCK("10.10.1.2:40010", "10.10.0.1:8080", "ESTABLISHED", 1, 28960, 1500, "cubic", 0, 0) ","
+	"\"server\":" SOCK("10.20.0.2:9000", "10.20.0.1:1026", "ESTABLISHED", 0, 144800, 120, "cubic", 0, 0) ","
+	"\"mptcp\":" MPTCP(2, "\"subflow0\":" SF("10.10.1.2:40010", "ESTABLISHED", 28960, 1500, 0, 0, "cubic", 0, 0) ","
+			      "\"subflow1\":" SF("[2001:db8:20::2]:40011", "ESTABLISHED", 14480, 23450, 0, 0, "cubic", 0, 0)) ","
+	"\"up\":" PIPE(0, 10) ",\"down\":" PIPE(0, 20) "}"
+	"}";
+
+static char *ids6(const char *line)
+{
+	static char out[64];
+	struct conns_opts o = args_ok(line);
+	json_error_t je;
+	json_t *r = json_loads(REPLY6, 0, &je), *sel, *v;
+	const char *k;
+	size_t n = 0;
+
+	cr_assert_not_null(r, "fixture: %s (col %d)", je.text, je.column);
+	sel = conns_select(&o.f, r);
+	cr_assert_not_null(sel);
+	out[0] = 0;
+	json_object_foreach(sel, k, v)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", n ? " " : "", k);
+	json_decref(sel);
+	json_decref(r);
+	return out;
+}
+
+Test(conns_select, ipv6, .description = "--client and --server take IPv6 (ADDR, ADDR/LEN, [ADDR]:PORT) and match "
+				       "hagd's [ADDR]:PORT endpoints, a subflow of the other family included; --port reads both")
+{
+	cr_expect_str_eq(ids6("--client 2001:db8:20::/64"), "10 12", "the IPv6 subflow of an IPv4 connection too");
+	cr_expect_str_eq(ids6("--client 2001:db8:10::2"), "10");
+	cr_expect_str_eq(ids6("--client 10.10.1.0/24"), "12");
+	cr_expect_str_eq(ids6("--client ::/0"), "10 12");
+	cr_expect_str_eq(ids6("--server [2001:db8:30::2]:9000"), "10");
+	cr_expect_str_eq(ids6("--server [2001:db8:30::2]:9001"), "");
+	cr_expect_str_eq(ids6("--server 2001:db8:30::2"), "10");
+	cr_expect_str_eq(ids6("--server 10.20.0.2"), "12");
+	cr_expect_str_eq(ids6("--port 8080"), "10 12");
+	args_bad("--client 2001:db8::/129", "IPv6 address or prefix");
+	args_bad("--client 2001:db8::g", "IPv6 address or prefix");
+	args_bad("--server [2001:db8::1]:0", "IPv6 address");
+	args_bad("--server [2001:db8::1", "IPv6 address");
 }

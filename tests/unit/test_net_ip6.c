@@ -805,3 +805,43 @@ Test(net_ip6, a_routed_packet_for_a_dead_next_hop_earns_address_unreachable,
 	cr_expect_eq(errors, 1u, "one address unreachable, to CLIENT6");
 	net_ip_arp_flush(&n);
 }
+
+static unsigned nd_learned_calls;
+
+static void on_nd_learned(void *arg, int port, const struct rte_mbuf *m)
+{
+	(void)arg;
+	(void)port;
+	(void)m;
+	nd_learned_calls++;
+}
+
+Test(net_ip6, another_workers_nd_is_learnt_not_answered,
+     .description = "Several workers: an NS or NA received is handed to the owner (nd_learned); a copy another worker "
+		    "received (net_ip6_nd_rx_shared) teaches this worker's cache, completes its own resolution and "
+		    "sends what waited, without an answer or a count")
+{
+	const struct rte_ether_addr other_mac = {{0x02, 0, 0, 0, 0, 0x33}};
+
+	ops.nd_learned = on_nd_learned;
+	net_ip_rx(&n, DSL, ns(CLIENT6, HAGD6));
+	cr_expect_eq(nd_learned_calls, 1u, "a received NS is handed on");
+	cr_expect_eq(ev.tx, 1u, "and answered here");
+	sent_clear();
+	/* This worker resolves OTHER6; the NA reaches another worker, which shares it. */
+	cr_assert_eq(net_ip_output6(&n, own6(OTHER6), OTHER6), 0);
+	cr_assert_eq(ev.tx, 1u, "an NS went out");
+	sent_clear();
+	net_ip6_nd_rx_shared(&n, DSL, na_from(OTHER6, &other_mac));
+	cr_assert_eq(ev.tx, 1u, "the held packet went out once the shared NA arrived");
+	cr_expect(rte_is_same_ether_addr(&rte_pktmbuf_mtod(ev.sent[0], struct rte_ether_hdr *)->dst_addr, &other_mac));
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_NA], 0, "counted by the worker that received it");
+	cr_expect_eq(nd_learned_calls, 1u, "a shared copy is not handed on again");
+	sent_clear();
+	/* A shared NS: its solicitor learnt, no NA sent. */
+	net_ip6_nd_rx_shared(&n, DSL, ns(OTHER6, HAGD6));
+	cr_expect_eq(ev.tx, 0u, "not answered twice");
+	cr_expect_eq(n.mib[NET_MIB_ICMP6_IN_NS], 1, "only the NS received here counts");
+	ops.nd_learned = NULL;
+	net_ip_arp_flush(&n);
+}
