@@ -345,8 +345,8 @@ static bool is_mptcp(json_t *c)
 
 static bool client_in(const struct conns_filter *f, const char *peer)
 {
-	uint32_t a, mask = f->client_len ? ~0u << (32 - f->client_len) : 0;
 	uint8_t a6[16];
+	uint32_t a;
 	int port;
 
 	if (f->client_v6) {
@@ -355,7 +355,7 @@ static bool client_in(const struct conns_filter *f, const char *peer)
 		mask6(a6, f->client_len);
 		return memcmp(a6, f->client_net6, 16) == 0;
 	}
-	return parse_addr_port(peer, &a, &port) && (a & mask) == f->client_net;
+	return parse_addr_port(peer, &a, &port) && (a & (f->client_len ? ~0u << (32 - f->client_len) : 0)) == f->client_net;
 }
 
 /* The upstream's peer is --server's (address, and port when given). */

@@ -2,7 +2,8 @@
 # One MPTCP connection over both access links: the client's lte subflow joins
 # (hagd verifies the MP_JOIN HMACs), data flows both ways on dsl and lte, and
 # the connection survives the dsl path going dark mid-transfer (hagd sets the
-# dsl subflow aside as stale and sends its data again on lte); a connection
+# dsl subflow aside as stale and sends its data again on lte), over IPv4 and
+# over IPv6; a connection
 # that lives through a dsl outage uses dsl again once it is back, and a new
 # connection works over it; a transfer with 5 % loss on the lte path only
 # completes; hashes intact.
@@ -39,39 +40,48 @@ check_gt "lte carried hagd data to the client (bytes)" "${lte_tx:-0}" 10000
 diag "lte: rx +$lte_rx B, tx +$lte_tx B; dsl: rx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.rx_bytes) B, tx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.tx_bytes) B"
 
 # 2. The dsl path goes dark one second into a transfer; lte must carry the rest.
-stats_snap "$WORK/before2.json"
-server_start "$WORK/server2" --bytes "$BYTES" --seed dark-down --timeout 60 --rate-mbit 40
-client_start "$WORK/client2" 100 \
-	--bytes "$BYTES" --seed dark-up --mptcp \
-	--timeout 60 --rate-mbit 40
-CLIENT2=$BG_PID
-sleep 1
-harness_step "the dsl path dark one second into the transfer (nft)" path_dark dsl
-wait_pid "$CLIENT2" 100
-crc=$?
-wait_pid "$SERVER_PID" 30
-src=$?
-path_light
-stats_snap "$WORK/after2.json"
-check_eq "transfer finished with dsl dark" "$crc/$src" 0/0
-((crc == 0)) || { show_file client "$WORK/client2"; show_file "client stderr" "$WORK/client2.err"; }
-check_pair "dsl dark" "$WORK/client2" "$WORK/server2"
-stale=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.SubflowStale)
-take=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.Takeover)
-check_gt "hagd set the dark subflow aside or moved the connection (SubflowStale + Takeover)" \
-	$(( ${stale:-0} + ${take:-0} )) 0
-# The dark subflow's bytes go again on lte: given back when it is set aside
-# (Reinjections), or already by the data-level retransmission timer, which
-# fires first (200 ms) when dsl held no more than it resends (MPTCPRetrans), or,
-# for bytes dsl delivered at TCP level that the client dropped with the subflow
-# it reset, as a hole the DATA_ACKs leave (HoleRetrans; seen 2026-12-07 in a run
-# with Reinjections and MPTCPRetrans both 0).
-rj=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.Reinjections)
-drtx=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.MPTCPRetrans)
-hole=$(ctr_delta "$WORK/before2.json" "$WORK/after2.json" mptcp.HoleRetrans)
-check_gt "hagd sent the dark subflow's data again (Reinjections + MPTCPRetrans + HoleRetrans)" \
-	$(( ${rj:-0} + ${drtx:-0} + ${hole:-0} )) 0
-diag "SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, HoleRetrans +$hole, client $(jget "$WORK/client2" secs) s"
+# dark_run T ADDR: the transfer over family T to hagd's service address ADDR.
+dark_run() {
+	local T=$1 addr=$2 cpid crc src stale take rj drtx hole
+	stats_snap "$WORK/before2$T.json"
+	server_start "$WORK/server2$T" --bind :: --bytes "$BYTES" --seed "dark$T-down" --timeout 60 --rate-mbit 40
+	client_start "$WORK/client2$T" 100 --addr "$addr" \
+		--bytes "$BYTES" --seed "dark$T-up" --mptcp \
+		--timeout 60 --rate-mbit 40
+	cpid=$BG_PID
+	sleep 1
+	harness_step "$T: the dsl path dark one second into the transfer (nft)" path_dark dsl
+	wait_pid "$cpid" 100
+	crc=$?
+	wait_pid "$SERVER_PID" 30
+	src=$?
+	path_light
+	stats_snap "$WORK/after2$T.json"
+	check_eq "$T: transfer finished with dsl dark" "$crc/$src" 0/0
+	((crc == 0)) || { show_file client "$WORK/client2$T"; show_file "client stderr" "$WORK/client2$T.err"; }
+	check_pair "$T, dsl dark" "$WORK/client2$T" "$WORK/server2$T"
+	stale=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.SubflowStale)
+	take=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.Takeover)
+	check_gt "$T: hagd set the dark subflow aside or moved the connection (SubflowStale + Takeover)" \
+		$(( ${stale:-0} + ${take:-0} )) 0
+	# The dark subflow's bytes go again on lte: given back when it is set aside
+	# (Reinjections), or already by the data-level retransmission timer, which
+	# fires first (200 ms) when dsl held no more than it resends (MPTCPRetrans), or,
+	# for bytes dsl delivered at TCP level that the client dropped with the subflow
+	# it reset, as a hole the DATA_ACKs leave (HoleRetrans; seen 2026-12-07 in a run
+	# with Reinjections and MPTCPRetrans both 0).
+	rj=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.Reinjections)
+	drtx=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.MPTCPRetrans)
+	hole=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.HoleRetrans)
+	check_gt "$T: hagd sent the dark subflow's data again (Reinjections + MPTCPRetrans + HoleRetrans)" \
+		$(( ${rj:-0} + ${drtx:-0} + ${hole:-0} )) 0
+	diag "$T: SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, HoleRetrans +$hole, client $(jget "$WORK/client2$T" secs) s"
+}
+dark_run ipv4 "$HAG_SERVICE_ADDR"
+# The same over IPv6: both subflows IPv6 (the client's lte endpoint given its IPv6 address for it).
+ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow 2>/dev/null
+dark_run ipv6 "$HAG_SERVICE_ADDR6"
+ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2 2>/dev/null
 
 # 2b. The dsl path comes back. A connection that lives through two dark seconds
 # (dark from 1 s to 3 s of an 8 s paced transfer) uses dsl again once it
