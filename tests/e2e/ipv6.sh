@@ -35,8 +35,9 @@ ROOT=$ROOT timeout -k 2 60 ip netns exec "$HAG_CLIENT_NS" $PY - "$gw6_dsl" "$gw6
 import json, os, subprocess, sys, time
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import (IPv6, UDP, TCP, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr,
-                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, Ether, conf, get_if_hwaddr, sendp, sr1)
+from scapy.all import (IPv6, UDP, TCP, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr,
+                       ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6PacketTooBig, IPv6ExtHdrRouting,
+                       IPv6ExtHdrFragment, Ether, Raw, conf, get_if_hwaddr, send, sendp, sr1)
 conf.verb = 0
 gw_dsl, gw_lte = sys.argv[1], sys.argv[2]
 out = {}
@@ -74,6 +75,15 @@ my = get_if_hwaddr("dsl")
 ns = (Ether(src=my, dst="33:33:ff:00:00:01") / IPv6(src="2001:db8:10::2", dst="ff02::1:ff00:1", hlim=64) /
       ICMPv6ND_NS(tgt=gw_dsl) / ICMPv6NDOptSrcLLAddr(lladdr=my))
 sendp(ns, iface="dsl")
+# Hop limit 0 to hagd itself: a final destination processes it (RFC 8200 3: only forwarding decrements).
+r = sr1(IPv6(dst=gw_dsl, hlim=0) / ICMPv6EchoRequest(id=7, seq=1), iface="dsl", timeout=2)
+out["hl0_reply"] = r is not None and ICMPv6EchoReply in r
+# A Packet Too Big below the minimum MTU, quoting a segment of no connection: ignored, hagd unharmed.
+send(IPv6(dst=gw_dsl) / ICMPv6PacketTooBig(mtu=1000) /
+     bytes(IPv6(src=gw_dsl, dst="2001:db8:10::2") / TCP(sport=8080, dport=40000, seq=1)))
+# An NA with an option of length 0 (RFC 4861 7.1.2: discarded).
+sendp(Ether(src=my, dst="33:33:00:00:00:01") / IPv6(src="2001:db8:10::2", dst="ff02::1", hlim=255) /
+      ICMPv6ND_NA(tgt="2001:db8:10::2", R=0, S=0, O=1) / Raw(b"\x02\x00\x00\x00\x00\x00\x00\x00"), iface="dsl")
 time.sleep(0.3)
 json.dump(out, sys.stdout)
 PYEOF
@@ -96,6 +106,11 @@ check_eq "UDP: pointing at the Next Header (offset 6)" "$(jget "$WORK/v6.json" u
 check_eq "Routing type 0 with segments left: Parameter Problem code 0" "$(jget "$WORK/v6.json" rh0.code)" 0
 check_eq "Routing type 0: pointing at its type (offset 42)" "$(jget "$WORK/v6.json" rh0.ptr)" 42
 check_eq "a fragment: no answer" "$(jget "$WORK/v6.json" frag)" ""
+check_eq "an echo request with hop limit 0 to hagd is answered (a final destination)" "$(jget "$WORK/v6.json" hl0_reply)" true
+check_moved "$WORK/before.json" "$WORK/after.json" ip.Icmp6InPktTooBigs
+check_moved "$WORK/before.json" "$WORK/after.json" tcp.IcmpIgnored
+check_gt "the NS with hop limit 64 and the NA with a 0-length option: Icmp6InErrors >= 2" \
+	"$(ctr_delta "$WORK/before.json" "$WORK/after.json" ip.Icmp6InErrors)" 1
 for c in Ip6InReceives Icmp6InEchos Icmp6OutEchoReplies Icmp6InNeighborSolicits Icmp6OutNeighborAdvertisements \
 	 Ip6InUnknownProtos Icmp6OutParmProblems Ip6RoutingDrops Ip6FragDrops Icmp6InErrors; do
 	check_moved "$WORK/before.json" "$WORK/after.json" "ip.$c"

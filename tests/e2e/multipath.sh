@@ -2,7 +2,7 @@
 # One MPTCP connection over both access links: the client's lte subflow joins
 # (hagd verifies the MP_JOIN HMACs), data flows both ways on dsl and lte, and
 # the connection survives the dsl path going dark mid-transfer (hagd sets the
-# dsl subflow aside as stale and sends its data again on lte), over IPv4 and
+# dsl subflow aside as stale; what dsl had not delivered goes again on lte), over IPv4 and
 # over IPv6; a connection
 # that lives through a dsl outage uses dsl again once it is back, and a new
 # connection works over it; a transfer with 5 % loss on the lte path only
@@ -40,9 +40,27 @@ check_gt "lte carried hagd data to the client (bytes)" "${lte_tx:-0}" 10000
 diag "lte: rx +$lte_rx B, tx +$lte_tx B; dsl: rx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.rx_bytes) B, tx +$(ctr_delta "$WORK/before.json" "$WORK/after.json" ports.dsl.tx_bytes) B"
 
 # 2. The dsl path goes dark one second into a transfer; lte must carry the rest.
-# dark_run T ADDR: the transfer over family T to hagd's service address ADDR.
+# dsl_unacked FILE PEER: given - acked of the subflow whose peer starts with PEER in a
+# `hagctl conns` snapshot (the newest connection's); empty when none is listed.
+dsl_unacked() {
+	$PY - "$1" "$2" <<'PYEOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+for k in sorted(d, key=lambda k: int(k) if k.isdigit() else -1, reverse=True):
+    m = d[k].get("mptcp") if isinstance(d[k], dict) else None
+    for name, sf in sorted((m or {}).items()):
+        if name.startswith("subflow") and str(sf.get("peer", "")).startswith(sys.argv[2]):
+            print(int(sf.get("given", 0)) - int(sf.get("acked", 0)))
+            sys.exit(0)
+PYEOF
+}
+# dark_run T ADDR DSL_PEER: the transfer over family T to hagd's service address ADDR
+# (DSL_PEER: how hagctl conns writes the client's dsl address).
 dark_run() {
-	local T=$1 addr=$2 cpid crc src stale take rj drtx hole
+	local T=$1 addr=$2 peer=$3 cpid crc src stale take rj drtx hole unacked
 	stats_snap "$WORK/before2$T.json"
 	server_start "$WORK/server2$T" --bind :: --bytes "$BYTES" --seed "dark$T-down" --timeout 60 --rate-mbit 40
 	client_start "$WORK/client2$T" 100 --addr "$addr" \
@@ -51,6 +69,10 @@ dark_run() {
 	cpid=$BG_PID
 	sleep 1
 	harness_step "$T: the dsl path dark one second into the transfer (nft)" path_dark dsl
+	# What hagd had given the dsl subflow that dsl never acknowledged: that is what must go again.
+	sleep 0.2
+	${HAGCTL% stats} conns >"$WORK/dark$T.conns" 2>/dev/null
+	unacked=$(dsl_unacked "$WORK/dark$T.conns" "$peer")
 	wait_pid "$cpid" 100
 	crc=$?
 	wait_pid "$SERVER_PID" 30
@@ -64,23 +86,22 @@ dark_run() {
 	take=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.Takeover)
 	check_gt "$T: hagd set the dark subflow aside or moved the connection (SubflowStale + Takeover)" \
 		$(( ${stale:-0} + ${take:-0} )) 0
-	# The dark subflow's bytes go again on lte: given back when it is set aside
-	# (Reinjections), or already by the data-level retransmission timer, which
-	# fires first (200 ms) when dsl held no more than it resends (MPTCPRetrans), or,
-	# for bytes dsl delivered at TCP level that the client dropped with the subflow
-	# it reset, as a hole the DATA_ACKs leave (HoleRetrans; seen 2026-12-07 in a run
-	# with Reinjections and MPTCPRetrans both 0).
+	# How the dark subflow's bytes reached the client is a diagnostic, not a check: given
+	# back when it is set aside (Reinjections), sent again by the data-level timer
+	# (MPTCPRetrans) or as a hole the DATA_ACKs leave (HoleRetrans), or not at all when
+	# dsl had delivered everything and only its ACKs were lost with the path (the
+	# DATA_ACKs on lte cover it): a run of 2026-12-07 had all three 0 with the hashes
+	# intact (docs/testbed.md, "A check that asserted a mechanism"). The checks above
+	# are the behaviour: every byte arrived, and the dark subflow was set aside.
 	rj=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.Reinjections)
 	drtx=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.MPTCPRetrans)
 	hole=$(ctr_delta "$WORK/before2$T.json" "$WORK/after2$T.json" mptcp.HoleRetrans)
-	check_gt "$T: hagd sent the dark subflow's data again (Reinjections + MPTCPRetrans + HoleRetrans)" \
-		$(( ${rj:-0} + ${drtx:-0} + ${hole:-0} )) 0
-	diag "$T: SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, HoleRetrans +$hole, client $(jget "$WORK/client2$T" secs) s"
+	diag "$T: dsl unacknowledged after dark ${unacked:-unknown}, SubflowStale +$stale, Takeover +$take, Reinjections +$rj, MPTCPRetrans +$drtx, HoleRetrans +$hole, client $(jget "$WORK/client2$T" secs) s"
 }
-dark_run ipv4 "$HAG_SERVICE_ADDR"
+dark_run ipv4 "$HAG_SERVICE_ADDR" "10.10.1.2:"
 # The same over IPv6: both subflows IPv6 (the client's lte endpoint given its IPv6 address for it).
 ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint add 2001:db8:20::2 dev lte subflow 2>/dev/null
-dark_run ipv6 "$HAG_SERVICE_ADDR6"
+dark_run ipv6 "$HAG_SERVICE_ADDR6" "[2001:db8:10::2]:"
 ip netns exec "$HAG_CLIENT_NS" ip mptcp endpoint delete addr 2001:db8:20::2 2>/dev/null
 
 # 2b. The dsl path comes back. A connection that lives through two dark seconds
