@@ -1345,7 +1345,7 @@ static int parse_transparent(struct hag_config_loader *ld, json_t *o, struct hag
 
 			if (ip6_of(json_string_value(e), a6, NULL))
 				return fail(ld, "transparent", kp, "\"%s\": not an IPv6 address", json_string_value(e));
-			if (!known_addr6(c, a6, false) || !prefix_of_port6(c, a6))
+			if (!prefix_of_port6(c, a6))
 				return fail(ld, "transparent", kp,
 					    "%s is in no port's IPv6 prefix: replies would not reach hagd", json_string_value(e));
 			if (known_addr6(c, a6, true))

@@ -370,6 +370,7 @@ void hag_rx_handed(struct hag_lcore *lc, struct rte_mbuf *m)
 		struct net_ip6_info in;
 
 		if (net_ip6_check(m, l3, &in) != NET_IP6_OK) {
+			lc->ip.mib[NET_MIB_IP6_IN_HDR_ERRORS]++;   /* cannot happen: the same bytes passed */
 			rte_pktmbuf_free(m);
 			return;
 		}

@@ -60,11 +60,13 @@ struct hag_conn {
 };
 
 /* limits.per_client of an IPv6 client counts its /64 (one subscriber's prefix,
- * RFC 6177), keyed by the prefix's two words xored (decision 57). */
+ * RFC 6177), keyed by the prefix's fold: its two words xored (decision 57). */
 static uint32_t climit_key6(const uint8_t a[16])
 {
-	return (uint32_t)a[0] << 24 ^ (uint32_t)a[1] << 16 ^ (uint32_t)a[2] << 8 ^ a[3] ^
-	       (uint32_t)a[4] << 24 ^ (uint32_t)a[5] << 16 ^ (uint32_t)a[6] << 8 ^ a[7];
+	uint8_t p64[16] = {0};
+
+	memcpy(p64, a, 8);
+	return tcp_ip6_fold(p64);
 }
 
 static void conn_maybe_free(struct hag_conn *c)

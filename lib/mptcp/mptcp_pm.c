@@ -35,11 +35,17 @@ int mptcp_ctx_add_announce6(struct mptcp_ctx *ctx, const uint8_t addr[16])
 	return 0;
 }
 
+/* Whether announce[i] is this address: a6 (IPv6), else a4 (host order). */
+static bool announce_is(const struct mptcp_ctx *ctx, int i, uint32_t a4, const uint8_t *a6)
+{
+	if (((ctx->announce_v6 >> i) & 1) != (a6 != NULL))
+		return false;
+	return a6 ? !memcmp(a6, ctx->announce6[i], 16) : a4 == ctx->announce[i];
+}
+
 bool mptcp_pm_is_announced(const struct mptcp_ctx *ctx, const struct tcp_sock *sk, int i)
 {
-	if (sk->v6 != ((ctx->announce_v6 >> i) & 1))
-		return false;
-	return sk->v6 ? !memcmp(tcp_sock_laddr6(sk), ctx->announce6[i], 16) : sk->laddr == ctx->announce[i];
+	return announce_is(ctx, i, sk->laddr, tcp_sock_laddr6(sk));
 }
 
 bool mptcp_pm_is_first_addr(const struct mptcp_sock *msk, const struct tcp_sock *sk)
@@ -129,20 +135,23 @@ static int withdraw_index(struct mptcp_ctx *ctx, int i, bool withdraw)
 	return n;
 }
 
-int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+/* The announced address a4 / a6 (announce_is) withdrawn or offered again; -ENOENT: not announced. */
+static int withdraw_addr(struct mptcp_ctx *ctx, uint32_t a4, const uint8_t *a6, bool withdraw)
 {
 	for (int i = 0; i < ctx->n_announce; i++)
-		if (!((ctx->announce_v6 >> i) & 1) && ctx->announce[i] == addr)
+		if (announce_is(ctx, i, a4, a6))
 			return withdraw_index(ctx, i, withdraw);
 	return -ENOENT;
 }
 
+int mptcp_ctx_withdraw(struct mptcp_ctx *ctx, uint32_t addr, bool withdraw)
+{
+	return withdraw_addr(ctx, addr, NULL, withdraw);
+}
+
 int mptcp_ctx_withdraw6(struct mptcp_ctx *ctx, const uint8_t addr[16], bool withdraw)
 {
-	for (int i = 0; i < ctx->n_announce; i++)
-		if (((ctx->announce_v6 >> i) & 1) && !memcmp(ctx->announce6[i], addr, 16))
-			return withdraw_index(ctx, i, withdraw);
-	return -ENOENT;
+	return withdraw_addr(ctx, 0, addr, withdraw);
 }
 
 /*
@@ -284,10 +293,8 @@ bool mptcp_pm_rx(struct tcp_sock *sk, struct mptcp_subflow *sf, const struct mpt
 			else
 				MPTCP_INC(ctx, MPTCP_MIB_ADD_ADDR_RX);
 		} else if (o->addr_id >= 1 && o->addr_id <= ctx->n_announce &&
-			   (((ctx->announce_v6 >> (o->addr_id - 1)) & 1) ?
-				    o->add_addr_ipver == 6 && !memcmp(o->addr6, ctx->announce6[o->addr_id - 1], 16) :
-				    o->add_addr_ipver == 4 &&
-					    rte_be_to_cpu_32(o->addr4) == ctx->announce[o->addr_id - 1])) {
+			   announce_is(ctx, o->addr_id - 1, rte_be_to_cpu_32(o->addr4),
+				       o->add_addr_ipver == 6 ? o->addr6 : NULL)) {
 			msk->addr_echoed |= (uint8_t)(1u << (o->addr_id - 1));
 			MPTCP_INC(ctx, MPTCP_MIB_ECHO_ADD_RX);
 		}

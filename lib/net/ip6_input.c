@@ -115,6 +115,7 @@ void net_ip6_nd_rx_shared(struct net_ip *n, int port, struct rte_mbuf *m)
 	net_ip_nd_rx(n, port, m, ip, &msg, true);
 	return;
 drop:
+	n->mib[NET_MIB_ICMP6_IN_ERRORS]++;      /* cannot happen: the worker that shared it checked it */
 	rte_pktmbuf_free(m);
 }
 

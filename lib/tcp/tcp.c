@@ -244,18 +244,6 @@ struct tcp_sock *tcp_flow_lookup(struct tcp_stack *st, const struct tcp_4tuple *
 	return tcp_flow_find(st, t->laddr, t->lport, t->raddr, t->rport);
 }
 
-struct tcp_4tuple tcp_sock_4tuple(const struct tcp_sock *sk)
-{
-	struct tcp_4tuple t = {.v6 = sk->v6, .laddr = sk->laddr, .raddr = sk->raddr,
-			       .lport = sk->lport, .rport = sk->rport};
-
-	if (sk->v6) {
-		t.laddr6 = tcp_sk6(sk)->laddr6;
-		t.raddr6 = tcp_sk6(sk)->raddr6;
-	}
-	return t;
-}
-
 uint8_t tcp_wscale_for(uint32_t space)
 {
 	uint8_t s = 0;
@@ -265,12 +253,27 @@ uint8_t tcp_wscale_for(uint32_t space)
 	return s;
 }
 
+/* sk's table and its key there (built in *k4 or *k6): the same for adding and removing. */
+static const void *flow_key(const struct tcp_sock *sk, struct rte_hash **h, struct tcp_flow_key *k4,
+			    struct tcp_flow_key6 *k6)
+{
+	if (sk->v6) {
+		*k6 = key6_of(tcp_sk6(sk)->laddr6, sk->lport, tcp_sk6(sk)->raddr6, sk->rport);
+		*h = sk->stack->flows6;
+		return k6;
+	}
+	*k4 = (struct tcp_flow_key){sk->laddr, sk->raddr, sk->lport, sk->rport};
+	*h = sk->stack->flows;
+	return k4;
+}
+
 struct tcp_sock *tcp_sock_new(struct tcp_stack *st, const struct tcp_4tuple *t)
 {
-	struct tcp_flow_key key = {t->laddr, t->raddr, t->lport, t->rport};
+	struct tcp_flow_key key4;
 	struct tcp_flow_key6 key6;
+	struct rte_hash *h;
+	const void *key;
 	struct tcp_sock *sk;
-	int r;
 
 	if (t->v6 && st->flows6 == NULL) {
 		rte_errno = EAFNOSUPPORT;
@@ -305,13 +308,8 @@ struct tcp_sock *tcp_sock_new(struct tcp_stack *st, const struct tcp_4tuple *t)
 	sk->rcv_fin_pos = -1;
 	sk->rcv_wscale = tcp_wscale_for(st->conf.rcvbuf);
 	tcp_set_cc(sk, st->conf.cc);
-	if (t->v6) {
-		key6 = key6_of(t->laddr6, t->lport, t->raddr6, t->rport);
-		r = rte_hash_add_key_data(st->flows6, &key6, sk);
-	} else {
-		r = rte_hash_add_key_data(st->flows, &key, sk);
-	}
-	if (r < 0) {
+	key = flow_key(sk, &h, &key4, &key6);
+	if (rte_hash_add_key_data(h, key, sk) < 0) {
 		free(sk);
 		rte_errno = ENOSPC;
 		return NULL;
@@ -344,7 +342,10 @@ void tcp_mark_dirty(struct tcp_sock *sk)
 void tcp_done(struct tcp_sock *sk, int err)
 {
 	struct tcp_stack *st = sk->stack;
-	struct tcp_flow_key key = {sk->laddr, sk->raddr, sk->lport, sk->rport};
+	struct tcp_flow_key key4;
+	struct tcp_flow_key6 key6;
+	struct rte_hash *h;
+	const void *key;
 	const struct tcp_sock_ops *ops = sk->ops;
 
 	if (sk->state == TCP_CLOSED && (sk->flags & TF_CLOSED_CB))
@@ -355,13 +356,8 @@ void tcp_done(struct tcp_sock *sk, int err)
 		st->n_synrcvd--;
 	sk->state = TCP_CLOSED;
 	sk->err = err;
-	if (sk->v6) {
-		struct tcp_flow_key6 key6 = key6_of(tcp_sk6(sk)->laddr6, sk->lport, tcp_sk6(sk)->raddr6, sk->rport);
-
-		rte_hash_del_key(st->flows6, &key6);
-	} else {
-		rte_hash_del_key(st->flows, &key);
-	}
+	key = flow_key(sk, &h, &key4, &key6);
+	rte_hash_del_key(h, key);
 	st->n_conns--;
 	if (st->conf.flow_event)
 		st->conf.flow_event(st->conf.flow_arg, sk, false);

@@ -942,8 +942,7 @@ void tcp_icmp6_input(struct tcp_stack *st, uint8_t type, uint8_t code, uint32_t 
 
 	st->now_us = now_us;
 	/* hagd's segments carry no extension headers: TCP follows the IPv6 header. */
-	if (inner_len < sizeof(*ip) + 8 || (rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || ip->proto != IPPROTO_TCP ||
-	    st->flows6 == NULL) {
+	if (inner_len < sizeof(*ip) + 8 || (rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || ip->proto != IPPROTO_TCP) {
 		TCP_INC(st, TCP_MIB_ICMP_IGNORED);
 		return;
 	}

@@ -136,8 +136,6 @@ struct tcp_stack {
 struct tcp_sock *tcp_sock_new(struct tcp_stack *st, const struct tcp_4tuple *t);
 /* t's socket, or NULL. */
 struct tcp_sock *tcp_flow_lookup(struct tcp_stack *st, const struct tcp_4tuple *t);
-/* sk's own 4-tuple. */
-struct tcp_4tuple tcp_sock_4tuple(const struct tcp_sock *sk);
 /* Our MSS on sk's family: the port MTU's, less IPv6's 20 more header bytes. */
 static inline uint16_t tcp_own_mss(const struct tcp_stack *st, bool v6)
 {

@@ -1284,6 +1284,18 @@ static int add_addrs_sent(struct mptcp_opts *m)
 	return n;
 }
 
+/* The handshake, what the stack sent before its third ACK cleared: the ADD_ADDR rides after it. */
+static void mp_handshake_cleared(void)
+{
+	struct ut_opts o = {0};
+
+	mp_syn();
+	opt_mpc(&o, 20, key_c, key_k, 0);
+	ut_now += 10000;
+	ut_clear();
+	ut_send(ACK, NULL, 0, &o);
+}
+
 MP_TEST(addr, add_addr_with_hmac_until_echoed,
 	"RFC 8684 3.4.1: a configured address is announced with the rightmost 64 bits of HMAC(Kb||Ka, id||addr||port), resent until echoed")
 {
@@ -1292,15 +1304,7 @@ MP_TEST(addr, add_addr_with_hmac_until_echoed,
 	uint8_t echo[8] = {TCPOPT_MPTCP, 8, MPTCPOPT_ADD_ADDR << 4 | 1, 1, 10, 0, 0, 9};
 
 	cr_assert_eq(mptcp_ctx_add_announce(ctx, 0x0a000009), 0);
-	mp_syn();
-	{
-		struct ut_opts o = {0};
-
-		opt_mpc(&o, 20, key_c, key_k, 0);
-		ut_now += 10000;
-		ut_clear();
-		ut_send(ACK, NULL, 0, &o);
-	}
+	mp_handshake_cleared();
 	cr_assert_eq(add_addrs_sent(&m), 1, "announced once right after the handshake");
 	cr_expect_eq(m.addr_id, 1);
 	cr_expect_eq(rte_be_to_cpu_32(m.addr4), 0x0a000009);
@@ -1331,15 +1335,7 @@ MP_TEST(addr, add_addr_ipv6_on_an_ipv4_connection,
 	uint8_t len;
 
 	cr_assert_eq(mptcp_ctx_add_announce6(ctx, a6), 0);
-	mp_syn();
-	{
-		struct ut_opts o = {0};
-
-		opt_mpc(&o, 20, key_c, key_k, 0);
-		ut_now += 10000;
-		ut_clear();
-		ut_send(ACK, NULL, 0, &o);
-	}
+	mp_handshake_cleared();
 	cr_assert_eq(add_addrs_sent(&m), 1, "announced right after the handshake");
 	cr_expect_eq(m.add_addr_ipver, 6);
 	cr_expect_eq(m.addr_id, 1);
